@@ -1,0 +1,3 @@
+module github.com/bexrun/bex
+
+go 1.25
