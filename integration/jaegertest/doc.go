@@ -1,0 +1,55 @@
+// Package jaegertest runs a real Jaeger v2 for end-to-end tests of bex's
+// OpenTelemetry export, and reads the exported traces back from Jaeger's query
+// API.
+//
+// # The binary
+//
+// Jaeger v2.13.0 is built from the Go module github.com/jaegertracing/jaeger
+// at [ModuleVersion] (v1.76.0), package cmd/jaeger. `go install pkg@version`
+// cannot build it (Jaeger's go.mod has a replace directive), so the script
+// scripts/jaeger.sh builds it inside the tools module integration/tools/jaeger,
+// whose committed go.sum pins every dependency. The binary is cached per
+// version at
+//
+//	${XDG_CACHE_HOME:-$HOME/.cache}/bex/jaeger-v1.76.0/jaeger
+//
+// (see [CachePath]; the same directory as [os.UserCacheDir]). A cold build
+// takes about 8 minutes on 2 cores, which is close to go test's default
+// 10 minute timeout: run scripts/jaeger.sh once before the tests, or pass
+// -timeout 30m. [Binary] returns the cached binary, runs the script if it is
+// missing, and honours the environment variable BEX_JAEGER_BIN ([EnvBinary]),
+// which names a binary to use instead.
+//
+// # Running Jaeger
+//
+// [Start] starts a private Jaeger for one test: all-in-one with in-memory
+// storage, every listener on 127.0.0.1 on a free port, so parallel tests and
+// parallel `go test` runs do not clash. It waits until Jaeger reports healthy
+// and registers a cleanup that stops the process (SIGTERM, then SIGKILL after
+// 10s); on Linux the process is also killed if the test binary dies. Jaeger's
+// log is written to a file in t.TempDir() and dumped via t.Log when the test
+// fails. If no binary can be had, Start skips the test, unless the environment
+// variable CI is "true", where it fails the test instead.
+//
+// Export spans with OTLP to [Jaeger.OTLPGRPCEndpoint] (insecure gRPC) or
+// [Jaeger.OTLPHTTPEndpoint] (plain HTTP, path /v1/traces). Only the OTLP
+// receiver is enabled: Jaeger's own jaeger/zipkin receivers, remote sampling,
+// expvar, zpages and the gRPC health check of the stock all-in-one config are
+// left out, and Jaeger's self-tracing (which would export to a fixed
+// localhost:4317) is switched off. Spans pass a batch processor (200ms), so a
+// trace becomes queryable a few hundred milliseconds after the SDK exported
+// it; use [Jaeger.WaitTrace] rather than [Jaeger.Trace] right after exporting.
+//
+// # Reading traces back
+//
+// [Jaeger.Trace] decodes GET /api/traces/{traceID} (the Jaeger UI's JSON
+// model: spans with operation names, CHILD_OF references, tags, logs and
+// processes), [Jaeger.WaitTrace] polls it until a trace has the expected
+// number of spans, and [Jaeger.Services] lists GET /api/services. In that
+// model OpenTelemetry resource attributes become process tags (service.name
+// becomes Process.ServiceName), span attributes become span tags, span events
+// become logs (the event name is the log field "event"), and the span kind and
+// status become the tags "span.kind", "otel.status_code" and "error".
+// [Jaeger.QueryURL] gives the base URL for other endpoints, e.g.
+// /api/v3/traces/{traceID}, which returns OTLP JSON.
+package jaegertest

@@ -1,0 +1,458 @@
+// ast.go holds the syntax tree produced by the parser.
+
+package syntax
+
+// A Pos is a position in a source file: 1-based line and column (column counts bytes).
+// The zero Pos means "unknown".
+type Pos struct {
+	Line, Col int32
+}
+
+// IsValid reports whether p names a real position.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// A Node is any syntax tree node.
+type Node interface {
+	// Span returns the node's first position.
+	Span() Pos
+}
+
+// A File is one parsed source file.
+type File struct {
+	Name  string // as given to Parse; used in error messages
+	Decls []Decl
+}
+
+// A Decl is a top-level declaration: *ClassDecl, *EnumDecl, *ClientDecl,
+// *RetryPolicyDecl, *FuncDecl or *OtherDecl.
+type Decl interface {
+	Node
+	DeclName() string
+}
+
+// ---- declarations ----
+
+// An Attr is an attribute: @name(args...) on a field or enum value, or
+// @@name(args...) at block level (Block is then true).
+type Attr struct {
+	At    Pos
+	Name  string
+	Args  []Expr
+	Block bool
+}
+
+// A ClassDecl is `class Name { field Type @attr ... @@attr }`.
+type ClassDecl struct {
+	Class  Pos
+	Name   *Ident
+	Fields []*Field
+	Attrs  []*Attr // block attributes (@@...)
+}
+
+// A Field is one class field.
+type Field struct {
+	Name  *Ident
+	Type  TypeExpr
+	Attrs []*Attr
+}
+
+// An EnumDecl is `enum Name { A B @alias("b") ... }`.
+type EnumDecl struct {
+	Enum   Pos
+	Name   *Ident
+	Values []*EnumValue
+	Attrs  []*Attr
+}
+
+// An EnumValue is one enum variant.
+type EnumValue struct {
+	Name  *Ident
+	Attrs []*Attr
+}
+
+// A ClientDecl is `client<llm> Name { provider openai  retry_policy P  options { ... } }`.
+type ClientDecl struct {
+	Client Pos
+	Kind   string // the word between < >, normally "llm"
+	Name   *Ident
+	Body   *ConfigBlock
+}
+
+// A RetryPolicyDecl is `retry_policy Name { max_retries 3 strategy { ... } }`.
+type RetryPolicyDecl struct {
+	Retry Pos
+	Name  *Ident
+	Body  *ConfigBlock
+}
+
+// A ConfigBlock is a brace-delimited list of `key value` entries, as used by
+// client<llm> and retry_policy declarations.
+type ConfigBlock struct {
+	Lbrace  Pos
+	Entries []*ConfigEntry
+	Rbrace  Pos
+}
+
+// A ConfigEntry is one `key value` line of a ConfigBlock. Exactly one of
+// Value and Block is non-nil. Keys are identifiers or string literals
+// (for headers). Values are literals, identifiers (`openai`), dotted names
+// (`env.OPENAI_API_KEY`, a *DotExpr), or lists (`[A, B]`).
+type ConfigEntry struct {
+	KeyPos Pos
+	Key    string
+	Value  Expr
+	Block  *ConfigBlock
+}
+
+// A FuncDecl is a function. Exactly one of Body (expression function) and
+// LLM (LLM function) is non-nil.
+type FuncDecl struct {
+	Function Pos
+	Name     *Ident
+	Params   []*Param
+	Result   TypeExpr // nil when omitted
+	Attrs    []*Attr  // block attributes in the body, such as @@trace
+	Body     *Block
+	LLM      *LLMBody
+}
+
+// A Param is one function parameter `name: Type`.
+type Param struct {
+	Name *Ident
+	Type TypeExpr
+}
+
+// An LLMBody is the body of an LLM function:
+//
+//	client Fast            (or: client "openai/gpt-4o-mini")
+//	prompt #"..."#
+type LLMBody struct {
+	ClientPos Pos
+	Client    string // a client name, or a "provider/model" shorthand
+	Shorthand bool   // Client was written as a string literal
+	PromptPos Pos    // position of the first character of the template text
+	Prompt    string // the raw template text, unescaped
+}
+
+// An OtherDecl is a declaration that is parsed and ignored: `test`, `generator`,
+// `template_string`.
+type OtherDecl struct {
+	KeywordPos Pos
+	Keyword    string
+	Name       *Ident
+}
+
+// ---- types ----
+
+// A TypeExpr is a type: *NamedType, *ListType, *MapType, *OptionalType,
+// *UnionType or *LiteralType.
+type TypeExpr interface {
+	Node
+	typeExpr()
+}
+
+// A NamedType is a primitive (int, float, string, bool, null, image...) or a
+// class or enum name.
+type NamedType struct {
+	NamePos Pos
+	Name    string
+}
+
+// A ListType is `T[]`.
+type ListType struct {
+	Elem TypeExpr
+}
+
+// A MapType is `map<K, V>`.
+type MapType struct {
+	Map   Pos
+	Key   TypeExpr
+	Value TypeExpr
+}
+
+// An OptionalType is `T?`.
+type OptionalType struct {
+	Elem TypeExpr
+}
+
+// A UnionType is `A | B | ...` (two or more).
+type UnionType struct {
+	Types []TypeExpr
+}
+
+// A LiteralType is a literal used as a type: `"a" | "b"`, `1`, `true`.
+type LiteralType struct {
+	Value *Literal
+}
+
+// ---- statements ----
+
+// A Stmt is a statement: *LetStmt, *AssignStmt, *ExprStmt, *ForStmt,
+// *WhileStmt, *BranchStmt or *ReturnStmt. (`if` is an expression, used as a
+// statement through *ExprStmt.)
+type Stmt interface {
+	Node
+	stmt()
+}
+
+// A Block is `{ stmts... value }`. Value is the trailing expression without a
+// semicolon, or nil.
+type Block struct {
+	Lbrace Pos
+	Stmts  []Stmt
+	Value  Expr
+	Rbrace Pos
+}
+
+// A LetStmt is `let name [: Type] = value;`.
+type LetStmt struct {
+	Let   Pos
+	Name  *Ident
+	Type  TypeExpr // optional
+	Value Expr
+}
+
+// An AssignStmt is `target op value;` where op is one of = += -= *= /= %=
+// and target is an *Ident, *DotExpr or *IndexExpr.
+type AssignStmt struct {
+	OpPos  Pos
+	Op     Token
+	Target Expr
+	Value  Expr
+}
+
+// An ExprStmt is an expression evaluated for its effects.
+type ExprStmt struct {
+	X Expr
+}
+
+// A ForStmt is `for (x in xs) { ... }` (parentheses optional).
+type ForStmt struct {
+	For  Pos
+	Var  *Ident
+	Iter Expr
+	Body *Block
+}
+
+// A WhileStmt is `while (cond) { ... }` (parentheses optional).
+type WhileStmt struct {
+	While Pos
+	Cond  Expr
+	Body  *Block
+}
+
+// A BranchStmt is `break;` or `continue;` (Token is BREAK or CONTINUE).
+type BranchStmt struct {
+	TokPos Pos
+	Token  Token
+}
+
+// A ReturnStmt is `return [value];`.
+type ReturnStmt struct {
+	Return Pos
+	Value  Expr // may be nil
+}
+
+// ---- expressions ----
+
+// An Expr is an expression.
+type Expr interface {
+	Node
+	expr()
+}
+
+// An Ident is a name.
+type Ident struct {
+	NamePos Pos
+	Name    string
+}
+
+// A LiteralKind says what kind of value a Literal holds.
+type LiteralKind uint8
+
+// Literal kinds.
+const (
+	IntLit LiteralKind = iota + 1
+	FloatLit
+	StringLit
+	BoolLit
+	NullLit
+)
+
+// A Literal is an int, float, string (quoted or raw #"..."#), bool or null literal.
+// Value is int64, float64, string, bool or nil.
+type Literal struct {
+	ValuePos Pos
+	Kind     LiteralKind
+	Raw      string // source text
+	Value    any
+}
+
+// A ListExpr is `[a, b, c]`.
+type ListExpr struct {
+	Lbrack Pos
+	Elems  []Expr
+	Rbrack Pos
+}
+
+// A MapExpr is `{k: v, ...}`. Keys are string literals or bare identifiers
+// (an identifier key `k` means the string "k").
+type MapExpr struct {
+	Lbrace  Pos
+	Entries []*MapEntry
+	Rbrace  Pos
+}
+
+// A MapEntry is one `key: value` of a MapExpr.
+type MapEntry struct {
+	KeyPos Pos
+	Key    string
+	Value  Expr
+}
+
+// A ClassLit constructs a class instance: `Name { field: value, ... }`.
+// Omitted optional fields are null.
+type ClassLit struct {
+	Name   *Ident
+	Fields []*MapEntry
+	Rbrace Pos
+}
+
+// A DotExpr is `x.name` (field access; a method when it is a CallExpr's Fn).
+type DotExpr struct {
+	X    Expr
+	Dot  Pos
+	Name *Ident
+}
+
+// An IndexExpr is `x[i]`.
+type IndexExpr struct {
+	X      Expr
+	Lbrack Pos
+	Index  Expr
+}
+
+// A CallExpr is `fn(args...)`; a method call when Fn is a *DotExpr.
+type CallExpr struct {
+	Fn     Expr
+	Lparen Pos
+	Args   []Expr
+	Rparen Pos
+}
+
+// A UnaryExpr is `-x` or `!x` (Op is MINUS or NOT).
+type UnaryExpr struct {
+	OpPos Pos
+	Op    Token
+	X     Expr
+}
+
+// A BinaryExpr is `x op y` for arithmetic, comparison, && and ||.
+type BinaryExpr struct {
+	X     Expr
+	OpPos Pos
+	Op    Token
+	Y     Expr
+}
+
+// An IfExpr is `if cond { ... } else if cond { ... } else { ... }` (parentheses
+// around cond optional). Else is nil, a *BlockExpr or an *IfExpr. Its value
+// is the value of the branch taken (null when no branch is taken).
+type IfExpr struct {
+	If   Pos
+	Cond Expr
+	Then *Block
+	Else Expr
+}
+
+// A BlockExpr is a block used as an expression (an else branch).
+type BlockExpr struct {
+	Block *Block
+}
+
+// ---- Span and marker methods ----
+
+func (d *ClassDecl) Span() Pos       { return d.Class }
+func (d *EnumDecl) Span() Pos        { return d.Enum }
+func (d *ClientDecl) Span() Pos      { return d.Client }
+func (d *RetryPolicyDecl) Span() Pos { return d.Retry }
+func (d *FuncDecl) Span() Pos        { return d.Function }
+func (d *OtherDecl) Span() Pos       { return d.KeywordPos }
+
+func (d *ClassDecl) DeclName() string       { return d.Name.Name }
+func (d *EnumDecl) DeclName() string        { return d.Name.Name }
+func (d *ClientDecl) DeclName() string      { return d.Name.Name }
+func (d *RetryPolicyDecl) DeclName() string { return d.Name.Name }
+func (d *FuncDecl) DeclName() string        { return d.Name.Name }
+func (d *OtherDecl) DeclName() string {
+	if d.Name == nil {
+		return ""
+	}
+	return d.Name.Name
+}
+
+func (a *Attr) Span() Pos        { return a.At }
+func (f *Field) Span() Pos       { return f.Name.NamePos }
+func (v *EnumValue) Span() Pos   { return v.Name.NamePos }
+func (b *ConfigBlock) Span() Pos { return b.Lbrace }
+func (e *ConfigEntry) Span() Pos { return e.KeyPos }
+func (p *Param) Span() Pos       { return p.Name.NamePos }
+func (b *LLMBody) Span() Pos     { return b.ClientPos }
+func (b *Block) Span() Pos       { return b.Lbrace }
+func (e *MapEntry) Span() Pos    { return e.KeyPos }
+
+func (t *NamedType) Span() Pos    { return t.NamePos }
+func (t *ListType) Span() Pos     { return t.Elem.Span() }
+func (t *MapType) Span() Pos      { return t.Map }
+func (t *OptionalType) Span() Pos { return t.Elem.Span() }
+func (t *UnionType) Span() Pos    { return t.Types[0].Span() }
+func (t *LiteralType) Span() Pos  { return t.Value.ValuePos }
+
+func (*NamedType) typeExpr()    {}
+func (*ListType) typeExpr()     {}
+func (*MapType) typeExpr()      {}
+func (*OptionalType) typeExpr() {}
+func (*UnionType) typeExpr()    {}
+func (*LiteralType) typeExpr()  {}
+
+func (s *LetStmt) Span() Pos    { return s.Let }
+func (s *AssignStmt) Span() Pos { return s.Target.Span() }
+func (s *ExprStmt) Span() Pos   { return s.X.Span() }
+func (s *ForStmt) Span() Pos    { return s.For }
+func (s *WhileStmt) Span() Pos  { return s.While }
+func (s *BranchStmt) Span() Pos { return s.TokPos }
+func (s *ReturnStmt) Span() Pos { return s.Return }
+
+func (*LetStmt) stmt()    {}
+func (*AssignStmt) stmt() {}
+func (*ExprStmt) stmt()   {}
+func (*ForStmt) stmt()    {}
+func (*WhileStmt) stmt()  {}
+func (*BranchStmt) stmt() {}
+func (*ReturnStmt) stmt() {}
+
+func (e *Ident) Span() Pos      { return e.NamePos }
+func (e *Literal) Span() Pos    { return e.ValuePos }
+func (e *ListExpr) Span() Pos   { return e.Lbrack }
+func (e *MapExpr) Span() Pos    { return e.Lbrace }
+func (e *ClassLit) Span() Pos   { return e.Name.NamePos }
+func (e *DotExpr) Span() Pos    { return e.X.Span() }
+func (e *IndexExpr) Span() Pos  { return e.X.Span() }
+func (e *CallExpr) Span() Pos   { return e.Fn.Span() }
+func (e *UnaryExpr) Span() Pos  { return e.OpPos }
+func (e *BinaryExpr) Span() Pos { return e.X.Span() }
+func (e *IfExpr) Span() Pos     { return e.If }
+func (e *BlockExpr) Span() Pos  { return e.Block.Lbrace }
+
+func (*Ident) expr()      {}
+func (*Literal) expr()    {}
+func (*ListExpr) expr()   {}
+func (*MapExpr) expr()    {}
+func (*ClassLit) expr()   {}
+func (*DotExpr) expr()    {}
+func (*IndexExpr) expr()  {}
+func (*CallExpr) expr()   {}
+func (*UnaryExpr) expr()  {}
+func (*BinaryExpr) expr() {}
+func (*IfExpr) expr()     {}
+func (*BlockExpr) expr()  {}

@@ -1,0 +1,51 @@
+// Package vmspan defines bex's span model: span ids, span contexts, the events
+// that describe spans, the Sink interface that receives them, host spans (the
+// Go analogue of a @trace decorator), and the small protocol through which the
+// VM tells the engine that it enters and leaves traced frames.
+//
+// # Events and sinks
+//
+// Every span produces exactly one start Event and exactly one end Event, plus
+// any number of set-tags Events in between. Events are passed to a Sink by
+// value, in the style of log/slog's Record: the slices and maps an Event
+// references (Stack, Args, Tags, Attempts) are never modified after emission,
+// so a sink may keep them; it must copy the Event struct itself if it keeps it,
+// which passing by value already does.
+//
+// A Tracer owns a Sink, an id source and a clock. The default Tracer is set
+// once at start-up with SetDefault (bex.Setup does this from the environment),
+// in the manner of otel.SetTracerProvider. The initial default Tracer has no
+// sink, and a Tracer without a sink does no work at all: Start returns the
+// context unchanged and a no-op *Span.
+//
+// # Host spans
+//
+//	ctx, span := vmspan.Start(ctx, "HandleRequest", "user", userID)
+//	defer func() { span.End(result, err) }()
+//	vmspan.SetTags(ctx, "env", "prod")
+//
+// Host spans nest through ctx, and an engine call made with ctx puts its root
+// span under the innermost host span. Tags are scoped per span: a span starts
+// with its parent's tags, and a tag set on a span reaches its later children
+// but never its siblings or its parent.
+//
+// # Remote parents
+//
+// When ctx carries an OpenTelemetry span that bex did not create (the
+// application's own span), a span started from ctx records it as its remote
+// parent, and the whole bex tree below it joins that span's trace.
+//
+// # Deterministic OpenTelemetry ids
+//
+// OTelTraceID and OTelSpanID map bex span ids to OpenTelemetry ids with
+// SHA-256, so exporting a trace file later reproduces exactly the trace that
+// the live bridge sent. Hashing (rather than reusing UUID bytes) keeps
+// ratio-based samplers fair: they read trace-id bytes that UUIDs fix.
+//
+// # The frame protocol
+//
+// The VM reports entering and leaving traced frames through FrameHook, keyed
+// by frame depth, at its call/return choke point; the engine owns ids, clocks
+// and sinks. Leaving is reported on every path (return, error unwinding, a
+// panicking host function, cancellation, step limit), innermost frame first.
+package vmspan

@@ -1,0 +1,200 @@
+// event.go holds the Event record and the values it carries.
+
+package vmspan
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// A Kind says what produced a span.
+type Kind uint8
+
+// Span kinds.
+const (
+	KindRoot     Kind = iota + 1 // the root span of an Engine.Call
+	KindLLM                      // an LLM function
+	KindExpr                     // an expression function marked @@trace
+	KindHostFunc                 // a traced Go host function called from bex code
+	KindHostSpan                 // a host span started with Start
+)
+
+var kindNames = [...]string{KindRoot: "root", KindLLM: "llm", KindExpr: "expr", KindHostFunc: "host-function", KindHostSpan: "host-span"}
+
+// String returns the kind's name as written in trace files and attributes:
+// "root", "llm", "expr", "host-function" or "host-span".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// ParseKind is the inverse of Kind.String. It returns 0 for an unknown name.
+func ParseKind(s string) Kind {
+	for k, n := range kindNames {
+		if n == s && n != "" {
+			return Kind(k)
+		}
+	}
+	return 0
+}
+
+// An EventKind says what an Event reports.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EventStart   EventKind = iota + 1 // a span started
+	EventEnd                          // a span ended
+	EventSetTags                      // tags were set on a span
+)
+
+// String returns "start", "end" or "set-tags".
+func (k EventKind) String() string {
+	switch k {
+	case EventStart:
+		return "start"
+	case EventEnd:
+		return "end"
+	case EventSetTags:
+		return "set-tags"
+	}
+	return "unknown"
+}
+
+// A SpanContext places a span in its tree.
+type SpanContext struct {
+	ID     SpanID
+	Parent SpanID // zero for a tree root
+	Root   SpanID // the tree's root (ID itself for a root)
+}
+
+// An Arg is a named argument. Arguments keep their declaration order.
+type Arg struct {
+	Name  string
+	Value any
+}
+
+// Values in events (Arg.Value, Event.Result, Object fields) are deep snapshots
+// made of: nil, bool, int64, float64, string, []any, map[string]any, Object and
+// Enum. Snapshot converts arbitrary Go values to this form.
+
+// An Object is a snapshot of a class instance. Fields keep declaration order.
+type Object struct {
+	Class  string
+	Fields []Arg
+}
+
+// An Enum is a snapshot of an enum value.
+type Enum struct {
+	Name  string // the enum's name
+	Value string // the variant
+}
+
+// An ErrorInfo describes the error that ended a span.
+type ErrorInfo struct {
+	Type    string // a short type name, such as "EvalError", "LLMError", "Canceled"
+	Message string
+}
+
+// Usage counts tokens. A nil field means the provider did not report it.
+type Usage struct {
+	InputTokens       *int64
+	OutputTokens      *int64
+	CachedInputTokens *int64
+}
+
+// Add returns u + v, field by field; a field is nil only when both are nil.
+func (u Usage) Add(v Usage) Usage {
+	add := func(a, b *int64) *int64 {
+		if a == nil && b == nil {
+			return nil
+		}
+		var n int64
+		if a != nil {
+			n += *a
+		}
+		if b != nil {
+			n += *b
+		}
+		return &n
+	}
+	return Usage{add(u.InputTokens, v.InputTokens), add(u.OutputTokens, v.OutputTokens), add(u.CachedInputTokens, v.CachedInputTokens)}
+}
+
+// An HTTPRecord is an HTTP request or response of an LLM attempt, with
+// secrets already redacted.
+type HTTPRecord struct {
+	Method  string            `json:"method,omitempty"` // request only
+	URL     string            `json:"url,omitempty"`    // request only
+	Status  int               `json:"status,omitempty"` // response only
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+}
+
+// A Message is one chat message of an LLM prompt.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// An LLMAttempt is one provider request made by an LLM function (a retry or a
+// fallback is another attempt). Attempts are recorded in the LLM function
+// span's end event; they are not spans of their own in the native trace.
+type LLMAttempt struct {
+	Client        string // the client<llm> name
+	Provider      string // "openai", "anthropic", ...
+	Model         string // requested model
+	ResponseModel string // model named in the response, if any
+	ResponseID    string
+	ServerAddress string
+	ServerPort    int
+	Start         time.Time
+	Duration      time.Duration
+	Usage         Usage
+	FinishReason  string
+	Selected      bool // this attempt's output is the function's result
+	Temperature   *float64
+	MaxTokens     *int64
+	Request       *HTTPRecord
+	Response      *HTTPRecord
+	Messages      []Message // the prompt as sent
+	Output        string    // the completion text
+	Err           *ErrorInfo
+}
+
+// An Event reports the start or end of a span, or tags set on it.
+//
+// Start events carry Args and the span's Tags (inherited and its own); end
+// events carry Result or Err, Duration and, for LLM spans, Attempts, and
+// repeat Start, Args and Tags so that a sink needs no state of its own;
+// set-tags events carry only the tags set.
+type Event struct {
+	Kind     EventKind
+	ID       SpanID // the event's own id, generated once ("function_event_id")
+	Span     SpanContext
+	Stack    []SpanID  // root first, this span last
+	Time     time.Time // wall clock when the event happened
+	Name     string    // function or host span name
+	SpanKind Kind
+	Args     []Arg
+	Tags     map[string]string
+	Result   any
+	Err      *ErrorInfo
+	Start    time.Time     // end events: the span's start time
+	Duration time.Duration // end events: monotonic duration
+	Attempts []LLMAttempt
+
+	// TraceID is the OpenTelemetry trace id of the span's tree: the remote
+	// parent's trace id when the tree joined a remote trace, else
+	// OTelTraceID(Span.Root).
+	TraceID trace.TraceID
+	// Remote is set on the start and end events of a span whose parent is a
+	// remote (non-bex) OpenTelemetry span.
+	Remote *RemoteParent
+}
+
+// Failed reports whether e is the end of a span that failed.
+func (e *Event) Failed() bool { return e.Err != nil }

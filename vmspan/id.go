@@ -1,0 +1,135 @@
+// id.go holds span ids and the deterministic OpenTelemetry ids derived from them.
+
+package vmspan
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math/rand/v2"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// A SpanID identifies a span or an event: a UUID, version 7 (time-ordered) by
+// default. Its string form is the canonical lowercase UUID.
+type SpanID uuid.UUID
+
+// String returns the canonical lowercase UUID form, or "" for the zero id.
+func (id SpanID) String() string {
+	if id.IsZero() {
+		return ""
+	}
+	return uuid.UUID(id).String()
+}
+
+// IsZero reports whether id is the zero id (no span).
+func (id SpanID) IsZero() bool { return id == SpanID{} }
+
+// MarshalText implements encoding.TextMarshaler.
+func (id SpanID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (id *SpanID) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*id = SpanID{}
+		return nil
+	}
+	u, err := uuid.ParseBytes(b)
+	if err != nil {
+		return err
+	}
+	*id = SpanID(u)
+	return nil
+}
+
+// ParseSpanID parses a UUID string.
+func ParseSpanID(s string) (SpanID, error) {
+	var id SpanID
+	err := id.UnmarshalText([]byte(s))
+	return id, err
+}
+
+// fastRand feeds uuid's v7 generator from math/rand/v2 (a per-thread ChaCha8),
+// which is much cheaper than crypto/rand; span ids must be unique, not secret.
+type fastRand struct{}
+
+func (fastRand) Read(p []byte) (int, error) {
+	for i := 0; i < len(p); i += 8 {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], rand.Uint64())
+		copy(p[i:], b[:])
+	}
+	return len(p), nil
+}
+
+// NewSpanID returns a new UUID v7.
+func NewSpanID() SpanID {
+	u, err := uuid.NewV7FromReader(fastRand{})
+	if err != nil { // cannot happen: fastRand never fails
+		panic(err)
+	}
+	return SpanID(u)
+}
+
+// SequentialIDs returns an id source for tests: it yields
+// 00000000-0000-7000-8000-000000000001, ...0002, and so on. It is safe for
+// concurrent use.
+func SequentialIDs() func() SpanID {
+	var n atomic.Uint64
+	return func() SpanID {
+		var id SpanID
+		id[6] = 0x70
+		id[8] = 0x80
+		binary.BigEndian.PutUint64(id[8:], n.Add(1))
+		id[8] |= 0x80
+		return id
+	}
+}
+
+// Domain prefixes keep the hashes of one id for different purposes apart.
+const (
+	traceDomain   = "bex/trace/v1:"
+	spanDomain    = "bex/span/v1:"
+	attemptDomain = "bex/attempt/v1:"
+)
+
+// OTelTraceID returns the OpenTelemetry trace id of a bex tree that starts in
+// bex (no remote parent): the first 16 bytes of SHA-256("bex/trace/v1:" || root),
+// where root is the 16 bytes of the tree's root span id.
+func OTelTraceID(root SpanID) trace.TraceID {
+	var in [len(traceDomain) + 16]byte
+	copy(in[:], traceDomain)
+	copy(in[len(traceDomain):], root[:])
+	sum := sha256.Sum256(in[:])
+	var t trace.TraceID
+	copy(t[:], sum[:16])
+	return t
+}
+
+// OTelSpanID returns the OpenTelemetry span id of a bex span: the first 8
+// bytes of SHA-256("bex/span/v1:" || id).
+func OTelSpanID(id SpanID) trace.SpanID {
+	var in [len(spanDomain) + 16]byte
+	copy(in[:], spanDomain)
+	copy(in[len(spanDomain):], id[:])
+	sum := sha256.Sum256(in[:])
+	var s trace.SpanID
+	copy(s[:], sum[:8])
+	return s
+}
+
+// AttemptSpanID returns the OpenTelemetry span id of an LLM function span's
+// n-th provider attempt (0-based): the first 8 bytes of
+// SHA-256("bex/attempt/v1:" || id || big-endian uint32 n).
+func AttemptSpanID(id SpanID, n int) trace.SpanID {
+	var in [len(attemptDomain) + 16 + 4]byte
+	copy(in[:], attemptDomain)
+	copy(in[len(attemptDomain):], id[:])
+	binary.BigEndian.PutUint32(in[len(attemptDomain)+16:], uint32(n))
+	sum := sha256.Sum256(in[:])
+	var s trace.SpanID
+	copy(s[:], sum[:8])
+	return s
+}

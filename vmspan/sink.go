@@ -1,0 +1,90 @@
+// sink.go holds the Sink interface and its fan-out.
+
+package vmspan
+
+import "context"
+
+// A Sink receives span events. Emit is called synchronously on the goroutine
+// that produced the event, possibly from many goroutines at once, so
+// implementations must be safe for concurrent use and should be fast; a sink
+// that does slow work (I/O, export) queues it.
+type Sink interface {
+	Emit(e Event)
+}
+
+// A ContextSink is a Sink that contributes to the context.Context seen by code
+// running inside a span: traced host functions and LLM HTTP requests. The
+// OpenTelemetry bridge uses it to put the span's OTel span context in ctx.
+// It is found by type assertion.
+type ContextSink interface {
+	Sink
+	// ContextFor returns ctx extended for code running inside the span that
+	// start (a start event) describes.
+	ContextFor(ctx context.Context, start *Event) context.Context
+}
+
+// A Flusher is a Sink that buffers events; Flush makes everything emitted so
+// far durable, or returns ctx's error.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// SinkFunc adapts a function to a Sink.
+type SinkFunc func(Event)
+
+// Emit calls f(e).
+func (f SinkFunc) Emit(e Event) { f(e) }
+
+type fanout []Sink
+
+// Fanout returns a Sink that sends every event to each of sinks in order.
+// Nil sinks are skipped and nested fan-outs flattened; Fanout returns nil when
+// no sink is left and the sink itself when only one is.
+func Fanout(sinks ...Sink) Sink {
+	var out fanout
+	for _, s := range sinks {
+		switch s := s.(type) {
+		case nil:
+		case fanout:
+			out = append(out, s...)
+		default:
+			out = append(out, s)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+func (f fanout) Emit(e Event) {
+	for _, s := range f {
+		s.Emit(e)
+	}
+}
+
+// ContextFor passes ctx through every member that is a ContextSink.
+func (f fanout) ContextFor(ctx context.Context, start *Event) context.Context {
+	for _, s := range f {
+		if cs, ok := s.(ContextSink); ok {
+			ctx = cs.ContextFor(ctx, start)
+		}
+	}
+	return ctx
+}
+
+// Flush flushes every member that is a Flusher and returns the first error.
+func (f fanout) Flush(ctx context.Context) error {
+	var first error
+	for _, s := range f {
+		if fl, ok := s.(Flusher); ok {
+			if err := fl.Flush(ctx); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}

@@ -1,0 +1,376 @@
+// span.go holds the Tracer, the default tracer, and Span (host and engine spans).
+
+package vmspan
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+// A Tracer starts spans and sends their events to its Sink. A Tracer is safe
+// for concurrent use. A Tracer whose sink is nil does nothing: Start returns
+// ctx unchanged and a nil *Span, whose methods are no-ops.
+type Tracer struct {
+	sink  Sink
+	newID func() SpanID
+	now   func() time.Time
+}
+
+// A TracerOption configures a Tracer.
+type TracerOption func(*Tracer)
+
+// WithIDs sets the id source (default NewSpanID). Tests use SequentialIDs.
+func WithIDs(f func() SpanID) TracerOption { return func(t *Tracer) { t.newID = f } }
+
+// WithClock sets the clock (default time.Now). Durations are the difference
+// of two clock readings, so the default clock gives monotonic durations.
+func WithClock(f func() time.Time) TracerOption { return func(t *Tracer) { t.now = f } }
+
+// NewTracer returns a Tracer that sends events to sink (nil: nowhere).
+func NewTracer(sink Sink, opts ...TracerOption) *Tracer {
+	t := &Tracer{sink: sink, newID: NewSpanID, now: time.Now}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// Sink returns the tracer's sink (nil when none).
+func (t *Tracer) Sink() Sink { return t.sink }
+
+// NewID returns a new id from the tracer's id source.
+func (t *Tracer) NewID() SpanID { return t.newID() }
+
+// Now reads the tracer's clock.
+func (t *Tracer) Now() time.Time { return t.now() }
+
+var defaultTracer atomic.Pointer[Tracer]
+
+func init() { defaultTracer.Store(NewTracer(nil)) }
+
+// SetDefault makes t the default tracer, used by Start and by engines that
+// are not given a tracer of their own. Call it once at start-up, before
+// spans are started (bex.Setup does). A nil t restores a tracer with no sink.
+func SetDefault(t *Tracer) {
+	if t == nil {
+		t = NewTracer(nil)
+	}
+	defaultTracer.Store(t)
+}
+
+// Default returns the default tracer. It is never nil.
+func Default() *Tracer { return defaultTracer.Load() }
+
+// Start starts a host span with the default tracer. See Tracer.Start.
+func Start(ctx context.Context, name string, args ...any) (context.Context, *Span) {
+	return Default().Start(ctx, name, args...)
+}
+
+// SetTags sets tags on the innermost bex span of ctx: alternating keys and
+// values (values are formatted with %v). It does nothing when ctx has no span.
+func SetTags(ctx context.Context, kv ...any) {
+	SpanFromContext(ctx).SetTags(kv...)
+}
+
+// Start starts a host span named name as a child of the innermost bex span in
+// ctx (or of the remote OpenTelemetry span in ctx, or as a new root) and
+// returns a ctx that carries it. args are the span's named arguments, given
+// as alternating name and value (like log/slog), or as Arg values; a value
+// with no name is named argN after its position. Values are snapshotted
+// immediately, and secret-named ones redacted. The caller must call End.
+func (t *Tracer) Start(ctx context.Context, name string, args ...any) (context.Context, *Span) {
+	if t.sink == nil && SpanFromContext(ctx) == nil {
+		return ctx, nil
+	}
+	s := t.StartSpan(ctx, name, StartConfig{Kind: KindHostSpan, Args: hostArgs(args)})
+	if s == nil {
+		return ctx, nil
+	}
+	return s.Context(ctx), s
+}
+
+func hostArgs(args []any) []Arg {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make([]Arg, 0, len(args)/2+1)
+	for i := 0; i < len(args); i++ {
+		switch a := args[i].(type) {
+		case Arg:
+			out = append(out, Arg{a.Name, Snapshot(a.Value)})
+		case string:
+			if i+1 < len(args) {
+				out = append(out, Arg{a, Snapshot(args[i+1])})
+				i++
+				continue
+			}
+			out = append(out, Arg{fmt.Sprintf("arg%d", len(out)), a})
+		default:
+			out = append(out, Arg{fmt.Sprintf("arg%d", len(out)), Snapshot(a)})
+		}
+	}
+	return RedactArgs(out)
+}
+
+// A StartConfig describes a span for Tracer.StartSpan.
+type StartConfig struct {
+	Kind Kind
+	// Args are the span's arguments, already in snapshot form.
+	Args []Arg
+	// Sinks receive this span's events and those of children started with
+	// StartChild, in addition to the tracer's sink.
+	Sinks []Sink
+	// Scoped sinks see this span's whole subtree, including spans of nested
+	// engine calls made from ctxs below it (this is how a Collector sees the
+	// whole subtree of a call).
+	Scoped []Sink
+}
+
+// StartSpan starts a span as a child of the innermost bex span in ctx (and of
+// the remote OTel span in ctx, if that is newer). It returns nil, doing no
+// work, when no sink would receive the span's events. It is the low-level
+// form used by the engine; host code uses Start.
+func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *Span {
+	parent := SpanFromContext(ctx)
+	var scopedParent Sink
+	if parent != nil {
+		scopedParent = parent.scoped
+	}
+	sink := Fanout(append(append([]Sink{t.sink, scopedParent}, cfg.Sinks...), cfg.Scoped...)...)
+	if sink == nil {
+		return nil
+	}
+	s := &Span{tracer: t, sink: sink, name: name, kind: cfg.Kind, args: cfg.Args}
+	s.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
+	s.remote = remoteFrom(ctx, parent)
+	id := t.newID()
+	if parent != nil {
+		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
+		s.stack = appendID(parent.stack, id)
+		s.traceID = parent.traceID
+		s.tags = parent.Tags()
+	} else {
+		s.sc = SpanContext{ID: id, Root: id}
+		s.stack = []SpanID{id}
+		s.traceID = OTelTraceID(id)
+	}
+	if s.remote != nil {
+		s.traceID = s.remote.TraceID
+	}
+	s.emitStart()
+	return s
+}
+
+func appendID(stack []SpanID, id SpanID) []SpanID {
+	out := make([]SpanID, len(stack)+1)
+	copy(out, stack)
+	out[len(stack)] = id
+	return out
+}
+
+// A Span is a bex span in progress: a host span, or an engine span. All
+// methods are safe for concurrent use, and all are no-ops on a nil *Span.
+type Span struct {
+	tracer  *Tracer
+	sink    Sink
+	scoped  Sink
+	sc      SpanContext
+	stack   []SpanID
+	traceID trace.TraceID
+	remote  *RemoteParent
+	name    string
+	kind    Kind
+	args    []Arg
+	start   time.Time
+
+	mu       sync.Mutex
+	tags     map[string]string // effective tags; replaced, never mutated
+	attempts []LLMAttempt
+	ended    bool
+	otelSC   trace.SpanContext // the OTel span current in this span's ctx
+}
+
+// StartChild starts a child span of s that sends its events where s does. It
+// is how the engine starts the span of a traced frame. args must already be
+// in snapshot form.
+func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
+	if s == nil {
+		return nil
+	}
+	id := s.tracer.newID()
+	c := &Span{tracer: s.tracer, sink: s.sink, scoped: s.scoped, name: name, kind: kind, args: args}
+	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
+	c.stack = appendID(s.stack, id)
+	c.traceID = s.traceID
+	c.tags = s.Tags()
+	c.emitStart()
+	return c
+}
+
+func (s *Span) emitStart() {
+	s.start = s.tracer.now()
+	s.sink.Emit(s.startEvent())
+}
+
+func (s *Span) startEvent() Event {
+	return Event{
+		Kind: EventStart, ID: s.tracer.newID(), Span: s.sc, Stack: s.stack, Time: s.start,
+		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.tags, TraceID: s.traceID, Remote: s.remote,
+	}
+}
+
+// SpanContext returns the span's place in its tree.
+func (s *Span) SpanContext() SpanContext {
+	if s == nil {
+		return SpanContext{}
+	}
+	return s.sc
+}
+
+// Stack returns the span's call stack, root first; the caller must not modify it.
+func (s *Span) Stack() []SpanID {
+	if s == nil {
+		return nil
+	}
+	return s.stack
+}
+
+// TraceID returns the OpenTelemetry trace id of the span's tree.
+func (s *Span) TraceID() trace.TraceID {
+	if s == nil {
+		return trace.TraceID{}
+	}
+	return s.traceID
+}
+
+// Name returns the span's name.
+func (s *Span) Name() string {
+	if s == nil {
+		return ""
+	}
+	return s.name
+}
+
+// Tags returns the span's current tags (inherited and its own). The map must
+// not be modified.
+func (s *Span) Tags() map[string]string {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tags
+}
+
+// Context returns ctx carrying s as the innermost bex span, extended by the
+// span's ContextSinks (the OpenTelemetry bridge puts the span's OTel span
+// context there). Code running inside the span should use this ctx.
+func (s *Span) Context(ctx context.Context) context.Context {
+	if s == nil {
+		return ctx
+	}
+	ctx = context.WithValue(ctx, spanKey{}, s)
+	if cs, ok := s.sink.(ContextSink); ok {
+		start := s.startEvent()
+		ctx = cs.ContextFor(ctx, &start)
+	}
+	osc := trace.SpanContextFromContext(ctx)
+	s.mu.Lock()
+	s.otelSC = osc
+	s.mu.Unlock()
+	return ctx
+}
+
+func (s *Span) otelSpanID() trace.SpanID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.otelSC.SpanID()
+}
+
+// SetTags sets tags on s: alternating keys and values (values formatted with
+// %v; secret-looking keys get Redacted). Children started afterwards inherit
+// them; siblings and the parent never see them.
+func (s *Span) SetTags(kv ...any) {
+	if s == nil || len(kv) == 0 {
+		return
+	}
+	set := make(map[string]string, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k := fmt.Sprint(kv[i])
+		v := ""
+		if i+1 < len(kv) {
+			v = fmt.Sprint(kv[i+1])
+		}
+		if IsSecretKey(k) {
+			v = Redacted
+		}
+		set[k] = v
+	}
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	tags := make(map[string]string, len(s.tags)+len(set))
+	for k, v := range s.tags {
+		tags[k] = v
+	}
+	for k, v := range set {
+		tags[k] = v
+	}
+	s.tags = tags
+	s.mu.Unlock()
+	s.sink.Emit(Event{Kind: EventSetTags, ID: s.tracer.newID(), Span: s.sc, Stack: s.stack, Time: s.tracer.now(),
+		Name: s.name, SpanKind: s.kind, Tags: set, TraceID: s.traceID, Remote: s.remote})
+}
+
+// AddAttempts records LLM provider attempts, reported in the end event.
+func (s *Span) AddAttempts(a ...LLMAttempt) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.attempts = append(s.attempts, a...)
+	s.mu.Unlock()
+}
+
+// End ends the span with a Go result (snapshotted) or an error. Only the
+// first End of a span has an effect.
+func (s *Span) End(result any, err error) {
+	if s == nil {
+		return
+	}
+	if err != nil {
+		result = nil
+	}
+	s.EndSnapshot(Snapshot(result), err)
+}
+
+// EndSnapshot is End for a result already in snapshot form (the engine's).
+func (s *Span) EndSnapshot(result any, err error) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
+	tags, attempts := s.tags, s.attempts
+	s.mu.Unlock()
+	now := s.tracer.now()
+	if err != nil {
+		result = nil
+	}
+	s.sink.Emit(Event{
+		Kind: EventEnd, ID: s.tracer.newID(), Span: s.sc, Stack: s.stack, Time: now,
+		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: tags, Result: result, Err: ErrorInfoOf(err),
+		Start: s.start, Duration: now.Sub(s.start), Attempts: attempts, TraceID: s.traceID, Remote: s.remote,
+	})
+}
