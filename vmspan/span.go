@@ -24,7 +24,8 @@ type Tracer struct {
 // A TracerOption configures a Tracer.
 type TracerOption func(*Tracer)
 
-// WithIDs sets the id source (default NewSpanID). Tests use SequentialIDs.
+// WithIDs sets the id source (default: UUID v7 ids made from the event's
+// timestamp, like NewSpanID). Tests use SequentialIDs.
 func WithIDs(f func() SpanID) TracerOption { return func(t *Tracer) { t.newID = f } }
 
 // WithClock sets the clock (default time.Now). Durations are the difference
@@ -33,7 +34,7 @@ func WithClock(f func() time.Time) TracerOption { return func(t *Tracer) { t.now
 
 // NewTracer returns a Tracer that sends events to sink (nil: nowhere).
 func NewTracer(sink Sink, opts ...TracerOption) *Tracer {
-	t := &Tracer{sink: sink, newID: NewSpanID, now: time.Now}
+	t := &Tracer{sink: sink, now: time.Now}
 	for _, o := range opts {
 		o(t)
 	}
@@ -44,7 +45,15 @@ func NewTracer(sink Sink, opts ...TracerOption) *Tracer {
 func (t *Tracer) Sink() Sink { return t.sink }
 
 // NewID returns a new id from the tracer's id source.
-func (t *Tracer) NewID() SpanID { return t.newID() }
+func (t *Tracer) NewID() SpanID { return t.id(t.now()) }
+
+// id returns a new id for an event that happens at now.
+func (t *Tracer) id(now time.Time) SpanID {
+	if t.newID != nil {
+		return t.newID()
+	}
+	return newV7(now.UnixMilli())
+}
 
 // Now reads the tracer's clock.
 func (t *Tracer) Now() time.Time { return t.now() }
@@ -148,7 +157,8 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	s := &Span{tracer: t, sink: sink, name: name, kind: cfg.Kind, args: cfg.Args}
 	s.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
 	s.remote = remoteFrom(ctx, parent)
-	id := t.newID()
+	s.start = t.now()
+	id := t.id(s.start)
 	if parent != nil {
 		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
 		s.stack = appendID(parent.stack, id)
@@ -187,6 +197,7 @@ type Span struct {
 	kind    Kind
 	args    []Arg
 	start   time.Time
+	startID SpanID // the start event's id
 
 	mu       sync.Mutex
 	tags     map[string]string // effective tags; replaced, never mutated
@@ -202,8 +213,9 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	if s == nil {
 		return nil
 	}
-	id := s.tracer.newID()
-	c := &Span{tracer: s.tracer, sink: s.sink, scoped: s.scoped, name: name, kind: kind, args: args}
+	now := s.tracer.now()
+	id := s.tracer.id(now)
+	c := &Span{tracer: s.tracer, sink: s.sink, scoped: s.scoped, name: name, kind: kind, args: args, start: now}
 	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
 	c.stack = appendID(s.stack, id)
 	c.traceID = s.traceID
@@ -213,13 +225,13 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 }
 
 func (s *Span) emitStart() {
-	s.start = s.tracer.now()
+	s.startID = s.tracer.id(s.start)
 	s.sink.Emit(s.startEvent())
 }
 
 func (s *Span) startEvent() Event {
 	return Event{
-		Kind: EventStart, ID: s.tracer.newID(), Span: s.sc, Stack: s.stack, Time: s.start,
+		Kind: EventStart, ID: s.startID, Span: s.sc, Stack: s.stack, Time: s.start,
 		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.tags, TraceID: s.traceID, Remote: s.remote,
 	}
 }
@@ -325,7 +337,8 @@ func (s *Span) SetTags(kv ...any) {
 	}
 	s.tags = tags
 	s.mu.Unlock()
-	s.sink.Emit(Event{Kind: EventSetTags, ID: s.tracer.newID(), Span: s.sc, Stack: s.stack, Time: s.tracer.now(),
+	now := s.tracer.now()
+	s.sink.Emit(Event{Kind: EventSetTags, ID: s.tracer.id(now), Span: s.sc, Stack: s.stack, Time: now,
 		Name: s.name, SpanKind: s.kind, Tags: set, TraceID: s.traceID, Remote: s.remote})
 }
 
@@ -369,7 +382,7 @@ func (s *Span) EndSnapshot(result any, err error) {
 		result = nil
 	}
 	s.sink.Emit(Event{
-		Kind: EventEnd, ID: s.tracer.newID(), Span: s.sc, Stack: s.stack, Time: now,
+		Kind: EventEnd, ID: s.tracer.id(now), Span: s.sc, Stack: s.stack, Time: now,
 		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: tags, Result: result, Err: ErrorInfoOf(err),
 		Start: s.start, Duration: now.Sub(s.start), Attempts: attempts, TraceID: s.traceID, Remote: s.remote,
 	})
