@@ -1,0 +1,117 @@
+package bex_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDeps enforces the dependency direction of SPEC §1, as starlark-go's
+// TestDeps does: it fails when a package gains a dependency it must not have.
+func TestDeps(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH, so dependencies cannot be listed")
+	}
+	out, err := exec.Command(goTool, "list", "-e", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const mod = "github.com/bexrun/bex"
+	isSDK := func(d string) bool {
+		return strings.HasPrefix(d, "go.opentelemetry.io/otel/sdk") || strings.HasPrefix(d, "go.opentelemetry.io/otel/exporters")
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, deps := fields[0], fields[1:]
+		rel := strings.TrimPrefix(strings.TrimPrefix(pkg, mod), "/")
+		checked++
+		for _, d := range deps {
+			if msg := depRule(rel, d, isSDK); msg != "" {
+				t.Errorf("%s imports %s: %s", pkg, d, msg)
+			}
+		}
+	}
+	if checked < 3 {
+		t.Fatalf("only %d packages listed; the test would check nothing", checked)
+	}
+}
+
+// depRule returns why package rel (relative to the module) may not depend
+// on d, or "" when it may.
+func depRule(rel, d string, isSDK func(string) bool) string {
+	const mod = "github.com/bexrun/bex/"
+	own := strings.TrimPrefix(d, mod)
+	isOwn := own != d
+	switch {
+	case rel == "vmspan":
+		if isOwn || !(isStd(d) || strings.HasPrefix(d, "github.com/google/uuid") || isOTelAPI(d)) {
+			return "vmspan imports only the standard library, uuid and the OTel trace API"
+		}
+	case strings.HasPrefix(rel, "runtime/"):
+		if isOwn && (own == "collector" || own == "jsonl" || own == "otelbridge" || own == "") {
+			return "runtime knows sinks only through vmspan.Sink"
+		}
+		if isSDK(d) {
+			return "runtime never imports the OTel SDK or an exporter"
+		}
+	case rel == "collector" && own == "jsonl", rel == "jsonl" && own == "collector":
+		return "collector and jsonl do not import each other"
+	}
+	if isSDK(d) && !sdkAllowed(rel) {
+		return "only otelbridge, the root package, cmd, examples and integration import the OTel SDK"
+	}
+	return ""
+}
+
+func sdkAllowed(rel string) bool {
+	for _, p := range []string{"otelbridge", "cmd", "examples", "integration"} {
+		if rel == p || strings.HasPrefix(rel, p+"/") {
+			return true
+		}
+	}
+	return rel == ""
+}
+
+// isStd reports whether an import path belongs to the standard library: its
+// first element has no dot.
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// isOTelAPI reports whether d is the OTel trace API or one of the API's own
+// dependencies (attribute, codes, semconv, xxhash), never the SDK.
+func isOTelAPI(d string) bool {
+	for _, p := range []string{"trace", "attribute", "codes", "semconv", "internal"} {
+		if strings.HasPrefix(d, "go.opentelemetry.io/otel/"+p) {
+			return true
+		}
+	}
+	return d == "github.com/cespare/xxhash/v2"
+}
+
+func TestDepRule(t *testing.T) {
+	isSDK := func(d string) bool { return strings.HasPrefix(d, "go.opentelemetry.io/otel/sdk") }
+	for _, tc := range []struct {
+		pkg, dep string
+		bad      bool
+	}{
+		{"vmspan", "github.com/google/uuid", false},
+		{"vmspan", "go.opentelemetry.io/otel/trace", false},
+		{"vmspan", "go.opentelemetry.io/otel/sdk/trace", true},
+		{"vmspan", "github.com/bexrun/bex/collector", true},
+		{"runtime/vm", "github.com/bexrun/bex/jsonl", true},
+		{"runtime/engine", "github.com/bexrun/bex/vmspan", false},
+		{"runtime/engine", "go.opentelemetry.io/otel/sdk/trace", true},
+		{"collector", "github.com/bexrun/bex/jsonl", true},
+		{"jsonl", "github.com/bexrun/bex/collector", true},
+		{"otelbridge", "go.opentelemetry.io/otel/sdk/trace", false},
+		{"collector", "go.opentelemetry.io/otel/sdk/trace", true},
+	} {
+		if got := depRule(tc.pkg, tc.dep, isSDK) != ""; got != tc.bad {
+			t.Errorf("depRule(%s, %s) forbidden = %v, want %v", tc.pkg, tc.dep, got, tc.bad)
+		}
+	}
+}
