@@ -1,0 +1,85 @@
+// errors.go holds syntax errors: one positioned Error and the ErrorList that Parse returns.
+
+package syntax
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// String returns the position as "line:col", or "-" when it is not valid.
+func (p Pos) String() string {
+	if !p.IsValid() {
+		return "-"
+	}
+	return fmt.Sprintf("%d:%d", p.Line, p.Col)
+}
+
+// Before reports whether p comes strictly before q in the file.
+func (p Pos) Before(q Pos) bool {
+	return p.Line < q.Line || p.Line == q.Line && p.Col < q.Col
+}
+
+// An Error is one syntax error: a position in a file and a one-line,
+// lower-case message. Its text is "file:line:col: msg".
+type Error struct {
+	File string
+	Pos  Pos
+	Msg  string
+}
+
+// Error returns "file:line:col: msg" (or "line:col: msg" when File is empty).
+func (e *Error) Error() string {
+	if e.File == "" {
+		return e.Pos.String() + ": " + e.Msg
+	}
+	return e.File + ":" + e.Pos.String() + ": " + e.Msg
+}
+
+// An ErrorList is the set of syntax errors found in one file, sorted by
+// position. Parse returns it (as an error) when there is at least one.
+// errors.As finds the individual *Error values through Unwrap.
+type ErrorList []*Error
+
+// Error joins the errors' texts with newlines.
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the individual errors, so errors.As(err, new(*Error)) works.
+func (l ErrorList) Unwrap() []error {
+	errs := make([]error, len(l))
+	for i, e := range l {
+		errs[i] = e
+	}
+	return errs
+}
+
+// Err returns l as an error, or nil when l is empty (avoiding a typed nil).
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// sort orders the errors by position, keeping discovery order for ties.
+func (l ErrorList) sort() {
+	slices.SortStableFunc(l, func(a, b *Error) int {
+		switch {
+		case a.Pos.Before(b.Pos):
+			return -1
+		case b.Pos.Before(a.Pos):
+			return 1
+		}
+		return 0
+	})
+}
