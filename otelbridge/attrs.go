@@ -1,0 +1,210 @@
+// attrs.go names the attributes the bridge sets and builds them from events.
+
+package otelbridge
+
+import (
+	"github.com/bexrun/bex/vmspan"
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// Attribute keys of bex spans.
+const (
+	KeySpanID       = attribute.Key("bex.span_id")       // the bex span id (UUID string)
+	KeyFunctionName = attribute.Key("bex.function.name") // function or host span name
+	KeySpanKind     = attribute.Key("bex.span.kind")     // vmspan.Kind.String()
+	KeyArgs         = attribute.Key("bex.args")          // JSON object name -> value, in order
+	KeyResult       = attribute.Key("bex.result")        // JSON value
+	KeyLLMClient    = attribute.Key("bex.llm.client")    // attempt: the client<llm> name
+	KeyLLMSelected  = attribute.Key("bex.llm.selected")  // attempt: its output is the result
+	KeyLLMAttempts  = attribute.Key("bex.llm.attempts")  // LLM function: number of attempts
+
+	// TagPrefix prefixes a tag's key: tag "env" becomes "bex.tag.env".
+	TagPrefix = "bex.tag."
+)
+
+// GenAI semantic-convention keys (experimental; the names current when this
+// was written). go.opentelemetry.io/otel/semconv no longer defines them.
+const (
+	KeyGenAIOperationName         = attribute.Key("gen_ai.operation.name")
+	KeyGenAIProviderName          = attribute.Key("gen_ai.provider.name")
+	KeyGenAIRequestModel          = attribute.Key("gen_ai.request.model")
+	KeyGenAIRequestTemperature    = attribute.Key("gen_ai.request.temperature")
+	KeyGenAIRequestMaxTokens      = attribute.Key("gen_ai.request.max_tokens")
+	KeyGenAIResponseModel         = attribute.Key("gen_ai.response.model")
+	KeyGenAIResponseID            = attribute.Key("gen_ai.response.id")
+	KeyGenAIResponseFinishReasons = attribute.Key("gen_ai.response.finish_reasons")
+	KeyGenAIUsageInputTokens      = attribute.Key("gen_ai.usage.input_tokens")
+	KeyGenAIUsageOutputTokens     = attribute.Key("gen_ai.usage.output_tokens")
+	KeyGenAIUsageCacheReadTokens  = attribute.Key("gen_ai.usage.cache_read.input_tokens")
+	KeyGenAIInputMessages         = attribute.Key("gen_ai.input.messages")
+	KeyGenAIOutputMessages        = attribute.Key("gen_ai.output.messages")
+	KeyServerAddress              = attribute.Key("server.address")
+	KeyServerPort                 = attribute.Key("server.port")
+	KeyErrorType                  = attribute.Key("error.type")
+)
+
+const (
+	genAIOperationChat  = "chat"
+	exceptionEventName  = "exception" // as span.RecordError names it
+	keyExceptionType    = attribute.Key("exception.type")
+	keyExceptionMessage = attribute.Key("exception.message")
+	unbalancedMessage   = "span not ended in trace file"
+)
+
+// startAttrs returns the attributes a span starts with.
+func (b *Bridge) startAttrs(e *vmspan.Event) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 4+len(e.Tags))
+	attrs = append(attrs,
+		KeySpanID.String(e.Span.ID.String()),
+		KeyFunctionName.String(e.Name),
+		KeySpanKind.String(e.SpanKind.String()),
+	)
+	if len(e.Args) > 0 {
+		enc := newEncoder(b.cfg.maxSize)
+		enc.args(e.Args)
+		attrs = append(attrs, KeyArgs.String(enc.done()))
+	}
+	for k, v := range e.Tags {
+		attrs = append(attrs, b.tagAttr(k, v))
+	}
+	return attrs
+}
+
+// tagAttr returns tag k=v as bex.tag.<k>, redacted when k names a secret.
+func (b *Bridge) tagAttr(k, v string) attribute.KeyValue {
+	info := lookupKey(k)
+	if info.secret {
+		v = vmspan.Redacted
+	}
+	return attribute.String(info.tagKey, truncateString(v, b.cfg.maxSize))
+}
+
+// endAttrs returns the attributes an end event adds: tags that differ from
+// those the span started with, the result, the error type and, for an LLM
+// function, its attempt count and summed usage.
+func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) []attribute.KeyValue {
+	var attrs []attribute.KeyValue
+	for k, v := range e.Tags {
+		if old, ok := startTags[k]; !ok || old != v {
+			attrs = append(attrs, b.tagAttr(k, v))
+		}
+	}
+	switch {
+	case e.Err != nil:
+		attrs = append(attrs, KeyErrorType.String(e.Err.Type))
+	case e.Result != nil:
+		enc := newEncoder(b.cfg.maxSize)
+		enc.value(e.Result)
+		attrs = append(attrs, KeyResult.String(enc.done()))
+	}
+	if len(e.Attempts) > 0 {
+		attrs = append(attrs, KeyLLMAttempts.Int(len(e.Attempts)))
+		var u vmspan.Usage
+		for _, a := range e.Attempts {
+			u = u.Add(a.Usage)
+		}
+		attrs = appendUsage(attrs, u)
+	}
+	return attrs
+}
+
+func appendUsage(attrs []attribute.KeyValue, u vmspan.Usage) []attribute.KeyValue {
+	if u.InputTokens != nil {
+		attrs = append(attrs, KeyGenAIUsageInputTokens.Int64(*u.InputTokens))
+	}
+	if u.OutputTokens != nil {
+		attrs = append(attrs, KeyGenAIUsageOutputTokens.Int64(*u.OutputTokens))
+	}
+	if u.CachedInputTokens != nil {
+		attrs = append(attrs, KeyGenAIUsageCacheReadTokens.Int64(*u.CachedInputTokens))
+	}
+	return attrs
+}
+
+// attemptName is the GenAI span name "{operation} {model}".
+func attemptName(a *vmspan.LLMAttempt) string {
+	if a.Model == "" {
+		return genAIOperationChat
+	}
+	return genAIOperationChat + " " + a.Model
+}
+
+// attemptAttrs returns the GenAI attributes of one provider attempt.
+func (b *Bridge) attemptAttrs(a *vmspan.LLMAttempt) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 16)
+	attrs = append(attrs, KeyGenAIOperationName.String(genAIOperationChat))
+	attrs = appendNonEmpty(attrs, KeyGenAIProviderName, a.Provider)
+	attrs = appendNonEmpty(attrs, KeyGenAIRequestModel, a.Model)
+	attrs = appendNonEmpty(attrs, KeyGenAIResponseModel, a.ResponseModel)
+	attrs = appendNonEmpty(attrs, KeyGenAIResponseID, a.ResponseID)
+	if a.Temperature != nil {
+		attrs = append(attrs, KeyGenAIRequestTemperature.Float64(*a.Temperature))
+	}
+	if a.MaxTokens != nil {
+		attrs = append(attrs, KeyGenAIRequestMaxTokens.Int64(*a.MaxTokens))
+	}
+	attrs = appendUsage(attrs, a.Usage)
+	if a.FinishReason != "" {
+		attrs = append(attrs, KeyGenAIResponseFinishReasons.StringSlice([]string{a.FinishReason}))
+	}
+	attrs = appendNonEmpty(attrs, KeyServerAddress, a.ServerAddress)
+	if a.ServerPort > 0 {
+		attrs = append(attrs, KeyServerPort.Int(a.ServerPort))
+	}
+	attrs = appendNonEmpty(attrs, KeyLLMClient, a.Client)
+	attrs = append(attrs, KeyLLMSelected.Bool(a.Selected))
+	if a.Err != nil {
+		attrs = append(attrs, KeyErrorType.String(a.Err.Type))
+	}
+	if b.cfg.content {
+		attrs = b.appendContent(attrs, a)
+	}
+	return attrs
+}
+
+func appendNonEmpty(attrs []attribute.KeyValue, k attribute.Key, v string) []attribute.KeyValue {
+	if v == "" {
+		return attrs
+	}
+	return append(attrs, k.String(v))
+}
+
+// appendContent adds the prompt and completion in the GenAI message shape:
+// [{"role":"user","parts":[{"type":"text","content":"..."}]}].
+func (b *Bridge) appendContent(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) []attribute.KeyValue {
+	if len(a.Messages) > 0 {
+		enc := newEncoder(b.cfg.maxSize)
+		enc.buf = append(enc.buf, '[')
+		for i, m := range a.Messages {
+			if i > 0 {
+				enc.buf = append(enc.buf, ',')
+			}
+			enc.message(m.Role, m.Content, "")
+		}
+		enc.buf = append(enc.buf, ']')
+		attrs = append(attrs, KeyGenAIInputMessages.String(enc.done()))
+	}
+	if a.Err == nil || a.Output != "" {
+		enc := newEncoder(b.cfg.maxSize)
+		enc.buf = append(enc.buf, '[')
+		enc.message("assistant", a.Output, a.FinishReason)
+		enc.buf = append(enc.buf, ']')
+		attrs = append(attrs, KeyGenAIOutputMessages.String(enc.done()))
+	}
+	return attrs
+}
+
+// message encodes one GenAI message with a single text part; finish is the
+// output message's finish_reason (omitted when empty).
+func (e *jsonEncoder) message(role, content, finish string) {
+	e.buf = append(e.buf, `{"role":`...)
+	e.str(role)
+	e.buf = append(e.buf, `,"parts":[{"type":"text","content":`...)
+	e.str(content)
+	e.buf = append(e.buf, "}]"...)
+	if finish != "" {
+		e.buf = append(e.buf, `,"finish_reason":`...)
+		e.str(finish)
+	}
+	e.buf = append(e.buf, '}')
+}

@@ -1,0 +1,183 @@
+package otelbridge
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bexrun/bex/vmspan"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// runTree runs host span Handle -> root main -> expr Helper, with tags,
+// arguments of every value form and results.
+func runTree(f *fixture) {
+	ctx, host := f.tracer.Start(context.Background(), "Handle", "user", "ann", "api_key", "sk-live-123")
+	vmspan.SetTags(ctx, "env", "prod")
+	root := f.tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: []vmspan.Arg{
+		{Name: "n", Value: int64(3)},
+		{Name: "who", Value: vmspan.Object{Class: "Person", Fields: []vmspan.Arg{{Name: "name", Value: "Ann"}, {Name: "password", Value: "hunter2"}}}},
+		{Name: "color", Value: vmspan.Enum{Name: "Color", Value: "Red"}},
+	}})
+	child := root.StartChild("Helper", vmspan.KindExpr, []vmspan.Arg{
+		{Name: "m", Value: map[string]any{"b": int64(1), "a": []any{"x", 2.5, true, nil}, "token": "t0k"}},
+	})
+	child.EndSnapshot(int64(7), nil)
+	root.EndSnapshot(map[string]any{"ok": true}, nil)
+	host.End(nil, nil)
+}
+
+func TestMapping(t *testing.T) {
+	f := newFixture(t, false)
+	runTree(f)
+	if n := len(f.sr.Ended()); n != 3 {
+		t.Fatalf("%d spans, want 3", n)
+	}
+	hostStart := f.rec.find(t, vmspan.EventStart, "Handle")
+	tests := []struct {
+		name   string
+		kind   string
+		want   map[attribute.Key]string
+		absent []attribute.Key
+	}{
+		{"Handle", "host-span", map[attribute.Key]string{
+			KeyArgs: `{"user":"ann","api_key":"[REDACTED]"}`, "bex.tag.env": "prod",
+		}, []attribute.Key{KeyResult}},
+		{"main", "root", map[attribute.Key]string{
+			KeyArgs:       `{"n":3,"who":{"__class":"Person","name":"Ann","password":"[REDACTED]"},"color":{"__enum":"Color","value":"Red"}}`,
+			KeyResult:     `{"ok":true}`,
+			"bex.tag.env": "prod",
+		}, nil},
+		{"Helper", "expr", map[attribute.Key]string{
+			KeyArgs: `{"m":{"a":["x",2.5,true,null],"b":1,"token":"[REDACTED]"}}`, KeyResult: "7",
+		}, []attribute.Key{KeyErrorType}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := f.span(t, tt.name)
+			start, end := f.rec.find(t, vmspan.EventStart, tt.name), f.rec.find(t, vmspan.EventEnd, tt.name)
+			want := map[attribute.Key]string{KeySpanID: start.Span.ID.String(), KeyFunctionName: tt.name, KeySpanKind: tt.kind}
+			for k, v := range tt.want {
+				want[k] = v
+			}
+			checkAttrs(t, s, want, tt.absent...)
+			checkTimes(t, s, start, end)
+			if s.SpanKind() != trace.SpanKindInternal {
+				t.Errorf("kind %v, want internal", s.SpanKind())
+			}
+			if s.Status().Code != codes.Unset {
+				t.Errorf("status %v, want unset", s.Status())
+			}
+			tid, sid := ids(start)
+			if s.SpanContext().TraceID() != tid || s.SpanContext().SpanID() != sid {
+				t.Errorf("ids %v/%v, want %v/%v", s.SpanContext().TraceID(), s.SpanContext().SpanID(), tid, sid)
+			}
+			if tid != vmspan.OTelTraceID(hostStart.Span.ID) {
+				t.Errorf("trace id %v, want OTelTraceID(root) %v", tid, vmspan.OTelTraceID(hostStart.Span.ID))
+			}
+		})
+	}
+	checkParent(t, f.span(t, "Helper"), f.span(t, "main"))
+	checkParent(t, f.span(t, "main"), f.span(t, "Handle"))
+	if p := f.span(t, "Handle").Parent(); p.IsValid() {
+		t.Errorf("Handle has parent %v, want none", p)
+	}
+	if !f.span(t, "Handle").StartTime().Equal(base) {
+		t.Errorf("Handle starts at %v, want the clock's first reading %v", f.span(t, "Handle").StartTime(), base)
+	}
+	if s := f.bridge.Stats(); s.Spans != 3 || s.Open != 0 || s.Late != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestErrorStatus(t *testing.T) {
+	f := newFixture(t, false)
+	root := f.tracer.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
+	root.EndSnapshot(nil, typedErr{"EvalError", "division by zero at main.baml:3:7"})
+	s := f.span(t, "main")
+	if s.Status().Code != codes.Error || s.Status().Description != "division by zero at main.baml:3:7" {
+		t.Errorf("status %+v", s.Status())
+	}
+	checkAttrs(t, s, map[attribute.Key]string{KeyErrorType: "EvalError"}, KeyResult)
+	end := f.rec.find(t, vmspan.EventEnd, "main")
+	if len(s.Events()) != 1 {
+		t.Fatalf("events %v, want one exception", s.Events())
+	}
+	ev := s.Events()[0]
+	got := map[attribute.Key]string{}
+	for _, kv := range ev.Attributes {
+		got[kv.Key] = kv.Value.Emit()
+	}
+	if ev.Name != "exception" || got["exception.type"] != "EvalError" || got["exception.message"] != "division by zero at main.baml:3:7" {
+		t.Errorf("exception event %s %v", ev.Name, got)
+	}
+	if !ev.Time.Equal(end.Start.Add(end.Duration)) {
+		t.Errorf("exception at %v, want the end time", ev.Time)
+	}
+}
+
+// handEvents returns a bridge on a recording provider, for tests that emit
+// hand-built events.
+func handEvents(t *testing.T, opts ...Option) (*Bridge, *fixture) {
+	f := newFixture(t, false, opts...)
+	return f.bridge, f
+}
+
+func TestSizeLimitAndTagRedaction(t *testing.T) {
+	b, f := handEvents(t, WithMaxAttributeSize(40))
+	id := vmspan.SequentialIDs()()
+	long := strings.Repeat("é", 100)
+	e := vmspan.Event{
+		Kind: vmspan.EventStart, Span: vmspan.SpanContext{ID: id, Root: id}, Time: base, Name: "f", SpanKind: vmspan.KindHostSpan,
+		Args:    []vmspan.Arg{{Name: "text", Value: long}},
+		Tags:    map[string]string{"api_key": "sk-1", "note": long},
+		TraceID: vmspan.OTelTraceID(id),
+	}
+	b.Emit(e)
+	e.Kind, e.Start, e.Duration, e.Time, e.Result = vmspan.EventEnd, base, time.Second, base.Add(time.Second), long
+	e.Tags = map[string]string{"api_key": "sk-1", "note": long, "clientSecret": "x"}
+	b.Emit(e)
+	s := f.span(t, "f")
+	got := attrs(s)
+	for _, k := range []attribute.Key{KeyArgs, KeyResult, "bex.tag.note"} {
+		v := got[k].AsString()
+		if len(v) > 40 || !strings.HasSuffix(v, TruncatedMarker) || !strings.HasPrefix(long, strings.TrimPrefix(strings.TrimPrefix(strings.TrimSuffix(v, TruncatedMarker), `{"text":"`), `"`)) {
+			t.Errorf("%s = %q: want at most 40 bytes of the value, cut at a rune, ending with the marker", k, v)
+		}
+	}
+	checkAttrs(t, s, map[attribute.Key]string{"bex.tag.api_key": vmspan.Redacted, "bex.tag.clientSecret": vmspan.Redacted})
+	if !s.EndTime().Equal(base.Add(time.Second)) {
+		t.Errorf("end %v", s.EndTime())
+	}
+}
+
+func TestSetTagsReachOpenSpan(t *testing.T) {
+	f := newFixture(t, false)
+	ctx, host := f.tracer.Start(context.Background(), "Handle")
+	vmspan.SetTags(ctx, "step", "1")
+	vmspan.SetTags(ctx, "step", "2", "user", "ann")
+	host.End(nil, nil)
+	checkAttrs(t, f.span(t, "Handle"), map[attribute.Key]string{"bex.tag.step": "2", "bex.tag.user": "ann"})
+}
+
+func TestDuplicateAndUnknownEvents(t *testing.T) {
+	b, f := handEvents(t)
+	id := vmspan.SequentialIDs()()
+	start := vmspan.Event{Kind: vmspan.EventStart, Span: vmspan.SpanContext{ID: id, Root: id}, Time: base, Name: "f", TraceID: vmspan.OTelTraceID(id)}
+	b.Emit(start)
+	b.Emit(start)                                           // a duplicate start is ignored
+	b.Emit(vmspan.Event{Kind: vmspan.EventStart, Name: "x"}) // no span id: ignored
+	b.Emit(vmspan.Event{Kind: 99, Span: start.Span})        // unknown kind: ignored
+	end := start
+	end.Kind, end.Start, end.Time = vmspan.EventEnd, base, base.Add(time.Millisecond)
+	b.Emit(end)
+	if n := len(f.sr.Ended()); n != 1 {
+		t.Errorf("%d spans, want 1", n)
+	}
+	if s := b.Stats(); s.Spans != 1 || s.Open != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}

@@ -1,0 +1,139 @@
+package otelbridge
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bexrun/bex/vmspan"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// attemptsFor returns two attempts: a failed one to OpenAI and the selected
+// one to Anthropic.
+func attemptsFor() []vmspan.LLMAttempt {
+	return []vmspan.LLMAttempt{{
+		Client: "Fast", Provider: "openai", Model: "gpt-4o", ServerAddress: "api.openai.com", ServerPort: 443,
+		Start: base.Add(10 * time.Millisecond), Duration: 5 * time.Millisecond,
+		Usage:       vmspan.Usage{InputTokens: ptr[int64](12)},
+		Temperature: ptr(0.5), MaxTokens: ptr[int64](256),
+		Messages: []vmspan.Message{{Role: "system", Content: "Extract."}, {Role: "user", Content: "Ann is \"42\""}},
+		Err:      &vmspan.ErrorInfo{Type: "RateLimited", Message: "429 Too Many Requests"},
+	}, {
+		Client: "Smart", Provider: "anthropic", Model: "claude-sonnet", ResponseModel: "claude-sonnet-4-5", ResponseID: "msg_01",
+		ServerAddress: "api.anthropic.com", ServerPort: 443,
+		Start: base.Add(20 * time.Millisecond), Duration: 30 * time.Millisecond,
+		Usage:        vmspan.Usage{InputTokens: ptr[int64](20), OutputTokens: ptr[int64](7), CachedInputTokens: ptr[int64](4)},
+		FinishReason: "stop", Selected: true,
+		Messages: []vmspan.Message{{Role: "user", Content: "Ann is 42"}},
+		Output:   `{"name":"Ann"}`,
+	}}
+}
+
+// runLLM runs root main -> LLM Extract with two attempts.
+func runLLM(f *fixture) {
+	root := f.tracer.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
+	llm := root.StartChild("Extract", vmspan.KindLLM, []vmspan.Arg{{Name: "text", Value: "Ann is 42"}})
+	llm.AddAttempts(attemptsFor()...)
+	llm.EndSnapshot(vmspan.Object{Class: "Person", Fields: []vmspan.Arg{{Name: "name", Value: "Ann"}}}, nil)
+	root.EndSnapshot(nil, nil)
+}
+
+func TestLLMAttempts(t *testing.T) {
+	f := newFixture(t, false)
+	runLLM(f)
+	spans := f.sr.Ended()
+	if len(spans) != 4 {
+		t.Fatalf("%d spans, want 4", len(spans))
+	}
+	fn := f.span(t, "Extract")
+	checkAttrs(t, fn, map[attribute.Key]string{
+		KeySpanKind: "llm", KeyResult: `{"__class":"Person","name":"Ann"}`, KeyLLMAttempts: "2",
+		KeyGenAIUsageInputTokens: "32", KeyGenAIUsageOutputTokens: "7", KeyGenAIUsageCacheReadTokens: "4",
+	})
+	start := f.rec.find(t, vmspan.EventStart, "Extract")
+	atts := attemptsFor()
+	tests := []struct {
+		name   string
+		want   map[attribute.Key]string
+		absent []attribute.Key
+		err    string
+	}{
+		{"chat gpt-4o", map[attribute.Key]string{
+			KeyGenAIOperationName: "chat", KeyGenAIProviderName: "openai", KeyGenAIRequestModel: "gpt-4o",
+			KeyGenAIRequestTemperature: "0.5", KeyGenAIRequestMaxTokens: "256", KeyGenAIUsageInputTokens: "12",
+			KeyServerAddress: "api.openai.com", KeyServerPort: "443", KeyLLMClient: "Fast", KeyLLMSelected: "false",
+			KeyErrorType: "RateLimited",
+		}, []attribute.Key{KeyGenAIResponseModel, KeyGenAIResponseID, KeyGenAIUsageOutputTokens, KeyGenAIResponseFinishReasons,
+			KeyGenAIInputMessages, KeyGenAIOutputMessages}, "429 Too Many Requests"},
+		{"chat claude-sonnet", map[attribute.Key]string{
+			KeyGenAIOperationName: "chat", KeyGenAIProviderName: "anthropic", KeyGenAIRequestModel: "claude-sonnet",
+			KeyGenAIResponseModel: "claude-sonnet-4-5", KeyGenAIResponseID: "msg_01", KeyGenAIUsageInputTokens: "20",
+			KeyGenAIUsageOutputTokens: "7", KeyGenAIUsageCacheReadTokens: "4", KeyGenAIResponseFinishReasons: `["stop"]`,
+			KeyServerAddress: "api.anthropic.com", KeyServerPort: "443", KeyLLMClient: "Smart", KeyLLMSelected: "true",
+		}, []attribute.Key{KeyErrorType, KeyGenAIRequestTemperature, KeyGenAIInputMessages, KeyGenAIOutputMessages}, ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := f.span(t, tt.name)
+			checkAttrs(t, s, tt.want, tt.absent...)
+			checkParent(t, s, fn)
+			if s.SpanKind() != trace.SpanKindClient {
+				t.Errorf("kind %v, want client", s.SpanKind())
+			}
+			if s.SpanContext().SpanID() != vmspan.AttemptSpanID(start.Span.ID, i) || s.SpanContext().TraceID() != start.TraceID {
+				t.Errorf("ids %v/%v, want %v/AttemptSpanID(%d)", s.SpanContext().TraceID(), s.SpanContext().SpanID(), start.TraceID, i)
+			}
+			if !s.StartTime().Equal(atts[i].Start) || s.EndTime().Sub(s.StartTime()) != atts[i].Duration {
+				t.Errorf("times %v..%v, want %v for %v", s.StartTime(), s.EndTime(), atts[i].Start, atts[i].Duration)
+			}
+			checkStatus(t, s, tt.err)
+		})
+	}
+}
+
+// checkStatus checks an error status and exception event (msg != "") or
+// their absence.
+func checkStatus(t *testing.T, s sdktrace.ReadOnlySpan, msg string) {
+	t.Helper()
+	if msg == "" {
+		if s.Status().Code != codes.Unset || len(s.Events()) != 0 {
+			t.Errorf("%s: status %v, events %v; want none", s.Name(), s.Status(), s.Events())
+		}
+		return
+	}
+	if s.Status().Code != codes.Error || s.Status().Description != msg {
+		t.Errorf("%s: status %+v, want error %q", s.Name(), s.Status(), msg)
+	}
+	if len(s.Events()) != 1 || s.Events()[0].Name != "exception" || !s.Events()[0].Time.Equal(s.EndTime()) {
+		t.Errorf("%s: events %+v, want one exception at the end", s.Name(), s.Events())
+	}
+}
+
+func TestContentCapture(t *testing.T) {
+	f := newFixture(t, false, WithContentCapture(true))
+	runLLM(f)
+	checkAttrs(t, f.span(t, "chat gpt-4o"), map[attribute.Key]string{
+		KeyGenAIInputMessages: `[{"role":"system","parts":[{"type":"text","content":"Extract."}]},{"role":"user","parts":[{"type":"text","content":"Ann is \"42\""}]}]`,
+	}, KeyGenAIOutputMessages)
+	checkAttrs(t, f.span(t, "chat claude-sonnet"), map[attribute.Key]string{
+		KeyGenAIInputMessages:  `[{"role":"user","parts":[{"type":"text","content":"Ann is 42"}]}]`,
+		KeyGenAIOutputMessages: `[{"role":"assistant","parts":[{"type":"text","content":"{\"name\":\"Ann\"}"}],"finish_reason":"stop"}]`,
+	})
+}
+
+func TestLLMWithoutUsage(t *testing.T) {
+	f := newFixture(t, false)
+	root := f.tracer.StartSpan(context.Background(), "Extract", vmspan.StartConfig{Kind: vmspan.KindLLM})
+	root.AddAttempts(vmspan.LLMAttempt{Start: base, Duration: time.Millisecond}) // no model, no usage
+	root.EndSnapshot("x", nil)
+	checkAttrs(t, f.span(t, "Extract"), map[attribute.Key]string{KeyLLMAttempts: "1"},
+		KeyGenAIUsageInputTokens, KeyGenAIUsageOutputTokens, KeyGenAIUsageCacheReadTokens)
+	checkAttrs(t, f.span(t, "chat"), map[attribute.Key]string{KeyGenAIOperationName: "chat", KeyLLMSelected: "false"},
+		KeyGenAIRequestModel, KeyServerPort, KeyGenAIProviderName)
+}
