@@ -640,12 +640,15 @@ func (p *parser) atLLMBody() bool {
 func (p *parser) parseLLMBody(fn string, lbrace Pos) *LLMBody {
 	b := &LLMBody{ClientPos: lbrace}
 	var sawClient, sawPrompt bool
+	nerrs := len(p.errs)
 	for p.inBody() {
 		p.parseMember(func() { p.parseLLMEntry(b, fn, &sawClient, &sawPrompt) })
 	}
-	if !sawClient {
+	switch {
+	case len(p.errs) > nerrs: // a malformed entry already has its message
+	case !sawClient:
 		p.report(lbrace, "llm function %s has no client", fn)
-	} else if !sawPrompt {
+	case !sawPrompt:
 		p.report(lbrace, "llm function %s has no prompt", fn)
 	}
 	p.closeBrace(lbrace, "function "+fn)
@@ -687,7 +690,8 @@ func (p *parser) parseLLMClient(b *LLMBody) {
 	case STRING:
 		b.Client, b.Shorthand = p.tv.str, true
 	case IDENT:
-		b.Client = p.tv.raw + p.unquotedTail()
+		p.unquotedTail() // extends p.tv.raw
+		b.Client = p.tv.raw
 		b.Shorthand = strings.Contains(b.Client, "/")
 	default:
 		p.fail(p.tv.pos, "expected client name or \"provider/model\" after client, found %s", p.describe())
@@ -755,7 +759,7 @@ func (p *parser) parseBlock(context string) *Block {
 
 // parseBlockBody parses a block whose '{' (at lbrace) is consumed.
 func (p *parser) parseBlockBody(lbrace Pos) *Block {
-	p.enter("block")
+	p.enter("expression") // blocks nest inside expressions (if) and vice versa
 	saved := p.noClassLit
 	p.noClassLit = false
 	b := &Block{Lbrace: lbrace}

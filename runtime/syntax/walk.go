@@ -70,8 +70,10 @@ func Walk(n Node, f func(Node) bool) {
 		if n.Name != nil {
 			Walk(n.Name, f)
 		}
-	case *LLMBody, *NamedType, *LiteralType, *Ident, *Literal, *BranchStmt:
-		// leaves (a LiteralType's value is part of it, not a child)
+	case *LiteralType:
+		Walk(n.Value, f)
+	case *LLMBody, *NamedType, *Ident, *Literal, *BranchStmt:
+		// leaves
 	default:
 		walkStmtOrExpr(n, f)
 	}
