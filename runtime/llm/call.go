@@ -1,0 +1,345 @@
+// call.go runs an LLM function call: retries, fallbacks, attempts, tracing headers.
+
+package llm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// Limits on what is read and recorded.
+const (
+	maxReplyBody    = 32 << 20 // bytes read from a reply
+	maxRecordedBody = 1 << 20  // bytes of a body kept in an attempt's HTTPRecord
+	errorBodyLen    = 500      // bytes of a body shown in an HTTPError
+	// maxRetryAfter is the longest Retry-After the runtime waits for; a
+	// server asking for more is not retried (the error is returned at once).
+	maxRetryAfter = time.Minute
+)
+
+// Call renders req's prompt, sends it through req.Client (retrying and
+// falling back as its declaration says) and coerces the reply to
+// req.Output. The Result lists every attempt, also on error.
+//
+// Errors: *ConfigError (unknown client, unset env var), *PromptError,
+// *HTTPError, *TransportError, *ResponseError, *ParseError, or ctx's error
+// when ctx ends (wrapped; errors.Is works). A reply that cannot be parsed is
+// not retried: the request succeeded, and the same prompt would most likely
+// give a similar reply at the same cost.
+//
+// When ctx holds a bex span (vmspan.SpanFromContext), every request carries
+// a W3C traceparent naming the attempt's OpenTelemetry span:
+// 00-{span.TraceID()}-{vmspan.AttemptSpanID(span id, n)}-01, where n counts
+// the call's attempts from 0 across retries and fallbacks. Otherwise an
+// OpenTelemetry span in ctx is propagated as it is. tracestate is passed on.
+func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
+	c, err := r.lookup(req.Client)
+	if err != nil {
+		return Result{}, err
+	}
+	msgs, err := r.render(&req, c)
+	if err != nil {
+		return Result{}, err
+	}
+	cs := &call{r: r, ctx: ctx, msgs: msgs}
+	out, err := cs.run(c)
+	var v any
+	if err == nil {
+		v, err = cs.parse(out, &req)
+	}
+	return Result{Value: v, Attempts: cs.finish(), Messages: msgs}, err
+}
+
+// parse coerces the output of the attempt that succeeded, and marks that
+// attempt selected or failed.
+func (cs *call) parse(out output, req *Request) (any, error) {
+	v, err := ParseOutput(out.text, req.Output)
+	if err != nil {
+		pe := err.(*ParseError)
+		pe.Function = req.Function
+		pe.Reply = redactor{cs.secrets}.str(pe.Reply)
+		cs.attempts[out.index].Err = vmspan.ErrorInfoOf(pe)
+		return nil, pe
+	}
+	cs.attempts[out.index].Selected = true
+	return v, nil
+}
+
+// A call is the state of one Runtime.Call.
+type call struct {
+	r        *Runtime
+	ctx      context.Context
+	msgs     []vmspan.Message
+	attempts []vmspan.LLMAttempt
+	secrets  []string // every secret value used by the call's attempts
+}
+
+// An output is a successful attempt's completion text and index.
+type output struct {
+	text  string
+	index int
+}
+
+// run runs c, retrying as c's retry policy says.
+func (cs *call) run(c *client) (output, error) {
+	for try := 0; ; try++ {
+		out, err := cs.runOnce(c)
+		if err == nil {
+			return out, nil
+		}
+		d, ok := cs.retryDelay(c, try, err)
+		if !ok {
+			return out, err
+		}
+		if serr := cs.r.sleep(cs.ctx, d); serr != nil {
+			return output{}, fmt.Errorf("client %s: waiting to retry after %v: %w", c.name, err, serr)
+		}
+	}
+}
+
+// runOnce makes one request for a provider client, or runs a strategy.
+func (cs *call) runOnce(c *client) (output, error) {
+	switch c.provider {
+	case "fallback":
+		var last error
+		for _, name := range c.children {
+			child, err := cs.r.lookup(name)
+			if err == nil {
+				var out output
+				if out, err = cs.run(child); err == nil {
+					return out, nil
+				}
+			}
+			last = err
+			if cs.ctx.Err() != nil {
+				return output{}, err
+			}
+		}
+		return output{}, fmt.Errorf("client %s: all %d strategy clients failed; last: %w", c.name, len(c.children), last)
+	case "round-robin":
+		i := (c.next.Add(1) - 1) % uint64(len(c.children))
+		child, err := cs.r.lookup(c.children[i])
+		if err != nil {
+			return output{}, err
+		}
+		return cs.run(child)
+	}
+	return cs.attempt(c)
+}
+
+// retryDelay says whether err may be retried under c's policy after try
+// retries, and after how long: the policy's delay, or the server's
+// Retry-After when that is longer.
+func (cs *call) retryDelay(c *client, try int, err error) (time.Duration, bool) {
+	p := c.policy
+	if p == nil || try >= p.maxRetries || cs.ctx.Err() != nil || !retryable(err) {
+		return 0, false
+	}
+	d := p.backoff(try)
+	var he *HTTPError
+	if errors.As(err, &he) && he.RetryAfter > 0 {
+		if he.RetryAfter > maxRetryAfter {
+			return 0, false
+		}
+		d = max(d, he.RetryAfter)
+	}
+	return d, true
+}
+
+// backoff returns the delay before retry number try+1.
+func (p *retryPolicy) backoff(try int) time.Duration {
+	if !p.exponential {
+		return p.delay
+	}
+	d := float64(p.delay)
+	for i := 0; i < try && d < float64(p.maxDelay); i++ {
+		d *= p.multiplier
+	}
+	return min(time.Duration(d), p.maxDelay)
+}
+
+// retryable reports whether err is worth repeating: status 429 or 5xx, a
+// network error or a request timeout.
+func retryable(err error) bool {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Retryable()
+	}
+	var te *TransportError
+	return errors.As(err, &te)
+}
+
+// attempt makes one provider request and records it.
+func (cs *call) attempt(c *client) (output, error) {
+	ep, err := cs.r.endpoint(c)
+	if err != nil {
+		return output{}, err // no request was made: not an attempt
+	}
+	idx := len(cs.attempts)
+	cs.attempts = append(cs.attempts, vmspan.LLMAttempt{
+		Client: c.name, Provider: c.provider, Model: ep.model,
+		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs,
+	})
+	a := &cs.attempts[idx]
+	red := cs.addSecrets(ep)
+	text, err := cs.exchange(c, ep, a, red, idx)
+	if err != nil {
+		a.Err = vmspan.ErrorInfoOf(err)
+		return output{}, err
+	}
+	return output{text: text, index: idx}, nil
+}
+
+// exchange sends the request of attempt a and reads the reply into a.
+func (cs *call) exchange(c *client, ep *endpoint, a *vmspan.LLMAttempt, red redactor, idx int) (string, error) {
+	u, hdr, body, err := buildRequest(ep, cs.msgs)
+	if err != nil {
+		return "", &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
+	}
+	a.ServerAddress, a.ServerPort = serverOf(u)
+	setTraceHeaders(cs.ctx, hdr, idx)
+	ctx := cs.ctx
+	if ep.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ep.timeout)
+		defer cancel()
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return "", &ConfigError{Pos: c.pos, Client: c.name, Msg: "bad base_url: " + red.str(err.Error())}
+	}
+	hreq.Header = hdr
+	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: red.url(u), Headers: red.headers(hdr), Body: red.body(body)}
+	a.Start = cs.r.now()
+	resp, err := cs.r.http.Do(hreq)
+	var rbody []byte
+	if err == nil {
+		rbody, err = io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
+		resp.Body.Close()
+		a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: red.headers(resp.Header), Body: red.body(rbody)}
+	}
+	a.Duration = cs.r.now().Sub(a.Start)
+	if err != nil {
+		return "", cs.transportError(c, ctx, red, err)
+	}
+	return cs.reply(c, ep, a, red, resp, rbody)
+}
+
+func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, err error) error {
+	if cerr := cs.ctx.Err(); cerr != nil {
+		return fmt.Errorf("client %s: %w", c.name, cerr)
+	}
+	timeout := errors.Is(reqCtx.Err(), context.DeadlineExceeded)
+	return &TransportError{Client: c.name, Timeout: timeout, Err: redactedError{red.str(err.Error()), err}}
+}
+
+// reply interprets a provider reply.
+func (cs *call) reply(c *client, ep *endpoint, a *vmspan.LLMAttempt, red redactor, resp *http.Response, body []byte) (string, error) {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		he := &HTTPError{Client: c.name, Provider: c.provider, Status: resp.StatusCode,
+			Message: red.str(providerMessage(body)), Body: excerpt(red.str(string(body)), errorBodyLen)}
+		if resp.StatusCode == 429 || resp.StatusCode == 503 {
+			he.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), cs.r.now())
+		}
+		return "", he
+	}
+	comp, err := parseCompletion(ep.api, body)
+	if err != nil {
+		return "", &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(red.str(string(body)), errorBodyLen)}
+	}
+	a.ResponseModel, a.ResponseID, a.FinishReason, a.Usage = comp.model, comp.id, comp.finish, comp.usage
+	a.Output = comp.text
+	return comp.text, nil
+}
+
+// parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 || secs > 1e6 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// setTraceHeaders sets traceparent (and tracestate) for attempt idx.
+func setTraceHeaders(ctx context.Context, h http.Header, idx int) {
+	osc := trace.SpanContextFromContext(ctx)
+	if s := vmspan.SpanFromContext(ctx); s != nil {
+		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-01", s.TraceID(), vmspan.AttemptSpanID(s.SpanContext().ID, idx)))
+	} else if osc.IsValid() {
+		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-%s", osc.TraceID(), osc.SpanID(), osc.TraceFlags()))
+	} else {
+		return
+	}
+	if ts := osc.TraceState().String(); ts != "" {
+		h.Set("Tracestate", ts)
+	}
+}
+
+// serverOf returns the host and port of a URL (the scheme's default port
+// when none is given).
+func serverOf(raw string) (string, int) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", 0
+	}
+	port, _ := strconv.Atoi(u.Port())
+	if port == 0 {
+		switch u.Scheme {
+		case "https":
+			port = 443
+		case "http":
+			port = 80
+		}
+	}
+	return u.Hostname(), port
+}
+
+// addSecrets notes the secret values an attempt uses and returns a
+// redactor for them.
+func (cs *call) addSecrets(ep *endpoint) redactor {
+	var secrets []string
+	if ep.apiKey != "" {
+		secrets = append(secrets, ep.apiKey)
+	}
+	for k, v := range ep.headers {
+		if vmspan.IsSecretKey(k) && v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	cs.secrets = append(cs.secrets, secrets...)
+	return redactor{secrets}
+}
+
+// finish redacts every secret of the call from all attempts (a key of one
+// client may appear in another's prompt) and returns them.
+func (cs *call) finish() []vmspan.LLMAttempt {
+	red := redactor{cs.secrets}
+	for i := range cs.attempts {
+		red.attempt(&cs.attempts[i])
+	}
+	return cs.attempts
+}

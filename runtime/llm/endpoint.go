@@ -1,0 +1,220 @@
+// endpoint.go resolves a client's options, env.NAME included, at call time.
+
+package llm
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// An endpoint is a leaf client's options resolved for one attempt.
+type endpoint struct {
+	api         string
+	model       string
+	baseURL     string
+	apiKey      string
+	temperature *float64
+	maxTokens   *int64
+	headers     map[string]string
+	extra       map[string]any // passed-through options
+	timeout     time.Duration
+}
+
+// endpoint resolves c's options. Env values are read now; an unset
+// variable is a *ConfigError naming it, except for base_url, which then
+// falls back to the provider's default.
+func (r *Runtime) endpoint(c *client) (*endpoint, error) {
+	ep := &endpoint{api: c.info.api}
+	var err error
+	if ep.model, _, err = r.stringOption(c, "model"); err != nil {
+		return nil, err
+	}
+	if ep.baseURL, err = r.baseURL(c); err != nil {
+		return nil, err
+	}
+	if ep.apiKey, err = r.apiKey(c); err != nil {
+		return nil, err
+	}
+	if err := r.numbers(c, ep); err != nil {
+		return nil, err
+	}
+	if ep.headers, err = r.headers(c); err != nil {
+		return nil, err
+	}
+	ep.extra, err = r.extraOptions(c)
+	return ep, err
+}
+
+func (r *Runtime) unset(c *client, key, name string) error {
+	return &ConfigError{Pos: c.pos, Client: c.name, Msg: fmt.Sprintf("%s: environment variable %s is not set", key, name)}
+}
+
+// stringOption returns a string option; ok is false when it is absent.
+func (r *Runtime) stringOption(c *client, key string) (string, bool, error) {
+	switch x := c.options[key].(type) {
+	case string:
+		return x, true, nil
+	case Env:
+		v, ok := r.env(x.Name)
+		if !ok {
+			return "", false, r.unset(c, key, x.Name)
+		}
+		return v, true, nil
+	}
+	return "", false, nil
+}
+
+func (r *Runtime) baseURL(c *client) (string, error) {
+	u, ok, err := r.stringOption(c, "base_url")
+	if !ok || u == "" {
+		u = c.info.baseURL
+		if v, set := r.env(c.info.urlEnv); c.info.urlEnv != "" && set && v != "" {
+			u = v
+		}
+	}
+	if u == "" {
+		if err == nil {
+			err = &ConfigError{Pos: c.pos, Client: c.name, Msg: "base_url is empty"}
+		}
+		return "", err
+	}
+	return strings.TrimRight(u, "/"), nil
+}
+
+// apiKey returns the api_key option, else the provider's default variable
+// (OPENAI_API_KEY, ANTHROPIC_API_KEY), which must then be set. Providers
+// without a default (ollama, openai-generic) send no key.
+func (r *Runtime) apiKey(c *client) (string, error) {
+	key, ok, err := r.stringOption(c, "api_key")
+	if err != nil || ok {
+		return key, err
+	}
+	if c.info.keyEnv == "" {
+		return "", nil
+	}
+	key, set := r.env(c.info.keyEnv)
+	if !set {
+		return "", r.unset(c, "api_key", c.info.keyEnv)
+	}
+	return key, nil
+}
+
+func (r *Runtime) numbers(c *client, ep *endpoint) error {
+	if v, ok, err := r.numberOption(c, "temperature"); err != nil {
+		return err
+	} else if ok {
+		ep.temperature = &v
+	}
+	if v, ok, err := r.numberOption(c, "max_tokens"); err != nil {
+		return err
+	} else if ok {
+		n := int64(v)
+		ep.maxTokens = &n
+	}
+	v, ok, err := r.numberOption(c, "request_timeout_ms")
+	if ok {
+		ep.timeout = time.Duration(v) * time.Millisecond
+	}
+	return err
+}
+
+func (r *Runtime) numberOption(c *client, key string) (float64, bool, error) {
+	v, present := c.options[key]
+	if !present {
+		return 0, false, nil
+	}
+	if e, ok := v.(Env); ok {
+		s, set := r.env(e.Name)
+		if !set {
+			return 0, false, r.unset(c, key, e.Name)
+		}
+		n, err := parseFloatOption(s)
+		if err != nil {
+			return 0, false, &ConfigError{Pos: c.pos, Client: c.name, Msg: fmt.Sprintf("%s: env.%s = %q is not a number", key, e.Name, s)}
+		}
+		return n, true, nil
+	}
+	f, _ := asFloat(v) // types were checked by NewRuntime
+	return f, true, nil
+}
+
+func parseFloatOption(s string) (float64, error) {
+	n, ok := parseNumber(strings.TrimSpace(s))
+	if !ok {
+		return 0, fmt.Errorf("not a number")
+	}
+	f, _ := asFloat(n)
+	return f, nil
+}
+
+func (r *Runtime) headers(c *client) (map[string]string, error) {
+	m, _ := c.options["headers"].(map[string]any)
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			out[k] = x
+		case Env:
+			s, ok := r.env(x.Name)
+			if !ok {
+				return nil, r.unset(c, "headers."+k, x.Name)
+			}
+			out[k] = s
+		}
+	}
+	return out, nil
+}
+
+// extraOptions returns the options passed through into the request body,
+// with env values resolved.
+func (r *Runtime) extraOptions(c *client) (map[string]any, error) {
+	var out map[string]any
+	for k, v := range c.options {
+		if knownOptions[k] || droppedOptions[k] {
+			continue
+		}
+		rv, err := r.resolveValue(c, k, v)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[k] = rv
+	}
+	return out, nil
+}
+
+func (r *Runtime) resolveValue(c *client, key string, v any) (any, error) {
+	switch x := v.(type) {
+	case Env:
+		s, ok := r.env(x.Name)
+		if !ok {
+			return nil, r.unset(c, key, x.Name)
+		}
+		return s, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			var err error
+			if out[i], err = r.resolveValue(c, key, e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			var err error
+			if out[k], err = r.resolveValue(c, key+"."+k, e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return v, nil
+}

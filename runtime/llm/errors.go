@@ -1,0 +1,169 @@
+// errors.go holds the typed errors of LLM calls.
+
+package llm
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// A ConfigError reports a bad client<llm> or retry_policy declaration, an
+// unknown client, or an option that cannot be resolved at call time (such as
+// an unset environment variable). Pos is "file:line:col" when known.
+type ConfigError struct {
+	Pos    string
+	Client string // the client concerned, if any
+	Msg    string
+}
+
+func (e *ConfigError) Error() string {
+	s := e.Msg
+	if e.Client != "" {
+		s = "client " + e.Client + ": " + s
+	}
+	if e.Pos != "" {
+		s = e.Pos + ": " + s
+	}
+	return s
+}
+
+// ErrorType returns "LLMConfigError".
+func (e *ConfigError) ErrorType() string { return "LLMConfigError" }
+
+// A PromptError reports a prompt template that does not compile or render.
+// Line is the line in File (the .baml source) when known, else 0.
+type PromptError struct {
+	Function string
+	File     string
+	Line     int
+	Msg      string
+	Err      error // the template engine's error
+}
+
+func (e *PromptError) Error() string {
+	pos := e.File
+	if pos == "" {
+		pos = "prompt"
+	}
+	if e.Line > 0 {
+		pos += ":" + strconv.Itoa(e.Line)
+	}
+	fn := ""
+	if e.Function != "" {
+		fn = "prompt of " + e.Function + ": "
+	}
+	return pos + ": " + fn + e.Msg
+}
+
+// Unwrap returns the template engine's error.
+func (e *PromptError) Unwrap() error { return e.Err }
+
+// ErrorType returns "PromptError".
+func (e *PromptError) ErrorType() string { return "PromptError" }
+
+// An HTTPError reports a provider reply with a non-2xx status.
+type HTTPError struct {
+	Client     string
+	Provider   string
+	Status     int
+	Message    string        // the provider's error message, when its body has one
+	Body       string        // the start of the reply body (redacted)
+	RetryAfter time.Duration // from a Retry-After header (429 and 503 only), 0 when absent
+}
+
+func (e *HTTPError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Body
+	}
+	s := fmt.Sprintf("client %s (%s): HTTP %d", e.Client, e.Provider, e.Status)
+	if msg != "" {
+		s += ": " + msg
+	}
+	return s
+}
+
+// ErrorType returns "LLMHTTPError".
+func (e *HTTPError) ErrorType() string { return "LLMHTTPError" }
+
+// Retryable reports whether the request may succeed if repeated: status 429
+// or 5xx.
+func (e *HTTPError) Retryable() bool { return e.Status == 429 || e.Status >= 500 }
+
+// A TransportError reports a request that got no HTTP reply: a network
+// error or the client's request_timeout_ms. It is retried.
+type TransportError struct {
+	Client  string
+	Timeout bool
+	Err     error
+}
+
+func (e *TransportError) Error() string {
+	if e.Timeout {
+		return "client " + e.Client + ": request timed out: " + e.Err.Error()
+	}
+	return "client " + e.Client + ": " + e.Err.Error()
+}
+
+// Unwrap returns the network error.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// ErrorType returns "LLMTransportError".
+func (e *TransportError) ErrorType() string { return "LLMTransportError" }
+
+// A ResponseError reports a 2xx reply whose body is not a valid completion
+// (undecodable JSON, no choices). It is not retried.
+type ResponseError struct {
+	Client string
+	Msg    string
+	Body   string // the start of the body (redacted)
+}
+
+func (e *ResponseError) Error() string {
+	return "client " + e.Client + ": bad completion body: " + e.Msg
+}
+
+// ErrorType returns "LLMResponseError".
+func (e *ResponseError) ErrorType() string { return "LLMResponseError" }
+
+// A ParseError reports a reply that cannot be coerced to the return type.
+// Path names the offending value ("priority", "items[2].title"; empty for
+// the whole output).
+type ParseError struct {
+	Function string
+	Path     string
+	Msg      string // what was wanted and what was found
+	Reply    string // the whole reply text
+}
+
+// replyExcerptLen is how much of the reply a ParseError message shows.
+const replyExcerptLen = 200
+
+func (e *ParseError) Error() string {
+	s := "cannot parse LLM output"
+	if e.Function != "" {
+		s += " of " + e.Function
+	}
+	if e.Path != "" {
+		s += ": field " + strconv.Quote(e.Path)
+	}
+	return s + ": " + e.Msg + "; reply starts: " + strconv.Quote(excerpt(e.Reply, replyExcerptLen))
+}
+
+// ErrorType returns "LLMParseError".
+func (e *ParseError) ErrorType() string { return "LLMParseError" }
+
+// excerpt returns the first n bytes of s (cut at a rune boundary), with "…"
+// when s is longer.
+func excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

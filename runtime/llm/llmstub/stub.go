@@ -1,0 +1,416 @@
+// stub.go holds the scripted handler, its rules and replies, and the Server.
+
+package llmstub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A Reply is one scripted answer.
+type Reply struct {
+	// Status is the HTTP status (default 200). For a status of 400 or more
+	// the body is the API's error object, with Text as its message.
+	Status int
+	// Text is the completion text (or the error message).
+	Text string
+	// Body, when set, is sent as the body verbatim (a malformed body).
+	Body string
+	// Header holds extra response headers, such as "Retry-After".
+	Header map[string]string
+	// Delay holds the reply back; it ends early, writing nothing, when the
+	// client goes away (its request ctx ends).
+	Delay time.Duration
+	// FinishReason defaults to "stop" (OpenAI) or "end_turn" (Anthropic).
+	FinishReason string
+	// Usage defaults to word counts of the prompt and the text.
+	Usage *Usage
+	// Model is the model named in the reply (default: the requested one).
+	Model string
+}
+
+// Usage is the token usage a reply reports.
+type Usage struct {
+	Input, Output, Cached int64
+}
+
+// A Rule answers the requests it matches. Replies are used in order, the
+// last one repeating; when Replies is empty, Respond is called.
+type Rule struct {
+	API      string // "openai" or "anthropic"; "" matches both
+	Model    string // the requested model; "" matches any
+	Contains string // a substring of the prompt (Request.Prompt); "" matches any
+	Replies  []Reply
+	Respond  func(Request) Reply
+}
+
+func (r *Rule) matches(req *Request) bool {
+	return (r.API == "" || r.API == req.API) && (r.Model == "" || r.Model == req.Model) &&
+		(r.Contains == "" || strings.Contains(req.Prompt(), r.Contains))
+}
+
+// A Script is a list of rules, tried in order, and a default responder for
+// requests no rule matches (nil: an echo of the prompt's last message).
+type Script struct {
+	Rules   []Rule
+	Default func(Request) Reply
+}
+
+// A Message is one chat message of a received request.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// A Request is a received request, recorded for assertions.
+type Request struct {
+	API      string // "openai" or "anthropic"
+	Method   string
+	Path     string
+	Header   http.Header
+	Body     []byte
+	Model    string
+	Messages []Message // Anthropic's top-level system prompt comes first, as role "system"
+}
+
+// Prompt returns the contents of all messages, joined by newlines.
+func (r Request) Prompt() string {
+	parts := make([]string, len(r.Messages))
+	for i, m := range r.Messages {
+		parts[i] = m.Content
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Last returns the content of the last message with the given role, or "".
+func (r Request) Last(role string) string {
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		if r.Messages[i].Role == role {
+			return r.Messages[i].Content
+		}
+	}
+	return ""
+}
+
+// A Handler is the stub as an http.Handler. It serves POST
+// /chat/completions and /v1/chat/completions (OpenAI) and /v1/messages
+// (Anthropic). It is safe for concurrent use.
+type Handler struct {
+	mu       sync.Mutex
+	rules    []*ruleState
+	def      func(Request) Reply
+	apiKey   string
+	requests []Request
+	seq      int
+}
+
+type ruleState struct {
+	Rule
+	used int
+}
+
+// NewHandler returns a Handler that follows script.
+func NewHandler(script Script) *Handler {
+	h := &Handler{def: script.Default}
+	for _, r := range script.Rules {
+		h.On(r)
+	}
+	return h
+}
+
+// On adds a rule after the existing ones.
+func (h *Handler) On(r Rule) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.rules = append(h.rules, &ruleState{Rule: r})
+}
+
+// Requests returns the requests received so far, oldest first.
+func (h *Handler) Requests() []Request {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Request(nil), h.requests...)
+}
+
+// ServeHTTP answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	api := apiOf(r.URL.Path)
+	if api == "" || r.Method != http.MethodPost {
+		http.Error(w, `{"error":{"message":"not found","type":"invalid_request_error"}}`, http.StatusNotFound)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	req := Request{API: api, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}
+	if err := decodeRequest(&req); err != nil {
+		writeJSON(w, 400, errorBody(api, 400, "invalid request body: "+err.Error()))
+		return
+	}
+	reply, id := h.next(req)
+	if h.apiKey != "" && !authorized(r, h.apiKey) {
+		reply = Reply{Status: 401, Text: "invalid api key"}
+	}
+	if reply.Delay > 0 && !wait(r.Context(), reply.Delay) {
+		return
+	}
+	for k, v := range reply.Header {
+		w.Header().Set(k, v)
+	}
+	switch {
+	case reply.Body != "":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status(reply))
+		io.WriteString(w, reply.Body)
+	case status(reply) >= 400:
+		writeJSON(w, status(reply), errorBody(api, status(reply), reply.Text))
+	default:
+		writeJSON(w, 200, completionBody(&req, &reply, id))
+	}
+}
+
+// next records req and picks its reply.
+func (h *Handler) next(req Request) (Reply, int) {
+	h.mu.Lock()
+	h.requests = append(h.requests, req)
+	h.seq++
+	id := h.seq
+	var respond func(Request) Reply
+	var reply *Reply
+	for _, r := range h.rules {
+		if !r.matches(&req) {
+			continue
+		}
+		if len(r.Replies) == 0 {
+			respond = r.Respond
+		} else {
+			reply = &r.Replies[min(r.used, len(r.Replies)-1)]
+			r.used++
+		}
+		break
+	}
+	if reply == nil && respond == nil {
+		respond = h.def
+	}
+	h.mu.Unlock()
+	switch {
+	case reply != nil:
+		return *reply, id
+	case respond != nil:
+		return respond(req), id
+	}
+	return Reply{Text: "stub reply: " + firstLine(req.Prompt(), 80)}, id
+}
+
+func apiOf(path string) string {
+	switch strings.TrimSuffix(path, "/") {
+	case "/chat/completions", "/v1/chat/completions":
+		return "openai"
+	case "/v1/messages":
+		return "anthropic"
+	}
+	return ""
+}
+
+func authorized(r *http.Request, key string) bool {
+	return r.Header.Get("Authorization") == "Bearer "+key || r.Header.Get("X-Api-Key") == key
+}
+
+func wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func status(r Reply) int {
+	if r.Status == 0 {
+		return 200
+	}
+	return r.Status
+}
+
+func decodeRequest(req *Request) error {
+	var b struct {
+		Model    string          `json:"model"`
+		System   json.RawMessage `json:"system"`
+		Messages []struct {
+			Role    string          `json:"role"`
+			Content json.RawMessage `json:"content"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(req.Body, &b); err != nil {
+		return err
+	}
+	req.Model = b.Model
+	if s := contentText(b.System); s != "" {
+		req.Messages = append(req.Messages, Message{Role: "system", Content: s})
+	}
+	for _, m := range b.Messages {
+		req.Messages = append(req.Messages, Message{Role: m.Role, Content: contentText(m.Content)})
+	}
+	return nil
+}
+
+// contentText reads message content: a string, or a list of blocks whose
+// "text" fields are joined.
+func contentText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var blocks []struct {
+		Text string `json:"text"`
+	}
+	_ = json.Unmarshal(raw, &blocks)
+	parts := make([]string, len(blocks))
+	for i, b := range blocks {
+		parts[i] = b.Text
+	}
+	return strings.Join(parts, "\n")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Fixed values keep stub replies deterministic.
+const created = 1700000000
+
+func completionBody(req *Request, r *Reply, id int) any {
+	model := r.Model
+	if model == "" {
+		model = req.Model
+	}
+	u := Usage{Input: int64(len(strings.Fields(req.Prompt()))), Output: int64(len(strings.Fields(r.Text)))}
+	if r.Usage != nil {
+		u = *r.Usage
+	}
+	if req.API == "anthropic" {
+		return map[string]any{
+			"id": fmt.Sprintf("msg_stub_%04d", id), "type": "message", "role": "assistant", "model": model,
+			"content":     []any{map[string]any{"type": "text", "text": r.Text}},
+			"stop_reason": orDefault(r.FinishReason, "end_turn"), "stop_sequence": nil,
+			"usage": map[string]any{"input_tokens": u.Input, "output_tokens": u.Output,
+				"cache_read_input_tokens": u.Cached, "cache_creation_input_tokens": 0},
+		}
+	}
+	return map[string]any{
+		"id": fmt.Sprintf("chatcmpl-stub-%04d", id), "object": "chat.completion", "created": created, "model": model,
+		"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": r.Text},
+			"finish_reason": orDefault(r.FinishReason, "stop")}},
+		"usage": map[string]any{"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
+			"prompt_tokens_details": map[string]any{"cached_tokens": u.Cached}},
+	}
+}
+
+func errorBody(api string, status int, msg string) any {
+	typ := "api_error"
+	switch {
+	case status == 429:
+		typ = "rate_limit_error"
+	case status == 401:
+		typ = "authentication_error"
+	case status < 500:
+		typ = "invalid_request_error"
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	if api == "anthropic" {
+		return map[string]any{"type": "error", "error": map[string]any{"type": typ, "message": msg}}
+	}
+	return map[string]any{"error": map[string]any{"message": msg, "type": typ, "code": nil}}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// A Server is a Handler listening on 127.0.0.1, like httptest.Server.
+type Server struct {
+	*Handler
+	srv  *http.Server
+	url  string
+	done chan struct{}
+}
+
+// An Option configures a Server.
+type Option func(*Server)
+
+// WithScript makes the server follow script (default: Default()).
+func WithScript(s Script) Option {
+	return func(srv *Server) {
+		srv.Handler.rules = nil
+		srv.Handler.def = s.Default
+		for _, r := range s.Rules {
+			srv.Handler.On(r)
+		}
+	}
+}
+
+// WithRules adds rules before those of the script.
+func WithRules(rules ...Rule) Option {
+	return func(srv *Server) {
+		states := make([]*ruleState, len(rules))
+		for i, r := range rules {
+			states[i] = &ruleState{Rule: r}
+		}
+		srv.Handler.rules = append(states, srv.Handler.rules...)
+	}
+}
+
+// WithAPIKey makes the server answer 401 to requests that do not carry key
+// (as "Authorization: Bearer key" or "x-api-key: key").
+func WithAPIKey(key string) Option { return func(srv *Server) { srv.Handler.apiKey = key } }
+
+// New starts a stub server on 127.0.0.1 with a free port. It panics if it
+// cannot listen, as httptest.NewServer does. The caller must Close it.
+func New(opts ...Option) *Server {
+	s := &Server{Handler: NewHandler(Default())}
+	for _, o := range opts {
+		o(s)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("llmstub: listen: %v", err))
+	}
+	s.url, s.done = "http://"+ln.Addr().String(), make(chan struct{})
+	s.srv = &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		defer close(s.done)
+		_ = s.srv.Serve(ln)
+	}()
+	return s
+}
+
+// URL returns the server's base URL, "http://127.0.0.1:PORT". Use it as the
+// base_url of an anthropic client, and of an openai client (or URL()+"/v1").
+func (s *Server) URL() string { return s.url }
+
+// Close stops the server and closes all connections, ending delayed replies.
+func (s *Server) Close() {
+	_ = s.srv.Close()
+	<-s.done
+}
+
+// ListenAndServe serves script on addr until it fails, for running the stub
+// as a standalone service (a small main in a docker-compose demo).
+func ListenAndServe(addr string, script Script) error {
+	srv := &http.Server{Addr: addr, Handler: NewHandler(script), ReadHeaderTimeout: 10 * time.Second}
+	return srv.ListenAndServe()
+}

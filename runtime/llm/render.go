@@ -1,0 +1,223 @@
+// render.go renders prompt templates with gonja and splits them into chat messages.
+
+package llm
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/nikolalohinski/gonja/v2/builtins"
+	"github.com/nikolalohinski/gonja/v2/config"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/nikolalohinski/gonja/v2/parser"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// Chat roles accepted by _.role.
+var validRoles = map[string]bool{"system": true, "user": true, "assistant": true}
+
+// templates compiles prompt templates once and renders them per call. It is
+// safe for concurrent use.
+type templates struct {
+	cache  sync.Map // promptKey -> *compiled
+	marker string   // role marker prefix; holds a per-runtime nonce
+	cfg    *config.Config
+	env    *exec.Environment
+}
+
+type promptKey struct {
+	file string
+	line int
+	text string
+}
+
+type compiled struct {
+	once sync.Once
+	tpl  *exec.Template
+	err  error
+}
+
+func newTemplates(nonce string) *templates {
+	cfg := config.New()
+	// Undefined names are errors: a misspelt argument must not silently
+	// render as nothing. `x is defined` still works.
+	cfg.StrictUndefined = true
+	env := &exec.Environment{
+		Context:           exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables),
+		Filters:           builtins.Filters,
+		Tests:             builtins.Tests,
+		ControlStructures: builtins.ControlStructures,
+		Methods:           builtins.Methods,
+	}
+	return &templates{marker: "\x00role:" + nonce + ":", cfg: cfg, env: env}
+}
+
+const templateName = "/prompt"
+
+// get returns the compiled template for a prompt, compiling it on first use.
+func (t *templates) get(req *Request) (*exec.Template, error) {
+	key := promptKey{req.PromptFile, req.PromptLine, req.Prompt}
+	v, _ := t.cache.LoadOrStore(key, &compiled{})
+	c := v.(*compiled)
+	c.once.Do(func() {
+		// A memory loader serving only this template: {% include %} and
+		// {% extends %} cannot read the file system.
+		ld, err := loaders.NewMemoryLoader(map[string]string{templateName: dedent(req.Prompt)})
+		if err == nil {
+			c.tpl, err = exec.NewTemplate(templateName, t.cfg, ld, t.env)
+		}
+		if err != nil {
+			c.err = compileError(req, err)
+		}
+	})
+	return c.tpl, c.err
+}
+
+// render renders req's prompt and splits it into messages.
+func (t *templates) render(req *Request, clientName, provider, defaultRole string) ([]vmspan.Message, error) {
+	tpl, err := t.get(req)
+	if err != nil {
+		return nil, err
+	}
+	data := make(map[string]any, len(req.Args)+2)
+	for _, a := range req.Args {
+		data[a.Name] = templateValue(a.Value)
+	}
+	data["ctx"] = map[string]any{
+		"output_format": OutputFormat(req.Output),
+		"client":        map[string]any{"name": clientName, "provider": provider},
+	}
+	data["_"] = map[string]any{"role": t.roleFunc()}
+	out, err := tpl.ExecuteToString(exec.NewContext(data))
+	if err != nil {
+		return nil, renderError(req, err)
+	}
+	msgs := t.split(out, defaultRole)
+	if len(msgs) == 0 {
+		return nil, &PromptError{Function: req.Function, File: req.PromptFile, Line: req.PromptLine, Msg: "the prompt renders to empty text"}
+	}
+	return msgs, nil
+}
+
+func (t *templates) roleFunc() func(string) (string, error) {
+	return func(role string) (string, error) {
+		if !validRoles[role] {
+			return "", fmt.Errorf("_.role(%q): role must be \"system\", \"user\" or \"assistant\"", role)
+		}
+		return t.marker + role + "\x00", nil
+	}
+}
+
+// split cuts rendered text at role markers. Text before the first marker
+// takes defaultRole ("system" unless the client's default_role option says
+// otherwise, as in BAML). Each message is trimmed; empty ones are dropped.
+func (t *templates) split(text, defaultRole string) []vmspan.Message {
+	if defaultRole == "" {
+		defaultRole = "system"
+	}
+	var msgs []vmspan.Message
+	role := defaultRole
+	for {
+		i := strings.Index(text, t.marker)
+		chunk := text
+		if i >= 0 {
+			chunk = text[:i]
+		}
+		if c := strings.TrimSpace(chunk); c != "" {
+			msgs = append(msgs, vmspan.Message{Role: role, Content: c})
+		}
+		if i < 0 {
+			return msgs
+		}
+		rest := text[i+len(t.marker):]
+		end := strings.IndexByte(rest, 0)
+		if end < 0 { // cannot happen: roleFunc always closes the marker
+			return msgs
+		}
+		role, text = rest[:end], rest[end+1:]
+	}
+}
+
+// dedent removes the whitespace prefix common to all non-blank lines, so
+// that a prompt indented inside #"..."# renders flush left. Line count is
+// kept, so template line numbers still map to source lines.
+func dedent(s string) string {
+	lines := strings.Split(s, "\n")
+	prefix, first := "", true
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		ws := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if first {
+			prefix, first = ws, false
+			continue
+		}
+		for !strings.HasPrefix(ws, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	if prefix == "" {
+		return s
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, prefix)
+		if strings.TrimSpace(lines[i]) == "" {
+			lines[i] = ""
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fileLine maps a 1-based template line to a line of the source file.
+func fileLine(req *Request, tline int) int {
+	if tline <= 0 {
+		return req.PromptLine
+	}
+	if req.PromptLine <= 0 {
+		return tline
+	}
+	return req.PromptLine + tline - 1
+}
+
+func compileError(req *Request, err error) *PromptError {
+	pe := &PromptError{Function: req.Function, File: req.PromptFile, Err: err}
+	var se *parser.SyntaxError
+	if errors.As(err, &se) {
+		pe.Line = fileLine(req, se.Line)
+		pe.Msg = "syntax error: " + se.Message
+		if se.Raw != "" {
+			pe.Msg += " near " + strconv.Quote(se.Raw)
+		}
+		return pe
+	}
+	pe.Line = fileLine(req, 0)
+	msg := err.Error()
+	if inner := errors.Unwrap(err); inner != nil {
+		msg = inner.Error() // gonja's outer message repeats the whole source
+	}
+	pe.Msg = "syntax error: " + msg
+	return pe
+}
+
+var atLine = regexp.MustCompile(`at line (\d+): `)
+
+func renderError(req *Request, err error) *PromptError {
+	pe := &PromptError{Function: req.Function, File: req.PromptFile, Err: err}
+	msg := strings.TrimPrefix(err.Error(), "unable to execute template: ")
+	tline := 0
+	if locs := atLine.FindAllStringSubmatchIndex(msg, -1); len(locs) > 0 {
+		last := locs[len(locs)-1]
+		tline, _ = strconv.Atoi(msg[last[2]:last[3]])
+		msg = msg[last[1]:] // the innermost failure is the informative part
+	}
+	pe.Line = fileLine(req, tline)
+	pe.Msg = msg
+	return pe
+}

@@ -1,0 +1,146 @@
+// runtime.go holds the Runtime, its options, and the engine-facing Request and Result.
+
+package llm
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// A Runtime makes LLM function calls for a loaded program: it holds the
+// validated clients and retry policies, the compiled prompt templates, and
+// the HTTP client. A Runtime is safe for concurrent use.
+type Runtime struct {
+	clients map[string]*client
+	tpl     *templates
+	http    *http.Client
+	env     func(string) (string, bool)
+	sleep   func(context.Context, time.Duration) error
+	now     func() time.Time
+}
+
+// An Option configures a Runtime.
+type Option func(*Runtime)
+
+// WithHTTPClient sets the HTTP client for provider requests (default: a
+// client with http.DefaultTransport and no overall timeout; ctx and the
+// request_timeout_ms option bound each request).
+func WithHTTPClient(c *http.Client) Option { return func(r *Runtime) { r.http = c } }
+
+// WithEnv sets how env.NAME option values are read, at call time (default
+// os.LookupEnv).
+func WithEnv(f func(string) (string, bool)) Option { return func(r *Runtime) { r.env = f } }
+
+// WithSleep sets how the runtime waits between retries (default: a timer
+// that returns ctx's error early when ctx is done). Tests inject a sleep
+// that records the durations and returns at once.
+func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
+	return func(r *Runtime) { r.sleep = f }
+}
+
+// WithClock sets the clock for attempt start times and durations, and for
+// Retry-After dates (default time.Now).
+func WithClock(f func() time.Time) Option { return func(r *Runtime) { r.now = f } }
+
+// NewRuntime validates the client and retry policy declarations and returns
+// a Runtime. Every problem found is reported (errors.Join of *ConfigError,
+// each with its declaration's Pos): an unknown provider or retry policy, a
+// missing model, a badly typed option, a fallback or round-robin strategy
+// naming an unknown client, a strategy cycle. Environment variables are not
+// read here: env.NAME values are resolved at each call.
+func NewRuntime(clients []ClientDecl, policies []RetryPolicyDecl, opts ...Option) (*Runtime, error) {
+	cs, err := compileDecls(clients, policies)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runtime{clients: cs, tpl: newTemplates(nonce()), http: &http.Client{}, env: os.LookupEnv, sleep: sleepCtx, now: time.Now}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
+}
+
+// nonce returns random hex that makes role markers unforgeable by argument
+// text (a user-supplied string cannot open a system message).
+func nonce() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// A Request is one call of an LLM function.
+type Request struct {
+	Function   string // the LLM function's name, for errors
+	Client     string // a client<llm> name, or a "provider/model" shorthand
+	Prompt     string // the template text as written between #" and "#
+	PromptFile string // the source file, for errors
+	PromptLine int    // the source line of the template's first line, for errors
+	Args       []vmspan.Arg
+	Output     *Schema // the return type; nil means string
+}
+
+// A Result is the outcome of a call. Attempts and Messages are filled in
+// whenever they exist, also when Call returns an error.
+type Result struct {
+	// Value is the coerced output in snapshot form: nil, bool, int64,
+	// float64, string, []any, map[string]any, vmspan.Object (a class, fields
+	// in declaration order, by field name) or vmspan.Enum (Value is the
+	// variant's declared name).
+	Value any
+	// Attempts lists every provider request in order (retries and
+	// fallbacks); Selected is set on the one whose output became Value.
+	Attempts []vmspan.LLMAttempt
+	// Messages is the rendered prompt.
+	Messages []vmspan.Message
+}
+
+// ValidateClient reports whether a function may name client: a declared
+// client or a valid "provider/model" shorthand. The engine calls it at load
+// time so that a misspelt client is an error before any call.
+func (r *Runtime) ValidateClient(name string) error {
+	_, err := r.lookup(name)
+	return err
+}
+
+func (r *Runtime) lookup(name string) (*client, error) {
+	if c, ok := r.clients[name]; ok {
+		return c, nil
+	}
+	return shorthandClient(name)
+}
+
+// Render renders req's prompt into chat messages without calling a
+// provider (the engine's dry runs and tests use it). Errors are
+// *PromptError or, for an unknown client, *ConfigError.
+func (r *Runtime) Render(req Request) ([]vmspan.Message, error) {
+	c, err := r.lookup(req.Client)
+	if err != nil {
+		return nil, err
+	}
+	return r.render(&req, c)
+}
+
+func (r *Runtime) render(req *Request, c *client) ([]vmspan.Message, error) {
+	role, _ := c.options["default_role"].(string)
+	return r.tpl.render(req, c.name, c.provider, role)
+}
