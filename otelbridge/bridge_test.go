@@ -168,9 +168,9 @@ func TestDuplicateAndUnknownEvents(t *testing.T) {
 	id := vmspan.SequentialIDs()()
 	start := vmspan.Event{Kind: vmspan.EventStart, Span: vmspan.SpanContext{ID: id, Root: id}, Time: base, Name: "f", TraceID: vmspan.OTelTraceID(id)}
 	b.Emit(start)
-	b.Emit(start)                                           // a duplicate start is ignored
+	b.Emit(start)                                            // a duplicate start is ignored
 	b.Emit(vmspan.Event{Kind: vmspan.EventStart, Name: "x"}) // no span id: ignored
-	b.Emit(vmspan.Event{Kind: 99, Span: start.Span})        // unknown kind: ignored
+	b.Emit(vmspan.Event{Kind: 99, Span: start.Span})         // unknown kind: ignored
 	end := start
 	end.Kind, end.Start, end.Time = vmspan.EventEnd, base, base.Add(time.Millisecond)
 	b.Emit(end)

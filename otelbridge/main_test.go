@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -14,7 +15,11 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// Export failures that tests cause on purpose go to otel.Handle.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {}))
+	goleak.VerifyTestMain(m)
+}
 
 // base is the fake clock's first reading.
 var base = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -158,7 +163,9 @@ func checkTimes(t *testing.T, s sdktrace.ReadOnlySpan, start, end vmspan.Event) 
 }
 
 // ids returns the OTel ids the bridge must give the bex span of e.
-func ids(e vmspan.Event) (trace.TraceID, trace.SpanID) { return e.TraceID, vmspan.OTelSpanID(e.Span.ID) }
+func ids(e vmspan.Event) (trace.TraceID, trace.SpanID) {
+	return e.TraceID, vmspan.OTelSpanID(e.Span.ID)
+}
 
 // typedErr is an error with a bex error type.
 type typedErr struct{ typ, msg string }
