@@ -1,0 +1,71 @@
+// Package jsonl writes and reads bex trace files: one JSON object per line,
+// one line per span event, in the line format of the reference runtime so
+// that existing readers keep working.
+//
+// # Format
+//
+// Every line has the reference keys, sorted alphabetically at every level:
+//
+//	{"call_id":"<span uuid>","call_stack":["<root uuid>",...,"<span uuid>"],
+//	 "content":{"data":{...},"type":"function_start"|"function_end"|"intermediate"},
+//	 "function_event_id":"<event uuid>","timestamp_epoch_ms":1770875826273}
+//
+// Start data is {"args":[...],"function_display_name":"Name","tags":{...}},
+// end data {"duration_ms":20,"function_display_name":"Name","result":...},
+// and set-tags data {"SetTags":{"env":"test"}}. A start line as written:
+//
+//	{"call_id":"00000000-0000-7000-8000-000000000001","call_stack":["00000000-0000-7000-8000-000000000001"],"content":{"data":{"arg_names":["body"],"args":["printer on fire"],"function_display_name":"Triage","span_kind":"root","tags":{}},"type":"function_start"},"function_event_id":"00000000-0000-7000-8000-000000000002","timestamp_epoch_ms":1770876000001,"timestamp_unix_nano":1770876000001000000,"trace_id":"a47779e04744ec8657a6e2126e3015ba"}
+//
+// bex adds keys and never renames one:
+//   - on every line, "trace_id" (the OpenTelemetry trace id, 32 hex digits)
+//     and "timestamp_unix_nano" (the same wall time in nanoseconds);
+//   - in start data, "arg_names" (the argument names in declaration order;
+//     "args" stays a positional array) and "span_kind";
+//   - in end data, "span_kind", "duration_ns" and "start_unix_nano" (so
+//     that a replay reproduces exact timings), "error" ({"message","type"};
+//     "result" is then null) on a failed span, and "llm_calls" on an LLM
+//     function span: its provider attempts with client, provider, model,
+//     timing, usage ({"cached_input_tokens","input_tokens","output_tokens"},
+//     null when not reported), finish reason, selected, and the redacted
+//     HTTP request and response;
+//   - "traceparent" (W3C, version 00) on the start and end lines of a span
+//     whose parent is a remote OpenTelemetry span.
+//
+// Values are JSON values; a class instance is an object holding
+// "__class":"<Name>" and its fields, an enum value is
+// {"__enum":"<Enum>","value":"<Variant>"}, and durations are whole
+// milliseconds. Strings escape only '"', '\' and control characters, and
+// invalid UTF-8 becomes U+FFFD. Floats are formatted as encoding/json
+// formats them (NaN and infinities become null) with ".0" added to integral
+// values, as the reference does, so that a reader tells 2.0 from 2.
+//
+// # Writing: durability and drops
+//
+// A Writer never loses an event without counting it. Emit encodes the
+// event into a buffer under a mutex and, once the buffer holds
+// WithBufferSize bytes (64 KiB), writes it before returning: a slow disk
+// slows the callers down instead of losing events. Flush writes the buffer
+// and, for files from Open, calls fsync; after it returns nil, everything
+// emitted before the call is on stable storage. With WithFlushInterval (on
+// by default for Open, every second) a background goroutine also writes the
+// buffer, so a crashed process loses at most about that much; Close stops
+// it.
+//
+// When a write fails, the unwritten bytes stay buffered and are retried
+// (after another buffer's worth of events, at every Flush and by the
+// background flush); the error is kept for Err and counted in
+// Stats.WriteErrors. Only when the buffer has grown to WithMaxBuffered
+// (64 MiB) are further events dropped, and events emitted after Close are
+// dropped too: both are counted in Stats.Dropped, and Flush and Close
+// report them. In normal operation Dropped is 0.
+//
+// # Reading
+//
+// Read and ReadFile stream events back as an iter.Seq2, one line at a
+// time, with memory bounded by the longest line (MaxLineSize) and the spans
+// open at a point of the file. A malformed line yields a *LineError with
+// its line number and reading continues. Files in the pure reference
+// format are read too: argument names default to arg0, arg1, ...; span
+// kinds to 0; times and durations to milliseconds; and trace ids to those
+// the live OpenTelemetry bridge would have used.
+package jsonl

@@ -1,0 +1,524 @@
+// encode.go holds the allocation-light encoder of events into JSONL lines.
+
+package jsonl
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// AppendEvent appends e to b as one JSONL line, newline included, and
+// returns the extended buffer. Keys are sorted at every level.
+func AppendEvent(b []byte, e *vmspan.Event) []byte {
+	b = append(b, `{"call_id":"`...)
+	b = appendSpanID(b, e.Span.ID)
+	b = append(b, `","call_stack":[`...)
+	b = appendStack(b, e)
+	b = append(b, `],"content":{"data":`...)
+	switch e.Kind {
+	case vmspan.EventStart:
+		b = appendStartData(b, e)
+		b = append(b, `,"type":"function_start"}`...)
+	case vmspan.EventEnd:
+		b = appendEndData(b, e)
+		b = append(b, `,"type":"function_end"}`...)
+	default:
+		b = append(b, `{"SetTags":`...)
+		b = appendTags(b, e.Tags)
+		b = append(b, `},"type":"intermediate"}`...)
+	}
+	b = append(b, `,"function_event_id":"`...)
+	b = appendSpanID(b, e.ID)
+	b = appendMsNs(b, `","timestamp_epoch_ms":`, `,"timestamp_unix_nano":`, e.Time.UnixMilli(), e.Time.UnixNano())
+	b = append(b, `,"trace_id":"`...)
+	b = appendHex(b, e.TraceID[:])
+	if e.Remote != nil && e.Kind != vmspan.EventSetTags {
+		b = append(b, `","traceparent":"`...)
+		b = appendTraceparent(b, e.Remote)
+	}
+	return append(b, "\"}\n"...)
+}
+
+func appendStack(b []byte, e *vmspan.Event) []byte {
+	if len(e.Stack) == 0 {
+		b = append(b, '"')
+		b = appendSpanID(b, e.Span.ID)
+		return append(b, '"')
+	}
+	for i, id := range e.Stack {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = appendSpanID(b, id)
+		b = append(b, '"')
+	}
+	return b
+}
+
+// appendStartData writes {"arg_names", "args", "function_display_name",
+// "span_kind", "tags"}.
+func appendStartData(b []byte, e *vmspan.Event) []byte {
+	b = append(b, '{')
+	if len(e.Args) > 0 {
+		b = append(b, `"arg_names":[`...)
+		for i, a := range e.Args {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, a.Name)
+		}
+		b = append(b, "],"...)
+	}
+	b = append(b, `"args":[`...)
+	for i, a := range e.Args {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendValue(b, a.Value)
+	}
+	b = append(b, `],"function_display_name":`...)
+	b = appendString(b, e.Name)
+	b = appendSpanKind(b, e.SpanKind)
+	b = append(b, `,"tags":`...)
+	b = appendTags(b, e.Tags)
+	return append(b, '}')
+}
+
+// appendEndData writes {"duration_ms", "duration_ns", "error",
+// "function_display_name", "llm_calls", "result", "span_kind",
+// "start_unix_nano"}.
+func appendEndData(b []byte, e *vmspan.Event) []byte {
+	b = appendMsNs(b, `{"duration_ms":`, `,"duration_ns":`, e.Duration.Milliseconds(), int64(e.Duration))
+	if e.Err != nil {
+		b = append(b, `,"error":`...)
+		b = appendError(b, e.Err)
+	}
+	b = append(b, `,"function_display_name":`...)
+	b = appendString(b, e.Name)
+	if len(e.Attempts) > 0 {
+		b = append(b, `,"llm_calls":[`...)
+		for i := range e.Attempts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendAttempt(b, &e.Attempts[i])
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"result":`...)
+	if e.Err != nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendValue(b, e.Result)
+	}
+	b = appendSpanKind(b, e.SpanKind)
+	if !e.Start.IsZero() {
+		b = append(b, `,"start_unix_nano":`...)
+		b = strconv.AppendInt(b, e.Start.UnixNano(), 10)
+	}
+	return append(b, '}')
+}
+
+func appendSpanKind(b []byte, k vmspan.Kind) []byte {
+	if k == 0 {
+		return b
+	}
+	b = append(b, `,"span_kind":"`...)
+	b = append(b, k.String()...)
+	return append(b, '"')
+}
+
+func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
+	b = append(b, `{"message":`...)
+	b = appendString(b, e.Message)
+	b = append(b, `,"type":`...)
+	b = appendString(b, e.Type)
+	return append(b, '}')
+}
+
+// appendAttempt writes an LLM attempt; optional fields are left out when
+// empty, and the three usage counts are null when not reported.
+func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
+	b = append(b, `{"client":`...)
+	b = appendString(b, a.Client)
+	b = appendMsNs(b, `,"duration_ms":`, `,"duration_ns":`, a.Duration.Milliseconds(), int64(a.Duration))
+	if a.Err != nil {
+		b = append(b, `,"error":`...)
+		b = appendError(b, a.Err)
+	}
+	b = appendOptString(b, `,"finish_reason":`, a.FinishReason)
+	if a.MaxTokens != nil {
+		b = append(b, `,"max_tokens":`...)
+		b = strconv.AppendInt(b, *a.MaxTokens, 10)
+	}
+	if len(a.Messages) > 0 {
+		b = append(b, `,"messages":[`...)
+		for i, m := range a.Messages {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"content":`...)
+			b = appendString(b, m.Content)
+			b = append(b, `,"role":`...)
+			b = appendString(b, m.Role)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"model":`...)
+	b = appendString(b, a.Model)
+	b = appendOptString(b, `,"output":`, a.Output)
+	b = append(b, `,"provider":`...)
+	b = appendString(b, a.Provider)
+	b = appendHTTP(b, `,"request":`, a.Request)
+	b = appendHTTP(b, `,"response":`, a.Response)
+	b = appendOptString(b, `,"response_id":`, a.ResponseID)
+	b = appendOptString(b, `,"response_model":`, a.ResponseModel)
+	b = append(b, `,"selected":`...)
+	b = strconv.AppendBool(b, a.Selected)
+	b = appendOptString(b, `,"server_address":`, a.ServerAddress)
+	if a.ServerPort != 0 {
+		b = append(b, `,"server_port":`...)
+		b = strconv.AppendInt(b, int64(a.ServerPort), 10)
+	}
+	if !a.Start.IsZero() {
+		b = appendMsNs(b, `,"start_epoch_ms":`, `,"start_unix_nano":`, a.Start.UnixMilli(), a.Start.UnixNano())
+	}
+	if a.Temperature != nil {
+		b = append(b, `,"temperature":`...)
+		b = appendFloat(b, *a.Temperature)
+	}
+	b = append(b, `,"usage":{"cached_input_tokens":`...)
+	b = appendOptInt(b, a.Usage.CachedInputTokens)
+	b = append(b, `,"input_tokens":`...)
+	b = appendOptInt(b, a.Usage.InputTokens)
+	b = append(b, `,"output_tokens":`...)
+	b = appendOptInt(b, a.Usage.OutputTokens)
+	return append(b, "}}"...)
+}
+
+func appendOptString(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = append(b, key...)
+	return appendString(b, s)
+}
+
+func appendOptInt(b []byte, p *int64) []byte {
+	if p == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, *p, 10)
+}
+
+// appendHTTP writes {"body", "headers", "method", "status", "url"}, leaving
+// out empty fields as HTTPRecord's json tags do.
+func appendHTTP(b []byte, key string, h *vmspan.HTTPRecord) []byte {
+	if h == nil {
+		return b
+	}
+	b = append(b, key...)
+	b = append(b, '{')
+	n := len(b)
+	b = appendOptString(b, `,"body":`, h.Body)
+	if len(h.Headers) > 0 {
+		b = append(b, `,"headers":`...)
+		b = appendTags(b, h.Headers)
+	}
+	b = appendOptString(b, `,"method":`, h.Method)
+	if h.Status != 0 {
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(h.Status), 10)
+	}
+	b = appendOptString(b, `,"url":`, h.URL)
+	if len(b) > n { // drop the first field's leading comma
+		b = append(b[:n], b[n+1:]...)
+	}
+	return append(b, '}')
+}
+
+// appendTags writes a string map with sorted keys; nil is {}.
+func appendTags(b []byte, m map[string]string) []byte {
+	var arr [16]pair[string]
+	kvs := arr[:0]
+	for k, v := range m {
+		kvs = append(kvs, pair[string]{k, v})
+	}
+	sortPairs(kvs)
+	b = append(b, '{')
+	for i, kv := range kvs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, kv.k)
+		b = append(b, ':')
+		b = appendString(b, kv.v)
+	}
+	return append(b, '}')
+}
+
+// A pair is a map entry; encoders sort entries instead of keys so that no
+// value is looked up twice.
+type pair[V any] struct {
+	k string
+	v V
+}
+
+// sortPairs sorts by key: insertion sort for the small maps events carry,
+// which beats a general sort and needs no closure.
+func sortPairs[V any](kvs []pair[V]) {
+	if len(kvs) > 16 {
+		slices.SortFunc(kvs, func(a, b pair[V]) int { return strings.Compare(a.k, b.k) })
+		return
+	}
+	for i := 1; i < len(kvs); i++ {
+		for j := i; j > 0 && kvs[j].k < kvs[j-1].k; j-- {
+			kvs[j], kvs[j-1] = kvs[j-1], kvs[j]
+		}
+	}
+}
+
+// appendMsNs writes a nanosecond count after msKey in whole milliseconds
+// and after nsKey in full. The millisecond digits are those of the
+// nanoseconds without the last six, which saves formatting a second number.
+func appendMsNs(b []byte, msKey, nsKey string, ms, ns int64) []byte {
+	var tmp [24]byte
+	digits := strconv.AppendInt(tmp[:0], ns, 10)
+	b = append(b, msKey...)
+	if ns >= 1e6 { // then floor and truncation agree with the digits
+		b = append(b, digits[:len(digits)-6]...)
+	} else {
+		b = strconv.AppendInt(b, ms, 10)
+	}
+	b = append(b, nsKey...)
+	return append(b, digits...)
+}
+
+// appendValue writes a value in snapshot form; other Go values are
+// snapshotted first.
+func appendValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case float64:
+		return appendFloat(b, x)
+	case string:
+		return appendString(b, x)
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendValue(b, e)
+		}
+		return append(b, ']')
+	case map[string]any:
+		return appendMap(b, x)
+	case vmspan.Object:
+		return appendObject(b, x)
+	case vmspan.Enum:
+		b = append(b, `{"__enum":`...)
+		b = appendString(b, x.Name)
+		b = append(b, `,"value":`...)
+		b = appendString(b, x.Value)
+		return append(b, '}')
+	case time.Duration:
+		return strconv.AppendInt(b, x.Milliseconds(), 10)
+	}
+	return appendValue(b, vmspan.Snapshot(v))
+}
+
+func appendMap(b []byte, m map[string]any) []byte {
+	var arr [16]pair[any]
+	kvs := arr[:0]
+	for k, v := range m {
+		kvs = append(kvs, pair[any]{k, v})
+	}
+	sortPairs(kvs)
+	b = append(b, '{')
+	for i, kv := range kvs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, kv.k)
+		b = append(b, ':')
+		b = appendValue(b, kv.v)
+	}
+	return append(b, '}')
+}
+
+// appendObject writes a class instance as an object holding "__class" and
+// its fields, all keys sorted.
+func appendObject(b []byte, o vmspan.Object) []byte {
+	var arr [16]int
+	idx := arr[:0]
+	for i := range o.Fields {
+		idx = append(idx, i)
+	}
+	// Insertion sort: objects are small, and it needs no closure.
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && o.Fields[idx[j]].Name < o.Fields[idx[j-1]].Name; j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+	b = append(b, '{')
+	class := false
+	for _, i := range idx {
+		f := o.Fields[i]
+		if !class && "__class" < f.Name {
+			b = appendClass(b, o.Class)
+			class = true
+		}
+		b = appendString(b, f.Name)
+		b = append(b, ':')
+		b = appendValue(b, f.Value)
+		b = append(b, ',')
+	}
+	if !class {
+		b = appendClass(b, o.Class)
+	}
+	b[len(b)-1] = '}'
+	return b
+}
+
+func appendClass(b []byte, class string) []byte {
+	b = append(b, `"__class":`...)
+	b = appendString(b, class)
+	return append(b, ',')
+}
+
+// appendFloat formats f as encoding/json does (NaN and infinities, which
+// JSON cannot hold, become null), then adds ".0" to integral values so that
+// a reader can tell a float from an int, as the reference (serde_json) does.
+func appendFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// Shorten e-09 to e-9, as encoding/json does.
+		if m := len(b); m-n >= 4 && b[m-4] == 'e' && b[m-3] == '-' && b[m-2] == '0' {
+			b[m-2] = b[m-1]
+			b = b[:m-1]
+		}
+		return b
+	}
+	for _, c := range b[n:] {
+		if c == '.' {
+			return b
+		}
+	}
+	return append(b, ".0"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string. Only '"', '\\' and control
+// characters are escaped (as serde_json does; no HTML escaping), and
+// invalid UTF-8 becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = appendEscape(b, c)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendEscape(b []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(b, '\\', c)
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\t':
+		return append(b, '\\', 't')
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+}
+
+// appendSpanID writes the canonical UUID form; the zero id is "".
+func appendSpanID(b []byte, id vmspan.SpanID) []byte {
+	if id.IsZero() {
+		return b
+	}
+	n := len(b)
+	b = slices.Grow(b, 36)[:n+36]
+	dst := b[n : n+36]
+	j := 0
+	for i, c := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst[j] = '-'
+			j++
+		}
+		dst[j], dst[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
+		j += 2
+	}
+	return b
+}
+
+func appendHex(b, src []byte) []byte {
+	n := len(b)
+	b = slices.Grow(b, 2*len(src))[:n+2*len(src)]
+	dst := b[n:]
+	for i, c := range src {
+		dst[2*i], dst[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
+	}
+	return b
+}
+
+func appendTraceparent(b []byte, r *vmspan.RemoteParent) []byte {
+	b = append(b, "00-"...)
+	b = appendHex(b, r.TraceID[:])
+	b = append(b, '-')
+	b = appendHex(b, r.SpanID[:])
+	b = append(b, '-')
+	return append(b, hexDigits[r.Flags>>4], hexDigits[r.Flags&0xf])
+}

@@ -1,0 +1,236 @@
+package jsonl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+func TestGolden(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	workload(w)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := readGolden(t, "trace.golden.jsonl", buf.Bytes())
+	if !bytes.Equal(buf.Bytes(), want) {
+		gl, wl := strings.Split(buf.String(), "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(gl), len(wl)) {
+			if gl[i] != wl[i] {
+				t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
+			}
+		}
+		t.Fatalf("got %d lines, want %d", len(gl), len(wl))
+	}
+}
+
+// TestKeysSorted checks every object of every golden line for sorted,
+// unique keys, and that each line is valid JSON.
+func TestKeysSorted(t *testing.T) {
+	var buf bytes.Buffer
+	workload(vmspan.SinkFunc(func(e vmspan.Event) { buf.Write(AppendEvent(nil, &e)) }))
+	for i, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		if !json.Valid(line) {
+			t.Fatalf("line %d is not valid JSON: %s", i+1, line)
+		}
+		dec := json.NewDecoder(bytes.NewReader(line))
+		if err := checkSorted(dec); err != nil {
+			t.Errorf("line %d: %v", i+1, err)
+		}
+	}
+}
+
+// checkSorted reads one value from dec and checks its objects' keys.
+func checkSorted(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		var prev string
+		for n := 0; dec.More(); n++ {
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key := k.(string)
+			if n > 0 && key <= prev {
+				return fmt.Errorf("key %q after %q", key, prev)
+			}
+			prev = key
+			if err := checkSorted(dec); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+	case json.Delim('['):
+		for dec.More() {
+			if err := checkSorted(dec); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+	}
+	return err
+}
+
+func TestAppendString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", `""`},
+		{"plain", `"plain"`},
+		{`q"b\s`, `"q\"b\\s"`},
+		{"\n\r\t\b\f\x00\x1f", `"\n\r\t\b\f\u0000\u001f"`},
+		{"<&>", `"<&>"`},
+		{"é😀\u2028", "\"é😀\u2028\""},
+		{"a\xffb", `"a\ufffdb"`},
+		{"\xe2\x82", `"\ufffd\ufffd"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := string(appendString(nil, tt.in))
+			if got != tt.want {
+				t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+			var back string
+			if err := json.Unmarshal([]byte(got), &back); err != nil || back != strings.ToValidUTF8(tt.in, "\ufffd") && utf8.ValidString(tt.in) {
+				t.Errorf("decodes to %q, %v", back, err)
+			}
+		})
+	}
+}
+
+func TestAppendFloat(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0.0"}, {2, "2.0"}, {-3, "-3.0"}, {0.5, "0.5"}, {13.75, "13.75"},
+		{1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {1.5e-10, "1.5e-10"},
+		{math.NaN(), "null"}, {math.Inf(1), "null"}, {math.Inf(-1), "null"},
+	}
+	for _, tt := range tests {
+		if got := string(appendFloat(nil, tt.in)); got != tt.want {
+			t.Errorf("appendFloat(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	// Non-integral values are formatted exactly as encoding/json does.
+	for _, f := range []float64{0.1, 1.0 / 3, 123456.789, -2.5e-5, 6.02214076e23} {
+		want, _ := json.Marshal(f)
+		if got := appendFloat(nil, f); !bytes.Equal(got, want) {
+			t.Errorf("appendFloat(%v) = %s, encoding/json %s", f, got, want)
+		}
+	}
+}
+
+func TestAppendValue(t *testing.T) {
+	tests := []struct {
+		in   any
+		want string
+	}{
+		{nil, "null"},
+		{true, "true"},
+		{int64(-7), "-7"},
+		{7, "7"},
+		{[]any{}, "[]"},
+		{map[string]any{}, "{}"},
+		{map[string]any{"b": int64(1), "a": "x", "B": nil}, `{"B":null,"a":"x","b":1}`},
+		{vmspan.Enum{Name: "Color", Value: "Red"}, `{"__enum":"Color","value":"Red"}`},
+		{vmspan.Object{Class: "Empty"}, `{"__class":"Empty"}`},
+		{vmspan.Object{Class: "T", Fields: []vmspan.Arg{{Name: "z", Value: int64(1)}, {Name: "Name", Value: "n"}, {Name: "a", Value: nil}}},
+			`{"Name":"n","__class":"T","a":null,"z":1}`},
+		{[]string{"go", "values"}, `["go","values"]`},
+		{struct {
+			A int `json:"a"`
+		}{3}, `{"a":3}`},
+	}
+	for _, tt := range tests {
+		if got := string(appendValue(nil, tt.in)); got != tt.want {
+			t.Errorf("appendValue(%#v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestRoundTrip writes a trace and reads it back: every field of every
+// event must come back.
+func TestRoundTrip(t *testing.T) {
+	rec := &recorder{}
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	workload(vmspan.Fanout(rec, w))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, buf.Bytes())
+	for i := range rec.events { // the one lossy case: invalid UTF-8
+		rec.events[i].Name = strings.ToValidUTF8(rec.events[i].Name, "\ufffd")
+	}
+	equalEvents(t, rec.events, got)
+}
+
+func BenchmarkEncode(b *testing.B) {
+	rec := &recorder{}
+	workload(rec)
+	// A typical pair: the engine root's start and end, and the LLM span's end.
+	events := []vmspan.Event{rec.events[2], rec.events[len(rec.events)-4], rec.events[4]}
+	var buf []byte
+	b.ReportAllocs()
+	size := 0
+	for i := 0; b.Loop(); i++ {
+		buf = AppendEvent(buf[:0], &events[i%2])
+		size += len(buf)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.SetBytes(int64(size / max(b.N, 1)))
+}
+
+func BenchmarkEncodeLLMEnd(b *testing.B) {
+	rec := &recorder{}
+	workload(rec)
+	i := slices.IndexFunc(rec.events, func(e vmspan.Event) bool { return len(e.Attempts) == 2 })
+	e := rec.events[i]
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendEvent(buf[:0], &e)
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkWriter(b *testing.B) {
+	rec := &recorder{}
+	workload(rec)
+	events := rec.events[2:4]
+	w := NewWriter(io.Discard)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w.Emit(events[i%2])
+	}
+	w.Close()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkWriterParallel(b *testing.B) {
+	rec := &recorder{}
+	workload(rec)
+	e := rec.events[2]
+	w := NewWriter(io.Discard)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w.Emit(e)
+		}
+	})
+	w.Close()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

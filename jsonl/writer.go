@@ -1,0 +1,259 @@
+// writer.go holds the Writer: buffering, back-pressure, flushing and drop accounting.
+
+package jsonl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// Defaults of a Writer (see the options).
+const (
+	DefaultBufferSize    = 64 << 10 // bytes encoded before they are written
+	DefaultMaxBuffered   = 64 << 20 // bytes kept while the destination fails
+	DefaultFlushInterval = time.Second
+)
+
+// ErrClosed is recorded when events are emitted to a closed Writer.
+var ErrClosed = errors.New("jsonl: writer closed")
+
+// An Option configures a Writer.
+type Option func(*Writer)
+
+// WithBufferSize sets how many encoded bytes accumulate before the Writer
+// writes them (default DefaultBufferSize). 0 writes every event at once.
+func WithBufferSize(n int) Option { return func(w *Writer) { w.limit = max(n, 0) } }
+
+// WithMaxBuffered bounds the bytes a Writer keeps in memory while writes
+// to its destination fail (default DefaultMaxBuffered). Beyond it, events
+// are dropped and counted in Stats.Dropped.
+func WithMaxBuffered(n int) Option { return func(w *Writer) { w.maxBuf = max(n, 1) } }
+
+// WithFlushInterval makes a background goroutine write the buffer every d,
+// so that a crashed process loses at most about d of events; 0 disables it.
+// The default is DefaultFlushInterval for Open and 0 for NewWriter. Close
+// stops the goroutine.
+func WithFlushInterval(d time.Duration) Option { return func(w *Writer) { w.interval = max(d, 0) } }
+
+// A Writer appends events to a JSONL trace file. It is a vmspan.Sink and a
+// vmspan.Flusher, safe for concurrent use. See the package documentation for
+// its guarantees.
+type Writer struct {
+	limit    int
+	maxBuf   int
+	interval time.Duration
+
+	mu      sync.Mutex // guards everything below; held while writing (back-pressure)
+	w       io.Writer
+	file    *os.File // set by Open: synced by Flush, closed by Close
+	buf     []byte
+	pending int64 // events in buf
+	retryAt int   // buffer length at which to write next (grows after a failure)
+	dirty   bool  // bytes written since the last sync
+	closed  bool
+	err     error
+	stats   Stats
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// Stats counts what a Writer did.
+type Stats struct {
+	Events      int64 // events written to the destination
+	Bytes       int64 // bytes written to the destination
+	Buffered    int64 // events encoded but not yet written
+	WriteErrors int64 // failed writes and syncs
+	Dropped     int64 // events lost: buffer full after failed writes, or emitted after Close
+}
+
+// NewWriter returns a Writer that appends to w. The Writer never closes w.
+func NewWriter(w io.Writer, opts ...Option) *Writer {
+	wr := &Writer{w: w, limit: DefaultBufferSize, maxBuf: DefaultMaxBuffered}
+	for _, o := range opts {
+		o(wr)
+	}
+	wr.retryAt = wr.limit
+	wr.buf = make([]byte, 0, wr.limit+4096)
+	if wr.interval > 0 {
+		wr.stop, wr.done = make(chan struct{}), make(chan struct{})
+		go wr.flushLoop()
+	}
+	return wr
+}
+
+// Open opens (creating it with mode 0644 if needed) the file at path for
+// appending and returns a Writer to it. Flush syncs the file to disk, and
+// Close closes it.
+func Open(path string, opts ...Option) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	w := NewWriter(f, append([]Option{WithFlushInterval(DefaultFlushInterval)}, opts...)...)
+	w.file = f
+	return w, nil
+}
+
+// Emit encodes e into the buffer and, when the buffer is full, writes it
+// before returning (the caller waits for the write: back-pressure). If the
+// destination fails, events stay buffered up to the WithMaxBuffered limit;
+// beyond it, and after Close, events are dropped and counted.
+func (w *Writer) Emit(e vmspan.Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.closed:
+		w.drop(ErrClosed)
+		return
+	case len(w.buf) >= w.maxBuf:
+		w.drop(fmt.Errorf("jsonl: buffer full (%d bytes) after failed writes", len(w.buf)))
+		return
+	}
+	w.buf = AppendEvent(w.buf, &e)
+	w.pending++
+	if len(w.buf) >= w.retryAt {
+		w.write()
+	}
+}
+
+func (w *Writer) drop(err error) {
+	w.stats.Dropped++
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// write writes the buffer, keeping whatever the destination did not take.
+// After a failure it waits for another buffer's worth of events before
+// trying again, so that a dead destination does not cost a write per event.
+func (w *Writer) write() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	n, err := w.w.Write(w.buf)
+	n = min(max(n, 0), len(w.buf))
+	if err == nil && n < len(w.buf) {
+		err = io.ErrShortWrite
+	}
+	w.stats.Bytes += int64(n)
+	w.dirty = w.dirty || n > 0
+	if err == nil {
+		w.stats.Events += w.pending
+		w.pending, w.buf, w.retryAt = 0, w.buf[:0], w.limit
+		return nil
+	}
+	done := int64(bytes.Count(w.buf[:n], []byte{'\n'}))
+	w.stats.Events += done
+	w.pending -= done
+	w.buf = w.buf[:copy(w.buf, w.buf[n:])]
+	w.retryAt = len(w.buf) + max(w.limit, 1)
+	w.fail(err)
+	return err
+}
+
+func (w *Writer) fail(err error) {
+	w.stats.WriteErrors++
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// Flush writes everything emitted so far and, for a file from Open, syncs
+// it to stable storage. It returns the write or sync error, an error when
+// events have been dropped, or ctx's error if ctx is done first.
+func (w *Writer) Flush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flush()
+}
+
+func (w *Writer) flush() error {
+	if err := w.write(); err != nil {
+		return err
+	}
+	if w.file != nil && w.dirty {
+		if err := w.file.Sync(); err != nil {
+			w.fail(err)
+			return err
+		}
+		w.dirty = false
+	}
+	if w.stats.Dropped > 0 {
+		return fmt.Errorf("jsonl: %d events dropped: %w", w.stats.Dropped, w.err)
+	}
+	return nil
+}
+
+// Close stops the background flush, flushes, and closes the file if the
+// Writer opened it. Events emitted afterwards are dropped and counted.
+// Close returns the same errors as Flush; a second Close returns nil.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.mu.Unlock()
+	if w.stop != nil {
+		close(w.stop)
+		<-w.done
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := w.flush()
+	if w.file != nil {
+		if cerr := w.file.Close(); cerr != nil && err == nil {
+			w.fail(cerr)
+			err = cerr
+		}
+	}
+	return err
+}
+
+// Err returns the first error the Writer met (a failed write or sync, a
+// full buffer, an event emitted after Close), or nil. Failed writes are
+// retried, so an error here does not by itself mean events were lost:
+// Stats.Dropped says that.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// Stats returns the Writer's counts.
+func (w *Writer) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.stats
+	s.Buffered = w.pending
+	return s
+}
+
+func (w *Writer) flushLoop() {
+	defer close(w.done)
+	t := time.NewTicker(w.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+			w.mu.Lock()
+			w.write()
+			w.mu.Unlock()
+		}
+	}
+}
