@@ -1,0 +1,192 @@
+// opcode.go defines the instruction set.
+
+package compile
+
+import "fmt"
+
+// An Opcode is one bytecode operation. The instruction set is internal and may
+// change at any time; programs are always compiled from source.
+type Opcode uint8
+
+// The instructions operate on a frame's operand stack and its local slots.
+// "pop x" and "push x" describe the stack effect; A and B are the
+// instruction's operands.
+const (
+	NOP Opcode = iota
+
+	POP  // pop x
+	POPN // pop A values
+	DUP  // x -> x x
+	DUP2 // x y -> x y x y
+
+	NULL  // push null
+	TRUE  // push true
+	FALSE // push false
+	INT   // push int A
+	CONST // push Constants[A]
+
+	LOCAL    // push locals[A]
+	SETLOCAL // pop x; locals[A] = x
+
+	// Binary operators: x y -> (x op y).
+	ADD
+	SUB
+	MUL
+	DIV
+	MOD
+	LT
+	LE
+	GT
+	GE
+	EQL
+	NEQ
+
+	NEG // x -> -x
+	NOT // x -> !x (x must be bool)
+
+	// Fused forms for the common "local op local/int" shapes.
+	ADDLL // push locals[A] + locals[B]
+	SUBLI // push locals[A] - B
+	ADDLI // push locals[A] + B
+	INCR  // locals[A] += B (int fast path; same semantics as ADD)
+
+	// Compare-and-branch: x y -> ; jump to A when (x op y) is false. The
+	// order matches LT..NEQ: JLT-JLT+LT == LT.
+	JLT
+	JLE
+	JGT
+	JGE
+	JEQ
+	JNE
+
+	JMP       // jump to A
+	JMPF      // pop x (must be bool); jump to A if false
+	JMPT      // pop x (must be bool); jump to A if true
+	CHECKBOOL // x must be bool
+	CHECKTYPE // x must be a Types[A] (an int becomes a float where one is expected)
+	CALL      // pop B args; push Funcs[A](args...)
+	CALLNC    // like CALL, argument types proven statically: no check
+	BUILTIN   // pop B args; push the global builtin A (args...)
+	METHOD    // pop B args and the receiver; push receiver.Names[A](args...)
+	RETURN    // pop x; return x from the function
+	MAKELIST  // pop A values; push a list of them
+	MAKEMAP   // pop A key/value pairs; push a map of them
+	MAKEINST  // pop the fields of Classes[A]; push an instance
+	FIELD     // x -> x.field[A] (x must be an instance of Classes[B])
+	SETFIELD  // x v -> ; x.field[A] = v (x must be an instance of Classes[B])
+	ATTR      // x -> x.Names[A] (looked up at run time)
+	SETATTR   // x v -> ; x.Names[A] = v
+	INDEX     // x i -> x[i]
+	SETINDEX  // x i v -> ; x[i] = v
+	ITERPREP  // pop x; locals[A] = the sequence to iterate (list, or a map's keys); locals[A+1] = 0
+	ITERNEXT  // push the next element of locals[A], or jump to B when done
+	opcodeMax
+)
+
+var opcodeNames = [...]string{
+	NOP:       "nop",
+	POP:       "pop",
+	POPN:      "popn",
+	DUP:       "dup",
+	DUP2:      "dup2",
+	NULL:      "null",
+	TRUE:      "true",
+	FALSE:     "false",
+	INT:       "int",
+	CONST:     "const",
+	LOCAL:     "local",
+	SETLOCAL:  "setlocal",
+	ADD:       "add",
+	SUB:       "sub",
+	MUL:       "mul",
+	DIV:       "div",
+	MOD:       "mod",
+	EQL:       "eql",
+	NEQ:       "neq",
+	LT:        "lt",
+	LE:        "le",
+	GT:        "gt",
+	GE:        "ge",
+	NEG:       "neg",
+	NOT:       "not",
+	ADDLL:     "addll",
+	SUBLI:     "subli",
+	ADDLI:     "addli",
+	INCR:      "incr",
+	JLT:       "jlt",
+	JLE:       "jle",
+	JGT:       "jgt",
+	JGE:       "jge",
+	JEQ:       "jeq",
+	JNE:       "jne",
+	JMP:       "jmp",
+	JMPF:      "jmpf",
+	JMPT:      "jmpt",
+	CHECKBOOL: "checkbool",
+	CHECKTYPE: "checktype",
+	CALL:      "call",
+	CALLNC:    "callnc",
+	BUILTIN:   "builtin",
+	METHOD:    "method",
+	RETURN:    "return",
+	MAKELIST:  "makelist",
+	MAKEMAP:   "makemap",
+	MAKEINST:  "makeinst",
+	FIELD:     "field",
+	SETFIELD:  "setfield",
+	ATTR:      "attr",
+	SETATTR:   "setattr",
+	INDEX:     "index",
+	SETINDEX:  "setindex",
+	ITERPREP:  "iterprep",
+	ITERNEXT:  "iternext",
+}
+
+func (op Opcode) String() string {
+	if op < opcodeMax && opcodeNames[op] != "" {
+		return opcodeNames[op]
+	}
+	return fmt.Sprintf("opcode(%d)", op)
+}
+
+// An Insn is one instruction.
+type Insn struct {
+	Op   Opcode
+	A, B int32
+}
+
+// stackEffect returns the change in operand stack depth caused by in.
+// nfields is the field count of the class a MAKEINST builds.
+func stackEffect(in Insn, nfields int) int {
+	switch in.Op {
+	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR:
+		return 0
+	case POP, SETLOCAL, JMPF, JMPT, RETURN:
+		return -1
+	case POPN:
+		return -int(in.A)
+	case DUP, NULL, TRUE, FALSE, INT, CONST, LOCAL, ADDLL, SUBLI, ADDLI, ITERNEXT:
+		return +1
+	case DUP2:
+		return +2
+	case ADD, SUB, MUL, DIV, MOD, EQL, NEQ, LT, LE, GT, GE, INDEX:
+		return -1
+	case JLT, JLE, JGT, JGE, JEQ, JNE, SETFIELD, SETATTR:
+		return -2
+	case CALL, CALLNC, BUILTIN:
+		return 1 - int(in.B)
+	case METHOD:
+		return -int(in.B)
+	case MAKELIST:
+		return 1 - int(in.A)
+	case MAKEMAP:
+		return 1 - 2*int(in.A)
+	case MAKEINST:
+		return 1 - nfields
+	case SETINDEX:
+		return -3
+	case ITERPREP:
+		return -1
+	}
+	panic(fmt.Sprintf("stackEffect: unknown opcode %s", in.Op))
+}

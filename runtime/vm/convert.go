@@ -1,0 +1,509 @@
+// convert.go converts between Values and Go values, and takes event snapshots.
+
+package vm
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// maxNesting bounds the recursion of the functions that walk values (ToGo,
+// Snapshot, String, Equal), because bex lists and maps may contain themselves.
+const maxNesting = 1000
+
+// ToGo converts v to plain Go values: nil, bool, int64, float64, string,
+// []any and map[string]any. A class instance becomes a map[string]any of its
+// fields and an enum value its variant's name. Values nested deeper than
+// 1000 levels (only possible through a cycle) become the string "<cycle>".
+func ToGo(v Value) any { return toGo(v, 0) }
+
+func toGo(v Value, depth int) any {
+	if depth > maxNesting {
+		return "<cycle>"
+	}
+	switch v.k {
+	case KindNull:
+		return nil
+	case KindBool:
+		return v.n != 0
+	case KindInt:
+		return int64(v.n)
+	case KindFloat:
+		return v.float()
+	case KindString:
+		return v.str()
+	case KindList:
+		out := make([]any, len(v.list().elems))
+		for i, e := range v.list().elems {
+			out[i] = toGo(e, depth+1)
+		}
+		return out
+	case KindMap:
+		m := v.mapv()
+		out := make(map[string]any, len(m.keys))
+		for i, k := range m.keys {
+			out[k] = toGo(m.vals[i], depth+1)
+		}
+		return out
+	case KindInstance:
+		in := v.instance()
+		out := make(map[string]any, len(in.fields))
+		for i, f := range in.class.Fields {
+			out[f.Name] = toGo(in.fields[i], depth+1)
+		}
+		return out
+	case KindEnum:
+		_, name := v.Enum()
+		return name
+	}
+	return nil
+}
+
+// Snapshot returns a deep copy of v in the span event form: nil, bool,
+// int64, float64, string, []any, map[string]any, vmspan.Object (fields in
+// declaration order) and vmspan.Enum. Map entries and class fields whose
+// names look secret (vmspan.IsSecretKey) hold vmspan.Redacted instead.
+func Snapshot(v Value) any { return snapshot(v, 0) }
+
+func snapshot(v Value, depth int) any {
+	if depth > maxNesting {
+		return "<cycle>"
+	}
+	switch v.k {
+	case KindList:
+		out := make([]any, len(v.list().elems))
+		for i, e := range v.list().elems {
+			out[i] = snapshot(e, depth+1)
+		}
+		return out
+	case KindMap:
+		m := v.mapv()
+		out := make(map[string]any, len(m.keys))
+		for i, k := range m.keys {
+			out[k] = secret(k, m.vals[i], depth)
+		}
+		return out
+	case KindInstance:
+		in := v.instance()
+		fields := make([]vmspan.Arg, len(in.fields))
+		for i, f := range in.class.Fields {
+			fields[i] = vmspan.Arg{Name: f.Name, Value: secret(f.Name, in.fields[i], depth)}
+		}
+		return vmspan.Object{Class: in.class.Name, Fields: fields}
+	case KindEnum:
+		e, name := v.Enum()
+		return vmspan.Enum{Name: e.Name, Value: name}
+	}
+	return toGo(v, depth)
+}
+
+func secret(key string, v Value, depth int) any {
+	if vmspan.IsSecretKey(key) {
+		return vmspan.Redacted
+	}
+	return snapshot(v, depth+1)
+}
+
+// FromGo converts a Go value to a Value of type t (nil or AnyType: whatever
+// type x has). It accepts nil, bools, every int, uint and float kind,
+// json.Number, strings, slices and arrays, maps with string keys, structs and
+// pointers to them (through their JSON encoding, so json tags apply), Values,
+// and the snapshot forms vmspan.Object and vmspan.Enum. A class accepts a
+// map or struct whose keys are field names or aliases; an enum accepts its
+// variant's name or alias in any case. An int is accepted where a float is
+// expected. Errors name the path, such as "field tags: element 2: want
+// string, got int".
+func FromGo(x any, t *Type) (Value, error) {
+	v, err := fromGo(x, orAnyType(t), 0)
+	if err != nil {
+		return Null, err
+	}
+	return v, nil
+}
+
+func orAnyType(t *Type) *Type {
+	if t == nil {
+		return AnyType
+	}
+	return t
+}
+
+// A convError is a failed conversion; path names where in the value it is.
+type convError struct {
+	path []string
+	msg  string
+}
+
+func (e *convError) Error() string {
+	if len(e.path) == 0 {
+		return e.msg
+	}
+	return strings.Join(e.path, ": ") + ": " + e.msg
+}
+
+func (e *convError) within(p string) *convError {
+	e.path = append([]string{p}, e.path...)
+	return e
+}
+
+func mismatch(t *Type, x any) *convError {
+	return &convError{msg: fmt.Sprintf("want %s, got %s", t, goTypeName(x))}
+}
+
+// goTypeName names a Go value's type the way bex would.
+func goTypeName(x any) string {
+	switch x := x.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "bool"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case Value:
+		return x.TypeName()
+	case vmspan.Object:
+		return x.Class
+	case vmspan.Enum:
+		return x.Name
+	}
+	rv := reflect.ValueOf(x)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "int"
+	case reflect.Float32, reflect.Float64:
+		return "float"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Map:
+		return "map"
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return "null"
+		}
+		return goTypeName(rv.Elem().Interface())
+	}
+	return rv.Type().String()
+}
+
+func fromGo(x any, t *Type, depth int) (Value, *convError) {
+	if depth > maxNesting {
+		return Null, &convError{msg: "value nested too deeply"}
+	}
+	if v, ok := x.(Value); ok {
+		v, err := coerce(v, t)
+		if err != nil {
+			return Null, &convError{msg: err.Error()}
+		}
+		return v, nil
+	}
+	x = deref(x)
+	switch t.Kind {
+	case TAny:
+		return inferGo(x, depth)
+	case TOptional:
+		if x == nil {
+			return Null, nil
+		}
+		return fromGo(x, t.Elem, depth)
+	case TUnion:
+		return unionFromGo(x, t, depth)
+	case TList:
+		return listFromGo(x, t, depth)
+	case TMap:
+		return mapFromGo(x, t, depth)
+	case TClass:
+		return classFromGo(x, t, depth)
+	case TEnum:
+		return enumFromGo(x, t)
+	case TLiteral:
+		v, err := fromGo(x, &Type{Kind: literalTypeKind(t.Literal)}, depth)
+		if err != nil || !Equal(v, t.Literal) || v.k != t.Literal.k {
+			return Null, mismatch(t, x)
+		}
+		return v, nil
+	}
+	return scalarFromGo(x, t)
+}
+
+func literalTypeKind(v Value) TypeKind {
+	switch v.k {
+	case KindInt:
+		return TInt
+	case KindFloat:
+		return TFloat
+	case KindString:
+		return TString
+	case KindBool:
+		return TBool
+	}
+	return TNull
+}
+
+// deref follows pointers (a nil pointer is nil).
+func deref(x any) any {
+	for {
+		rv := reflect.ValueOf(x)
+		if rv.Kind() != reflect.Pointer {
+			return x
+		}
+		if rv.IsNil() {
+			return nil
+		}
+		x = rv.Elem().Interface()
+	}
+}
+
+// scalarFromGo converts to int, float, string, bool or null.
+func scalarFromGo(x any, t *Type) (Value, *convError) {
+	v, ok := numberFromGo(x)
+	switch t.Kind {
+	case TInt:
+		if ok && v.k == KindFloat && v.float() == math.Trunc(v.float()) && math.Abs(v.float()) < 1<<63 {
+			return Int(int64(v.float())), nil
+		}
+		if ok && v.k == KindInt {
+			return v, nil
+		}
+	case TFloat:
+		if ok {
+			return Float(v.Float()), nil
+		}
+	case TString:
+		if s, ok := x.(string); ok {
+			return String(s), nil
+		}
+		if rv := reflect.ValueOf(x); rv.Kind() == reflect.String {
+			return String(rv.String()), nil
+		}
+	case TBool:
+		if b, ok := x.(bool); ok {
+			return Bool(b), nil
+		}
+	case TNull:
+		if x == nil {
+			return Null, nil
+		}
+	}
+	return Null, mismatch(t, x)
+}
+
+// numberFromGo converts any Go number (or json.Number) to an int or float Value.
+func numberFromGo(x any) (Value, bool) {
+	if n, ok := x.(json.Number); ok {
+		if i, err := n.Int64(); err == nil {
+			return Int(i), true
+		}
+		f, err := n.Float64()
+		return Float(f), err == nil
+	}
+	rv := reflect.ValueOf(x)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return Int(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if rv.Uint() > math.MaxInt64 {
+			return Float(float64(rv.Uint())), true
+		}
+		return Int(int64(rv.Uint())), true
+	case reflect.Float32, reflect.Float64:
+		return Float(rv.Float()), true
+	}
+	return Null, false
+}
+
+// inferGo converts x to the Value its Go type suggests.
+func inferGo(x any, depth int) (Value, *convError) {
+	switch x := x.(type) {
+	case nil:
+		return Null, nil
+	case bool:
+		return Bool(x), nil
+	case string:
+		return String(x), nil
+	case vmspan.Enum:
+		return String(x.Value), nil
+	case vmspan.Object:
+		m := newMap(len(x.Fields))
+		for _, f := range x.Fields {
+			v, err := inferGo(deref(f.Value), depth+1)
+			if err != nil {
+				return Null, err.within("field " + f.Name)
+			}
+			m.Set(f.Name, v)
+		}
+		return mapValue(m), nil
+	}
+	if v, ok := numberFromGo(x); ok {
+		return v, nil
+	}
+	rv := reflect.ValueOf(x)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		if rv.Type().Elem().Kind() == reflect.Uint8 && rv.Kind() == reflect.Slice {
+			return String(string(rv.Bytes())), nil // []byte is text, as in JSON's view of it
+		}
+		return listFromGo(x, ListOf(AnyType), depth)
+	case reflect.Map:
+		return mapFromGo(x, MapOf(AnyType), depth)
+	case reflect.Struct:
+		return viaJSON(x, AnyType, depth)
+	case reflect.String:
+		return String(rv.String()), nil
+	}
+	return Null, &convError{msg: fmt.Sprintf("cannot convert Go %T to a bex value", x)}
+}
+
+func mapValue(m *Map) Value { return Value{k: KindMap, p: unsafe.Pointer(m)} }
+
+// viaJSON converts a struct through its JSON encoding (so json tags apply).
+func viaJSON(x any, t *Type, depth int) (Value, *convError) {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return Null, &convError{msg: fmt.Sprintf("cannot convert Go %T: %v", x, err)}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return Null, &convError{msg: fmt.Sprintf("cannot convert Go %T: %v", x, err)}
+	}
+	return fromGo(out, t, depth)
+}
+
+func unionFromGo(x any, t *Type, depth int) (Value, *convError) {
+	for _, u := range t.Variants {
+		if v, err := fromGo(x, u, depth); err == nil {
+			return v, nil
+		}
+	}
+	return Null, mismatch(t, x)
+}
+
+func listFromGo(x any, t *Type, depth int) (Value, *convError) {
+	if x == nil {
+		return Null, mismatch(t, x)
+	}
+	rv := reflect.ValueOf(x)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return Null, mismatch(t, x)
+	}
+	elems := make([]Value, rv.Len())
+	for i := range elems {
+		v, err := fromGo(rv.Index(i).Interface(), t.Elem, depth+1)
+		if err != nil {
+			return Null, err.within("element " + strconv.Itoa(i))
+		}
+		elems[i] = v
+	}
+	return NewList(elems), nil
+}
+
+func mapFromGo(x any, t *Type, depth int) (Value, *convError) {
+	if x == nil {
+		return Null, mismatch(t, x)
+	}
+	rv := reflect.ValueOf(x)
+	if rv.Kind() == reflect.Struct {
+		return viaJSON(x, t, depth)
+	}
+	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+		return Null, mismatch(t, x)
+	}
+	keys := rv.MapKeys()
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.String()
+	}
+	slices.Sort(names) // Go maps have no order: make the Value's order deterministic
+	m := newMap(len(keys))
+	for _, k := range names {
+		v, err := fromGo(rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key())).Interface(), t.Elem, depth+1)
+		if err != nil {
+			return Null, err.within("key " + strconv.Quote(k))
+		}
+		m.Set(k, v)
+	}
+	return mapValue(m), nil
+}
+
+// classFromGo converts a map, struct or vmspan.Object to an instance.
+func classFromGo(x any, t *Type, depth int) (Value, *convError) {
+	cls := t.Class
+	var get func(name string) (any, bool)
+	switch x := x.(type) {
+	case vmspan.Object:
+		get = func(name string) (any, bool) {
+			for _, f := range x.Fields {
+				if f.Name == name {
+					return f.Value, true
+				}
+			}
+			return nil, false
+		}
+	case map[string]any:
+		get = func(name string) (any, bool) { v, ok := x[name]; return v, ok }
+	default:
+		rv := reflect.ValueOf(x)
+		switch {
+		case x != nil && rv.Kind() == reflect.Struct:
+			return viaJSON(x, t, depth)
+		case x != nil && rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String:
+			get = func(name string) (any, bool) {
+				v := rv.MapIndex(reflect.ValueOf(name).Convert(rv.Type().Key()))
+				if !v.IsValid() {
+					return nil, false
+				}
+				return v.Interface(), true
+			}
+		default:
+			return Null, mismatch(t, x)
+		}
+	}
+	fields := make([]Value, len(cls.Fields))
+	for i, f := range cls.Fields {
+		raw, ok := get(f.Name)
+		if !ok && f.Alias != "" {
+			raw, ok = get(f.Alias)
+		}
+		if !ok && !nullable(f.Type) {
+			return Null, &convError{path: []string{"field " + f.Name}, msg: "missing"}
+		}
+		v, err := fromGo(raw, f.Type, depth+1)
+		if err != nil {
+			return Null, err.within("field " + f.Name)
+		}
+		fields[i] = v
+	}
+	return NewInstance(cls, fields), nil
+}
+
+// nullable reports whether null is a member of t.
+func nullable(t *Type) bool { return check(Null, t) == nil }
+
+func enumFromGo(x any, t *Type) (Value, *convError) {
+	var s string
+	switch x := x.(type) {
+	case string:
+		s = x
+	case vmspan.Enum:
+		s = x.Value
+	default:
+		return Null, mismatch(t, x)
+	}
+	i := t.Enum.Lookup(s)
+	if i < 0 {
+		return Null, &convError{msg: fmt.Sprintf("%s is not a value of enum %s", strconv.Quote(s), t.Enum.Name)}
+	}
+	return enumAt(t.Enum, i), nil
+}

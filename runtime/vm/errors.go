@@ -1,0 +1,121 @@
+// errors.go holds the VM's run-time error types.
+
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bexrun/bex/runtime/syntax"
+)
+
+// Sentinel causes of run-time errors; test them with errors.Is.
+var (
+	ErrStepLimit     = errors.New("step limit exceeded")
+	ErrStackOverflow = errors.New("stack overflow")
+)
+
+// An EvalError is a run-time error with the bex call stack at the point of
+// failure. Cause is the underlying error when there is one: ErrStepLimit,
+// ErrStackOverflow, the context's error, a *PanicError, or the error a host
+// or LLM function returned, unchanged.
+type EvalError struct {
+	Msg   string
+	Cause error
+	// Stack lists the frames active at the failure, innermost first. The
+	// innermost bex frame's position is the failing operation; outer frames
+	// give their call sites. Host and LLM functions appear as frames too.
+	Stack []StackFrame
+}
+
+// A StackFrame is one frame of an EvalError's stack.
+type StackFrame struct {
+	Func string
+	File string     // empty for host functions
+	Pos  syntax.Pos // zero for host functions
+}
+
+// String formats the frame as "Name (file:line:col)".
+func (f StackFrame) String() string {
+	if f.File == "" {
+		return f.Func + " (host function)"
+	}
+	return fmt.Sprintf("%s (%s:%d:%d)", f.Func, f.File, f.Pos.Line, f.Pos.Col)
+}
+
+// Error returns the message followed by the stack, one "  at Frame" line per
+// frame, innermost first.
+func (e *EvalError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Msg)
+	for _, f := range e.Stack {
+		b.WriteString("\n  at " + f.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *EvalError) Unwrap() error { return e.Cause }
+
+// ErrorType returns a short type name for span events: the cause's own
+// ErrorType() when it has one, else "Canceled", "DeadlineExceeded",
+// "StepLimit", "StackOverflow", "HostPanic" or "EvalError".
+func (e *EvalError) ErrorType() string {
+	var typed interface{ ErrorType() string }
+	if e.Cause != nil && errors.As(e.Cause, &typed) {
+		return typed.ErrorType()
+	}
+	switch {
+	case errors.Is(e.Cause, context.Canceled):
+		return "Canceled"
+	case errors.Is(e.Cause, context.DeadlineExceeded):
+		return "DeadlineExceeded"
+	case errors.Is(e.Cause, ErrStepLimit):
+		return "StepLimit"
+	case errors.Is(e.Cause, ErrStackOverflow):
+		return "StackOverflow"
+	}
+	return "EvalError"
+}
+
+// A PanicError is a Go panic recovered from a host function (or, as an
+// internal error, from the VM itself).
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the goroutine's stack at the panic
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// ErrorType returns "HostPanic".
+func (e *PanicError) ErrorType() string { return "HostPanic" }
+
+// A causeError is a failure with a typed cause: the VM's limits, cancellation
+// and errors from host and LLM functions. Other run-time errors are plain.
+type causeError struct {
+	msg   string
+	cause error
+}
+
+func (e *causeError) Error() string { return e.msg }
+
+func withCause(cause error) *causeError {
+	var ee *EvalError
+	if errors.As(cause, &ee) && ee == cause {
+		return &causeError{msg: ee.Msg, cause: cause}
+	}
+	return &causeError{msg: cause.Error(), cause: cause}
+}
+
+// evalError wraps err (from the loop or a helper) with a stack.
+func evalError(err error, stack []StackFrame) *EvalError {
+	var ce *causeError
+	if errors.As(err, &ce) {
+		return &EvalError{Msg: ce.msg, Cause: ce.cause, Stack: stack}
+	}
+	return &EvalError{Msg: err.Error(), Stack: stack}
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

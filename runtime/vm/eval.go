@@ -1,0 +1,367 @@
+// eval.go holds Thread and Program.Call, the single entry point for running
+// functions, and the call/return choke point where traced frames are reported.
+
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// DefaultMaxDepth is the frame depth limit when Thread.MaxDepth is zero.
+const DefaultMaxDepth = 10000
+
+// checkInterval is how many instructions run between two checks of the
+// context (and of the step budget's refill); a power of two near 1000 keeps
+// cancellation prompt (microseconds) at a negligible cost.
+const checkInterval = 2048
+
+// Externals performs the calls the VM cannot: host functions and LLM
+// functions. args is valid only during the call (it is the VM's stack): an
+// implementation must copy what it keeps. The engine derives ctx itself.
+type Externals interface {
+	CallHost(fn *Function, args []Value) (Value, error)
+	CallLLM(fn *Function, args []Value) (Value, error)
+}
+
+// A Thread is the state of one call: its limits, its tracing hook, its
+// external calls, and the VM's stack. A Thread runs one call at a time and
+// is not safe for concurrent use; it may be reused for later calls.
+type Thread struct {
+	// Ctx is checked every few thousand instructions and before each host or
+	// LLM call; once it is done the call fails with an error wrapping
+	// Ctx.Err(). nil means context.Background().
+	Ctx context.Context
+	// MaxSteps limits the number of instructions executed; 0 is unlimited.
+	// Exceeding it fails the call with ErrStepLimit.
+	MaxSteps int64
+	// MaxDepth limits the call depth (frames of every kind); 0 means
+	// DefaultMaxDepth. Exceeding it fails the call with ErrStackOverflow.
+	// bex-to-bex calls never recurse on the Go stack.
+	MaxDepth int
+	// Hook is told about traced frames; nil means no tracing work at all.
+	Hook vmspan.FrameHook
+	// Externals performs host and LLM calls.
+	Externals Externals
+
+	prog      *Program
+	stack     []Value
+	frames    []frame
+	high      int // the highest stack index used by this call
+	done      <-chan struct{}
+	budget    int64 // instructions left before the next checkpoint
+	chunk     int64 // the budget the current stretch started with
+	left      int64 // steps left under MaxSteps (before the current chunk)
+	steps     int64 // steps counted at checkpoints
+	maxDepth  int
+	running   bool
+	argbuf    []any
+	hookFrame vmspan.Frame
+}
+
+// A frame is one active function call. External (host and LLM) calls get a
+// frame too, so that the stack and the traced-frame bookkeeping treat every
+// kind of call alike.
+type frame struct {
+	fn     *Function
+	pc     int // the next instruction; pc-1 is the one running or calling
+	base   int // the first local slot in the stack
+	traced bool
+}
+
+// Steps returns the number of instructions the thread executed in its last
+// (or current) call.
+func (th *Thread) Steps() int64 { return th.steps + th.chunk - th.budget }
+
+// Call calls fn with args. It checks the argument count and types (converting
+// ints to floats where floats are expected) and the result type, and returns
+// the result. Errors are *EvalError, except for a wrong function or a thread
+// already running a call. Go panics in host functions become errors; the
+// Thread stays usable.
+func (p *Program) Call(th *Thread, fn *Function, args []Value) (result Value, err error) {
+	if fn == nil || fn.prog != p {
+		return Null, errors.New("vm: Call of a function from another program")
+	}
+	if th.running {
+		return Null, errors.New("vm: Thread is already running a call")
+	}
+	if err := th.begin(p); err != nil {
+		return Null, err
+	}
+	defer th.end()
+	base, err := th.pushArgs(fn, args)
+	if err != nil {
+		return Null, err
+	}
+	defer func() {
+		if r := recover(); r != nil { // an internal error: fail the call, keep the books
+			err = th.unwind(0, &causeError{fmt.Sprintf("internal error: %v", r), &PanicError{r, debug.Stack()}})
+			result = Null
+		}
+	}()
+	if err := th.enter(fn, base, len(args)); err != nil {
+		return Null, th.unwind(0, err)
+	}
+	if fn.Kind == FuncExpr {
+		return th.run(0)
+	}
+	v, err := th.callExternal(fn, th.stack[:len(args):len(args)])
+	if err != nil {
+		return Null, th.unwind(0, err)
+	}
+	th.leave(v)
+	return v, nil
+}
+
+// begin prepares th for a call of p.
+func (th *Thread) begin(p *Program) error {
+	th.prog = p
+	th.running = true
+	th.maxDepth = th.MaxDepth
+	if th.maxDepth <= 0 {
+		th.maxDepth = DefaultMaxDepth
+	}
+	th.done = nil
+	if th.Ctx != nil {
+		th.done = th.Ctx.Done()
+		if err := th.Ctx.Err(); err != nil {
+			th.running = false
+			return &EvalError{Msg: err.Error(), Cause: err}
+		}
+	}
+	th.steps = 0
+	th.left = th.MaxSteps
+	if th.left <= 0 {
+		th.left = -1
+	}
+	th.chunk = 0
+	th.refillBudget()
+	th.frames = th.frames[:0]
+	if th.stack == nil {
+		th.stack = make([]Value, 256)
+	}
+	return nil
+}
+
+// end releases the references the call left on the stack.
+func (th *Thread) end() {
+	clear(th.stack[:min(th.high+1, len(th.stack))])
+	th.high = 0
+	th.running = false
+}
+
+// pushArgs checks args against fn's parameters and copies them to the
+// stack, returning the base of fn's frame.
+func (th *Thread) pushArgs(fn *Function, args []Value) (int, error) {
+	n := len(fn.Params)
+	if len(args) != n && !(fn.variadic && len(args) >= n-1) {
+		return 0, &EvalError{Msg: fmt.Sprintf("%s: want %s, got %d", fn.Name, argCount(fn), len(args))}
+	}
+	th.ensure(0, max(fn.frameSize, len(args)))
+	copy(th.stack, args)
+	if err := checkArgs(fn, th.stack[:len(args)]); err != nil {
+		return 0, &EvalError{Msg: err.Error()}
+	}
+	return 0, nil
+}
+
+func argCount(fn *Function) string {
+	n := len(fn.Params)
+	switch {
+	case fn.variadic:
+		return fmt.Sprintf("%d or more arguments", n-1)
+	case n == 1:
+		return "1 argument"
+	}
+	return fmt.Sprintf("%d arguments", n)
+}
+
+// checkArgs checks (and converts) the arguments of a call in place.
+func checkArgs(fn *Function, args []Value) error {
+	for i := range args {
+		p := fn.Params[min(i, len(fn.Params)-1)]
+		v, err := coerce(args[i], p.Type)
+		if err != nil {
+			return fmt.Errorf("%s: argument %s: %s", fn.Name, p.Name, err)
+		}
+		args[i] = v
+	}
+	return nil
+}
+
+// ensure makes the stack hold at least base+size values.
+func (th *Thread) ensure(base, size int) []Value {
+	need := base + size
+	if need > th.high {
+		th.high = need
+	}
+	if need <= len(th.stack) {
+		return th.stack
+	}
+	grown := make([]Value, max(need, 2*len(th.stack)))
+	copy(grown, th.stack)
+	th.stack = grown
+	return grown
+}
+
+// enter pushes a frame for fn whose n arguments start at base, reporting it
+// to the hook when it is traced. It fails when the depth limit is reached.
+func (th *Thread) enter(fn *Function, base, n int) error {
+	if len(th.frames) >= th.maxDepth {
+		return &causeError{fmt.Sprintf("stack overflow: more than %d frames", th.maxDepth), ErrStackOverflow}
+	}
+	th.frames = append(th.frames, frame{fn: fn, base: base})
+	if fn.traced && th.Hook != nil {
+		th.frames[len(th.frames)-1].traced = true
+		th.enterHook(fn, th.stack[base:base+n])
+	}
+	return nil
+}
+
+// enterHook reports a traced frame to the hook. The Frame and its Args are
+// reused from call to call (the hook snapshots what it keeps).
+func (th *Thread) enterHook(fn *Function, args []Value) {
+	buf := th.argbuf[:0]
+	for _, a := range args {
+		buf = append(buf, a)
+	}
+	th.argbuf = buf
+	names := fn.paramNames
+	if len(args) != len(names) { // a variadic call: number the repeated arguments
+		names = variadicNames(names, len(args))
+	}
+	th.hookFrame = vmspan.Frame{Depth: len(th.frames), Name: fn.Name, Kind: fn.SpanKind(), Params: names, Args: buf}
+	th.Hook.EnterFrame(&th.hookFrame)
+}
+
+// variadicNames names n arguments of a variadic function: the last
+// parameter's name is numbered from 1 for each value it takes.
+func variadicNames(params []string, n int) []string {
+	if n < len(params) {
+		return params[:n]
+	}
+	names := append([]string(nil), params[:len(params)-1]...)
+	last := params[len(params)-1]
+	for i := 1; len(names) < n; i++ {
+		names = append(names, fmt.Sprintf("%s%d", last, i))
+	}
+	return names
+}
+
+// leave pops the innermost frame after a normal return of result.
+func (th *Thread) leave(result Value) {
+	n := len(th.frames)
+	if th.frames[n-1].traced {
+		th.Hook.ExitFrame(n, result, nil)
+	}
+	th.frames = th.frames[:n-1]
+}
+
+// unwind pops the frames above floor after a failure, building the
+// EvalError's stack first and then reporting each traced frame's exit,
+// innermost first, with that error.
+func (th *Thread) unwind(floor int, err error) error {
+	stack := make([]StackFrame, 0, len(th.frames)-floor)
+	for i := len(th.frames) - 1; i >= floor; i-- {
+		f := &th.frames[i]
+		sf := StackFrame{Func: f.fn.Name, File: f.fn.File, Pos: f.fn.Pos}
+		if f.fn.Kind == FuncExpr {
+			sf.Pos = f.fn.pos(f.pc - 1)
+		}
+		stack = append(stack, sf)
+	}
+	ee := evalError(err, stack)
+	for i := len(th.frames) - 1; i >= floor; i-- {
+		if th.frames[i].traced {
+			th.Hook.ExitFrame(i+1, nil, ee)
+		}
+	}
+	th.frames = th.frames[:floor]
+	return ee
+}
+
+// callFrom makes an external call from the VM loop: fn's frame is pushed
+// (so that it has a depth and appears in stacks), fn is called with the n
+// values at base, and on success its frame is popped. On failure the frame
+// stays for unwind.
+func (th *Thread) callFrom(fn *Function, base, n int) (Value, error) {
+	if err := th.enter(fn, base, n); err != nil {
+		return Null, err
+	}
+	v, err := th.callExternal(fn, th.stack[base:base+n:base+n])
+	if err != nil {
+		return Null, err
+	}
+	th.leave(v)
+	return v, nil
+}
+
+// callExternal calls a host or LLM function (whose frame is pushed) and
+// checks its result, turning a Go panic into a *PanicError.
+func (th *Thread) callExternal(fn *Function, args []Value) (v Value, err error) {
+	if th.done != nil {
+		select {
+		case <-th.done:
+			return Null, withCause(th.Ctx.Err())
+		default:
+		}
+	}
+	if th.Externals == nil {
+		return Null, fmt.Errorf("%s: no Externals to perform %s calls", fn.Name, fn.Kind)
+	}
+	if fn.Kind == FuncLLM {
+		v, err = th.Externals.CallLLM(fn, args)
+	} else {
+		v, err = th.callHost(fn, args)
+	}
+	if err != nil {
+		return Null, withCause(err)
+	}
+	v, terr := coerce(v, fn.Result)
+	if terr != nil {
+		return Null, fmt.Errorf("%s: result: %w", fn.Name, terr)
+	}
+	return v, nil
+}
+
+func (th *Thread) callHost(fn *Function, args []Value) (v Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = Null, &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return th.Externals.CallHost(fn, args)
+}
+
+// refillBudget grants the next stretch of instructions between checkpoints.
+func (th *Thread) refillBudget() {
+	th.steps += th.chunk
+	th.chunk = checkInterval
+	if th.left >= 0 {
+		th.chunk = min(th.chunk, th.left)
+		th.left -= th.chunk
+	}
+	th.budget = th.chunk
+}
+
+// checkpoint runs when the loop has used up its budget: it enforces the step
+// limit (left is -1 when there is none) and the context, and grants the next
+// budget.
+func (th *Thread) checkpoint() error {
+	if th.left == 0 {
+		return &causeError{fmt.Sprintf("step limit exceeded (%d steps)", th.MaxSteps), ErrStepLimit}
+	}
+	if th.done != nil {
+		select {
+		case <-th.done:
+			return withCause(th.Ctx.Err())
+		default:
+		}
+	}
+	th.refillBudget()
+	return nil
+}

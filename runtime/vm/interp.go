@@ -1,0 +1,378 @@
+// interp.go holds the bytecode interpreter: one deliberately big dispatch
+// loop whose cases are a few lines each, with the semantics in helpers
+// (ops.go, builtins.go) and the call protocol in eval.go.
+
+package vm
+
+import (
+	"github.com/bexrun/bex/runtime/internal/compile"
+)
+
+// run executes the expression function of the innermost frame, and every
+// bex function it calls, until the frame at index entry returns. bex-to-bex
+// calls push a frame and switch code without recursing on the Go stack.
+func (th *Thread) run(entry int) (result Value, err error) {
+	p := th.prog
+	funcs, consts, types, classes := p.funcs, p.consts, p.types, p.classes
+	fi := len(th.frames) - 1
+	fn := th.frames[fi].fn
+	code := fn.insns
+	stk := th.ensure(th.frames[fi].base, fn.frameSize)
+	base := th.frames[fi].base
+	sp := base + fn.nlocals
+	pc := 0
+	budget := th.budget
+
+loop:
+	for {
+		if budget == 0 {
+			th.budget = 0
+			if err = th.checkpoint(); err != nil {
+				pc++ // report the instruction that was about to run
+				break loop
+			}
+			budget = th.budget
+		}
+		budget--
+		in := code[pc]
+		pc++
+
+		switch in.Op {
+		case compile.NOP:
+
+		case compile.POP:
+			sp--
+
+		case compile.POPN:
+			sp -= int(in.A)
+
+		case compile.DUP:
+			stk[sp] = stk[sp-1]
+			sp++
+
+		case compile.DUP2:
+			stk[sp] = stk[sp-2]
+			stk[sp+1] = stk[sp-1]
+			sp += 2
+
+		case compile.NULL:
+			stk[sp] = Null
+			sp++
+
+		case compile.TRUE:
+			stk[sp] = True
+			sp++
+
+		case compile.FALSE:
+			stk[sp] = False
+			sp++
+
+		case compile.INT:
+			stk[sp] = Value{k: KindInt, n: uint64(int64(in.A))}
+			sp++
+
+		case compile.CONST:
+			stk[sp] = consts[in.A]
+			sp++
+
+		case compile.LOCAL:
+			stk[sp] = stk[base+int(in.A)]
+			sp++
+
+		case compile.SETLOCAL:
+			sp--
+			stk[base+int(in.A)] = stk[sp]
+
+		case compile.ADD:
+			x, y := &stk[sp-2], &stk[sp-1]
+			sp--
+			if x.k == KindInt && y.k == KindInt {
+				x.n += y.n
+				continue
+			}
+			if *x, err = binary(in.Op, *x, *y); err != nil {
+				break loop
+			}
+
+		case compile.SUB:
+			x, y := &stk[sp-2], &stk[sp-1]
+			sp--
+			if x.k == KindInt && y.k == KindInt {
+				x.n -= y.n
+				continue
+			}
+			if *x, err = binary(in.Op, *x, *y); err != nil {
+				break loop
+			}
+
+		case compile.MUL, compile.DIV, compile.MOD, compile.EQL, compile.NEQ:
+			x, y := &stk[sp-2], &stk[sp-1]
+			sp--
+			if *x, err = binary(in.Op, *x, *y); err != nil {
+				break loop
+			}
+
+		case compile.LT, compile.LE, compile.GT, compile.GE:
+			x, y := &stk[sp-2], &stk[sp-1]
+			sp--
+			if x.k == KindInt && y.k == KindInt {
+				*x = Bool(intCompare(in.Op, int64(x.n), int64(y.n)))
+				continue
+			}
+			if *x, err = binary(in.Op, *x, *y); err != nil {
+				break loop
+			}
+
+		case compile.NEG:
+			if stk[sp-1], err = negate(stk[sp-1]); err != nil {
+				break loop
+			}
+
+		case compile.NOT:
+			x := &stk[sp-1]
+			if x.k != KindBool {
+				err = errorf("operand of ! must be bool, got %s", x.TypeName())
+				break loop
+			}
+			x.n ^= 1
+
+		case compile.ADDLL:
+			x, y := stk[base+int(in.A)], stk[base+int(in.B)]
+			if x.k == KindInt && y.k == KindInt {
+				stk[sp] = Value{k: KindInt, n: x.n + y.n}
+			} else if stk[sp], err = binary(compile.ADD, x, y); err != nil {
+				break loop
+			}
+			sp++
+
+		case compile.ADDLI, compile.SUBLI:
+			x, n := stk[base+int(in.A)], int64(in.B)
+			if in.Op == compile.SUBLI {
+				n = -n
+			}
+			if x.k == KindInt {
+				stk[sp] = Value{k: KindInt, n: x.n + uint64(n)}
+			} else if stk[sp], err = binary(compile.ADD, x, Int(n)); err != nil {
+				break loop
+			}
+			sp++
+
+		case compile.INCR:
+			x := &stk[base+int(in.A)]
+			if x.k == KindInt {
+				x.n += uint64(int64(in.B))
+			} else if *x, err = binary(compile.ADD, *x, Int(int64(in.B))); err != nil {
+				break loop
+			}
+
+		case compile.JLT, compile.JLE, compile.JGT, compile.JGE, compile.JEQ, compile.JNE:
+			x, y := stk[sp-2], stk[sp-1]
+			sp -= 2
+			var ok bool
+			if x.k == KindInt && y.k == KindInt {
+				ok = intCompare(in.Op-compile.JLT+compile.LT, int64(x.n), int64(y.n))
+			} else if ok, err = compareOp(in.Op-compile.JLT+compile.LT, x, y); err != nil {
+				break loop
+			}
+			if !ok {
+				pc = int(in.A)
+			}
+
+		case compile.JMP:
+			pc = int(in.A)
+
+		case compile.JMPF, compile.JMPT:
+			sp--
+			x := stk[sp]
+			if x.k != KindBool {
+				err = notBool(x)
+				break loop
+			}
+			if (x.n != 0) == (in.Op == compile.JMPT) {
+				pc = int(in.A)
+			}
+
+		case compile.CHECKBOOL:
+			if stk[sp-1].k != KindBool {
+				err = notBool(stk[sp-1])
+				break loop
+			}
+
+		case compile.CHECKTYPE:
+			v, terr := coerce(stk[sp-1], types[in.A])
+			if terr != nil {
+				err = checkFailed(fn, terr)
+				break loop
+			}
+			stk[sp-1] = v
+
+		case compile.CALL, compile.CALLNC:
+			callee := funcs[in.A]
+			n := int(in.B)
+			nb := sp - n
+			th.frames[fi].pc = pc
+			if callee.Kind != FuncExpr {
+				var v Value
+				if v, err = th.callFrom(callee, nb, n); err != nil {
+					break loop
+				}
+				sp = nb
+				stk[sp] = v
+				sp++
+				continue
+			}
+			if in.Op == compile.CALL && callee.checkArgs {
+				if err = checkArgs(callee, stk[nb:sp]); err != nil {
+					break loop
+				}
+			}
+			if fi+1 >= th.maxDepth || (callee.traced && th.Hook != nil) {
+				if err = th.enter(callee, nb, n); err != nil {
+					break loop
+				}
+			} else {
+				th.frames = append(th.frames, frame{fn: callee, base: nb})
+			}
+			if nb+callee.frameSize > th.high {
+				stk = th.ensure(nb, callee.frameSize)
+			}
+			fi++
+			fn, code, base, pc = callee, callee.insns, nb, 0
+			sp = nb + callee.nlocals
+
+		case compile.RETURN:
+			result = stk[sp-1]
+			if th.frames[fi].traced {
+				th.leave(result)
+			} else {
+				th.frames = th.frames[:fi]
+			}
+			if fi == entry {
+				break loop
+			}
+			fi--
+			sp = base
+			f := &th.frames[fi]
+			fn, code, base, pc = f.fn, f.fn.insns, f.base, f.pc
+			stk[sp] = result
+			sp++
+
+		case compile.BUILTIN:
+			n := int(in.B)
+			v, berr := callBuiltin(compile.BuiltinID(in.A), stk[sp-n:sp])
+			if berr != nil {
+				err = berr
+				break loop
+			}
+			sp -= n
+			stk[sp] = v
+			sp++
+
+		case compile.METHOD:
+			n := int(in.B)
+			v, merr := callMethod(stk[sp-n-1], p.methods[in.A], p.code.Names[in.A], stk[sp-n:sp])
+			if merr != nil {
+				err = merr
+				break loop
+			}
+			sp -= n
+			stk[sp-1] = v
+
+		case compile.MAKELIST:
+			n := int(in.A)
+			elems := make([]Value, n)
+			copy(elems, stk[sp-n:sp])
+			sp -= n
+			stk[sp] = NewList(elems)
+			sp++
+
+		case compile.MAKEMAP:
+			n := int(in.A)
+			sp -= 2 * n
+			stk[sp] = makeMap(stk[sp : sp+2*n])
+			sp++
+
+		case compile.MAKEINST:
+			cls := classes[in.A]
+			n := len(cls.Fields)
+			v, merr := makeInstance(cls, stk[sp-n:sp], in.B == 0)
+			if merr != nil {
+				err = merr
+				break loop
+			}
+			sp -= n
+			stk[sp] = v
+			sp++
+
+		case compile.FIELD:
+			x := &stk[sp-1]
+			if x.k != KindInstance || x.instance().class != classes[in.B] {
+				err = fieldError(*x, classes[in.B].Fields[in.A].Name)
+				break loop
+			}
+			*x = x.instance().fields[in.A]
+
+		case compile.SETFIELD:
+			if err = setField(stk[sp-2], classes[in.B], int(in.A), stk[sp-1]); err != nil {
+				break loop
+			}
+			sp -= 2
+
+		case compile.ATTR:
+			if stk[sp-1], err = getAttr(stk[sp-1], p.code.Names[in.A]); err != nil {
+				break loop
+			}
+
+		case compile.SETATTR:
+			if err = setAttr(stk[sp-2], p.code.Names[in.A], stk[sp-1]); err != nil {
+				break loop
+			}
+			sp -= 2
+
+		case compile.INDEX:
+			x, i := stk[sp-2], stk[sp-1]
+			sp--
+			if x.k == KindList && i.k == KindInt && i.n < uint64(len(x.list().elems)) {
+				stk[sp-1] = x.list().elems[i.n]
+				continue
+			}
+			if stk[sp-1], err = getIndex(x, i); err != nil {
+				break loop
+			}
+
+		case compile.SETINDEX:
+			if err = setIndex(stk[sp-3], stk[sp-2], stk[sp-1]); err != nil {
+				break loop
+			}
+			sp -= 3
+
+		case compile.ITERPREP:
+			sp--
+			if stk[base+int(in.A)], err = iterable(stk[sp]); err != nil {
+				break loop
+			}
+			stk[base+int(in.A)+1] = Int(0)
+
+		case compile.ITERNEXT:
+			elems := stk[base+int(in.A)].list().elems
+			i := &stk[base+int(in.A)+1]
+			if i.n >= uint64(len(elems)) {
+				pc = int(in.B)
+				continue
+			}
+			stk[sp] = elems[i.n]
+			sp++
+			i.n++
+
+		default:
+			err = errorf("internal error: unknown opcode %s", in.Op)
+			break loop
+		}
+	}
+	th.budget = budget
+	if err != nil {
+		th.frames[fi].pc = pc
+		return Null, th.unwind(entry, err)
+	}
+	return result, nil
+}

@@ -1,0 +1,330 @@
+// ops.go holds the semantics of operators, indexing, fields and iteration.
+
+package vm
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/bexrun/bex/runtime/internal/compile"
+)
+
+var opSymbols = map[compile.Opcode]string{
+	compile.ADD: "+", compile.SUB: "-", compile.MUL: "*", compile.DIV: "/", compile.MOD: "%",
+	compile.LT: "<", compile.LE: "<=", compile.GT: ">", compile.GE: ">=", compile.EQL: "==", compile.NEQ: "!=",
+}
+
+// binary applies a binary operator (ADD..NEQ) to x and y.
+func binary(op compile.Opcode, x, y Value) (Value, error) {
+	switch op {
+	case compile.EQL:
+		return Bool(Equal(x, y)), nil
+	case compile.NEQ:
+		return Bool(!Equal(x, y)), nil
+	case compile.LT, compile.LE, compile.GT, compile.GE:
+		ok, err := compareOp(op, x, y)
+		return Bool(ok), err
+	}
+	switch {
+	case x.k == KindInt && y.k == KindInt:
+		return intArith(op, int64(x.n), int64(y.n))
+	case isNumber(x) && isNumber(y):
+		return floatArith(op, x.Float(), y.Float())
+	case x.k == KindString && y.k == KindString && op == compile.ADD:
+		return String(x.str() + y.str()), nil
+	}
+	return Null, fmt.Errorf("cannot apply %s to %s and %s", opSymbols[op], x.TypeName(), y.TypeName())
+}
+
+func intArith(op compile.Opcode, a, b int64) (Value, error) {
+	switch op {
+	case compile.ADD:
+		return Int(a + b), nil
+	case compile.SUB:
+		return Int(a - b), nil
+	case compile.MUL:
+		return Int(a * b), nil
+	case compile.DIV:
+		if b == 0 {
+			return Null, errorf("division by zero")
+		}
+		return Int(a / b), nil
+	case compile.MOD:
+		if b == 0 {
+			return Null, errorf("modulo by zero")
+		}
+		return Int(a % b), nil
+	}
+	return Null, errorf("internal error: bad operator %s", op)
+}
+
+func floatArith(op compile.Opcode, a, b float64) (Value, error) {
+	switch op {
+	case compile.ADD:
+		return Float(a + b), nil
+	case compile.SUB:
+		return Float(a - b), nil
+	case compile.MUL:
+		return Float(a * b), nil
+	case compile.DIV:
+		if b == 0 {
+			return Null, errorf("division by zero")
+		}
+		return Float(a / b), nil
+	case compile.MOD:
+		if b == 0 {
+			return Null, errorf("modulo by zero")
+		}
+		return Float(math.Mod(a, b)), nil
+	}
+	return Null, errorf("internal error: bad operator %s", op)
+}
+
+// intCompare applies a comparison (LT..NEQ) to two ints.
+func intCompare(op compile.Opcode, a, b int64) bool {
+	switch op {
+	case compile.LT:
+		return a < b
+	case compile.LE:
+		return a <= b
+	case compile.GT:
+		return a > b
+	case compile.GE:
+		return a >= b
+	case compile.EQL:
+		return a == b
+	}
+	return a != b
+}
+
+// compareOp applies a comparison (LT..NEQ) to any two values: numbers and
+// strings are ordered; == and != compare deeply.
+func compareOp(op compile.Opcode, x, y Value) (bool, error) {
+	switch op {
+	case compile.EQL:
+		return Equal(x, y), nil
+	case compile.NEQ:
+		return !Equal(x, y), nil
+	}
+	c, err := order(x, y)
+	if err != nil {
+		return false, fmt.Errorf("cannot compare %s %s %s", x.TypeName(), opSymbols[op], y.TypeName())
+	}
+	switch op {
+	case compile.LT:
+		return c < 0, nil
+	case compile.LE:
+		return c <= 0, nil
+	case compile.GT:
+		return c > 0, nil
+	}
+	return c >= 0, nil
+}
+
+// order returns -1, 0 or 1 as x is less than, equal to or greater than y,
+// for two numbers or two strings.
+func order(x, y Value) (int, error) {
+	switch {
+	case x.k == KindInt && y.k == KindInt:
+		a, b := int64(x.n), int64(y.n)
+		return cmp3(a < b, a > b), nil
+	case isNumber(x) && isNumber(y):
+		a, b := x.Float(), y.Float()
+		return cmp3(a < b, a > b), nil
+	case x.k == KindString && y.k == KindString:
+		a, b := x.str(), y.str()
+		return cmp3(a < b, a > b), nil
+	}
+	return 0, errorf("unordered")
+}
+
+func cmp3(less, greater bool) int {
+	switch {
+	case less:
+		return -1
+	case greater:
+		return 1
+	}
+	return 0
+}
+
+func negate(x Value) (Value, error) {
+	switch x.k {
+	case KindInt:
+		return Int(-int64(x.n)), nil
+	case KindFloat:
+		return Float(-x.float()), nil
+	}
+	return Null, errorf("cannot negate %s", x.TypeName())
+}
+
+func notBool(x Value) error {
+	return errorf("condition must be bool, got %s", x.TypeName())
+}
+
+// checkFailed reports a failed CHECKTYPE in fn (a let, an assignment or a
+// return value).
+func checkFailed(fn *Function, err *typeError) error {
+	return fmt.Errorf("%s: %s", fn.Name, err)
+}
+
+// ---- containers ----
+
+func makeMap(kvs []Value) Value {
+	m := newMap(len(kvs) / 2)
+	for i := 0; i < len(kvs); i += 2 {
+		m.Set(kvs[i].str(), kvs[i+1])
+	}
+	return Value{k: KindMap, p: unsafe.Pointer(m)}
+}
+
+// makeInstance builds an instance of cls from field values in declaration
+// order, checking them against the field types unless the compiler proved them.
+func makeInstance(cls *Class, vals []Value, check bool) (Value, error) {
+	fields := make([]Value, len(vals))
+	copy(fields, vals)
+	if check {
+		for i, f := range cls.Fields {
+			v, err := coerce(fields[i], f.Type)
+			if err != nil {
+				return Null, fmt.Errorf("%s.%s: %s", cls.Name, f.Name, err)
+			}
+			fields[i] = v
+		}
+	}
+	return NewInstance(cls, fields), nil
+}
+
+func fieldError(x Value, name string) error {
+	if x.k == KindNull {
+		return errorf("cannot read field %s of null", name)
+	}
+	return errorf("%s has no field %s", x.TypeName(), name)
+}
+
+func setField(x Value, cls *Class, i int, v Value) error {
+	f := cls.Fields[i]
+	if x.k != KindInstance || x.instance().class != cls {
+		if x.k == KindNull {
+			return errorf("cannot set field %s of null", f.Name)
+		}
+		return errorf("%s has no field %s", x.TypeName(), f.Name)
+	}
+	v, err := coerce(v, f.Type)
+	if err != nil {
+		return fmt.Errorf("%s.%s: %s", cls.Name, f.Name, err)
+	}
+	x.instance().fields[i] = v
+	return nil
+}
+
+func getAttr(x Value, name string) (Value, error) {
+	if x.k == KindInstance {
+		in := x.instance()
+		if i := in.class.FieldIndex(name); i >= 0 {
+			return in.fields[i], nil
+		}
+	}
+	return Null, fieldError(x, name)
+}
+
+func setAttr(x Value, name string, v Value) error {
+	if x.k == KindInstance {
+		if i := x.instance().class.FieldIndex(name); i >= 0 {
+			return setField(x, x.instance().class, i, v)
+		}
+	}
+	if x.k == KindNull {
+		return errorf("cannot set field %s of null", name)
+	}
+	return errorf("%s has no field %s", x.TypeName(), name)
+}
+
+// listIndex resolves an index into a sequence of length n; negative indexes
+// count from the end.
+func listIndex(i Value, n int, what string) (int, error) {
+	if i.k != KindInt {
+		return 0, errorf("%s index must be int, got %s", what, i.TypeName())
+	}
+	j := int64(i.n)
+	if j < 0 {
+		j += int64(n)
+	}
+	if j < 0 || j >= int64(n) {
+		return 0, errorf("index %d out of range (%s of length %d)", int64(i.n), what, n)
+	}
+	return int(j), nil
+}
+
+func getIndex(x, i Value) (Value, error) {
+	switch x.k {
+	case KindList:
+		elems := x.list().elems
+		j, err := listIndex(i, len(elems), "list")
+		if err != nil {
+			return Null, err
+		}
+		return elems[j], nil
+	case KindMap:
+		if i.k != KindString {
+			return Null, errorf("map key must be string, got %s", i.TypeName())
+		}
+		v, ok := x.mapv().Get(i.str())
+		if !ok {
+			return Null, errorf("key %s not found in map", strconv.Quote(i.str()))
+		}
+		return v, nil
+	case KindString:
+		s := []rune(x.str())
+		j, err := listIndex(i, len(s), "string")
+		if err != nil {
+			return Null, err
+		}
+		return String(string(s[j])), nil
+	case KindNull:
+		return Null, errorf("cannot index null")
+	}
+	return Null, errorf("cannot index %s", x.TypeName())
+}
+
+func setIndex(x, i, v Value) error {
+	switch x.k {
+	case KindList:
+		elems := x.list().elems
+		j, err := listIndex(i, len(elems), "list")
+		if err != nil {
+			return err
+		}
+		elems[j] = v
+		return nil
+	case KindMap:
+		if i.k != KindString {
+			return errorf("map key must be string, got %s", i.TypeName())
+		}
+		x.mapv().Set(i.str(), v)
+		return nil
+	}
+	return errorf("cannot assign to an element of %s", x.TypeName())
+}
+
+// iterable returns the list a for loop walks: a list itself (read live, so
+// elements pushed during the loop are visited), or a snapshot of a map's keys.
+func iterable(x Value) (Value, error) {
+	switch x.k {
+	case KindList:
+		return x, nil
+	case KindMap:
+		keys := x.mapv().keys
+		elems := make([]Value, len(keys))
+		for i, k := range keys {
+			elems[i] = String(k)
+		}
+		return NewList(elems), nil
+	}
+	return Null, errorf("cannot iterate over %s", x.TypeName())
+}
+
+func runeLen(s string) int { return utf8.RuneCountInString(s) }

@@ -1,0 +1,181 @@
+// script_test.go runs the bex test scripts in testdata/*.baml.
+
+package vm_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/vm"
+)
+
+// Script tests, in the manner of go.starlark.net's: every testdata/*.baml
+// file is a program, and every function in it whose name starts with test_
+// is run with no arguments. The host functions of testHosts are available
+// (assert, assert_eq, fail, ...). A function whose declaration line ends in
+//
+//	// ### "regexp"
+//
+// must fail with a run-time error whose message (the *EvalError's Msg)
+// matches the regexp; any other test function must succeed.
+func TestScripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.baml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) { runScript(t, file) })
+	}
+}
+
+var expectRE = regexp.MustCompile(`//\s*###\s*(".*")\s*$`)
+
+func runScript(t *testing.T, file string) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := compileSource(t, filepath.Base(file), string(src))
+	lines := strings.Split(string(src), "\n")
+	ran := 0
+	for _, fn := range prog.Functions() {
+		if !strings.HasPrefix(fn.Name, "test_") {
+			continue
+		}
+		ran++
+		want := ""
+		if m := expectRE.FindStringSubmatch(lines[fn.Pos.Line-1]); m != nil {
+			if want, err = strconv.Unquote(m[1]); err != nil {
+				t.Fatalf("%s: bad ### marker: %v", fn.Name, err)
+			}
+		}
+		t.Run(fn.Name, func(t *testing.T) {
+			th := &vm.Thread{Externals: &testExternals{prog: prog}, MaxSteps: 20_000_000}
+			_, err := prog.Call(th, fn, nil)
+			checkScriptResult(t, err, want)
+		})
+	}
+	if ran == 0 {
+		t.Errorf("%s has no test_ functions", file)
+	}
+}
+
+func checkScriptResult(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("unexpected error: %v", err)
+	case want != "" && err == nil:
+		t.Errorf("succeeded, want an error matching %q", want)
+	case want != "":
+		var ee *vm.EvalError
+		if !errors.As(err, &ee) {
+			t.Fatalf("error %T is not an *EvalError: %v", err, err)
+		}
+		if !regexp.MustCompile(want).MatchString(ee.Msg) {
+			t.Errorf("error %q does not match %q", ee.Msg, want)
+		}
+	}
+}
+
+// compileSource parses and compiles one file with the test host functions.
+func compileSource(t testing.TB, name, src string) *vm.Program {
+	t.Helper()
+	f, err := syntax.Parse(name, []byte(src))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	prog, err := vm.Compile([]*syntax.File{f}, vm.CompileOptions{HostFuncs: testHosts})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return prog
+}
+
+// testHosts are the host functions test scripts may call.
+var testHosts = map[string]vm.HostSig{
+	"assert":      {Params: []vm.Param{{Name: "cond", Type: vm.BoolType}}},
+	"assert_eq":   {Params: []vm.Param{{Name: "got"}, {Name: "want"}}},
+	"fail":        {Params: []vm.Param{{Name: "msg", Type: vm.StringType}}},
+	"echo":        {Params: []vm.Param{{Name: "x"}}},
+	"boom":        {},
+	"panic_now":   {},
+	"sum_ints":    {Params: []vm.Param{{Name: "first", Type: vm.StringType}, {Name: "n", Type: vm.IntType}}, Result: vm.IntType, Variadic: true},
+	"bad_result":  {Result: vm.IntType},
+	"traced_echo": {Params: []vm.Param{{Name: "x"}}, Traced: true},
+}
+
+// testExternals implements the test host functions, and answers LLM calls
+// with "llm:Name(args)" (or an error for functions whose name says so).
+type testExternals struct {
+	prog  *vm.Program
+	calls []string
+}
+
+func (e *testExternals) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error) {
+	e.calls = append(e.calls, fn.Name)
+	switch fn.Name {
+	case "assert":
+		if !args[0].Bool() {
+			return vm.Null, errors.New("assertion failed")
+		}
+	case "assert_eq":
+		if !vm.Equal(args[0], args[1]) {
+			return vm.Null, fmt.Errorf("assert_eq: got %s, want %s", repr(args[0]), repr(args[1]))
+		}
+	case "fail":
+		return vm.Null, errors.New(args[0].Str())
+	case "echo", "traced_echo":
+		return args[0], nil
+	case "boom":
+		return vm.Null, errBoom
+	case "panic_now":
+		panic("host panic")
+	case "sum_ints":
+		var n int64
+		for _, a := range args[1:] {
+			n += a.Int()
+		}
+		return vm.Int(n), nil
+	case "bad_result":
+		return vm.String("not an int"), nil
+	default:
+		return vm.Null, fmt.Errorf("unknown host function %s", fn.Name)
+	}
+	return vm.Null, nil
+}
+
+var errBoom = errors.New("boom")
+
+func (e *testExternals) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error) {
+	e.calls = append(e.calls, fn.Name)
+	if strings.Contains(fn.Name, "Failing") {
+		return vm.Null, errLLM
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = a.String()
+	}
+	s := "llm:" + fn.Name + "(" + strings.Join(parts, ", ") + ")"
+	if fn.Result.Kind == vm.TString || fn.Result.Kind == vm.TAny {
+		return vm.String(s), nil
+	}
+	return vm.FromGo(map[string]any{"title": s, "priority": 1}, fn.Result)
+}
+
+var errLLM = errors.New("llm provider unavailable")
+
+// repr formats a value with strings quoted.
+func repr(v vm.Value) string {
+	if v.Kind() == vm.KindString {
+		return strconv.Quote(v.Str())
+	}
+	return v.String()
+}
