@@ -1,0 +1,424 @@
+// call.go runs calls: argument conversion, the root span, and the per-call
+// state that turns VM frame notifications into spans.
+
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+
+	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/vm"
+	"github.com/bexrun/bex/vmspan"
+)
+
+// A CallOption configures one call.
+type CallOption func(*callConfig)
+
+type callConfig struct {
+	scoped   []vmspan.Sink
+	maxSteps *int64
+}
+
+// WithCollector attaches a sink that sees the whole subtree of the call: its
+// root span, every traced span below it, and the spans of nested engine
+// calls made from host functions inside it. A *collector.Collector is such a
+// sink; several may be attached to one call.
+func WithCollector(s vmspan.Sink) CallOption {
+	return func(c *callConfig) { c.scoped = append(c.scoped, s) }
+}
+
+// WithCallMaxSteps overrides the engine's step budget for one call.
+func WithCallMaxSteps(n int64) CallOption {
+	return func(c *callConfig) { c.maxSteps = &n }
+}
+
+// UnknownFunctionError is returned by Call for a name the program does not define.
+type UnknownFunctionError struct{ Name string }
+
+func (e *UnknownFunctionError) Error() string { return fmt.Sprintf("unknown function %q", e.Name) }
+
+// ErrorType implements the error type reported in span events.
+func (e *UnknownFunctionError) ErrorType() string { return "UnknownFunction" }
+
+// ArgError reports arguments that do not fit the function's parameters.
+type ArgError struct {
+	Function string
+	Msg      string
+}
+
+func (e *ArgError) Error() string { return fmt.Sprintf("call %s: %s", e.Function, e.Msg) }
+
+// ErrorType implements the error type reported in span events.
+func (e *ArgError) ErrorType() string { return "ArgumentError" }
+
+// Call runs the function name with args and returns its result as a Go
+// value: nil, bool, int64, float64, string, []any or map[string]any (class
+// instances become maps of their fields, enum values strings). Use Decode
+// or CallAs for a typed result.
+//
+// args is nil, a map[string]any of named arguments, a []any of positional
+// arguments, or a struct (or pointer to one) whose json-tagged fields name
+// the arguments. Go values convert by the parameter's declared type: ints,
+// floats, strings, bools, slices, maps, structs (through json tags) and
+// pointers. Arguments and the result are checked against the declared
+// types.
+//
+// A call that fails validation (unknown function, bad arguments) returns
+// an error and starts no span. Otherwise, when anything listens, the call
+// is a root span (kind root) under the innermost bex span in ctx or the
+// caller's OpenTelemetry span, and every traced function it runs is a span
+// below it; every span ends exactly once, with the error if it failed.
+// Cancelling ctx stops the call promptly with an error wrapping ctx.Err().
+func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOption) (any, error) {
+	var cfg callConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	fn := e.prog.Function(name)
+	if fn == nil || fn.Kind == vm.FuncHost {
+		return nil, &UnknownFunctionError{name}
+	}
+	vals, err := convertArgs(fn, args)
+	if err != nil {
+		return nil, err
+	}
+	tracer := e.tracer
+	if tracer == nil {
+		tracer = vmspan.Default()
+	}
+	cs := &callState{e: e, fn: fn, ctx: ctx}
+	cs.root = tracer.StartSpan(ctx, name, vmspan.StartConfig{
+		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: e.sinks, Scoped: cfg.scoped,
+	})
+	th := &vm.Thread{Ctx: ctx, MaxSteps: e.maxSteps, MaxDepth: e.maxDepth, Externals: cs}
+	if cfg.maxSteps != nil {
+		th.MaxSteps = *cfg.maxSteps
+	}
+	if cs.root != nil {
+		th.Hook = cs
+	}
+	res, err := cs.run(th, vals)
+	if cs.root != nil {
+		cs.endOpen(err)
+		var snap any
+		if err == nil {
+			snap = vm.Snapshot(res)
+		}
+		cs.root.EndSnapshot(snap, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return vm.ToGo(res), nil
+}
+
+// InternalError reports a panic inside the engine or VM itself (a bug); the
+// call's spans still end.
+type InternalError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *InternalError) Error() string { return fmt.Sprintf("bex internal error: %v", e.Value) }
+
+// ErrorType implements the error type reported in span events.
+func (e *InternalError) ErrorType() string { return "InternalError" }
+
+func (cs *callState) run(th *vm.Thread, vals []vm.Value) (res vm.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &InternalError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return cs.e.prog.Call(th, cs.fn, vals)
+}
+
+// CallAs calls name and decodes its result into a T (see Decode).
+func CallAs[T any](ctx context.Context, e *Engine, name string, args any, opts ...CallOption) (T, error) {
+	res, err := e.Call(ctx, name, args, opts...)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return Decode[T](res)
+}
+
+// Decode converts a result of Call into a T through its JSON form, so
+// structs decode by their json tags.
+func Decode[T any](v any) (T, error) {
+	var out T
+	if x, ok := v.(T); ok {
+		return x, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return out, err
+	}
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
+func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
+	named, positional, err := splitArgs(args)
+	if err != nil {
+		return nil, &ArgError{fn.Name, err.Error()}
+	}
+	if named != nil {
+		return namedArgs(fn, named)
+	}
+	if len(positional) != len(fn.Params) {
+		return nil, &ArgError{fn.Name, fmt.Sprintf("want %d arguments, got %d", len(fn.Params), len(positional))}
+	}
+	vals := make([]vm.Value, len(positional))
+	for i, p := range fn.Params {
+		v, err := vm.FromGo(positional[i], p.Type)
+		if err != nil {
+			return nil, &ArgError{fn.Name, fmt.Sprintf("argument %s: %v", p.Name, err)}
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
+func namedArgs(fn *vm.Function, named map[string]any) ([]vm.Value, error) {
+	vals := make([]vm.Value, len(fn.Params))
+	seen := 0
+	for i, p := range fn.Params {
+		x, ok := named[p.Name]
+		if !ok && !(p.Type != nil && p.Type.Kind == vm.TOptional) {
+			return nil, &ArgError{fn.Name, fmt.Sprintf("missing argument %s", p.Name)}
+		}
+		if ok {
+			seen++
+		}
+		v, err := vm.FromGo(x, p.Type)
+		if err != nil {
+			return nil, &ArgError{fn.Name, fmt.Sprintf("argument %s: %v", p.Name, err)}
+		}
+		vals[i] = v
+	}
+	if seen != len(named) {
+		for k := range named {
+			if !hasParam(fn, k) {
+				return nil, &ArgError{fn.Name, fmt.Sprintf("unknown argument %s", k)}
+			}
+		}
+	}
+	return vals, nil
+}
+
+func hasParam(fn *vm.Function, name string) bool {
+	for _, p := range fn.Params {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// splitArgs sorts args into named or positional form.
+func splitArgs(args any) (map[string]any, []any, error) {
+	switch a := args.(type) {
+	case nil:
+		return nil, nil, nil
+	case map[string]any:
+		return a, nil, nil
+	case []any:
+		return nil, a, nil
+	}
+	rv := reflect.ValueOf(args)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.Struct:
+		b, err := json.Marshal(args)
+		if err != nil {
+			return nil, nil, err
+		}
+		var m map[string]any
+		return m, nil, json.Unmarshal(b, &m)
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = rv.Index(i).Interface()
+		}
+		return nil, out, nil
+	case reflect.Map:
+		if rv.Type().Key().Kind() == reflect.String {
+			m := make(map[string]any, rv.Len())
+			for it := rv.MapRange(); it.Next(); {
+				m[it.Key().String()] = it.Value().Interface()
+			}
+			return m, nil, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("args must be nil, a map of named arguments, a slice of positional arguments or a struct, not %T", args)
+}
+
+func snapshotArgs(params []vm.Param, vals []vm.Value) []vmspan.Arg {
+	args := make([]vmspan.Arg, len(vals))
+	for i, v := range vals {
+		args[i] = vmspan.Arg{Name: params[i].Name, Value: vm.Snapshot(v)}
+	}
+	return vmspan.RedactArgs(args)
+}
+
+// callState is the per-call span bookkeeping. It implements vm.FrameHook
+// and vm.Externals; one exists per Call and is used by one goroutine.
+type callState struct {
+	e     *Engine
+	fn    *vm.Function
+	ctx   context.Context
+	root  *vmspan.Span
+	open  []openFrame // traced frames, outermost first
+	frame vmspan.Frame
+}
+
+type openFrame struct {
+	depth int
+	span  *vmspan.Span
+	ctx   context.Context // made lazily by spanCtx
+}
+
+// EnterFrame starts the span of a traced frame under the nearest traced
+// ancestor. Depth 1 is the called function itself, which the root span
+// already represents.
+func (cs *callState) EnterFrame(f *vmspan.Frame) {
+	if f.Depth == 1 {
+		cs.open = append(cs.open, openFrame{depth: 1, span: cs.root})
+		return
+	}
+	parent := cs.root
+	if n := len(cs.open); n > 0 {
+		parent = cs.open[n-1].span
+	}
+	args := make([]vmspan.Arg, len(f.Args))
+	for i, a := range f.Args {
+		args[i] = vmspan.Arg{Name: f.Params[i], Value: vm.Snapshot(a.(vm.Value))}
+	}
+	span := parent.StartChild(f.Name, f.Kind, vmspan.RedactArgs(args))
+	cs.open = append(cs.open, openFrame{depth: f.Depth, span: span})
+}
+
+// ExitFrame ends the span of the frame at depth. Frames deeper than depth
+// that are still open (which a correct VM never leaves) end with an error
+// rather than desynchronising the span stack.
+func (cs *callState) ExitFrame(depth int, result any, err error) {
+	for n := len(cs.open); n > 0 && cs.open[n-1].depth > depth; n = len(cs.open) {
+		cs.pop().span.EndSnapshot(nil, errUnbalanced)
+	}
+	n := len(cs.open)
+	if n == 0 || cs.open[n-1].depth != depth {
+		return
+	}
+	f := cs.pop()
+	if f.depth == 1 {
+		return // the root span is ended by Call with the checked result
+	}
+	var snap any
+	if err == nil && result != nil {
+		snap = vm.Snapshot(result.(vm.Value))
+	}
+	f.span.EndSnapshot(snap, err)
+}
+
+var errUnbalanced = errors.New("bex: frame left without exit notification")
+
+func (cs *callState) pop() openFrame {
+	n := len(cs.open)
+	f := cs.open[n-1]
+	cs.open = cs.open[:n-1]
+	return f
+}
+
+// endOpen ends frames the VM left open (only on an internal error).
+func (cs *callState) endOpen(err error) {
+	if err == nil {
+		err = errUnbalanced
+	}
+	for len(cs.open) > 0 {
+		if f := cs.pop(); f.depth != 1 {
+			f.span.EndSnapshot(nil, err)
+		}
+	}
+}
+
+// spanCtx returns the ctx for code running in the innermost traced frame:
+// the call's ctx carrying that frame's span.
+func (cs *callState) spanCtx() (context.Context, *vmspan.Span) {
+	n := len(cs.open)
+	if n == 0 {
+		if cs.root == nil {
+			return cs.ctx, nil
+		}
+		return cs.root.Context(cs.ctx), cs.root
+	}
+	f := &cs.open[n-1]
+	if f.ctx == nil {
+		f.ctx = f.span.Context(cs.ctx)
+	}
+	return f.ctx, f.span
+}
+
+// CallHost calls a registered Go function, checking its arguments and
+// converting its result.
+func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error) {
+	h := cs.e.hosts[fn.Name]
+	if h == nil {
+		return vm.Value{}, fmt.Errorf("host function %s is not registered", fn.Name)
+	}
+	goArgs := make([]any, len(args))
+	for i, a := range args {
+		if i < len(h.params) {
+			if err := vm.Check(a, h.params[i]); err != nil {
+				return vm.Value{}, fmt.Errorf("%s: argument %s: %v", fn.Name, paramName(fn, i), err)
+			}
+		}
+		goArgs[i] = vm.ToGo(a)
+	}
+	ctx, _ := cs.spanCtx()
+	res, err := h.Fn(ctx, goArgs)
+	if err != nil {
+		return vm.Value{}, err
+	}
+	v, err := vm.FromGo(res, h.result)
+	if err != nil {
+		return vm.Value{}, fmt.Errorf("%s: result: %v", fn.Name, err)
+	}
+	return v, nil
+}
+
+func paramName(fn *vm.Function, i int) string {
+	if i < len(fn.Params) {
+		return fn.Params[i].Name
+	}
+	return fmt.Sprintf("#%d", i+1)
+}
+
+// CallLLM renders the function's prompt, calls the provider(s) and parses
+// the reply into the declared return type. The attempts are recorded on the
+// function's span.
+func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error) {
+	body := fn.Decl.LLM
+	named := make([]vmspan.Arg, len(args))
+	for i, a := range args {
+		named[i] = vmspan.Arg{Name: fn.Params[i].Name, Value: vm.Snapshot(a)}
+	}
+	req := llm.Request{
+		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
+		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: cs.e.schemas[fn],
+	}
+	ctx, span := cs.spanCtx()
+	res, err := cs.e.llm.Call(ctx, req)
+	span.AddAttempts(res.Attempts...)
+	if err != nil {
+		return vm.Value{}, err
+	}
+	return vm.FromGo(res.Value, fn.Result)
+}

@@ -1,0 +1,287 @@
+// engine.go holds the Engine: compilation, options and host functions.
+
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/vm"
+	"github.com/bexrun/bex/vmspan"
+)
+
+// An LLM performs the provider calls of LLM functions. *llm.Runtime, built
+// by New from the program's client<llm> and retry_policy declarations, is
+// the default; tests may substitute a double with WithLLM.
+type LLM interface {
+	Call(ctx context.Context, req llm.Request) (llm.Result, error)
+}
+
+// A HostFunc is a Go function callable from bex code by Name.
+type HostFunc struct {
+	Name string
+	// Params declares the parameters in bex syntax, one "name: type" each
+	// (for example "url: string", "ids: int[]"); a bare "name" accepts any
+	// value. Arguments are checked against the types before Fn runs.
+	Params []string
+	// Result is the bex type of the result ("" accepts any value). The
+	// result is converted to it (see Call for the conversions) and checked.
+	Result string
+	// Traced makes every call of the function a span (kind host-function).
+	Traced bool
+	// Fn receives the call's ctx, which carries the current bex span (and,
+	// through the OpenTelemetry bridge, its OTel span), and the arguments
+	// as Go values: nil, bool, int64, float64, string, []any and
+	// map[string]any (class instances as maps of their fields, enum values
+	// as strings).
+	Fn func(ctx context.Context, args []any) (any, error)
+}
+
+type hostFunc struct {
+	HostFunc
+	params []*vm.Type
+	result *vm.Type
+}
+
+// An Option configures an Engine.
+type Option func(*Engine) error
+
+// WithTracer sets the tracer whose sink receives the engine's span events
+// and whose id source and clock it uses. By default the engine uses
+// vmspan.Default() as it is at each call.
+func WithTracer(t *vmspan.Tracer) Option {
+	return func(e *Engine) error { e.tracer = t; return nil }
+}
+
+// WithSink adds sinks that receive the events of every call of this engine,
+// in addition to the tracer's sink.
+func WithSink(sinks ...vmspan.Sink) Option {
+	return func(e *Engine) error { e.sinks = append(e.sinks, sinks...); return nil }
+}
+
+// WithHost registers Go host functions.
+func WithHost(fns ...HostFunc) Option {
+	return func(e *Engine) error {
+		for _, f := range fns {
+			if f.Name == "" || f.Fn == nil {
+				return fmt.Errorf("host function %q: Name and Fn are required", f.Name)
+			}
+			if _, dup := e.hosts[f.Name]; dup {
+				return fmt.Errorf("host function %q registered twice", f.Name)
+			}
+			e.hosts[f.Name] = &hostFunc{HostFunc: f}
+		}
+		return nil
+	}
+}
+
+// WithLLM replaces the LLM runtime built from the program's clients.
+func WithLLM(l LLM) Option {
+	return func(e *Engine) error { e.llm = l; return nil }
+}
+
+// WithLLMOptions passes options to the default LLM runtime (an HTTP
+// client, an environment lookup, a clock).
+func WithLLMOptions(opts ...llm.Option) Option {
+	return func(e *Engine) error { e.llmOpts = append(e.llmOpts, opts...); return nil }
+}
+
+// WithMaxSteps sets the default step budget of a call (VM instructions);
+// 0 means unlimited. The default is DefaultMaxSteps.
+func WithMaxSteps(n int64) Option {
+	return func(e *Engine) error { e.maxSteps = n; return nil }
+}
+
+// WithMaxDepth sets the maximum bex call depth; exceeding it is an error
+// wrapping vm.ErrStackOverflow. The default is DefaultMaxDepth.
+func WithMaxDepth(n int) Option {
+	return func(e *Engine) error { e.maxDepth = n; return nil }
+}
+
+// Defaults for the limits of a call.
+const (
+	DefaultMaxSteps = 2_000_000_000 // a few seconds of pure computation
+	DefaultMaxDepth = 10_000
+)
+
+// An Engine runs the functions of a compiled program. It is safe for
+// concurrent use: each Call runs on its own VM thread, and the spans of
+// concurrent calls never mix.
+type Engine struct {
+	prog     *vm.Program
+	tracer   *vmspan.Tracer
+	sinks    []vmspan.Sink
+	hosts    map[string]*hostFunc
+	llm      LLM
+	llmOpts  []llm.Option
+	schemas  map[*vm.Function]*llm.Schema
+	maxSteps int64
+	maxDepth int
+}
+
+// New compiles p, with the host functions given by options, into an Engine.
+// Compile errors (unknown types or functions, wrong argument counts, ...)
+// are reported together, each with its file:line:col.
+func New(p *Program, opts ...Option) (*Engine, error) {
+	e := &Engine{hosts: map[string]*hostFunc{}, maxSteps: DefaultMaxSteps, maxDepth: DefaultMaxDepth}
+	for _, o := range opts {
+		if err := o(e); err != nil {
+			return nil, err
+		}
+	}
+	if p == nil {
+		return nil, errors.New("engine.New: nil program")
+	}
+	sigs, err := e.hostSigs()
+	if err != nil {
+		return nil, err
+	}
+	e.prog, err = vm.Compile(p.files, vm.CompileOptions{HostFuncs: sigs})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.resolveHostTypes(); err != nil {
+		return nil, err
+	}
+	e.schemas = map[*vm.Function]*llm.Schema{}
+	for _, fn := range e.prog.Functions() {
+		if fn.Kind == vm.FuncLLM {
+			e.schemas[fn] = schemaOf(fn.Result, map[*vm.Class]*llm.Schema{})
+		}
+	}
+	if e.llm == nil {
+		rt, err := llm.NewRuntime(clientDecls(e.prog), policyDecls(e.prog), e.llmOpts...)
+		if err != nil {
+			return nil, err
+		}
+		e.llm = rt
+	}
+	return e, nil
+}
+
+// Program returns the compiled program (for disassembly and inspection).
+func (e *Engine) Program() *vm.Program { return e.prog }
+
+// hostSigs declares host functions to the compiler with their names,
+// parameter names and arity; types are resolved after compilation, against
+// the program's classes and enums, and checked at the call boundary.
+func (e *Engine) hostSigs() (map[string]vm.HostSig, error) {
+	sigs := make(map[string]vm.HostSig, len(e.hosts))
+	for name, h := range e.hosts {
+		params := make([]vm.Param, len(h.Params))
+		for i, p := range h.Params {
+			n, _, _ := strings.Cut(p, ":")
+			params[i] = vm.Param{Name: strings.TrimSpace(n), Type: &vm.Type{Kind: vm.TAny}}
+		}
+		sigs[name] = vm.HostSig{Params: params, Traced: h.Traced}
+	}
+	return sigs, nil
+}
+
+func (e *Engine) resolveHostTypes() error {
+	for _, h := range e.hosts {
+		src := fmt.Sprintf("function __host(%s) -> %s { null }", hostParamList(h.Params), orAny(h.Result))
+		f, err := syntax.Parse("host function "+h.Name, []byte(src))
+		if err != nil {
+			return fmt.Errorf("host function %s: bad signature: %v", h.Name, err)
+		}
+		decl := f.Decls[0].(*syntax.FuncDecl)
+		for _, p := range decl.Params {
+			t, err := e.resolveType(p.Type)
+			if err != nil {
+				return fmt.Errorf("host function %s: parameter %s: %v", h.Name, p.Name.Name, err)
+			}
+			h.params = append(h.params, t)
+		}
+		if h.result, err = e.resolveType(decl.Result); err != nil {
+			return fmt.Errorf("host function %s: result: %v", h.Name, err)
+		}
+	}
+	return nil
+}
+
+// hostParamList turns ["a: int", "b"] into "a: int, b: __any".
+func hostParamList(params []string) string {
+	out := make([]string, len(params))
+	for i, p := range params {
+		n, t, ok := strings.Cut(p, ":")
+		if !ok || strings.TrimSpace(t) == "" {
+			t = "__any"
+		}
+		out[i] = strings.TrimSpace(n) + ": " + strings.TrimSpace(t)
+	}
+	return strings.Join(out, ", ")
+}
+
+func orAny(t string) string {
+	if strings.TrimSpace(t) == "" {
+		return "__any"
+	}
+	return t
+}
+
+// resolveType converts a syntax type to a VM type against the program's
+// classes and enums. The name __any stands for "any value".
+func (e *Engine) resolveType(t syntax.TypeExpr) (*vm.Type, error) {
+	switch t := t.(type) {
+	case nil:
+		return &vm.Type{Kind: vm.TAny}, nil
+	case *syntax.NamedType:
+		return e.namedType(t.Name)
+	case *syntax.ListType:
+		el, err := e.resolveType(t.Elem)
+		return &vm.Type{Kind: vm.TList, Elem: el}, err
+	case *syntax.MapType:
+		k, err := e.resolveType(t.Key)
+		if err != nil {
+			return nil, err
+		}
+		v, err := e.resolveType(t.Value)
+		return &vm.Type{Kind: vm.TMap, Key: k, Elem: v}, err
+	case *syntax.OptionalType:
+		el, err := e.resolveType(t.Elem)
+		return &vm.Type{Kind: vm.TOptional, Elem: el}, err
+	case *syntax.UnionType:
+		u := &vm.Type{Kind: vm.TUnion}
+		for _, v := range t.Types {
+			vt, err := e.resolveType(v)
+			if err != nil {
+				return nil, err
+			}
+			u.Variants = append(u.Variants, vt)
+		}
+		return u, nil
+	case *syntax.LiteralType:
+		lit, err := vm.FromGo(t.Value.Value, nil)
+		return &vm.Type{Kind: vm.TLiteral, Literal: lit}, err
+	}
+	return nil, fmt.Errorf("unsupported type %T", t)
+}
+
+func (e *Engine) namedType(name string) (*vm.Type, error) {
+	switch name {
+	case "__any", "any":
+		return &vm.Type{Kind: vm.TAny}, nil
+	case "int":
+		return &vm.Type{Kind: vm.TInt}, nil
+	case "float":
+		return &vm.Type{Kind: vm.TFloat}, nil
+	case "string":
+		return &vm.Type{Kind: vm.TString}, nil
+	case "bool":
+		return &vm.Type{Kind: vm.TBool}, nil
+	case "null":
+		return &vm.Type{Kind: vm.TNull}, nil
+	}
+	if c := e.prog.Class(name); c != nil {
+		return &vm.Type{Kind: vm.TClass, Class: c}, nil
+	}
+	if en := e.prog.Enum(name); en != nil {
+		return &vm.Type{Kind: vm.TEnum, Enum: en}, nil
+	}
+	return nil, fmt.Errorf("unknown type %s", name)
+}
