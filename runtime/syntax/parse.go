@@ -5,7 +5,9 @@ package syntax
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 const (
@@ -364,6 +366,18 @@ func (p *parser) parseName(what string) *Ident {
 	return id
 }
 
+// quote returns 'name' for a key to show in a message, or a Go-quoted
+// string when the key holds quotes, spaces or control characters, so that
+// messages stay on one line.
+func quote(key string) string {
+	for _, r := range key {
+		if r < ' ' || r == '\'' || r == '"' || r == '\\' || r == 0x7f || !unicode.IsPrint(r) {
+			return strconv.Quote(key)
+		}
+	}
+	return "'" + key + "'"
+}
+
 func isKeyword(tok Token) bool { return tok >= CLASS && tok < maxToken }
 
 // ---- declarations ----
@@ -516,7 +530,7 @@ func (p *parser) parseConfigEntry() *ConfigEntry {
 		p.fail(p.tv.pos, "expected option name, found %s", p.describe())
 	}
 	if p.tok == LBRACE {
-		e.Block = p.parseConfigBlock("'" + e.Key + "' block")
+		e.Block = p.parseConfigBlock(quote(e.Key) + " block")
 	} else {
 		e.Value = p.parseConfigValue(e.Key)
 	}
@@ -543,7 +557,7 @@ func (p *parser) parseConfigValue(key string) Expr {
 	case LBRACK:
 		return p.parseConfigList(key)
 	}
-	p.fail(p.tv.pos, "expected value for '%s', found %s", key, p.describe())
+	p.fail(p.tv.pos, "expected value for %s, found %s", quote(key), p.describe())
 	return nil
 }
 
@@ -567,7 +581,7 @@ func (p *parser) parseConfigList(key string) Expr {
 	l := &ListExpr{Lbrack: p.next()}
 	for p.tok != RBRACK {
 		if p.tok == EOF {
-			p.fail(p.tv.pos, "expected ']' to close the list for '%s', found end of file", key)
+			p.fail(p.tv.pos, "expected ']' to close the list for %s, found end of file", quote(key))
 		}
 		l.Elems = append(l.Elems, p.parseConfigValue(key))
 		if p.tok == COMMA {
@@ -1097,7 +1111,7 @@ func (p *parser) parseEntries(what string, strKeys bool) ([]*MapEntry, Pos) {
 		default:
 			p.fail(p.tv.pos, "expected field name in %s, found %s", what, p.describe())
 		}
-		p.expect(COLON, "after '"+e.Key+"' in "+what)
+		p.expect(COLON, "after "+quote(e.Key)+" in "+what)
 		e.Value = p.parseNested()
 		entries = append(entries, e)
 		if p.tok != COMMA {

@@ -310,12 +310,16 @@ func (s *scanner) scanEscape(b []byte) []byte {
 		s.advance(2)
 		return utf8.AppendRune(b, s.scanUnicodeEscape(pos))
 	}
-	if c == '\n' || c == 0 {
+	if c == '\n' || c == '\r' || c == 0 {
 		s.advance(1)
 		return append(b, '\\')
 	}
 	r, size := utf8.DecodeRuneInString(s.src[s.off+1:])
-	s.errorf(pos, "unknown escape sequence '\\%c'", r)
+	if unicode.IsPrint(r) {
+		s.errorf(pos, "unknown escape sequence '\\%c'", r)
+	} else {
+		s.errorf(pos, "unknown escape sequence %q", "\\"+string(r))
+	}
 	s.advance(1 + size)
 	return utf8.AppendRune(b, r)
 }
