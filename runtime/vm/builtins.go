@@ -60,8 +60,11 @@ func callMethod(recv Value, id compile.MethodID, name string, args []Value) (Val
 		return intMethod(int64(recv.n), id)
 	case KindFloat:
 		return floatMethod(recv.float(), id)
+	case KindEnum:
+		_, name := recv.Enum()
+		return String(name), nil // to_string gives the variant's name
 	}
-	return String(recv.String()), nil // to_string on bool and enum values
+	return String(recv.String()), nil // to_string on bool
 }
 
 func arityText(lo, hi int) string {

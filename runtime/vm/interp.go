@@ -211,6 +211,11 @@ loop:
 			n := int(in.B)
 			nb := sp - n
 			th.frames[fi].pc = pc
+			if in.Op == compile.CALL && callee.checkArgs {
+				if err = checkArgs(callee, stk[nb:sp]); err != nil {
+					break loop
+				}
+			}
 			if callee.Kind != FuncExpr {
 				var v Value
 				if v, err = th.callFrom(callee, nb, n); err != nil {
@@ -220,11 +225,6 @@ loop:
 				stk[sp] = v
 				sp++
 				continue
-			}
-			if in.Op == compile.CALL && callee.checkArgs {
-				if err = checkArgs(callee, stk[nb:sp]); err != nil {
-					break loop
-				}
 			}
 			if fi+1 >= th.maxDepth || (callee.traced && th.Hook != nil) {
 				if err = th.enter(callee, nb, n); err != nil {
