@@ -133,31 +133,51 @@ func (w *Writer) drop(err error) {
 }
 
 // write writes the buffer, keeping whatever the destination did not take.
+// It writes again while the destination makes progress (short writes).
 // After a failure it waits for another buffer's worth of events before
 // trying again, so that a dead destination does not cost a write per event.
 func (w *Writer) write() error {
+	var err error
+	for len(w.buf) > 0 {
+		var n int
+		n, err = w.w.Write(w.buf)
+		n = min(max(n, 0), len(w.buf))
+		if err == nil && n < len(w.buf) {
+			err = io.ErrShortWrite
+		}
+		w.consume(n)
+		if err != nil && n == 0 {
+			break
+		}
+		if err != nil {
+			w.fail(err) // progress was made: note the error and go on
+		}
+	}
 	if len(w.buf) == 0 {
+		w.retryAt = w.limit
 		return nil
 	}
-	n, err := w.w.Write(w.buf)
-	n = min(max(n, 0), len(w.buf))
-	if err == nil && n < len(w.buf) {
-		err = io.ErrShortWrite
+	w.retryAt = len(w.buf) + max(w.limit, 1)
+	w.fail(err)
+	return err
+}
+
+// consume drops the first n written bytes from the buffer.
+func (w *Writer) consume(n int) {
+	if n == 0 {
+		return
 	}
 	w.stats.Bytes += int64(n)
-	w.dirty = w.dirty || n > 0
-	if err == nil {
+	w.dirty = true
+	if n == len(w.buf) {
 		w.stats.Events += w.pending
-		w.pending, w.buf, w.retryAt = 0, w.buf[:0], w.limit
-		return nil
+		w.pending, w.buf = 0, w.buf[:0]
+		return
 	}
 	done := int64(bytes.Count(w.buf[:n], []byte{'\n'}))
 	w.stats.Events += done
 	w.pending -= done
 	w.buf = w.buf[:copy(w.buf, w.buf[n:])]
-	w.retryAt = len(w.buf) + max(w.limit, 1)
-	w.fail(err)
-	return err
 }
 
 func (w *Writer) fail(err error) {
