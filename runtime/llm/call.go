@@ -276,10 +276,12 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		}
 		return time.Duration(secs * float64(time.Second))
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		t, err = time.Parse(time.RFC1123, v) // "UTC" where HTTP says "GMT"
+	}
+	if d := t.Sub(now); err == nil && d > 0 {
+		return d
 	}
 	return 0
 }

@@ -319,7 +319,7 @@ func (p *lenient) object() map[string]any {
 
 func (p *lenient) key() string {
 	if c := p.s[p.i]; c == '"' || c == '\'' {
-		s, _ := p.str(c, true).(string)
+		s, _ := p.str(c, false).(string) // keys rarely hold quotes: the first one closes
 		return s
 	}
 	start := p.i
@@ -378,13 +378,13 @@ func (p *lenient) str(q byte, inContainer bool) any {
 }
 
 // closesString reports whether the quote at p.i ends its string: it is
-// followed, after spaces, by a separator or the end of the text.
+// followed by a separator, a newline or the end of the text.
 func (p *lenient) closesString() bool {
 	for j := p.i + 1; j < len(p.s); j++ {
 		switch p.s[j] {
-		case ' ', '\t', '\r', '\n':
+		case ' ', '\t', '\r':
 			continue
-		case ',', ':', '}', ']', '/':
+		case ',', ':', '}', ']', '/', '\n':
 			return true
 		}
 		return false

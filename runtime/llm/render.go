@@ -217,6 +217,9 @@ func renderError(req *Request, err error) *PromptError {
 		tline, _ = strconv.Atoi(msg[last[2]:last[3]])
 		msg = msg[last[1]:] // the innermost failure is the informative part
 	}
+	if i := strings.Index(msg, "_.role("); i >= 0 {
+		msg = msg[i:] // drop gonja's account of the Go function behind _.role
+	}
 	pe.Line = fileLine(req, tline)
 	pe.Msg = msg
 	return pe
