@@ -81,6 +81,7 @@ func TestParseErrors(t *testing.T) {
 		{"test without name", "test { }", "1:6: expected test name, found '{'"},
 		{"unclosed test", "test T {\n  args { x 1 }\n", "3:1: expected '}' to close test T opened at 1:8, found end of file"},
 		{"template without text", "template_string T(x: int)", "1:26: expected template text #\"...\"# for template_string T, found end of file"},
+		{"unterminated jinja", "class A {\n  x int @assert(ok, {{ this > 0 )\n}", "2:21: unterminated jinja expression: missing }}"},
 		{"unexpected char", "function f() { let x = 1 $ 2; }", "1:26: unexpected character '$'"},
 		{"hash comment", "# comment\nclass A {}", "1:1: unexpected '#' (raw strings are written #\"...\"#; comments start with //)"},
 	}

@@ -137,6 +137,33 @@ func (p *parser) expect(tok Token, context string) Pos {
 	return p.next()
 }
 
+// A label names a construct in messages, such as "class Ticket" or
+// "option 'headers'". It is formatted only when an error is reported, so
+// the parser builds no strings on the happy path.
+type label struct {
+	kind, name string
+	quoted     bool // show name as a quoted key
+}
+
+func (l label) String() string {
+	switch {
+	case l.name == "":
+		return l.kind
+	case l.quoted:
+		return l.kind + " " + quote(l.name)
+	}
+	return l.kind + " " + l.name
+}
+
+// expectAfter is expect with the context "prep what", as in
+// "expected ':' after parameter a".
+func (p *parser) expectAfter(tok Token, prep string, what label) Pos {
+	if p.tok != tok {
+		p.fail(p.tv.pos, "expected '%s' %s %s, found %s", tok, prep, what, p.describe())
+	}
+	return p.next()
+}
+
 // describe names the current token for error messages.
 func (p *parser) describe() string {
 	switch p.tok {
@@ -326,7 +353,7 @@ func (p *parser) syncStmt(start int) {
 
 // closeBrace consumes the '}' closing what was opened at open. A missing
 // brace is reported without unwinding, so the enclosing parse goes on.
-func (p *parser) closeBrace(open Pos, what string) Pos {
+func (p *parser) closeBrace(open Pos, what label) Pos {
 	if p.tok == RBRACE {
 		return p.next()
 	}
@@ -419,7 +446,7 @@ func (p *parser) parseDecl() Decl {
 func (p *parser) parseClass() Decl {
 	d := &ClassDecl{Class: p.next()}
 	d.Name = p.parseIdent("class name")
-	lbrace := p.expect(LBRACE, "after class "+d.Name.Name)
+	lbrace := p.expectAfter(LBRACE, "after", label{kind: "class", name: d.Name.Name})
 	for p.inBody() {
 		p.parseMember(func() {
 			if p.tok == ATAT {
@@ -429,7 +456,7 @@ func (p *parser) parseClass() Decl {
 			d.Fields = append(d.Fields, p.parseField())
 		})
 	}
-	p.closeBrace(lbrace, "class "+d.Name.Name)
+	p.closeBrace(lbrace, label{kind: "class", name: d.Name.Name})
 	return d
 }
 
@@ -463,15 +490,60 @@ func (p *parser) parseAttr() *Attr {
 	a.Name = name.Name
 	if p.tok == LPAREN && p.tv.pos.Line == name.NamePos.Line {
 		p.next()
-		a.Args, _ = p.parseExprList(RPAREN, "attribute arguments")
+		a.Args = p.parseAttrArgs()
 	}
 	return a
+}
+
+// parseAttrArgs parses attribute arguments up to and including the ')'.
+// Besides expressions they may be Jinja expressions, as in BAML's
+// @assert(positive, {{ this > 0 }}), which become string literals.
+func (p *parser) parseAttrArgs() []Expr {
+	var args []Expr
+	for p.tok != RPAREN {
+		if p.tok == LBRACE && p.peek() == LBRACE && p.atv.off == p.tv.off+1 {
+			args = append(args, p.parseJinjaArg())
+		} else {
+			args = append(args, p.parseNested())
+		}
+		if p.tok != COMMA {
+			break
+		}
+		p.next()
+	}
+	if p.tok != RPAREN {
+		p.fail(p.tv.pos, "expected ',' or ')' in attribute arguments, found %s", p.describe())
+	}
+	p.next()
+	return args
+}
+
+// parseJinjaArg parses `{{ ... }}` into a string literal whose Raw is the
+// source text and whose Value is the text between the double braces. The
+// text is taken verbatim from the source (up to the first "}}"), since
+// Jinja has its own lexical rules, such as 'single-quoted' strings.
+func (p *parser) parseJinjaArg() Expr {
+	// The current token and the peeked one are the two '{'; the scanner
+	// stands right after the second.
+	lit := &Literal{ValuePos: p.tv.pos, Kind: StringLit}
+	start := p.tv.off
+	end := strings.Index(p.sc.src[p.sc.off:], "}}")
+	if end < 0 {
+		p.fail(lit.ValuePos, "unterminated jinja expression: missing }}")
+	}
+	p.sc.advanceTo(p.sc.off + end + 2)
+	lit.Raw = p.sc.src[start:p.sc.off]
+	lit.Value = lit.Raw[2 : len(lit.Raw)-2]
+	p.ahead = false
+	p.tv.end = p.sc.pos()
+	p.next()
+	return lit
 }
 
 func (p *parser) parseEnum() Decl {
 	d := &EnumDecl{Enum: p.next()}
 	d.Name = p.parseIdent("enum name")
-	lbrace := p.expect(LBRACE, "after enum "+d.Name.Name)
+	lbrace := p.expectAfter(LBRACE, "after", label{kind: "enum", name: d.Name.Name})
 	for p.inBody() {
 		p.parseMember(func() {
 			if p.tok == ATAT {
@@ -483,7 +555,7 @@ func (p *parser) parseEnum() Decl {
 			d.Values = append(d.Values, v)
 		})
 	}
-	p.closeBrace(lbrace, "enum "+d.Name.Name)
+	p.closeBrace(lbrace, label{kind: "enum", name: d.Name.Name})
 	return d
 }
 
@@ -493,20 +565,20 @@ func (p *parser) parseClient() Decl {
 	d.Kind = p.parseIdent("client kind such as llm").Name
 	p.expect(GT, "after client<"+d.Kind)
 	d.Name = p.parseIdent("client name")
-	d.Body = p.parseConfigBlock("client " + d.Name.Name)
+	d.Body = p.parseConfigBlock(label{kind: "client", name: d.Name.Name})
 	return d
 }
 
 func (p *parser) parseRetryPolicy() Decl {
 	d := &RetryPolicyDecl{Retry: p.next()}
 	d.Name = p.parseIdent("retry policy name")
-	d.Body = p.parseConfigBlock("retry_policy " + d.Name.Name)
+	d.Body = p.parseConfigBlock(label{kind: "retry_policy", name: d.Name.Name})
 	return d
 }
 
-func (p *parser) parseConfigBlock(what string) *ConfigBlock {
+func (p *parser) parseConfigBlock(what label) *ConfigBlock {
 	p.enter("config block")
-	b := &ConfigBlock{Lbrace: p.expect(LBRACE, "to open "+what)}
+	b := &ConfigBlock{Lbrace: p.expectAfter(LBRACE, "to open", what)}
 	for p.tok != RBRACE && p.tok != EOF && p.tok != CLASS && p.tok != ENUM && p.tok != FUNCTION {
 		p.parseMember(func() { b.Entries = append(b.Entries, p.parseConfigEntry()) })
 	}
@@ -530,7 +602,7 @@ func (p *parser) parseConfigEntry() *ConfigEntry {
 		p.fail(p.tv.pos, "expected option name, found %s", p.describe())
 	}
 	if p.tok == LBRACE {
-		e.Block = p.parseConfigBlock(quote(e.Key) + " block")
+		e.Block = p.parseConfigBlock(label{kind: "option", name: e.Key, quoted: true})
 	} else {
 		e.Value = p.parseConfigValue(e.Key)
 	}
@@ -596,13 +668,13 @@ func (p *parser) parseConfigList(key string) Expr {
 func (p *parser) parseFunc() Decl {
 	d := &FuncDecl{Function: p.next()}
 	d.Name = p.parseIdent("function name")
-	p.expect(LPAREN, "after function "+d.Name.Name)
+	p.expectAfter(LPAREN, "after", label{kind: "function", name: d.Name.Name})
 	d.Params = p.parseParams()
 	if p.tok == ARROW {
 		p.next()
 		d.Result = p.parseType()
 	}
-	lbrace := p.expect(LBRACE, "to open the body of function "+d.Name.Name)
+	lbrace := p.expectAfter(LBRACE, "to open the body of", label{kind: "function", name: d.Name.Name})
 	if p.atLLMBody() {
 		d.LLM = p.parseLLMBody(d.Name.Name, lbrace)
 		return d
@@ -618,7 +690,7 @@ func (p *parser) parseParams() []*Param {
 	var params []*Param
 	for p.tok != RPAREN {
 		pm := &Param{Name: p.parseIdent("parameter name")}
-		p.expect(COLON, "after parameter "+pm.Name.Name)
+		p.expectAfter(COLON, "after", label{kind: "parameter", name: pm.Name.Name})
 		pm.Type = p.parseType()
 		params = append(params, pm)
 		if p.tok != COMMA {
@@ -665,7 +737,7 @@ func (p *parser) parseLLMBody(fn string, lbrace Pos) *LLMBody {
 	case !sawPrompt:
 		p.report(lbrace, "llm function %s has no prompt", fn)
 	}
-	p.closeBrace(lbrace, "function "+fn)
+	p.closeBrace(lbrace, label{kind: "function", name: fn})
 	return b
 }
 
@@ -722,13 +794,13 @@ func (p *parser) parseOther() Decl {
 	if d.Keyword == "template_string" {
 		p.skipTemplateString(d.Name.Name)
 	} else {
-		p.skipBraces(d.Keyword + " " + d.Name.Name)
+		p.skipBraces(label{kind: d.Keyword, name: d.Name.Name})
 	}
 	return d
 }
 
-func (p *parser) skipBraces(what string) {
-	lbrace := p.expect(LBRACE, "after "+what)
+func (p *parser) skipBraces(what label) {
+	lbrace := p.expectAfter(LBRACE, "after", what)
 	for depth := 1; depth > 0; p.next() {
 		switch p.tok {
 		case EOF:
@@ -780,7 +852,7 @@ func (p *parser) parseBlockBody(lbrace Pos) *Block {
 	for p.inBody() {
 		p.recoverTo(func() { p.parseStmt(b) }, p.syncStmt)
 	}
-	b.Rbrace = p.closeBrace(lbrace, "block")
+	b.Rbrace = p.closeBrace(lbrace, label{kind: "block"})
 	p.noClassLit = saved
 	p.leave()
 	return b
@@ -804,6 +876,8 @@ func (p *parser) parseStmt(b *Block) {
 	case RETURN:
 		b.Stmts = append(b.Stmts, p.parseReturn())
 		p.semi("return statement")
+	case IF:
+		p.parseIfStmt(b)
 	case ATAT:
 		p.parseFuncAttr()
 	case SEMI:
@@ -820,7 +894,7 @@ func (p *parser) parseLet() *LetStmt {
 		p.next()
 		s.Type = p.parseType()
 	}
-	p.expect(EQ, "after let "+s.Name.Name)
+	p.expectAfter(EQ, "after", label{kind: "let", name: s.Name.Name})
 	s.Value = p.parseExpr()
 	return s
 }
@@ -841,7 +915,7 @@ func (p *parser) parseFor() *ForStmt {
 		p.next()
 	}
 	s.Var = p.parseIdent("loop variable after for")
-	p.expect(IN, "after loop variable "+s.Var.Name)
+	p.expectAfter(IN, "after", label{kind: "loop variable", name: s.Var.Name})
 	if paren {
 		s.Iter = p.parseExpr()
 		p.expect(RPAREN, "to close for (... in ...)")
@@ -891,10 +965,25 @@ func (p *parser) parseSimpleStmt(b *Block) {
 		return
 	}
 	b.Stmts = append(b.Stmts, &ExprStmt{X: x})
-	if _, isIf := x.(*IfExpr); isIf && p.tok != SEMI {
-		return // block-like: no ';' needed
-	}
 	p.semi("expression")
+}
+
+// parseIfStmt parses an if at the start of a statement. As in Rust, the
+// statement ends at the if's last '}' (no ';' needed), so a following
+// `(a)` or `[1, 2]` starts a new statement instead of calling or indexing
+// the if. It is the block's value when the block ends there.
+func (p *parser) parseIfStmt(b *Block) {
+	p.enter("expression")
+	x := p.parseIf()
+	p.leave()
+	switch p.tok {
+	case RBRACE:
+		b.Value = x
+		return
+	case SEMI:
+		p.next()
+	}
+	b.Stmts = append(b.Stmts, &ExprStmt{X: x})
 }
 
 func isAssignOp(tok Token) bool {
@@ -1082,20 +1171,20 @@ func (p *parser) parseLiteral() *Literal {
 
 func (p *parser) parseMap() Expr {
 	m := &MapExpr{Lbrace: p.next()}
-	m.Entries, m.Rbrace = p.parseEntries("map literal", true)
+	m.Entries, m.Rbrace = p.parseEntries(label{kind: "map literal"}, true)
 	return m
 }
 
 func (p *parser) parseClassLit(name *Ident) Expr {
 	p.next() // '{'
 	c := &ClassLit{Name: name}
-	c.Fields, c.Rbrace = p.parseEntries(name.Name+" { ... }", false)
+	c.Fields, c.Rbrace = p.parseEntries(label{kind: name.Name, name: "{ ... }"}, false)
 	return c
 }
 
 // parseEntries parses `key: value, ...` up to and including the '}' (the
 // '{' is consumed). Keys are names, or also strings when strKeys is set.
-func (p *parser) parseEntries(what string, strKeys bool) ([]*MapEntry, Pos) {
+func (p *parser) parseEntries(what label, strKeys bool) ([]*MapEntry, Pos) {
 	var entries []*MapEntry
 	for p.tok != RBRACE {
 		e := &MapEntry{KeyPos: p.tv.pos}
@@ -1111,7 +1200,10 @@ func (p *parser) parseEntries(what string, strKeys bool) ([]*MapEntry, Pos) {
 		default:
 			p.fail(p.tv.pos, "expected field name in %s, found %s", what, p.describe())
 		}
-		p.expect(COLON, "after "+quote(e.Key)+" in "+what)
+		if p.tok != COLON {
+			p.fail(p.tv.pos, "expected ':' after %s in %s, found %s", quote(e.Key), what, p.describe())
+		}
+		p.next()
 		e.Value = p.parseNested()
 		entries = append(entries, e)
 		if p.tok != COMMA {

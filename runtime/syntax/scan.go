@@ -149,6 +149,9 @@ func (s *scanner) scanToken(tv *tokenValue) Token {
 func (s *scanner) scanIdent() Token {
 	start := s.off
 	s.skipIdentChars()
+	if c := s.src[start]; c < 'a' || c > 'z' {
+		return IDENT // every keyword starts with a lower-case letter
+	}
 	if tok, ok := keywords[s.src[start:s.off]]; ok {
 		return tok
 	}
@@ -411,7 +414,7 @@ func (s *scanner) scanRawString(tv *tokenValue) Token {
 
 // scanOperator scans punctuation; two-byte operators win over one-byte ones.
 func (s *scanner) scanOperator(c byte) Token {
-	if tok, ok := twoByteOps[[2]byte{c, s.peekByte(1)}]; ok {
+	if tok := twoByteOp(c, s.peekByte(1)); tok != ILLEGAL {
 		s.advance(2)
 		return tok
 	}
@@ -433,11 +436,35 @@ var simpleEscapes = map[byte]byte{
 	'n': '\n', 't': '\t', 'r': '\r', '0': 0, '"': '"', '\\': '\\', '\'': '\'', '/': '/',
 }
 
-var twoByteOps = map[[2]byte]Token{
-	{'=', '='}: EQL, {'!', '='}: NEQ, {'<', '='}: LE, {'>', '='}: GE,
-	{'&', '&'}: ANDAND, {'|', '|'}: OROR,
-	{'+', '='}: PLUS_EQ, {'-', '='}: MINUS_EQ, {'*', '='}: STAR_EQ,
-	{'/', '='}: SLASH_EQ, {'%', '='}: PCT_EQ, {'-', '>'}: ARROW, {'@', '@'}: ATAT,
+// twoByteOp returns the two-byte operator c1c2, or ILLEGAL.
+func twoByteOp(c1, c2 byte) Token {
+	switch c2 {
+	case '=':
+		return withEq[c1]
+	case '&':
+		if c1 == '&' {
+			return ANDAND
+		}
+	case '|':
+		if c1 == '|' {
+			return OROR
+		}
+	case '>':
+		if c1 == '-' {
+			return ARROW
+		}
+	case '@':
+		if c1 == '@' {
+			return ATAT
+		}
+	}
+	return ILLEGAL
+}
+
+// withEq maps c to the operator "c=".
+var withEq = [256]Token{
+	'=': EQL, '!': NEQ, '<': LE, '>': GE,
+	'+': PLUS_EQ, '-': MINUS_EQ, '*': STAR_EQ, '/': SLASH_EQ, '%': PCT_EQ,
 }
 
 var oneByteOps = [256]Token{
