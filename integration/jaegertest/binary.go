@@ -96,7 +96,10 @@ func build(ctx context.Context) (string, error) {
 	cmd.Cancel = func() error { return cmd.Process.Signal(sigTerm) }
 	cmd.WaitDelay = 30 * time.Second
 	setParentDeathSignal(cmd, sigTerm)
-	if err := cmd.Run(); err != nil {
+	runtime.LockOSThread() // see setParentDeathSignal
+	err = cmd.Run()
+	runtime.UnlockOSThread()
+	if err != nil {
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("building Jaeger with %s did not finish in time (%v after %s): run the script once before the tests, or use go test -timeout 30m", script, ctx.Err(), time.Since(start).Round(time.Second))
 		}

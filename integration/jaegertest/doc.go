@@ -47,9 +47,14 @@
 // processes), [Jaeger.WaitTrace] polls it until a trace has the expected
 // number of spans, and [Jaeger.Services] lists GET /api/services. In that
 // model OpenTelemetry resource attributes become process tags (service.name
-// becomes Process.ServiceName), span attributes become span tags, span events
-// become logs (the event name is the log field "event"), and the span kind and
-// status become the tags "span.kind", "otel.status_code" and "error".
+// becomes Process.ServiceName), span attributes become span tags (array
+// attributes as a JSON string such as ["a","b"]), span events become logs
+// (the event name is the log field "event"), the instrumentation scope becomes
+// the tag "otel.scope.name", the span kind the tag "span.kind" ("internal",
+// "server", …), and a status that is not unset the tag "otel.status_code"
+// ("OK" or "ERROR"; an error adds "error"=true and "otel.status_description").
+// The parent is the CHILD_OF reference ([Span.ParentSpanID]); a root span has
+// no references. Ids are lower-case hex as the OTel API prints them.
 // [Jaeger.QueryURL] gives the base URL for other endpoints, e.g.
 // /api/v3/traces/{traceID}, which returns OTLP JSON.
 package jaegertest
