@@ -439,32 +439,57 @@ const hexDigits = "0123456789abcdef"
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
+	checked, valid := false, false
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
+		switch byteClass[s[i]] {
+		case plain:
+			i++
+			continue
+		case escape:
 			b = append(b, s[start:i]...)
-			b = appendEscape(b, c)
+			b = appendEscape(b, s[i])
 			i++
 			start = i
+			continue
+		}
+		// A non-ASCII byte: check the rest once; in valid UTF-8 no byte of
+		// a multi-byte character needs escaping.
+		if !checked {
+			checked, valid = true, utf8.ValidString(s[i:])
+		}
+		if valid {
+			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
+			start = i + 1
 		}
 		i += size
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// Byte classes for appendString.
+const (
+	plain    = iota // copied as is
+	escape          // '"', '\\' and control characters
+	nonASCII        // part of a multi-byte character, or invalid
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = escape
+	}
+	t['"'], t['\\'] = escape, escape
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = nonASCII
+	}
+	return t
+}()
 
 func appendEscape(b []byte, c byte) []byte {
 	switch c {
@@ -491,26 +516,36 @@ func appendSpanID(b []byte, id vmspan.SpanID) []byte {
 	}
 	n := len(b)
 	b = slices.Grow(b, 36)[:n+36]
-	dst := b[n : n+36]
-	j := 0
-	for i, c := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			dst[j] = '-'
-			j++
-		}
-		dst[j], dst[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
-		j += 2
-	}
+	d := b[n : n+36]
+	d[8], d[13], d[18], d[23] = '-', '-', '-', '-'
+	putHex(d[0:8], id[0:4])
+	putHex(d[9:13], id[4:6])
+	putHex(d[14:18], id[6:8])
+	putHex(d[19:23], id[8:10])
+	putHex(d[24:36], id[10:16])
 	return b
 }
+
+// putHex writes src as lowercase hex into d, which has room for it.
+func putHex(d, src []byte) {
+	_ = d[2*len(src)-1]
+	for i, c := range src {
+		p := hexPairs[c]
+		d[2*i], d[2*i+1] = p[0], p[1]
+	}
+}
+
+var hexPairs = func() (t [256][2]byte) {
+	for c := range 256 {
+		t[c] = [2]byte{hexDigits[c>>4], hexDigits[c&0xf]}
+	}
+	return t
+}()
 
 func appendHex(b, src []byte) []byte {
 	n := len(b)
 	b = slices.Grow(b, 2*len(src))[:n+2*len(src)]
-	dst := b[n:]
-	for i, c := range src {
-		dst[2*i], dst[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
-	}
+	putHex(b[n:], src)
 	return b
 }
 
