@@ -258,7 +258,7 @@ func checkLeafOptions(provider string, info providerInfo, opts map[string]any) [
 		}
 	}
 	if _, ok := opts["base_url"]; !ok && info.baseURL == "" {
-		msgs = append(msgs, "a "+provider+" client needs a base_url")
+		msgs = append(msgs, "provider "+provider+" needs a base_url")
 	}
 	if v, ok := opts["temperature"]; ok {
 		if _, isNum := asFloat(v); !isNum && !isEnv(v) {
@@ -329,7 +329,7 @@ func checkStrategies(clients map[string]*client) []error {
 	}
 	for _, n := range names {
 		if err := visit(n, nil); err != nil {
-			errs = append(errs, err)
+			return append(errs, err) // one cycle is enough; the others may share it
 		}
 	}
 	return errs

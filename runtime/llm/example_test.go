@@ -1,0 +1,73 @@
+package llm_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/llm/llmstub"
+	"github.com/bexrun/bex/vmspan"
+)
+
+var ticket = llm.ClassOf(&llm.ClassSchema{Name: "Ticket", Fields: []llm.FieldSchema{
+	{Name: "title", Type: llm.String},
+	{Name: "priority", Type: llm.Int, Description: "1 is most urgent"},
+}})
+
+// The SPEC §2 ClassifyTicket function, called through the stub server.
+func ExampleRuntime_Call() {
+	srv := llmstub.New() // OpenAI- and Anthropic-compatible, with the demo script
+	defer srv.Close()
+	env := map[string]string{"OPENAI_BASE_URL": srv.URL(), "OPENAI_API_KEY": "sk-demo-key"}
+	rt, err := llm.NewRuntime([]llm.ClientDecl{{
+		Name: "Fast", Provider: "openai", Pos: "main.baml:1:1",
+		Options: map[string]any{"model": "gpt-4o-mini", "base_url": llm.Env{Name: "OPENAI_BASE_URL"}, "api_key": llm.Env{Name: "OPENAI_API_KEY"}},
+	}}, nil, llm.WithEnv(func(name string) (string, bool) { v, ok := env[name]; return v, ok }))
+	if err != nil {
+		panic(err)
+	}
+	res, err := rt.Call(context.Background(), llm.Request{
+		Function: "ClassifyTicket",
+		Client:   "Fast",
+		Prompt: `
+			Read the ticket and extract its title and priority.
+			{{ ctx.output_format }}
+			{{ _.role("user") }} {{ body }}
+		`,
+		Args:   []vmspan.Arg{{Name: "body", Value: "Checkout is down for all users."}},
+		Output: ticket,
+	})
+	if err != nil {
+		panic(err)
+	}
+	t := res.Value.(vmspan.Object)
+	fmt.Printf("%s: %q, %v\n", t.Class, t.Fields[0].Value, t.Fields[1].Value)
+	a := res.Attempts[0]
+	fmt.Println(a.Provider, a.Model, a.FinishReason, a.Selected, a.Request.Headers["Authorization"])
+	// Output:
+	// Ticket: "Checkout is down for all users", 1
+	// openai gpt-4o-mini stop true [REDACTED]
+}
+
+func ExampleParseOutput() {
+	reply := "Sure! Here it is:\n```json\n{title: 'Login broken', \"priority\": \"2\",}\n```"
+	v, err := llm.ParseOutput(reply, ticket)
+	fmt.Println(v, err)
+
+	_, err = llm.ParseOutput(`{"title": "Login broken", "priority": "high"}`, ticket)
+	fmt.Println(err)
+	// Output:
+	// {Ticket [{title Login broken} {priority 2}]} <nil>
+	// cannot parse LLM output: field "priority": want int, got "high"; reply starts: "{\"title\": \"Login broken\", \"priority\": \"high\"}"
+}
+
+func ExampleOutputFormat() {
+	fmt.Println(llm.OutputFormat(ticket))
+	// Output:
+	// Answer in JSON using this schema:
+	// {
+	//   title: string,
+	//   // 1 is most urgent
+	//   priority: int,
+	// }
+}

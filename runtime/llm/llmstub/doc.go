@@ -1,0 +1,27 @@
+// Package llmstub is a scripted stand-in for LLM providers: an HTTP server
+// that speaks OpenAI's Chat Completions API (POST /chat/completions and
+// /v1/chat/completions) and Anthropic's Messages API (POST /v1/messages),
+// with realistic reply bodies (ids, model, usage, finish reasons). Tests,
+// examples and integration tests use it instead of a real provider, and the
+// Default script makes it an offline demo of the SPEC §2 example.
+//
+//	srv := llmstub.New(llmstub.WithRules(llmstub.Rule{
+//		Model:   "gpt-4o-mini",
+//		Replies: []llmstub.Reply{{Status: 429, Header: map[string]string{"Retry-After": "1"}}, {Text: "ok"}},
+//	}))
+//	defer srv.Close()
+//	// point a client's base_url at srv.URL(); inspect srv.Requests() afterwards
+//
+// A Script is a list of Rules tried in order — matched on the API, the
+// requested model and a substring of the prompt — and a default responder.
+// A rule's Replies are used one per request, the last repeating, or its
+// Respond function computes a reply from the request. A Reply sets the
+// completion text, or an error status (with the API's error body and
+// headers such as Retry-After), a verbatim (malformed) body, a delay that
+// ends early when the client goes away, the finish reason, usage and model.
+//
+// Every request is recorded (headers, traceparent included, and body) for
+// assertions. Server listens on 127.0.0.1 with a free port, like
+// httptest.Server; Handler serves the same script anywhere, and
+// ListenAndServe runs it as a standalone service.
+package llmstub
