@@ -393,9 +393,9 @@ func (p *parser) parseName(what string) *Ident {
 	return id
 }
 
-// quote returns 'name' for a key to show in a message, or a Go-quoted
-// string when the key holds quotes, spaces or control characters, so that
-// messages stay on one line.
+// quote returns 'key' for a key to show in a message, or a Go-quoted
+// string when the key holds quotes, backslashes or unprintable characters,
+// so that messages stay on one line and unambiguous.
 func quote(key string) string {
 	for _, r := range key {
 		if r < ' ' || r == '\'' || r == '"' || r == '\\' || r == 0x7f || !unicode.IsPrint(r) {
