@@ -13,8 +13,8 @@ import (
 type call struct {
 	root    vmspan.SpanID
 	level   int // the root's depth in its tree (len(stack)-1)
-	spans   map[vmspan.SpanID]*spanRec
-	order   []*spanRec // spans in start order, the root first
+	spans   map[vmspan.SpanID]*spanRec // built once a call has many spans
+	order   []*spanRec                 // spans in start order, the root first
 	events  []vmspan.Event
 	omitted int
 
@@ -36,8 +36,26 @@ type spanRec struct {
 	tagIDs   []vmspan.SpanID // set-tags events applied, to skip duplicates
 }
 
+// smallCall is the span count up to which a call finds spans by scanning
+// order; most calls have a root and a few LLM spans, and a map would be
+// their biggest allocation.
+const smallCall = 8
+
 func newCall(root vmspan.SpanID, level int) *call {
-	return &call{root: root, level: level, spans: map[vmspan.SpanID]*spanRec{}}
+	return &call{root: root, level: level, order: make([]*spanRec, 0, 2), events: make([]vmspan.Event, 0, 4)}
+}
+
+// span returns the record of span id, or nil.
+func (cl *call) span(id vmspan.SpanID) *spanRec {
+	if cl.spans != nil {
+		return cl.spans[id]
+	}
+	for _, r := range cl.order {
+		if r.log.ID == id {
+			return r
+		}
+	}
+	return nil
 }
 
 func (cl *call) isRootEnd(e *vmspan.Event) bool {
@@ -63,7 +81,7 @@ func (cl *call) apply(e *vmspan.Event) bool {
 }
 
 func (cl *call) start(e *vmspan.Event) bool {
-	if cl.spans[e.Span.ID] != nil {
+	if cl.span(e.Span.ID) != nil {
 		return false
 	}
 	cl.add(e)
@@ -78,15 +96,23 @@ func (cl *call) add(e *vmspan.Event) *spanRec {
 		ID: e.Span.ID, Parent: e.Span.Parent, Name: e.Name, Kind: e.SpanKind,
 		Depth: max(len(stackOf(e))-1-cl.level, 0), Timing: timing(e.Time, 0),
 	}}
-	cl.spans[e.Span.ID] = r
 	cl.order = append(cl.order, r)
+	switch {
+	case cl.spans != nil:
+		cl.spans[r.log.ID] = r
+	case len(cl.order) > smallCall:
+		cl.spans = make(map[vmspan.SpanID]*spanRec, 2*len(cl.order))
+		for _, o := range cl.order {
+			cl.spans[o.log.ID] = o
+		}
+	}
 	return r
 }
 
 // end records a span's end. An end whose start was not seen still counts:
 // end events carry everything the start did.
 func (cl *call) end(e *vmspan.Event) bool {
-	r := cl.spans[e.Span.ID]
+	r := cl.span(e.Span.ID)
 	if r == nil {
 		r = cl.add(e)
 	} else if r.log.Ended {
@@ -106,7 +132,7 @@ func (cl *call) end(e *vmspan.Event) bool {
 }
 
 func (cl *call) setTags(e *vmspan.Event) bool {
-	r := cl.spans[e.Span.ID]
+	r := cl.span(e.Span.ID)
 	if r == nil {
 		return false
 	}

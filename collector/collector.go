@@ -53,6 +53,8 @@ func WithMaxEvents(n int) Option {
 	}
 }
 
+var _ vmspan.Sink = (*Collector)(nil)
+
 // A Collector records the calls it is attached to as FunctionLogs. It is a
 // vmspan.Sink, safe for concurrent use; see the package documentation.
 type Collector struct {

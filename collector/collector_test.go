@@ -585,3 +585,85 @@ func TestSpanTiming(t *testing.T) {
 		t.Errorf("root duration %v, want 3ms", d)
 	}
 }
+
+// BenchmarkCall measures a call with one LLM span recorded by a Collector
+// (4 events); logs are cleared as they pile up.
+func BenchmarkCall(b *testing.B) {
+	c := collector.New("bench")
+	defer c.Close()
+	tr := vmspan.NewTracer(nil)
+	in := int64(10)
+	attempt := vmspan.LLMAttempt{Client: "Fast", Provider: "openai", Model: "m", Usage: vmspan.Usage{InputTokens: &in}, Selected: true}
+	b.ReportAllocs()
+	defer reportCPU(b, cpuTime())
+	for i := 0; b.Loop(); i++ {
+		root := tr.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Scoped: []vmspan.Sink{c}})
+		l := root.StartChild("LLM", vmspan.KindLLM, nil)
+		l.AddAttempts(attempt)
+		l.EndSnapshot("x", nil)
+		root.EndSnapshot("y", nil)
+		if i%1000 == 999 {
+			c.Clear()
+		}
+	}
+}
+
+// BenchmarkEmit measures Collector.Emit alone on the four events of a call.
+func BenchmarkEmit(b *testing.B) {
+	rec := &spanRecorder{}
+	tr := vmspan.NewTracer(rec)
+	root := tr.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
+	l := root.StartChild("LLM", vmspan.KindLLM, nil)
+	l.EndSnapshot("x", nil)
+	root.EndSnapshot("y", nil)
+	c := collector.New("bench")
+	defer c.Close()
+	ids := vmspan.SequentialIDs()
+	b.ReportAllocs()
+	defer reportCPU(b, cpuTime())
+	for i := 0; b.Loop(); i++ {
+		// Give every call fresh ids so that each is a new log.
+		rootID, childID := ids(), ids()
+		for _, e := range rec.events {
+			e.Stack = []vmspan.SpanID{rootID, childID}[:len(e.Stack)]
+			e.Span.ID, e.Span.Root = e.Stack[len(e.Stack)-1], rootID
+			c.Emit(e)
+		}
+		if i%1000 == 999 {
+			c.Clear()
+		}
+	}
+}
+
+type spanRecorder struct{ events []vmspan.Event }
+
+func (r *spanRecorder) Emit(e vmspan.Event) { r.events = append(r.events, e) }
+
+// reportCPU reports CPU nanoseconds per operation, which stay meaningful
+// on a shared machine where wall time does not.
+func reportCPU(b *testing.B, start time.Duration) {
+	if cpu := cpuTime() - start; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// TestManySpans covers calls with more spans than the small-call scan.
+func TestManySpans(t *testing.T) {
+	c := newCollector(t)
+	tr := newTracer()
+	call(context.Background(), tr, "fanout", func(root *vmspan.Span) (any, error) {
+		for i := range 20 {
+			llm(tr, root, fmt.Sprint("L", i), nil, "m")
+		}
+		return nil, nil
+	}, c, c) // attached twice: every event arrives twice
+	l := c.Last()
+	if len(l.Spans) != 21 || len(l.Calls) != 20 || len(l.Events) != 42 {
+		t.Fatalf("%d spans, %d calls, %d events; want 21, 20, 42", len(l.Spans), len(l.Calls), len(l.Events))
+	}
+	for i, cl := range l.Calls {
+		if cl.FunctionName != fmt.Sprint("L", i) || !l.Spans[i+1].Ended {
+			t.Errorf("call %d is %s", i, cl.FunctionName)
+		}
+	}
+}

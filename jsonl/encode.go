@@ -14,7 +14,9 @@ import (
 )
 
 // AppendEvent appends e to b as one JSONL line, newline included, and
-// returns the extended buffer. Keys are sorted at every level.
+// returns the extended buffer. Keys are sorted at every level. It never
+// fails: values outside the snapshot form are snapshotted first, and an
+// event of an unknown kind is written as a set-tags line.
 func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	b = append(b, `{"call_id":"`...)
 	b = appendSpanID(b, e.Span.ID)

@@ -43,6 +43,11 @@ func WithMaxBuffered(n int) Option { return func(w *Writer) { w.maxBuf = max(n, 
 // stops the goroutine.
 func WithFlushInterval(d time.Duration) Option { return func(w *Writer) { w.interval = max(d, 0) } }
 
+var (
+	_ vmspan.Sink    = (*Writer)(nil)
+	_ vmspan.Flusher = (*Writer)(nil)
+)
+
 // A Writer appends events to a JSONL trace file. It is a vmspan.Sink and a
 // vmspan.Flusher, safe for concurrent use. See the package documentation for
 // its guarantees.

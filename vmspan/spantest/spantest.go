@@ -28,6 +28,12 @@ type Span struct {
 	Start, End       time.Time
 }
 
+// Ended reports whether the span's end was recorded.
+func (s *Span) Ended() bool { return s.Ends > 0 }
+
+// Failed reports whether the span ended with an error.
+func (s *Span) Failed() bool { return s.Err != nil }
+
 // A Harness adapts a sink to the suite.
 type Harness struct {
 	// New returns a fresh sink for one workload.
