@@ -12,7 +12,7 @@ import (
 // by the Collector's mutex.
 type call struct {
 	root    vmspan.SpanID
-	level   int // the root's depth in its tree (len(stack)-1)
+	level   int                        // the root's depth in its tree (len(stack)-1)
 	spans   map[vmspan.SpanID]*spanRec // built once a call has many spans
 	order   []*spanRec                 // spans in start order, the root first
 	events  []vmspan.Event
