@@ -348,20 +348,21 @@ func (th *Thread) refillBudget() {
 	th.budget = th.chunk
 }
 
-// checkpoint runs when the loop has used up its budget: it enforces the step
-// limit (left is -1 when there is none) and the context, and grants the next
-// budget.
-func (th *Thread) checkpoint() error {
+// checkpoint runs when the loop has used up its budget of steps: it
+// enforces the step limit (left is -1 when there is none) and the context,
+// and returns the next budget.
+func (th *Thread) checkpoint() (int64, error) {
+	th.budget = 0
 	if th.left == 0 {
-		return &causeError{fmt.Sprintf("step limit exceeded (%d steps)", th.MaxSteps), ErrStepLimit}
+		return 0, &causeError{fmt.Sprintf("step limit exceeded (%d steps)", th.MaxSteps), ErrStepLimit}
 	}
 	if th.done != nil {
 		select {
 		case <-th.done:
-			return withCause(th.Ctx.Err())
+			return 0, withCause(th.Ctx.Err())
 		default:
 		}
 	}
 	th.refillBudget()
-	return nil
+	return th.budget, nil
 }

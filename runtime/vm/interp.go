@@ -25,16 +25,7 @@ func (th *Thread) run(entry int) (result Value, err error) {
 
 loop:
 	for {
-		if budget == 0 {
-			th.budget = 0
-			if err = th.checkpoint(); err != nil {
-				pc++ // report the instruction that was about to run
-				break loop
-			}
-			budget = th.budget
-		}
-		budget--
-		in := code[pc]
+		in := &code[pc]
 		pc++
 
 		switch in.Op {
@@ -165,20 +156,51 @@ loop:
 				break loop
 			}
 
-		case compile.JLT, compile.JLE, compile.JGT, compile.JGE, compile.JEQ, compile.JNE:
-			x, y := stk[sp-2], stk[sp-1]
-			sp -= 2
-			var ok bool
+		case compile.ADDTO:
+			x, y := &stk[base+int(in.A)], stk[base+int(in.B)]
 			if x.k == KindInt && y.k == KindInt {
-				ok = intCompare(in.Op-compile.JLT+compile.LT, int64(x.n), int64(y.n))
-			} else if ok, err = compareOp(in.Op-compile.JLT+compile.LT, x, y); err != nil {
+				x.n += y.n
+			} else if *x, err = binary(compile.ADD, *x, y); err != nil {
 				break loop
 			}
-			if !ok {
+
+		case compile.JCMP, compile.JCMPLI, compile.JCMPLL:
+			var x, y Value
+			switch in.Op {
+			case compile.JCMP:
+				x, y = stk[sp-2], stk[sp-1]
+				sp -= 2
+			case compile.JCMPLI:
+				x, y = stk[base+int(in.B)], Value{k: KindInt, n: uint64(int64(in.C))}
+			default:
+				x, y = stk[base+int(in.B)], stk[base+int(in.C)]
+			}
+			op := compile.LT + compile.Opcode(in.X&compile.CmpMask)
+			var ok bool
+			if x.k == KindInt && y.k == KindInt {
+				ok = intCompare(op, int64(x.n), int64(y.n))
+			} else if ok, err = compareOp(op, x, y); err != nil {
+				break loop
+			}
+			if ok == (in.X&compile.JumpIfTrue != 0) {
+				if in.X&compile.Back != 0 {
+					if budget--; budget == 0 {
+						if budget, err = th.checkpoint(); err != nil {
+							break loop
+						}
+					}
+				}
 				pc = int(in.A)
 			}
 
 		case compile.JMP:
+			if in.X&compile.Back != 0 {
+				if budget--; budget == 0 {
+					if budget, err = th.checkpoint(); err != nil {
+						break loop
+					}
+				}
+			}
 			pc = int(in.A)
 
 		case compile.JMPF, compile.JMPT:
@@ -189,6 +211,13 @@ loop:
 				break loop
 			}
 			if (x.n != 0) == (in.Op == compile.JMPT) {
+				if in.X&compile.Back != 0 {
+					if budget--; budget == 0 {
+						if budget, err = th.checkpoint(); err != nil {
+							break loop
+						}
+					}
+				}
 				pc = int(in.A)
 			}
 
@@ -211,6 +240,11 @@ loop:
 			n := int(in.B)
 			nb := sp - n
 			th.frames[fi].pc = pc
+			if budget--; budget == 0 {
+				if budget, err = th.checkpoint(); err != nil {
+					break loop
+				}
+			}
 			if in.Op == compile.CALL && callee.checkArgs {
 				if err = checkArgs(callee, stk[nb:sp]); err != nil {
 					break loop
@@ -240,8 +274,12 @@ loop:
 			fn, code, base, pc = callee, callee.insns, nb, 0
 			sp = nb + callee.nlocals
 
-		case compile.RETURN:
-			result = stk[sp-1]
+		case compile.RETURN, compile.RETURNL:
+			if in.Op == compile.RETURN {
+				result = stk[sp-1]
+			} else {
+				result = stk[base+int(in.A)]
+			}
 			if th.frames[fi].traced {
 				th.leave(result)
 			} else {
@@ -354,15 +392,19 @@ loop:
 			stk[base+int(in.A)+1] = Int(0)
 
 		case compile.ITERNEXT:
-			elems := stk[base+int(in.A)].list().elems
-			i := &stk[base+int(in.A)+1]
-			if i.n >= uint64(len(elems)) {
-				pc = int(in.B)
-				continue
+			elems := stk[base+int(in.B)].list().elems
+			i := &stk[base+int(in.B)+1]
+			if i.n < uint64(len(elems)) {
+				stk[sp] = elems[i.n]
+				sp++
+				i.n++
+				if budget--; budget == 0 {
+					if budget, err = th.checkpoint(); err != nil {
+						break loop
+					}
+				}
+				pc = int(in.A)
 			}
-			stk[sp] = elems[i.n]
-			sp++
-			i.n++
 
 		default:
 			err = errorf("internal error: unknown opcode %s", in.Op)

@@ -25,9 +25,9 @@ type fcomp struct {
 
 // A loop records the jumps of the innermost enclosing loop.
 type loop struct {
-	depth  int   // operand stack depth at the loop head
-	top    int32 // the continue target
-	breaks []int // jumps to patch to the loop's end
+	depth     int   // operand stack depth at the loop head
+	continues []int // jumps to patch to the loop's condition
+	breaks    []int // jumps to patch to the loop's end
 }
 
 func compileFunc(c *compiler, fn *Func) {
@@ -41,9 +41,10 @@ func compileFunc(c *compiler, fn *Func) {
 	r.block(fn.Decl.Body)
 	fc.r = r
 	fc.temps, fc.maxTemps = r.max, r.max
-	t := fc.block(fn.Decl.Body, true)
-	fc.convert(t, fn.Result, fn.Decl.Body.Rbrace)
-	fc.emit(RETURN, 0, 0, fn.Decl.Body.Rbrace)
+	for _, s := range fn.Decl.Body.Stmts {
+		fc.stmt(s)
+	}
+	fc.ret(fn.Decl.Body.Value, fn.Decl.Body.Rbrace)
 	fn.NumLocals = int(fc.maxTemps)
 	fn.MaxStack = fc.maxDepth
 	fn.Locals = r.names
@@ -58,28 +59,41 @@ func (fc *fcomp) errorf(pos syntax.Pos, format string, args ...any) {
 
 // emit appends an instruction and returns its index.
 func (fc *fcomp) emit(op Opcode, a, b int32, pos syntax.Pos) int {
-	in := Insn{Op: op, A: a, B: b}
+	return fc.emitX(op, 0, a, b, 0, pos)
+}
+
+// emitX appends an instruction with flags and three operands.
+func (fc *fcomp) emitX(op Opcode, x uint8, a, b, c int32, pos syntax.Pos) int {
+	in := Insn{Op: op, X: x, A: a, B: b, C: c}
 	nfields := 0
 	if op == MAKEINST {
 		nfields = len(fc.c.prog.Classes[a].Fields)
 	}
-	fc.depth += stackEffect(in, nfields)
-	fc.maxDepth = max(fc.maxDepth, fc.depth)
+	fc.grow(stackEffect(in, nfields))
 	fc.fn.Code = append(fc.fn.Code, in)
 	fc.fn.Positions = append(fc.fn.Positions, pos)
 	return len(fc.fn.Code) - 1
 }
 
+// grow changes the operand stack depth by n.
+func (fc *fcomp) grow(n int) {
+	fc.depth += n
+	fc.maxDepth = max(fc.maxDepth, fc.depth)
+}
+
 func (fc *fcomp) pc() int32 { return int32(len(fc.fn.Code)) }
 
-// patch makes the jump at i go to the current pc.
-func (fc *fcomp) patch(i int) {
-	if fc.fn.Code[i].Op == ITERNEXT {
-		fc.fn.Code[i].B = fc.pc()
-	} else {
-		fc.fn.Code[i].A = fc.pc()
+// setTarget makes the jump at i go to target. A jump backwards closes a
+// loop: it gets the Back flag, which makes taking it count as a step.
+func (fc *fcomp) setTarget(i int, target int32) {
+	fc.fn.Code[i].A = target
+	if int(target) <= i {
+		fc.fn.Code[i].X |= Back
 	}
 }
+
+// patch makes the jump at i go to the current pc.
+func (fc *fcomp) patch(i int) { fc.setTarget(i, fc.pc()) }
 
 func (fc *fcomp) patchAll(jumps []int) {
 	for _, j := range jumps {
@@ -96,13 +110,33 @@ func (fc *fcomp) temp() int32 {
 }
 
 // convert emits a run-time check that the value on the stack, of static type
-// src, is a member of dst, unless the compiler can prove it (an int is
-// converted where a float is expected, so that case is never elided).
+// src, is a member of dst, unless the compiler can prove it.
 func (fc *fcomp) convert(src, dst *Type, pos syntax.Pos) {
-	if assignable(src, dst) == yes && !(acceptsFloat(dst) && src.Kind != TFloat) {
+	if !fits(src, dst) {
+		fc.emit(CHECKTYPE, fc.c.typeIndex(dst), 0, pos)
+	}
+}
+
+// fits reports whether every value of static type src is a member of dst
+// as it is (an int is converted where a float is expected, so it never fits).
+func fits(src, dst *Type) bool {
+	return assignable(src, dst) == yes && !(acceptsFloat(dst) && src.Kind != TFloat)
+}
+
+// ret compiles the return of e's value (null when e is nil).
+func (fc *fcomp) ret(e syntax.Expr, pos syntax.Pos) {
+	if b := fc.local(e); b != nil && fits(orAny(b.typ), fc.fn.Result) {
+		fc.emit(RETURNL, b.slot, 0, pos)
 		return
 	}
-	fc.emit(CHECKTYPE, fc.c.typeIndex(dst), 0, pos)
+	var t *Type = NullType
+	if e != nil {
+		t = fc.expr(e)
+	} else {
+		fc.emit(NULL, 0, 0, pos)
+	}
+	fc.convert(t, fc.fn.Result, pos)
+	fc.emit(RETURN, 0, 0, pos)
 }
 
 // acceptsFloat reports whether an int value of type t would be converted to a float.
@@ -163,14 +197,7 @@ func (fc *fcomp) stmt(s syntax.Stmt) {
 	case *syntax.BranchStmt:
 		fc.branch(s)
 	case *syntax.ReturnStmt:
-		var t *Type = NullType
-		if s.Value != nil {
-			t = fc.expr(s.Value)
-		} else {
-			fc.emit(NULL, 0, 0, s.Return)
-		}
-		fc.convert(t, fc.fn.Result, s.Return)
-		fc.emit(RETURN, 0, 0, s.Return)
+		fc.ret(s.Value, s.Return)
 	default:
 		fc.errorf(s.Span(), "unsupported statement")
 	}
@@ -246,6 +273,11 @@ func (fc *fcomp) assignLocal(s *syntax.AssignStmt, id *syntax.Ident, op syntax.T
 			return
 		}
 	}
+	if src := fc.local(s.Value); compound && op == syntax.PLUS && src != nil &&
+		(dst.Kind == TAny || fits(arithType(op, orAny(b.typ), orAny(src.typ)), dst)) {
+		fc.emit(ADDTO, b.slot, src.slot, s.OpPos)
+		return
+	}
 	var t *Type
 	if compound {
 		fc.emit(LOCAL, b.slot, 0, id.NamePos)
@@ -270,6 +302,9 @@ func (fc *fcomp) assignField(s *syntax.AssignStmt, d *syntax.DotExpr, op syntax.
 	fc.emit(set, a, b, d.Name.NamePos)
 }
 
+// forStmt compiles a for loop with its test at the bottom:
+//
+//	iterprep; jmp next; top: setlocal x; body; next: iternext top
 func (fc *fcomp) forStmt(s *syntax.ForStmt) {
 	t := fc.expr(s.Iter)
 	slot := fc.r.iters[s]
@@ -285,27 +320,38 @@ func (fc *fcomp) forStmt(s *syntax.ForStmt) {
 	default:
 		v.typ = AnyType
 	}
-	lp := &loop{depth: fc.depth, top: fc.pc()}
-	next := fc.emit(ITERNEXT, slot, 0, s.For)
+	lp := &loop{depth: fc.depth}
+	skip := fc.emit(JMP, 0, 0, s.For)
+	top := fc.pc()
+	fc.grow(1) // iternext pushed the element
 	fc.emit(SETLOCAL, v.slot, 0, s.Var.NamePos)
-	fc.loops = append(fc.loops, lp)
-	fc.block(s.Body, false)
-	fc.loops = fc.loops[:len(fc.loops)-1]
-	fc.emit(JMP, lp.top, 0, s.Body.Rbrace)
-	fc.patch(next)
+	fc.loopBody(lp, s.Body)
+	fc.patch(skip)
+	fc.patchAll(lp.continues)
+	fc.setTarget(fc.emitX(ITERNEXT, 0, 0, slot, 0, s.For), top)
 	fc.patchAll(lp.breaks)
-	fc.depth = lp.depth
 }
 
+// whileStmt compiles a while loop with its test at the bottom:
+//
+//	jmp test; top: body; test: if cond goto top
 func (fc *fcomp) whileStmt(s *syntax.WhileStmt) {
-	lp := &loop{depth: fc.depth, top: fc.pc()}
-	exits := fc.cond(s.Cond)
-	fc.loops = append(fc.loops, lp)
-	fc.block(s.Body, false)
-	fc.loops = fc.loops[:len(fc.loops)-1]
-	fc.emit(JMP, lp.top, 0, s.Body.Rbrace)
-	fc.patchAll(exits)
+	lp := &loop{depth: fc.depth}
+	skip := fc.emit(JMP, 0, 0, s.While)
+	top := fc.pc()
+	fc.loopBody(lp, s.Body)
+	fc.patch(skip)
+	fc.patchAll(lp.continues)
+	for _, j := range fc.condTrue(s.Cond) {
+		fc.setTarget(j, top)
+	}
 	fc.patchAll(lp.breaks)
+}
+
+func (fc *fcomp) loopBody(lp *loop, body *syntax.Block) {
+	fc.loops = append(fc.loops, lp)
+	fc.block(body, false)
+	fc.loops = fc.loops[:len(fc.loops)-1]
 }
 
 func (fc *fcomp) branch(s *syntax.BranchStmt) {
@@ -319,7 +365,7 @@ func (fc *fcomp) branch(s *syntax.BranchStmt) {
 		fc.emit(POPN, int32(n), 0, s.TokPos)
 	}
 	if s.Token == syntax.CONTINUE {
-		fc.emit(JMP, lp.top, 0, s.TokPos)
+		lp.continues = append(lp.continues, fc.emit(JMP, 0, 0, s.TokPos))
 	} else {
 		lp.breaks = append(lp.breaks, fc.emit(JMP, 0, 0, s.TokPos))
 	}
@@ -341,19 +387,17 @@ func (fc *fcomp) discard(e syntax.Expr) {
 
 // ---- conditions ----
 
-// jumpIfFalse maps a comparison to its compare-and-branch instruction.
-var jumpIfFalse = map[syntax.Token]Opcode{
-	syntax.LT: JLT, syntax.LE: JLE, syntax.GT: JGT, syntax.GE: JGE, syntax.EQL: JEQ, syntax.NEQ: JNE,
+// cmpCodes maps comparisons to the JCMP codes (the order of LT..NEQ).
+var cmpCodes = map[syntax.Token]uint8{
+	syntax.LT: 0, syntax.LE: 1, syntax.GT: 2, syntax.GE: 3, syntax.EQL: 4, syntax.NEQ: 5,
 }
 
 // cond compiles a condition and returns the jumps taken when it is false.
 func (fc *fcomp) cond(e syntax.Expr) []int {
 	switch e := e.(type) {
 	case *syntax.BinaryExpr:
-		if op, ok := jumpIfFalse[e.Op]; ok {
-			fc.expr(e.X)
-			fc.expr(e.Y)
-			return []int{fc.emit(op, 0, 0, e.OpPos)}
+		if code, ok := cmpCodes[e.Op]; ok {
+			return []int{fc.cmpJump(e, code)}
 		}
 		switch e.Op {
 		case syntax.ANDAND:
@@ -375,14 +419,52 @@ func (fc *fcomp) cond(e syntax.Expr) []int {
 
 // condTrue compiles a condition and returns the jumps taken when it is true.
 func (fc *fcomp) condTrue(e syntax.Expr) []int {
-	if u, ok := e.(*syntax.UnaryExpr); ok && u.Op == syntax.NOT {
-		return fc.cond(u.X)
-	}
-	if b, ok := e.(*syntax.BinaryExpr); ok && b.Op == syntax.OROR {
-		return append(fc.condTrue(b.X), fc.condTrue(b.Y)...)
+	switch e := e.(type) {
+	case *syntax.BinaryExpr:
+		if code, ok := cmpCodes[e.Op]; ok {
+			return []int{fc.cmpJump(e, code|JumpIfTrue)}
+		}
+		switch e.Op {
+		case syntax.OROR:
+			return append(fc.condTrue(e.X), fc.condTrue(e.Y)...)
+		case syntax.ANDAND:
+			falses := fc.cond(e.X)
+			trues := fc.condTrue(e.Y)
+			fc.patchAll(falses)
+			return trues
+		}
+	case *syntax.UnaryExpr:
+		if e.Op == syntax.NOT {
+			return fc.cond(e.X)
+		}
 	}
 	fc.expr(e)
 	return []int{fc.emit(JMPT, 0, 0, e.Span())}
+}
+
+// cmpJump compiles a comparison as a conditional jump (x is its JCMP code
+// and JumpIfTrue flag), fusing the operand loads when they are a local and
+// an int literal, or two locals.
+func (fc *fcomp) cmpJump(e *syntax.BinaryExpr, x uint8) int {
+	if b := fc.local(e.X); b != nil {
+		if n, ok := smallInt(e.Y); ok {
+			return fc.emitX(JCMPLI, x, 0, b.slot, n, e.OpPos)
+		}
+		if y := fc.local(e.Y); y != nil {
+			return fc.emitX(JCMPLL, x, 0, b.slot, y.slot, e.OpPos)
+		}
+	}
+	fc.expr(e.X)
+	fc.expr(e.Y)
+	return fc.emitX(JCMP, x, 0, 0, 0, e.OpPos)
+}
+
+// local returns the binding of e when e names a local variable.
+func (fc *fcomp) local(e syntax.Expr) *binding {
+	if id, ok := e.(*syntax.Ident); ok {
+		return fc.r.uses[id]
+	}
+	return nil
 }
 
 // ---- expressions ----
@@ -602,7 +684,7 @@ func (fc *fcomp) fieldValues(cl *Class, e *syntax.ClassLit, given []*syntax.MapE
 		default:
 			fc.emit(LOCAL, slots[i], 0, given[i].KeyPos)
 		}
-		if assignable(types[i], f.Type) != yes || (acceptsFloat(f.Type) && types[i].Kind != TFloat) {
+		if !fits(types[i], f.Type) {
 			proven = 0
 		}
 	}
@@ -724,7 +806,7 @@ func (fc *fcomp) callFunc(e *syntax.CallExpr, id *syntax.Ident) *Type {
 	for i, a := range e.Args {
 		t := fc.expr(a)
 		p := callee.Params[min(i, n-1)].Type
-		if assignable(t, p) != yes || (acceptsFloat(p) && t.Kind != TFloat) {
+		if !fits(t, p) {
 			proven = false
 		}
 	}

@@ -41,8 +41,20 @@ func paramList(ps []Param) string {
 func (p *Program) operands(fn *Func, in Insn) string {
 	a, b := int(in.A), int(in.B)
 	switch in.Op {
-	case POPN, INT, MAKELIST, MAKEMAP, JMP, JMPF, JMPT, JLT, JLE, JGT, JGE, JEQ, JNE:
+	case POPN, INT, MAKELIST, MAKEMAP:
 		return strconv.Itoa(a)
+	case JMP, JMPF, JMPT:
+		return jumpTarget(in)
+	case JCMP:
+		return cmpNames[in.X&CmpMask] + " " + sense(in) + " " + jumpTarget(in)
+	case JCMPLI:
+		return local(fn, b) + " " + cmpNames[in.X&CmpMask] + " " + strconv.Itoa(int(in.C)) + " " + sense(in) + " " + jumpTarget(in)
+	case JCMPLL:
+		return local(fn, b) + " " + cmpNames[in.X&CmpMask] + " " + local(fn, int(in.C)) + " " + sense(in) + " " + jumpTarget(in)
+	case RETURNL:
+		return local(fn, a)
+	case ADDTO:
+		return local(fn, a) + " " + local(fn, b)
 	case CONST:
 		return constString(p.Constants[a])
 	case LOCAL, SETLOCAL, ITERPREP:
@@ -52,7 +64,7 @@ func (p *Program) operands(fn *Func, in Insn) string {
 	case ADDLI, SUBLI, INCR:
 		return local(fn, a) + " " + strconv.Itoa(b)
 	case ITERNEXT:
-		return local(fn, a) + " " + strconv.Itoa(b)
+		return local(fn, b) + " " + jumpTarget(in)
 	case CHECKTYPE:
 		return p.Types[a].String()
 	case CALL, CALLNC:
@@ -74,6 +86,26 @@ func (p *Program) operands(fn *Func, in Insn) string {
 		return p.Names[a]
 	}
 	return ""
+}
+
+// jumpTarget formats a jump's target, marking the loop-closing jumps.
+func jumpTarget(in Insn) string {
+	s := strconv.Itoa(int(in.A))
+	if in.X&Back != 0 {
+		s += " loop"
+	}
+	return s
+}
+
+var cmpNames = [...]string{"<", "<=", ">", ">=", "==", "!="}
+
+// sense says when a JCMP jumps: "then" when its comparison holds, "else"
+// when it does not.
+func sense(in Insn) string {
+	if in.X&JumpIfTrue != 0 {
+		return "then"
+	}
+	return "else"
 }
 
 func local(fn *Func, slot int) string {

@@ -50,14 +50,14 @@ const (
 	ADDLI // push locals[A] + B
 	INCR  // locals[A] += B (int fast path; same semantics as ADD)
 
-	// Compare-and-branch: x y -> ; jump to A when (x op y) is false. The
-	// order matches LT..NEQ: JLT-JLT+LT == LT.
-	JLT
-	JLE
-	JGT
-	JGE
-	JEQ
-	JNE
+	ADDTO   // locals[A] += locals[B]
+	RETURNL // return locals[A] from the function
+
+	// Compare-and-branch: jump to A when (x cmp y) is X&JumpIfTrue != 0,
+	// where cmp is LT+X&CmpMask (LT, LE, GT, GE, EQL or NEQ).
+	JCMP   // x y -> ; compare the two values on the stack
+	JCMPLI // compare locals[B] with the int C
+	JCMPLL // compare locals[B] with locals[C]
 
 	JMP       // jump to A
 	JMPF      // pop x (must be bool); jump to A if false
@@ -79,8 +79,15 @@ const (
 	INDEX     // x i -> x[i]
 	SETINDEX  // x i v -> ; x[i] = v
 	ITERPREP  // pop x; locals[A] = the sequence to iterate (list, or a map's keys); locals[A+1] = 0
-	ITERNEXT  // push the next element of locals[A], or jump to B when done
+	ITERNEXT  // if locals[B] has a next element, push it and jump to A
 	opcodeMax
+)
+
+// Flags in Insn.X.
+const (
+	CmpMask    uint8 = 7  // the comparison of a JCMP instruction
+	JumpIfTrue uint8 = 8  // a JCMP jumps when the comparison holds
+	Back       uint8 = 16 // a jump back to a loop's start: taking it is a step
 )
 
 var opcodeNames = [...]string{
@@ -113,12 +120,11 @@ var opcodeNames = [...]string{
 	SUBLI:     "subli",
 	ADDLI:     "addli",
 	INCR:      "incr",
-	JLT:       "jlt",
-	JLE:       "jle",
-	JGT:       "jgt",
-	JGE:       "jge",
-	JEQ:       "jeq",
-	JNE:       "jne",
+	ADDTO:     "addto",
+	RETURNL:   "returnl",
+	JCMP:      "jcmp",
+	JCMPLI:    "jcmpli",
+	JCMPLL:    "jcmpll",
 	JMP:       "jmp",
 	JMPF:      "jmpf",
 	JMPT:      "jmpt",
@@ -149,29 +155,30 @@ func (op Opcode) String() string {
 	return fmt.Sprintf("opcode(%d)", op)
 }
 
-// An Insn is one instruction.
+// An Insn is one instruction: an opcode, flags, and up to three operands.
 type Insn struct {
-	Op   Opcode
-	A, B int32
+	Op      Opcode
+	X       uint8
+	A, B, C int32
 }
 
 // stackEffect returns the change in operand stack depth caused by in.
 // nfields is the field count of the class a MAKEINST builds.
 func stackEffect(in Insn, nfields int) int {
 	switch in.Op {
-	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR:
+	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR, ADDTO, RETURNL, JCMPLI, JCMPLL, ITERNEXT:
 		return 0
 	case POP, SETLOCAL, JMPF, JMPT, RETURN:
 		return -1
 	case POPN:
 		return -int(in.A)
-	case DUP, NULL, TRUE, FALSE, INT, CONST, LOCAL, ADDLL, SUBLI, ADDLI, ITERNEXT:
+	case DUP, NULL, TRUE, FALSE, INT, CONST, LOCAL, ADDLL, SUBLI, ADDLI:
 		return +1
 	case DUP2:
 		return +2
 	case ADD, SUB, MUL, DIV, MOD, EQL, NEQ, LT, LE, GT, GE, INDEX:
 		return -1
-	case JLT, JLE, JGT, JGE, JEQ, JNE, SETFIELD, SETATTR:
+	case JCMP, SETFIELD, SETATTR:
 		return -2
 	case CALL, CALLNC, BUILTIN:
 		return 1 - int(in.B)
