@@ -222,19 +222,25 @@ func (cs *call) exchange(c *client, ep *endpoint, a *vmspan.LLMAttempt, red reda
 	}
 	hreq.Header = hdr
 	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: red.url(u), Headers: red.headers(hdr), Body: red.body(body)}
-	a.Start = cs.r.now()
-	resp, err := cs.r.http.Do(hreq)
-	var rbody []byte
-	if err == nil {
-		rbody, err = io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
-		resp.Body.Close()
-		a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: red.headers(resp.Header), Body: red.body(rbody)}
-	}
-	a.Duration = cs.r.now().Sub(a.Start)
+	resp, rbody, err := cs.send(hreq, a, red)
 	if err != nil {
 		return "", cs.transportError(c, ctx, red, err)
 	}
 	return cs.reply(c, ep, a, red, resp, rbody)
+}
+
+// send makes the request and reads the whole reply, timing it into a.
+func (cs *call) send(hreq *http.Request, a *vmspan.LLMAttempt, red redactor) (*http.Response, []byte, error) {
+	a.Start = cs.r.now()
+	defer func() { a.Duration = cs.r.now().Sub(a.Start) }()
+	resp, err := cs.r.http.Do(hreq)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
+	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: red.headers(resp.Header), Body: red.body(body)}
+	return resp, body, err
 }
 
 func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, err error) error {

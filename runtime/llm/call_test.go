@@ -652,8 +652,12 @@ func TestCallRequestBody(t *testing.T) {
 
 func TestCallAnthropicSystemPrompt(t *testing.T) {
 	f := newFixture(t, nil, nil)
-	if _, err := f.rt.Call(context.Background(), classifyRequest("Claude")); err != nil {
+	res, err := f.rt.Call(context.Background(), classifyRequest("Claude"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if mt := res.Attempts[0].MaxTokens; mt == nil || *mt != 4096 {
+		t.Errorf("MaxTokens = %v, want the default 4096 recorded", mt)
 	}
 	var body struct {
 		System   string           `json:"system"`

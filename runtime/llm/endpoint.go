@@ -111,6 +111,9 @@ func (r *Runtime) numbers(c *client, ep *endpoint) error {
 	} else if ok {
 		n := int64(v)
 		ep.maxTokens = &n
+	} else if ep.api == apiAnthropic {
+		n := int64(anthropicMaxTokens) // required by the Messages API
+		ep.maxTokens = &n
 	}
 	v, ok, err := r.numberOption(c, "request_timeout_ms")
 	if ok {

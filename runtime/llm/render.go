@@ -66,6 +66,7 @@ func (t *templates) get(req *Request) (*exec.Template, error) {
 	v, _ := t.cache.LoadOrStore(key, &compiled{})
 	c := v.(*compiled)
 	c.once.Do(func() {
+		defer recoverTo(&c.err, req)
 		// A memory loader serving only this template: {% include %} and
 		// {% extends %} cannot read the file system.
 		ld, err := loaders.NewMemoryLoader(map[string]string{templateName: dedent(req.Prompt)})
@@ -94,7 +95,10 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 		"client":        map[string]any{"name": clientName, "provider": provider},
 	}
 	data["_"] = map[string]any{"role": t.roleFunc()}
-	out, err := tpl.ExecuteToString(exec.NewContext(data))
+	out, err := execute(tpl, data, req)
+	if pe := (*PromptError)(nil); errors.As(err, &pe) {
+		return nil, pe
+	}
 	if err != nil {
 		return nil, renderError(req, err)
 	}
@@ -103,6 +107,20 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 		return nil, &PromptError{Function: req.Function, File: req.PromptFile, Line: req.PromptLine, Msg: "the prompt renders to empty text"}
 	}
 	return msgs, nil
+}
+
+// execute runs a compiled template.
+func execute(tpl *exec.Template, data map[string]any, req *Request) (out string, err error) {
+	defer recoverTo(&err, req)
+	return tpl.ExecuteToString(exec.NewContext(data))
+}
+
+// recoverTo turns a panic of the template engine into a *PromptError: a bad
+// template must fail its call, not crash the process.
+func recoverTo(err *error, req *Request) {
+	if p := recover(); p != nil {
+		*err = &PromptError{Function: req.Function, File: req.PromptFile, Line: req.PromptLine, Msg: fmt.Sprintf("template engine failure: %v", p)}
+	}
 }
 
 func (t *templates) roleFunc() func(string) (string, error) {

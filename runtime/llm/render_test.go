@@ -181,3 +181,14 @@ func TestRenderConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestRenderRecoversEnginePanic(t *testing.T) {
+	req := &Request{Function: "F", PromptFile: "main.baml", PromptLine: 3}
+	err := func() (err error) {
+		defer recoverTo(&err, req)
+		panic("index out of range")
+	}()
+	if err == nil || err.Error() != "main.baml:3: prompt of F: template engine failure: index out of range" {
+		t.Errorf("err = %v", err)
+	}
+}

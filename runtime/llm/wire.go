@@ -15,8 +15,8 @@ import (
 // anthropicVersion is the API version header Anthropic requires.
 const anthropicVersion = "2023-06-01"
 
-// anthropicMaxTokens is sent when a client sets no max_tokens: the Messages
-// API requires one.
+// anthropicMaxTokens is sent when an anthropic client sets no max_tokens:
+// the Messages API requires one.
 const anthropicMaxTokens = 4096
 
 // A completion is what a provider's reply says.
@@ -54,7 +54,6 @@ func buildRequest(ep *endpoint, msgs []vmspan.Message) (string, http.Header, []b
 			body["system"] = system
 		}
 		body["messages"] = rest
-		body["max_tokens"] = int64(anthropicMaxTokens)
 	default:
 		url = ep.baseURL + "/chat/completions"
 		if ep.apiKey != "" {
