@@ -12,39 +12,54 @@ import (
 // above the schema when used inside it), lists, optionals ("X or null") and
 // unions ("A or B"). For a plain string return type it is empty.
 func OutputFormat(s *Schema) string {
-	f := &formatter{inClass: map[*ClassSchema]bool{}, seenEnum: map[*EnumSchema]bool{}}
-	var lead string
-	switch s.kind() {
-	case KindString:
-		return ""
-	case KindInt:
-		return "Answer as an int"
-	case KindFloat:
-		return "Answer as a float"
-	case KindBool:
-		return "Answer as a bool (true or false)"
-	case KindNull:
-		return "Answer with null"
-	case KindAny:
-		return "Answer in JSON"
-	case KindEnum:
-		return "Answer with any of the categories:\n" + enumDef(s.Enum)
-	case KindList:
-		lead = "Answer with a JSON Array using this schema:\n"
-	case KindUnion, KindOptional:
-		lead = "Answer in JSON using any of these schemas:\n"
-	default:
-		lead = "Answer in JSON using this schema:\n"
+	if text, ok := simpleFormat(s); ok {
+		return text
 	}
+	f := &formatter{inClass: map[*ClassSchema]bool{}, seenEnum: map[*EnumSchema]bool{}}
 	body := f.typeText(s, 0)
 	var b strings.Builder
 	for _, e := range f.enums {
 		b.WriteString(enumDef(e))
 		b.WriteString("\n\n")
 	}
-	b.WriteString(lead)
+	b.WriteString(lead(s.Kind))
 	b.WriteString(body)
 	return b.String()
+}
+
+// simpleFormat returns the output format of types that need no schema.
+func simpleFormat(s *Schema) (string, bool) {
+	switch s.kind() {
+	case KindString:
+		return "", true
+	case KindOptional:
+		if s.Elem.kind() == KindString {
+			return "", true // string? takes the reply as is, like string
+		}
+	case KindInt:
+		return "Answer as an int", true
+	case KindFloat:
+		return "Answer as a float", true
+	case KindBool:
+		return "Answer as a bool (true or false)", true
+	case KindNull:
+		return "Answer with null", true
+	case KindAny:
+		return "Answer in JSON", true
+	case KindEnum:
+		return "Answer with any of the categories:\n" + enumDef(s.Enum), true
+	}
+	return "", false
+}
+
+func lead(k Kind) string {
+	switch k {
+	case KindList:
+		return "Answer with a JSON Array using this schema:\n"
+	case KindUnion, KindOptional:
+		return "Answer in JSON using any of these schemas:\n"
+	}
+	return "Answer in JSON using this schema:\n"
 }
 
 // A formatter renders nested types, collecting the enums it meets so that

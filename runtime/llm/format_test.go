@@ -24,6 +24,7 @@ func TestOutputFormat(t *testing.T) {
 		{"list of tickets", ListOf(ticketSchema)},
 		{"list of strings", ListOf(String)},
 		{"optional ticket", OptionalOf(ticketSchema)},
+		{"optional string", OptionalOf(String)},
 		{"union", UnionOf(ticketSchema, ClassOf(itemClass))},
 		{"map", MapOf(ListOf(UnionOf(Int, String)))},
 		{"literal", UnionOf(LiteralOf("yes"), LiteralOf("no"))},
