@@ -34,6 +34,7 @@ type LineError struct {
 	Err  error
 }
 
+// Error returns "jsonl: line N: " and the cause.
 func (e *LineError) Error() string { return fmt.Sprintf("jsonl: line %d: %v", e.Line, e.Err) }
 
 // Unwrap returns the underlying error.
