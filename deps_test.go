@@ -65,8 +65,11 @@ func depRule(rel, d string, isSDK func(string) bool) string {
 	return ""
 }
 
+// sdkAllowed reports whether package rel may use the OTel SDK: the bridge,
+// the root package, the command (cmd/bex and its logic in internal/cli),
+// examples and integration tests.
 func sdkAllowed(rel string) bool {
-	for _, p := range []string{"otelbridge", "cmd", "examples", "integration"} {
+	for _, p := range []string{"otelbridge", "cmd", "internal/cli", "examples", "integration"} {
 		if rel == p || strings.HasPrefix(rel, p+"/") {
 			return true
 		}
@@ -109,6 +112,8 @@ func TestDepRule(t *testing.T) {
 		{"jsonl", "github.com/bexrun/bex/collector", true},
 		{"otelbridge", "go.opentelemetry.io/otel/sdk/trace", false},
 		{"collector", "go.opentelemetry.io/otel/sdk/trace", true},
+		{"internal/cli", "go.opentelemetry.io/otel/sdk/trace", false},
+		{"runtime/llm", "go.opentelemetry.io/otel/exporters/otlp/otlptrace", true},
 	} {
 		if got := depRule(tc.pkg, tc.dep, isSDK) != ""; got != tc.bad {
 			t.Errorf("depRule(%s, %s) forbidden = %v, want %v", tc.pkg, tc.dep, got, tc.bad)
