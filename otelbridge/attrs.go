@@ -3,6 +3,8 @@
 package otelbridge
 
 import (
+	"sync"
+
 	"github.com/bexrun/bex/vmspan"
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -51,10 +53,28 @@ const (
 	unbalancedMessage   = "span not ended in trace file"
 )
 
+// attrList is a pooled attribute slice: OTel copies the attributes it is
+// given, so the slice can be reused once Start or SetAttributes returns.
+type attrList struct{ s []attribute.KeyValue }
+
+var attrPool = sync.Pool{New: func() any { return &attrList{s: make([]attribute.KeyValue, 0, 16)} }}
+
+func newAttrs() *attrList { return attrPool.Get().(*attrList) }
+
+// free clears the slice (so the pool holds no strings) and recycles it.
+func (l *attrList) free() {
+	if cap(l.s) > 256 {
+		return
+	}
+	clear(l.s)
+	l.s = l.s[:0]
+	attrPool.Put(l)
+}
+
 // startAttrs returns the attributes a span starts with.
-func (b *Bridge) startAttrs(e *vmspan.Event) []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 4+len(e.Tags))
-	attrs = append(attrs,
+func (b *Bridge) startAttrs(e *vmspan.Event) *attrList {
+	l := newAttrs()
+	attrs := append(l.s,
 		KeySpanID.String(e.Span.ID.String()),
 		KeyFunctionName.String(e.Name),
 		KeySpanKind.String(e.SpanKind.String()),
@@ -67,7 +87,8 @@ func (b *Bridge) startAttrs(e *vmspan.Event) []attribute.KeyValue {
 	for k, v := range e.Tags {
 		attrs = append(attrs, b.tagAttr(k, v))
 	}
-	return attrs
+	l.s = attrs
+	return l
 }
 
 // tagAttr returns tag k=v as bex.tag.<k>, redacted when k names a secret.
@@ -82,8 +103,9 @@ func (b *Bridge) tagAttr(k, v string) attribute.KeyValue {
 // endAttrs returns the attributes an end event adds: tags that differ from
 // those the span started with, the result, the error type and, for an LLM
 // function, its attempt count and summed usage.
-func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) []attribute.KeyValue {
-	var attrs []attribute.KeyValue
+func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) *attrList {
+	l := newAttrs()
+	attrs := l.s
 	for k, v := range e.Tags {
 		if old, ok := startTags[k]; !ok || old != v {
 			attrs = append(attrs, b.tagAttr(k, v))
@@ -105,7 +127,8 @@ func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) []attrib
 		}
 		attrs = appendUsage(attrs, u)
 	}
-	return attrs
+	l.s = attrs
+	return l
 }
 
 func appendUsage(attrs []attribute.KeyValue, u vmspan.Usage) []attribute.KeyValue {
@@ -130,9 +153,9 @@ func attemptName(a *vmspan.LLMAttempt) string {
 }
 
 // attemptAttrs returns the GenAI attributes of one provider attempt.
-func (b *Bridge) attemptAttrs(a *vmspan.LLMAttempt) []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 16)
-	attrs = append(attrs, KeyGenAIOperationName.String(genAIOperationChat))
+func (b *Bridge) attemptAttrs(a *vmspan.LLMAttempt) *attrList {
+	l := newAttrs()
+	attrs := append(l.s, KeyGenAIOperationName.String(genAIOperationChat))
 	attrs = appendNonEmpty(attrs, KeyGenAIProviderName, a.Provider)
 	attrs = appendNonEmpty(attrs, KeyGenAIRequestModel, a.Model)
 	attrs = appendNonEmpty(attrs, KeyGenAIResponseModel, a.ResponseModel)
@@ -159,7 +182,8 @@ func (b *Bridge) attemptAttrs(a *vmspan.LLMAttempt) []attribute.KeyValue {
 	if b.cfg.content {
 		attrs = b.appendContent(attrs, a)
 	}
-	return attrs
+	l.s = attrs
+	return l
 }
 
 func appendNonEmpty(attrs []attribute.KeyValue, k attribute.Key, v string) []attribute.KeyValue {

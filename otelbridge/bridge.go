@@ -10,7 +10,6 @@ import (
 
 	"github.com/bexrun/bex/vmspan"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -28,6 +27,7 @@ const DefaultMaxAttributeSize = 4 << 10
 // called from many goroutines at once, as vmspan.Sink requires.
 type Bridge struct {
 	cfg      config
+	fixed    trace.Tracer // the tracer of cfg.provider, when one was given
 	cached   atomic.Pointer[tracerCache]
 	open     openSpans
 	spans    atomic.Int64
@@ -73,6 +73,9 @@ func New(opts ...Option) *Bridge {
 	for _, o := range opts {
 		o(&b.cfg)
 	}
+	if b.cfg.provider != nil {
+		b.fixed = b.cfg.provider.Tracer(TracerName)
+	}
 	return b
 }
 
@@ -92,7 +95,10 @@ func (b *Bridge) provider() trace.TracerProvider {
 // tracer returns the bridge's tracer from the current provider, cached
 // until the provider changes.
 func (b *Bridge) tracer() trace.Tracer {
-	tp := b.provider()
+	if b.fixed != nil {
+		return b.fixed
+	}
+	tp := otel.GetTracerProvider()
 	if c := b.cached.Load(); c != nil && sameProvider(c.provider, tp) {
 		return c.tracer
 	}
@@ -132,18 +138,27 @@ func (b *Bridge) start(e *vmspan.Event) {
 	if _, dup := b.open.get(e.Span.ID); dup {
 		return
 	}
-	span := b.startSpan(e, e.Time)
-	b.open.add(e.Span.ID, openSpan{span: span, tags: e.Tags})
+	b.open.add(e.Span.ID, b.startSpan(e, e.Time))
 }
 
-func (b *Bridge) startSpan(e *vmspan.Event, at time.Time) trace.Span {
+// Span kind options, boxed once.
+var (
+	kindInternal = trace.WithSpanKind(trace.SpanKindInternal)
+	kindClient   = trace.WithSpanKind(trace.SpanKindClient)
+)
+
+// startSpan starts the OTel span of e's bex span. The ctx it keeps, which
+// Start returned, holds the span for its children; it also holds the ids
+// wanted for this span, which a child's own wanted ids shadow, so it never
+// leaves the package (ContextFor builds a fresh ctx).
+func (b *Bridge) startSpan(e *vmspan.Event, at time.Time) openSpan {
 	ctx := withIDs(b.parentContext(e), e.TraceID, vmspan.OTelSpanID(e.Span.ID))
-	_, span := b.tracer().Start(ctx, e.Name,
-		trace.WithTimestamp(at),
-		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(b.startAttrs(e)...))
+	attrs := b.startAttrs(e)
+	ctx, span := b.tracer().Start(ctx, e.Name,
+		trace.WithTimestamp(at), kindInternal, trace.WithAttributes(attrs.s...))
+	attrs.free()
 	b.spans.Add(1)
-	return span
+	return openSpan{span: span, ctx: ctx, tags: e.Tags}
 }
 
 // parentContext returns a ctx holding the OTel parent of e's span: the
@@ -158,7 +173,7 @@ func (b *Bridge) parentContext(e *vmspan.Event) context.Context {
 		return ctx
 	}
 	if p, ok := b.open.get(e.Span.Parent); ok {
-		return trace.ContextWithSpan(ctx, p.span)
+		return p.ctx
 	}
 	return trace.ContextWithRemoteSpanContext(ctx, spanContextOf(e.TraceID, e.Span.Parent))
 }
@@ -177,7 +192,7 @@ func spanContextOf(traceID trace.TraceID, id vmspan.SpanID) trace.SpanContext {
 func (b *Bridge) end(e *vmspan.Event) {
 	o, ok := b.open.take(e.Span.ID)
 	if !ok {
-		o = openSpan{span: b.startSpan(e, startTime(e)), tags: e.Tags}
+		o = b.startSpan(e, startTime(e))
 		b.late.Add(1)
 	}
 	b.finish(o, e, endTime(e))
@@ -206,12 +221,14 @@ func (b *Bridge) finish(o openSpan, e *vmspan.Event, end time.Time) {
 		span.End(trace.WithTimestamp(end))
 		return
 	}
-	span.SetAttributes(b.endAttrs(o.tags, e)...)
+	attrs := b.endAttrs(o.tags, e)
+	span.SetAttributes(attrs.s...)
+	attrs.free()
 	if e.Err != nil {
 		recordError(span, e.Err, end)
 	}
 	for i := range e.Attempts {
-		b.attempt(span, e, i)
+		b.attempt(o.ctx, e, i)
 	}
 	span.End(trace.WithTimestamp(end))
 }
@@ -225,18 +242,19 @@ func recordError(span trace.Span, err *vmspan.ErrorInfo, at time.Time) {
 	span.SetStatus(codes.Error, err.Message)
 }
 
-// attempt creates the CLIENT span of LLM attempt i of the function span fn.
-func (b *Bridge) attempt(fn trace.Span, e *vmspan.Event, i int) {
+// attempt creates the CLIENT span of LLM attempt i of the function span in
+// fn (the function span's kept ctx).
+func (b *Bridge) attempt(fn context.Context, e *vmspan.Event, i int) {
 	a := &e.Attempts[i]
 	start := a.Start
 	if start.IsZero() {
 		start = startTime(e)
 	}
-	ctx := withIDs(trace.ContextWithSpan(context.Background(), fn), e.TraceID, vmspan.AttemptSpanID(e.Span.ID, i))
+	ctx := withIDs(fn, e.TraceID, vmspan.AttemptSpanID(e.Span.ID, i))
+	attrs := b.attemptAttrs(a)
 	_, span := b.tracer().Start(ctx, attemptName(a),
-		trace.WithTimestamp(start),
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(b.attemptAttrs(a)...))
+		trace.WithTimestamp(start), kindClient, trace.WithAttributes(attrs.s...))
+	attrs.free()
 	end := start.Add(a.Duration)
 	if a.Err != nil {
 		recordError(span, a.Err, end)
@@ -252,11 +270,12 @@ func (b *Bridge) setTags(e *vmspan.Event) {
 	if !ok || len(e.Tags) == 0 || !o.span.IsRecording() {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, len(e.Tags))
+	attrs := newAttrs()
 	for k, v := range e.Tags {
-		attrs = append(attrs, b.tagAttr(k, v))
+		attrs.s = append(attrs.s, b.tagAttr(k, v))
 	}
-	o.span.SetAttributes(attrs...)
+	o.span.SetAttributes(attrs.s...)
+	attrs.free()
 }
 
 // ContextFor returns ctx carrying the OTel span of the bex span that start

@@ -3,6 +3,7 @@
 package otelbridge
 
 import (
+	"context"
 	"sync"
 
 	"github.com/bexrun/bex/vmspan"
@@ -14,6 +15,7 @@ import (
 // tags that changed).
 type openSpan struct {
 	span trace.Span
+	ctx  context.Context // holds span: the parent ctx for its children and attempts
 	tags map[string]string
 }
 

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // clearOTelEnv unsets the OTEL_* variables the tests read, for the test.
@@ -359,4 +360,57 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("condition never held")
+}
+
+// TestConcurrentDelivery runs trees from many goroutines through a bridge
+// on a Provider: every span arrives, parents are right, nothing is open.
+func TestConcurrentDelivery(t *testing.T) {
+	clearOTelEnv(t)
+	exp := &memExporter{}
+	p, err := NewProvider(context.Background(), WithExporter(exp), WithQueueSize(64), WithBatchSize(16), WithQueueFullWait(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := New(WithTracerProvider(p))
+	tracer := vmspan.NewTracer(b)
+	var wg sync.WaitGroup
+	const workers, trees = 8, 50
+	for range workers {
+		wg.Go(func() {
+			for range trees {
+				ctx, h := tracer.Start(context.Background(), "Handle")
+				root := tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
+				var inner sync.WaitGroup
+				for range 3 {
+					inner.Go(func() {
+						llm := root.StartChild("Extract", vmspan.KindLLM, nil)
+						llm.AddAttempts(vmspan.LLMAttempt{Model: "m", Start: time.Now()})
+						llm.EndSnapshot("x", nil)
+					})
+				}
+				inner.Wait()
+				root.EndSnapshot(nil, nil)
+				h.End(nil, nil)
+			}
+		})
+	}
+	wg.Wait()
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	const want = workers * trees * (2 + 3*2)
+	if s := b.Stats(); s.Open != 0 || s.Delivery != (DeliveryStats{Ended: want, Exported: want}) {
+		t.Errorf("stats %+v, want %d exported", s, want)
+	}
+	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, s := range exp.GetSpans() {
+		byID[s.SpanContext().SpanID()] = s
+	}
+	for _, s := range exp.GetSpans() {
+		wantParent := map[string]string{"Handle": "", "main": "Handle", "Extract": "main", "chat m": "Extract"}[s.Name()]
+		p := byID[s.Parent().SpanID()]
+		if (p == nil && wantParent != "") || (p != nil && p.Name() != wantParent) {
+			t.Fatalf("span %s has parent %v, want %q", s.Name(), p, wantParent)
+		}
+	}
 }
