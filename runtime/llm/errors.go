@@ -17,6 +17,7 @@ type ConfigError struct {
 	Msg    string
 }
 
+// Error returns the position, client and problem.
 func (e *ConfigError) Error() string {
 	s := e.Msg
 	if e.Client != "" {
@@ -41,6 +42,7 @@ type PromptError struct {
 	Err      error // the template engine's error
 }
 
+// Error returns the source position, function and problem.
 func (e *PromptError) Error() string {
 	pos := e.File
 	if pos == "" {
@@ -72,6 +74,7 @@ type HTTPError struct {
 	RetryAfter time.Duration // from a Retry-After header (429 and 503 only), 0 when absent
 }
 
+// Error returns the client, status and the provider's message.
 func (e *HTTPError) Error() string {
 	msg := e.Message
 	if msg == "" {
@@ -99,6 +102,7 @@ type TransportError struct {
 	Err     error
 }
 
+// Error returns the client and the network error.
 func (e *TransportError) Error() string {
 	if e.Timeout {
 		return "client " + e.Client + ": request timed out: " + e.Err.Error()
@@ -120,6 +124,7 @@ type ResponseError struct {
 	Body   string // the start of the body (redacted)
 }
 
+// Error returns the client and what is wrong with the body.
 func (e *ResponseError) Error() string {
 	return "client " + e.Client + ": bad completion body: " + e.Msg
 }
@@ -140,6 +145,7 @@ type ParseError struct {
 // replyExcerptLen is how much of the reply a ParseError message shows.
 const replyExcerptLen = 200
 
+// Error returns the field path, the mismatch and the start of the reply.
 func (e *ParseError) Error() string {
 	s := "cannot parse LLM output"
 	if e.Function != "" {

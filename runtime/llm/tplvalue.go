@@ -69,11 +69,13 @@ func (o *tplObject) String() string { return jsonText(o) }
 // A tplList is a list seen by a template; it prints as JSON.
 type tplList []any
 
+// String prints the list as JSON.
 func (l tplList) String() string { return jsonText(l) }
 
 // A tplMap is a map seen by a template; it prints as JSON (keys sorted).
 type tplMap map[string]any
 
+// String prints the map as JSON.
 func (m tplMap) String() string { return jsonText(m) }
 
 func jsonText(v any) string {
