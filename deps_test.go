@@ -18,9 +18,6 @@ func TestDeps(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	const mod = "github.com/bexrun/bex"
-	isSDK := func(d string) bool {
-		return strings.HasPrefix(d, "go.opentelemetry.io/otel/sdk") || strings.HasPrefix(d, "go.opentelemetry.io/otel/exporters")
-	}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Fields(line)
@@ -77,6 +74,11 @@ func sdkAllowed(rel string) bool {
 	return rel == ""
 }
 
+// isSDK reports whether d is part of the OTel SDK or an exporter.
+func isSDK(d string) bool {
+	return strings.HasPrefix(d, "go.opentelemetry.io/otel/sdk") || strings.HasPrefix(d, "go.opentelemetry.io/otel/exporters")
+}
+
 // isStd reports whether an import path belongs to the standard library: its
 // first element has no dot.
 func isStd(path string) bool {
@@ -96,7 +98,6 @@ func isOTelAPI(d string) bool {
 }
 
 func TestDepRule(t *testing.T) {
-	isSDK := func(d string) bool { return strings.HasPrefix(d, "go.opentelemetry.io/otel/sdk") }
 	for _, tc := range []struct {
 		pkg, dep string
 		bad      bool
