@@ -2,7 +2,10 @@
 
 package vmspan
 
-import "context"
+import (
+	"context"
+	"reflect"
+)
 
 // A Sink receives span events. Emit is called synchronously on the goroutine
 // that produced the event, possibly from many goroutines at once, so
@@ -38,17 +41,32 @@ func (f SinkFunc) Emit(e Event) { f(e) }
 type fanout []Sink
 
 // Fanout returns a Sink that sends every event to each of sinks in order.
-// Nil sinks are skipped and nested fan-outs flattened; Fanout returns nil when
-// no sink is left and the sink itself when only one is.
+// Nil sinks are skipped, nested fan-outs flattened and repeated sinks (of
+// comparable types, such as pointers) kept once, so a Collector attached
+// both to a call and to an engine call nested in it sees each event once.
+// Fanout returns nil when no sink is left and the sink itself when only one
+// is.
 func Fanout(sinks ...Sink) Sink {
 	var out fanout
+	add := func(s Sink) {
+		if reflect.TypeOf(s).Comparable() {
+			for _, o := range out {
+				if reflect.TypeOf(o).Comparable() && o == s {
+					return
+				}
+			}
+		}
+		out = append(out, s)
+	}
 	for _, s := range sinks {
 		switch s := s.(type) {
 		case nil:
 		case fanout:
-			out = append(out, s...)
+			for _, m := range s {
+				add(m)
+			}
 		default:
-			out = append(out, s)
+			add(s)
 		}
 	}
 	switch len(out) {

@@ -557,16 +557,17 @@ func TestCallAs(t *testing.T) {
 func TestHostFunctionSeesSpanAndNestedCall(t *testing.T) {
 	var e *engine.Engine
 	var sawSpan string
+	sc := &recorder{}
 	host := engine.HostFunc{Name: "lookup", Params: []string{"k: string"}, Result: "int", Traced: true,
 		Fn: func(ctx context.Context, args []any) (any, error) {
 			sawSpan = vmspan.SpanFromContext(ctx).Name()
-			return e.Call(ctx, "Leaf", []any{args[0]})
+			// Attaching the outer call's collector again must not duplicate events.
+			return e.Call(ctx, "Leaf", []any{args[0]}, engine.WithCollector(sc))
 		}}
 	e, r := newEngine(t, `
 function Leaf(k: string) -> int { k.length() }
 function Run(k: string) -> int { lookup(k) * 2 }
 `, engine.WithHost(host))
-	sc := &recorder{}
 	got, err := e.Call(context.Background(), "Run", []any{"abc"}, engine.WithCollector(sc))
 	if err != nil || got != int64(6) {
 		t.Fatalf("Run = %v, %v", got, err)
@@ -581,8 +582,9 @@ function Run(k: string) -> int { lookup(k) * 2 }
 	if len(leaf) != 1 || leaf[0].Span.Parent != r.starts("lookup")[0].Span.ID {
 		t.Fatalf("nested Leaf span = %+v", leaf)
 	}
-	if sc.count(vmspan.EventStart) != 3 {
-		t.Errorf("collector saw %d starts, want 3 (Run, lookup, Leaf)", sc.count(vmspan.EventStart))
+	if sc.count(vmspan.EventStart) != 3 || sc.count(vmspan.EventEnd) != 3 {
+		t.Errorf("collector saw %d starts and %d ends, want 3 and 3 (Run, lookup, Leaf), each once",
+			sc.count(vmspan.EventStart), sc.count(vmspan.EventEnd))
 	}
 }
 
