@@ -2,61 +2,55 @@
 
 package vmspan
 
-import (
-	"strings"
-	"unicode"
-)
+import "strings"
 
 // Redacted replaces the value of a secret argument, tag, header or field.
 const Redacted = "[REDACTED]"
 
-var secretWords = map[string]bool{
-	"token": true, "password": true, "passwd": true, "secret": true,
-	"authorization": true, "apikey": true, "credential": true, "credentials": true,
-	"cookie": true, "privatekey": true,
-}
+var secretWords = []string{"token", "password", "passwd", "secret", "authorization", "apikey", "credential", "credentials", "cookie", "privatekey"}
 
 // IsSecretKey reports whether a key names a secret: an argument, tag, map key,
 // field or header such as api_key, apiKey, x-api-key, access_token, password,
 // client_secret or Authorization. Keys are split into words at '_', '-', '.',
-// spaces and lower-to-upper case changes, so max_tokens is not a secret.
+// spaces and lower-to-upper case changes, so max_tokens is not a secret. It
+// does not allocate: the engine asks it for every traced argument.
 func IsSecretKey(k string) bool {
-	words := splitWords(k)
-	for i, w := range words {
-		if secretWords[w] {
-			return true
+	prev := ""
+	for start, i := 0, 0; i <= len(k); i++ {
+		if i < len(k) && !isWordBreak(k, i) {
+			continue
 		}
-		if i+1 < len(words) && (w == "api" || w == "private" || w == "access") && (words[i+1] == "key" || words[i+1] == "keys") {
-			return true
+		if w := k[start:i]; w != "" {
+			if isSecretWord(w) || (isOneOf(prev, "api", "private", "access") && isOneOf(w, "key", "keys")) {
+				return true
+			}
+			prev = w
+		}
+		start = i
+		if i < len(k) && isSeparator(k[i]) {
+			start = i + 1
 		}
 	}
 	return false
 }
 
-func splitWords(k string) []string {
-	var words []string
-	var b strings.Builder
-	var prev rune
-	flush := func() {
-		if b.Len() > 0 {
-			words = append(words, b.String())
-			b.Reset()
+func isSeparator(c byte) bool { return c == '_' || c == '-' || c == '.' || c == ' ' }
+
+// isWordBreak reports whether a word ends before k[i]: at a separator or a
+// lower-to-upper case change.
+func isWordBreak(k string, i int) bool {
+	return isSeparator(k[i]) || (i > 0 && 'A' <= k[i] && k[i] <= 'Z' && 'a' <= k[i-1] && k[i-1] <= 'z')
+}
+
+func isSecretWord(w string) bool { return isOneOf(w, secretWords...) }
+
+func isOneOf(w string, words ...string) bool {
+	for _, s := range words {
+		if strings.EqualFold(w, s) {
+			return true
 		}
 	}
-	for _, r := range k {
-		switch {
-		case r == '_' || r == '-' || r == '.' || r == ' ':
-			flush()
-		case unicode.IsUpper(r) && unicode.IsLower(prev):
-			flush()
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-		prev = r
-	}
-	flush()
-	return words
+	return false
 }
 
 // RedactArgs returns args with the values of secret-named arguments replaced

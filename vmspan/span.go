@@ -129,7 +129,8 @@ func hostArgs(args []any) []Arg {
 // A StartConfig describes a span for Tracer.StartSpan.
 type StartConfig struct {
 	Kind Kind
-	// Args are the span's arguments, already in snapshot form.
+	// Args are the span's arguments, already in snapshot form. StartSpan
+	// copies the slice.
 	Args []Arg
 	// Sinks receive this span's events and those of children started with
 	// StartChild, in addition to the tracer's sink.
@@ -154,19 +155,20 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	if sink == nil {
 		return nil
 	}
-	s := &Span{tracer: t, sink: sink, name: name, kind: cfg.Kind, args: cfg.Args}
+	s := &Span{tracer: t, sink: sink, name: name, kind: cfg.Kind}
+	s.args = s.keepArgs(cfg.Args)
 	s.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
 	s.remote = remoteFrom(ctx, parent)
 	s.start = t.now()
 	id := t.id(s.start)
 	if parent != nil {
 		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
-		s.stack = appendID(parent.stack, id)
+		s.stack = s.appendID(parent.stack, id)
 		s.traceID = parent.traceID
 		s.tags = parent.Tags()
 	} else {
 		s.sc = SpanContext{ID: id, Root: id}
-		s.stack = []SpanID{id}
+		s.stack = s.appendID(nil, id)
 		s.traceID = OTelTraceID(id)
 	}
 	if s.remote != nil {
@@ -176,10 +178,33 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	return s
 }
 
-func appendID(stack []SpanID, id SpanID) []SpanID {
-	out := make([]SpanID, len(stack)+1)
+// appendID returns stack+id, in the span's inline buffer when it fits, so a
+// span of a shallow tree costs one allocation.
+func (s *Span) appendID(stack []SpanID, id SpanID) []SpanID {
+	var out []SpanID
+	if len(stack) < len(s.stackBuf) {
+		out = s.stackBuf[:len(stack)+1]
+	} else {
+		out = make([]SpanID, len(stack)+1)
+	}
 	copy(out, stack)
 	out[len(stack)] = id
+	return out
+}
+
+// keepArgs copies args into the span (inline when they fit): the caller may
+// reuse its slice.
+func (s *Span) keepArgs(args []Arg) []Arg {
+	if len(args) == 0 {
+		return nil
+	}
+	var out []Arg
+	if len(args) <= len(s.argBuf) {
+		out = s.argBuf[:len(args)]
+	} else {
+		out = make([]Arg, len(args))
+	}
+	copy(out, args)
 	return out
 }
 
@@ -199,6 +224,9 @@ type Span struct {
 	start   time.Time
 	startID SpanID // the start event's id
 
+	stackBuf [4]SpanID // holds stack for trees up to 4 deep
+	argBuf   [2]Arg    // holds args for spans with up to 2 arguments
+
 	mu       sync.Mutex
 	tags     map[string]string // effective tags; replaced, never mutated
 	attempts []LLMAttempt
@@ -208,16 +236,17 @@ type Span struct {
 
 // StartChild starts a child span of s that sends its events where s does. It
 // is how the engine starts the span of a traced frame. args must already be
-// in snapshot form.
+// in snapshot form; StartChild copies the slice, so the caller may reuse it.
 func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	if s == nil {
 		return nil
 	}
 	now := s.tracer.now()
 	id := s.tracer.id(now)
-	c := &Span{tracer: s.tracer, sink: s.sink, scoped: s.scoped, name: name, kind: kind, args: args, start: now}
+	c := &Span{tracer: s.tracer, sink: s.sink, scoped: s.scoped, name: name, kind: kind, start: now}
+	c.args = c.keepArgs(args)
 	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
-	c.stack = appendID(s.stack, id)
+	c.stack = c.appendID(s.stack, id)
 	c.traceID = s.traceID
 	c.tags = s.Tags()
 	c.emitStart()

@@ -349,3 +349,9 @@ func BenchmarkStartChild(b *testing.B) {
 		c.EndSnapshot(nil, nil)
 	}
 }
+
+func TestIsSecretKeyAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { vmspan.IsSecretKey("client_apiKey-X") }); n != 0 {
+		t.Errorf("IsSecretKey allocates %v times", n)
+	}
+}

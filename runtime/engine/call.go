@@ -276,8 +276,8 @@ type callState struct {
 	fn    *vm.Function
 	ctx   context.Context
 	root  *vmspan.Span
-	open  []openFrame // traced frames, outermost first
-	frame vmspan.Frame
+	open   []openFrame  // traced frames, outermost first
+	argBuf []vmspan.Arg // scratch for EnterFrame; StartChild copies it
 }
 
 type openFrame struct {
@@ -298,11 +298,12 @@ func (cs *callState) EnterFrame(f *vmspan.Frame) {
 	if n := len(cs.open); n > 0 {
 		parent = cs.open[n-1].span
 	}
-	args := make([]vmspan.Arg, len(f.Args))
+	args := cs.argBuf[:0]
 	for i, a := range f.Args {
-		args[i] = vmspan.Arg{Name: f.Params[i], Value: vm.Snapshot(a.(vm.Value))}
+		args = append(args, vmspan.Arg{Name: f.Params[i], Value: vm.Snapshot(a.(vm.Value))})
 	}
-	span := parent.StartChild(f.Name, f.Kind, vmspan.RedactArgs(args))
+	cs.argBuf = args
+	span := parent.StartChild(f.Name, f.Kind, vmspan.RedactArgs(args)) // copies args
 	cs.open = append(cs.open, openFrame{depth: f.Depth, span: span})
 }
 
