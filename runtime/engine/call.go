@@ -272,10 +272,10 @@ func snapshotArgs(params []vm.Param, vals []vm.Value) []vmspan.Arg {
 // callState is the per-call span bookkeeping. It implements vm.FrameHook
 // and vm.Externals; one exists per Call and is used by one goroutine.
 type callState struct {
-	e     *Engine
-	fn    *vm.Function
-	ctx   context.Context
-	root  *vmspan.Span
+	e      *Engine
+	fn     *vm.Function
+	ctx    context.Context
+	root   *vmspan.Span
 	open   []openFrame  // traced frames, outermost first
 	argBuf []vmspan.Arg // scratch for EnterFrame; StartChild copies it
 }
