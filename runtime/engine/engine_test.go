@@ -600,6 +600,15 @@ func TestNoListenerNoEvents(t *testing.T) {
 	if got, err := e.Call(context.Background(), "f", []any{1}); err != nil || got != int64(1) {
 		t.Fatal(got, err)
 	}
+	// With nobody listening, a traced function costs what an untraced one
+	// does: no spans, no snapshots, no events.
+	e2, _ := newEngine(t, benchSrc, engine.WithTracer(vmspan.NewTracer(nil)))
+	allocs := func(fn string) float64 {
+		return testing.AllocsPerRun(20, func() { _, _ = e2.Call(context.Background(), fn, []any{1000}) })
+	}
+	if traced, plain := allocs("LoopTraced"), allocs("LoopPlain"); traced != plain {
+		t.Errorf("1000 traced calls with no sink allocate %v times, untraced %v", traced, plain)
+	}
 }
 
 func TestCompileErrorsHavePositions(t *testing.T) {
