@@ -11,9 +11,6 @@ import (
 	"github.com/bexrun/bex/runtime/internal/compile"
 )
 
-// maxRange bounds the length of the list range() builds, so that a runaway
-// program fails instead of exhausting memory.
-const maxRange = 10_000_000
 
 // arity is the accepted argument count of one method on one receiver kind.
 type arity struct {
@@ -151,6 +148,9 @@ func stringMethodArgs(s string, id compile.MethodID, name string, args []Value) 
 	case compile.MEndsWith:
 		return Bool(strings.HasSuffix(s, strs[0])), nil
 	case compile.MReplace:
+		if n := len(s) + strings.Count(s, strs[0])*(len(strs[1])-len(strs[0])); n > MaxStringLen {
+			return Null, tooLong("string", n)
+		}
 		return String(strings.ReplaceAll(s, strs[0], strs[1])), nil
 	case compile.MIndexOf:
 		i := strings.Index(s, strs[0])
@@ -207,8 +207,12 @@ func listMethod(l *List, id compile.MethodID, name string, args []Value) (Value,
 			return Null, err
 		}
 		parts := make([]string, len(l.elems))
+		n := 0
 		for i, e := range l.elems {
 			parts[i] = e.String()
+			if n += len(parts[i]) + len(sep); n > MaxStringLen {
+				return Null, tooLong("string", n)
+			}
 		}
 		return String(strings.Join(parts, sep)), nil
 	case compile.MSlice:
@@ -228,6 +232,9 @@ func listMethod(l *List, id compile.MethodID, name string, args []Value) (Value,
 			return Null, fmt.Errorf("list.concat: argument must be list, got %s", args[0].TypeName())
 		}
 		other := args[0].list().elems
+		if n := len(l.elems) + len(other); n > MaxListLen {
+			return Null, tooLong("list", n)
+		}
 		out := make([]Value, 0, len(l.elems)+len(other))
 		return NewList(append(append(out, l.elems...), other...)), nil
 	}
@@ -373,8 +380,8 @@ func builtinRange(args []Value) (Value, error) {
 	if hi <= lo {
 		return NewList(nil), nil
 	}
-	if hi-lo > maxRange || hi-lo < 0 {
-		return Null, fmt.Errorf("range: %d elements is more than the limit of %d", uint64(hi-lo), maxRange)
+	if hi-lo > MaxListLen || hi-lo < 0 {
+		return Null, fmt.Errorf("range: %d elements is more than the limit of %d", uint64(hi-lo), MaxListLen)
 	}
 	elems := make([]Value, hi-lo)
 	for i := range elems {

@@ -19,15 +19,29 @@ import (
 // Snapshot, String, Equal), because bex lists and maps may contain themselves.
 const maxNesting = 1000
 
+// maxNodes bounds the number of containers ToGo and Snapshot copy: lists
+// that share elements can be exponentially larger when copied than in memory.
+const maxNodes = 1 << 20
+
+// A walk counts the containers a conversion has copied.
+type walk struct{ nodes int }
+
+// tooBig reports whether a conversion must stop (and counts a container).
+func (w *walk) tooBig(depth int) bool {
+	w.nodes++
+	return depth > maxNesting || w.nodes > maxNodes
+}
+
 // ToGo converts v to plain Go values: nil, bool, int64, float64, string,
 // []any and map[string]any. A class instance becomes a map[string]any of its
 // fields and an enum value its variant's name. Values nested deeper than
-// 1000 levels (only possible through a cycle) become the string "<cycle>".
-func ToGo(v Value) any { return toGo(v, 0) }
+// 1000 levels (only possible through a cycle) become the string "...", as
+// do containers beyond the first million.
+func ToGo(v Value) any { return new(walk).toGo(v, 0) }
 
-func toGo(v Value, depth int) any {
-	if depth > maxNesting {
-		return "<cycle>"
+func (w *walk) toGo(v Value, depth int) any {
+	if v.k >= KindList && v.k <= KindInstance && w.tooBig(depth) {
+		return "..."
 	}
 	switch v.k {
 	case KindNull:
@@ -43,21 +57,21 @@ func toGo(v Value, depth int) any {
 	case KindList:
 		out := make([]any, len(v.list().elems))
 		for i, e := range v.list().elems {
-			out[i] = toGo(e, depth+1)
+			out[i] = w.toGo(e, depth+1)
 		}
 		return out
 	case KindMap:
 		m := v.mapv()
 		out := make(map[string]any, len(m.keys))
 		for i, k := range m.keys {
-			out[k] = toGo(m.vals[i], depth+1)
+			out[k] = w.toGo(m.vals[i], depth+1)
 		}
 		return out
 	case KindInstance:
 		in := v.instance()
 		out := make(map[string]any, len(in.fields))
 		for i, f := range in.class.Fields {
-			out[f.Name] = toGo(in.fields[i], depth+1)
+			out[f.Name] = w.toGo(in.fields[i], depth+1)
 		}
 		return out
 	case KindEnum:
@@ -71,45 +85,46 @@ func toGo(v Value, depth int) any {
 // int64, float64, string, []any, map[string]any, vmspan.Object (fields in
 // declaration order) and vmspan.Enum. Map entries and class fields whose
 // names look secret (vmspan.IsSecretKey) hold vmspan.Redacted instead.
-func Snapshot(v Value) any { return snapshot(v, 0) }
+// Like ToGo, it stops at depth 1000 and after a million containers.
+func Snapshot(v Value) any { return new(walk).snapshot(v, 0) }
 
-func snapshot(v Value, depth int) any {
-	if depth > maxNesting {
-		return "<cycle>"
+func (w *walk) snapshot(v Value, depth int) any {
+	if v.k >= KindList && v.k <= KindInstance && w.tooBig(depth) {
+		return "..."
 	}
 	switch v.k {
 	case KindList:
 		out := make([]any, len(v.list().elems))
 		for i, e := range v.list().elems {
-			out[i] = snapshot(e, depth+1)
+			out[i] = w.snapshot(e, depth+1)
 		}
 		return out
 	case KindMap:
 		m := v.mapv()
 		out := make(map[string]any, len(m.keys))
 		for i, k := range m.keys {
-			out[k] = secret(k, m.vals[i], depth)
+			out[k] = w.secret(k, m.vals[i], depth)
 		}
 		return out
 	case KindInstance:
 		in := v.instance()
 		fields := make([]vmspan.Arg, len(in.fields))
 		for i, f := range in.class.Fields {
-			fields[i] = vmspan.Arg{Name: f.Name, Value: secret(f.Name, in.fields[i], depth)}
+			fields[i] = vmspan.Arg{Name: f.Name, Value: w.secret(f.Name, in.fields[i], depth)}
 		}
 		return vmspan.Object{Class: in.class.Name, Fields: fields}
 	case KindEnum:
 		e, name := v.Enum()
 		return vmspan.Enum{Name: e.Name, Value: name}
 	}
-	return toGo(v, depth)
+	return w.toGo(v, depth)
 }
 
-func secret(key string, v Value, depth int) any {
+func (w *walk) secret(key string, v Value, depth int) any {
 	if vmspan.IsSecretKey(key) {
 		return vmspan.Redacted
 	}
-	return snapshot(v, depth+1)
+	return w.snapshot(v, depth+1)
 }
 
 // FromGo converts a Go value to a Value of type t (nil or AnyType: whatever

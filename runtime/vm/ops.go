@@ -34,6 +34,9 @@ func binary(op compile.Opcode, x, y Value) (Value, error) {
 	case isNumber(x) && isNumber(y):
 		return floatArith(op, x.Float(), y.Float())
 	case x.k == KindString && y.k == KindString && op == compile.ADD:
+		if int(x.n)+int(y.n) > MaxStringLen {
+			return Null, tooLong("string", int(x.n)+int(y.n))
+		}
 		return String(x.str() + y.str()), nil
 	}
 	return Null, fmt.Errorf("cannot apply %s to %s and %s", opSymbols[op], x.TypeName(), y.TypeName())
@@ -159,6 +162,24 @@ func negate(x Value) (Value, error) {
 		return Float(-x.float()), nil
 	}
 	return Null, errorf("cannot negate %s", x.TypeName())
+}
+
+// Size limits that keep a runaway program from exhausting memory within its
+// step budget (a string doubled in a loop grows exponentially).
+const (
+	MaxStringLen = 64 << 20 // bytes in a string built by the VM
+	MaxListLen   = 4 << 20  // elements in a list built by concat or range
+)
+
+func tooLong(what string, n int) error {
+	return errorf("%s of %d would exceed the limit", lengthOf(what), n)
+}
+
+func lengthOf(what string) string {
+	if what == "string" {
+		return "string length"
+	}
+	return what + " length"
 }
 
 func notBool(x Value) error {

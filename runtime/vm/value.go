@@ -215,8 +215,12 @@ func (v Value) String() string {
 // write appends v's literal form to b.
 func (v Value) write(b *strings.Builder) { v.writeDepth(b, 0) }
 
+// maxDisplay bounds the display form of a value: lists that share elements
+// can be exponentially larger when written out than in memory.
+const maxDisplay = 1 << 20
+
 func (v Value) writeDepth(b *strings.Builder, depth int) {
-	if depth > maxNesting {
+	if depth > maxNesting || b.Len() > maxDisplay {
 		b.WriteString("...")
 		return
 	}
@@ -404,12 +408,43 @@ func (in *Instance) Field(name string) (Value, bool) {
 
 // Equal reports whether x and y are deeply equal: numbers compare by value
 // (1 == 1.0), lists element by element, maps by their entries (whatever the
-// order), instances by class and fields, enums by variant.
-func Equal(x, y Value) bool { return equal(x, y, 0) }
+// order), instances by class and fields, enums by variant. Values that
+// contain themselves compare equal when they have the same shape; values
+// nested more than 1000 levels deep compare unequal.
+func Equal(x, y Value) bool {
+	var st eqState
+	return st.equal(x, y, 0)
+}
 
-func equal(x, y Value, depth int) bool {
+// An eqState bounds the work of a deep comparison. Lists can share
+// elements, so a naive comparison of two such values takes time exponential
+// in their depth; after a while the comparison remembers the pairs of
+// containers it has met and assumes them equal when it meets them again
+// (sound: a difference anywhere makes the whole comparison false).
+type eqState struct {
+	visits int
+	seen   map[[2]unsafe.Pointer]bool
+}
+
+// again reports whether the containers a and b were met before.
+func (st *eqState) again(a, b unsafe.Pointer) bool {
+	if st.visits++; st.visits < 1000 {
+		return false
+	}
+	if st.seen == nil {
+		st.seen = map[[2]unsafe.Pointer]bool{}
+	}
+	k := [2]unsafe.Pointer{a, b}
+	if st.seen[k] {
+		return true
+	}
+	st.seen[k] = true
+	return false
+}
+
+func (st *eqState) equal(x, y Value, depth int) bool {
 	if depth > maxNesting {
-		return false // only cyclic values nest this deep
+		return false
 	}
 	if x.k != y.k {
 		if isNumber(x) && isNumber(y) {
@@ -428,58 +463,54 @@ func equal(x, y Value, depth int) bool {
 		return x.n == y.n && x.str() == y.str()
 	case KindEnum:
 		return x.p == y.p && x.n == y.n
+	}
+	if x.p == y.p || st.again(x.p, y.p) {
+		return true
+	}
+	switch x.k {
 	case KindList:
-		return equalLists(x.list(), y.list(), depth)
+		return st.equalLists(x.list(), y.list(), depth)
 	case KindMap:
-		return equalMaps(x.mapv(), y.mapv(), depth)
+		return st.equalMaps(x.mapv(), y.mapv(), depth)
 	case KindInstance:
-		return equalInstances(x.instance(), y.instance(), depth)
+		return st.equalInstances(x.instance(), y.instance(), depth)
 	}
 	return false
 }
 
 func isNumber(v Value) bool { return v.k == KindInt || v.k == KindFloat }
 
-func equalLists(a, b *List, depth int) bool {
-	if a == b {
-		return true
-	}
+func (st *eqState) equalLists(a, b *List, depth int) bool {
 	if len(a.elems) != len(b.elems) {
 		return false
 	}
 	for i := range a.elems {
-		if !equal(a.elems[i], b.elems[i], depth+1) {
+		if !st.equal(a.elems[i], b.elems[i], depth+1) {
 			return false
 		}
 	}
 	return true
 }
 
-func equalMaps(a, b *Map, depth int) bool {
-	if a == b {
-		return true
-	}
+func (st *eqState) equalMaps(a, b *Map, depth int) bool {
 	if len(a.keys) != len(b.keys) {
 		return false
 	}
 	for i, k := range a.keys {
 		v, ok := b.Get(k)
-		if !ok || !equal(a.vals[i], v, depth+1) {
+		if !ok || !st.equal(a.vals[i], v, depth+1) {
 			return false
 		}
 	}
 	return true
 }
 
-func equalInstances(a, b *Instance, depth int) bool {
-	if a == b {
-		return true
-	}
+func (st *eqState) equalInstances(a, b *Instance, depth int) bool {
 	if a.class != b.class {
 		return false
 	}
 	for i := range a.fields {
-		if !equal(a.fields[i], b.fields[i], depth+1) {
+		if !st.equal(a.fields[i], b.fields[i], depth+1) {
 			return false
 		}
 	}

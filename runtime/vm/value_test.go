@@ -303,9 +303,24 @@ func TestValues(t *testing.T) {
 	}
 	other := vm.NewList(nil)
 	other.List().Append(other)
-	if vm.Equal(cyc, other) || !vm.Equal(cyc, cyc) {
-		t.Error("cyclic Equal")
+	if !vm.Equal(cyc, other) || !vm.Equal(cyc, cyc) {
+		t.Error("cyclic values of the same shape are not Equal")
 	}
+	other.List().Append(vm.Int(1))
+	if vm.Equal(cyc, other) {
+		t.Error("cyclic values of different shapes are Equal")
+	}
+	// Lists that share elements: 2^60 leaves, compared and copied quickly.
+	a, b := vm.NewList([]vm.Value{vm.Int(1)}), vm.NewList([]vm.Value{vm.Int(1)})
+	for range 60 {
+		a = vm.NewList([]vm.Value{a, a})
+		b = vm.NewList([]vm.Value{b, b})
+	}
+	if !vm.Equal(a, b) {
+		t.Error("shared lists are not Equal")
+	}
+	_ = vm.Snapshot(a)
+	_ = a.String()
 	_ = vm.ToGo(cyc)
 	_ = vm.Snapshot(cyc)
 }

@@ -1,0 +1,90 @@
+package vm_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/vm"
+)
+
+// FuzzRun compiles arbitrary programs and runs every function they declare
+// with zero arguments of the declared types: the VM must never panic, every
+// failure must be an *EvalError, and the frame hook must stay balanced.
+func FuzzRun(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.baml")
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err == nil {
+			f.Add(src)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		file, err := syntax.Parse("fuzz.baml", src)
+		if err != nil {
+			return
+		}
+		prog, err := vm.Compile([]*syntax.File{file}, vm.CompileOptions{HostFuncs: traceHosts})
+		if err != nil {
+			var list *vm.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("compile error %T is not an *ErrorList", err)
+			}
+			return
+		}
+		for _, fn := range prog.Functions() {
+			if fn.Kind != vm.FuncExpr {
+				continue
+			}
+			args := make([]vm.Value, len(fn.Params))
+			for i, p := range fn.Params {
+				args[i] = zero(p.Type, 0)
+			}
+			h := &recordingHook{t: t}
+			th := &vm.Thread{MaxSteps: 2000, MaxDepth: 200, Hook: h, Externals: &cancelExternals{cancel: func() {}}}
+			_, err := prog.Call(th, fn, args)
+			var ee *vm.EvalError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatalf("%s: error %T is not an *EvalError: %v", fn.Name, err, err)
+			}
+			h.balanced()
+		}
+	})
+}
+
+// zero returns a simple value of type t.
+func zero(t *vm.Type, depth int) vm.Value {
+	if depth > 20 {
+		return vm.Null
+	}
+	switch t.Kind {
+	case vm.TInt:
+		return vm.Int(0)
+	case vm.TFloat:
+		return vm.Float(0)
+	case vm.TString:
+		return vm.String("")
+	case vm.TBool:
+		return vm.False
+	case vm.TList:
+		return vm.NewList(nil)
+	case vm.TMap:
+		return vm.NewMap()
+	case vm.TUnion:
+		return zero(t.Variants[0], depth+1)
+	case vm.TLiteral:
+		return t.Literal
+	case vm.TEnum:
+		v, _ := vm.EnumValue(t.Enum, t.Enum.Values[0].Name)
+		return v
+	case vm.TClass:
+		fields := make([]vm.Value, len(t.Class.Fields))
+		for i, f := range t.Class.Fields {
+			fields[i] = zero(f.Type, depth+1)
+		}
+		return vm.NewInstance(t.Class, fields)
+	}
+	return vm.Null
+}
