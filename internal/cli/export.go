@@ -1,0 +1,207 @@
+// export.go sets up and shuts down the exporters of bex run (through bex.Setup).
+
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+
+	"github.com/bexrun/bex"
+	"github.com/bexrun/bex/otelbridge"
+	"github.com/bexrun/bex/vmspan"
+)
+
+// exporters are the trace exporters of one bex run.
+type exporters struct {
+	setupShutdown func(context.Context) error
+	otlp          *otlpProvider // nil without OTLP
+	errs          *otelErrors
+	timeout       time.Duration
+}
+
+// otlpProvider is the OTLP provider handed to bex.Setup and
+// otelbridge.Export. Both flush the bridge's provider when they finish; bex
+// shuts the provider down right after, which exports what is queued within
+// the shutdown timeout, so the flush is skipped: it would wait for an
+// unreachable endpoint once more (Export's flush has no deadline at all),
+// and Setup would join its error with those of the trace file, which fail
+// the run while OTLP delivery failures do not.
+type otlpProvider struct{ *otelbridge.Provider }
+
+// ForceFlush does nothing; see otlpProvider.
+func (p otlpProvider) ForceFlush(context.Context) error { return nil }
+
+// otlpOn reports whether bex run exports over OTLP: --otlp when given,
+// else when an OTLP endpoint variable is set.
+func (c *RunConfig) otlpOn() bool {
+	if c.otlpSet {
+		return c.OTLP
+	}
+	return otlpEndpoint() != ""
+}
+
+// otlpEndpoint returns the endpoint the OTLP exporter reads from the
+// environment, or "".
+func otlpEndpoint() string {
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
+		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// startExport sets up the default tracer with bex.Setup: the trace file and,
+// when on, an OTLP provider built by otelbridge.NewProvider.
+func (c *RunConfig) startExport(ctx context.Context, a *App) (*exporters, error) {
+	x := &exporters{timeout: c.ShutdownTimeout}
+	opts := []bex.Option{bex.WithShutdownTimeout(c.ShutdownTimeout), bex.WithOTLP(false)}
+	if c.JSONL != "" {
+		opts = append(opts, bex.WithTraceFile(c.JSONL))
+	}
+	if c.otlpOn() {
+		x.errs = captureOTelErrors()
+		p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout))
+		if err != nil {
+			x.errs.restore()
+			return nil, err
+		}
+		x.otlp = &otlpProvider{p}
+		opts = append(opts, bex.WithTracerProvider(x.otlp))
+	}
+	shutdown, err := bex.Setup(ctx, opts...)
+	if err != nil {
+		x.shutdownOTLP(ctx, io.Discard)
+		return nil, err
+	}
+	x.setupShutdown = shutdown
+	if topts := a.tracerOptions(); len(topts) > 0 {
+		vmspan.SetDefault(vmspan.NewTracer(vmspan.Default().Sink(), topts...))
+	}
+	return x, nil
+}
+
+// shutdown flushes the trace file and shuts OTLP export down, all within the
+// shutdown timeout, even when ctx is already cancelled. It reports spans
+// OTLP did not deliver on w and returns only trace file errors.
+func (x *exporters) shutdown(ctx context.Context, w io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), x.timeout)
+	defer cancel()
+	err := x.setupShutdown(ctx)
+	x.shutdownOTLP(ctx, w)
+	if err != nil {
+		return fmt.Errorf("trace file: %w", err)
+	}
+	return nil
+}
+
+// shutdownOTLP shuts the OTLP provider down and reports undelivered spans.
+func (x *exporters) shutdownOTLP(ctx context.Context, w io.Writer) {
+	if x.otlp == nil {
+		return
+	}
+	err := x.otlp.Shutdown(ctx)
+	x.errs.restore()
+	if msg := deliveryProblem(x.otlp.Stats(), err, x.errs); msg != "" {
+		fmt.Fprintf(w, "bex run: OTLP export to %s: %s (the trace file, if any, is complete)\n", endpointName(), msg)
+	}
+}
+
+// deliveryProblem describes spans that were not delivered, or returns "".
+func deliveryProblem(st otelbridge.DeliveryStats, shutdownErr error, errs *otelErrors) string {
+	// After Shutdown, every span that ended and was not exported is lost
+	// (Dropped undercounts when Shutdown's deadline cut it short).
+	lost := st.Ended - st.Exported
+	if lost == 0 && shutdownErr == nil {
+		return ""
+	}
+	msg := fmt.Sprintf("%d of %d spans not delivered", lost, st.Ended)
+	if first := errs.first(); first != nil {
+		msg += ": " + oneLine(first.Error())
+	} else if shutdownErr != nil {
+		msg += ": " + oneLine(shutdownErr.Error())
+	}
+	return msg
+}
+
+func endpointName() string {
+	if e := otlpEndpoint(); e != "" {
+		return e
+	}
+	return "the default endpoint"
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// otelErrors collects the errors the OpenTelemetry SDK reports to
+// otel.Handle (failed exports) while bex exports, instead of letting the
+// default handler log them with timestamps in the middle of the output.
+type otelErrors struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+// otelRouter is the process's OpenTelemetry error handler, installed once:
+// the SDK's global handler delegates for good to the first handler set, so
+// bex installs one router and points it at the current export's
+// otelErrors; with none, errors are logged as the SDK's default does.
+type otelRouter struct{ cur atomic.Pointer[otelErrors] }
+
+var (
+	router     otelRouter
+	routerOnce sync.Once
+)
+
+// Handle passes err to the current export, or logs it.
+func (r *otelRouter) Handle(err error) {
+	if e := r.cur.Load(); e != nil {
+		e.add(err)
+		return
+	}
+	log.Print(err)
+}
+
+// captureOTelErrors routes OpenTelemetry errors to a new otelErrors until
+// its restore.
+func captureOTelErrors() *otelErrors {
+	routerOnce.Do(func() { otel.SetErrorHandler(&router) })
+	e := &otelErrors{}
+	router.cur.Store(e)
+	return e
+}
+
+func (e *otelErrors) add(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.errs) < 10 {
+		e.errs = append(e.errs, err)
+	}
+}
+
+func (e *otelErrors) first() error {
+	if e == nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.errs) == 0 {
+		return nil
+	}
+	return e.errs[0]
+}
+
+// restore stops routing errors to e.
+func (e *otelErrors) restore() {
+	if e != nil {
+		router.cur.CompareAndSwap(e, nil)
+	}
+}

@@ -1,0 +1,293 @@
+package cli
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
+
+	"github.com/bexrun/bex/jsonl"
+	"github.com/bexrun/bex/vmspan"
+)
+
+// receiver is an in-process OTLP gRPC trace receiver that keeps the spans
+// it gets (the minimal form of otelbridge's test receiver).
+type receiver struct {
+	collectortrace.UnimplementedTraceServiceServer
+	mu    sync.Mutex
+	spans []*tracepb.Span
+}
+
+// Export records the spans of one request.
+func (r *receiver) Export(_ context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rs := range req.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			r.spans = append(r.spans, ss.Spans...)
+		}
+	}
+	return &collectortrace.ExportTraceServiceResponse{}, nil
+}
+
+func (r *receiver) received() []*tracepb.Span {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*tracepb.Span(nil), r.spans...)
+}
+
+// startReceiver serves a receiver on 127.0.0.1 and points the OTLP
+// exporter at it (plain text, through OTEL_EXPORTER_OTLP_ENDPOINT).
+func startReceiver(t *testing.T) *receiver {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{}
+	srv := grpc.NewServer()
+	collectortrace.RegisterTraceServiceServer(srv, r)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(lis) }()
+	t.Cleanup(func() { srv.Stop(); <-done })
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+lis.Addr().String())
+	return r
+}
+
+// closedEndpoint points the OTLP exporter at a 127.0.0.1 port nobody
+// listens on.
+func closedEndpoint(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + lis.Addr().String()
+	lis.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", addr)
+	// The exporter gives up within its own timeout (default 10 s), even
+	// after bex's shutdown deadline; a short one lets its goroutines end
+	// before goleak looks.
+	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "300")
+	return addr
+}
+
+// An otelID is the OTel identity of a span: trace id, span id, parent span id.
+type otelID struct{ trace, span, parent string }
+
+// wantIDs returns the OTel ids the bridge gives the spans of a trace file:
+// vmspan.OTelSpanID of each bex span id under the event's trace id, and
+// vmspan.AttemptSpanID for each LLM attempt, under its LLM span.
+func wantIDs(t *testing.T, events []vmspan.Event) []otelID {
+	t.Helper()
+	var out []otelID
+	for _, e := range events {
+		if e.Kind != vmspan.EventStart && !(e.Kind == vmspan.EventEnd && len(e.Attempts) > 0) {
+			continue
+		}
+		sid, tid := vmspan.OTelSpanID(e.Span.ID), e.TraceID.String()
+		if e.Kind == vmspan.EventEnd {
+			for i := range e.Attempts {
+				out = append(out, otelID{tid, vmspan.AttemptSpanID(e.Span.ID, i).String(), sid.String()})
+			}
+			continue
+		}
+		parent := ""
+		switch {
+		case !e.Span.Parent.IsZero():
+			parent = vmspan.OTelSpanID(e.Span.Parent).String()
+		case e.Remote != nil:
+			parent = e.Remote.SpanID.String()
+		}
+		out = append(out, otelID{tid, sid.String(), parent})
+	}
+	return sortIDs(out)
+}
+
+// gotIDs returns the ids of the received spans.
+func gotIDs(spans []*tracepb.Span) []otelID {
+	out := make([]otelID, len(spans))
+	for i, s := range spans {
+		out[i] = otelID{hexOf(s.TraceId), hexOf(s.SpanId), hexOf(s.ParentSpanId)}
+	}
+	return sortIDs(out)
+}
+
+func hexOf(b []byte) string {
+	const digits = "0123456789abcdef"
+	var sb strings.Builder
+	for _, c := range b {
+		sb.WriteByte(digits[c>>4])
+		sb.WriteByte(digits[c&15])
+	}
+	return sb.String()
+}
+
+func sortIDs(ids []otelID) []otelID {
+	sort.Slice(ids, func(i, j int) bool { return ids[i].span < ids[j].span })
+	return ids
+}
+
+func readAll(t *testing.T, path string) []vmspan.Event {
+	t.Helper()
+	var out []vmspan.Event
+	for e, err := range jsonl.ReadFile(path) {
+		if err == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func checkIDs(t *testing.T, got, want []otelID) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("received %d spans, want %d:\ngot  %v\nwant %v", len(got), len(want), got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("span %d: ids %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestTraceExport(t *testing.T) {
+	tests := []struct {
+		name     string
+		file     string
+		code     int
+		stdout   string   // prefix
+		stderr   []string // substrings
+		received int
+	}{
+		{"pipeline", pipelineTrace, ExitOK, "exported 11 spans (6 bex spans, 5 LLM attempts) of 2 traces to http://127.0.0.1:", nil, 11},
+		{"bex", bexTrace, ExitOK, "exported 9 spans (6 bex spans, 3 LLM attempts) of 2 traces", nil, 9},
+		{"reference", referenceTrace, ExitOK, "exported 3 spans (3 bex spans, 0 LLM attempts) of 1 trace to", nil, 3},
+		{"malformed", malformedTrace, ExitError, "exported 3 spans", []string{
+			"malformed.jsonl:2: call_stack[0]", "malformed.jsonl:11: unexpected EOF", "4 malformed lines skipped",
+			"1 span never ended in testdata/trace/malformed.jsonl"}, 3},
+		{"unbalanced", unbalancedTrace, ExitOK, "exported 7 spans (4 bex spans, 3 LLM attempts) of 1 trace", []string{"3 spans never ended"}, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cleanEnv(t)
+			r := startReceiver(t)
+			res := run(t, testApp(), "", "trace", "export", tt.file)
+			if res.code != tt.code || !strings.HasPrefix(res.stdout, tt.stdout) {
+				t.Errorf("exit %d, stdout %q; want %d, %q...\nstderr: %s", res.code, res.stdout, tt.code, tt.stdout, res.stderr)
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(res.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, res.stderr)
+				}
+			}
+			if tt.stderr == nil && res.stderr != "" {
+				t.Errorf("stderr: %s", res.stderr)
+			}
+			spans := r.received()
+			if len(spans) != tt.received {
+				t.Errorf("received %d spans, want %d", len(spans), tt.received)
+			}
+			checkIDs(t, gotIDs(spans), wantIDs(t, readAll(t, tt.file)))
+		})
+	}
+}
+
+// TestTraceExportUnreachable checks that export fails loudly when the spans
+// cannot be delivered.
+func TestTraceExportUnreachable(t *testing.T) {
+	cleanEnv(t)
+	addr := closedEndpoint(t)
+	r := run(t, testApp(), "", "trace", "export", "--timeout", "1s", referenceTrace)
+	if r.code != ExitError || !strings.Contains(r.stderr, addr+": 3 of 3 spans not delivered") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want status 1 and 3 undelivered spans", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, testApp(), "", "trace", "export", "testdata/trace/nope.jsonl"); r.code != ExitError || !strings.Contains(r.stderr, "no such file") {
+		t.Errorf("missing file: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestRunOTLP runs a pipeline with OTLP export and a trace file: the spans
+// received are those of the file, with the ids a later trace export gives
+// them, and the engine's root span is the trace's root.
+func TestRunOTLP(t *testing.T) {
+	cleanEnv(t)
+	pipelineStub(t)
+	rec := startReceiver(t)
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	r := run(t, testApp(), "", "run", "testdata/prog/pipeline", "Triage", "--arg", "body=The login page is down.", "--jsonl", trace)
+	if r.code != ExitOK || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	spans := rec.received()
+	checkIDs(t, gotIDs(spans), wantIDs(t, readEvents(t, trace)))
+	roots := 0
+	for _, s := range spans {
+		if len(s.ParentSpanId) == 0 {
+			roots++
+			if s.Name != "Triage" {
+				t.Errorf("trace root %q, want the engine's root span Triage", s.Name)
+			}
+		}
+	}
+	if roots != 1 {
+		t.Errorf("%d root spans, want 1", roots)
+	}
+
+	// --otlp=false wins over the environment.
+	before := len(rec.received())
+	if r := run(t, testApp(), "", "run", "testdata/prog/calc", "Fib", "--arg", "n=3", "--otlp=false"); r.code != ExitOK {
+		t.Fatalf("--otlp=false: exit %d: %s", r.code, r.stderr)
+	}
+	if n := len(rec.received()); n != before {
+		t.Errorf("--otlp=false: %d spans sent", n-before)
+	}
+}
+
+// TestRunOTLPUnreachable checks that an unreachable OTLP endpoint does not
+// fail the run: the failure is reported on stderr and the trace file is
+// complete.
+func TestRunOTLPUnreachable(t *testing.T) {
+	cleanEnv(t)
+	pipelineStub(t)
+	addr := closedEndpoint(t)
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	r := run(t, testApp(), "", "run", "testdata/prog/pipeline", "Triage", "--arg", "body=The login page is down.",
+		"--jsonl", trace, "--shutdown-timeout", "1s")
+	if r.code != ExitOK || !strings.HasPrefix(r.stdout, `"The login page is down`) {
+		t.Errorf("exit %d, stdout %q; want status 0 and the result", r.code, r.stdout)
+	}
+	if want := "bex run: OTLP export to " + addr + ": 8 of 8 spans not delivered"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q lacks %q", r.stderr, want)
+	}
+	events := readEvents(t, trace)
+	checkBalanced(t, events)
+	if len(events) != 8 {
+		t.Errorf("trace file has %d events, want 8 (4 spans)", len(events))
+	}
+}
+
+// TestRunOTLPTracesEndpoint checks that OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+// alone turns export on, as OTEL_EXPORTER_OTLP_ENDPOINT does.
+func TestRunOTLPTracesEndpoint(t *testing.T) {
+	cleanEnv(t)
+	rec := startReceiver(t)
+	endpoint := os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	os.Unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint)
+	r := run(t, testApp(), "", "run", "testdata/prog/calc", "Fib", "--arg", "n=3", "--otlp")
+	if r.code != ExitOK || r.stdout != "2\n" || r.stderr != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if n := len(rec.received()); n != 1 {
+		t.Errorf("received %d spans, want the root span", n)
+	}
+}

@@ -1,0 +1,172 @@
+// run.go holds bex run: one call, its result as JSON, its trace exported.
+
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/bexrun/bex/collector"
+	"github.com/bexrun/bex/runtime/engine"
+	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/vm"
+	"github.com/bexrun/bex/vmspan"
+)
+
+var runCommand = &command{
+	name:    "run",
+	args:    "DIR|FILE FUNCTION",
+	summary: "run one function and print its result as JSON",
+	help: `Run compiles the program in DIR (or the file FILE), calls FUNCTION with the
+arguments given by --args-json and --arg, and prints the result as JSON on
+stdout; nothing else is written to stdout. A --arg value is read by the
+parameter's declared type: n=27 is an int for "n: int" and a string for
+"n: string"; floats and bools are parsed; lists, maps and classes are JSON.
+
+The call's spans go to a JSONL trace file (--jsonl, or BEX_TRACE_FILE) and to
+OpenTelemetry over OTLP (--otlp, or when OTEL_EXPORTER_OTLP_ENDPOINT is
+set; configured by the standard OTEL_* variables). The engine's root span is
+the trace's root; with TRACEPARENT set (W3C format) it joins that trace.
+Exporters are flushed and shut down before bex exits, within
+--shutdown-timeout; spans OTLP could not deliver are reported on stderr but
+do not change the exit status. LLM clients read their own variables
+(OPENAI_API_KEY, OPENAI_BASE_URL, ...) as the program's client<llm> blocks
+say.
+
+The exit status is 1 when the program does not compile or the call fails (the
+error and its bex stack are printed on stderr), 2 for a bad command line.
+`,
+	min: 2, max: 2,
+	new: func() config { return &RunConfig{ShutdownTimeout: 5 * time.Second} },
+}
+
+// RunConfig is the configuration of bex run.
+type RunConfig struct {
+	Args            listFlag      // --arg name=value, repeated
+	ArgsJSON        string        // --args-json: an object of named arguments, or "-" for stdin
+	JSONL           string        // --jsonl: the trace file ("" = BEX_TRACE_FILE)
+	OTLP            bool          // --otlp: export over OTLP
+	Collector       bool          // --collector: print the call's summary on stderr
+	Timeout         time.Duration // --timeout: cancel the call after this long (0 = never)
+	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
+
+	otlpSet bool // --otlp was given (true or false), overriding the environment
+}
+
+// Flags registers the flags of bex run.
+func (c *RunConfig) Flags(fs *flag.FlagSet) {
+	fs.Var(&c.Args, "arg", "an argument `name=value`, converted by the parameter's type (repeatable)")
+	fs.StringVar(&c.ArgsJSON, "args-json", "", "the arguments as a `JSON` object (or array), or - to read it from stdin")
+	fs.StringVar(&c.JSONL, "jsonl", "", "append the trace to this JSONL `file` (default $BEX_TRACE_FILE)")
+	fs.Var(&setBool{&c.OTLP, &c.otlpSet}, "otlp", "export the trace over OTLP (default: on when $OTEL_EXPORTER_OTLP_ENDPOINT is set)")
+	fs.BoolVar(&c.Collector, "collector", false, "print the call's summary (duration, tokens, LLM attempts) on stderr")
+	fs.DurationVar(&c.Timeout, "timeout", 0, "cancel the call after this `duration` (default: no limit)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "bound on flushing and shutting the exporters down")
+}
+
+func (c *RunConfig) run(ctx context.Context, a *App, s *streams, args []string) int {
+	var llmOpts []llm.Option
+	if a.Clock != nil {
+		llmOpts = append(llmOpts, llm.WithClock(a.Clock))
+	}
+	eng, ok := loadEngine(s.stderr, "run", args[0], engine.WithLLMOptions(llmOpts...))
+	if !ok {
+		return ExitError
+	}
+	fn := eng.Program().Function(args[1])
+	if fn == nil || fn.Kind == vm.FuncHost {
+		fmt.Fprintf(s.stderr, "bex run: no function %q in %s (functions: %s)\n", args[1], args[0], functionNames(eng.Program()))
+		return ExitError
+	}
+	named, err := callArgs(fn, c.ArgsJSON, s.stdin, c.Args)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
+		return ExitUsage
+	}
+	exp, err := c.startExport(ctx, a)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
+		return ExitError
+	}
+	code := c.call(ctx, s, eng, fn.Name, named)
+	if err := exp.shutdown(ctx, s.stderr); err != nil {
+		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
+		return ExitError
+	}
+	return code
+}
+
+// functionNames lists the program's callable functions, sorted.
+func functionNames(p *vm.Program) string {
+	var names []string
+	for _, f := range p.Functions() {
+		if f.Kind != vm.FuncHost {
+			names = append(names, f.Name)
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// call runs the function, prints its result (stdout) or error (stderr) and
+// the Collector summary, and returns the exit status.
+func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, name string, args map[string]any) int {
+	ctx, err := remoteParent(ctx)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "bex run: ignoring TRACEPARENT: %v\n", err)
+	}
+	if c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
+	var opts []engine.CallOption
+	var col *collector.Collector
+	if c.Collector {
+		col = collector.New("bex run")
+		defer col.Close()
+		opts = append(opts, engine.WithCollector(col))
+	}
+	res, err := eng.Call(ctx, name, args, opts...)
+	if col != nil {
+		printSummary(s.stderr, col.Last())
+	}
+	var argErr *engine.ArgError
+	switch {
+	case errors.As(err, &argErr):
+		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
+		return ExitUsage
+	case err != nil:
+		fmt.Fprintf(s.stderr, "bex run: %s: %v\n", name, err)
+		return ExitError
+	}
+	out, err := resultJSON(res)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "bex run: %s: result: %v\n", name, err)
+		return ExitError
+	}
+	s.stdout.Write(out)
+	return ExitOK
+}
+
+// remoteParent puts the W3C TRACEPARENT of the environment, when set, in
+// ctx as the remote parent of the call's root span.
+func remoteParent(ctx context.Context) (context.Context, error) {
+	tp := strings.TrimSpace(os.Getenv("TRACEPARENT"))
+	if tp == "" {
+		return ctx, nil
+	}
+	r, err := vmspan.ParseTraceparent(tp)
+	if err != nil {
+		return ctx, err
+	}
+	return trace.ContextWithRemoteSpanContext(ctx, r.SpanContext()), nil
+}
