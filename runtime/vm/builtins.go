@@ -11,7 +11,6 @@ import (
 	"github.com/bexrun/bex/runtime/internal/compile"
 )
 
-
 // arity is the accepted argument count of one method on one receiver kind.
 type arity struct {
 	min, max int8

@@ -184,22 +184,24 @@ loop:
 			}
 			if ok == (in.X&compile.JumpIfTrue != 0) {
 				if in.X&compile.Back != 0 {
-					if budget--; budget == 0 {
+					if budget == 0 {
 						if budget, err = th.checkpoint(); err != nil {
 							break loop
 						}
 					}
+					budget--
 				}
 				pc = int(in.A)
 			}
 
 		case compile.JMP:
 			if in.X&compile.Back != 0 {
-				if budget--; budget == 0 {
+				if budget == 0 {
 					if budget, err = th.checkpoint(); err != nil {
 						break loop
 					}
 				}
+				budget--
 			}
 			pc = int(in.A)
 
@@ -212,11 +214,12 @@ loop:
 			}
 			if (x.n != 0) == (in.Op == compile.JMPT) {
 				if in.X&compile.Back != 0 {
-					if budget--; budget == 0 {
+					if budget == 0 {
 						if budget, err = th.checkpoint(); err != nil {
 							break loop
 						}
 					}
+					budget--
 				}
 				pc = int(in.A)
 			}
@@ -240,11 +243,12 @@ loop:
 			n := int(in.B)
 			nb := sp - n
 			th.frames[fi].pc = pc
-			if budget--; budget == 0 {
+			if budget == 0 {
 				if budget, err = th.checkpoint(); err != nil {
 					break loop
 				}
 			}
+			budget--
 			if in.Op == compile.CALL && callee.checkArgs {
 				if err = checkArgs(callee, stk[nb:sp]); err != nil {
 					break loop
@@ -398,11 +402,12 @@ loop:
 				stk[sp] = elems[i.n]
 				sp++
 				i.n++
-				if budget--; budget == 0 {
+				if budget == 0 {
 					if budget, err = th.checkpoint(); err != nil {
 						break loop
 					}
 				}
+				budget--
 				pc = int(in.A)
 			}
 

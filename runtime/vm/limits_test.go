@@ -1,0 +1,145 @@
+package vm_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/bexrun/bex/runtime/vm"
+)
+
+const limitsProgram = `
+function depth(n: int) -> int {
+    if n == 0 { return 0; }
+    depth(n - 1) + 1
+}
+function spin() -> int {
+    let i = 0;
+    while true { i += 1; }
+    i
+}
+function calls(n: int) -> int {
+    let i = 0;
+    while i < n { i = depth(1) + i; }
+    i
+}
+function work(n: int) -> int {
+    let xs = [];
+    for (i in range(n)) { xs.push(i * i); }
+    let total = 0;
+    for (x in xs) { total += x; }
+    total
+}
+`
+
+func TestDeepRecursionUsesNoGoStack(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	th := &vm.Thread{MaxDepth: 1_000_000}
+	v, err := prog.Call(th, prog.Function("depth"), []vm.Value{vm.Int(300_000)})
+	if err != nil || v.Int() != 300_000 {
+		t.Fatalf("got %v, %v", v, err)
+	}
+}
+
+func TestMaxDepth(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	for _, tt := range []struct {
+		max, n int
+		ok     bool
+	}{{10, 9, true}, {10, 10, false}, {0, 9_999, true}, {0, 10_000, false}} {
+		th := &vm.Thread{MaxDepth: tt.max}
+		_, err := prog.Call(th, prog.Function("depth"), []vm.Value{vm.Int(int64(tt.n))})
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, vm.ErrStackOverflow)) {
+			t.Errorf("MaxDepth %d, depth %d: %v", tt.max, tt.n+1, err)
+		}
+	}
+}
+
+func TestStepsCountLoopsAndCalls(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	th := &vm.Thread{}
+	if _, err := prog.Call(th, prog.Function("calls"), []vm.Value{vm.Int(10)}); err != nil {
+		t.Fatal(err)
+	}
+	// 10 iterations, each calling depth(1), which calls depth(0): 30 steps.
+	if th.Steps() != 30 {
+		t.Errorf("Steps = %d, want 30", th.Steps())
+	}
+	for _, limit := range []int64{1, 29, 30, 31, 5000} {
+		th := &vm.Thread{MaxSteps: limit}
+		_, err := prog.Call(th, prog.Function("calls"), []vm.Value{vm.Int(10)})
+		if ok := limit >= 30; (err == nil) != ok || (err != nil && !errors.Is(err, vm.ErrStepLimit)) {
+			t.Errorf("MaxSteps %d: %v", limit, err)
+		}
+	}
+}
+
+func TestCancelFromAnotherGoroutine(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	ctx, cancel := context.WithCancel(context.Background())
+	th := &vm.Thread{Ctx: ctx}
+	done := make(chan error)
+	go func() {
+		_, err := prog.Call(th, prog.Function("spin"), nil)
+		done <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestCanceledBeforeTheCall(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	h := &recordingHook{t: t}
+	_, err := prog.Call(&vm.Thread{Ctx: ctx, Hook: h}, prog.Function("spin"), nil)
+	if !errors.Is(err, context.Canceled) || len(h.events) != 0 {
+		t.Fatalf("got %v, events %v", err, h.events)
+	}
+}
+
+func TestThreadReuse(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	th := &vm.Thread{MaxSteps: 100_000}
+	for i := range 3 {
+		if _, err := prog.Call(th, prog.Function("spin"), nil); !errors.Is(err, vm.ErrStepLimit) {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		v, err := prog.Call(th, prog.Function("work"), []vm.Value{vm.Int(100)})
+		if err != nil || v.Int() != 328350 {
+			t.Fatalf("run %d: %v, %v", i, v, err)
+		}
+	}
+}
+
+// TestConcurrentCalls runs one Program on many goroutines, one Thread each
+// (run it with -race).
+func TestConcurrentCalls(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			th := &vm.Thread{}
+			for i := range 20 {
+				n := int64(g*20 + i)
+				v, err := prog.Call(th, prog.Function("work"), []vm.Value{vm.Int(n)})
+				if want := (n - 1) * n * (2*n - 1) / 6; err != nil || v.Int() != want {
+					errs <- fmt.Errorf("work(%d) = %v, %v; want %d", n, v, err, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
