@@ -44,6 +44,8 @@ type Thread struct {
 	// bex-to-bex calls never recurse on the Go stack.
 	MaxDepth int
 	// Hook is told about traced frames; nil means no tracing work at all.
+	// The *vmspan.Frame passed to EnterFrame and its Args slice are reused
+	// by the next traced call: a hook copies what it keeps. Args holds Values.
 	Hook vmspan.FrameHook
 	// Externals performs host and LLM calls.
 	Externals Externals
