@@ -135,10 +135,11 @@ func (b *Bridge) Emit(e vmspan.Event) {
 // (with its real span context, whatever ids the provider chose) while the
 // span's children start.
 func (b *Bridge) start(e *vmspan.Event) {
-	if _, dup := b.open.get(e.Span.ID); dup {
-		return
+	if !b.open.add(e.Span.ID, b.startSpan(e, e.Time)) {
+		// A repeated start event (a malformed trace file): the new span
+		// is dropped unended, so it is never exported.
+		b.spans.Add(-1)
 	}
-	b.open.add(e.Span.ID, b.startSpan(e, e.Time))
 }
 
 // Span kind options, boxed once.

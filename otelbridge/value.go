@@ -5,6 +5,7 @@ package otelbridge
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -260,26 +261,43 @@ type keyInfo struct {
 	tagKey string
 }
 
+// keyCache is a copy-on-write map: reads are an atomic load and a map
+// lookup, and writes are rare, since keys come from programs and host code.
 var (
-	keyCache     sync.Map // string -> keyInfo
-	keyCacheSize atomic.Int64
+	keyCache   atomic.Pointer[map[string]keyInfo]
+	keyCacheMu sync.Mutex
 )
 
-// maxKeyCache bounds the cache: keys come from programs and host code, but a
-// map argument with generated keys must not grow it without end.
-const maxKeyCache = 4096
+// maxKeyCache bounds the cache, so that map arguments with generated keys
+// cannot grow it without end; keys beyond it are looked up every time.
+const maxKeyCache = 2048
 
 func lookupKey(k string) keyInfo {
-	if v, ok := keyCache.Load(k); ok {
-		return v.(keyInfo)
-	}
-	info := keyInfo{secret: vmspan.IsSecretKey(k), tagKey: TagPrefix + k}
-	if keyCacheSize.Load() < maxKeyCache {
-		if _, loaded := keyCache.LoadOrStore(k, info); !loaded {
-			keyCacheSize.Add(1)
+	if m := keyCache.Load(); m != nil {
+		if info, ok := (*m)[k]; ok {
+			return info
 		}
 	}
+	info := keyInfo{secret: vmspan.IsSecretKey(k), tagKey: TagPrefix + k}
+	keyCacheMu.Lock()
+	defer keyCacheMu.Unlock()
+	old := keyCache.Load()
+	if old == nil || len(*old) < maxKeyCache {
+		m := make(map[string]keyInfo, 1+lenOf(old))
+		if old != nil {
+			maps.Copy(m, *old)
+		}
+		m[k] = info
+		keyCache.Store(&m)
+	}
 	return info
+}
+
+func lenOf(m *map[string]keyInfo) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 func isSecret(k string) bool { return lookupKey(k).secret }
