@@ -29,7 +29,9 @@ for ticket in \
 	"Login fails with error 500 for SSO users." \
 	"Please add a dark mode to the settings page."; do
 	echo "POST $target/triage: $ticket"
-	reply=$(curl -fsS -H 'Content-Type: text/plain' --data-binary "$ticket" "$target/triage")
+	# A retry covers an LLM stub that is still starting (the service answers 502).
+	reply=$(curl -fsS --retry 3 --retry-all-errors --retry-delay 1 \
+		-H 'Content-Type: text/plain' --data-binary "$ticket" "$target/triage")
 	echo "  $reply"
 	id=$(echo "$reply" | sed -n 's/.*"trace_id":"\([0-9a-f]*\)".*/\1/p')
 	if [ -n "$id" ]; then

@@ -1,0 +1,276 @@
+package compose_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"go.uber.org/goleak"
+
+	"github.com/bexrun/bex/integration/jaegertest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestStackWithoutDocker runs the services of docker-compose.yml as local
+// processes: the packages their Dockerfiles build, with the environment the
+// file gives them (container host names mapped to local addresses), and
+// Jaeger from jaegertest in place of the image. deploy/load.sh sends its
+// tickets, and every trace it links to must be in Jaeger with the shape
+// docs/compose.md describes.
+func TestStackWithoutDocker(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		msg := "deploy/load.sh needs curl, which is not installed"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	p := loadProject(t)
+	root := repoRoot(t)
+	j := jaegertest.Start(t)
+	bins := buildServices(t, p, root)
+
+	stubAddr, httpAddr := freeAddr(t), freeAddr(t)
+	local := map[string]string{ // container host:port -> local address
+		"jaeger:4317":     j.OTLPGRPCEndpoint(),
+		"jaeger:4318":     j.OTLPHTTPEndpoint(),
+		"localhost:16686": strings.TrimPrefix(j.QueryURL(), "http://"),
+		"llmstub:8081":    stubAddr,
+		"httpserver:8080": httpAddr,
+	}
+	start(t, bins["llmstub"], serviceEnv(p.Services["llmstub"], local, stubAddr))
+	waitListening(t, stubAddr) // depends_on starts the stub first
+	server, serverLog := start(t, bins["httpserver"], serviceEnv(p.Services["httpserver"], local, httpAddr))
+
+	load := exec.Command("sh", filepath.Join(root, "deploy", "load.sh"))
+	load.Env = serviceEnv(p.Services["load"], local, "")
+	out, err := load.CombinedOutput()
+	t.Logf("deploy/load.sh:\n%s", out)
+	if err != nil {
+		t.Fatalf("deploy/load.sh: %v\nhttpserver log:\n%s", err, serverLog)
+	}
+
+	// SIGTERM, as `docker compose down` sends: the service flushes its spans.
+	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitExit(server, 20*time.Second); err != nil {
+		t.Fatalf("httpserver after SIGTERM: %v\nlog:\n%s", err, serverLog)
+	}
+
+	links := regexp.MustCompile(`trace: ` + regexp.QuoteMeta(j.QueryURL()) + `/trace/([0-9a-f]{32})`).FindAllStringSubmatch(string(out), -1)
+	if len(links) != 4 {
+		t.Fatalf("load.sh linked %d traces in Jaeger's UI, want 4 (one per ticket)", len(links))
+	}
+	seen := map[string]bool{}
+	for _, l := range links {
+		id := l[1]
+		if seen[id] {
+			t.Errorf("trace %s linked twice", id)
+		}
+		seen[id] = true
+		checkDemoTrace(t, j.WaitTrace(t, id, 6))
+	}
+}
+
+// checkDemoTrace checks one request's trace: the HTTP server span, the
+// engine root, the two LLM functions, and one `chat gpt-4o-mini` client
+// span under each.
+func checkDemoTrace(t *testing.T, tr *jaegertest.Trace) {
+	t.Helper()
+	if len(tr.Spans) != 6 {
+		t.Errorf("trace %s has %d spans, want 6", tr.TraceID, len(tr.Spans))
+	}
+	for i := range tr.Spans {
+		if got := tr.ServiceName(&tr.Spans[i]); got != "bex-httpserver" {
+			t.Errorf("span %s: service %q, want bex-httpserver", tr.Spans[i].OperationName, got)
+		}
+	}
+	http := tr.SpanByName("POST /triage")
+	root := tr.SpanByName("Triage")
+	if http == nil || root == nil {
+		t.Fatalf("trace %s lacks the HTTP span or the Triage root", tr.TraceID)
+	}
+	if kind, _ := http.Tag("span.kind"); kind != "server" || http.ParentSpanID() != "" {
+		t.Errorf("HTTP span: kind %v, parent %q; want a server span at the root", kind, http.ParentSpanID())
+	}
+	expectChild(t, root, http, "root")
+	chats := map[string]bool{}
+	for _, name := range []string{"ClassifyTicket", "Headline"} {
+		fn := tr.SpanByName(name)
+		if fn == nil {
+			t.Errorf("trace %s lacks %s", tr.TraceID, name)
+			continue
+		}
+		expectChild(t, fn, root, "llm")
+		for i := range tr.Spans {
+			s := &tr.Spans[i]
+			if s.OperationName != "chat gpt-4o-mini" || s.ParentSpanID() != fn.SpanID {
+				continue
+			}
+			chats[s.SpanID] = true
+			for key, want := range map[string]any{"span.kind": "client", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini"} {
+				if got, _ := s.Tag(key); got != want {
+					t.Errorf("%s's chat span: %s = %v, want %v", name, key, got, want)
+				}
+			}
+			if n, _ := s.Tag("gen_ai.usage.input_tokens"); n == nil || n.(int64) <= 0 {
+				t.Errorf("%s's chat span: gen_ai.usage.input_tokens = %v, want a count", name, n)
+			}
+		}
+	}
+	if len(chats) != 2 {
+		t.Errorf("trace %s has %d chat spans under the LLM functions, want 2", tr.TraceID, len(chats))
+	}
+}
+
+func expectChild(t *testing.T, s, parent *jaegertest.Span, kind string) {
+	t.Helper()
+	if s.ParentSpanID() != parent.SpanID {
+		t.Errorf("%s: parent %s, want %s (%s)", s.OperationName, s.ParentSpanID(), parent.SpanID, parent.OperationName)
+	}
+	if got, _ := s.Tag("bex.span.kind"); got != kind {
+		t.Errorf("%s: bex.span.kind %v, want %s", s.OperationName, got, kind)
+	}
+}
+
+// buildServices builds the package each built service's Dockerfile names
+// and returns the binaries by service. It leaves out the Dockerfiles'
+// -trimpath and CGO_ENABLED=0, which would miss Go's build cache of the
+// earlier test steps and make a cold build take minutes.
+func buildServices(t *testing.T, p *types.Project, root string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	bins := map[string]string{}
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	for name, s := range p.Services {
+		if s.Build == nil {
+			continue
+		}
+		df := parseDockerfile(t, filepath.Join(s.Build.Context, s.Build.Dockerfile))
+		if len(df.builds) != 1 {
+			t.Fatalf("service %s: the Dockerfile builds %v, want one package", name, df.builds)
+		}
+		args = append(args, df.builds[0])
+		bins[name] = filepath.Join(dir, filepath.Base(df.builds[0]))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return bins
+}
+
+// serviceEnv is the service's environment from the compose file with
+// container addresses replaced by local ones, and ADDR set to addr.
+func serviceEnv(s types.ServiceConfig, local map[string]string, addr string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OTEL_") && !strings.HasPrefix(kv, "OPENAI_") {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range env(s) {
+		for from, to := range local {
+			v = strings.ReplaceAll(v, from, to)
+		}
+		if k == "ADDR" {
+			v = addr
+		}
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// start runs a service binary until the test ends; its output goes to the
+// returned buffer.
+func start(t *testing.T, bin string, env []string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	log := &syncBuffer{}
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("%s log:\n%s", filepath.Base(bin), log)
+		}
+	})
+	return cmd, log
+}
+
+func waitExit(cmd *exec.Cmd, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		_ = cmd.Process.Kill()
+		<-done
+		return context.DeadlineExceeded
+	}
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
