@@ -69,7 +69,7 @@ func TestStackWithoutDocker(t *testing.T) {
 		t.Fatalf("httpserver after SIGTERM: %v\nlog:\n%s", err, serverLog)
 	}
 
-	links := regexp.MustCompile(`trace: ` + regexp.QuoteMeta(j.QueryURL()) + `/trace/([0-9a-f]{32})`).FindAllStringSubmatch(string(out), -1)
+	links := regexp.MustCompile(`trace: `+regexp.QuoteMeta(j.QueryURL())+`/trace/([0-9a-f]{32})`).FindAllStringSubmatch(string(out), -1)
 	if len(links) != 4 {
 		t.Fatalf("load.sh linked %d traces in Jaeger's UI, want 4 (one per ticket)", len(links))
 	}
