@@ -136,20 +136,25 @@ func runSecrets(f *fixture) {
 
 func TestOTLPExport(t *testing.T) {
 	tests := []struct {
-		name     string
-		protocol string
-		start    func(*testing.T) (*receiver, string)
+		name  string
+		env   map[string]string
+		start func(*testing.T) (*receiver, string)
 	}{
-		{"gRPC", "", startGRPC},
-		{"HTTP", "http/protobuf", startHTTP},
+		{"gRPC", nil, startGRPC},
+		{"gRPCExplicit", map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, startGRPC},
+		{"HTTP", map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, startHTTP},
+		{"HTTPTracesProtocolWins", map[string]string{
+			"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"}, startHTTP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clearOTelEnv(t)
 			r, endpoint := tt.start(t)
 			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint) // plain http://: no TLS
-			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", tt.protocol)
 			t.Setenv("OTEL_SERVICE_NAME", "otlp-test")
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
 			p, err := NewProvider(context.Background())
 			if err != nil {
 				t.Fatal(err)

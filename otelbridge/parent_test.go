@@ -2,10 +2,13 @@ package otelbridge
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/bexrun/bex/vmspan"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -173,4 +176,38 @@ func TestIDGeneratorFallsBackToRandom(t *testing.T) {
 	if sid := g.NewSpanID(ctx, t1); sid != vmspan.OTelSpanID(id) {
 		t.Errorf("NewSpanID = %v, want the wanted id", sid)
 	}
+}
+
+func TestProviderSetsW3CPropagator(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+	clearOTelEnv(t)
+	p, err := NewProvider(context.Background(), WithExporter(&memExporter{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	rec := &recSink{}
+	tracer := vmspan.NewTracer(vmspan.Fanout(New(WithTracerProvider(p)), rec), vmspan.WithIDs(vmspan.SequentialIDs()))
+	ctx, span := tracer.Start(context.Background(), "CallLLM")
+	defer span.End(nil, nil)
+	ctx = baggage.ContextWithBaggage(ctx, mustBaggage(t, "tenant=acme"))
+	h := http.Header{}
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
+	start := rec.find(t, vmspan.EventStart, "CallLLM")
+	tid, sid := ids(start)
+	if got, want := h.Get("traceparent"), "00-"+tid.String()+"-"+sid.String()+"-01"; got != want {
+		t.Errorf("traceparent %q, want %q", got, want)
+	}
+	if got := h.Get("baggage"); got != "tenant=acme" {
+		t.Errorf("baggage %q", got)
+	}
+}
+
+func mustBaggage(t *testing.T, s string) baggage.Baggage {
+	b, err := baggage.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
