@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package bench compares the bex VM with gopher-lua, starlark-go and native
 // Go on the same two programs: a recursive fib(27) and a 10M-iteration loop.
 // Run it with run.sh, which prints a table of medians and ratios.
