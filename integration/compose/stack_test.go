@@ -3,7 +3,9 @@ package compose_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +51,7 @@ func TestStackWithoutDocker(t *testing.T) {
 		"llmstub:8081":    stubAddr,
 		"httpserver:8080": httpAddr,
 	}
-	start(t, bins["llmstub"], serviceEnv(p.Services["llmstub"], local, stubAddr))
+	stub, _ := start(t, bins["llmstub"], serviceEnv(p.Services["llmstub"], local, stubAddr))
 	waitListening(t, stubAddr) // depends_on starts the stub first
 	server, serverLog := start(t, bins["httpserver"], serviceEnv(p.Services["httpserver"], local, httpAddr))
 
@@ -60,6 +62,13 @@ func TestStackWithoutDocker(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy/load.sh: %v\nhttpserver log:\n%s", err, serverLog)
 	}
+
+	// docs/compose.md: "See a failure" stops the model and sends a ticket.
+	if err := stub.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = stub.Wait()
+	failedTrace := postFailing(t, "http://"+httpAddr+"/triage")
 
 	// SIGTERM, as `docker compose down` sends: the service flushes its spans.
 	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
@@ -82,6 +91,76 @@ func TestStackWithoutDocker(t *testing.T) {
 		seen[id] = true
 		checkDemoTrace(t, j.WaitTrace(t, id, 6))
 	}
+	checkFailedTrace(t, j.WaitTrace(t, failedTrace, 4))
+}
+
+// postFailing sends a ticket while the model is down and returns the
+// trace id of the 502 reply.
+func postFailing(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Post(url, "text/plain", strings.NewReader("Checkout is down."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var reply struct {
+		Error   string `json:"error"`
+		TraceID string `json:"trace_id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadGateway || reply.Error == "" || reply.TraceID == "" {
+		t.Fatalf("with the model down: status %d, reply %+v; want 502 with the error and the trace id", resp.StatusCode, reply)
+	}
+	return reply.TraceID
+}
+
+// checkFailedTrace checks the trace of a request made while the model was
+// down: the HTTP span, the root, ClassifyTicket and its attempt, all
+// failed; Headline never ran.
+func checkFailedTrace(t *testing.T, tr *jaegertest.Trace) {
+	t.Helper()
+	if len(tr.Spans) != 4 {
+		t.Errorf("failed trace %s has %d spans, want 4", tr.TraceID, len(tr.Spans))
+	}
+	for _, name := range []string{"POST /triage", "Triage", "ClassifyTicket", "chat gpt-4o-mini"} {
+		s := tr.SpanByName(name)
+		if s == nil {
+			t.Errorf("failed trace %s lacks %s", tr.TraceID, name)
+			continue
+		}
+		if e, _ := s.Tag("error"); e != true {
+			t.Errorf("failed trace: %s has error=%v, want true", name, e)
+		}
+		if code, _ := s.Tag("otel.status_code"); code != "ERROR" {
+			t.Errorf("failed trace: %s has otel.status_code=%v, want ERROR", name, code)
+		}
+	}
+	for _, name := range []string{"Triage", "ClassifyTicket", "chat gpt-4o-mini"} {
+		if s := tr.SpanByName(name); s != nil {
+			if typ, _ := s.Tag("error.type"); typ == nil || typ == "" {
+				t.Errorf("failed trace: %s has no error.type", name)
+			}
+		}
+	}
+	for _, name := range []string{"Triage", "ClassifyTicket"} {
+		if s := tr.SpanByName(name); s != nil && !hasLog(s, "exception") {
+			t.Errorf("failed trace: %s has no exception log", name)
+		}
+	}
+	if tr.SpanByName("Headline") != nil {
+		t.Error("failed trace has a Headline span, but Headline never ran")
+	}
+}
+
+func hasLog(s *jaegertest.Span, event string) bool {
+	for _, l := range s.Logs {
+		if ev, _ := l.Fields.Get("event"); ev == event {
+			return true
+		}
+	}
+	return false
 }
 
 // checkDemoTrace checks one request's trace: the HTTP server span, the
@@ -97,15 +176,15 @@ func checkDemoTrace(t *testing.T, tr *jaegertest.Trace) {
 			t.Errorf("span %s: service %q, want bex-httpserver", tr.Spans[i].OperationName, got)
 		}
 	}
-	http := tr.SpanByName("POST /triage")
+	server := tr.SpanByName("POST /triage")
 	root := tr.SpanByName("Triage")
-	if http == nil || root == nil {
+	if server == nil || root == nil {
 		t.Fatalf("trace %s lacks the HTTP span or the Triage root", tr.TraceID)
 	}
-	if kind, _ := http.Tag("span.kind"); kind != "server" || http.ParentSpanID() != "" {
-		t.Errorf("HTTP span: kind %v, parent %q; want a server span at the root", kind, http.ParentSpanID())
+	if kind, _ := server.Tag("span.kind"); kind != "server" || server.ParentSpanID() != "" {
+		t.Errorf("HTTP span: kind %v, parent %q; want a server span at the root", kind, server.ParentSpanID())
 	}
-	expectChild(t, root, http, "root")
+	expectChild(t, root, server, "root")
 	chats := map[string]bool{}
 	for _, name := range []string{"ClassifyTicket", "Headline"} {
 		fn := tr.SpanByName(name)
