@@ -74,6 +74,8 @@ func TestCompileErrors(t *testing.T) {
 			[]string{"t.baml:2:3: unknown function attribute @@traced"}},
 		{"map with int keys", `function f(m: map<int, string>) { }`,
 			[]string{"t.baml:1:19: map keys must be strings, not int"}},
+		{"repeated parameter", `function f(a: int, a: int) { }`,
+			[]string{"t.baml:1:20: parameter a redeclared"}},
 		{"several errors in order", "function f() -> int {\n  let a = b;\n  c(1);\n  a.x\n}",
 			[]string{"t.baml:2:11: undefined: b", "t.baml:3:3: undefined function c"}},
 	}

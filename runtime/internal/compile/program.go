@@ -325,6 +325,10 @@ func (c *compiler) funcDecl(file string, d *syntax.FuncDecl) *Func {
 		fn.Params = append(fn.Params, Param{Name: p.Name.Name, Type: c.resolveType(file, p.Type)})
 	}
 	fn.Result = c.resolveType(file, d.Result)
+	if d.Body == nil && d.LLM == nil {
+		c.errorf(file, d.Name.NamePos, "function %s has no body", d.Name.Name)
+		fn.Kind = FuncLLM // never compiled
+	}
 	if d.LLM != nil {
 		fn.Kind = FuncLLM
 		fn.Traced = true

@@ -69,10 +69,11 @@ func containsName(list, name string) bool {
 	return false
 }
 
-// bind declares id in the innermost scope.
+// bind declares id in the innermost scope. (A repeated parameter name was
+// reported with the function's declaration.)
 func (r *resolver) bind(id *syntax.Ident, declared *Type) *binding {
 	scope := r.scopes[len(r.scopes)-1]
-	if _, dup := scope[id.Name]; dup {
+	if _, dup := scope[id.Name]; dup && len(r.scopes) > 1 {
 		r.c.errorf(r.file, id.NamePos, "%s redeclared in this block", id.Name)
 	}
 	b := &binding{name: id.Name, slot: r.alloc(id.Name), declared: declared}
