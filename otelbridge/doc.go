@@ -121,6 +121,9 @@
 //   - Prompt and completion content are not exported unless
 //     WithContentCapture(true); secret redaction is by key name only: a
 //     secret inside a prompt or a free-form string is exported as it is.
+//   - Export sends spans again even when the live bridge already sent
+//     them: with IDGenerator they carry the same ids, and backends show
+//     them twice or merge them, as they do with any duplicate span.
 //   - Export ends a span whose end is missing from the trace file at the
 //     latest time in the file, with status Error "span not ended in trace
 //     file".
