@@ -132,8 +132,11 @@
 //
 // # Limits
 //
-// A step is one loop iteration or one call. Thread.MaxSteps bounds the steps
-// of a call; Thread.MaxDepth bounds the depth of nested calls (default
+// Thread.MaxSteps bounds the steps of a call. Steps approximate the
+// instructions executed, without a counter in every instruction: the VM
+// charges each loop iteration the length of the loop in instructions when it
+// jumps back to the loop's start, and each call the length of the called
+// function. Thread.MaxDepth bounds the depth of nested calls (default
 // 10,000); bex-to-bex calls never recurse on the Go stack, so deep recursion
 // is an ErrStackOverflow, never a Go stack overflow. The context is checked
 // every 2048 steps and before every host or LLM call. Straight-line code

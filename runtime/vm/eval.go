@@ -15,9 +15,9 @@ import (
 // DefaultMaxDepth is the frame depth limit when Thread.MaxDepth is zero.
 const DefaultMaxDepth = 10000
 
-// checkInterval is how many instructions run between two checks of the
-// context (and of the step budget's refill); a power of two near 1000 keeps
-// cancellation prompt (microseconds) at a negligible cost.
+// checkInterval is how many steps run between two checks of the context; a
+// power of two near 1000 keeps cancellation prompt (microseconds) at a
+// negligible cost.
 const checkInterval = 2048
 
 // Externals performs the calls the VM cannot: host functions and LLM
@@ -36,8 +36,11 @@ type Thread struct {
 	// LLM call; once it is done the call fails with an error wrapping
 	// Ctx.Err(). nil means context.Background().
 	Ctx context.Context
-	// MaxSteps limits the number of instructions executed; 0 is unlimited.
-	// Exceeding it fails the call with ErrStepLimit.
+	// MaxSteps limits the steps of the call; 0 is unlimited. Exceeding it
+	// fails the call with ErrStepLimit. Steps approximate the instructions
+	// executed: the VM charges each loop iteration the length of the loop in
+	// instructions and each call the length of the called function (one for
+	// host and LLM functions), at the loop's back edge and at the call.
 	MaxSteps int64
 	// MaxDepth limits the call depth (frames of every kind); 0 means
 	// DefaultMaxDepth. Exceeding it fails the call with ErrStackOverflow.
@@ -55,9 +58,8 @@ type Thread struct {
 	frames    []frame
 	high      int // the highest stack index used by this call
 	done      <-chan struct{}
-	budget    int64 // instructions left before the next checkpoint
+	budget    int64 // steps left before the next checkpoint
 	chunk     int64 // the budget the current stretch started with
-	left      int64 // steps left under MaxSteps (before the current chunk)
 	steps     int64 // steps counted at checkpoints
 	maxDepth  int
 	running   bool
@@ -75,8 +77,8 @@ type frame struct {
 	traced bool
 }
 
-// Steps returns the number of instructions the thread executed in its last
-// (or current) call.
+// Steps returns the number of steps (see MaxSteps) of the thread's last (or
+// current) call.
 func (th *Thread) Steps() int64 { return th.steps + th.chunk - th.budget }
 
 // Call calls fn with args. It checks the argument count and types (converting
@@ -135,13 +137,7 @@ func (th *Thread) begin(p *Program) error {
 			return &EvalError{Msg: err.Error(), Cause: err}
 		}
 	}
-	th.steps = 0
-	th.left = th.MaxSteps
-	if th.left <= 0 {
-		th.left = -1
-	}
-	th.chunk = 0
-	th.refillBudget()
+	th.steps, th.chunk, th.budget = 0, 0, 0 // the first step makes a checkpoint
 	th.frames = th.frames[:0]
 	if th.stack == nil {
 		th.stack = make([]Value, 256)
@@ -339,23 +335,13 @@ func (th *Thread) callHost(fn *Function, args []Value) (v Value, err error) {
 	return th.Externals.CallHost(fn, args)
 }
 
-// refillBudget grants the next stretch of instructions between checkpoints.
-func (th *Thread) refillBudget() {
-	th.steps += th.chunk
-	th.chunk = checkInterval
-	if th.left >= 0 {
-		th.chunk = min(th.chunk, th.left)
-		th.left -= th.chunk
-	}
-	th.budget = th.chunk
-}
-
-// checkpoint runs when the loop has used up its budget of steps: it
-// enforces the step limit (left is -1 when there is none) and the context,
-// and returns the next budget.
-func (th *Thread) checkpoint() (int64, error) {
-	th.budget = 0
-	if th.left == 0 {
+// checkpoint runs when the loop's budget cannot pay for a step of the given
+// cost: it accounts for the steps taken, enforces the step limit and the
+// context, and returns the next budget.
+func (th *Thread) checkpoint(budget, cost int64) (int64, error) {
+	th.steps += th.chunk - budget
+	th.chunk, th.budget = 0, 0
+	if th.MaxSteps > 0 && th.steps+cost > th.MaxSteps {
 		return 0, &causeError{fmt.Sprintf("step limit exceeded (%d steps)", th.MaxSteps), ErrStepLimit}
 	}
 	if th.done != nil {
@@ -365,6 +351,10 @@ func (th *Thread) checkpoint() (int64, error) {
 		default:
 		}
 	}
-	th.refillBudget()
-	return th.budget, nil
+	th.chunk = max(checkInterval, cost)
+	if th.MaxSteps > 0 {
+		th.chunk = min(th.chunk, th.MaxSteps-th.steps)
+	}
+	th.budget = th.chunk
+	return th.chunk, nil
 }

@@ -184,24 +184,26 @@ loop:
 			}
 			if ok == (in.X&compile.JumpIfTrue != 0) {
 				if in.X&compile.Back != 0 {
-					if budget == 0 {
-						if budget, err = th.checkpoint(); err != nil {
+					cost := int64(pc - int(in.A)) // the loop's length
+					if budget < cost {
+						if budget, err = th.checkpoint(budget, cost); err != nil {
 							break loop
 						}
 					}
-					budget--
+					budget -= cost
 				}
 				pc = int(in.A)
 			}
 
 		case compile.JMP:
 			if in.X&compile.Back != 0 {
-				if budget == 0 {
-					if budget, err = th.checkpoint(); err != nil {
+				cost := int64(pc - int(in.A)) // the loop's length
+				if budget < cost {
+					if budget, err = th.checkpoint(budget, cost); err != nil {
 						break loop
 					}
 				}
-				budget--
+				budget -= cost
 			}
 			pc = int(in.A)
 
@@ -214,12 +216,13 @@ loop:
 			}
 			if (x.n != 0) == (in.Op == compile.JMPT) {
 				if in.X&compile.Back != 0 {
-					if budget == 0 {
-						if budget, err = th.checkpoint(); err != nil {
+					cost := int64(pc - int(in.A)) // the loop's length
+					if budget < cost {
+						if budget, err = th.checkpoint(budget, cost); err != nil {
 							break loop
 						}
 					}
-					budget--
+					budget -= cost
 				}
 				pc = int(in.A)
 			}
@@ -243,12 +246,12 @@ loop:
 			n := int(in.B)
 			nb := sp - n
 			th.frames[fi].pc = pc
-			if budget == 0 {
-				if budget, err = th.checkpoint(); err != nil {
+			if budget < callee.cost {
+				if budget, err = th.checkpoint(budget, callee.cost); err != nil {
 					break loop
 				}
 			}
-			budget--
+			budget -= callee.cost
 			if in.Op == compile.CALL && callee.checkArgs {
 				if err = checkArgs(callee, stk[nb:sp]); err != nil {
 					break loop
@@ -402,12 +405,13 @@ loop:
 				stk[sp] = elems[i.n]
 				sp++
 				i.n++
-				if budget == 0 {
-					if budget, err = th.checkpoint(); err != nil {
+				cost := int64(pc - int(in.A)) // the loop's length
+				if budget < cost {
+					if budget, err = th.checkpoint(budget, cost); err != nil {
 						break loop
 					}
 				}
-				budget--
+				budget -= cost
 				pc = int(in.A)
 			}
 

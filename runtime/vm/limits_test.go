@@ -63,15 +63,20 @@ func TestStepsCountLoopsAndCalls(t *testing.T) {
 	if _, err := prog.Call(th, prog.Function("calls"), []vm.Value{vm.Int(10)}); err != nil {
 		t.Fatal(err)
 	}
-	// 10 iterations, each calling depth(1), which calls depth(0): 30 steps.
-	if th.Steps() != 30 {
-		t.Errorf("Steps = %d, want 30", th.Steps())
+	// Steps approximate instructions: each iteration of the loop in calls
+	// costs its 6 instructions, and each call of depth its 8.
+	const want = 10 * (6 + 8 + 8)
+	if th.Steps() != want {
+		t.Errorf("Steps = %d, want %d", th.Steps(), want)
 	}
-	for _, limit := range []int64{1, 29, 30, 31, 5000} {
+	for _, limit := range []int64{1, want - 1, want, want + 1, 5000} {
 		th := &vm.Thread{MaxSteps: limit}
 		_, err := prog.Call(th, prog.Function("calls"), []vm.Value{vm.Int(10)})
-		if ok := limit >= 30; (err == nil) != ok || (err != nil && !errors.Is(err, vm.ErrStepLimit)) {
+		if ok := limit >= want; (err == nil) != ok || (err != nil && !errors.Is(err, vm.ErrStepLimit)) {
 			t.Errorf("MaxSteps %d: %v", limit, err)
+		}
+		if th.Steps() > limit {
+			t.Errorf("MaxSteps %d: took %d steps", limit, th.Steps())
 		}
 	}
 }

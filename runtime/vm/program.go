@@ -71,7 +71,8 @@ type Function struct {
 	variadic   bool
 	checkArgs  bool // some parameter's type needs a run-time check
 	nlocals    int
-	frameSize  int // locals plus the maximum operand stack
+	frameSize  int   // locals plus the maximum operand stack
+	cost       int64 // the steps a call costs: the length of the function's code
 	paramNames []string
 }
 
@@ -249,6 +250,7 @@ func (p *Program) function(fn *compile.Func, m *typeMaker) *Function {
 			f.checkArgs = true
 		}
 	}
+	f.cost = max(int64(len(f.insns)), 1)
 	if f.Kind != FuncExpr {
 		f.frameSize = len(f.Params)
 	}
