@@ -136,14 +136,24 @@ func argValue(t *vm.Type, text string) (any, error) {
 			return nil, nil
 		}
 		return argValue(t.Elem, text)
-	case vm.TList, vm.TMap, vm.TClass:
-		v, err := decodeJSON(text)
-		if err != nil {
-			return nil, fmt.Errorf("want JSON for %s: %v", t, err)
-		}
-		return v, nil
+	case vm.TList:
+		return jsonOf[[]any](t, "array", text)
+	case vm.TMap, vm.TClass:
+		return jsonOf[map[string]any](t, "object", text)
 	}
 	return jsonOrString(text), nil // any, unions, literals
+}
+
+// jsonOf decodes text as a JSON value of Go type T (what).
+func jsonOf[T any](t *vm.Type, what, text string) (any, error) {
+	v, err := decodeJSON(text)
+	if err != nil {
+		return nil, fmt.Errorf("want a JSON %s for %s: %v", what, t, err)
+	}
+	if _, ok := v.(T); !ok {
+		return nil, fmt.Errorf("want a JSON %s for %s, not %s", what, t, strings.TrimSpace(text))
+	}
+	return v, nil
 }
 
 func jsonOrString(text string) any {

@@ -153,7 +153,7 @@ func (st *traceStats) print(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "traces:\t%d (%s)\n", st.traces, plural(st.trees, "span tree"))
 	fmt.Fprintf(tw, "spans:\t%d%s\n", st.spans, st.kinds())
-	fmt.Fprintf(tw, "errors:\t%d spans, %d LLM attempts\n", st.spanErrors, st.attemptErrors)
+	fmt.Fprintf(tw, "errors:\t%s, %s\n", plural(st.spanErrors, "span"), plural(st.attemptErrors, "LLM attempt"))
 	fmt.Fprintf(tw, "LLM attempts:\t%d\n", st.attempts)
 	fmt.Fprintf(tw, "tokens:\t%s\n", fmtUsage(st.usage))
 	fmt.Fprintf(tw, "unbalanced spans:\t%d\n", len(st.unbalanced))
@@ -203,7 +203,7 @@ func (st *traceStats) printUnbalanced(w io.Writer) {
 	fmt.Fprintln(w, "\nunbalanced spans (started, never ended):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, n := range st.unbalanced {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\tstarted %s\n", n.id, n.name, kindName(n.kind), n.start.UTC().Format("2006-01-02 15:04:05.000 UTC"))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\tstarted %s\n", n.id, clean(n.name), kindName(n.kind), n.start.UTC().Format("2006-01-02 15:04:05.000 UTC"))
 	}
 	tw.Flush()
 }
@@ -225,7 +225,7 @@ func (st *traceStats) printFuncs(w io.Writer) {
 	for _, k := range keys {
 		f := st.funcs[k]
 		slices.Sort(f.durs)
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", k.name, kindName(k.kind), f.count, f.errors,
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", clean(k.name), kindName(k.kind), f.count, f.errors,
 			percentile(f.durs, 50), percentile(f.durs, 90), percentile(f.durs, 99), percentile(f.durs, 100))
 	}
 	tw.Flush()
@@ -257,7 +257,7 @@ func (st *traceStats) printModels(w io.Writer) {
 	fmt.Fprintln(tw, "  PROVIDER\tMODEL\tATTEMPTS\tERRORS\tINPUT\tOUTPUT\tCACHED")
 	for _, k := range keys {
 		m := st.models[k]
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", k.provider, k.model, m.attempts, m.errors,
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\n", clean(k.provider), clean(k.model), m.attempts, m.errors,
 			count(m.usage.InputTokens), count(m.usage.OutputTokens), count(m.usage.CachedInputTokens))
 	}
 	tw.Flush()

@@ -57,11 +57,11 @@ func status(e *vmspan.ErrorInfo) string {
 // run-time error's message goes on with its stack).
 func errorText(e *vmspan.ErrorInfo) string {
 	msg, _, _ := strings.Cut(e.Message, "\n")
-	msg = strings.TrimSpace(msg)
+	msg = clean(strings.TrimSpace(msg))
 	if e.Type == "" {
 		return msg
 	}
-	return e.Type + ": " + msg
+	return clean(e.Type) + ": " + msg
 }
 
 // fmtUsage formats token counts; "-" marks a count no provider reported.

@@ -130,20 +130,46 @@ func (tf *traceFile) node(e *vmspan.Event) *spanNode {
 }
 
 // link connects children to parents, ordered by start time (then by
-// appearance); spans whose parent is not in the file become tops of their
-// tree.
+// appearance). Spans whose parent is not in the file (or, in a corrupt
+// file, in another tree) become tops of their tree, and so does a span on
+// a parent cycle, whose link to its parent is cut, so that every tree can
+// be walked.
 func (tf *traceFile) link() {
 	for _, t := range tf.trees {
 		for _, n := range t.spans {
-			if p := tf.byID[n.parent]; p != nil && !n.parent.IsZero() {
+			if p := tf.byID[n.parent]; p != nil && p != n && p.root == n.root {
 				p.children = append(p.children, n)
 			} else {
 				t.top = append(t.top, n)
 			}
 		}
+		seen := map[*spanNode]bool{}
+		for _, n := range t.top {
+			mark(n, seen)
+		}
+		for _, n := range t.spans {
+			if !seen[n] {
+				p := tf.byID[n.parent]
+				p.children = slices.DeleteFunc(p.children, func(c *spanNode) bool { return c == n })
+				t.top = append(t.top, n)
+				mark(n, seen)
+			}
+		}
 		sortSpans(t.top)
 		for _, n := range t.spans {
 			sortSpans(n.children)
+		}
+	}
+}
+
+// mark marks n and its descendants as seen.
+func mark(n *spanNode, seen map[*spanNode]bool) {
+	stack := []*spanNode{n}
+	for len(stack) > 0 {
+		n, stack = stack[len(stack)-1], stack[:len(stack)-1]
+		if !seen[n] {
+			seen[n] = true
+			stack = append(stack, n.children...)
 		}
 	}
 }

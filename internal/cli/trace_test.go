@@ -33,6 +33,7 @@ func TestTraceView(t *testing.T) {
 		{name: "view_trace_none", args: []string{"trace", "view", "--trace", "ffff", pipelineTrace}, code: ExitError},
 		{name: "view_stdin", args: []string{"trace", "view", "-"}, stdin: string(pipeline)},
 		{name: "view_missing_file", args: []string{"trace", "view", "testdata/trace/nope.jsonl"}, code: ExitError},
+		{name: "view_corrupt", args: []string{"trace", "view", "testdata/trace/corrupt.jsonl"}},
 		{name: "view_empty", args: []string{"trace", "view", "-"}, stdin: "\n"},
 	})
 }
@@ -60,6 +61,7 @@ func TestTraceStats(t *testing.T) {
 		{name: "stats_malformed", args: []string{"trace", "stats", malformedTrace}, code: ExitError},
 		{name: "stats_unbalanced", args: []string{"trace", "stats", unbalancedTrace}},
 		{name: "stats_trace", args: []string{"trace", "stats", "--trace", "00000000-0000-7000-8000-000000000001", pipelineTrace}},
+		{name: "stats_corrupt", args: []string{"trace", "stats", "testdata/trace/corrupt.jsonl"}},
 		{name: "stats_empty", args: []string{"trace", "stats", "-"}},
 	})
 }

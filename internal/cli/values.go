@@ -104,3 +104,23 @@ func cut(s string) string {
 	r := []rune(s)
 	return string(r[:maxValueWidth-1]) + "…"
 }
+
+// clean escapes control characters in text taken from a trace file (names,
+// messages), so that a tab cannot break the columns and an escape sequence
+// in a span name cannot reach the terminal.
+func clean(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, `\x%02x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || 0x80 <= r && r < 0xa0 }

@@ -146,9 +146,9 @@ func (v *viewer) tree(w io.Writer, t *spanTree) {
 // span prints n (its line starts with first) and, below it, its attempts and
 // children (their lines start with rest).
 func (v *viewer) span(w io.Writer, n *spanNode, first, rest string) {
-	name := n.name
+	name := clean(n.name)
 	if n.parent != (vmspan.SpanID{}) && first == "" {
-		name += "  (parent " + n.parent.String() + " not in file)"
+		name += "  (parent " + n.parent.String() + " not found)"
 	}
 	tokens := ""
 	if len(n.attempts) > 0 {
@@ -220,7 +220,7 @@ func attemptName(a vmspan.LLMAttempt) string {
 	if a.Provider != "" || a.Model != "" {
 		parts = append(parts, strings.TrimPrefix(a.Provider+"/"+a.Model, "/"))
 	}
-	return strings.Join(parts, " ")
+	return clean(strings.Join(parts, " "))
 }
 
 // kindName is the span kind, or "-" when the file does not record it.
