@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -111,13 +112,13 @@ func (x *exporters) shutdownOTLP(ctx context.Context, w io.Writer) {
 	}
 	err := x.otlp.Shutdown(ctx)
 	x.errs.restore()
-	if msg := deliveryProblem(x.otlp.Stats(), err, x.errs); msg != "" {
+	if msg := deliveryProblem(x.otlp.Stats(), err, x.errs, x.timeout); msg != "" {
 		fmt.Fprintf(w, "bex run: OTLP export to %s: %s (the trace file, if any, is complete)\n", endpointName(), msg)
 	}
 }
 
 // deliveryProblem describes spans that were not delivered, or returns "".
-func deliveryProblem(st otelbridge.DeliveryStats, shutdownErr error, errs *otelErrors) string {
+func deliveryProblem(st otelbridge.DeliveryStats, shutdownErr error, errs *otelErrors, timeout time.Duration) string {
 	// After Shutdown, every span that ended and was not exported is lost
 	// (Dropped undercounts when Shutdown's deadline cut it short).
 	lost := st.Ended - st.Exported
@@ -125,9 +126,12 @@ func deliveryProblem(st otelbridge.DeliveryStats, shutdownErr error, errs *otelE
 		return ""
 	}
 	msg := fmt.Sprintf("%d of %d spans not delivered", lost, st.Ended)
-	if first := errs.first(); first != nil {
+	switch first := errs.first(); {
+	case first != nil:
 		msg += ": " + oneLine(first.Error())
-	} else if shutdownErr != nil {
+	case errors.Is(shutdownErr, context.DeadlineExceeded):
+		msg += fmt.Sprintf(" within the %s shutdown timeout (is the endpoint reachable?)", timeout)
+	case shutdownErr != nil:
 		msg += ": " + oneLine(shutdownErr.Error())
 	}
 	return msg

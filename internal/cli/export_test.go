@@ -168,13 +168,13 @@ func TestTraceExport(t *testing.T) {
 		stderr   []string // substrings
 		received int
 	}{
-		{"pipeline", pipelineTrace, ExitOK, "exported 11 spans (6 bex spans, 5 LLM attempts) of 2 traces to http://127.0.0.1:", nil, 11},
-		{"bex", bexTrace, ExitOK, "exported 9 spans (6 bex spans, 3 LLM attempts) of 2 traces", nil, 9},
-		{"reference", referenceTrace, ExitOK, "exported 3 spans (3 bex spans, 0 LLM attempts) of 1 trace to", nil, 3},
-		{"malformed", malformedTrace, ExitError, "exported 3 spans", []string{
+		{"pipeline", pipelineTrace, ExitOK, "exported 11 of 11 spans (6 bex spans, 5 LLM attempts) of 2 traces to http://127.0.0.1:", nil, 11},
+		{"bex", bexTrace, ExitOK, "exported 9 of 9 spans (6 bex spans, 3 LLM attempts) of 2 traces", nil, 9},
+		{"reference", referenceTrace, ExitOK, "exported 3 of 3 spans (3 bex spans, 0 LLM attempts) of 1 trace to", nil, 3},
+		{"malformed", malformedTrace, ExitError, "exported 3 of 3 spans", []string{
 			"malformed.jsonl:2: call_stack[0]", "malformed.jsonl:11: unexpected EOF", "4 malformed lines skipped",
 			"1 span never ended in testdata/trace/malformed.jsonl"}, 3},
-		{"unbalanced", unbalancedTrace, ExitOK, "exported 7 spans (4 bex spans, 3 LLM attempts) of 1 trace", []string{"3 spans never ended"}, 7},
+		{"unbalanced", unbalancedTrace, ExitOK, "exported 7 of 7 spans (4 bex spans, 3 LLM attempts) of 1 trace", []string{"3 spans never ended"}, 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestTraceExportUnreachable(t *testing.T) {
 	cleanEnv(t)
 	addr := closedEndpoint(t)
 	r := run(t, testApp(), "", "trace", "export", "--timeout", "1s", referenceTrace)
-	if r.code != ExitError || !strings.Contains(r.stderr, addr+": 3 of 3 spans not delivered") {
+	if r.code != ExitError || !strings.Contains(r.stderr, addr+": 3 of 3 spans not delivered") || !strings.HasPrefix(r.stdout, "exported 0 of 3 spans") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want status 1 and 3 undelivered spans", r.code, r.stdout, r.stderr)
 	}
 	if r := run(t, testApp(), "", "trace", "export", "testdata/trace/nope.jsonl"); r.code != ExitError || !strings.Contains(r.stderr, "no such file") {

@@ -80,12 +80,12 @@ func (c *ExportConfig) report(s *streams, path string, src *exportSource, st ote
 		fmt.Fprintf(s.stderr, "bex trace export: stopped before the end of %s: %v\n", path, cancelled)
 		code = ExitError
 	}
-	if msg := deliveryProblem(ds, shutdownErr, errs); msg != "" {
+	if msg := deliveryProblem(ds, shutdownErr, errs, c.ShutdownTimeout); msg != "" {
 		fmt.Fprintf(s.stderr, "bex trace export: %s: %s\n", endpointName(), msg)
 		code = ExitError
 	}
-	fmt.Fprintf(s.stdout, "exported %d spans (%d bex spans, %d LLM attempts) of %s to %s\n",
-		ds.Exported, st.Spans, st.Attempts, plural(len(src.traces), "trace"), endpointName())
+	fmt.Fprintf(s.stdout, "exported %d of %d spans (%s, %s) of %s to %s\n", ds.Exported, st.Spans+st.Attempts,
+		plural(st.Spans, "bex span"), plural(st.Attempts, "LLM attempt"), plural(len(src.traces), "trace"), endpointName())
 	if st.Unbalanced > 0 {
 		fmt.Fprintf(s.stderr, "bex trace export: %s never ended in %s; exported ending at its last timestamp with status error\n", plural(st.Unbalanced, "span"), path)
 	}
