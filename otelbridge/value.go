@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -163,10 +164,18 @@ func (e *jsonEncoder) object(m map[string]any) {
 	e.buf = append(e.buf, '}')
 }
 
+//
+// Fields are written in sorted order, as in trace files (which sort keys at
+// every level), so a span exported live and the same span replayed from a
+// trace file carry byte-identical attributes.
 func (e *jsonEncoder) class(o vmspan.Object) {
 	e.buf = append(e.buf, `{"__class":`...)
 	e.str(o.Class)
-	for _, f := range o.Fields {
+	fields := o.Fields
+	if !slices.IsSortedFunc(fields, byName) {
+		fields = slices.SortedFunc(slices.Values(fields), byName)
+	}
+	for _, f := range fields {
 		if e.full() {
 			return
 		}
@@ -175,6 +184,8 @@ func (e *jsonEncoder) class(o vmspan.Object) {
 	}
 	e.buf = append(e.buf, '}')
 }
+
+func byName(a, b vmspan.Arg) int { return strings.Compare(a.Name, b.Name) }
 
 // float encodes like encoding/json; NaN and infinities, which JSON lacks,
 // become strings.

@@ -44,7 +44,7 @@ func TestValueJSON(t *testing.T) {
 		{"MapSorted", map[string]any{"z": int64(1), "a": map[string]any{}, "m": "x"}, `{"a":{},"m":"x","z":1}`},
 		{"MapSecret", map[string]any{"apiKey": "k", "x-api-key": "k", "max_tokens": int64(5)}, `{"apiKey":"[REDACTED]","max_tokens":5,"x-api-key":"[REDACTED]"}`},
 		{"Object", vmspan.Object{Class: "P", Fields: []vmspan.Arg{{Name: "b", Value: int64(1)}, {Name: "a", Value: "x"}, {Name: "password", Value: "p"}}},
-			`{"__class":"P","b":1,"a":"x","password":"[REDACTED]"}`},
+			`{"__class":"P","a":"x","b":1,"password":"[REDACTED]"}`},
 		{"Enum", vmspan.Enum{Name: "Color", Value: "Red"}, `{"__enum":"Color","value":"Red"}`},
 		{"NestedInList", []any{vmspan.Enum{Name: "E", Value: "V"}, vmspan.Object{Class: "C"}}, `[{"__enum":"E","value":"V"},{"__class":"C"}]`},
 		{"GoStruct", point{X: 1, Secret: "s"}, `{"client_secret":"[REDACTED]","x":1}`},

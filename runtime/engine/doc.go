@@ -1,0 +1,53 @@
+// Package engine loads bex programs and runs their functions.
+//
+// A Program is a set of parsed .baml sources (LoadDir, LoadFiles, Parse);
+// New compiles it, with the Go host functions it may call, into an Engine;
+// Engine.Call runs one function:
+//
+//	prog, err := engine.LoadDir("baml_src")
+//	eng, err := engine.New(prog, engine.WithHost(engine.HostFunc{
+//		Name: "lookup", Params: []string{"id: int"}, Result: "string", Traced: true,
+//		Fn: func(ctx context.Context, args []any) (any, error) { return db.Name(ctx, args[0].(int64)) },
+//	}))
+//	res, err := eng.Call(ctx, "Triage", map[string]any{"body": text})
+//
+// # Concurrency
+//
+// An Engine is immutable once built and safe for concurrent use: each Call
+// runs on its own VM thread, and the spans of concurrent calls never mix.
+//
+// # Spans
+//
+// Every Call is a root span (kind root) — when anything listens: the
+// engine's tracer (WithTracer, else vmspan.Default() at each call), sinks
+// added with WithSink, or sinks attached to the call with WithCollector.
+// The root's parent is the innermost bex span in ctx (a host span, or the
+// span of a traced host function making a nested call), and its remote
+// parent the caller's OpenTelemetry span when ctx holds one that bex did
+// not create. LLM functions, expression functions marked @@trace and host
+// functions registered with Traced are spans nested under their nearest
+// traced ancestor; other functions run inside their caller's span. The
+// attempts of an LLM function (retries, fallbacks) are recorded in its
+// span's end event.
+//
+// Every span ends exactly once on every path — normal return, bex runtime
+// error, a Go panic in a host function, cancellation of ctx, the step limit,
+// the depth limit — and the end of a failed span carries the error. When
+// nothing listens, Call builds no span and no event at all.
+//
+// # Errors
+//
+// Load and compile errors carry file:line:col and are reported together.
+// Call returns *UnknownFunctionError and *ArgError before starting any span;
+// runtime errors are *vm.EvalError values carrying the bex call stack, which
+// unwrap to their cause: context.Canceled or context.DeadlineExceeded,
+// vm.ErrStepLimit, vm.ErrStackOverflow, *vm.PanicError, or an error of
+// package llm (*llm.HTTPError, *llm.ParseError, ...).
+//
+// # Limits
+//
+// A call stops with an error after DefaultMaxSteps VM steps (WithMaxSteps,
+// WithCallMaxSteps; 0 is unlimited) or beyond DefaultMaxDepth nested bex
+// calls (WithMaxDepth); cancellation of ctx is noticed within a bounded
+// number of steps, and before every host or LLM call.
+package engine
