@@ -101,6 +101,7 @@ func newRig(t *testing.T, provider string, src func(base string) string, stubOpt
 	}
 	r := &rig{stub: stub, rec: &events{}, file: &bytes.Buffer{}, col: collector.New("test")}
 	r.w = jsonl.NewWriter(r.file)
+	t.Cleanup(r.col.Close)
 	env := func(k string) (string, bool) {
 		if k == "STUB_API_KEY" {
 			return secretKey, true
