@@ -90,8 +90,10 @@ func WithLLMOptions(opts ...llm.Option) Option {
 	return func(e *Engine) error { e.llmOpts = append(e.llmOpts, opts...); return nil }
 }
 
-// WithMaxSteps sets the default step budget of a call (VM instructions);
-// 0 means unlimited. The default is DefaultMaxSteps.
+// WithMaxSteps sets the default step budget of a call; 0 means unlimited.
+// The VM charges each loop iteration the length of its body and each call
+// the length of the called function, in instructions, so a step is roughly
+// one VM instruction. The default is DefaultMaxSteps.
 func WithMaxSteps(n int64) Option {
 	return func(e *Engine) error { e.maxSteps = n; return nil }
 }
