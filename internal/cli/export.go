@@ -113,7 +113,7 @@ func (x *exporters) shutdownOTLP(ctx context.Context, w io.Writer) {
 	err := x.otlp.Shutdown(ctx)
 	x.errs.restore()
 	if msg := deliveryProblem(x.otlp.Stats(), err, x.errs, x.timeout); msg != "" {
-		fmt.Fprintf(w, "bex run: OTLP export to %s: %s (the trace file, if any, is complete)\n", endpointName(), msg)
+		fmt.Fprintf(w, "bex run: OTLP export to %s: %s\n", endpointName(), msg)
 	}
 }
 

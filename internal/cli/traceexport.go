@@ -90,7 +90,7 @@ func (c *ExportConfig) report(s *streams, path string, src *exportSource, st ote
 		fmt.Fprintf(s.stderr, "bex trace export: %s never ended in %s; exported ending at its last timestamp with status error\n", plural(st.Unbalanced, "span"), path)
 	}
 	if src.malformed > 0 {
-		fmt.Fprintf(s.stderr, "bex trace export: %s: %d malformed lines skipped\n", path, src.malformed)
+		fmt.Fprintf(s.stderr, "bex trace export: %s: %s skipped\n", path, plural(src.malformed, "malformed line"))
 		code = ExitError
 	}
 	return code

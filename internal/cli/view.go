@@ -84,7 +84,7 @@ func loadTrace(s *streams, cmd, path string) (*traceFile, int) {
 		return nil, ExitError
 	}
 	if tf.malformed > 0 {
-		fmt.Fprintf(s.stderr, "bex trace %s: %s: %d malformed lines skipped\n", cmd, path, tf.malformed)
+		fmt.Fprintf(s.stderr, "bex trace %s: %s: %s skipped\n", cmd, path, plural(tf.malformed, "malformed line"))
 		return tf, ExitError
 	}
 	return tf, ExitOK
