@@ -39,9 +39,11 @@
 // # Exporters and the process
 //
 // bex run sets the default tracer with bex.Setup and restores it when it
-// ends, so one Run at a time may use it; trace export and bex run with OTLP
-// route the OpenTelemetry SDK's error reports to the running command (see
-// otelRouter). Tests therefore do not run commands in parallel. An App
-// carries the clock and span id source that tests replace to make traces
-// and summaries deterministic.
+// ends, so one Run at a time may use it. Commands that export over OTLP
+// install, once per process, an OpenTelemetry error handler that passes the
+// SDK's export errors to the running command, which reports them with its
+// delivery counts (outside such a command they are logged, as the SDK's
+// default handler does). Tests therefore do not run commands in parallel.
+// An App carries the clock and span id source that tests replace to make
+// traces and summaries deterministic.
 package cli

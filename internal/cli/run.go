@@ -119,15 +119,8 @@ func functionNames(p *vm.Program) string {
 // call runs the function, prints its result (stdout) or error (stderr) and
 // the Collector summary, and returns the exit status.
 func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, name string, args map[string]any) int {
-	ctx, err := remoteParent(ctx)
-	if err != nil {
-		fmt.Fprintf(s.stderr, "bex run: ignoring TRACEPARENT: %v\n", err)
-	}
-	if c.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := c.callContext(ctx, s)
+	defer cancel()
 	var opts []engine.CallOption
 	var col *collector.Collector
 	if c.Collector {
@@ -139,6 +132,26 @@ func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, na
 	if col != nil {
 		printSummary(s.stderr, col.Last())
 	}
+	return printResult(s, name, res, err)
+}
+
+// callContext returns the call's ctx: with the TRACEPARENT remote parent
+// and the --timeout deadline.
+func (c *RunConfig) callContext(ctx context.Context, s *streams) (context.Context, context.CancelFunc) {
+	ctx, err := remoteParent(ctx)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "bex run: ignoring TRACEPARENT: %v\n", err)
+	}
+	if c.Timeout > 0 {
+		return context.WithTimeout(ctx, c.Timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// printResult prints the result as JSON on stdout, or the error on stderr,
+// and returns the exit status: arguments the engine rejects are usage
+// errors.
+func printResult(s *streams, name string, res any, err error) int {
 	var argErr *engine.ArgError
 	switch {
 	case errors.As(err, &argErr):

@@ -64,7 +64,7 @@ func TestRunTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	trace := filepath.Join(dir, "trace.jsonl")
-	r := run(t, testApp(), "", "run", src, "Spin", "--timeout", "20ms", "--jsonl", trace)
+	r := run(t, testApp(), "", "run", src, "Spin", "--timeout", "100ms", "--jsonl", trace)
 	if r.code != ExitError || r.stdout != "" || !strings.Contains(r.stderr, "deadline exceeded") || !strings.Contains(r.stderr, "at Spin ("+src+":") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want status 1 and a deadline error with the bex stack", r.code, r.stdout, r.stderr)
 	}
