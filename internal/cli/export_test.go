@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -242,6 +243,17 @@ func TestRunOTLP(t *testing.T) {
 		t.Errorf("%d root spans, want 1", roots)
 	}
 
+	// A later trace export of the file sends the same spans: ids, parents,
+	// names and times.
+	live := spanKeys(spans)
+	replay := startReceiver(t)
+	if r := run(t, testApp(), "", "trace", "export", trace); r.code != ExitOK {
+		t.Fatalf("trace export: exit %d: %s", r.code, r.stderr)
+	}
+	if got := spanKeys(replay.received()); strings.Join(got, "\n") != strings.Join(live, "\n") {
+		t.Errorf("trace export sent\n%s\nthe live bridge sent\n%s", strings.Join(got, "\n"), strings.Join(live, "\n"))
+	}
+
 	// --otlp=false wins over the environment.
 	before := len(rec.received())
 	if r := run(t, testApp(), "", "run", "testdata/prog/calc", "Fib", "--arg", "n=3", "--otlp=false"); r.code != ExitOK {
@@ -250,6 +262,16 @@ func TestRunOTLP(t *testing.T) {
 	if n := len(rec.received()); n != before {
 		t.Errorf("--otlp=false: %d spans sent", n-before)
 	}
+}
+
+// spanKeys describes received spans by ids, parent, name and times, sorted.
+func spanKeys(spans []*tracepb.Span) []string {
+	out := make([]string, len(spans))
+	for i, s := range spans {
+		out[i] = fmt.Sprintf("%x %x %x %s %d %d", s.TraceId, s.SpanId, s.ParentSpanId, s.Name, s.StartTimeUnixNano, s.EndTimeUnixNano)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // TestRunOTLPUnreachable checks that an unreachable OTLP endpoint does not
