@@ -31,6 +31,13 @@
 // fails. If no binary can be had, Start skips the test, unless the environment
 // variable CI is "true", where it fails the test instead.
 //
+// Options change that: [WithPorts] fixes the ports (pick them in advance with
+// [FreePorts], e.g. to start Jaeger only after the application has begun
+// exporting to it, or reuse [Jaeger.Ports] to restart it on the same ports),
+// and [WithBadger] stores traces on disk with Jaeger's badger backend, so that
+// a Jaeger stopped with [Jaeger.Stop] and started again on the same directory
+// still has them.
+//
 // Export spans with OTLP to [Jaeger.OTLPGRPCEndpoint] (insecure gRPC) or
 // [Jaeger.OTLPHTTPEndpoint] (plain HTTP, path /v1/traces). Only the OTLP
 // receiver is enabled: Jaeger's own jaeger/zipkin receivers, remote sampling,
@@ -44,7 +51,8 @@
 //
 // [Jaeger.Trace] decodes GET /api/traces/{traceID} (the Jaeger UI's JSON
 // model: spans with operation names, CHILD_OF references, tags, logs and
-// processes), [Jaeger.WaitTrace] polls it until a trace has the expected
+// processes), [Jaeger.FindTraces] searches traces by service,
+// [Jaeger.WaitTrace] polls it until a trace has the expected
 // number of spans, and [Jaeger.Services] lists GET /api/services. In that
 // model OpenTelemetry resource attributes become process tags (service.name
 // becomes Process.ServiceName), span attributes become span tags (array

@@ -29,7 +29,7 @@ const (
 
 // Jaeger is a running Jaeger all-in-one started by Start.
 type Jaeger struct {
-	ports   ports
+	ports   Ports
 	cmd     *exec.Cmd
 	logPath string
 	client  *http.Client
@@ -43,12 +43,17 @@ type Jaeger struct {
 
 // Start starts a Jaeger all-in-one with in-memory storage on free 127.0.0.1
 // ports, waits until it is healthy, and registers a t.Cleanup that stops it.
+// Options choose the ports (WithPorts) and persistent storage (WithBadger).
 //
 // If no Jaeger binary can be had (see Binary), Start skips the test, or fails
 // it when the environment variable CI is "true". If Jaeger has to be built,
 // the build is given until 30s before the test's deadline.
-func Start(t testing.TB) *Jaeger {
+func Start(t testing.TB, opts ...Option) *Jaeger {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ctx, cancel := buildContext(t)
 	bin, err := binary(ctx)
 	cancel()
@@ -62,7 +67,7 @@ func Start(t testing.TB) *Jaeger {
 
 	dir := t.TempDir()
 	for attempt := 1; ; attempt++ {
-		j, err := start(bin, dir, attempt)
+		j, err := start(bin, dir, attempt, o)
 		if err == nil {
 			t.Cleanup(func() {
 				if err := j.Stop(); err != nil {
@@ -74,7 +79,7 @@ func Start(t testing.TB) *Jaeger {
 			})
 			return j
 		}
-		if !errors.Is(err, errPortInUse) || attempt == startAttempts {
+		if !errors.Is(err, errPortInUse) || attempt == startAttempts || o.ports != nil {
 			t.Fatalf("jaegertest: starting Jaeger: %v", err)
 		}
 		t.Logf("jaegertest: attempt %d: %v; retrying with other ports", attempt, errPortInUse)
@@ -95,13 +100,13 @@ func buildContext(t testing.TB) (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
 
-func start(bin, dir string, attempt int) (*Jaeger, error) {
-	p, err := freePorts()
+func start(bin, dir string, attempt int, o options) (*Jaeger, error) {
+	p, err := o.pickPorts()
 	if err != nil {
 		return nil, err
 	}
 	configPath := filepath.Join(dir, fmt.Sprintf("jaeger-%d.yaml", attempt))
-	if err := os.WriteFile(configPath, renderConfig(p), 0o644); err != nil {
+	if err := os.WriteFile(configPath, renderConfig(p, o.badgerDir), 0o644); err != nil {
 		return nil, err
 	}
 	logPath := filepath.Join(dir, fmt.Sprintf("jaeger-%d.log", attempt))
@@ -240,6 +245,10 @@ func (j *Jaeger) Exited() bool {
 		return false
 	}
 }
+
+// Ports returns the ports Jaeger listens on; pass them to WithPorts to start
+// another Jaeger on the same ports once this one has stopped.
+func (j *Jaeger) Ports() Ports { return j.ports }
 
 // PID returns the process id of Jaeger.
 func (j *Jaeger) PID() int { return j.cmd.Process.Pid }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -321,4 +322,16 @@ func (j *Jaeger) Services(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return services, nil
+}
+
+// FindTraces searches for the traces with spans of the service
+// (GET /api/traces?service=…&limit=…, looking back two days, Jaeger's
+// default) and returns at most limit of them, each with all its spans.
+func (j *Jaeger) FindTraces(ctx context.Context, service string, limit int) ([]Trace, error) {
+	q := url.Values{"service": {service}, "limit": {strconv.Itoa(limit)}}
+	var traces []Trace
+	if err := getAPI(ctx, j, "/api/traces?"+q.Encode(), &traces); err != nil {
+		return nil, err
+	}
+	return traces, nil
 }
