@@ -161,7 +161,7 @@ func checkBexAttributes(t *testing.T, spans map[string]*jaegertest.Span, events 
 	tagChecks(t, spans["HandleTicket"], map[string]any{"bex.args": `{"source":"e2e"}`})
 	tagChecks(t, spans["lookup"], map[string]any{"bex.args": `{"title":"Checkout down"}`, "bex.result": strconv.Quote(owner)})
 	tagChecks(t, spans["ClassifyTicket"], map[string]any{
-		"bex.result":                           `{"__class":"Ticket","title":"Checkout down","priority":1}`,
+		"bex.result":                           `{"__class":"Ticket","priority":1,"title":"Checkout down"}`,
 		"bex.llm.attempts":                     int64(1),
 		"gen_ai.usage.input_tokens":            classifyUsage.Input,
 		"gen_ai.usage.output_tokens":           classifyUsage.Output,
