@@ -1,0 +1,195 @@
+package faults_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/bexrun/bex/integration/faults/otlpstub"
+	"github.com/bexrun/bex/integration/jaegertest"
+	"github.com/bexrun/bex/otelbridge"
+)
+
+// Phase names, as the latency tables show them.
+const (
+	phaseBefore   = "before"
+	phaseOutage   = "outage"
+	phaseRecovery = "recovering"
+	phaseAfter    = "after recovery"
+)
+
+// smallQueue makes the provider's queue small enough for the load to fill
+// it during a fault, so that the tests see spans rejected and callers wait
+// (at most WithQueueFullWait, 1s by default) for room.
+const smallQueue = 1024
+
+// A variant is one exporter configuration a fault runs under.
+type variant struct {
+	name string
+	opts []otelbridge.ProviderOption
+}
+
+// variants are the default queue (64k spans: a fault of a few seconds fills
+// nothing, failed batches are the only loss) and a small one (the queue
+// fills: spans are rejected and callers wait).
+var variants = []variant{
+	{"default queue", nil},
+	{"small queue", []otelbridge.ProviderOption{otelbridge.WithQueueSize(smallQueue)}},
+}
+
+// TestExporterStartsLate starts exporting while nothing listens on the
+// OTLP port, then starts Jaeger on it.
+func TestExporterStartsLate(t *testing.T) {
+	bex := buildBex(t)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			ports, err := jaegertest.FreePorts()
+			if err != nil {
+				t.Fatal(err)
+			}
+			service := "bex-faults-late"
+			r := newRig(t, service, hostPort(ports.OTLPGRPC), 2*time.Second, v.opts...)
+			l := startLoad(r.eng, phaseOutage)
+			time.Sleep(3 * time.Second)
+
+			l.setPhase(phaseRecovery)
+			j := jaegertest.Start(t, jaegertest.WithPorts(ports))
+			recovered := waitRecovery(t, r, l)
+			l.run(phaseAfter, 3*time.Second)
+			calls := l.finish(t)
+			logLatencies(t, calls)
+			verify(t, r, j, bex, calls, r.finish(t), recovered)
+		})
+	}
+}
+
+// TestExporterRestarts stops Jaeger mid-run (SIGTERM: it stores what it
+// accepted and exits) and starts it again on the same ports and badger
+// storage.
+func TestExporterRestarts(t *testing.T) {
+	bex := buildBex(t)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			store := t.TempDir()
+			j := jaegertest.Start(t, jaegertest.WithBadger(store))
+			service := "bex-faults-restart"
+			r := newRig(t, service, j.OTLPGRPCEndpoint(), 2*time.Second, v.opts...)
+			l := startLoad(r.eng, phaseBefore)
+			time.Sleep(2 * time.Second)
+
+			l.setPhase(phaseOutage)
+			stopping := time.Now()
+			if err := j.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("Jaeger stopped in %v", time.Since(stopping).Round(10*time.Millisecond))
+			time.Sleep(2 * time.Second)
+
+			l.setPhase(phaseRecovery)
+			j = jaegertest.Start(t, jaegertest.WithPorts(j.Ports()), jaegertest.WithBadger(store))
+			recovered := waitRecovery(t, r, l)
+			l.run(phaseAfter, 3*time.Second)
+			calls := l.finish(t)
+			logLatencies(t, calls)
+			verify(t, r, j, bex, calls, r.finish(t), recovered)
+		})
+	}
+}
+
+// TestSlowExporter puts an OTLP receiver in front of Jaeger that first
+// answers each export only after a second, then not at all (the exporter
+// gives up after its 2s timeout), then promptly again.
+func TestSlowExporter(t *testing.T) {
+	bex := buildBex(t)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			j := jaegertest.Start(t)
+			srv, err := otlpstub.Start(otlpstub.WithForward(j.OTLPGRPCEndpoint()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			service := "bex-faults-slow"
+			r := newRig(t, service, srv.Endpoint(), 2*time.Second, v.opts...)
+			l := startLoad(r.eng, phaseBefore)
+			time.Sleep(2 * time.Second)
+
+			srv.SetStall(time.Second)
+			l.run("slow (1s per export)", 3*time.Second)
+			srv.SetStall(otlpstub.Hang)
+			l.run("hung (exporter gives up)", 3*time.Second)
+
+			l.setPhase(phaseRecovery)
+			srv.SetStall(0)
+			recovered := waitRecovery(t, r, l)
+			l.run(phaseAfter, 3*time.Second)
+			calls := l.finish(t)
+			logLatencies(t, calls)
+			st := r.finish(t)
+			t.Logf("OTLP receiver: %+v", srv.Stats())
+			verify(t, r, j, bex, calls, st, recovered)
+		})
+	}
+}
+
+// waitRecovery waits until the provider has exported spans again (up to
+// 60s; gRPC's reconnect backoff decides how soon) and returns the number of
+// the last call started before: later calls were made after recovery.
+func waitRecovery(t *testing.T, r *rig, l *load) int64 {
+	t.Helper()
+	start := time.Now()
+	base := r.tp.Stats().Exported
+	for r.tp.Stats().Exported == base {
+		if time.Since(start) > 60*time.Second {
+			t.Fatalf("no span exported within 60s of the backend's return: %+v", r.tp.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	n := l.next.Load()
+	t.Logf("exporter recovered %v after the backend came back (calls so far: %d)", time.Since(start).Round(10*time.Millisecond), n)
+	return n
+}
+
+// verify checks the outcome of a fault run, as the package documentation
+// lists it.
+func verify(t *testing.T, r *rig, j *jaegertest.Jaeger, bex string, calls []call, st otelbridge.DeliveryStats, recovered int64) {
+	t.Helper()
+	f := readTraceFile(t, r.path)
+	want := len(calls) * spansPerCall
+	if f.roots != len(calls) || len(f.spans) != want {
+		t.Errorf("trace file: %d calls and %d OTel spans, want %d and %d", f.roots, len(f.spans), len(calls), want)
+	}
+	if st.Ended != int64(len(f.spans)) || st.Ended != st.Exported+st.Dropped || st.Pending != 0 {
+		t.Errorf("delivery %+v: want Ended = %d spans in the file = Exported + Dropped, none pending", st, len(f.spans))
+	}
+	got := waitJaeger(t, j, r.service, int(st.Exported))
+	missing, unexpected, dups := compare(f, got)
+	t.Logf("live export: %d spans made, %d exported, %d dropped (%d failed, %d rejected); Jaeger shows %d distinct (%d more than once), misses %d",
+		st.Ended, st.Exported, st.Dropped, st.Failed, st.Rejected, len(got), dups, len(missing))
+	if unexpected != 0 {
+		t.Errorf("Jaeger shows %d spans that are not in the trace file", unexpected)
+	}
+	if int64(len(missing)) != st.Dropped {
+		t.Errorf("Jaeger misses %d spans, the provider counted %d dropped", len(missing), st.Dropped)
+	}
+	late := 0
+	for _, k := range missing {
+		if f.calls[k.trace] > recovered {
+			late++
+		}
+	}
+	if late > 0 {
+		t.Errorf("%d spans of calls started after recovery (call > %d) are missing from Jaeger", late, recovered)
+	}
+
+	// Fill the gap from the trace file.
+	exportWithCLI(t, bex, r.path, j.OTLPGRPCEndpoint(), r.service)
+	got = waitJaeger(t, j, r.service, len(f.spans))
+	missing, unexpected, dups = compare(f, got)
+	t.Logf("after bex trace export: Jaeger shows %d distinct spans of %d (%d more than once), misses %d", len(got), len(f.spans), dups, len(missing))
+	if len(missing) != 0 || unexpected != 0 {
+		t.Errorf("after bex trace export, Jaeger misses %d spans and shows %d unknown ones", len(missing), unexpected)
+	}
+}
+
+func hostPort(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
