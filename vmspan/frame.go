@@ -8,8 +8,10 @@ type Frame struct {
 	Name   string // function name
 	Kind   Kind   // KindLLM, KindExpr or KindHostFunc
 	Params []string
-	// Args holds the VM's argument values, one per parameter. The VM may reuse
-	// the slice: the hook must snapshot what it keeps before returning.
+	// Args holds snapshots of the arguments (the event value form, see
+	// Snapshot), one per parameter, taken by the VM. The snapshots are
+	// immutable, but the VM may reuse the slice: the hook copies the slice
+	// if it keeps it after returning.
 	Args []any
 }
 
@@ -19,8 +21,8 @@ type Frame struct {
 // by the function's kind and attributes, in one place in the VM).
 //
 // ExitFrame is called exactly once for every EnterFrame, innermost first, on
-// every path out of the frame: a normal return (err nil, result the returned
-// VM value), and error unwinding, a panicking host function, cancellation or
+// every path out of the frame: a normal return (err nil, result a snapshot
+// of the returned value, in the event value form), and error unwinding, a panicking host function, cancellation or
 // the step limit (err non-nil). depth names the frame being left, so a hook
 // can verify that its own stack agrees.
 //

@@ -28,13 +28,14 @@ type TracerOption func(*Tracer)
 // timestamp, like NewSpanID). Tests use SequentialIDs.
 func WithIDs(f func() SpanID) TracerOption { return func(t *Tracer) { t.newID = f } }
 
-// WithClock sets the clock (default time.Now). Durations are the difference
-// of two clock readings, so the default clock gives monotonic durations.
+// WithClock sets the clock (default: time.Now, read more cheaply; see
+// Now). Durations are the difference of two clock readings, so the default
+// clock gives monotonic durations.
 func WithClock(f func() time.Time) TracerOption { return func(t *Tracer) { t.now = f } }
 
 // NewTracer returns a Tracer that sends events to sink (nil: nowhere).
 func NewTracer(sink Sink, opts ...TracerOption) *Tracer {
-	t := &Tracer{sink: sink, now: time.Now}
+	t := &Tracer{sink: sink, now: now}
 	for _, o := range opts {
 		o(t)
 	}
@@ -52,11 +53,34 @@ func (t *Tracer) id(now time.Time) SpanID {
 	if t.newID != nil {
 		return t.newID()
 	}
-	return newV7(now.UnixMilli())
+	return newV7(now.UnixNano())
 }
 
 // Now reads the tracer's clock.
 func (t *Tracer) Now() time.Time { return t.now() }
+
+// anchorEvery is how often the default clock reads the wall clock again.
+const anchorEvery = 100 * time.Millisecond
+
+// anchor is the default clock's last reading of time.Now.
+var anchor atomic.Pointer[time.Time]
+
+// now is the default clock: what time.Now returns, for about half its cost.
+// time.Now reads two clocks (wall and monotonic), now reads only the
+// monotonic one and adds the time elapsed since the anchor, a time.Now
+// reading it renews every anchorEvery. Its times carry monotonic readings,
+// so durations (Time.Sub) are exact; wall times follow the system clock
+// with a delay of at most anchorEvery after the clock is set.
+func now() time.Time {
+	if a := anchor.Load(); a != nil {
+		if d := time.Since(*a); d >= 0 && d < anchorEvery {
+			return a.Add(d)
+		}
+	}
+	t := time.Now()
+	anchor.Store(&t)
+	return t
+}
 
 var defaultTracer atomic.Pointer[Tracer]
 
@@ -149,30 +173,33 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	parent := SpanFromContext(ctx)
 	var scopedParent Sink
 	if parent != nil {
-		scopedParent = parent.scoped
+		scopedParent = parent.tree.scoped
 	}
 	sink := Fanout(append(append([]Sink{t.sink, scopedParent}, cfg.Sinks...), cfg.Scoped...)...)
 	if sink == nil {
 		return nil
 	}
-	s := &Span{tracer: t, sink: sink, name: name, kind: cfg.Kind}
+	r := &rootSpan{tree: spanTree{tracer: t, sink: sink}} // one allocation for both
+	s := &r.Span
+	s.tree, s.name, s.kind = &r.tree, name, cfg.Kind
 	s.args = s.keepArgs(cfg.Args)
-	s.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
-	s.remote = remoteFrom(ctx, parent)
+	r.tree.owner = s
+	r.tree.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
+	r.tree.remote = remoteFrom(ctx, parent)
 	s.start = t.now()
 	id := t.id(s.start)
 	if parent != nil {
 		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
 		s.stack = s.appendID(parent.stack, id)
-		s.traceID = parent.traceID
-		s.tags = parent.Tags()
+		r.tree.traceID = parent.tree.traceID
+		s.tags.Store(parent.tags.Load())
 	} else {
 		s.sc = SpanContext{ID: id, Root: id}
 		s.stack = s.appendID(nil, id)
-		s.traceID = OTelTraceID(id)
+		r.tree.traceID = OTelTraceID(id)
 	}
-	if s.remote != nil {
-		s.traceID = s.remote.TraceID
+	if r.tree.remote != nil {
+		r.tree.traceID = r.tree.remote.TraceID
 	}
 	s.emitStart()
 	return s
@@ -210,28 +237,72 @@ func (s *Span) keepArgs(args []Arg) []Arg {
 
 // A Span is a bex span in progress: a host span, or an engine span. All
 // methods are safe for concurrent use, and all are no-ops on a nil *Span.
+//
+// A traced call allocates one Span, and the cost of an allocation grows
+// with its size (the garbage collector runs once per few megabytes
+// allocated), so the struct is kept small (320 bytes on 64-bit platforms,
+// down from 480): what all spans of a StartSpan subtree share lives in
+// their spanTree, what only LLM spans and spans with a Context use lives in
+// spanMore, and events point into the inline buffers rather than copies.
 type Span struct {
-	tracer  *Tracer
-	sink    Sink
-	scoped  Sink
+	tree    *spanTree
 	sc      SpanContext
 	stack   []SpanID
-	traceID trace.TraceID
-	remote  *RemoteParent
 	name    string
-	kind    Kind
 	args    []Arg
 	start   time.Time
 	startID SpanID // the start event's id
+	kind    Kind
+	ended   bool // guarded by mu
+	mu      sync.Mutex
+	// tags are the effective tags; the map is replaced (under mu), never
+	// mutated, so children read it without locking.
+	tags atomic.Pointer[map[string]string]
+	more *spanMore // guarded by mu; nil until needed
 
 	stackBuf [4]SpanID // holds stack for trees up to 4 deep
 	argBuf   [2]Arg    // holds args for spans with up to 2 arguments
+}
 
-	mu       sync.Mutex
-	tags     map[string]string // effective tags; replaced, never mutated
+// spanMore holds the state few spans need.
+type spanMore struct {
 	attempts []LLMAttempt
-	ended    bool
-	otelSC   trace.SpanContext // the OTel span current in this span's ctx
+	otelID   trace.SpanID // the OTel span current in this span's ctx
+}
+
+// A spanTree holds what a span started by StartSpan (its owner) shares with
+// the spans StartChild starts below it.
+type spanTree struct {
+	tracer  *Tracer
+	sink    Sink
+	scoped  Sink
+	traceID trace.TraceID
+	owner   *Span
+	remote  *RemoteParent // the owner's remote parent, if any
+}
+
+// remote returns the span's remote parent: only a span started by StartSpan
+// has one.
+func (s *Span) remote() *RemoteParent {
+	if s.tree.owner == s {
+		return s.tree.remote
+	}
+	return nil
+}
+
+// moreLocked returns s.more, allocating it; s.mu must be held.
+func (s *Span) moreLocked() *spanMore {
+	if s.more == nil {
+		s.more = &spanMore{}
+	}
+	return s.more
+}
+
+// A rootSpan is a span started by StartSpan and its spanTree, allocated
+// together.
+type rootSpan struct {
+	Span
+	tree spanTree
 }
 
 // StartChild starts a child span of s that sends its events where s does. It
@@ -241,28 +312,35 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	if s == nil {
 		return nil
 	}
-	now := s.tracer.now()
-	id := s.tracer.id(now)
-	c := &Span{tracer: s.tracer, sink: s.sink, scoped: s.scoped, name: name, kind: kind, start: now}
+	t := s.tree.tracer
+	now := t.now()
+	id := t.id(now)
+	c := &Span{tree: s.tree, name: name, kind: kind, start: now}
 	c.args = c.keepArgs(args)
 	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
 	c.stack = c.appendID(s.stack, id)
-	c.traceID = s.traceID
-	c.tags = s.Tags()
+	c.tags.Store(s.tags.Load())
 	c.emitStart()
 	return c
 }
 
 func (s *Span) emitStart() {
-	s.startID = s.tracer.id(s.start)
-	s.sink.Emit(s.startEvent())
+	s.startID = s.tree.tracer.id(s.start)
+	s.tree.sink.Emit(s.startEvent())
 }
 
 func (s *Span) startEvent() Event {
 	return Event{
 		Kind: EventStart, ID: s.startID, Span: s.sc, Stack: s.stack, Time: s.start,
-		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.tags, TraceID: s.traceID, Remote: s.remote,
+		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.loadTags(), TraceID: s.tree.traceID, Remote: s.remote(),
 	}
+}
+
+func (s *Span) loadTags() map[string]string {
+	if p := s.tags.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // SpanContext returns the span's place in its tree.
@@ -286,7 +364,7 @@ func (s *Span) TraceID() trace.TraceID {
 	if s == nil {
 		return trace.TraceID{}
 	}
-	return s.traceID
+	return s.tree.traceID
 }
 
 // Name returns the span's name.
@@ -303,9 +381,7 @@ func (s *Span) Tags() map[string]string {
 	if s == nil {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tags
+	return s.loadTags()
 }
 
 // Context returns ctx carrying s as the innermost bex span, extended by the
@@ -316,13 +392,15 @@ func (s *Span) Context(ctx context.Context) context.Context {
 		return ctx
 	}
 	ctx = context.WithValue(ctx, spanKey{}, s)
-	if cs, ok := s.sink.(ContextSink); ok {
+	if cs, ok := s.tree.sink.(ContextSink); ok {
 		start := s.startEvent()
 		ctx = cs.ContextFor(ctx, &start)
 	}
 	osc := trace.SpanContextFromContext(ctx)
 	s.mu.Lock()
-	s.otelSC = osc
+	if osc.SpanID().IsValid() || s.more != nil {
+		s.moreLocked().otelID = osc.SpanID()
+	}
 	s.mu.Unlock()
 	return ctx
 }
@@ -330,7 +408,10 @@ func (s *Span) Context(ctx context.Context) context.Context {
 func (s *Span) otelSpanID() trace.SpanID {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.otelSC.SpanID()
+	if s.more == nil {
+		return trace.SpanID{}
+	}
+	return s.more.otelID
 }
 
 // SetTags sets tags on s: alternating keys and values (values formatted with
@@ -357,18 +438,20 @@ func (s *Span) SetTags(kv ...any) {
 		s.mu.Unlock()
 		return
 	}
-	tags := make(map[string]string, len(s.tags)+len(set))
-	for k, v := range s.tags {
+	old := s.loadTags()
+	tags := make(map[string]string, len(old)+len(set))
+	for k, v := range old {
 		tags[k] = v
 	}
 	for k, v := range set {
 		tags[k] = v
 	}
-	s.tags = tags
+	s.tags.Store(&tags)
 	s.mu.Unlock()
-	now := s.tracer.now()
-	s.sink.Emit(Event{Kind: EventSetTags, ID: s.tracer.id(now), Span: s.sc, Stack: s.stack, Time: now,
-		Name: s.name, SpanKind: s.kind, Tags: set, TraceID: s.traceID, Remote: s.remote})
+	t := s.tree.tracer
+	now := t.now()
+	s.tree.sink.Emit(Event{Kind: EventSetTags, ID: t.id(now), Span: s.sc, Stack: s.stack, Time: now,
+		Name: s.name, SpanKind: s.kind, Tags: set, TraceID: s.tree.traceID, Remote: s.remote()})
 }
 
 // AddAttempts records LLM provider attempts, reported in the end event.
@@ -377,7 +460,8 @@ func (s *Span) AddAttempts(a ...LLMAttempt) {
 		return
 	}
 	s.mu.Lock()
-	s.attempts = append(s.attempts, a...)
+	m := s.moreLocked()
+	m.attempts = append(m.attempts, a...)
 	s.mu.Unlock()
 }
 
@@ -404,15 +488,20 @@ func (s *Span) EndSnapshot(result any, err error) {
 		return
 	}
 	s.ended = true
-	tags, attempts := s.tags, s.attempts
+	tags := s.loadTags()
+	var attempts []LLMAttempt
+	if s.more != nil {
+		attempts = s.more.attempts
+	}
 	s.mu.Unlock()
-	now := s.tracer.now()
+	t := s.tree.tracer
+	now := t.now()
 	if err != nil {
 		result = nil
 	}
-	s.sink.Emit(Event{
-		Kind: EventEnd, ID: s.tracer.id(now), Span: s.sc, Stack: s.stack, Time: now,
+	s.tree.sink.Emit(Event{
+		Kind: EventEnd, ID: t.id(now), Span: s.sc, Stack: s.stack, Time: now,
 		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: tags, Result: result, Err: ErrorInfoOf(err),
-		Start: s.start, Duration: now.Sub(s.start), Attempts: attempts, TraceID: s.traceID, Remote: s.remote,
+		Start: s.start, Duration: now.Sub(s.start), Attempts: attempts, TraceID: s.tree.traceID, Remote: s.remote(),
 	})
 }

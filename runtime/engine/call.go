@@ -107,7 +107,10 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 		cs.endOpen(err)
 		var snap any
 		if err == nil {
-			snap = vm.Snapshot(res)
+			snap = cs.result
+			if !cs.returned { // the called function is not a traced frame
+				snap = vm.Snapshot(res)
+			}
 		}
 		cs.root.EndSnapshot(snap, err)
 	}
@@ -272,12 +275,25 @@ func snapshotArgs(params []vm.Param, vals []vm.Value) []vmspan.Arg {
 // callState is the per-call span bookkeeping. It implements vm.FrameHook
 // and vm.Externals; one exists per Call and is used by one goroutine.
 type callState struct {
-	e      *Engine
-	fn     *vm.Function
-	ctx    context.Context
-	root   *vmspan.Span
-	open   []openFrame  // traced frames, outermost first
-	argBuf []vmspan.Arg // scratch for EnterFrame; StartChild copies it
+	e        *Engine
+	fn       *vm.Function
+	ctx      context.Context
+	root     *vmspan.Span
+	open     []openFrame  // traced frames, outermost first
+	argBuf   []vmspan.Arg // scratch for EnterFrame; StartChild copies it
+	result   any          // the snapshot of the called function's result
+	returned bool         // result is set
+	secrets  [4]paramList // which parameter lists name a secret (a small cache)
+	next     int          // the cache entry to replace next
+}
+
+// A paramList records whether a function's parameter list, known by its
+// first element's address (the VM passes each function's own slice), names
+// a secret, so that a traced call need not run IsSecretKey on every name.
+type paramList struct {
+	first  *string
+	n      int
+	secret bool
 }
 
 type openFrame struct {
@@ -299,17 +315,41 @@ func (cs *callState) EnterFrame(f *vmspan.Frame) {
 		parent = cs.open[n-1].span
 	}
 	args := cs.argBuf[:0]
-	for i, a := range f.Args {
-		args = append(args, vmspan.Arg{Name: f.Params[i], Value: vm.Snapshot(a.(vm.Value))})
+	for i, a := range f.Args { // the VM passes snapshots
+		args = append(args, vmspan.Arg{Name: f.Params[i], Value: a})
 	}
 	cs.argBuf = args
-	span := parent.StartChild(f.Name, f.Kind, vmspan.RedactArgs(args)) // copies args
+	if cs.namesSecret(f.Params) {
+		args = vmspan.RedactArgs(args)
+	}
+	span := parent.StartChild(f.Name, f.Kind, args) // copies args
 	cs.open = append(cs.open, openFrame{depth: f.Depth, span: span})
 }
 
-// ExitFrame ends the span of the frame at depth. Frames deeper than depth
-// that are still open (which a correct VM never leaves) end with an error
-// rather than desynchronising the span stack.
+// namesSecret reports whether a parameter name in params looks secret,
+// remembering the answer for the last few parameter lists seen.
+func (cs *callState) namesSecret(params []string) bool {
+	if len(params) == 0 {
+		return false
+	}
+	for _, p := range cs.secrets {
+		if p.first == &params[0] && p.n == len(params) {
+			return p.secret
+		}
+	}
+	secret := false
+	for _, name := range params {
+		secret = secret || vmspan.IsSecretKey(name)
+	}
+	cs.secrets[cs.next] = paramList{&params[0], len(params), secret}
+	cs.next = (cs.next + 1) % len(cs.secrets)
+	return secret
+}
+
+// ExitFrame ends the span of the frame at depth; result is the VM's
+// snapshot of the returned value. Frames deeper than depth that are still
+// open (which a correct VM never leaves) end with an error rather than
+// desynchronising the span stack.
 func (cs *callState) ExitFrame(depth int, result any, err error) {
 	for n := len(cs.open); n > 0 && cs.open[n-1].depth > depth; n = len(cs.open) {
 		cs.pop().span.EndSnapshot(nil, errUnbalanced)
@@ -319,14 +359,11 @@ func (cs *callState) ExitFrame(depth int, result any, err error) {
 		return
 	}
 	f := cs.pop()
-	if f.depth == 1 {
-		return // the root span is ended by Call with the checked result
+	if f.depth == 1 { // the root span is ended by Call, which reuses the snapshot
+		cs.result, cs.returned = result, err == nil
+		return
 	}
-	var snap any
-	if err == nil && result != nil {
-		snap = vm.Snapshot(result.(vm.Value))
-	}
-	f.span.EndSnapshot(snap, err)
+	f.span.EndSnapshot(result, err)
 }
 
 var errUnbalanced = errors.New("bex: frame left without exit notification")

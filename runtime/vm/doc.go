@@ -162,10 +162,13 @@
 // leaves (vmspan.FrameHook) at its call and return choke point: EnterFrame
 // before the function runs, with the frame's depth (the function passed to
 // Call is depth 1; every call, traced or not, bex, host or LLM, adds one) and
-// its arguments as Values; ExitFrame exactly once per EnterFrame, innermost
-// first, on every path out — a return (with the result Value), a run-time
+// snapshots of its arguments (Snapshot: the immutable span event form);
+// ExitFrame exactly once per EnterFrame, innermost first, on every path
+// out — a return (with a snapshot of the result), a run-time
 // error unwinding through several frames, a panicking host function,
 // cancellation, the step limit and stack overflow (with the *EvalError the
 // call returns). Untraced calls do no tracing work, and with a nil Hook the
-// VM does none at all.
+// VM does none at all. Built with the tag bexnotrace, the VM leaves the
+// hook checks out of its call path altogether (and never calls a Hook): the
+// baseline that benchmarks compare the normal build against.
 package vm

@@ -48,7 +48,9 @@ type Thread struct {
 	MaxDepth int
 	// Hook is told about traced frames; nil means no tracing work at all.
 	// The *vmspan.Frame passed to EnterFrame and its Args slice are reused
-	// by the next traced call: a hook copies what it keeps. Args holds Values.
+	// by the next traced call: a hook copies what it keeps. Args and the
+	// result given to ExitFrame are snapshots (see Snapshot), taken by the
+	// VM so that it never boxes a Value into an interface.
 	Hook vmspan.FrameHook
 	// Externals performs host and LLM calls.
 	Externals Externals
@@ -213,19 +215,20 @@ func (th *Thread) enter(fn *Function, base, n int) error {
 		return &causeError{fmt.Sprintf("stack overflow: more than %d frames", th.maxDepth), ErrStackOverflow}
 	}
 	th.frames = append(th.frames, frame{fn: fn, base: base})
-	if fn.traced && th.Hook != nil {
+	if tracing && fn.traced && th.Hook != nil {
 		th.frames[len(th.frames)-1].traced = true
 		th.enterHook(fn, th.stack[base:base+n])
 	}
 	return nil
 }
 
-// enterHook reports a traced frame to the hook. The Frame and its Args are
-// reused from call to call (the hook snapshots what it keeps).
+// enterHook reports a traced frame to the hook, with snapshots of its
+// arguments. The Frame and its Args are reused from call to call (the hook
+// copies what it keeps; the snapshots themselves are immutable).
 func (th *Thread) enterHook(fn *Function, args []Value) {
 	buf := th.argbuf[:0]
 	for _, a := range args {
-		buf = append(buf, a)
+		buf = append(buf, Snapshot(a))
 	}
 	th.argbuf = buf
 	names := fn.paramNames
@@ -250,11 +253,12 @@ func variadicNames(params []string, n int) []string {
 	return names
 }
 
-// leave pops the innermost frame after a normal return of result.
+// leave pops the innermost frame after a normal return of result,
+// reporting a snapshot of result when the frame is traced.
 func (th *Thread) leave(result Value) {
 	n := len(th.frames)
-	if th.frames[n-1].traced {
-		th.Hook.ExitFrame(n, result, nil)
+	if tracing && th.frames[n-1].traced {
+		th.Hook.ExitFrame(n, Snapshot(result), nil)
 	}
 	th.frames = th.frames[:n-1]
 }
@@ -274,7 +278,7 @@ func (th *Thread) unwind(floor int, err error) error {
 	}
 	ee := evalError(err, stack)
 	for i := len(th.frames) - 1; i >= floor; i-- {
-		if th.frames[i].traced {
+		if tracing && th.frames[i].traced {
 			th.Hook.ExitFrame(i+1, nil, ee)
 		}
 	}

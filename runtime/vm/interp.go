@@ -267,7 +267,7 @@ loop:
 				sp++
 				continue
 			}
-			if fi+1 >= th.maxDepth || (callee.traced && th.Hook != nil) {
+			if fi+1 >= th.maxDepth || (tracing && callee.traced && th.Hook != nil) {
 				if err = th.enter(callee, nb, n); err != nil {
 					break loop
 				}
@@ -287,7 +287,7 @@ loop:
 			} else {
 				result = stk[base+int(in.A)]
 			}
-			if th.frames[fi].traced {
+			if tracing && th.frames[fi].traced {
 				th.leave(result)
 			} else {
 				th.frames = th.frames[:fi]

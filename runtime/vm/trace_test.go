@@ -26,11 +26,10 @@ func (h *recordingHook) EnterFrame(f *vmspan.Frame) {
 	}
 	args := make([]string, len(f.Args))
 	for i, a := range f.Args {
-		v, ok := a.(vm.Value)
-		if !ok {
-			h.t.Errorf("frame %s: arg %d is %T, want vm.Value", f.Name, i, a)
+		if _, ok := a.(vm.Value); ok {
+			h.t.Errorf("frame %s: arg %d is a vm.Value, want a snapshot", f.Name, i)
 		}
-		args[i] = f.Params[i] + "=" + v.String()
+		args[i] = f.Params[i] + "=" + fmt.Sprint(a)
 	}
 	if n := len(h.stack); n > 0 && f.Depth <= h.stack[n-1] {
 		h.t.Errorf("enter %s at depth %d inside depth %d", f.Name, f.Depth, h.stack[n-1])
@@ -51,7 +50,10 @@ func (h *recordingHook) ExitFrame(depth int, result any, err error) {
 		h.events = append(h.events, fmt.Sprintf("exit %d error", depth))
 		return
 	}
-	h.events = append(h.events, fmt.Sprintf("exit %d %s", depth, result.(vm.Value).String()))
+	if _, ok := result.(vm.Value); ok {
+		h.t.Errorf("exit of depth %d: result is a vm.Value, want a snapshot", depth)
+	}
+	h.events = append(h.events, fmt.Sprintf("exit %d %v", depth, result))
 }
 
 // balanced reports an error if frames are still open.
