@@ -256,5 +256,13 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, p.shutdownTimeout)
 		defer cancel()
 	}
-	return p.TracerProvider.Shutdown(ctx)
+	err := p.TracerProvider.Shutdown(ctx)
+	if p.pipe != nil && !p.pipe.closed.Load() {
+		// The SDK skips its span processors when ctx is already done (as
+		// after a ForceFlush that used up the deadline): stop ours anyway,
+		// so that its goroutine ends and the spans still queued, which will
+		// never be exported, count as dropped.
+		err = errors.Join(err, p.pipe.Shutdown(ctx))
+	}
+	return err
 }
