@@ -11,9 +11,14 @@
 //
 //   - every call succeeded, whatever the exporter did;
 //   - the provider's counts are exact: Ended = Exported + Dropped, Ended is
-//     the number of spans in the trace file, and the spans missing from
-//     Jaeger are exactly Dropped many (and Jaeger has no span bex did not
-//     make);
+//     the number of spans in the trace file, and, span by span (the
+//     exporter is wrapped to record which spans each export carried and how
+//     it ended), Jaeger shows every exported span, none of the rejected ones
+//     and nothing bex did not make. Spans of a failed export are missing,
+//     except those the backend stored although the exporter saw the export
+//     fail (it timed out, or the connection broke before the answer came):
+//     they count as dropped and the test logs how many there were, so the
+//     spans missing from Jaeger are exactly Dropped minus those;
 //   - every span of a call started after the exporter recovered is in Jaeger;
 //   - the trace file is complete and balanced, and `bex trace export FILE`
 //     (the real CLI, built from ../cmd/bex) fills the gap: afterwards every

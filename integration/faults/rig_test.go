@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/bexrun/bex/jsonl"
 	"github.com/bexrun/bex/otelbridge"
@@ -68,6 +71,7 @@ type rig struct {
 	path    string
 	file    *jsonl.Writer
 	tp      *otelbridge.Provider
+	exp     *recordingExporter
 	eng     *engine.Engine
 	errs    *otelErrors
 }
@@ -86,7 +90,14 @@ func newRig(t *testing.T, service, endpoint string, exportTimeout time.Duration,
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = r.file.Close() })
-	opts = append([]otelbridge.ProviderOption{otelbridge.WithBatchTimeout(batchTimeout)}, opts...)
+	// The exporter otelbridge.NewProvider would build from the environment,
+	// wrapped to learn which spans each export carried and how it ended.
+	exp, err := otlptracegrpc.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.exp = &recordingExporter{SpanExporter: exp, outcome: map[spanKey]error{}}
+	opts = append([]otelbridge.ProviderOption{otelbridge.WithExporter(r.exp), otelbridge.WithBatchTimeout(batchTimeout)}, opts...)
 	if r.tp, err = otelbridge.NewProvider(context.Background(), opts...); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +148,32 @@ func (r *rig) finish(t *testing.T) otelbridge.DeliveryStats {
 		t.Logf("OpenTelemetry reported %d errors; first: %v", n, first)
 	}
 	return st
+}
+
+// recordingExporter remembers, for every span it was given, whether the
+// export carrying it succeeded.
+type recordingExporter struct {
+	sdktrace.SpanExporter
+	mu      sync.Mutex
+	outcome map[spanKey]error // nil: exported
+}
+
+// ExportSpans exports and records the outcome.
+func (e *recordingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.SpanExporter.ExportSpans(ctx, spans)
+	e.mu.Lock()
+	for _, s := range spans {
+		e.outcome[spanKey{s.SpanContext().TraceID(), s.SpanContext().SpanID()}] = err
+	}
+	e.mu.Unlock()
+	return err
+}
+
+// outcomes returns a copy of the recorded outcomes.
+func (e *recordingExporter) outcomes() map[spanKey]error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.outcome)
 }
 
 // otelErrors counts the errors the SDK reports to the global handler (failed
