@@ -1,0 +1,402 @@
+package secrets_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/bexrun/bex/collector"
+	"github.com/bexrun/bex/integration/faults/otlpstub"
+	"github.com/bexrun/bex/integration/jaegertest"
+	"github.com/bexrun/bex/jsonl"
+	"github.com/bexrun/bex/otelbridge"
+	"github.com/bexrun/bex/runtime/engine"
+	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/llm/llmstub"
+	"github.com/bexrun/bex/vmspan"
+)
+
+// The secrets. Each is a distinct string, so that a hit names its source.
+const (
+	apiKey       = "sk-live-APIKEY-SECRET-7f3a9c"    // api_key env.SECRET_API_KEY, both clients
+	authzSecret  = "AUTHZ-HEADER-SECRET-91c2d8"      // Authorization: Bearer … (literal in the program)
+	tokenHeader  = "TOKEN-HEADER-SECRET-44e1b0"      // X-Custom-Token header, from the environment
+	argAPIKey    = "ARG-APIKEY-SECRET-0b5e77"        // function argument api_key
+	argToken     = "ARG-TOKEN-SECRET-6d2f13"         // function argument token
+	argPassword  = "ARG-PASSWORD-SECRET-a8c340"      // function argument password
+	hostPassword = "HOSTSPAN-PASSWORD-SECRET-3e9f21" // host span argument password
+	tagAPIKey    = "TAG-APIKEY-SECRET-c71d55"        // tag api_key
+	tagToken     = "TAG-TOKEN-SECRET-5a0b9e"         // tag token
+	tagPassword  = "TAG-PASSWORD-SECRET-f26e07"      // tag password
+)
+
+var secrets = []string{apiKey, authzSecret, tokenHeader, argAPIKey, argToken, argPassword, hostPassword, tagAPIKey, tagToken, tagPassword}
+
+// Positive controls: non-secret values that must be found.
+const (
+	controlArg    = "positive-control-body-5d1e"
+	controlTag    = "positive-control-tag-8b3c"
+	controlHeader = "positive-control-header-2f7a"
+	failMarker    = "PLEASE-FAIL"
+	headlineFail  = "FAIL-THE-HEADLINE"
+)
+
+const program = `
+client<llm> Fast {
+    provider openai
+    options {
+        model "gpt-4o-mini"
+        base_url env.OPENAI_BASE_URL
+        api_key env.SECRET_API_KEY
+        headers { "X-Request-Source" "` + controlHeader + `" "X-Custom-Token" env.TOKEN_HEADER }
+    }
+}
+client<llm> Claude {
+    provider anthropic
+    options {
+        model "claude-3-5-haiku-latest"
+        base_url env.ANTHROPIC_BASE_URL
+        api_key env.SECRET_API_KEY
+        headers { "Authorization" "Bearer ` + authzSecret + `" }
+    }
+}
+function Classify(body: string, api_key: string, token: string, password: string) -> string {
+    client Fast
+    prompt #"Classify this ticket: {{ body }}"#
+}
+function Headline(body: string) -> string {
+    client Claude
+    prompt #"One line headline for: {{ body }}"#
+}
+function Run(body: string, api_key: string, token: string, password: string) -> string {
+    let c = Classify(body, api_key, token, password);
+    let h = Headline(body);
+    let n = remember(token, body);
+    c + " / " + h + " / " + n
+}
+`
+
+// stubRules make the stub fail a ticket with failMarker (at Classify, the
+// OpenAI client) or headlineFail (at Headline, the Anthropic client) with a
+// 401 whose message echoes the credentials the request carried, as
+// providers and gateways do: the API key, and the Authorization header
+// (headlineEcho).
+func stubRules(headlineEcho string) []llmstub.Rule {
+	return []llmstub.Rule{
+		{API: "openai", Contains: failMarker, Replies: []llmstub.Reply{{Status: 401,
+			Text: "Incorrect API key provided: " + apiKey + "."}}},
+		{API: "anthropic", Contains: headlineFail, Replies: []llmstub.Reply{{Status: 401,
+			Text: "x-api-key " + apiKey + " accepted, but " + headlineEcho}}},
+	}
+}
+
+// Echoes of the Authorization header in the Anthropic client's 401.
+const (
+	echoHeader = "Authorization: Bearer " + authzSecret + " is invalid"
+	echoToken  = "token " + authzSecret + " expired"
+)
+
+func TestSecretsNeverLeave(t *testing.T) {
+	j := jaegertest.Start(t)
+	for _, content := range []bool{false, true} {
+		t.Run(fmt.Sprintf("content capture %v", content), func(t *testing.T) {
+			runPipeline(t, j, content, echoHeader)
+		})
+	}
+}
+
+// TestEchoedBearerToken is TestSecretsNeverLeave with a provider error that
+// echoes the credential of the Authorization header without its scheme
+// ("token X expired" for "Authorization: Bearer X").
+//
+// It fails: package llm redacts the value of a secret-named header as a
+// whole ("Bearer X"), so X alone stays in the recorded error message and
+// reaches the trace file, the Collector, the OTLP export, Jaeger and the
+// caller's error. (An api_key is redacted wherever it appears, because the
+// key itself is the secret value.)
+func TestEchoedBearerToken(t *testing.T) {
+	t.Skip("known bug (see docs/reliability.md): an Authorization header's credential echoed without its scheme is not redacted; remove this skip when package llm also redacts the part after the scheme")
+	j := jaegertest.Start(t)
+	runPipeline(t, j, false, echoToken)
+}
+
+// outputs are the bytes the process wrote, by where they went.
+type outputs map[string][]byte
+
+func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho string) {
+	ctx := context.Background()
+	recv, err := otlpstub.Start(otlpstub.WithForward(j.OTLPGRPCEndpoint()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recv.Close()
+	service := fmt.Sprintf("bex-secrets-%v", content)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+recv.Endpoint())
+	t.Setenv("OTEL_SERVICE_NAME", service)
+	otelLog := captureOTelErrors(t)
+
+	tp, err := otelbridge.NewProvider(ctx, otelbridge.WithBatchTimeout(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "trace.jsonl")
+	file, err := jsonl.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracer := vmspan.NewTracer(vmspan.Fanout(file, otelbridge.New(otelbridge.WithTracerProvider(tp), otelbridge.WithContentCapture(content))))
+	stub := llmstub.New(llmstub.WithAPIKey(apiKey), llmstub.WithRules(stubRules(headlineEcho)...))
+	defer stub.Close()
+	eng := newEngine(t, tracer, stub.URL())
+	col := collector.New("secrets")
+	defer col.Close()
+
+	var callErrs []string
+	for _, body := range []string{controlArg + " checkout is down", controlArg + " " + failMarker, controlArg + " " + headlineFail} {
+		hctx, host := tracer.Start(ctx, "HandleTicket", "password", hostPassword, "user", controlArg)
+		vmspan.SetTags(hctx, "api_key", tagAPIKey, "token", tagToken, "password", tagPassword, "team", controlTag)
+		res, err := eng.Call(hctx, "Run", map[string]any{"body": body, "api_key": argAPIKey, "token": argToken, "password": argPassword}, engine.WithCollector(col))
+		host.End(res, err)
+		if err != nil {
+			callErrs = append(callErrs, fmt.Sprintf("%v\n%+v\n%#v", err, err, err))
+		}
+		if strings.Contains(body, "FAIL") != (err != nil) {
+			t.Fatalf("call with %q: %v, %v", body, res, err)
+		}
+	}
+	if len(callErrs) != 2 {
+		t.Fatalf("%d calls failed, want the two with a marker", len(callErrs))
+	}
+
+	if err := errors.Join(file.Flush(ctx), file.Close(), tp.Shutdown(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if st := tp.Stats(); st.Dropped != 0 || st.Exported == 0 {
+		t.Fatalf("delivery %+v", st)
+	}
+	out := collect(t, j, path, col, recv, service)
+	out["call errors"] = []byte(strings.Join(callErrs, "\n"))
+	out["OpenTelemetry errors"] = otelLog.bytes()
+
+	for name, b := range out {
+		for _, s := range secrets {
+			if n := bytes.Count(b, []byte(s)); n > 0 {
+				t.Errorf("%s: the secret %s appears %d times, e.g. …%s…", name, s, n, around(b, s))
+			}
+		}
+	}
+	// Positive controls: the outputs hold what they should, so a secret
+	// there would have been found.
+	for name, b := range out {
+		if name == "call errors" || name == "OpenTelemetry errors" {
+			continue
+		}
+		for _, want := range []string{controlArg, controlTag} {
+			if !bytes.Contains(b, []byte(want)) {
+				t.Errorf("%s: the control value %s is missing: the search would miss a secret there", name, want)
+			}
+		}
+	}
+	for _, name := range []string{"trace file", "collector JSON"} {
+		if !bytes.Contains(out[name], []byte(controlHeader)) {
+			t.Errorf("%s: the control header value %s is missing", name, controlHeader)
+		}
+	}
+	if !strings.Contains(string(out["call errors"]), "Incorrect API key provided") {
+		t.Errorf("the failed call's error lost the provider's message: %s", out["call errors"])
+	}
+	checkStubSawSecrets(t, stub)
+	sizes := make([]string, 0, len(out))
+	for name, b := range out {
+		sizes = append(sizes, fmt.Sprintf("%s %d bytes", name, len(b)))
+	}
+	slices.Sort(sizes)
+	t.Logf("searched %d secrets in: %s", len(secrets), strings.Join(sizes, ", "))
+}
+
+// checkStubSawSecrets checks that the LLM requests carried the API key and
+// both headers: the secrets were really used.
+func checkStubSawSecrets(t *testing.T, stub *llmstub.Server) {
+	t.Helper()
+	var seen []string
+	for _, r := range stub.Requests() {
+		h := fmt.Sprint(r.Header)
+		for _, s := range []string{apiKey, authzSecret, tokenHeader, controlHeader} {
+			if strings.Contains(h, s) && !slices.Contains(seen, s) {
+				seen = append(seen, s)
+			}
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("the LLM stub saw only %v of the API key and the three header values: the test does not exercise them", seen)
+	}
+}
+
+// collect gathers the bytes the process wrote: the trace file, the
+// Collector's logs, the OTLP requests, Jaeger's stored traces.
+func collect(t *testing.T, j *jaegertest.Jaeger, path string, col *collector.Collector, recv *otlpstub.Server, service string) outputs {
+	t.Helper()
+	out := outputs{}
+	var err error
+	if out["trace file"], err = os.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	logs := col.Logs()
+	if len(logs) != 3 {
+		t.Fatalf("collector has %d logs, want 3", len(logs))
+	}
+	if out["collector JSON"], err = json.Marshal(logs); err != nil {
+		t.Fatal(err)
+	}
+	out["collector Go syntax"] = []byte(fmt.Sprintf("%#v", deref(logs)))
+	var raw, decoded bytes.Buffer
+	for _, r := range recv.Requests() {
+		raw.Write(r.Raw)
+		b, err := protojson.Marshal(r.Decoded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decoded.Write(b)
+	}
+	if raw.Len() == 0 {
+		t.Fatal("the OTLP receiver got no request")
+	}
+	out["OTLP protobuf"], out["OTLP decoded"] = raw.Bytes(), decoded.Bytes()
+	out["Jaeger /api/traces"], out["Jaeger /api/v3/traces"] = jaegerRaw(t, j, service)
+	return out
+}
+
+// deref makes %#v print the logs rather than pointers.
+func deref(logs []*collector.FunctionLog) []collector.FunctionLog {
+	out := make([]collector.FunctionLog, len(logs))
+	for i, l := range logs {
+		out[i] = *l
+	}
+	return out
+}
+
+// jaegerRaw returns the raw JSON Jaeger serves for every trace of the
+// service, from the v1 and the v3 (OTLP JSON) API.
+func jaegerRaw(t *testing.T, j *jaegertest.Jaeger, service string) ([]byte, []byte) {
+	t.Helper()
+	var traces []jaegertest.Trace
+	deadline := time.Now().Add(jaegertest.WaitTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var err error
+		traces, err = j.FindTraces(ctx, service, 100)
+		cancel()
+		if err == nil && len(traces) == 3 && spanCount(traces) >= wantSpans {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Jaeger: %d traces of %s with %d spans (%v), want 3 with %d", len(traces), service, spanCount(traces), err, wantSpans)
+		}
+		time.Sleep(jaegertest.WaitInterval)
+	}
+	var v1, v3 bytes.Buffer
+	for _, tr := range traces {
+		v1.Write(get(t, j.QueryURL()+"/api/traces/"+tr.TraceID))
+		v3.Write(get(t, j.QueryURL()+"/api/v3/traces/"+tr.TraceID))
+	}
+	return v1.Bytes(), v3.Bytes()
+}
+
+// wantSpans is the number of spans of the three traces: HandleTicket, Run,
+// Classify and its attempt, Headline and its attempt, remember; then
+// HandleTicket, Run, Classify, attempt; then HandleTicket, Run, Classify,
+// attempt, Headline, attempt.
+const wantSpans = 7 + 4 + 6
+
+func spanCount(traces []jaegertest.Trace) int {
+	n := 0
+	for _, tr := range traces {
+		n += len(tr.Spans)
+	}
+	return n
+}
+
+func get(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
+	}
+	return b
+}
+
+// around returns the text around the first occurrence of s in b.
+func around(b []byte, s string) string {
+	i := bytes.Index(b, []byte(s))
+	lo, hi := max(0, i-60), min(len(b), i+len(s)+60)
+	return strings.ToValidUTF8(string(b[lo:hi]), "?")
+}
+
+// newEngine builds the engine with the host function remember, a traced
+// host function that takes a token argument and sets secret tags.
+func newEngine(t *testing.T, tracer *vmspan.Tracer, stubURL string) *engine.Engine {
+	t.Helper()
+	env := map[string]string{
+		"OPENAI_BASE_URL":    stubURL + "/v1",
+		"ANTHROPIC_BASE_URL": stubURL,
+		"SECRET_API_KEY":     apiKey,
+		"TOKEN_HEADER":       tokenHeader,
+	}
+	eng, err := engine.New(engine.MustParse(map[string]string{"secrets.baml": program}),
+		engine.WithTracer(tracer),
+		engine.WithHost(engine.HostFunc{
+			Name: "remember", Params: []string{"token: string", "note: string"}, Result: "string", Traced: true,
+			Fn: func(ctx context.Context, args []any) (any, error) {
+				vmspan.SetTags(ctx, "password", tagPassword, "session_token", tagToken, "team", controlTag)
+				return "remembered", nil
+			},
+		}),
+		engine.WithLLMOptions(llm.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// otelLog keeps everything OpenTelemetry reports to its error handler.
+type otelLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func captureOTelErrors(t *testing.T) *otelLog {
+	l := &otelLog{}
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		l.mu.Lock()
+		fmt.Fprintln(&l.buf, err)
+		l.mu.Unlock()
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	return l
+}
+
+func (l *otelLog) bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.buf.Bytes())
+}
