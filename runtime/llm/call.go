@@ -336,6 +336,11 @@ func (cs *call) addSecrets(ep *endpoint) redactor {
 	for k, v := range ep.headers {
 		if vmspan.IsSecretKey(k) && v != "" {
 			secrets = append(secrets, v)
+			// "Bearer X", "Basic X", "token X": the credential X is the
+			// secret too, and a provider's error may echo it alone.
+			if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok && strings.TrimSpace(cred) != "" {
+				secrets = append(secrets, strings.TrimSpace(cred))
+			}
 		}
 	}
 	cs.secrets = append(cs.secrets, secrets...)
