@@ -287,7 +287,7 @@ loop:
 			} else {
 				result = stk[base+int(in.A)]
 			}
-			if tracing && th.frames[fi].traced {
+			if tracing && fn.traced && th.Hook != nil { // th.frames[fi].traced
 				th.leave(result)
 			} else {
 				th.frames = th.frames[:fi]

@@ -1,14 +1,19 @@
-// Command benchtable reads `go test -bench` output of the bench package on
-// stdin and prints one table: the median time per operation of each
-// benchmark and implementation, and the ratios of bex to the others.
+// Command benchtable reads `go test -bench` output of the bench package (and
+// of otelbridge's BenchmarkBridgeRatio) on stdin and prints one report:
+// a table per group of benchmarks with the median of every figure over the
+// repetitions, the ratios that SPEC §7 budgets, and a verdict per budget.
 //
-// Each result line looks like
+// A result line looks like
 //
 //	BenchmarkFib27/bex-2   30   41000000 ns/op   25000000 cpu-ns/op
 //
-// Medians are taken over the -count repetitions. Ratios are given in CPU
-// time (cpu-ns/op, which excludes time the process spent waiting for a CPU
-// on a busy machine) and, in parentheses, in wall-clock time.
+// The name gives the group (Fib27) and the implementation (bex). A figure
+// whose unit has the form impl:unit belongs to that implementation of the
+// group instead, so that one benchmark can report two implementations
+// measured in turn in the same op (BenchmarkBridge100k reports bridge:ns/span
+// and sdk:ns/span). Ratios are given in CPU time (which excludes the time the
+// process waited for a CPU on a busy machine) and, in parentheses, in
+// wall-clock time.
 package main
 
 import (
@@ -22,57 +27,76 @@ import (
 	"strings"
 )
 
-// A key names one benchmark run: the benchmark and the implementation.
+// A key names one implementation of one benchmark group.
 type key struct{ bench, impl string }
 
-// samples holds the measurements of one key.
-type samples struct{ wall, cpu []float64 }
+// results holds every figure by key and unit, and the groups in the order
+// first seen.
+type results struct {
+	vals  map[key]map[string][]float64
+	runs  map[key]int
+	order []string
+}
 
 func main() {
-	results, order, err := parse(os.Stdin)
+	r, err := parse(os.Stdin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
 	}
-	if len(results) == 0 {
+	if len(r.vals) == 0 {
 		fmt.Fprintln(os.Stderr, "benchtable: no benchmark results on stdin")
 		os.Exit(1)
 	}
-	write(os.Stdout, results, order)
+	write(os.Stdout, r)
 }
 
-// parse reads benchmark lines, returning the samples and the benchmarks in
-// the order first seen.
-func parse(r io.Reader) (map[key]*samples, []string, error) {
-	results := map[key]*samples{}
-	var order []string
-	sc := bufio.NewScanner(r)
+// parse reads benchmark lines.
+func parse(in io.Reader) (*results, error) {
+	r := &results{vals: map[key]map[string][]float64{}, runs: map[key]int{}}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		k, wall, cpu, ok := parseLine(sc.Text())
+		bench, impl, figs, ok := parseLine(sc.Text())
 		if !ok {
 			continue
 		}
-		s := results[k]
-		if s == nil {
-			s = &samples{}
-			results[k] = s
-			if !slices.Contains(order, k.bench) {
-				order = append(order, k.bench)
+		if !slices.Contains(r.order, bench) {
+			r.order = append(r.order, bench)
+		}
+		seen := map[key]bool{}
+		for _, f := range figs {
+			k := key{bench, impl}
+			unit := f.unit
+			if i, u, found := strings.Cut(f.unit, ":"); found {
+				k.impl, unit = i, u
+			}
+			if r.vals[k] == nil {
+				r.vals[k] = map[string][]float64{}
+			}
+			r.vals[k][unit] = append(r.vals[k][unit], f.v)
+			if !seen[k] {
+				seen[k] = true
+				r.runs[k]++
 			}
 		}
-		s.wall = append(s.wall, wall)
-		if cpu > 0 {
-			s.cpu = append(s.cpu, cpu)
-		}
 	}
-	return results, order, sc.Err()
+	return r, sc.Err()
 }
 
-// parseLine parses one "BenchmarkX/impl-N  iters  T ns/op  [C cpu-ns/op]" line.
-func parseLine(line string) (k key, wall, cpu float64, ok bool) {
+type figure struct {
+	v    float64
+	unit string
+}
+
+// parseLine parses "BenchmarkX[/impl]-N  iters  v unit  v unit ...".
+func parseLine(line string) (bench, impl string, figs []figure, ok bool) {
 	f := strings.Fields(line)
 	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
-		return key{}, 0, 0, false
+		return "", "", nil, false
+	}
+	if _, err := strconv.Atoi(f[1]); err != nil {
+		return "", "", nil, false
 	}
 	name := strings.TrimPrefix(f[0], "Benchmark")
 	if i := strings.LastIndexByte(name, '-'); i > 0 {
@@ -80,23 +104,15 @@ func parseLine(line string) (k key, wall, cpu float64, ok bool) {
 			name = name[:i] // drop the GOMAXPROCS suffix
 		}
 	}
-	bench, impl, found := strings.Cut(name, "/")
-	if !found {
-		return key{}, 0, 0, false
-	}
+	bench, impl, _ = strings.Cut(name, "/")
 	for i := 2; i+1 < len(f); i += 2 {
 		v, err := strconv.ParseFloat(f[i], 64)
 		if err != nil {
-			continue
+			return "", "", nil, false
 		}
-		switch f[i+1] {
-		case "ns/op":
-			wall, ok = v, true
-		case "cpu-ns/op":
-			cpu = v
-		}
+		figs = append(figs, figure{v, f[i+1]})
 	}
-	return key{bench, impl}, wall, cpu, ok
+	return bench, impl, figs, len(figs) > 0
 }
 
 func median(xs []float64) float64 {
@@ -111,47 +127,29 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// impls lists the implementations in table order: bex first, then the rest
-// by name.
-func impls(results map[key]*samples, bench string) []string {
-	var names []string
-	for k := range results {
-		if k.bench == bench && k.impl != "bex" {
-			names = append(names, k.impl)
-		}
-	}
-	sort.Strings(names)
-	if _, ok := results[key{bench, "bex"}]; ok {
-		names = append([]string{"bex"}, names...)
-	}
-	return names
+// get returns the median of a figure, and whether there is one.
+func (r *results) get(bench, impl, unit string) (float64, bool) {
+	xs := r.vals[key{bench, impl}][unit]
+	return median(xs), len(xs) > 0
 }
 
-func write(w io.Writer, results map[key]*samples, order []string) {
-	fmt.Fprintf(w, "%-10s %-10s %5s %14s %14s %s\n", "benchmark", "impl", "runs", "wall ms/op", "cpu ms/op", "bex/impl cpu (wall)")
-	for _, bench := range order {
-		bex := results[key{bench, "bex"}]
-		for _, impl := range impls(results, bench) {
-			s := results[key{bench, impl}]
-			ratio := ""
-			if bex != nil && impl != "bex" {
-				ratio = fmt.Sprintf("%.2f (%.2f)", safeDiv(median(bex.cpu), median(s.cpu)), safeDiv(median(bex.wall), median(s.wall)))
-			}
-			fmt.Fprintf(w, "%-10s %-10s %5d %14.2f %14.2f %s\n", bench, impl, len(s.wall), median(s.wall)/1e6, median(s.cpu)/1e6, ratio)
+// impls lists the implementations of bench: those of first, in its order,
+// then the others by name.
+func (r *results) impls(bench string, first ...string) []string {
+	var rest []string
+	for k := range r.vals {
+		if k.bench == bench && !slices.Contains(first, k.impl) {
+			rest = append(rest, k.impl)
 		}
 	}
-	for _, bench := range order {
-		bex, lua := results[key{bench, "bex"}], results[key{bench, "gopherlua"}]
-		if bex == nil || lua == nil {
-			continue
+	sort.Strings(rest)
+	var out []string
+	for _, f := range first {
+		if _, ok := r.vals[key{bench, f}]; ok {
+			out = append(out, f)
 		}
-		r := safeDiv(median(bex.cpu), median(lua.cpu))
-		verdict := "met"
-		if r > 1 {
-			verdict = "NOT met"
-		}
-		fmt.Fprintf(w, "target %s: bex/gopherlua = %.2f <= 1.0: %s\n", bench, r, verdict)
 	}
+	return append(out, rest...)
 }
 
 func safeDiv(a, b float64) float64 {

@@ -1,54 +1,111 @@
 package main
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestParseLine(t *testing.T) {
 	tests := []struct {
 		line        string
 		bench, impl string
-		wall, cpu   float64
+		figs        []figure
 		ok          bool
 	}{
-		{"BenchmarkFib27/bex-2   \t 30\t  41000000 ns/op\t  25000000 cpu-ns/op", "Fib27", "bex", 41e6, 25e6, true},
-		{"BenchmarkLoop10M/gopherlua-8 1 1107029710 ns/op", "Loop10M", "gopherlua", 1107029710, 0, true},
-		{"BenchmarkFib27/native 363 4271011 ns/op 0 B/op 0 allocs/op", "Fib27", "native", 4271011, 0, true},
-		{"BenchmarkFib27-2 10 5 ns/op", "", "", 0, 0, false}, // no implementation
-		{"ok  	github.com/bexrun/bex/bench	23.6s", "", "", 0, 0, false},
-		{"PASS", "", "", 0, 0, false},
+		{"BenchmarkFib27/bex-2   \t 30\t  41000000 ns/op\t  25000000 cpu-ns/op", "Fib27", "bex",
+			[]figure{{41e6, "ns/op"}, {25e6, "cpu-ns/op"}}, true},
+		{"BenchmarkLoop10M/gopherlua-8 1 1107029710 ns/op", "Loop10M", "gopherlua", []figure{{1107029710, "ns/op"}}, true},
+		{"BenchmarkFib27/native 363 4271011 ns/op 0 B/op 0 allocs/op", "Fib27", "native",
+			[]figure{{4271011, "ns/op"}, {0, "B/op"}, {0, "allocs/op"}}, true},
+		{"BenchmarkBridgeRatio-2 1 5 ns/op 0.88 ratio", "BridgeRatio", "", []figure{{5, "ns/op"}, {0.88, "ratio"}}, true},
+		{"BenchmarkBridge100k-2 1 5 ns/op 7 sdk:ns/span", "Bridge100k", "", []figure{{5, "ns/op"}, {7, "sdk:ns/span"}}, true},
+		{"BenchmarkFib27/bex-2 --- FAIL", "", "", nil, false},
+		{"ok  	github.com/bexrun/bex/bench	23.6s", "", "", nil, false},
+		{"PASS", "", "", nil, false},
 	}
 	for _, tt := range tests {
-		k, wall, cpu, ok := parseLine(tt.line)
-		if ok != tt.ok || k.bench != tt.bench || k.impl != tt.impl || wall != tt.wall || cpu != tt.cpu {
-			t.Errorf("parseLine(%q) = %v %v %v %v", tt.line, k, wall, cpu, ok)
-		}
+		t.Run(tt.line, func(t *testing.T) {
+			bench, impl, figs, ok := parseLine(tt.line)
+			if ok != tt.ok || bench != tt.bench || impl != tt.impl || !slices.Equal(figs, tt.figs) {
+				t.Errorf("parseLine = %q %q %v %v", bench, impl, figs, ok)
+			}
+		})
 	}
 }
 
-func TestTable(t *testing.T) {
-	in := `goos: linux
-BenchmarkFib27/bex-2 10 40000000 ns/op 20000000 cpu-ns/op
+// TestReport checks the whole report on a recorded run (testdata/run.txt)
+// against testdata/report.golden.
+func TestReport(t *testing.T) {
+	in, err := os.Open(filepath.Join("testdata", "run.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	r, err := parse(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	write(&b, r)
+	golden := filepath.Join("testdata", "report.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("report:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestMedianAndRatio(t *testing.T) {
+	in := `BenchmarkFib27/bex-2 10 40000000 ns/op 20000000 cpu-ns/op
 BenchmarkFib27/gopherlua-2 4 80000000 ns/op 60000000 cpu-ns/op
 BenchmarkFib27/bex-2 10 50000000 ns/op 30000000 cpu-ns/op
 BenchmarkFib27/gopherlua-2 4 90000000 ns/op 70000000 cpu-ns/op
 BenchmarkFib27/bex-2 10 45000000 ns/op 25000000 cpu-ns/op
 BenchmarkFib27/gopherlua-2 4 85000000 ns/op 65000000 cpu-ns/op
-PASS
 `
-	results, order, err := parse(strings.NewReader(in))
+	r, err := parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	write(&b, results, order)
-	want := `benchmark  impl        runs     wall ms/op      cpu ms/op bex/impl cpu (wall)
-Fib27      bex            3          45.00          25.00 
-Fib27      gopherlua      3          85.00          65.00 0.38 (0.53)
-target Fib27: bex/gopherlua = 0.38 <= 1.0: met
+	write(&b, r)
+	want := `## VM: fib(27) and a 10M-iteration loop, bex against gopher-lua, starlark-go and Go
+benchmark  impl       runs  cpu ms/op  wall ms/op  bex/impl cpu (wall)
+Fib27      bex           3      25.00       45.00
+Fib27      gopherlua     3      65.00       85.00          0.38 (0.53)
+
+## Budgets
+budget (SPEC §7)                       measured  limit  verdict
+VM fib(27): bex/gopher-lua, CPU time        0.38   <= 1      met
 `
 	if b.String() != want {
-		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+		t.Errorf("report:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestImplPrefixedUnits(t *testing.T) {
+	in := "BenchmarkBridge100k-2 2 9 ns/op 120 bridge:cpu-ns/span 0 bridge:dropped 100 sdk:cpu-ns/span 0 sdk:dropped\n"
+	r, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := r.get("Bridge100k", "bridge", "cpu-ns/span"); !ok || v != 120 {
+		t.Errorf("bridge cpu-ns/span = %v, %v", v, ok)
+	}
+	if v, ok := ratio("Bridge100k", "bridge", "sdk", "cpu-ns/span")(r); !ok || v != 1.2 {
+		t.Errorf("ratio = %v, %v", v, ok)
 	}
 }

@@ -1,0 +1,82 @@
+// budgets.go checks the figures against the budgets of SPEC §7.
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// A budget is a limit on a measured figure.
+type budget struct {
+	name    string
+	measure func(r *results) (float64, bool)
+	limit   float64
+	atLeast bool // the figure must be at least limit (else at most)
+	prec    int
+}
+
+// fig returns a function reading the median of one figure.
+func fig(bench, impl, unit string) func(*results) (float64, bool) {
+	return func(r *results) (float64, bool) { return r.get(bench, impl, unit) }
+}
+
+// ratio returns a function reading the ratio of two medians.
+func ratio(bench, a, b, unit string) func(*results) (float64, bool) {
+	return func(r *results) (float64, bool) {
+		x, ok1 := r.get(bench, a, unit)
+		y, ok2 := r.get(bench, b, unit)
+		return safeDiv(x, y), ok1 && ok2 && y != 0
+	}
+}
+
+var budgets = []budget{
+	{"VM fib(27): bex/gopher-lua, CPU time", ratio("Fib27", "bex", "gopherlua", "cpu-ns/op"), 1, false, 2},
+	{"VM 10M loop: bex/gopher-lua, CPU time", ratio("Loop10M", "bex", "gopherlua", "cpu-ns/op"), 1, false, 2},
+	{"fib(27) with no sink / tracing compiled out, instructions", ratio("InstructionsFib27", "no-sink", "compiled-out", "instructions/op"), 1.03, false, 3},
+	{"fib(27) with a sink / tracing compiled out, instructions", ratio("InstructionsFib27", "discard-sink", "compiled-out", "instructions/op"), 1.03, false, 3},
+	{"fib(27) with no sink / tracing compiled out, CPU time", ratio("UntracedFib27", "no-sink", "compiled-out", "cpu-ns/op"), 1.03, false, 3},
+	{"fib(27) with a sink / with no sink (untraced calls), CPU time", ratio("UntracedFib27", "discard-sink", "no-sink", "cpu-ns/op"), 1.03, false, 3},
+	{"traced call into a sink that keeps nothing, CPU ns", fig("TracedCall", "bex", "cpu-ns/op"), 300, false, 0},
+	{"traced call, allocations", fig("TracedCall", "bex", "allocs/op"), 3, false, 0},
+	{"bridge/SDK for 100k spans, CPU time", ratio("Bridge100k", "bridge", "sdk", "cpu-ns/span"), 1.2, false, 2},
+	{"bridge/SDK for 100k spans, wall time", ratio("Bridge100k", "bridge", "sdk", "ns/span"), 1.2, false, 2},
+	{"bridge: spans dropped of 100k", fig("Bridge100k", "bridge", "dropped"), 0, false, 0},
+	{"JSONL encoding, events per CPU second", fig("JSONL", "encode", "cpu-events/s"), 1e6, true, 0},
+}
+
+func writeBudgets(w io.Writer, r *results) {
+	rows := [][]string{{"budget (SPEC §7)", "", "measured", "limit", "verdict"}}
+	for _, b := range budgets {
+		v, ok := b.measure(r)
+		if !ok {
+			continue
+		}
+		verdict := "met"
+		if (b.atLeast && v < b.limit) || (!b.atLeast && v > b.limit) {
+			verdict = "NOT met"
+		}
+		op := "<="
+		if b.atLeast {
+			op = ">="
+		}
+		rows = append(rows, []string{b.name, "", strconv.FormatFloat(v, 'f', b.prec, 64),
+			op + " " + strconv.FormatFloat(b.limit, 'f', -1, 64), verdict})
+	}
+	if len(rows) == 1 {
+		return
+	}
+	fmt.Fprintln(w, "## Budgets")
+	table(w, rows)
+	writeNotes(w, r)
+}
+
+// writeNotes prints figures derived from several rows.
+func writeNotes(w io.Writer, r *results) {
+	bex, ok1 := r.get("TracedCall", "bex", "cpu-ns/op")
+	loop, ok2 := r.get("TracedCall", "untraced", "cpu-ns/op")
+	if ok1 && ok2 {
+		fmt.Fprintf(w, "tracing's own share of a traced call (bex - untraced): %.0f CPU ns\n", bex-loop)
+	}
+}
