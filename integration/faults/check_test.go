@@ -118,17 +118,27 @@ func pad(hex string, n int) string {
 }
 
 // waitJaeger polls Jaeger until it shows want distinct spans of the service
-// (or more), or 30s have passed, and returns what it shows last.
+// (or more), or the number it shows has not changed for 3s (a killed
+// Jaeger may never show want), or 30s have passed, and returns what it
+// shows last.
 func waitJaeger(t *testing.T, j *jaegertest.Jaeger, service string, want int) map[spanKey]int {
 	t.Helper()
 	start := time.Now()
 	defer func() { t.Logf("waited %v for Jaeger", time.Since(start).Round(time.Millisecond)) }()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := start.Add(30 * time.Second)
+	last, changed := -1, start
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		got, err := jaegerSpans(ctx, j, service)
 		cancel()
 		if err == nil && len(got) >= want {
+			return got
+		}
+		if err == nil && len(got) != last {
+			last, changed = len(got), time.Now()
+		}
+		if err == nil && time.Since(changed) >= 3*time.Second {
+			t.Logf("Jaeger shows %d distinct spans of %s, unchanged for 3s; want %d", len(got), service, want)
 			return got
 		}
 		if time.Now().After(deadline) {

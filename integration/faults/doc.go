@@ -30,8 +30,11 @@
 //
 //   - TestExporterStartsLate: Jaeger is not running when the application
 //     starts exporting; it starts later on ports chosen in advance.
-//   - TestExporterRestarts: Jaeger (badger storage) is stopped mid-run and
-//     started again on the same ports and storage.
+//   - TestExporterRestarts: Jaeger (badger storage) is stopped mid-run
+//     (SIGTERM) and started again on the same ports and storage; and killed
+//     (SIGKILL), which loses the spans Jaeger had acknowledged but not yet
+//     stored: no exporter can see that, so the test logs them, and the trace
+//     file fills that gap too.
 //   - TestSlowExporter: the OTLP endpoint is an in-process receiver
 //     (package otlpstub) in front of Jaeger that first answers each export
 //     only after a delay, then hangs until the exporter gives up.

@@ -63,12 +63,20 @@ func TestExporterStartsLate(t *testing.T) {
 	}
 }
 
-// TestExporterRestarts stops Jaeger mid-run (SIGTERM: it stores what it
-// accepted and exits) and starts it again on the same ports and badger
-// storage.
+// TestExporterRestarts stops Jaeger mid-run and starts it again on the same
+// ports and badger storage. Stopped with SIGTERM, Jaeger stores what it
+// accepted before it exits; killed with SIGKILL, it loses what its batch
+// processor held (up to 200ms of accepted spans), which no exporter can
+// notice: the test logs how many acknowledged spans Jaeger lost, and the
+// trace file still fills every gap.
 func TestExporterRestarts(t *testing.T) {
 	bex := buildBex(t)
-	for _, v := range variants {
+	type restart struct {
+		variant
+		kill bool
+	}
+	restarts := []restart{{variants[0], false}, {variants[1], false}, {variant{"default queue, SIGKILL", nil}, true}}
+	for _, v := range restarts {
 		t.Run(v.name, func(t *testing.T) {
 			store := t.TempDir()
 			j := jaegertest.Start(t, jaegertest.WithBadger(store))
@@ -79,7 +87,11 @@ func TestExporterRestarts(t *testing.T) {
 
 			l.setPhase(phaseOutage)
 			stopping := time.Now()
-			if err := j.Stop(); err != nil {
+			stop := j.Stop
+			if v.kill {
+				stop = j.Kill
+			}
+			if err := stop(); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("Jaeger stopped in %v", time.Since(stopping).Round(10*time.Millisecond))
@@ -91,7 +103,7 @@ func TestExporterRestarts(t *testing.T) {
 			l.run(phaseAfter, 2*time.Second)
 			calls := l.finish(t)
 			logLatencies(t, calls)
-			verify(t, r, j, bex, calls, r.finish(t), recovered)
+			verifyWith(t, r, j, bex, calls, r.finish(t), recovered, v.kill)
 		})
 	}
 }
@@ -160,6 +172,13 @@ func waitRecovery(t *testing.T, r *rig, l *load) int64 {
 // dropped and reported, never hidden.
 func verify(t *testing.T, r *rig, j *jaegertest.Jaeger, bex string, calls []call, st otelbridge.DeliveryStats, recovered int64) {
 	t.Helper()
+	verifyWith(t, r, j, bex, calls, st, recovered, false)
+}
+
+// verifyWith is verify for a backend that may have lost spans it
+// acknowledged (it was killed): those are logged, not errors.
+func verifyWith(t *testing.T, r *rig, j *jaegertest.Jaeger, bex string, calls []call, st otelbridge.DeliveryStats, recovered int64, backendMayLose bool) {
+	t.Helper()
 	f := readTraceFile(t, r.path)
 	want := len(calls) * spansPerCall
 	if f.roots != len(calls) || len(f.spans) != want {
@@ -192,14 +211,22 @@ func verify(t *testing.T, r *rig, j *jaegertest.Jaeger, bex string, calls []call
 	lost, leaked, ambiguous := countIn(exported, got, false), countIn(rejected, got, true), countIn(failed, got, true)
 	t.Logf("live export: %d spans made, %d exported, %d dropped (%d failed, %d rejected); Jaeger shows %d distinct (%d more than once), misses %d; %d spans of failed exports arrived nonetheless",
 		st.Ended, st.Exported, st.Dropped, st.Failed, st.Rejected, len(got), dups, len(missing), ambiguous)
-	if lost != 0 || leaked != 0 || unexpected != 0 {
-		t.Errorf("Jaeger misses %d exported spans, shows %d rejected ones and %d that are not in the trace file", lost, leaked, unexpected)
+	if backendMayLose {
+		t.Logf("Jaeger lost %d spans it had acknowledged", lost)
+	} else if lost != 0 {
+		t.Errorf("Jaeger misses %d exported spans", lost)
 	}
-	if int64(len(missing)) != st.Dropped-int64(ambiguous) {
-		t.Errorf("Jaeger misses %d spans; the provider counted %d dropped, %d of which arrived", len(missing), st.Dropped, ambiguous)
+	if leaked != 0 || unexpected != 0 {
+		t.Errorf("Jaeger shows %d rejected spans and %d that are not in the trace file", leaked, unexpected)
+	}
+	if int64(len(missing)) != st.Dropped-int64(ambiguous)+int64(lost) {
+		t.Errorf("Jaeger misses %d spans; the provider counted %d dropped, %d of which arrived, and Jaeger lost %d exported ones", len(missing), st.Dropped, ambiguous, lost)
 	}
 	late := 0
 	for _, k := range missing {
+		if backendMayLose {
+			break // a batch acknowledged just before the kill may be from any call
+		}
 		if f.calls[k.trace] > recovered {
 			late++
 		}

@@ -35,8 +35,8 @@
 // [FreePorts], e.g. to start Jaeger only after the application has begun
 // exporting to it, or reuse [Jaeger.Ports] to restart it on the same ports),
 // and [WithBadger] stores traces on disk with Jaeger's badger backend, so that
-// a Jaeger stopped with [Jaeger.Stop] and started again on the same directory
-// still has them.
+// a Jaeger stopped with [Jaeger.Stop] (or killed with [Jaeger.Kill]) and
+// started again on the same directory still has what it stored.
 //
 // Export spans with OTLP to [Jaeger.OTLPGRPCEndpoint] (insecure gRPC) or
 // [Jaeger.OTLPHTTPEndpoint] (plain HTTP, path /v1/traces). Only the OTLP

@@ -236,6 +236,25 @@ func (j *Jaeger) Stop() error {
 	return j.stopErr
 }
 
+// Kill kills Jaeger with SIGKILL and waits for it to exit: unlike Stop, it
+// gives Jaeger no chance to store the spans it has accepted but not yet
+// written (its batch processor holds them for up to 200ms). Like Stop, it
+// is safe to call more than once and makes the cleanup's Stop a no-op; it
+// reports an error if Jaeger had already exited by itself.
+func (j *Jaeger) Kill() error {
+	j.stopOnce.Do(func() {
+		select {
+		case <-j.done:
+			j.stopErr = fmt.Errorf("jaeger (pid %d) exited unexpectedly: %v", j.cmd.Process.Pid, j.waitErr)
+			return
+		default:
+		}
+		_ = j.cmd.Process.Kill()
+		<-j.done
+	})
+	return j.stopErr
+}
+
 // Exited reports whether the Jaeger process has exited.
 func (j *Jaeger) Exited() bool {
 	select {

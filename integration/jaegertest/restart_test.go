@@ -16,7 +16,8 @@ import (
 // TestRestartKeepsTraces starts Jaeger on ports chosen in advance with
 // badger storage, stops it, starts it again on the same ports and storage,
 // and finds the trace exported before the restart, and one exported after it
-// through the same exporter.
+// through the same exporter; then kills it (SIGKILL), starts it once more
+// and finds both again.
 func TestRestartKeepsTraces(t *testing.T) {
 	ports, err := jaegertest.FreePorts()
 	if err != nil {
@@ -61,4 +62,15 @@ func TestRestartKeepsTraces(t *testing.T) {
 	if len(traces) != 2 {
 		t.Errorf("FindTraces found %d traces, want 2 (before and after the restart)", len(traces))
 	}
+
+	// Killed, Jaeger keeps what it had stored (WaitTrace saw both traces).
+	if err := j2.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if !j2.Exited() {
+		t.Fatal("Jaeger still running after Kill")
+	}
+	j3 := jaegertest.Start(t, jaegertest.WithPorts(ports), jaegertest.WithBadger(store))
+	j3.WaitTrace(t, before.SpanContext().TraceID().String(), 1)
+	j3.WaitTrace(t, after.SpanContext().TraceID().String(), 1)
 }
