@@ -37,22 +37,22 @@ func heapBytes() uint64 {
 	return m.HeapAlloc
 }
 
-// A heapPeak samples the heap (live and not yet collected objects) every
-// millisecond, without stopping the world, and remembers the largest value.
+// A heapPeak samples the heap every millisecond, without stopping the
+// world, and remembers the largest values: the heap (objects live or not yet
+// collected) and the live heap as measured by the last collection.
 type heapPeak struct {
-	stop chan struct{}
-	done sync.WaitGroup
-	peak uint64
+	stop       chan struct{}
+	done       sync.WaitGroup
+	heap, live uint64
 }
-
-const heapObjects = "/memory/classes/heap/objects:bytes"
 
 func startHeapPeak() *heapPeak {
 	p := &heapPeak{stop: make(chan struct{})}
-	sample := []metrics.Sample{{Name: heapObjects}}
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
 	read := func() {
 		metrics.Read(sample)
-		p.peak = max(p.peak, sample[0].Value.Uint64())
+		p.heap = max(p.heap, sample[0].Value.Uint64())
+		p.live = max(p.live, sample[1].Value.Uint64())
 	}
 	read()
 	p.done.Add(1)
@@ -73,9 +73,9 @@ func startHeapPeak() *heapPeak {
 	return p
 }
 
-// Stop stops sampling and returns the peak in bytes.
-func (p *heapPeak) Stop() uint64 {
+// Stop stops sampling and returns the peaks in bytes.
+func (p *heapPeak) Stop() (heap, live uint64) {
 	close(p.stop)
 	p.done.Wait()
-	return p.peak
+	return p.heap, p.live
 }

@@ -64,13 +64,24 @@ func NewSpanID() SpanID { return newV7(time.Now().UnixNano()) }
 // not secret (62 random bits per 250 ns make a collision vanishingly
 // unlikely). The tracer passes the time it has already read for the event,
 // so making an id costs no clock read.
-func newV7(ns int64) SpanID {
+func newV7(ns int64) SpanID { return v7With(v7Prefix(ns)) }
+
+// v7Prefix returns the first eight bytes of a UUID v7 for the Unix time ns,
+// as a big-endian number: the timestamp, the version and rand_a. Ids made
+// for one instant share it.
+func v7Prefix(ns int64) uint64 {
 	ms, sub := ns/1e6, ns%1e6
 	if sub < 0 { // before 1970: floor, so that the fraction stays in range
 		ms, sub = ms-1, sub+1e6
 	}
+	return uint64(ms)<<16 | 0x7000 | uint64(sub)*4096/1e6
+}
+
+// v7With returns the UUID v7 made of prefix (see v7Prefix), the variant and
+// 62 random bits.
+func v7With(prefix uint64) SpanID {
 	var id SpanID
-	binary.BigEndian.PutUint64(id[0:8], uint64(ms)<<16|0x7000|uint64(sub)*4096/1e6)
+	binary.BigEndian.PutUint64(id[0:8], prefix)
 	binary.BigEndian.PutUint64(id[8:16], rand.Uint64()>>2|0x8000000000000000)
 	return id
 }

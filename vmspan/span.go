@@ -56,6 +56,17 @@ func (t *Tracer) id(now time.Time) SpanID {
 	return newV7(now.UnixNano())
 }
 
+// idPair returns two new ids for events that happen at now: a span's id and
+// its start event's, made in that order.
+func (t *Tracer) idPair(now time.Time) (SpanID, SpanID) {
+	if t.newID != nil {
+		a := t.newID()
+		return a, t.newID()
+	}
+	p := v7Prefix(now.UnixNano())
+	return v7With(p), v7With(p)
+}
+
 // Now reads the tracer's clock.
 func (t *Tracer) Now() time.Time { return t.now() }
 
@@ -187,7 +198,7 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	r.tree.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
 	r.tree.remote = remoteFrom(ctx, parent)
 	s.start = t.now()
-	id := t.id(s.start)
+	id, startID := t.idPair(s.start)
 	if parent != nil {
 		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
 		s.stack = s.appendID(parent.stack, id)
@@ -201,7 +212,7 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	if r.tree.remote != nil {
 		r.tree.traceID = r.tree.remote.TraceID
 	}
-	s.emitStart()
+	s.emitStart(startID)
 	return s
 }
 
@@ -314,18 +325,18 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	}
 	t := s.tree.tracer
 	now := t.now()
-	id := t.id(now)
+	id, startID := t.idPair(now)
 	c := &Span{tree: s.tree, name: name, kind: kind, start: now}
 	c.args = c.keepArgs(args)
 	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
 	c.stack = c.appendID(s.stack, id)
 	c.tags.Store(s.tags.Load())
-	c.emitStart()
+	c.emitStart(startID)
 	return c
 }
 
-func (s *Span) emitStart() {
-	s.startID = s.tree.tracer.id(s.start)
+func (s *Span) emitStart(id SpanID) {
+	s.startID = id
 	s.tree.sink.Emit(s.startEvent())
 }
 

@@ -94,7 +94,8 @@ var sections = []section{
 	{
 		title:   "Scale: reading a 1M-event trace file with jsonl.ReadFile",
 		benches: []string{"Scale"}, only: []string{"read"},
-		cols: []col{{"file MB", "file-MB", 1, 0}, {"heap before MB", "base-heap-MB", 1, 0}, {"peak heap MB", "peak-heap-MB", 1, 0},
+		cols: []col{{"file MB", "file-MB", 1, 0}, {"heap before MB", "base-heap-MB", 1, 1}, {"peak heap MB", "peak-heap-MB", 1, 1},
+			{"peak live MB", "peak-live-MB", 1, 1},
 			{"k events/s", "events/s", 1e3, 0}, {"cpu k events/s", "cpu-events/s", 1e3, 0}},
 	},
 }
