@@ -186,6 +186,9 @@ func listMethod(l *List, id compile.MethodID, name string, args []Value) (Value,
 	case compile.MLength:
 		return Int(int64(len(l.elems))), nil
 	case compile.MPush:
+		if len(l.elems) >= MaxListLen {
+			return Null, errorf("push: the list already has %d elements, the limit", MaxListLen)
+		}
 		l.elems = append(l.elems, args[0])
 		return Null, nil
 	case compile.MPop:

@@ -143,7 +143,7 @@
 // between two steps is bounded by the size of the function, so a runaway
 // program is always stopped promptly. So that a runaway program cannot
 // exhaust memory within its budget either, strings built by the VM are
-// limited to MaxStringLen bytes and lists built by concat and range to
+// limited to MaxStringLen bytes and lists built by push, concat and range to
 // MaxListLen elements.
 //
 // # Tracing

@@ -47,14 +47,28 @@ func (f StackFrame) String() string {
 
 // Error returns the message followed by the stack, one "  at Frame" line per
 // frame, innermost first.
+//
+// A deep stack (a runaway recursion) shows its innermost and outermost
+// maxShownFrames/2 frames and how many it leaves out: the message ends up in
+// the end event of every span the error unwinds, so it must stay small.
 func (e *EvalError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Msg)
-	for _, f := range e.Stack {
+	for i, f := range e.Stack {
+		if n := len(e.Stack); n > maxShownFrames && i == maxShownFrames/2 {
+			fmt.Fprintf(&b, "\n  ... %d more frames ...", n-maxShownFrames)
+		}
+		if n := len(e.Stack); n > maxShownFrames && i >= maxShownFrames/2 && i < n-maxShownFrames/2 {
+			continue
+		}
 		b.WriteString("\n  at " + f.String())
 	}
 	return b.String()
 }
+
+// maxShownFrames is how many frames of its stack an EvalError's message
+// shows at most; Stack itself keeps them all.
+const maxShownFrames = 20
 
 // Unwrap returns the cause.
 func (e *EvalError) Unwrap() error { return e.Cause }

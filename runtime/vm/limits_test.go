@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -146,5 +147,34 @@ func TestConcurrentCalls(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestPushIsBounded: a loop appending to a list stops at MaxListLen with an
+// error instead of growing memory until the step budget runs out.
+func TestPushIsBounded(t *testing.T) {
+	prog := compileSource(t, "push.baml", `
+function grow() -> int {
+    let xs = [];
+    while true { xs.push(1); }
+    xs.length()
+}`)
+	_, err := prog.Call(&vm.Thread{}, prog.Function("grow"), nil)
+	if err == nil || !strings.Contains(err.Error(), "push: the list already has") {
+		t.Fatalf("err = %v, want the list limit", err)
+	}
+}
+
+// TestDeepStackMessageIsElided: a stack overflow's message shows a bounded
+// number of frames; the error still holds them all.
+func TestDeepStackMessageIsElided(t *testing.T) {
+	prog := compileSource(t, "limits.baml", limitsProgram)
+	_, err := prog.Call(&vm.Thread{MaxDepth: 5000}, prog.Function("depth"), []vm.Value{vm.Int(1_000_000)})
+	var ee *vm.EvalError
+	if !errors.As(err, &ee) || !errors.Is(err, vm.ErrStackOverflow) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(ee.Stack) < 5000 || strings.Count(err.Error(), "\n  at ") != 20 || !strings.Contains(err.Error(), "more frames ...") {
+		t.Errorf("stack %d frames, message:\n%s", len(ee.Stack), err)
 	}
 }

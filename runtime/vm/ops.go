@@ -168,7 +168,7 @@ func negate(x Value) (Value, error) {
 // step budget (a string doubled in a loop grows exponentially).
 const (
 	MaxStringLen = 64 << 20 // bytes in a string built by the VM
-	MaxListLen   = 4 << 20  // elements in a list built by concat or range
+	MaxListLen   = 4 << 20  // elements in a list built by push, concat or range
 )
 
 func tooLong(what string, n int) error {
