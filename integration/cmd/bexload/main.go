@@ -133,20 +133,13 @@ func run() int {
 }
 
 // shutdownTracing runs Setup's shutdown func (which flushes the trace file
-// and the provider) within the first half of max, then shuts the provider
-// down within what is left. The provider's Shutdown gets a ctx of its own
-// because a ctx that the flush has already used up makes the SDK's
-// TracerProvider.Shutdown return at once, without shutting its processors
-// down, so the queued spans would be neither exported nor counted as
-// dropped (see docs/reliability.md).
+// and the provider) and shuts the provider down, both within max: the
+// provider's Shutdown may start with a ctx the flush has used up, and must
+// still count what it could not export as dropped.
 func shutdownTracing(ctx context.Context, shutdown func(context.Context) error, tp *otelbridge.Provider, max time.Duration) error {
-	deadline := time.Now().Add(max)
-	fctx, cancel := context.WithTimeout(ctx, max/2)
+	sctx, cancel := context.WithTimeout(ctx, max)
 	defer cancel()
-	err := shutdown(fctx)
-	sctx, cancel2 := context.WithDeadline(ctx, deadline)
-	defer cancel2()
-	return errors.Join(err, tp.Shutdown(sctx))
+	return errors.Join(shutdown(sctx), tp.Shutdown(sctx))
 }
 
 func fail(err error) int {
