@@ -87,15 +87,22 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if err != nil {
 		return nil, err
 	}
+	nested := nesting(ctx)
+	if nested >= MaxNestedCalls {
+		return nil, fmt.Errorf("call %s: %d engine calls nested through host functions: %w", name, nested, vm.ErrStackOverflow)
+	}
 	tracer := e.tracer
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested}
 	cs.root = tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: e.sinks, Scoped: cfg.scoped,
 	})
-	th := &vm.Thread{Ctx: ctx, MaxSteps: e.maxSteps, MaxDepth: e.maxDepth, Externals: cs}
+	// Calls nested through host functions share one depth limit, so that
+	// bex -> host -> bex -> ... recursion ends in an error, not in a Go
+	// stack overflow, which would kill the process.
+	th := &vm.Thread{Ctx: ctx, MaxSteps: e.maxSteps, MaxDepth: e.maxDepth - nested, Externals: cs}
 	if cfg.maxSteps != nil {
 		th.MaxSteps = *cfg.maxSteps
 	}
@@ -272,12 +279,30 @@ func snapshotArgs(params []vm.Param, vals []vm.Value) []vmspan.Arg {
 	return vmspan.RedactArgs(args)
 }
 
+// MaxNestedCalls is how deep engine calls may nest through host functions
+// (bex code calling a host function that calls the engine again): a deeper
+// call fails with an error wrapping vm.ErrStackOverflow. Nested calls also
+// share the depth limit, so such a recursion ends in an error, never in a Go
+// stack overflow, which would kill the process.
+const MaxNestedCalls = 100
+
+// nestKey marks the ctx given to host functions with the number of engine
+// calls enclosing them.
+type nestKey struct{}
+
+// nesting returns how many engine calls enclose ctx (through host functions).
+func nesting(ctx context.Context) int {
+	n, _ := ctx.Value(nestKey{}).(int)
+	return n
+}
+
 // callState is the per-call span bookkeeping. It implements vm.FrameHook
 // and vm.Externals; one exists per Call and is used by one goroutine.
 type callState struct {
 	e        *Engine
 	fn       *vm.Function
 	ctx      context.Context
+	nested   int // engine calls enclosing this one through host functions
 	root     *vmspan.Span
 	open     []openFrame  // traced frames, outermost first
 	argBuf   []vmspan.Arg // scratch for EnterFrame; StartChild copies it
@@ -421,7 +446,7 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 		goArgs[i] = vm.ToGo(a)
 	}
 	ctx, _ := cs.spanCtx()
-	res, err := h.Fn(ctx, goArgs)
+	res, err := h.Fn(context.WithValue(ctx, nestKey{}, cs.nested+1), goArgs)
 	if err != nil {
 		return vm.Value{}, err
 	}

@@ -478,7 +478,6 @@ function Run(mode: string) -> string { Work(mode) }
 // 1000000000-byte limit", which no recover can catch). Calls nested
 // through ctx should count towards one depth limit.
 func TestRecursionThroughHostFunction(t *testing.T) {
-	t.Skip("known bug (see docs/reliability.md): recursion through a host function that calls Engine.Call is not depth-limited and kills the process with a Go stack overflow; remove this skip when nested calls share the depth limit")
 	var e *engine.Engine
 	e, _ = relEngine(t, `function Back(n: int) -> int { back(n + 1) }`,
 		engine.WithHost(engine.HostFunc{Name: "back", Params: []string{"n: int"}, Result: "int",
