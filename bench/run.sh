@@ -12,8 +12,9 @@
 #   - JSONL encoding, and file writes against raw writes of the same bytes;
 #   - 1,000 Collectors holding 1M events, and reading a 1M-event file;
 #   - when valgrind is installed, the instructions fib(27) executes in
-#     both builds (cachegrind, garbage collector off): a count that does
-#     not depend on the machine's load, to check a budget of 3%.
+#     both builds, and those of one traced call (cachegrind, garbage
+#     collector off): counts that do not depend on the machine's load, to
+#     check a budget of 3% and to follow the traced call's cost.
 #
 # The suite runs COUNT rounds (default 5); every round runs every benchmark
 # once, so that all of them see the same changes of machine load, and the
@@ -67,19 +68,28 @@ while [ "$i" -le "$count" ]; do
 	(cd ../otelbridge && run otelbridge.test '^BenchmarkBridgeRatio$' 1x)
 	i=$((i + 1))
 done
-# Instruction counts: the whole test process with fib(27) (TestInstructions)
-# minus the same process doing nothing.
+# Instruction counts (valgrind's cachegrind, garbage collector off): fib(27)
+# in both builds (TestInstructions: the whole test process minus the same
+# process doing nothing), and one traced call (the difference between runs
+# of 300,000 and 100,000 iterations, divided by 200,000).
 if command -v valgrind >/dev/null 2>&1; then
-	count_instr() { # binary, sink
-		BEX_INSTRUCTIONS=$2 GOGC=off GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 \
+	count_instr() { # binary, then test flags
+		bin=$1
+		shift
+		GOGC=off GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 \
 			valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-			"$tmp/$1" -test.run '^TestInstructions$' 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,
+			"$tmp/$bin" "$@" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,
 	}
-	idle=$(count_instr bench.test "")
+	idle=$(BEX_INSTRUCTIONS= count_instr bench.test -test.run '^TestInstructions$')
 	for v in "compiled-out notrace.test none" "no-sink bench.test none" "discard-sink bench.test discard"; do
 		set -- $v
-		n=$(count_instr "$2" "$3")
+		n=$(BEX_INSTRUCTIONS=$3 count_instr "$2" -test.run '^TestInstructions$')
 		echo "BenchmarkInstructionsFib27/$1 1 $((n - idle)) instructions/op" | tee -a "$out"
+	done
+	for impl in bex untraced vmspan; do
+		lo=$(count_instr bench.test -test.run '^$' -test.bench "^BenchmarkTracedCall\$/^$impl\$" -test.benchtime 100000x)
+		hi=$(count_instr bench.test -test.run '^$' -test.bench "^BenchmarkTracedCall\$/^$impl\$" -test.benchtime 300000x)
+		echo "BenchmarkInstructionsTracedCall/$impl 1 $(((hi - lo) / 200000)) instructions/op" | tee -a "$out"
 	done
 else
 	echo "# valgrind not found: no instruction counts"

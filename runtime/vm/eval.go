@@ -228,7 +228,7 @@ func (th *Thread) enter(fn *Function, base, n int) error {
 func (th *Thread) enterHook(fn *Function, args []Value) {
 	buf := th.argbuf[:0]
 	for _, a := range args {
-		buf = append(buf, Snapshot(a))
+		buf = append(buf, hookSnapshot(a))
 	}
 	th.argbuf = buf
 	names := fn.paramNames
@@ -237,6 +237,20 @@ func (th *Thread) enterHook(fn *Function, args []Value) {
 	}
 	th.hookFrame = vmspan.Frame{Depth: len(th.frames), Name: fn.Name, Kind: fn.SpanKind(), Params: names, Args: buf}
 	th.Hook.EnterFrame(&th.hookFrame)
+}
+
+// hookSnapshot is Snapshot with a shortcut for the scalars that most
+// arguments and results of traced calls are.
+func hookSnapshot(v Value) any {
+	switch v.k {
+	case KindNull:
+		return nil
+	case KindInt:
+		return int64(v.n)
+	case KindString:
+		return v.str()
+	}
+	return Snapshot(v)
 }
 
 // variadicNames names n arguments of a variadic function: the last
@@ -258,7 +272,7 @@ func variadicNames(params []string, n int) []string {
 func (th *Thread) leave(result Value) {
 	n := len(th.frames)
 	if tracing && th.frames[n-1].traced {
-		th.Hook.ExitFrame(n, Snapshot(result), nil)
+		th.Hook.ExitFrame(n, hookSnapshot(result), nil)
 	}
 	th.frames = th.frames[:n-1]
 }

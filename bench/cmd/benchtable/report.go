@@ -62,6 +62,11 @@ var sections = []section{
 		ratio: &ratioCol{head: "impl/compiled-out", cpu: "instructions/op", base: "compiled-out"},
 	},
 	{
+		title:   "Instructions per traced call (valgrind cachegrind, garbage collector off; see TracedCall below)",
+		benches: []string{"InstructionsTracedCall"}, first: []string{"bex", "untraced", "vmspan"},
+		cols: []col{{"instructions/op", "instructions/op", 1, 0}},
+	},
+	{
 		title:   "One traced call (start + end events, one argument and a result) against the OTel SDK's Start+End",
 		benches: []string{"TracedCall"}, first: []string{"bex", "untraced", "vmspan", "otel-sdk", "otel-sdk-attrs"}, cols: nsCols,
 		ratio: &ratioCol{head: "impl/otel-sdk cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "otel-sdk"},
