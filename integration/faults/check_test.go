@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,10 +119,10 @@ func pad(hex string, n int) string {
 }
 
 // waitJaeger polls Jaeger until it shows want distinct spans of the service
-// (or more), or the number it shows has not changed for 3s (a killed
-// Jaeger may never show want), or 30s have passed, and returns what it
-// shows last.
-func waitJaeger(t *testing.T, j *jaegertest.Jaeger, service string, want int) map[spanKey]int {
+// (or more), or 30s have passed, and returns what it shows last. With
+// settle, it also stops once the number has not changed for 5s: a killed
+// Jaeger may never show want.
+func waitJaeger(t *testing.T, j *jaegertest.Jaeger, service string, want int, settle bool) map[spanKey]int {
 	t.Helper()
 	start := time.Now()
 	defer func() { t.Logf("waited %v for Jaeger", time.Since(start).Round(time.Millisecond)) }()
@@ -137,8 +138,8 @@ func waitJaeger(t *testing.T, j *jaegertest.Jaeger, service string, want int) ma
 		if err == nil && len(got) != last {
 			last, changed = len(got), time.Now()
 		}
-		if err == nil && time.Since(changed) >= 3*time.Second {
-			t.Logf("Jaeger shows %d distinct spans of %s, unchanged for 3s; want %d", len(got), service, want)
+		if settle && err == nil && time.Since(changed) >= 5*time.Second {
+			t.Logf("Jaeger shows %d distinct spans of %s, unchanged for 5s; want %d", len(got), service, want)
 			return got
 		}
 		if time.Now().After(deadline) {
@@ -172,23 +173,48 @@ func compare(f *traceFile, got map[spanKey]int) (missing []spanKey, unexpected, 
 	return missing, unexpected, dups
 }
 
-// buildBex builds the bex CLI from the main module into a temporary
-// directory and returns its path.
+// bexCLI is the bex CLI, built once for the package's tests.
+var bexCLI struct {
+	once sync.Once
+	dir  string // removed by TestMain
+	path string
+	err  error
+}
+
+// buildBex builds the bex CLI from the main module (once) and returns its
+// path.
 func buildBex(t *testing.T) string {
 	t.Helper()
-	return goBuild(t, mainModule(t), "./cmd/bex", "bex")
+	root := mainModule(t)
+	bexCLI.once.Do(func() {
+		if bexCLI.dir, bexCLI.err = os.MkdirTemp("", "bex-faults-"); bexCLI.err == nil {
+			bexCLI.path = filepath.Join(bexCLI.dir, "bex")
+			bexCLI.err = build(root, "./cmd/bex", bexCLI.path)
+		}
+	})
+	if bexCLI.err != nil {
+		t.Fatal(bexCLI.err)
+	}
+	return bexCLI.path
 }
 
 // goBuild runs go build for pkg in dir and returns the binary's path.
 func goBuild(t *testing.T, dir, pkg, name string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), name)
+	if err := build(dir, pkg, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func build(dir, pkg, out string) error {
 	cmd := exec.Command(goTool(), "build", "-o", out, pkg)
 	cmd.Dir = dir
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s in %s: %v\n%s", pkg, dir, err, b)
+		return fmt.Errorf("go build %s in %s: %v\n%s", pkg, dir, err, b)
 	}
-	return out
+	return nil
 }
 
 // goTool returns the go command of the toolchain running the tests.

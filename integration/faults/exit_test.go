@@ -47,7 +47,7 @@ func TestSIGTERM(t *testing.T) {
 			t.Errorf("delivery %+v: want every span exported", d)
 		}
 		f := checkLoadFile(t, path, rep, d)
-		got := waitJaeger(t, j, service, int(d.Exported))
+		got := waitJaeger(t, j, service, int(d.Exported), false)
 		missing, unexpected, dups := compare(f, got)
 		t.Logf("Jaeger shows %d distinct spans (%d more than once), misses %d", len(got), dups, len(missing))
 		if len(got) != int(d.Exported) || len(missing) != 0 || unexpected != 0 {
@@ -69,7 +69,7 @@ func TestSIGTERM(t *testing.T) {
 		}
 		f := checkLoadFile(t, path, rep, d)
 		exportWithCLI(t, bex, path, j.OTLPGRPCEndpoint(), service)
-		got := waitJaeger(t, j, service, len(f.spans))
+		got := waitJaeger(t, j, service, len(f.spans), false)
 		if missing, unexpected, _ := compare(f, got); len(missing) != 0 || unexpected != 0 {
 			t.Errorf("after bex trace export, Jaeger misses %d spans and shows %d unknown", len(missing), unexpected)
 		}
