@@ -106,7 +106,7 @@ func WithMaxDepth(n int) Option {
 
 // Defaults for the limits of a call.
 const (
-	DefaultMaxSteps = 2_000_000_000 // a few seconds of pure computation
+	DefaultMaxSteps = 200_000_000 // about 2 s of a tight loop on a 2-core VM
 	DefaultMaxDepth = 10_000
 )
 
