@@ -133,6 +133,9 @@ func (r *results) get(bench, impl, unit string) (float64, bool) {
 	return median(xs), len(xs) > 0
 }
 
+// has reports whether there are figures of the group bench.
+func (r *results) has(bench string) bool { return slices.Contains(r.order, bench) }
+
 // impls lists the implementations of bench: those of first, in its order,
 // then the others by name.
 func (r *results) impls(bench string, first ...string) []string {
