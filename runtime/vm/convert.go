@@ -157,12 +157,22 @@ type convError struct {
 	msg  string
 }
 
+// Error names the path; a very deep one (a cyclic value) shows its outer
+// and inner ends only, so the message stays short.
 func (e *convError) Error() string {
-	if len(e.path) == 0 {
+	path := e.path
+	if n := len(path); n > 2*shownPathEnds {
+		path = append(append(path[:shownPathEnds:shownPathEnds], fmt.Sprintf("... %d more levels ...", n-2*shownPathEnds)), path[n-shownPathEnds:]...)
+	}
+	if len(path) == 0 {
 		return e.msg
 	}
-	return strings.Join(e.path, ": ") + ": " + e.msg
+	return strings.Join(path, ": ") + ": " + e.msg
 }
+
+// shownPathEnds is how many path elements a conversion error shows at each
+// end of a deep path.
+const shownPathEnds = 5
 
 func (e *convError) within(p string) *convError {
 	e.path = append([]string{p}, e.path...)
