@@ -53,8 +53,13 @@ func depRule(rel, d string, isSDK func(string) bool) string {
 		if isSDK(d) {
 			return "runtime never imports the OTel SDK or an exporter"
 		}
-	case rel == "collector" && own == "jsonl", rel == "jsonl" && own == "collector":
-		return "collector and jsonl do not import each other"
+	case rel == "collector" || rel == "jsonl":
+		if isOwn && own != "vmspan" {
+			return "collector and jsonl build on vmspan only (and never import each other)"
+		}
+		if !isOwn && !(isStd(d) || strings.HasPrefix(d, "github.com/google/uuid") || isOTelAPI(d)) {
+			return "collector and jsonl import only the standard library, vmspan and uuid"
+		}
 	}
 	if isSDK(d) && !sdkAllowed(rel) {
 		return "only otelbridge, the root package, cmd, examples and integration import the OTel SDK"
@@ -112,6 +117,9 @@ func TestDepRule(t *testing.T) {
 		{"collector", "github.com/bexrun/bex/jsonl", true},
 		{"jsonl", "github.com/bexrun/bex/collector", true},
 		{"otelbridge", "go.opentelemetry.io/otel/sdk/trace", false},
+		{"jsonl", "github.com/bexrun/bex/vmspan", false},
+		{"jsonl", "github.com/bexrun/bex/runtime/vm", true},
+		{"collector", "github.com/some/library", true},
 		{"collector", "go.opentelemetry.io/otel/sdk/trace", true},
 		{"internal/cli", "go.opentelemetry.io/otel/sdk/trace", false},
 		{"runtime/llm", "go.opentelemetry.io/otel/exporters/otlp/otlptrace", true},

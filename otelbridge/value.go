@@ -164,7 +164,6 @@ func (e *jsonEncoder) object(m map[string]any) {
 	e.buf = append(e.buf, '}')
 }
 
-//
 // Fields are written in sorted order, as in trace files (which sort keys at
 // every level), so a span exported live and the same span replayed from a
 // trace file carry byte-identical attributes.
