@@ -79,12 +79,22 @@ func v7Prefix(ns int64) uint64 {
 
 // v7With returns the UUID v7 made of prefix (see v7Prefix), the variant and
 // 62 random bits.
-func v7With(prefix uint64) SpanID {
+func v7With(prefix uint64) SpanID { return v7Seq(prefix, rand.Uint64()) }
+
+// v7Seq returns the UUID v7 made of prefix (see v7Prefix), the variant and
+// the low 62 bits of r.
+func v7Seq(prefix, r uint64) SpanID {
 	var id SpanID
 	binary.BigEndian.PutUint64(id[0:8], prefix)
-	binary.BigEndian.PutUint64(id[8:16], rand.Uint64()>>2|0x8000000000000000)
+	binary.BigEndian.PutUint64(id[8:16], r&randBMask|0x8000000000000000)
 	return id
 }
+
+// randBMask selects the 62 random bits (rand_b) of a UUID v7's second half.
+const randBMask = 1<<62 - 1
+
+// randB returns the 62 random bits of a UUID v7.
+func (id SpanID) randB() uint64 { return binary.BigEndian.Uint64(id[8:16]) & randBMask }
 
 // SequentialIDs returns an id source for tests: it yields
 // 00000000-0000-7000-8000-000000000001, ...0002, and so on. It is safe for
