@@ -7,17 +7,23 @@ import (
 )
 
 func TestDefaultClock(t *testing.T) {
-	t.Run("monotonic", func(t *testing.T) {
-		a := now()
-		b := now()
-		if d := b.Sub(a); d < 0 {
-			t.Errorf("clock went back by %v", -d)
+	for _, tsc := range []bool{false, true} {
+		name := "monotonic"
+		if tsc {
+			name = "tsc"
 		}
-		if s := a.String(); !containsMono(s) {
-			t.Errorf("%s has no monotonic reading", s)
-		}
-	})
+		t.Run(name, func(t *testing.T) {
+			if tsc && !tscUsable() {
+				t.Skip("this machine's kernel does not keep time with the timestamp counter (or BEX_CLOCK=monotonic)")
+			}
+			defer func(old bool) { useTSC = old }(useTSC)
+			useTSC = tsc
+			testClock(t)
+		})
+	}
 	t.Run("renews a stale anchor", func(t *testing.T) {
+		defer func(old bool) { useTSC = old }(useTSC)
+		useTSC = false
 		stale := time.Now().Add(-time.Hour) // keeps its monotonic reading
 		anchor.Store(&stale)
 		if got := now(); got.Sub(stale) < 59*time.Minute {
@@ -27,6 +33,68 @@ func TestDefaultClock(t *testing.T) {
 			t.Error("the anchor was not renewed")
 		}
 	})
+}
+
+// testClock checks that now agrees with time.Now, never goes back, and
+// (with the counter) measures the counter's rate.
+func testClock(t *testing.T) {
+	// Long enough for the counter's rate to be measured and the anchor
+	// renewed several times.
+	deadline := time.Now().Add(3 * anchorEvery)
+	var last time.Time
+	n := 0
+	for time.Now().Before(deadline) {
+		before := time.Now()
+		got := now()
+		after := time.Now()
+		// The counter's estimate may be off by its pairing error; allow
+		// far more than that, so that only a wrong clock fails.
+		const slack = 100 * time.Microsecond
+		if got.Before(before.Add(-slack)) || got.After(after.Add(slack)) {
+			t.Fatalf("now() = %v, outside [%v, %v]", got, before, after)
+		}
+		if !containsMono(got.String()) {
+			t.Fatalf("%s has no monotonic reading", got)
+		}
+		if d := got.Sub(last); n > 0 && d < -time.Microsecond {
+			t.Fatalf("clock went back by %v", -d)
+		}
+		last = got
+		n++
+		if n%1000 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if !useTSC {
+		return
+	}
+	a := tscAnchor.Load()
+	if a == nil {
+		t.Fatal("no anchor after 300 ms: the counter's rate was never measured")
+	}
+	// Measure the rate independently over 50 ms and compare.
+	c0, t0 := rdtsc(), time.Now()
+	time.Sleep(50 * time.Millisecond)
+	c1, t1 := rdtsc(), time.Now()
+	want := float64(t1.Sub(t0)) / float64(c1-c0)
+	got := float64(a.mult) / (1 << 32)
+	if r := got / want; r < 0.99 || r > 1.01 {
+		t.Errorf("measured %.6f ns/tick, independent measurement %.6f", got, want)
+	}
+}
+
+func TestRate(t *testing.T) {
+	tests := []struct{ ns, ticks, want uint64 }{
+		{100_000_000, 260_000_000, 100_000_000 << 32 / 260_000_000},
+		{1, 1, 1 << 32},
+		{1 << 40, 1, 0}, // does not fit
+		{0, 5, 0},
+	}
+	for _, tt := range tests {
+		if got := rate(tt.ns, tt.ticks); got != tt.want {
+			t.Errorf("rate(%d, %d) = %d, want %d", tt.ns, tt.ticks, got, tt.want)
+		}
+	}
 }
 
 // containsMono reports whether a Time's String shows a monotonic reading.

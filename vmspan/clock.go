@@ -1,0 +1,152 @@
+// clock.go holds the default clock: time.Now, read more cheaply.
+
+package vmspan
+
+import (
+	"math/bits"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// The tracer reads the clock twice per span, and on many machines a clock
+// read costs more than everything else a traced call does. time.Now reads
+// two clocks (wall and monotonic) through the vDSO; the default clock reads
+// the time once per anchorEvery and, in between, adds the time elapsed
+// since that anchor, measured one of two ways:
+//
+//   - with the CPU's timestamp counter (one RDTSC instruction, about a
+//     third of a monotonic clock read), on linux/amd64 when the kernel
+//     itself keeps time with it (its clocksource is "tsc", which the kernel
+//     chooses only for an invariant counter synchronised across CPUs). The
+//     counter's rate is measured against the monotonic clock between two
+//     anchors at least minCalibration apart, and again at every anchor, so
+//     it follows NTP's adjustments of the clock.
+//   - else with the monotonic clock (time.Since the anchor).
+//
+// Either way the times carry monotonic readings, so Time.Sub gives
+// durations, and wall times follow the system clock with a delay of at most
+// anchorEvery after it is set. With the counter, a duration that spans a
+// renewal of the anchor can be off by the anchor's error, well under a
+// microsecond; the tracer clamps durations at zero. Setting the environment
+// variable BEX_CLOCK=monotonic before the process starts turns the counter
+// off.
+
+// anchorEvery is how often the default clock reads the wall clock again.
+const anchorEvery = 100 * time.Millisecond
+
+// anchor is the monotonic clock's last reading of time.Now.
+var anchor atomic.Pointer[time.Time]
+
+// useTSC is set at start-up when the timestamp counter may be used.
+var useTSC = tscUsable()
+
+// now is the default clock: what time.Now returns, for a fraction of its cost.
+func now() time.Time {
+	if useTSC {
+		if a := tscAnchor.Load(); a != nil {
+			if d := rdtsc() - a.tsc; d < a.limit { // a counter that went back gives a huge d
+				return a.t.Add(time.Duration(d * a.mult >> 32))
+			}
+		}
+		if t, ok := renewTSC(); ok {
+			return t
+		}
+	}
+	return monoNow()
+}
+
+// monoNow is the default clock measured with the monotonic clock.
+func monoNow() time.Time {
+	if a := anchor.Load(); a != nil {
+		if d := time.Since(*a); d >= 0 && d < anchorEvery {
+			return a.Add(d)
+		}
+	}
+	t := time.Now()
+	anchor.Store(&t)
+	return t
+}
+
+// A tscPoint is a reading of time.Now and the counter taken together.
+type tscPoint struct {
+	t     time.Time
+	tsc   uint64 // the counter at t, within ±pair/2
+	pair  uint64 // ticks between the counter reads that bracket time.Now
+	mult  uint64 // nanoseconds per tick, 32.32 fixed point (0: not measured)
+	limit uint64 // ticks after tsc for which the point serves as anchor
+}
+
+// tscAnchor is the current anchor; tscFirst the point the counter's rate
+// is first measured from, until there is an anchor.
+var tscAnchor, tscFirst atomic.Pointer[tscPoint]
+
+const (
+	// minCalibration is the shortest interval over which the counter's
+	// rate is measured.
+	minCalibration = 10 * time.Millisecond
+	// maxPairPPM bounds the error of a rate measurement: the two points'
+	// pairing uncertainty, in millionths of the interval between them.
+	maxPairPPM = 20
+	// maxPairNs bounds an anchor's pairing uncertainty: a point whose
+	// reads were further apart (the goroutine was preempted between them)
+	// does not become the anchor.
+	maxPairNs = 2000
+)
+
+// renewTSC takes a point and makes it the anchor once the counter's rate is
+// known. It returns time.Now's reading; ok is false when the counter went
+// back (a migrated VM) and the caller should use the monotonic clock.
+func renewTSC() (t time.Time, ok bool) {
+	c0 := rdtsc()
+	t = time.Now()
+	c1 := rdtsc()
+	if c1 < c0 {
+		return t, false
+	}
+	tsc, pair := c0+(c1-c0)/2, c1-c0
+	prev := tscAnchor.Load()
+	if prev == nil {
+		if prev = tscFirst.Load(); prev == nil {
+			tscFirst.CompareAndSwap(nil, &tscPoint{t: t, tsc: tsc, pair: pair})
+			return t, true
+		}
+	}
+	mult := prev.mult
+	elapsed := t.Sub(prev.t)
+	if ticks := tsc - prev.tsc; tsc > prev.tsc && elapsed >= minCalibration {
+		if (prev.pair+pair)*(1e6/maxPairPPM) < ticks {
+			if m := rate(uint64(elapsed), ticks); m != 0 {
+				mult = m
+			}
+		} else if mult == 0 {
+			tscFirst.Store(&tscPoint{t: t, tsc: tsc, pair: pair}) // measure again from here
+			return t, true
+		}
+	}
+	if mult == 0 || pair > maxPairNs<<32/mult {
+		return t, true // still measuring, or a pairing too loose to anchor on
+	}
+	tscAnchor.Store(&tscPoint{t: t, tsc: tsc, pair: pair, mult: mult, limit: uint64(anchorEvery) << 32 / mult})
+	return t, true
+}
+
+// rate returns ns/ticks in 32.32 fixed point, or 0 when it does not fit.
+func rate(ns, ticks uint64) uint64 {
+	hi, lo := bits.Mul64(ns, 1<<32)
+	if hi >= ticks {
+		return 0
+	}
+	q, _ := bits.Div64(hi, lo, ticks)
+	return q
+}
+
+// tscUsable reports whether the timestamp counter can serve as the clock.
+func tscUsable() bool {
+	if !haveTSC || os.Getenv("BEX_CLOCK") == "monotonic" {
+		return false
+	}
+	b, err := os.ReadFile("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+	return err == nil && strings.TrimSpace(string(b)) == "tsc"
+}

@@ -1,0 +1,9 @@
+package vmspan
+
+// haveTSC reports whether rdtsc reads a timestamp counter.
+const haveTSC = true
+
+// rdtsc returns the CPU's timestamp counter (clock_amd64.s).
+//
+//go:noescape
+func rdtsc() uint64
