@@ -1,6 +1,7 @@
 package vmspan
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,47 @@ func TestV7(t *testing.T) {
 				t.Errorf("%s: version %d, variant %b", s, id[6]>>4, id[8]>>6)
 			}
 		})
+	}
+}
+
+// TestEventIDs checks the ids of one span's events: all distinct UUID v7s,
+// the start event's and the span's made at the start time, the end
+// event's at the end time, including when rand_b wraps around.
+func TestEventIDs(t *testing.T) {
+	var events []Event
+	tr := NewTracer(SinkFunc(func(e Event) { events = append(events, e) }))
+	root := tr.StartSpan(context.Background(), "root", StartConfig{Kind: KindRoot})
+	for range 1000 {
+		root.StartChild("c", KindExpr, nil).EndSnapshot(nil, nil)
+	}
+	root.EndSnapshot(nil, nil)
+	seen := map[SpanID]bool{}
+	for _, e := range events {
+		for _, id := range []SpanID{e.ID, e.Span.ID} {
+			if id[6]>>4 != 7 || id[8]>>6 != 2 {
+				t.Fatalf("%s: version %d, variant %b", id, id[6]>>4, id[8]>>6)
+			}
+		}
+		if seen[e.ID] {
+			t.Fatalf("event id %s repeated", e.ID)
+		}
+		seen[e.ID] = true
+		if e.Kind == EventStart {
+			if seen[e.Span.ID] {
+				t.Fatalf("span id %s repeated", e.Span.ID)
+			}
+			seen[e.Span.ID] = true
+		}
+		if got, want := e.ID.String()[:13], newV7(e.Time.UnixNano()).String()[:13]; got != want {
+			t.Errorf("%s event id %s does not carry its time's millisecond %s", e.Kind, e.ID, want)
+		}
+	}
+	if len(seen) != 3*1001 {
+		t.Errorf("%d distinct ids, want %d", len(seen), 3*1001)
+	}
+	// rand_b wraps within its 62 bits, keeping version and variant.
+	last := v7Seq(0, randBMask)
+	if next := v7Seq(0, last.randB()+2); next.randB() != 1 || next[8]>>6 != 2 {
+		t.Errorf("after %s: %s", last, next)
 	}
 }
