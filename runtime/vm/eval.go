@@ -67,6 +67,7 @@ type Thread struct {
 	running   bool
 	argbuf    []any
 	hookFrame vmspan.Frame
+	box       boxer
 }
 
 // A frame is one active function call. External (host and LLM) calls get a
@@ -228,7 +229,7 @@ func (th *Thread) enter(fn *Function, base, n int) error {
 func (th *Thread) enterHook(fn *Function, args []Value) {
 	buf := th.argbuf[:0]
 	for _, a := range args {
-		buf = append(buf, hookSnapshot(a))
+		buf = append(buf, th.hookSnapshot(a))
 	}
 	th.argbuf = buf
 	names := fn.paramNames
@@ -240,15 +241,18 @@ func (th *Thread) enterHook(fn *Function, args []Value) {
 }
 
 // hookSnapshot is Snapshot with a shortcut for the scalars that most
-// arguments and results of traced calls are.
-func hookSnapshot(v Value) any {
+// arguments and results of traced calls are: boxed without an allocation
+// each (see boxer).
+func (th *Thread) hookSnapshot(v Value) any {
 	switch v.k {
 	case KindNull:
 		return nil
 	case KindInt:
-		return int64(v.n)
+		return th.box.int(int64(v.n))
+	case KindFloat:
+		return th.box.float(v.float())
 	case KindString:
-		return v.str()
+		return th.box.string(v.str())
 	}
 	return Snapshot(v)
 }
@@ -272,7 +276,7 @@ func variadicNames(params []string, n int) []string {
 func (th *Thread) leave(result Value) {
 	n := len(th.frames)
 	if tracing && th.frames[n-1].traced {
-		th.Hook.ExitFrame(n, hookSnapshot(result), nil)
+		th.Hook.ExitFrame(n, th.hookSnapshot(result), nil)
 	}
 	th.frames = th.frames[:n-1]
 }
