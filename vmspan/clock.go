@@ -95,40 +95,47 @@ const (
 	maxPairNs = 2000
 )
 
-// renewTSC takes a point and makes it the anchor once the counter's rate is
-// known. It returns time.Now's reading; ok is false when the counter went
-// back (a migrated VM) and the caller should use the monotonic clock.
+// renewTSC takes a point, pairing the monotonic clock's time with the
+// counter, and makes it the anchor once the counter's rate is known. It
+// returns the point's time, or ok false when the point does not serve: the
+// rate is still being measured (the first minCalibration of the process),
+// or the pairing was disturbed (preemption between the reads, a counter
+// that went back); the caller then reads the monotonic clock instead.
 func renewTSC() (t time.Time, ok bool) {
+	first := tscFirst.Load()
+	prev := tscAnchor.Load()
+	if prev == nil && first != nil && time.Since(first.t) < minCalibration {
+		return time.Time{}, false // measuring: do not pay for a pairing yet
+	}
 	c0 := rdtsc()
-	t = time.Now()
+	t = monoNow()
 	c1 := rdtsc()
 	if c1 < c0 {
-		return t, false
+		return time.Time{}, false
 	}
-	tsc, pair := c0+(c1-c0)/2, c1-c0
-	prev := tscAnchor.Load()
+	p := tscPoint{t: t, tsc: c0 + (c1-c0)/2, pair: c1 - c0}
 	if prev == nil {
-		if prev = tscFirst.Load(); prev == nil {
-			tscFirst.CompareAndSwap(nil, &tscPoint{t: t, tsc: tsc, pair: pair})
+		if first == nil {
+			tscFirst.CompareAndSwap(nil, &p)
 			return t, true
 		}
+		prev = first
 	}
 	mult := prev.mult
-	elapsed := t.Sub(prev.t)
-	if ticks := tsc - prev.tsc; tsc > prev.tsc && elapsed >= minCalibration {
-		if (prev.pair+pair)*(1e6/maxPairPPM) < ticks {
-			if m := rate(uint64(elapsed), ticks); m != 0 {
+	if ticks := p.tsc - prev.tsc; p.tsc > prev.tsc && t.Sub(prev.t) >= minCalibration {
+		if (prev.pair+p.pair)*(1e6/maxPairPPM) < ticks {
+			if m := rate(uint64(t.Sub(prev.t)), ticks); m != 0 {
 				mult = m
 			}
-		} else if mult == 0 {
-			tscFirst.Store(&tscPoint{t: t, tsc: tsc, pair: pair}) // measure again from here
-			return t, true
+		} else if mult == 0 && p.pair < first.pair {
+			tscFirst.Store(&p) // a better-paired point to measure from
 		}
 	}
-	if mult == 0 || pair > maxPairNs<<32/mult {
-		return t, true // still measuring, or a pairing too loose to anchor on
+	if mult == 0 || p.pair > maxPairNs<<32/mult {
+		return time.Time{}, false
 	}
-	tscAnchor.Store(&tscPoint{t: t, tsc: tsc, pair: pair, mult: mult, limit: uint64(anchorEvery) << 32 / mult})
+	p.mult, p.limit = mult, uint64(anchorEvery)<<32/mult
+	tscAnchor.Store(&p)
 	return t, true
 }
 
