@@ -43,7 +43,7 @@ function LoopPlain(n: int) -> int {
 
 // discard is a sink that keeps nothing: the native store with no
 // Collector attached.
-var discard = vmspan.SinkFunc(func(vmspan.Event) {})
+var discard = vmspan.Discard
 
 func newEngine(tb testing.TB, src string, sink vmspan.Sink) *engine.Engine {
 	e, err := engine.New(engine.MustParse(map[string]string{"bench.baml": src}),

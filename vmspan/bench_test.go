@@ -39,7 +39,7 @@ func BenchmarkNewID(b *testing.B) {
 // keeps nothing. The engine adds the VM's call and its own bookkeeping
 // (see runtime/engine's BenchmarkTracedCall).
 func BenchmarkTracedSpan(b *testing.B) {
-	tr := NewTracer(SinkFunc(func(Event) {}))
+	tr := NewTracer(Discard)
 	root := tr.StartSpan(context.Background(), "root", StartConfig{Kind: KindRoot})
 	defer root.EndSnapshot(nil, nil)
 	args := make([]Arg, 1)

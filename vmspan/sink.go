@@ -38,6 +38,15 @@ type SinkFunc func(Event)
 // Emit calls f(e).
 func (f SinkFunc) Emit(e Event) { f(e) }
 
+// Discard is a Sink that keeps nothing, like slog.DiscardHandler: spans
+// are still made (a tracer whose sink is nil makes none), and their events
+// dropped. Benchmarks use it to measure the tracer's own cost.
+var Discard Sink = discard{}
+
+type discard struct{}
+
+func (discard) Emit(Event) {}
+
 type fanout []Sink
 
 // Fanout returns a Sink that sends every event to each of sinks in order.

@@ -355,3 +355,15 @@ func TestIsSecretKeyAllocs(t *testing.T) {
 		t.Errorf("IsSecretKey allocates %v times", n)
 	}
 }
+
+func TestDiscard(t *testing.T) {
+	tr := vmspan.NewTracer(vmspan.Discard)
+	ctx, s := tr.Start(context.Background(), "work")
+	if s == nil || vmspan.SpanFromContext(ctx) != s {
+		t.Fatal("a tracer with the Discard sink made no span")
+	}
+	s.End(1, nil)
+	if vmspan.Fanout(vmspan.Discard, vmspan.Discard) != vmspan.Discard {
+		t.Error("Fanout kept Discard twice")
+	}
+}

@@ -40,7 +40,7 @@ func benchLoop(b *testing.B, fn string, sink vmspan.Sink) {
 	}
 }
 
-var discard = vmspan.SinkFunc(func(vmspan.Event) {})
+var discard = vmspan.Discard
 
 // BenchmarkTracedCall is one traced call (start and end events into a sink
 // that keeps nothing, as the native store does without a Collector).
