@@ -196,7 +196,9 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
 		s.stack = s.appendID(parent.stack, id)
 		r.tree.traceID = parent.tree.traceID
-		s.tags.Store(parent.tags.Load())
+		if p := parent.tags.Load(); p != nil { // no atomic store for a span without tags
+			s.tags.Store(p)
+		}
 	} else {
 		s.sc = SpanContext{ID: id, Root: id}
 		s.stack = s.appendID(nil, id)
@@ -257,12 +259,12 @@ type Span struct {
 	start   time.Time
 	startID SpanID // the start event's id
 	kind    Kind
-	ended   bool // guarded by mu
+	state   atomic.Uint32 // spanEnded, spanHasMore
 	mu      sync.Mutex
 	// tags are the effective tags; the map is replaced (under mu), never
 	// mutated, so children read it without locking.
 	tags atomic.Pointer[map[string]string]
-	more *spanMore // guarded by mu; nil until needed
+	more *spanMore // guarded by mu; nil until needed (then state has spanHasMore)
 
 	stackBuf [4]SpanID // holds stack for trees up to 4 deep
 	argBuf   [2]Arg    // holds args for spans with up to 2 arguments
@@ -294,10 +296,17 @@ func (s *Span) remote() *RemoteParent {
 	return nil
 }
 
+// Bits of Span.state.
+const (
+	spanEnded   = 1 << iota // End has been called
+	spanHasMore             // more is set
+)
+
 // moreLocked returns s.more, allocating it; s.mu must be held.
 func (s *Span) moreLocked() *spanMore {
 	if s.more == nil {
 		s.more = &spanMore{}
+		s.state.Or(spanHasMore)
 	}
 	return s.more
 }
@@ -323,7 +332,9 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	c.args = c.keepArgs(args)
 	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
 	c.stack = c.appendID(s.stack, id)
-	c.tags.Store(s.tags.Load())
+	if p := s.tags.Load(); p != nil { // no atomic store for a span without tags
+		c.tags.Store(p)
+	}
 	c.emitStart(startID)
 	return c
 }
@@ -438,7 +449,7 @@ func (s *Span) SetTags(kv ...any) {
 		set[k] = v
 	}
 	s.mu.Lock()
-	if s.ended {
+	if s.state.Load()&spanEnded != 0 {
 		s.mu.Unlock()
 		return
 	}
@@ -486,29 +497,37 @@ func (s *Span) EndSnapshot(result any, err error) {
 	if s == nil {
 		return
 	}
-	s.mu.Lock()
-	if s.ended {
-		s.mu.Unlock()
-		return
+	// One atomic operation ends a span that has no LLM attempts (the
+	// common case); the lock is taken only to read attempts.
+	state := s.state.Load()
+	for {
+		if state&spanEnded != 0 {
+			return
+		}
+		if s.state.CompareAndSwap(state, state|spanEnded) {
+			break
+		}
+		state = s.state.Load()
 	}
-	s.ended = true
-	tags := s.loadTags()
 	var attempts []LLMAttempt
-	if s.more != nil {
+	if state&spanHasMore != 0 {
+		s.mu.Lock()
 		attempts = s.more.attempts
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	t := s.tree.tracer
 	now := t.now()
-	if now.Before(s.start) { // a clock whose anchor moved by a fraction of a microsecond
-		now = s.start
+	d := now.Sub(s.start)
+	if d < 0 { // a clock whose anchor moved by a fraction of a microsecond
+		now, d = s.start, 0
 	}
+	var info *ErrorInfo
 	if err != nil {
-		result = nil
+		result, info = nil, ErrorInfoOf(err)
 	}
 	s.tree.sink.Emit(Event{
 		Kind: EventEnd, ID: t.endID(now, s.sc.ID), Span: s.sc, Stack: s.stack, Time: now,
-		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: tags, Result: result, Err: ErrorInfoOf(err),
-		Start: s.start, Duration: now.Sub(s.start), Attempts: attempts, TraceID: s.tree.traceID, Remote: s.remote(),
+		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.loadTags(), Result: result, Err: info,
+		Start: s.start, Duration: d, Attempts: attempts, TraceID: s.tree.traceID, Remote: s.remote(),
 	})
 }

@@ -367,3 +367,49 @@ func TestDiscard(t *testing.T) {
 		t.Error("Fanout kept Discard twice")
 	}
 }
+
+// TestConcurrentEnd races End, SetTags and AddAttempts on one span: exactly
+// one end event, after the start event, and no set-tags event that was
+// applied after it.
+func TestConcurrentEnd(t *testing.T) {
+	for range 200 {
+		var mu sync.Mutex
+		var events []vmspan.Event
+		tr := vmspan.NewTracer(vmspan.SinkFunc(func(e vmspan.Event) {
+			mu.Lock()
+			events = append(events, e)
+			mu.Unlock()
+		}))
+		_, s := tr.Start(context.Background(), "racy")
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				switch i % 3 {
+				case 0:
+					s.End(i, nil)
+				case 1:
+					s.SetTags("k", i)
+				case 2:
+					s.AddAttempts(vmspan.LLMAttempt{Client: "c"})
+				}
+			})
+		}
+		wg.Wait()
+		s.End(nil, errors.New("late"))
+		ends := 0
+		for i, e := range events {
+			switch {
+			case i == 0 && e.Kind != vmspan.EventStart:
+				t.Fatalf("first event is %s", e.Kind)
+			case e.Kind == vmspan.EventEnd:
+				ends++
+				if e.Err != nil {
+					t.Fatalf("the End after the others took effect: %v", e.Err)
+				}
+			}
+		}
+		if ends != 1 {
+			t.Fatalf("%d end events, want 1", ends)
+		}
+	}
+}
