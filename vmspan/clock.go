@@ -25,9 +25,12 @@ import (
 //     it follows NTP's adjustments of the clock.
 //   - else with the monotonic clock (time.Since the anchor).
 //
-// Either way the times carry monotonic readings, so Time.Sub gives
-// durations, and wall times follow the system clock with a delay of at most
-// anchorEvery after it is set. With the counter, a duration that spans a
+// Either way wall times follow the system clock with a delay of at most
+// anchorEvery after it is set. The tracer reads the clock as a stamp (Unix
+// and monotonic nanoseconds): span durations are differences of monotonic
+// times, and event times are made with time.Unix (so they carry no
+// monotonic reading of their own). Tracer.Now returns times with
+// monotonic readings, so Time.Sub of two gives a duration. With the counter, a duration that spans a
 // renewal of the anchor can be off by the anchor's error, well under a
 // microsecond; the tracer clamps durations at zero. Setting the environment
 // variable BEX_CLOCK=monotonic before the process starts turns the counter
@@ -37,7 +40,47 @@ import (
 const anchorEvery = 100 * time.Millisecond
 
 // anchor is the monotonic clock's last reading of time.Now.
-var anchor atomic.Pointer[time.Time]
+var anchor atomic.Pointer[monoPoint]
+
+// A monoPoint is a reading of time.Now, also as a stamp.
+type monoPoint struct {
+	t time.Time
+	s stamp
+}
+
+// A stamp is a reading of the default clock as integers: Unix time and
+// monotonic time (since monoBase), in nanoseconds. The tracer works with
+// stamps: a span's duration is a subtraction, and an event's time.Time is
+// made with time.Unix, which costs a third of Time.Add.
+type stamp struct{ wall, mono int64 }
+
+// monoBase is the origin of stamps' monotonic times.
+var monoBase = time.Now()
+
+// stampOf returns t as a stamp. The monotonic part comes from t's monotonic
+// reading when it has one (and from its wall time otherwise).
+func stampOf(t time.Time) stamp { return stamp{t.UnixNano(), int64(t.Sub(monoBase))} }
+
+// nowStamp is now as a stamp.
+func nowStamp() stamp {
+	if useTSC {
+		if a := tscAnchor.Load(); a != nil {
+			if d := rdtsc() - a.tsc; d < a.limit {
+				n := int64(d * a.mult >> 32)
+				return stamp{a.s.wall + n, a.s.mono + n}
+			}
+		}
+		if t, ok := renewTSC(); ok {
+			return stampOf(t)
+		}
+	}
+	if a := anchor.Load(); a != nil {
+		if d := time.Since(a.t); d >= 0 && d < anchorEvery {
+			return stamp{a.s.wall + int64(d), a.s.mono + int64(d)}
+		}
+	}
+	return renewMono().s
+}
 
 // useTSC is set at start-up when the timestamp counter may be used.
 var useTSC = tscUsable()
@@ -60,18 +103,25 @@ func now() time.Time {
 // monoNow is the default clock measured with the monotonic clock.
 func monoNow() time.Time {
 	if a := anchor.Load(); a != nil {
-		if d := time.Since(*a); d >= 0 && d < anchorEvery {
-			return a.Add(d)
+		if d := time.Since(a.t); d >= 0 && d < anchorEvery {
+			return a.t.Add(d)
 		}
 	}
+	return renewMono().t
+}
+
+// renewMono makes time.Now the monotonic clock's anchor.
+func renewMono() *monoPoint {
 	t := time.Now()
-	anchor.Store(&t)
-	return t
+	p := &monoPoint{t, stampOf(t)}
+	anchor.Store(p)
+	return p
 }
 
 // A tscPoint is a reading of time.Now and the counter taken together.
 type tscPoint struct {
 	t     time.Time
+	s     stamp  // t as a stamp
 	tsc   uint64 // the counter at t, within ±pair/2
 	pair  uint64 // ticks between the counter reads that bracket time.Now
 	mult  uint64 // nanoseconds per tick, 32.32 fixed point (0: not measured)
@@ -134,7 +184,7 @@ func renewTSC() (t time.Time, ok bool) {
 	if mult == 0 || p.pair > maxPairNs<<32/mult {
 		return time.Time{}, false
 	}
-	p.mult, p.limit = mult, uint64(anchorEvery)<<32/mult
+	p.mult, p.limit, p.s = mult, uint64(anchorEvery)<<32/mult, stampOf(t)
 	tscAnchor.Store(&p)
 	return t, true
 }

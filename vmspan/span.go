@@ -4,6 +4,7 @@ package vmspan
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -19,7 +20,7 @@ import (
 type Tracer struct {
 	sink  Sink
 	newID func() SpanID
-	now   func() time.Time
+	now   func() time.Time // nil: the default clock (see clock.go)
 }
 
 // A TracerOption configures a Tracer.
@@ -36,7 +37,7 @@ func WithClock(f func() time.Time) TracerOption { return func(t *Tracer) { t.now
 
 // NewTracer returns a Tracer that sends events to sink (nil: nowhere).
 func NewTracer(sink Sink, opts ...TracerOption) *Tracer {
-	t := &Tracer{sink: sink, now: now}
+	t := &Tracer{sink: sink}
 	for _, o := range opts {
 		o(t)
 	}
@@ -47,7 +48,7 @@ func NewTracer(sink Sink, opts ...TracerOption) *Tracer {
 func (t *Tracer) Sink() Sink { return t.sink }
 
 // NewID returns a new id from the tracer's id source.
-func (t *Tracer) NewID() SpanID { return t.id(t.now()) }
+func (t *Tracer) NewID() SpanID { return t.id(t.Now()) }
 
 // id returns a new id for an event that happens at now.
 func (t *Tracer) id(now time.Time) SpanID {
@@ -65,26 +66,41 @@ func (t *Tracer) id(now time.Time) SpanID {
 // (see endID), each with the timestamp of its event. Three ids still come
 // out unique (two spans' ranges meet only if their draws are within 2 of
 // each other in the same 250 ns), and one draw costs a third of three.
-func (t *Tracer) idPair(now time.Time) (SpanID, SpanID) {
+func (t *Tracer) idPair(wall int64) (SpanID, SpanID) {
 	if t.newID != nil {
 		a := t.newID()
 		return a, t.newID()
 	}
-	p, r := v7Prefix(now.UnixNano()), rand.Uint64()
+	p, r := v7Prefix(wall), rand.Uint64()
 	return v7Seq(p, r), v7Seq(p, r+1)
 }
 
-// endID returns the id of the end event, at now, of the span whose id is
-// span (see idPair).
-func (t *Tracer) endID(now time.Time, span SpanID) SpanID {
+// endID returns the id of the end event, at Unix time wall, of the span
+// whose id is span (see idPair).
+func (t *Tracer) endID(wall int64, span SpanID) SpanID {
 	if t.newID != nil {
 		return t.newID()
 	}
-	return v7Seq(v7Prefix(now.UnixNano()), span.randB()+2)
+	return v7Seq(v7Prefix(wall), span.randB()+2)
 }
 
 // Now reads the tracer's clock.
-func (t *Tracer) Now() time.Time { return t.now() }
+func (t *Tracer) Now() time.Time {
+	if t.now == nil {
+		return now()
+	}
+	return t.now()
+}
+
+// read reads the clock for an event: its time and its stamp.
+func (t *Tracer) read() (time.Time, stamp) {
+	if t.now == nil {
+		st := nowStamp()
+		return time.Unix(0, st.wall), st
+	}
+	tm := t.now()
+	return tm, stampOf(tm)
+}
 
 var defaultTracer atomic.Pointer[Tracer]
 
@@ -190,8 +206,10 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	r.tree.owner = s
 	r.tree.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
 	r.tree.remote = remoteFrom(ctx, parent)
-	s.start = t.now()
-	id, startID := t.idPair(s.start)
+	var st stamp
+	s.start, st = t.read()
+	s.startMono = st.mono
+	id, startID := t.idPair(st.wall)
 	if parent != nil {
 		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
 		s.stack = s.appendID(parent.stack, id)
@@ -251,16 +269,16 @@ func (s *Span) keepArgs(args []Arg) []Arg {
 // their spanTree, what only LLM spans and spans with a Context use lives in
 // spanMore, and events point into the inline buffers rather than copies.
 type Span struct {
-	tree    *spanTree
-	sc      SpanContext
-	stack   []SpanID
-	name    string
-	args    []Arg
-	start   time.Time
-	startID SpanID // the start event's id
-	kind    Kind
-	state   atomic.Uint32 // spanEnded, spanHasMore
-	mu      sync.Mutex
+	tree      *spanTree
+	sc        SpanContext
+	stack     []SpanID
+	name      string
+	args      []Arg
+	start     time.Time
+	startMono int64 // the start's monotonic time (stamp.mono)
+	kind      Kind
+	state     atomic.Uint32 // spanEnded, spanHasMore
+	mu        sync.Mutex
 	// tags are the effective tags; the map is replaced (under mu), never
 	// mutated, so children read it without locking.
 	tags atomic.Pointer[map[string]string]
@@ -272,6 +290,7 @@ type Span struct {
 
 // spanMore holds the state few spans need.
 type spanMore struct {
+	startID  SpanID // the start event's id, when ids come from WithIDs
 	attempts []LLMAttempt
 	otelID   trace.SpanID // the OTel span current in this span's ctx
 }
@@ -326,9 +345,9 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 		return nil
 	}
 	t := s.tree.tracer
-	now := t.now()
-	id, startID := t.idPair(now)
-	c := &Span{tree: s.tree, name: name, kind: kind, start: now}
+	now, st := t.read()
+	id, startID := t.idPair(st.wall)
+	c := &Span{tree: s.tree, name: name, kind: kind, start: now, startMono: st.mono}
 	c.args = c.keepArgs(args)
 	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
 	c.stack = c.appendID(s.stack, id)
@@ -340,13 +359,27 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 }
 
 func (s *Span) emitStart(id SpanID) {
-	s.startID = id
+	if s.tree.tracer.newID != nil { // ids from WithIDs: keep the start event's
+		s.more = &spanMore{startID: id}
+		s.state.Or(spanHasMore)
+	}
 	s.tree.sink.Emit(s.startEvent())
+}
+
+// startID returns the id of the span's start event: the span's id plus
+// one in rand_b (see Tracer.idPair), or the id WithIDs gave it.
+func (s *Span) startID() SpanID {
+	if s.tree.tracer.newID != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.more.startID
+	}
+	return v7Seq(binary.BigEndian.Uint64(s.sc.ID[0:8]), s.sc.ID.randB()+1)
 }
 
 func (s *Span) startEvent() Event {
 	return Event{
-		Kind: EventStart, ID: s.startID, Span: s.sc, Stack: s.stack, Time: s.start,
+		Kind: EventStart, ID: s.startID(), Span: s.sc, Stack: s.stack, Time: s.start,
 		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.loadTags(), TraceID: s.tree.traceID, Remote: s.remote(),
 	}
 }
@@ -464,7 +497,7 @@ func (s *Span) SetTags(kv ...any) {
 	s.tags.Store(&tags)
 	s.mu.Unlock()
 	t := s.tree.tracer
-	now := t.now()
+	now := t.Now()
 	s.tree.sink.Emit(Event{Kind: EventSetTags, ID: t.id(now), Span: s.sc, Stack: s.stack, Time: now,
 		Name: s.name, SpanKind: s.kind, Tags: set, TraceID: s.tree.traceID, Remote: s.remote()})
 }
@@ -516,8 +549,8 @@ func (s *Span) EndSnapshot(result any, err error) {
 		s.mu.Unlock()
 	}
 	t := s.tree.tracer
-	now := t.now()
-	d := now.Sub(s.start)
+	now, st := t.read()
+	d := time.Duration(st.mono - s.startMono)
 	if d < 0 { // a clock whose anchor moved by a fraction of a microsecond
 		now, d = s.start, 0
 	}
@@ -526,7 +559,7 @@ func (s *Span) EndSnapshot(result any, err error) {
 		result, info = nil, ErrorInfoOf(err)
 	}
 	s.tree.sink.Emit(Event{
-		Kind: EventEnd, ID: t.endID(now, s.sc.ID), Span: s.sc, Stack: s.stack, Time: now,
+		Kind: EventEnd, ID: t.endID(st.wall, s.sc.ID), Span: s.sc, Stack: s.stack, Time: now,
 		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.loadTags(), Result: result, Err: info,
 		Start: s.start, Duration: d, Attempts: attempts, TraceID: s.tree.traceID, Remote: s.remote(),
 	})

@@ -26,11 +26,11 @@ func TestDefaultClock(t *testing.T) {
 		defer func(old bool) { useTSC = old }(useTSC)
 		useTSC = false
 		stale := time.Now().Add(-time.Hour) // keeps its monotonic reading
-		anchor.Store(&stale)
+		anchor.Store(&monoPoint{stale, stampOf(stale)})
 		if got := now(); got.Sub(stale) < 59*time.Minute {
 			t.Errorf("now() = %v, still near the stale anchor %v", got, stale)
 		}
-		if a := anchor.Load(); *a == stale {
+		if a := anchor.Load(); a.t == stale {
 			t.Error("the anchor was not renewed")
 		}
 	})
@@ -43,6 +43,7 @@ func testClock(t *testing.T) {
 	// renewed several times.
 	deadline := time.Now().Add(3 * anchorEvery)
 	var last time.Time
+	var lastMono int64
 	n := 0
 	for time.Now().Before(deadline) {
 		before := time.Now()
@@ -61,6 +62,20 @@ func testClock(t *testing.T) {
 			t.Fatalf("clock went back by %v", -d)
 		}
 		last = got
+		// The stamp form: Unix and monotonic nanoseconds.
+		before = time.Now()
+		st := nowStamp()
+		after = time.Now()
+		if w := time.Unix(0, st.wall); w.Before(before.Add(-slack)) || w.After(after.Add(slack)) {
+			t.Fatalf("nowStamp().wall = %v, outside [%v, %v]", w, before, after)
+		}
+		if m := time.Duration(st.mono); m < before.Sub(monoBase)-slack || m > after.Sub(monoBase)+slack {
+			t.Fatalf("nowStamp().mono = %v, outside [%v, %v]", m, before.Sub(monoBase), after.Sub(monoBase))
+		}
+		if n > 0 && st.mono < lastMono-int64(time.Microsecond) {
+			t.Fatalf("stamp went back by %v", time.Duration(lastMono-st.mono))
+		}
+		lastMono = st.mono
 		n++
 		if n%1000 == 0 {
 			time.Sleep(time.Millisecond)
