@@ -4,15 +4,16 @@ package vmspan
 
 // A Frame describes a traced frame that the VM is entering.
 type Frame struct {
-	Depth  int    // the frame's call depth in the VM: the called function is 1
-	Name   string // function name
-	Kind   Kind   // KindLLM, KindExpr or KindHostFunc
-	Params []string
-	// Args holds snapshots of the arguments (the event value form, see
-	// Snapshot), one per parameter, taken by the VM. The snapshots are
+	Depth int    // the frame's call depth in the VM: the called function is 1
+	Name  string // function name
+	Kind  Kind   // KindLLM, KindExpr or KindHostFunc
+	// Args are the arguments, named after their parameters (a variadic
+	// parameter's values are numbered: name1, name2, ...), as snapshots
+	// taken by the VM (the event value form, see Snapshot); an argument
+	// whose name looks secret (IsSecretKey) is Redacted. The snapshots are
 	// immutable, but the VM may reuse the slice: the hook copies the slice
 	// if it keeps it after returning.
-	Args []any
+	Args []Arg
 }
 
 // A FrameHook is told by the VM when it enters and leaves traced frames. It is

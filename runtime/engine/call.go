@@ -304,21 +304,9 @@ type callState struct {
 	ctx      context.Context
 	nested   int // engine calls enclosing this one through host functions
 	root     *vmspan.Span
-	open     []openFrame  // traced frames, outermost first
-	argBuf   []vmspan.Arg // scratch for EnterFrame; StartChild copies it
-	result   any          // the snapshot of the called function's result
-	returned bool         // result is set
-	secrets  [4]paramList // which parameter lists name a secret (a small cache)
-	next     int          // the cache entry to replace next
-}
-
-// A paramList records whether a function's parameter list, known by its
-// first element's address (the VM passes each function's own slice), names
-// a secret, so that a traced call need not run IsSecretKey on every name.
-type paramList struct {
-	first  *string
-	n      int
-	secret bool
+	open     []openFrame // traced frames, outermost first
+	result   any         // the snapshot of the called function's result
+	returned bool        // result is set
 }
 
 type openFrame struct {
@@ -339,36 +327,8 @@ func (cs *callState) EnterFrame(f *vmspan.Frame) {
 	if n := len(cs.open); n > 0 {
 		parent = cs.open[n-1].span
 	}
-	args := cs.argBuf[:0]
-	for i, a := range f.Args { // the VM passes snapshots
-		args = append(args, vmspan.Arg{Name: f.Params[i], Value: a})
-	}
-	cs.argBuf = args
-	if cs.namesSecret(f.Params) {
-		args = vmspan.RedactArgs(args)
-	}
-	span := parent.StartChild(f.Name, f.Kind, args) // copies args
+	span := parent.StartChild(f.Name, f.Kind, f.Args) // copies f.Args
 	cs.open = append(cs.open, openFrame{depth: f.Depth, span: span})
-}
-
-// namesSecret reports whether a parameter name in params looks secret,
-// remembering the answer for the last few parameter lists seen.
-func (cs *callState) namesSecret(params []string) bool {
-	if len(params) == 0 {
-		return false
-	}
-	for _, p := range cs.secrets {
-		if p.first == &params[0] && p.n == len(params) {
-			return p.secret
-		}
-	}
-	secret := false
-	for _, name := range params {
-		secret = secret || vmspan.IsSecretKey(name)
-	}
-	cs.secrets[cs.next] = paramList{&params[0], len(params), secret}
-	cs.next = (cs.next + 1) % len(cs.secrets)
-	return secret
 }
 
 // ExitFrame ends the span of the frame at depth; result is the VM's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -643,6 +644,31 @@ func TestConcurrentCalls(t *testing.T) {
 	for _, s := range r.starts("Headline") {
 		if !roots[s.Span.Parent] || s.Span.Root != s.Span.Parent {
 			t.Errorf("Headline parented to %v", s.Span.Parent)
+		}
+	}
+}
+
+// TestSecretArgumentsOfTracedFrames checks that a traced frame's
+// secret-named arguments reach its events redacted, the others intact.
+func TestSecretArgumentsOfTracedFrames(t *testing.T) {
+	e, rec := newEngine(t, `
+function Login(user: string, api_key: string) -> string {
+    @@trace
+    user
+}
+function Main() -> string { Login("ann", "sk-very-secret") }
+`)
+	if _, err := e.Call(context.Background(), "Main", nil); err != nil {
+		t.Fatal(err)
+	}
+	starts := rec.starts("Login")
+	if len(starts) != 1 {
+		t.Fatalf("%d Login spans", len(starts))
+	}
+	for _, ev := range []*vmspan.Event{&starts[0], rec.end(starts[0].Span.ID)} {
+		want := []vmspan.Arg{{Name: "user", Value: "ann"}, {Name: "api_key", Value: vmspan.Redacted}}
+		if !reflect.DeepEqual(ev.Args, want) {
+			t.Errorf("%s event args = %v, want %v", ev.Kind, ev.Args, want)
 		}
 	}
 }

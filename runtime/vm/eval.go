@@ -65,7 +65,7 @@ type Thread struct {
 	steps     int64 // steps counted at checkpoints
 	maxDepth  int
 	running   bool
-	argbuf    []any
+	argbuf    []vmspan.Arg
 	hookFrame vmspan.Frame
 	box       boxer
 }
@@ -223,20 +223,25 @@ func (th *Thread) enter(fn *Function, base, n int) error {
 	return nil
 }
 
-// enterHook reports a traced frame to the hook, with snapshots of its
-// arguments. The Frame and its Args are reused from call to call (the hook
-// copies what it keeps; the snapshots themselves are immutable).
+// enterHook reports a traced frame to the hook, with its arguments named
+// and in snapshot form, secret-named ones redacted (and not snapshotted).
+// The Frame and its Args are reused from call to call (the hook copies what
+// it keeps; the snapshots themselves are immutable).
 func (th *Thread) enterHook(fn *Function, args []Value) {
-	buf := th.argbuf[:0]
-	for _, a := range args {
-		buf = append(buf, th.hookSnapshot(a))
-	}
-	th.argbuf = buf
 	names := fn.paramNames
 	if len(args) != len(names) { // a variadic call: number the repeated arguments
 		names = variadicNames(names, len(args))
 	}
-	th.hookFrame = vmspan.Frame{Depth: len(th.frames), Name: fn.Name, Kind: fn.SpanKind(), Params: names, Args: buf}
+	buf := th.argbuf[:0]
+	for i, a := range args {
+		if fn.secretArgs && vmspan.IsSecretKey(names[i]) {
+			buf = append(buf, vmspan.Arg{Name: names[i], Value: vmspan.Redacted})
+			continue
+		}
+		buf = append(buf, vmspan.Arg{Name: names[i], Value: th.hookSnapshot(a)})
+	}
+	th.argbuf = buf
+	th.hookFrame = vmspan.Frame{Depth: len(th.frames), Name: fn.Name, Kind: fn.SpanKind(), Args: buf}
 	th.Hook.EnterFrame(&th.hookFrame)
 }
 

@@ -74,6 +74,7 @@ type Function struct {
 	frameSize  int   // locals plus the maximum operand stack
 	cost       int64 // the steps a call costs: the length of the function's code
 	paramNames []string
+	secretArgs bool // some parameter name looks secret (vmspan.IsSecretKey)
 }
 
 // Traced reports whether calls to f are traced frames. This is the single
@@ -246,6 +247,7 @@ func (p *Program) function(fn *compile.Func, m *typeMaker) *Function {
 		t := m.typ(prm.Type)
 		f.Params = append(f.Params, Param{prm.Name, t})
 		f.paramNames = append(f.paramNames, prm.Name)
+		f.secretArgs = f.secretArgs || vmspan.IsSecretKey(prm.Name)
 		if t.Kind != TAny {
 			f.checkArgs = true
 		}

@@ -21,15 +21,12 @@ type recordingHook struct {
 }
 
 func (h *recordingHook) EnterFrame(f *vmspan.Frame) {
-	if len(f.Params) != len(f.Args) {
-		h.t.Errorf("frame %s: %d params, %d args", f.Name, len(f.Params), len(f.Args))
-	}
 	args := make([]string, len(f.Args))
 	for i, a := range f.Args {
-		if _, ok := a.(vm.Value); ok {
+		if _, ok := a.Value.(vm.Value); ok {
 			h.t.Errorf("frame %s: arg %d is a vm.Value, want a snapshot", f.Name, i)
 		}
-		args[i] = f.Params[i] + "=" + fmt.Sprint(a)
+		args[i] = a.Name + "=" + fmt.Sprint(a.Value)
 	}
 	if n := len(h.stack); n > 0 && f.Depth <= h.stack[n-1] {
 		h.t.Errorf("enter %s at depth %d inside depth %d", f.Name, f.Depth, h.stack[n-1])
