@@ -130,6 +130,10 @@ func (w *Writer) Emit(e vmspan.Event) {
 	}
 }
 
+// RetainsEvents reports false: Emit encodes the event before it returns
+// (see vmspan.Retainer).
+func (w *Writer) RetainsEvents() bool { return false }
+
 func (w *Writer) drop(err error) {
 	w.stats.Dropped++
 	if w.err == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -275,4 +276,29 @@ func TestConformance(t *testing.T) {
 			return spantest.FromEvents(events), nil
 		},
 	})
+}
+
+// TestWriterRetainsNothing checks that the writer does not read an event's
+// Stack or Args after Emit returns (it says so through vmspan.Retainer):
+// slices overwritten after Emit leave the file as it was.
+func TestWriterRetainsNothing(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	if vmspan.Retains(w) {
+		t.Fatal("the writer says it retains events")
+	}
+	ids := vmspan.SequentialIDs()
+	id := ids()
+	stack := []vmspan.SpanID{id}
+	args := []vmspan.Arg{{Name: "x", Value: "before"}}
+	w.Emit(vmspan.Event{Kind: vmspan.EventStart, ID: ids(), Span: vmspan.SpanContext{ID: id, Root: id}, Stack: stack,
+		Time: time.Unix(1, 0), Name: "f", SpanKind: vmspan.KindExpr, Args: args})
+	args[0], stack[0] = vmspan.Arg{Name: "y", Value: "after"}, ids()
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `"before"`) || strings.Contains(out, "after") || !strings.Contains(out, id.String()) {
+		t.Errorf("written: %s", out)
+	}
 }

@@ -131,6 +131,10 @@ func (b *Bridge) Emit(e vmspan.Event) {
 	}
 }
 
+// RetainsEvents reports false: Emit encodes what the OTel span needs
+// before it returns, keeping only the tags map (see vmspan.Retainer).
+func (b *Bridge) RetainsEvents() bool { return false }
+
 // start creates the OTel span when the bex span starts, so that it exists
 // (with its real span context, whatever ids the provider chose) while the
 // span's children start.
@@ -343,4 +347,5 @@ func (b *Bridge) DroppedSpans() int64 { return b.Stats().Delivery.Dropped }
 var (
 	_ vmspan.ContextSink = (*Bridge)(nil)
 	_ vmspan.Flusher     = (*Bridge)(nil)
+	_ vmspan.Retainer    = (*Bridge)(nil)
 )

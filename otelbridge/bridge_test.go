@@ -181,3 +181,35 @@ func TestDuplicateAndUnknownEvents(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+// TestBridgeRetainsNothing checks that the bridge does not read an event's
+// Stack or Args after Emit returns (it says so through vmspan.Retainer):
+// slices overwritten after Emit leave the exported span as it was.
+func TestBridgeRetainsNothing(t *testing.T) {
+	f := newFixture(t, false)
+	if vmspan.Retains(f.bridge) {
+		t.Fatal("the bridge says it retains events")
+	}
+	ids := vmspan.SequentialIDs()
+	id, other := ids(), ids()
+	stack := []vmspan.SpanID{id}
+	args := []vmspan.Arg{{Name: "x", Value: "before"}}
+	start := vmspan.Event{Kind: vmspan.EventStart, ID: ids(), Span: vmspan.SpanContext{ID: id, Root: id}, Stack: stack,
+		Time: time.Unix(1, 0), Name: "f", SpanKind: vmspan.KindExpr, Args: args, TraceID: vmspan.OTelTraceID(id)}
+	f.bridge.Emit(start)
+	args[0], stack[0] = vmspan.Arg{Name: "y", Value: "after"}, other
+	end := start
+	end.Kind, end.ID, end.Time, end.Start, end.Duration, end.Result = vmspan.EventEnd, ids(), time.Unix(2, 0), start.Time, time.Second, "r"
+	end.Args, end.Stack = []vmspan.Arg{{Name: "x", Value: "before"}}, []vmspan.SpanID{id}
+	f.bridge.Emit(end)
+	args[0], stack[0] = vmspan.Arg{Name: "z", Value: "later"}, other
+	s := f.span(t, "f")
+	for _, kv := range s.Attributes() {
+		if kv.Key == KeyArgs && kv.Value.AsString() != `{"x":"before"}` {
+			t.Errorf("%s = %s", kv.Key, kv.Value.AsString())
+		}
+	}
+	if s.SpanContext().SpanID() != vmspan.OTelSpanID(id) {
+		t.Errorf("span id %s, want that of %s", s.SpanContext().SpanID(), id)
+	}
+}

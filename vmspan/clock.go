@@ -70,9 +70,7 @@ func nowStamp() stamp {
 				return stamp{a.s.wall + n, a.s.mono + n}
 			}
 		}
-		if t, ok := renewTSC(); ok {
-			return stampOf(t)
-		}
+		return stampOf(renewTSC())
 	}
 	if a := anchor.Load(); a != nil {
 		if d := time.Since(a.t); d >= 0 && d < anchorEvery {
@@ -93,9 +91,7 @@ func now() time.Time {
 				return a.t.Add(time.Duration(d * a.mult >> 32))
 			}
 		}
-		if t, ok := renewTSC(); ok {
-			return t
-		}
+		return renewTSC()
 	}
 	return monoNow()
 }
@@ -132,6 +128,13 @@ type tscPoint struct {
 // is first measured from, until there is an anchor.
 var tscAnchor, tscFirst atomic.Pointer[tscPoint]
 
+// tscRetry is the monotonic time (since monoBase) before which renewTSC
+// takes no new point.
+var tscRetry atomic.Int64
+
+// retryAfter is how long the clock waits after a failed pairing.
+const retryAfter = time.Millisecond
+
 const (
 	// minCalibration is the shortest interval over which the counter's
 	// rate is measured.
@@ -145,48 +148,56 @@ const (
 	maxPairNs = 2000
 )
 
-// renewTSC takes a point, pairing the monotonic clock's time with the
-// counter, and makes it the anchor once the counter's rate is known. It
-// returns the point's time, or ok false when the point does not serve: the
-// rate is still being measured (the first minCalibration of the process),
-// or the pairing was disturbed (preemption between the reads, a counter
-// that went back); the caller then reads the monotonic clock instead.
-func renewTSC() (t time.Time, ok bool) {
-	first := tscFirst.Load()
-	prev := tscAnchor.Load()
-	if prev == nil && first != nil && time.Since(first.t) < minCalibration {
-		return time.Time{}, false // measuring: do not pay for a pairing yet
+// renewTSC is the clock's slow path, when there is no current anchor: it
+// takes a point, pairing the monotonic clock's time with the counter, and
+// makes it the anchor once the counter's rate is known. It returns the
+// monotonic clock's time. While the rate is still being measured (the
+// first minCalibration of the process), and for retryAfter after a pairing
+// too loose to use, it takes no point and only reads the monotonic clock.
+func renewTSC() time.Time {
+	t := monoNow()
+	if t.Sub(monoBase) < time.Duration(tscRetry.Load()) {
+		return t // measuring, or waiting after a failed pairing
 	}
 	c0 := rdtsc()
 	t = monoNow()
 	c1 := rdtsc()
 	if c1 < c0 {
-		return time.Time{}, false
+		tscRetry.Store(int64(t.Sub(monoBase) + retryAfter))
+		return t
 	}
-	p := tscPoint{t: t, tsc: c0 + (c1-c0)/2, pair: c1 - c0}
+	tsc, pair := c0+(c1-c0)/2, c1-c0
+	prev := tscAnchor.Load()
+	first := tscFirst.Load()
 	if prev == nil {
 		if first == nil {
-			tscFirst.CompareAndSwap(nil, &p)
-			return t, true
+			tscFirst.CompareAndSwap(nil, &tscPoint{t: t, tsc: tsc, pair: pair})
+			tscRetry.Store(int64(t.Sub(monoBase) + minCalibration))
+			return t
 		}
 		prev = first
 	}
 	mult := prev.mult
-	if ticks := p.tsc - prev.tsc; p.tsc > prev.tsc && t.Sub(prev.t) >= minCalibration {
-		if (prev.pair+p.pair)*(1e6/maxPairPPM) < ticks {
+	if ticks := tsc - prev.tsc; tsc > prev.tsc && t.Sub(prev.t) >= minCalibration {
+		if (prev.pair+pair)*(1e6/maxPairPPM) < ticks {
 			if m := rate(uint64(t.Sub(prev.t)), ticks); m != 0 {
 				mult = m
 			}
-		} else if mult == 0 && p.pair < first.pair {
-			tscFirst.Store(&p) // a better-paired point to measure from
+		} else if mult == 0 && pair < first.pair {
+			tscFirst.Store(&tscPoint{t: t, tsc: tsc, pair: pair}) // a better-paired point to measure from
 		}
 	}
-	if mult == 0 || p.pair > maxPairNs<<32/mult {
-		return time.Time{}, false
+	if mult == 0 || pair > maxPairNs<<32/mult {
+		// Still measuring, or a pairing too loose to anchor on (the
+		// goroutine was preempted between the reads, or everything runs
+		// slowly, as under the race detector): read the monotonic clock
+		// for a while before trying again.
+		tscRetry.Store(int64(t.Sub(monoBase) + retryAfter))
+		return t
 	}
-	p.mult, p.limit, p.s = mult, uint64(anchorEvery)<<32/mult, stampOf(t)
-	tscAnchor.Store(&p)
-	return t, true
+	tscAnchor.Store(&tscPoint{t: t, tsc: tsc, pair: pair, mult: mult,
+		limit: uint64(anchorEvery) << 32 / mult, s: stampOf(t)})
+	return t
 }
 
 // rate returns ns/ticks in 32.32 fixed point, or 0 when it does not fit.

@@ -10,7 +10,12 @@
 // value, in the style of log/slog's Record: the slices and maps an Event
 // references (Stack, Args, Tags, Attempts) are never modified after emission,
 // so a sink may keep them; it must copy the Event struct itself if it keeps it,
-// which passing by value already does.
+// which passing by value already does. A sink that keeps nothing of an
+// Event's Stack and Args slices once Emit returns says so by implementing
+// Retainer; when every sink of a call says so, the engine reuses the
+// memory of ended traced frames (see SpanCache), which makes a traced call
+// allocation-free. Discard, jsonl's Writer and otelbridge's Bridge say so; a
+// Collector keeps events.
 //
 // A Tracer owns a Sink, an id source and a clock. The default Tracer is set
 // once at start-up with SetDefault (bex.Setup does this from the environment),

@@ -26,6 +26,32 @@ type ContextSink interface {
 	ContextFor(ctx context.Context, start *Event) context.Context
 }
 
+// A Retainer is a Sink that says whether it retains events. A sink may keep
+// the Events it receives, and what they reference, for as long as it likes
+// (a Collector keeps them until its calls are cleared), and a Sink that does
+// not implement Retainer is assumed to. A sink that encodes or copies what
+// it needs during Emit implements Retainer and returns false: then the
+// engine may reuse a traced frame's span, whose memory an Event's Stack and
+// Args slices point into, once the span has ended (see SpanCache).
+type Retainer interface {
+	Sink
+	// RetainsEvents reports whether the sink may read an Event's Stack or
+	// Args slice after Emit returns. A sink that does not may still keep
+	// the values in those slices (snapshots are immutable), the Tags map,
+	// Result, Err and Attempts, and of course its own copies.
+	RetainsEvents() bool
+}
+
+// Retains reports whether sink may retain the events it receives: true
+// unless it is nil or a Retainer that says it does not.
+func Retains(sink Sink) bool {
+	if sink == nil {
+		return false
+	}
+	r, ok := sink.(Retainer)
+	return !ok || r.RetainsEvents()
+}
+
 // A Flusher is a Sink that buffers events; Flush makes everything emitted so
 // far durable, or returns ctx's error.
 type Flusher interface {
@@ -46,6 +72,9 @@ var Discard Sink = discard{}
 type discard struct{}
 
 func (discard) Emit(Event) {}
+
+// RetainsEvents reports false: Discard keeps nothing.
+func (discard) RetainsEvents() bool { return false }
 
 type fanout []Sink
 
@@ -91,6 +120,16 @@ func (f fanout) Emit(e Event) {
 	for _, s := range f {
 		s.Emit(e)
 	}
+}
+
+// RetainsEvents reports whether any member may retain events.
+func (f fanout) RetainsEvents() bool {
+	for _, s := range f {
+		if Retains(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // ContextFor passes ctx through every member that is a ContextSink.

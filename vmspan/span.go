@@ -206,6 +206,7 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	r.tree.owner = s
 	r.tree.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
 	r.tree.remote = remoteFrom(ctx, parent)
+	r.tree.reuse = !Retains(sink)
 	var st stamp
 	s.start, st = t.read()
 	s.startMono = st.mono
@@ -262,12 +263,13 @@ func (s *Span) keepArgs(args []Arg) []Arg {
 // A Span is a bex span in progress: a host span, or an engine span. All
 // methods are safe for concurrent use, and all are no-ops on a nil *Span.
 //
-// A traced call allocates one Span, and the cost of an allocation grows
-// with its size (the garbage collector runs once per few megabytes
-// allocated), so the struct is kept small (320 bytes on 64-bit platforms,
-// down from 480): what all spans of a StartSpan subtree share lives in
-// their spanTree, what only LLM spans and spans with a Context use lives in
-// spanMore, and events point into the inline buffers rather than copies.
+// A traced call allocates one Span (none when its memory is reused, see
+// SpanCache), and the cost of an allocation grows with its size (the
+// garbage collector runs once per few megabytes allocated), so the struct
+// is kept small (320 bytes on 64-bit platforms, down from 480): what all
+// spans of a StartSpan subtree share lives in their spanTree, what only LLM
+// spans and spans with a Context use lives in spanMore, and events point
+// into the inline buffers rather than copies.
 type Span struct {
 	tree      *spanTree
 	sc        SpanContext
@@ -304,6 +306,7 @@ type spanTree struct {
 	traceID trace.TraceID
 	owner   *Span
 	remote  *RemoteParent // the owner's remote parent, if any
+	reuse   bool          // no sink retains events: ended spans may be reused (see SpanCache)
 }
 
 // remote returns the span's remote parent: only a span started by StartSpan
@@ -319,6 +322,7 @@ func (s *Span) remote() *RemoteParent {
 const (
 	spanEnded   = 1 << iota // End has been called
 	spanHasMore             // more is set
+	spanShared              // a Context holds the span: it is never reused
 )
 
 // moreLocked returns s.more, allocating it; s.mu must be held.
@@ -344,10 +348,15 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	if s == nil {
 		return nil
 	}
+	return s.startChild(new(Span), name, kind, args)
+}
+
+// startChild starts a child of s in c, a zero Span.
+func (s *Span) startChild(c *Span, name string, kind Kind, args []Arg) *Span {
 	t := s.tree.tracer
 	now, st := t.read()
 	id, startID := t.idPair(st.wall)
-	c := &Span{tree: s.tree, name: name, kind: kind, start: now, startMono: st.mono}
+	c.tree, c.name, c.kind, c.start, c.startMono = s.tree, name, kind, now, st.mono
 	c.args = c.keepArgs(args)
 	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
 	c.stack = c.appendID(s.stack, id)
@@ -439,6 +448,7 @@ func (s *Span) Context(ctx context.Context) context.Context {
 	if s == nil {
 		return ctx
 	}
+	s.state.Or(spanShared)
 	ctx = context.WithValue(ctx, spanKey{}, s)
 	if cs, ok := s.tree.sink.(ContextSink); ok {
 		start := s.startEvent()
@@ -530,12 +540,17 @@ func (s *Span) EndSnapshot(result any, err error) {
 	if s == nil {
 		return
 	}
+	s.end(result, err)
+}
+
+// end ends the span and reports whether this call did (and not an earlier one).
+func (s *Span) end(result any, err error) bool {
 	// One atomic operation ends a span that has no LLM attempts (the
 	// common case); the lock is taken only to read attempts.
 	state := s.state.Load()
 	for {
 		if state&spanEnded != 0 {
-			return
+			return false
 		}
 		if s.state.CompareAndSwap(state, state|spanEnded) {
 			break
@@ -563,4 +578,44 @@ func (s *Span) EndSnapshot(result any, err error) {
 		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.loadTags(), Result: result, Err: info,
 		Start: s.start, Duration: d, Attempts: attempts, TraceID: s.tree.traceID, Remote: s.remote(),
 	})
+	return true
+}
+
+// A SpanCache lets an engine call reuse the memory of its traced frames'
+// spans. A span is a traced call's one allocation, and a fresh allocation
+// costs more than the rest of the span's work, because its memory is cold;
+// a span reused from the cache is warm. A span goes back to the cache when
+// it ends, if nothing can reference it any more: it was started by
+// StartChildCached, no sink of its tree retains events (see Retainer), and
+// no Context was made of it (host code never saw it). A SpanCache belongs
+// to one goroutine; the zero value is ready to use.
+type SpanCache struct{ free []*Span }
+
+// StartChildCached is StartChild with the child's memory taken from c when
+// c holds an ended span. A nil c holds none.
+func (s *Span) StartChildCached(c *SpanCache, name string, kind Kind, args []Arg) *Span {
+	if s == nil {
+		return nil
+	}
+	if c != nil && len(c.free) > 0 {
+		n := len(c.free)
+		child := c.free[n-1]
+		c.free = c.free[:n-1]
+		*child = Span{}
+		return s.startChild(child, name, kind, args)
+	}
+	return s.startChild(new(Span), name, kind, args)
+}
+
+// EndCached is EndSnapshot for a span started by StartChildCached: after
+// the end event, it puts the span in c for reuse if nothing can reference
+// it any more (see SpanCache). The caller must not use s afterwards. A nil
+// c keeps nothing.
+func (s *Span) EndCached(c *SpanCache, result any, err error) {
+	if s == nil || !s.end(result, err) {
+		return
+	}
+	if c != nil && s.tree.reuse && s.tree.owner != s && s.state.Load()&spanShared == 0 {
+		c.free = append(c.free, s)
+	}
 }

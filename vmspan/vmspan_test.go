@@ -413,3 +413,45 @@ func TestConcurrentEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestSpanCache checks when EndCached keeps a span for reuse: only a child
+// span whose sinks retain nothing and that no Context holds.
+func TestSpanCache(t *testing.T) {
+	var rec recorder
+	for _, tt := range []struct {
+		name  string
+		sink  vmspan.Sink
+		ctx   bool // make a Context of the child
+		reuse bool
+	}{
+		{"discard", vmspan.Discard, false, true},
+		{"retaining sink", &rec, false, false},
+		{"fan-out with a retaining sink", vmspan.Fanout(vmspan.Discard, &rec), false, false},
+		{"after Context", vmspan.Discard, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var c vmspan.SpanCache
+			root := vmspan.NewTracer(tt.sink).StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot})
+			a := root.StartChildCached(&c, "a", vmspan.KindExpr, []vmspan.Arg{{Name: "x", Value: int64(1)}})
+			if tt.ctx {
+				a.Context(context.Background())
+			}
+			a.EndCached(&c, nil, nil)
+			b := root.StartChildCached(&c, "b", vmspan.KindExpr, nil)
+			if reused := a == b; reused != tt.reuse {
+				t.Errorf("reused: %v, want %v", reused, tt.reuse)
+			}
+			if b.Name() != "b" || b.SpanContext().Parent != root.SpanContext().ID || len(b.Stack()) != 2 {
+				t.Errorf("reused span: %q, %+v, stack %v", b.Name(), b.SpanContext(), b.Stack())
+			}
+			b.EndCached(&c, nil, nil)
+			b.EndCached(&c, nil, nil) // a second end neither emits nor caches twice
+			root.EndCached(&c, nil, nil)
+			if x := root.StartChildCached(&c, "x", vmspan.KindExpr, nil); x == root {
+				t.Error("a root span was reused")
+			}
+			var nilCache *vmspan.SpanCache
+			root.StartChildCached(nilCache, "y", vmspan.KindExpr, nil).EndCached(nilCache, nil, nil)
+		})
+	}
+}

@@ -304,9 +304,10 @@ type callState struct {
 	ctx      context.Context
 	nested   int // engine calls enclosing this one through host functions
 	root     *vmspan.Span
-	open     []openFrame // traced frames, outermost first
-	result   any         // the snapshot of the called function's result
-	returned bool        // result is set
+	open     []openFrame      // traced frames, outermost first
+	spans    vmspan.SpanCache // the spans of ended frames, for reuse
+	result   any              // the snapshot of the called function's result
+	returned bool             // result is set
 }
 
 type openFrame struct {
@@ -327,7 +328,7 @@ func (cs *callState) EnterFrame(f *vmspan.Frame) {
 	if n := len(cs.open); n > 0 {
 		parent = cs.open[n-1].span
 	}
-	span := parent.StartChild(f.Name, f.Kind, f.Args) // copies f.Args
+	span := parent.StartChildCached(&cs.spans, f.Name, f.Kind, f.Args) // copies f.Args
 	cs.open = append(cs.open, openFrame{depth: f.Depth, span: span})
 }
 
@@ -348,7 +349,7 @@ func (cs *callState) ExitFrame(depth int, result any, err error) {
 		cs.result, cs.returned = result, err == nil
 		return
 	}
-	f.span.EndSnapshot(result, err)
+	f.span.EndCached(&cs.spans, result, err)
 }
 
 var errUnbalanced = errors.New("bex: frame left without exit notification")

@@ -1,0 +1,183 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/bexrun/bex/runtime/engine"
+	"github.com/bexrun/bex/vmspan"
+)
+
+// A borrower is a sink that retains nothing (vmspan.Retainer): it checks
+// each event during Emit and keeps copies of what it needs.
+type borrower struct {
+	t     *testing.T
+	mu    sync.Mutex
+	ids   []vmspan.SpanID // start events' span ids, in order
+	args  []any           // start events' first argument values, in order
+	ended map[vmspan.SpanID]bool
+}
+
+func (b *borrower) RetainsEvents() bool { return false }
+
+func (b *borrower) Emit(e vmspan.Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(e.Stack) == 0 || e.Stack[len(e.Stack)-1] != e.Span.ID {
+		b.t.Errorf("%s %s: stack %v does not end with the span %s", e.Kind, e.Name, e.Stack, e.Span.ID)
+	}
+	if e.Name != "Traced" {
+		return
+	}
+	switch e.Kind {
+	case vmspan.EventStart:
+		b.ids = append(b.ids, e.Span.ID)
+		b.args = append(b.args, e.Args[0].Value)
+	case vmspan.EventEnd:
+		if b.ended[e.Span.ID] {
+			b.t.Errorf("span %s ended twice", e.Span.ID)
+		}
+		b.ended[e.Span.ID] = true
+	}
+}
+
+const cacheSrc = `
+function Traced(x: int) -> int {
+    @@trace
+    x
+}
+function Loop(n: int) -> int {
+    let i = 0;
+    while (i < n) { Traced(i); i += 1; }
+    i
+}
+function Ones(n: int) -> int {
+    let i = 0;
+    while (i < n) { Traced(1); i += 1; }
+    i
+}
+function Keeping(n: int) -> int {
+    let i = 0;
+    while (i < n) { Kept(i); i += 1; }
+    i
+}
+function Kept(x: int) -> int {
+    @@trace
+    keep(x)
+}
+`
+
+func cacheEngine(t *testing.T, sink vmspan.Sink, host ...engine.HostFunc) *engine.Engine {
+	t.Helper()
+	e, err := engine.New(engine.MustParse(map[string]string{"c.baml": cacheSrc}),
+		engine.WithTracer(vmspan.NewTracer(sink)), engine.WithHost(host...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+var keepNothing = engine.HostFunc{Name: "keep", Params: []string{"x: int"}, Result: "int",
+	Fn: func(_ context.Context, args []any) (any, error) { return args[0], nil }}
+
+// TestSpanReuseWithRetainingSink: a sink that retains events (one that
+// does not say otherwise) must find every retained event intact after the
+// call: no span memory was reused under it.
+func TestSpanReuseWithRetainingSink(t *testing.T) {
+	var mu sync.Mutex
+	var events []vmspan.Event
+	e := cacheEngine(t, vmspan.SinkFunc(func(ev vmspan.Event) {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	}), keepNothing)
+	const n = 300
+	if _, err := e.Call(context.Background(), "Loop", []any{n}); err != nil {
+		t.Fatal(err)
+	}
+	i := int64(0)
+	ids := map[vmspan.SpanID]bool{}
+	for _, ev := range events {
+		if ev.Name != "Traced" || ev.Kind != vmspan.EventStart {
+			continue
+		}
+		if got := ev.Args[0].Value; got != i {
+			t.Fatalf("retained start event %d has argument %v: its memory was reused", i, got)
+		}
+		if ev.Stack[len(ev.Stack)-1] != ev.Span.ID || ids[ev.Span.ID] {
+			t.Fatalf("retained start event %d: stack %v, span %s", i, ev.Stack, ev.Span.ID)
+		}
+		ids[ev.Span.ID] = true
+		i++
+	}
+	if i != n {
+		t.Fatalf("%d Traced spans, want %d", i, n)
+	}
+}
+
+// TestSpanReuseWithBorrowingSink: with a sink that retains nothing, the
+// events are still right when they are emitted, and the spans are reused
+// (a loop of traced calls allocates no span per call).
+func TestSpanReuseWithBorrowingSink(t *testing.T) {
+	b := &borrower{t: t, ended: map[vmspan.SpanID]bool{}}
+	e := cacheEngine(t, b, keepNothing)
+	const n = 300
+	if _, err := e.Call(context.Background(), "Loop", []any{n}); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[vmspan.SpanID]bool{}
+	for i, id := range b.ids {
+		if b.args[i] != int64(i) || seen[id] || !b.ended[id] {
+			t.Fatalf("span %d: argument %v, id %s (seen before: %v, ended: %v)", i, b.args[i], id, seen[id], b.ended[id])
+		}
+		seen[id] = true
+	}
+	if len(b.ids) != n {
+		t.Fatalf("%d Traced spans, want %d", len(b.ids), n)
+	}
+
+	quiet := cacheEngine(t, vmspan.Discard, keepNothing) // retains nothing, records nothing
+	allocs := func(n int) float64 {
+		return testing.AllocsPerRun(20, func() {
+			if _, err := quiet.Call(context.Background(), "Ones", []any{n}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	few, many := allocs(10), allocs(1010)
+	if many-few > 100 {
+		t.Errorf("1,000 more traced calls cost %.0f more allocations: spans are not reused", many-few)
+	}
+}
+
+// TestSpanReuseNotAfterContext: a span whose ctx reached host code is
+// never reused, even with a sink that retains nothing: the host function
+// may keep the ctx (here it does) and read the span later.
+func TestSpanReuseNotAfterContext(t *testing.T) {
+	b := &borrower{t: t, ended: map[vmspan.SpanID]bool{}}
+	var ctxs []context.Context
+	keep := engine.HostFunc{Name: "keep", Params: []string{"x: int"}, Result: "int",
+		Fn: func(ctx context.Context, args []any) (any, error) {
+			ctxs = append(ctxs, ctx)
+			return args[0], nil
+		}}
+	e := cacheEngine(t, b, keep)
+	const n = 20
+	if _, err := e.Call(context.Background(), "Keeping", []any{n}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ctxs) != n {
+		t.Fatalf("%d host calls, want %d", len(ctxs), n)
+	}
+	seen := map[vmspan.SpanID]bool{}
+	for i, ctx := range ctxs {
+		s := vmspan.SpanFromContext(ctx)
+		id := s.SpanContext().ID
+		if s.Name() != "Kept" || seen[id] {
+			t.Fatalf("kept ctx %d holds span %q %s: its memory was reused", i, s.Name(), id)
+		}
+		seen[id] = true
+		s.SetTags("late", "yes") // the span has ended: a no-op, and no race
+	}
+}
