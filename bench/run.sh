@@ -90,7 +90,7 @@ if command -v valgrind >/dev/null 2>&1; then
 		n=$(BEX_INSTRUCTIONS=$3 count_instr "$2" -test.run '^TestInstructions$')
 		echo "BenchmarkInstructionsFib27/$1 1 $((n - idle)) instructions/op" | tee -a "$out"
 	done
-	for impl in bex untraced vmspan; do
+	for impl in bex retaining untraced vmspan; do
 		lo=$(count_instr bench.test -test.run '^$' -test.bench "^BenchmarkTracedCall\$/^$impl\$" -test.benchtime 100000x)
 		hi=$(count_instr bench.test -test.run '^$' -test.bench "^BenchmarkTracedCall\$/^$impl\$" -test.benchtime 300000x)
 		echo "BenchmarkInstructionsTracedCall/$impl 1 $(((hi - lo) / 200000)) instructions/op" | tee -a "$out"

@@ -63,12 +63,12 @@ var sections = []section{
 	},
 	{
 		title:   "Instructions per traced call (valgrind cachegrind, garbage collector off; see TracedCall below)",
-		benches: []string{"InstructionsTracedCall"}, first: []string{"bex", "untraced", "vmspan"},
+		benches: []string{"InstructionsTracedCall"}, first: []string{"bex", "retaining", "untraced", "vmspan"},
 		cols: []col{{"instructions/op", "instructions/op", 1, 0}},
 	},
 	{
 		title:   "One traced call (start + end events, one argument and a result) against the OTel SDK's Start+End",
-		benches: []string{"TracedCall"}, first: []string{"bex", "untraced", "vmspan", "otel-sdk", "otel-sdk-attrs"}, cols: nsCols,
+		benches: []string{"TracedCall"}, first: []string{"bex", "retaining", "untraced", "vmspan", "otel-sdk", "otel-sdk-attrs"}, cols: nsCols,
 		ratio: &ratioCol{head: "impl/otel-sdk cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "otel-sdk"},
 	},
 	{
