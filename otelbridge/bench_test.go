@@ -39,9 +39,10 @@ func bexTrees(tracer *vmspan.Tracer) {
 	ctx := context.Background()
 	for i := range burstSpans / treeSize {
 		root := tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: benchArgs})
+		var cache vmspan.SpanCache // one per engine call, as the engine has
 		for range treeSize - 1 {
-			c := root.StartChild("Helper", vmspan.KindExpr, benchArgs)
-			c.EndSnapshot(int64(i), nil)
+			c := root.StartChildCached(&cache, "Helper", vmspan.KindExpr, benchArgs)
+			c.EndCached(&cache, int64(i), nil)
 		}
 		root.EndSnapshot(int64(i), nil)
 	}
