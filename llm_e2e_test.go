@@ -30,7 +30,7 @@ type events struct {
 	all []vmspan.Event
 }
 
-func (r *events) Emit(e vmspan.Event) { r.mu.Lock(); r.all = append(r.all, e); r.mu.Unlock() }
+func (r *events) Emit(e *vmspan.Event) { r.mu.Lock(); r.all = append(r.all, *e); r.mu.Unlock() }
 
 func (r *events) named(name string, k vmspan.EventKind) []vmspan.Event {
 	r.mu.Lock()

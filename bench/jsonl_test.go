@@ -41,7 +41,8 @@ type recorder struct {
 	events []vmspan.Event
 }
 
-func (r *recorder) Emit(e vmspan.Event) {
+func (r *recorder) Emit(ep *vmspan.Event) {
+	e := *ep
 	r.mu.Lock()
 	r.events = append(r.events, e)
 	r.mu.Unlock()
@@ -127,7 +128,7 @@ func writeEvents(path string, evs []vmspan.Event) error {
 		return err
 	}
 	for _, e := range evs {
-		w.Emit(e)
+		w.Emit(&e)
 	}
 	if err := w.Flush(context.Background()); err != nil {
 		return err

@@ -47,7 +47,7 @@ var discard = vmspan.Discard
 
 // retaining is a sink that keeps nothing but does not say so (it is not a
 // vmspan.Retainer), so the engine must assume it keeps events.
-var retaining = vmspan.SinkFunc(func(vmspan.Event) {})
+var retaining = vmspan.SinkFunc(func(*vmspan.Event) {})
 
 func newEngine(tb testing.TB, src string, sink vmspan.Sink) *engine.Engine {
 	e, err := engine.New(engine.MustParse(map[string]string{"bench.baml": src}),

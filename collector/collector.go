@@ -90,18 +90,18 @@ func (c *Collector) Name() string { return c.name }
 // tracking a new call at a start event whose ancestors it does not track.
 // Duplicate events (a Collector attached twice to nested calls receives
 // each event twice) are recorded once. After Close, Emit does nothing.
-func (c *Collector) Emit(e vmspan.Event) {
+func (c *Collector) Emit(e *vmspan.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
-	cl := c.route(&e)
-	if cl == nil || !cl.apply(&e) {
+	cl := c.route(e)
+	if cl == nil || !cl.apply(e) {
 		return
 	}
-	c.retain(cl, &e)
-	if cl.isRootEnd(&e) {
+	c.retain(cl, e) // a copy of *e
+	if cl.isRootEnd(e) {
 		c.complete(cl)
 	}
 }

@@ -360,7 +360,7 @@ func TestNestedCallsAndDuplicates(t *testing.T) {
 
 func TestParallelCallsUnderOneHostSpan(t *testing.T) {
 	c := newCollector(t)
-	tr := vmspan.NewTracer(vmspan.SinkFunc(func(vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(spantest.StepClock()))
+	tr := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(spantest.StepClock()))
 	ctx, parent := tr.Start(context.Background(), "parent")
 	var wg sync.WaitGroup
 	for i := range 2 {
@@ -627,7 +627,7 @@ func BenchmarkEmit(b *testing.B) {
 		for _, e := range rec.events {
 			e.Stack = []vmspan.SpanID{rootID, childID}[:len(e.Stack)]
 			e.Span.ID, e.Span.Root = e.Stack[len(e.Stack)-1], rootID
-			c.Emit(e)
+			c.Emit(&e)
 		}
 		if i%1000 == 999 {
 			c.Clear()
@@ -637,7 +637,7 @@ func BenchmarkEmit(b *testing.B) {
 
 type spanRecorder struct{ events []vmspan.Event }
 
-func (r *spanRecorder) Emit(e vmspan.Event) { r.events = append(r.events, e) }
+func (r *spanRecorder) Emit(e *vmspan.Event) { r.events = append(r.events, *e) }
 
 // reportCPU reports CPU nanoseconds per operation, which stay meaningful
 // on a shared machine where wall time does not.

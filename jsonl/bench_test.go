@@ -48,7 +48,7 @@ func BenchmarkFile(b *testing.B) {
 				return err
 			}
 			for _, e := range evs {
-				w.Emit(e)
+				w.Emit(&e)
 			}
 			if err := w.Flush(context.Background()); err != nil {
 				return err

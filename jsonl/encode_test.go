@@ -39,7 +39,7 @@ func TestGolden(t *testing.T) {
 // unique keys, and that each line is valid JSON.
 func TestKeysSorted(t *testing.T) {
 	var buf bytes.Buffer
-	workload(vmspan.SinkFunc(func(e vmspan.Event) { buf.Write(AppendEvent(nil, &e)) }))
+	workload(vmspan.SinkFunc(func(e *vmspan.Event) { buf.Write(AppendEvent(nil, e)) }))
 	for i, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
 		if !json.Valid(line) {
 			t.Fatalf("line %d is not valid JSON: %s", i+1, line)
@@ -230,7 +230,7 @@ func BenchmarkWriter(b *testing.B) {
 	b.ReportAllocs()
 	cpu := cpuTime()
 	for i := 0; b.Loop(); i++ {
-		w.Emit(events[i%2])
+		w.Emit(&events[i%2])
 	}
 	w.Close()
 	reportRate(b, cpu)
@@ -245,7 +245,7 @@ func BenchmarkWriterParallel(b *testing.B) {
 	cpu := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			w.Emit(e)
+			w.Emit(&e)
 		}
 	})
 	w.Close()

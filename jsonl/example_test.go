@@ -39,9 +39,9 @@ func ExampleWriter() {
 
 // This example shows one line of the format.
 func ExampleAppendEvent() {
-	tr := vmspan.NewTracer(vmspan.SinkFunc(func(e vmspan.Event) {
+	tr := vmspan.NewTracer(vmspan.SinkFunc(func(e *vmspan.Event) {
 		if e.Kind == vmspan.EventEnd {
-			fmt.Print(string(jsonl.AppendEvent(nil, &e)))
+			fmt.Print(string(jsonl.AppendEvent(nil, e)))
 		}
 	}), vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(spantest.StepClock()))
 	_, span := tr.Start(context.Background(), "add", "a", 3, "b", 4)

@@ -16,7 +16,7 @@ import (
 // written and read again.
 func FuzzRead(f *testing.F) {
 	var buf bytes.Buffer
-	workload(vmspan.SinkFunc(func(e vmspan.Event) { buf.Write(AppendEvent(nil, &e)) }))
+	workload(vmspan.SinkFunc(func(e *vmspan.Event) { buf.Write(AppendEvent(nil, e)) }))
 	for _, line := range bytes.SplitAfter(buf.Bytes(), []byte("\n")) {
 		f.Add(line)
 	}

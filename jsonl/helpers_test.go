@@ -28,7 +28,8 @@ type recorder struct {
 	events []vmspan.Event
 }
 
-func (r *recorder) Emit(e vmspan.Event) {
+func (r *recorder) Emit(ep *vmspan.Event) {
+	e := *ep
 	r.mu.Lock()
 	r.events = append(r.events, e)
 	r.mu.Unlock()

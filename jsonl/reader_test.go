@@ -269,7 +269,7 @@ func TestStreamingMemory(t *testing.T) {
 		t.Skip("reads 45 MB; skipped in -short mode")
 	}
 	g := &spanLines{n: 40_000}
-	g.tr = newTracer(vmspan.SinkFunc(func(e vmspan.Event) { g.buf.Write(AppendEvent(nil, &e)) }))
+	g.tr = newTracer(vmspan.SinkFunc(func(e *vmspan.Event) { g.buf.Write(AppendEvent(nil, e)) }))
 	var peak uint64
 	var ms runtime.MemStats
 	n := 0

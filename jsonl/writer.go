@@ -112,7 +112,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 // before returning (the caller waits for the write: back-pressure). If the
 // destination fails, events stay buffered up to the WithMaxBuffered limit;
 // beyond it, and after Close, events are dropped and counted.
-func (w *Writer) Emit(e vmspan.Event) {
+func (w *Writer) Emit(e *vmspan.Event) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
@@ -123,7 +123,7 @@ func (w *Writer) Emit(e vmspan.Event) {
 		w.drop(fmt.Errorf("jsonl: buffer full (%d bytes) after failed writes", len(w.buf)))
 		return
 	}
-	w.buf = AppendEvent(w.buf, &e)
+	w.buf = AppendEvent(w.buf, e)
 	w.pending++
 	if len(w.buf) >= w.retryAt {
 		w.write()

@@ -291,7 +291,7 @@ func TestWriterRetainsNothing(t *testing.T) {
 	id := ids()
 	stack := []vmspan.SpanID{id}
 	args := []vmspan.Arg{{Name: "x", Value: "before"}}
-	w.Emit(vmspan.Event{Kind: vmspan.EventStart, ID: ids(), Span: vmspan.SpanContext{ID: id, Root: id}, Stack: stack,
+	w.Emit(&vmspan.Event{Kind: vmspan.EventStart, ID: ids(), Span: vmspan.SpanContext{ID: id, Root: id}, Stack: stack,
 		Time: time.Unix(1, 0), Name: "f", SpanKind: vmspan.KindExpr, Args: args})
 	args[0], stack[0] = vmspan.Arg{Name: "y", Value: "after"}, ids()
 	if err := w.Flush(context.Background()); err != nil {

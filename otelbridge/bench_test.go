@@ -105,7 +105,7 @@ func BenchmarkBridge(b *testing.B) {
 	b.Run("VMSpanOnly", func(b *testing.B) { // the tracer's own cost, no bridge
 		b.ReportAllocs()
 		for b.Loop() {
-			bexTrees(vmspan.NewTracer(vmspan.SinkFunc(func(vmspan.Event) {})))
+			bexTrees(vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {})))
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*burstSpans), "ns/span")
 	})
@@ -132,7 +132,7 @@ func BenchmarkBridgeRatio(b *testing.B) {
 		emit += timedBurst(b, func(p *Provider) {
 			br := New(WithTracerProvider(p))
 			for _, e := range events {
-				br.Emit(e)
+				br.Emit(&e)
 			}
 		})
 		tracer += timedBurst(b, func(p *Provider) { bexTrees(vmspan.NewTracer(New(WithTracerProvider(p)))) })
@@ -214,7 +214,7 @@ func BenchmarkEmit(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, e := range events {
-			br.Emit(e)
+			br.Emit(&e)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*2), "ns/span")

@@ -117,17 +117,17 @@ func sameProvider(a, b trace.TracerProvider) bool {
 }
 
 // Emit maps one event. See the package documentation.
-func (b *Bridge) Emit(e vmspan.Event) {
+func (b *Bridge) Emit(e *vmspan.Event) {
 	if e.Span.ID.IsZero() {
 		return
 	}
 	switch e.Kind {
 	case vmspan.EventStart:
-		b.start(&e)
+		b.start(e)
 	case vmspan.EventEnd:
-		b.end(&e)
+		b.end(e)
 	case vmspan.EventSetTags:
-		b.setTags(&e)
+		b.setTags(e)
 	}
 }
 

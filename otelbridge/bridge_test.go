@@ -136,10 +136,10 @@ func TestSizeLimitAndTagRedaction(t *testing.T) {
 		Tags:    map[string]string{"api_key": "sk-1", "note": long},
 		TraceID: vmspan.OTelTraceID(id),
 	}
-	b.Emit(e)
+	b.Emit(&e)
 	e.Kind, e.Start, e.Duration, e.Time, e.Result = vmspan.EventEnd, base, time.Second, base.Add(time.Second), long
 	e.Tags = map[string]string{"api_key": "sk-1", "note": long, "clientSecret": "x"}
-	b.Emit(e)
+	b.Emit(&e)
 	s := f.span(t, "f")
 	got := attrs(s)
 	for _, k := range []attribute.Key{KeyArgs, KeyResult, "bex.tag.note"} {
@@ -167,13 +167,13 @@ func TestDuplicateAndUnknownEvents(t *testing.T) {
 	b, f := handEvents(t)
 	id := vmspan.SequentialIDs()()
 	start := vmspan.Event{Kind: vmspan.EventStart, Span: vmspan.SpanContext{ID: id, Root: id}, Time: base, Name: "f", TraceID: vmspan.OTelTraceID(id)}
-	b.Emit(start)
-	b.Emit(start)                                            // a duplicate start is ignored
-	b.Emit(vmspan.Event{Kind: vmspan.EventStart, Name: "x"}) // no span id: ignored
-	b.Emit(vmspan.Event{Kind: 99, Span: start.Span})         // unknown kind: ignored
+	b.Emit(&start)
+	b.Emit(&start)                                            // a duplicate start is ignored
+	b.Emit(&vmspan.Event{Kind: vmspan.EventStart, Name: "x"}) // no span id: ignored
+	b.Emit(&vmspan.Event{Kind: 99, Span: start.Span})         // unknown kind: ignored
 	end := start
 	end.Kind, end.Start, end.Time = vmspan.EventEnd, base, base.Add(time.Millisecond)
-	b.Emit(end)
+	b.Emit(&end)
 	if n := len(f.sr.Ended()); n != 1 {
 		t.Errorf("%d spans, want 1", n)
 	}
@@ -196,12 +196,12 @@ func TestBridgeRetainsNothing(t *testing.T) {
 	args := []vmspan.Arg{{Name: "x", Value: "before"}}
 	start := vmspan.Event{Kind: vmspan.EventStart, ID: ids(), Span: vmspan.SpanContext{ID: id, Root: id}, Stack: stack,
 		Time: time.Unix(1, 0), Name: "f", SpanKind: vmspan.KindExpr, Args: args, TraceID: vmspan.OTelTraceID(id)}
-	f.bridge.Emit(start)
+	f.bridge.Emit(&start)
 	args[0], stack[0] = vmspan.Arg{Name: "y", Value: "after"}, other
 	end := start
 	end.Kind, end.ID, end.Time, end.Start, end.Duration, end.Result = vmspan.EventEnd, ids(), time.Unix(2, 0), start.Time, time.Second, "r"
 	end.Args, end.Stack = []vmspan.Arg{{Name: "x", Value: "before"}}, []vmspan.SpanID{id}
-	f.bridge.Emit(end)
+	f.bridge.Emit(&end)
 	args[0], stack[0] = vmspan.Arg{Name: "z", Value: "later"}, other
 	s := f.span(t, "f")
 	for _, kv := range s.Attributes() {

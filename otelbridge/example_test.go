@@ -55,7 +55,7 @@ func Example() {
 // spans the ids the live bridge gave them.
 func ExampleExport() {
 	var events []vmspan.Event
-	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(e vmspan.Event) { events = append(events, e) }))
+	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(e *vmspan.Event) { events = append(events, *e) }))
 	_, span := tracer.Start(context.Background(), "Job")
 	span.End(nil, fmt.Errorf("disk full"))
 

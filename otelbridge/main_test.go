@@ -42,7 +42,8 @@ type recSink struct {
 	events []vmspan.Event
 }
 
-func (r *recSink) Emit(e vmspan.Event) {
+func (r *recSink) Emit(ep *vmspan.Event) {
+	e := *ep
 	r.mu.Lock()
 	r.events = append(r.events, e)
 	r.mu.Unlock()

@@ -128,7 +128,7 @@ func TestParentNotSeen(t *testing.T) {
 	tp, sr := newRecorder(t, false)
 	b := New(WithTracerProvider(tp))
 	for _, e := range events[1:] { // events[0] is main's start
-		b.Emit(e)
+		b.Emit(&e)
 	}
 	if got, want := summarize(sr.Ended()), summarize(full.sr.Ended()); !equalSummaries(got, want) {
 		t.Errorf("mid-tree trace differs:\n got %v\nwant %v", got, want)

@@ -55,7 +55,7 @@ func Export(ctx context.Context, events iter.Seq2[vmspan.Event, error], opts ...
 		if e.Time.After(last) {
 			last = e.Time
 		}
-		b.Emit(e)
+		b.Emit(&e)
 	}
 	if st.Malformed > maxReplayErrors {
 		errs = append(errs, fmt.Errorf("otelbridge: %d more malformed events", st.Malformed-maxReplayErrors))

@@ -6,16 +6,19 @@
 // # Events and sinks
 //
 // Every span produces exactly one start Event and exactly one end Event, plus
-// any number of set-tags Events in between. Events are passed to a Sink by
-// value, in the style of log/slog's Record: the slices and maps an Event
-// references (Stack, Args, Tags, Attempts) are never modified after emission,
-// so a sink may keep them; it must copy the Event struct itself if it keeps it,
-// which passing by value already does. A sink that keeps nothing of an
-// Event's Stack and Args slices once Emit returns says so by implementing
-// Retainer; when every sink of a call says so, the engine reuses the
-// memory of ended traced frames (see SpanCache), which makes a traced call
-// allocation-free. Discard, jsonl's Writer and otelbridge's Bridge say so; a
-// Collector keeps events.
+// any number of set-tags Events in between. An Event is a value type, in the
+// style of log/slog's Record, lent to Sink.Emit by pointer for the duration
+// of the call: a span holds its own Event, emits it as its start event, and
+// then sets the fields an end changes and emits it again, so neither event
+// is built from scratch or copied on its way to the sinks. A sink that keeps
+// an event copies it (*e), as a slog.Handler that keeps a Record clones it.
+// The slices and maps an Event references (Stack, Args, Tags, Attempts) are
+// never modified after emission, so a sink may keep them. A sink that keeps
+// nothing of an Event's Stack and Args slices once Emit returns says so by
+// implementing Retainer; when every sink of a call says so, the engine
+// reuses the memory of ended traced frames (see SpanCache), which makes a
+// traced call allocation-free. Discard, jsonl's Writer and otelbridge's
+// Bridge say so; a Collector keeps events.
 //
 // A Tracer owns a Sink, an id source and a clock. The default Tracer is set
 // once at start-up with SetDefault (bex.Setup does this from the environment),

@@ -95,7 +95,7 @@ func HostContext(ctx context.Context) HostSpanContext {
 	var h HostSpanContext
 	p := SpanFromContext(ctx)
 	if p != nil {
-		h.Root, h.Parent, h.Stack = p.sc.Root, p.sc.ID, p.stack
+		h.Root, h.Parent, h.Stack = p.ev.Span.Root, p.ev.Span.ID, p.ev.Stack
 	}
 	h.Remote = remoteFrom(ctx, p)
 	return h

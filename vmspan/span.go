@@ -201,32 +201,32 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	}
 	r := &rootSpan{tree: spanTree{tracer: t, sink: sink}} // one allocation for both
 	s := &r.Span
-	s.tree, s.name, s.kind = &r.tree, name, cfg.Kind
-	s.args = s.keepArgs(cfg.Args)
+	s.tree = &r.tree
 	r.tree.owner = s
 	r.tree.scoped = Fanout(append([]Sink{scopedParent}, cfg.Scoped...)...)
 	r.tree.remote = remoteFrom(ctx, parent)
 	r.tree.reuse = !Retains(sink)
-	var st stamp
-	s.start, st = t.read()
-	s.startMono = st.mono
+	now, st := t.read()
 	id, startID := t.idPair(st.wall)
+	e := &s.ev
 	if parent != nil {
-		s.sc = SpanContext{ID: id, Parent: parent.sc.ID, Root: parent.sc.Root}
-		s.stack = s.appendID(parent.stack, id)
+		e.Span = SpanContext{ID: id, Parent: parent.ev.Span.ID, Root: parent.ev.Span.Root}
+		e.Stack = s.appendID(parent.ev.Stack, id)
 		r.tree.traceID = parent.tree.traceID
 		if p := parent.tags.Load(); p != nil { // no atomic store for a span without tags
 			s.tags.Store(p)
 		}
 	} else {
-		s.sc = SpanContext{ID: id, Root: id}
-		s.stack = s.appendID(nil, id)
+		e.Span = SpanContext{ID: id, Root: id}
+		e.Stack = s.appendID(nil, id)
 		r.tree.traceID = OTelTraceID(id)
 	}
 	if r.tree.remote != nil {
 		r.tree.traceID = r.tree.remote.TraceID
 	}
-	s.emitStart(startID)
+	e.Name, e.SpanKind, e.Args = name, cfg.Kind, s.keepArgs(cfg.Args)
+	e.TraceID, e.Remote = r.tree.traceID, r.tree.remote
+	s.emitStart(startID, now, st.mono)
 	return s
 }
 
@@ -239,7 +239,9 @@ func (s *Span) appendID(stack []SpanID, id SpanID) []SpanID {
 	} else {
 		out = make([]SpanID, len(stack)+1)
 	}
-	copy(out, stack)
+	for i := range stack { // a few ids: cheaper than memmove's call
+		out[i] = stack[i]
+	}
 	out[len(stack)] = id
 	return out
 }
@@ -256,7 +258,9 @@ func (s *Span) keepArgs(args []Arg) []Arg {
 	} else {
 		out = make([]Arg, len(args))
 	}
-	copy(out, args)
+	for i := range args { // one or two: cheaper than typedslicecopy's call
+		out[i] = args[i]
+	}
 	return out
 }
 
@@ -264,22 +268,24 @@ func (s *Span) keepArgs(args []Arg) []Arg {
 // methods are safe for concurrent use, and all are no-ops on a nil *Span.
 //
 // A traced call allocates one Span (none when its memory is reused, see
-// SpanCache), and the cost of an allocation grows with its size (the
-// garbage collector runs once per few megabytes allocated), so the struct
-// is kept small (320 bytes on 64-bit platforms, down from 480): what all
-// spans of a StartSpan subtree share lives in their spanTree, what only LLM
-// spans and spans with a Context use lives in spanMore, and events point
-// into the inline buffers rather than copies.
+// SpanCache). The span holds its own event, which it emits as its start
+// event and then, with the fields an end changes set in place, as its end
+// event: making an Event costs more than copying one, and most of an end
+// event repeats the start. What all spans of a StartSpan subtree share
+// lives in their spanTree, what only LLM spans and spans with a Context
+// use lives in spanMore, and events point into the inline buffers rather
+// than copies.
 type Span struct {
+	// ev is the span's start event until the span ends, then its end
+	// event. Its Span, Stack, Name, SpanKind, Args, TraceID and Remote
+	// fields are the span's own and never change after the start: they
+	// are all that methods which may run concurrently with End read. The
+	// other fields are written only by the start and by the one End.
+	ev        Event
 	tree      *spanTree
-	sc        SpanContext
-	stack     []SpanID
-	name      string
-	args      []Arg
-	start     time.Time
-	startMono int64 // the start's monotonic time (stamp.mono)
-	kind      Kind
-	state     atomic.Uint32 // spanEnded, spanHasMore
+	start     time.Time     // ev.Time of the start event
+	startMono int64         // the start's monotonic time (stamp.mono)
+	state     atomic.Uint32 // spanEnded, spanHasMore, spanShared
 	mu        sync.Mutex
 	// tags are the effective tags; the map is replaced (under mu), never
 	// mutated, so children read it without locking.
@@ -311,12 +317,7 @@ type spanTree struct {
 
 // remote returns the span's remote parent: only a span started by StartSpan
 // has one.
-func (s *Span) remote() *RemoteParent {
-	if s.tree.owner == s {
-		return s.tree.remote
-	}
-	return nil
-}
+func (s *Span) remote() *RemoteParent { return s.ev.Remote }
 
 // Bits of Span.state.
 const (
@@ -351,28 +352,38 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	return s.startChild(new(Span), name, kind, args)
 }
 
-// startChild starts a child of s in c, a zero Span.
+// startChild starts a child of s in c: a zero Span, or an ended one whose
+// memory is reused (see SpanCache), whose every field start sets.
 func (s *Span) startChild(c *Span, name string, kind Kind, args []Arg) *Span {
 	t := s.tree.tracer
 	now, st := t.read()
 	id, startID := t.idPair(st.wall)
-	c.tree, c.name, c.kind, c.start, c.startMono = s.tree, name, kind, now, st.mono
-	c.args = c.keepArgs(args)
-	c.sc = SpanContext{ID: id, Parent: s.sc.ID, Root: s.sc.Root}
-	c.stack = c.appendID(s.stack, id)
+	c.tree = s.tree
+	e := &c.ev
+	e.Span = SpanContext{ID: id, Parent: s.ev.Span.ID, Root: s.ev.Span.Root}
+	e.Stack = c.appendID(s.ev.Stack, id)
+	e.Name, e.SpanKind, e.Args = name, kind, c.keepArgs(args)
+	e.TraceID, e.Remote = s.tree.traceID, nil
 	if p := s.tags.Load(); p != nil { // no atomic store for a span without tags
 		c.tags.Store(p)
 	}
-	c.emitStart(startID)
+	c.emitStart(startID, now, st.mono)
 	return c
 }
 
-func (s *Span) emitStart(id SpanID) {
+// emitStart completes the span's event as its start event, at now (whose
+// monotonic time is mono) with the event id id, and emits it. The span's
+// own fields (Span, Stack, Name, SpanKind, Args, TraceID, Remote) are set.
+func (s *Span) emitStart(id SpanID, now time.Time, mono int64) {
+	s.start, s.startMono = now, mono
 	if s.tree.tracer.newID != nil { // ids from WithIDs: keep the start event's
 		s.more = &spanMore{startID: id}
 		s.state.Or(spanHasMore)
 	}
-	s.tree.sink.Emit(s.startEvent())
+	e := &s.ev
+	e.Kind, e.ID, e.Time, e.Tags = EventStart, id, now, s.loadTags()
+	e.Result, e.Err, e.Start, e.Duration, e.Attempts = nil, nil, time.Time{}, 0, nil
+	s.tree.sink.Emit(e)
 }
 
 // startID returns the id of the span's start event: the span's id plus
@@ -383,13 +394,17 @@ func (s *Span) startID() SpanID {
 		defer s.mu.Unlock()
 		return s.more.startID
 	}
-	return v7Seq(binary.BigEndian.Uint64(s.sc.ID[0:8]), s.sc.ID.randB()+1)
+	id := s.ev.Span.ID
+	return v7Seq(binary.BigEndian.Uint64(id[0:8]), id.randB()+1)
 }
 
+// startEvent returns the span's start event, made again from the span's
+// own fields (which End does not change).
 func (s *Span) startEvent() Event {
+	e := &s.ev
 	return Event{
-		Kind: EventStart, ID: s.startID(), Span: s.sc, Stack: s.stack, Time: s.start,
-		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.loadTags(), TraceID: s.tree.traceID, Remote: s.remote(),
+		Kind: EventStart, ID: s.startID(), Span: e.Span, Stack: e.Stack, Time: s.start,
+		Name: e.Name, SpanKind: e.SpanKind, Args: e.Args, Tags: s.loadTags(), TraceID: e.TraceID, Remote: e.Remote,
 	}
 }
 
@@ -405,7 +420,7 @@ func (s *Span) SpanContext() SpanContext {
 	if s == nil {
 		return SpanContext{}
 	}
-	return s.sc
+	return s.ev.Span
 }
 
 // Stack returns the span's call stack, root first; the caller must not modify it.
@@ -413,7 +428,7 @@ func (s *Span) Stack() []SpanID {
 	if s == nil {
 		return nil
 	}
-	return s.stack
+	return s.ev.Stack
 }
 
 // TraceID returns the OpenTelemetry trace id of the span's tree.
@@ -429,7 +444,7 @@ func (s *Span) Name() string {
 	if s == nil {
 		return ""
 	}
-	return s.name
+	return s.ev.Name
 }
 
 // Tags returns the span's current tags (inherited and its own). The map must
@@ -508,8 +523,9 @@ func (s *Span) SetTags(kv ...any) {
 	s.mu.Unlock()
 	t := s.tree.tracer
 	now := t.Now()
-	s.tree.sink.Emit(Event{Kind: EventSetTags, ID: t.id(now), Span: s.sc, Stack: s.stack, Time: now,
-		Name: s.name, SpanKind: s.kind, Tags: set, TraceID: s.tree.traceID, Remote: s.remote()})
+	e := &s.ev
+	s.tree.sink.Emit(&Event{Kind: EventSetTags, ID: t.id(now), Span: e.Span, Stack: e.Stack, Time: now,
+		Name: e.Name, SpanKind: e.SpanKind, Tags: set, TraceID: e.TraceID, Remote: e.Remote})
 }
 
 // AddAttempts records LLM provider attempts, reported in the end event.
@@ -573,11 +589,10 @@ func (s *Span) end(result any, err error) bool {
 	if err != nil {
 		result, info = nil, ErrorInfoOf(err)
 	}
-	s.tree.sink.Emit(Event{
-		Kind: EventEnd, ID: t.endID(st.wall, s.sc.ID), Span: s.sc, Stack: s.stack, Time: now,
-		Name: s.name, SpanKind: s.kind, Args: s.args, Tags: s.loadTags(), Result: result, Err: info,
-		Start: s.start, Duration: d, Attempts: attempts, TraceID: s.tree.traceID, Remote: s.remote(),
-	})
+	e := &s.ev
+	e.Kind, e.ID, e.Time, e.Tags = EventEnd, t.endID(st.wall, e.Span.ID), now, s.loadTags()
+	e.Result, e.Err, e.Start, e.Duration, e.Attempts = result, info, s.start, d, attempts
+	s.tree.sink.Emit(e)
 	return true
 }
 
@@ -601,10 +616,21 @@ func (s *Span) StartChildCached(c *SpanCache, name string, kind Kind, args []Arg
 		n := len(c.free)
 		child := c.free[n-1]
 		c.free = c.free[:n-1]
-		*child = Span{}
+		child.reset()
 		return s.startChild(child, name, kind, args)
 	}
 	return s.startChild(new(Span), name, kind, args)
+}
+
+// reset makes an ended span from the cache like a new one, for startChild,
+// which sets the rest. Nothing else references the span.
+func (s *Span) reset() {
+	s.state = atomic.Uint32{}
+	if s.tags.Load() != nil {
+		s.tags.Store(nil)
+	}
+	s.more = nil
+	s.argBuf = [2]Arg{} // the old arguments are garbage
 }
 
 // EndCached is EndSnapshot for a span started by StartChildCached: after

@@ -145,7 +145,7 @@ func TestV7(t *testing.T) {
 // event's at the end time, including when rand_b wraps around.
 func TestEventIDs(t *testing.T) {
 	var events []Event
-	tr := NewTracer(SinkFunc(func(e Event) { events = append(events, e) }))
+	tr := NewTracer(SinkFunc(func(e *Event) { events = append(events, *e) }))
 	root := tr.StartSpan(context.Background(), "root", StartConfig{Kind: KindRoot})
 	for range 1000 {
 		root.StartChild("c", KindExpr, nil).EndSnapshot(nil, nil)

@@ -19,7 +19,8 @@ type recorder struct {
 	events []vmspan.Event
 }
 
-func (r *recorder) Emit(e vmspan.Event) {
+func (r *recorder) Emit(ep *vmspan.Event) {
+	e := *ep
 	r.mu.Lock()
 	r.events = append(r.events, e)
 	r.mu.Unlock()
@@ -322,16 +323,16 @@ func TestFanout(t *testing.T) {
 	if vmspan.Fanout(a, nil) != vmspan.Sink(a) {
 		t.Error("single-sink fanout must be the sink itself")
 	}
-	fn := vmspan.SinkFunc(func(vmspan.Event) {}) // not comparable: must not panic
+	fn := vmspan.SinkFunc(func(*vmspan.Event) {}) // not comparable: must not panic
 	f := vmspan.Fanout(vmspan.Fanout(a, b, fn), nil, a, fn)
-	f.Emit(vmspan.Event{Name: "x"})
+	f.Emit(&vmspan.Event{Name: "x"})
 	if len(a.events) != 1 || len(b.events) != 1 {
 		t.Errorf("fanout must reach every sink once, got %d and %d", len(a.events), len(b.events))
 	}
 }
 
 func BenchmarkHostSpan(b *testing.B) {
-	tr := vmspan.NewTracer(vmspan.SinkFunc(func(vmspan.Event) {}))
+	tr := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}))
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -341,7 +342,7 @@ func BenchmarkHostSpan(b *testing.B) {
 }
 
 func BenchmarkStartChild(b *testing.B) {
-	tr := vmspan.NewTracer(vmspan.SinkFunc(func(vmspan.Event) {}))
+	tr := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}))
 	root := tr.StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot})
 	b.ReportAllocs()
 	for b.Loop() {
@@ -375,9 +376,9 @@ func TestConcurrentEnd(t *testing.T) {
 	for range 200 {
 		var mu sync.Mutex
 		var events []vmspan.Event
-		tr := vmspan.NewTracer(vmspan.SinkFunc(func(e vmspan.Event) {
+		tr := vmspan.NewTracer(vmspan.SinkFunc(func(e *vmspan.Event) {
 			mu.Lock()
-			events = append(events, e)
+			events = append(events, *e)
 			mu.Unlock()
 		}))
 		_, s := tr.Start(context.Background(), "racy")
@@ -453,5 +454,77 @@ func TestSpanCache(t *testing.T) {
 			var nilCache *vmspan.SpanCache
 			root.StartChildCached(nilCache, "y", vmspan.KindExpr, nil).EndCached(nilCache, nil, nil)
 		})
+	}
+}
+
+// copier is a sink that keeps nothing of the events it is lent but a
+// copy of their scalar fields, as an encoding sink does.
+type copier struct{ seen []seenEvent }
+
+type seenEvent struct {
+	kind   vmspan.EventKind
+	id     vmspan.SpanID
+	name   string
+	args   string
+	result any
+	start  time.Time
+	err    bool
+}
+
+func (c *copier) Emit(e *vmspan.Event) {
+	c.seen = append(c.seen, seenEvent{e.Kind, e.ID, e.Name, fmt.Sprint(e.Args), e.Result, e.Start, e.Err != nil})
+}
+
+func (*copier) RetainsEvents() bool { return false }
+
+// TestLentEvents checks what a sink sees of the event a span lends it
+// twice (its start event, then, changed in place, its end event), when
+// the span's memory is reused from call to call, and that a copy kept by a
+// retaining sink is unchanged by the span's end.
+func TestLentEvents(t *testing.T) {
+	var c copier
+	var rec recorder
+	var cache vmspan.SpanCache
+	root := vmspan.NewTracer(vmspan.Fanout(&c)).StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot})
+	for i := range 3 {
+		s := root.StartChildCached(&cache, fmt.Sprint("f", i), vmspan.KindExpr, []vmspan.Arg{{Name: "x", Value: int64(i)}})
+		var err error
+		if i == 1 {
+			err = errors.New("boom")
+		}
+		s.EndCached(&cache, int64(10*i), err)
+	}
+	seen := c.seen[1:] // after the root's start
+	if len(seen) != 6 {
+		t.Fatalf("%d events, want 6", len(seen))
+	}
+	ids := map[vmspan.SpanID]bool{}
+	for i := range 3 {
+		start, end := seen[2*i], seen[2*i+1]
+		name, args := fmt.Sprint("f", i), fmt.Sprintf("[{x %d}]", i)
+		if start.kind != vmspan.EventStart || start.name != name || start.args != args || start.result != nil || !start.start.IsZero() || start.err {
+			t.Errorf("start event %d: %+v", i, start)
+		}
+		var want any = int64(10 * i)
+		if i == 1 {
+			want = nil
+		}
+		if end.kind != vmspan.EventEnd || end.name != name || end.args != args || end.result != want || end.start.IsZero() || end.err != (i == 1) {
+			t.Errorf("end event %d: %+v", i, end)
+		}
+		ids[start.id], ids[end.id] = true, true
+	}
+	if len(ids) != 6 {
+		t.Errorf("event ids not unique: %v", ids)
+	}
+
+	tr := vmspan.NewTracer(&rec)
+	_, s := tr.Start(context.Background(), "kept", "a", 1)
+	s.End(2, nil)
+	if start := rec.find(vmspan.EventStart, "kept"); start == nil || start.Result != nil || !start.Start.IsZero() || start.Duration != 0 {
+		t.Errorf("kept start event changed by the end: %+v", start)
+	}
+	if end := rec.find(vmspan.EventEnd, "kept"); end == nil || end.Result != int64(2) {
+		t.Errorf("end event: %+v", end)
 	}
 }

@@ -35,7 +35,8 @@ func newRelSink() *relSink {
 	return &relSink{open: map[vmspan.SpanID]string{}, failures: map[string]string{}}
 }
 
-func (s *relSink) Emit(e vmspan.Event) {
+func (s *relSink) Emit(ep *vmspan.Event) {
+	e := *ep
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch e.Kind {

@@ -31,7 +31,8 @@ func (r *recorder) tracer() *vmspan.Tracer {
 	return vmspan.NewTracer(r, vmspan.WithIDs(r.ids))
 }
 
-func (r *recorder) Emit(e vmspan.Event) {
+func (r *recorder) Emit(ep *vmspan.Event) {
+	e := *ep
 	r.mu.Lock()
 	r.events = append(r.events, e)
 	r.mu.Unlock()

@@ -21,7 +21,8 @@ type borrower struct {
 
 func (b *borrower) RetainsEvents() bool { return false }
 
-func (b *borrower) Emit(e vmspan.Event) {
+func (b *borrower) Emit(ep *vmspan.Event) {
+	e := *ep
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(e.Stack) == 0 || e.Stack[len(e.Stack)-1] != e.Span.ID {
@@ -87,9 +88,9 @@ var keepNothing = engine.HostFunc{Name: "keep", Params: []string{"x: int"}, Resu
 func TestSpanReuseWithRetainingSink(t *testing.T) {
 	var mu sync.Mutex
 	var events []vmspan.Event
-	e := cacheEngine(t, vmspan.SinkFunc(func(ev vmspan.Event) {
+	e := cacheEngine(t, vmspan.SinkFunc(func(ev *vmspan.Event) {
 		mu.Lock()
-		events = append(events, ev)
+		events = append(events, *ev)
 		mu.Unlock()
 	}), keepNothing)
 	const n = 300

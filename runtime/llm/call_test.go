@@ -312,7 +312,7 @@ func TestCallFallback(t *testing.T) {
 		{Name: "Chain", Provider: "fallback", Options: map[string]any{"strategy": []any{"Broken", "Claude"}}},
 	}
 	f := newFixture(t, clients, policies, llmstub.Rule{Model: "broken-model", Replies: []llmstub.Reply{{Status: 500, Text: "overloaded"}}})
-	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()))
+	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()))
 	ctx, span := tracer.Start(context.Background(), "handler")
 	defer span.End(nil, nil)
 
@@ -456,7 +456,7 @@ func TestCallTraceparent(t *testing.T) {
 	policies := []RetryPolicyDecl{{Name: "Once", Fields: map[string]any{"max_retries": int64(1)}}}
 	f := newFixture(t, []ClientDecl{withModel(fastClient, "R", "m", "Once")}, policies,
 		llmstub.Rule{Model: "m", Replies: []llmstub.Reply{{Status: 429}, {Text: "ok"}}})
-	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()))
+	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()))
 	ctx, span := tracer.Start(context.Background(), "ClassifyTicket")
 	defer span.End(nil, nil)
 	if _, err := f.rt.Call(ctx, headlineRequest("R")); err != nil {

@@ -14,7 +14,8 @@ type recorder struct {
 	events []vmspan.Event
 }
 
-func (r *recorder) Emit(e vmspan.Event) {
+func (r *recorder) Emit(ep *vmspan.Event) {
+	e := *ep
 	out := []vmspan.Event{e}
 	if r.fault != nil {
 		out = r.fault(e)
