@@ -241,8 +241,9 @@ func (th *Thread) enterHook(fn *Function, args []Value) {
 		buf = append(buf, vmspan.Arg{Name: names[i], Value: th.hookSnapshot(a)})
 	}
 	th.argbuf = buf
-	th.hookFrame = vmspan.Frame{Depth: len(th.frames), Name: fn.Name, Kind: fn.SpanKind(), Args: buf}
-	th.Hook.EnterFrame(&th.hookFrame)
+	f := &th.hookFrame // set field by field: cheaper than a struct copy
+	f.Depth, f.Name, f.Kind, f.Args = len(th.frames), fn.Name, fn.SpanKind(), buf
+	th.Hook.EnterFrame(f)
 }
 
 // hookSnapshot is Snapshot with a shortcut for the scalars that most
