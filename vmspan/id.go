@@ -90,6 +90,13 @@ func v7Seq(prefix, r uint64) SpanID {
 	return id
 }
 
+// setV7 makes id the UUID v7 made of prefix (see v7Prefix), the variant and
+// the low 62 bits of r, in place.
+func (id *SpanID) setV7(prefix, r uint64) {
+	binary.BigEndian.PutUint64(id[0:8], prefix)
+	binary.BigEndian.PutUint64(id[8:16], r&randBMask|0x8000000000000000)
+}
+
 // randBMask selects the 62 random bits (rand_b) of a UUID v7's second half.
 const randBMask = 1<<62 - 1
 

@@ -58,30 +58,40 @@ func (t *Tracer) id(now time.Time) SpanID {
 	return newV7(now.UnixNano())
 }
 
-// idPair returns two new ids for events that happen at now: a span's id and
-// its start event's, made in that order.
+// startIDs sets the ids of a span that starts at Unix time wall: its own
+// (e.Span.ID, and the last id of e.Stack, for which e.Stack has room) and
+// its start event's (e.ID), made in that order.
 //
 // The default source draws random bits once per span: the span's id gets
 // 62 random bits r, its start event's id r+1 and its end event's id r+2
 // (see endID), each with the timestamp of its event. Three ids still come
 // out unique (two spans' ranges meet only if their draws are within 2 of
 // each other in the same 250 ns), and one draw costs a third of three.
-func (t *Tracer) idPair(wall int64) (SpanID, SpanID) {
+//
+// The ids are written where they go rather than made and copied there: an
+// id written as two 8-byte halves and at once read back as 16 bytes makes
+// the processor wait for the halves to reach its cache.
+func (t *Tracer) startIDs(e *Event, wall int64) {
+	last := &e.Stack[len(e.Stack)-1]
 	if t.newID != nil {
-		a := t.newID()
-		return a, t.newID()
+		e.Span.ID = t.newID()
+		*last, e.ID = e.Span.ID, t.newID()
+		return
 	}
 	p, r := v7Prefix(wall), rand.Uint64()
-	return v7Seq(p, r), v7Seq(p, r+1)
+	e.Span.ID.setV7(p, r)
+	last.setV7(p, r)
+	e.ID.setV7(p, r+1)
 }
 
-// endID returns the id of the end event, at Unix time wall, of the span
-// whose id is span (see idPair).
-func (t *Tracer) endID(wall int64, span SpanID) SpanID {
+// endID sets e.ID, the id of the end event of e's span at Unix time wall
+// (see startIDs).
+func (t *Tracer) endID(e *Event, wall int64) {
 	if t.newID != nil {
-		return t.newID()
+		e.ID = t.newID()
+		return
 	}
-	return v7Seq(v7Prefix(wall), span.randB()+2)
+	e.ID.setV7(v7Prefix(wall), e.Span.ID.randB()+2)
 }
 
 // Now reads the tracer's clock.
@@ -207,32 +217,34 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	r.tree.remote = remoteFrom(ctx, parent)
 	r.tree.reuse = !Retains(sink)
 	now, st := t.read()
-	id, startID := t.idPair(st.wall)
 	e := &s.ev
 	if parent != nil {
-		e.Span = SpanContext{ID: id, Parent: parent.ev.Span.ID, Root: parent.ev.Span.Root}
-		e.Stack = s.appendID(parent.ev.Stack, id)
+		e.Span.Parent, e.Span.Root = parent.ev.Span.ID, parent.ev.Span.Root
+		e.Stack = s.growStack(parent.ev.Stack)
+		t.startIDs(e, st.wall)
 		r.tree.traceID = parent.tree.traceID
 		if p := parent.tags.Load(); p != nil { // no atomic store for a span without tags
 			s.tags.Store(p)
 		}
 	} else {
-		e.Span = SpanContext{ID: id, Root: id}
-		e.Stack = s.appendID(nil, id)
-		r.tree.traceID = OTelTraceID(id)
+		e.Stack = s.growStack(nil)
+		t.startIDs(e, st.wall)
+		e.Span.Root = e.Span.ID
+		r.tree.traceID = OTelTraceID(e.Span.ID)
 	}
 	if r.tree.remote != nil {
 		r.tree.traceID = r.tree.remote.TraceID
 	}
 	e.Name, e.SpanKind, e.Args = name, cfg.Kind, s.keepArgs(cfg.Args)
 	e.TraceID, e.Remote = r.tree.traceID, r.tree.remote
-	s.emitStart(startID, now, st.mono)
+	s.emitStart(now, st.mono)
 	return s
 }
 
-// appendID returns stack+id, in the span's inline buffer when it fits, so a
-// span of a shallow tree costs one allocation.
-func (s *Span) appendID(stack []SpanID, id SpanID) []SpanID {
+// growStack returns stack with room for one more id at its end (set by
+// Tracer.startIDs), in the span's inline buffer when it fits, so a span of
+// a shallow tree costs one allocation.
+func (s *Span) growStack(stack []SpanID) []SpanID {
 	var out []SpanID
 	if len(stack) < len(s.stackBuf) {
 		out = s.stackBuf[:len(stack)+1]
@@ -242,7 +254,6 @@ func (s *Span) appendID(stack []SpanID, id SpanID) []SpanID {
 	for i := range stack { // a few ids: cheaper than memmove's call
 		out[i] = stack[i]
 	}
-	out[len(stack)] = id
 	return out
 }
 
@@ -259,7 +270,10 @@ func (s *Span) keepArgs(args []Arg) []Arg {
 		out = make([]Arg, len(args))
 	}
 	for i := range args { // one or two: cheaper than typedslicecopy's call
-		out[i] = args[i]
+		// Field by field: the caller has just written args word by word,
+		// and reading them back in 16-byte moves would wait on those
+		// stores (see Tracer.startIDs).
+		out[i].Name, out[i].Value = args[i].Name, args[i].Value
 	}
 	return out
 }
@@ -357,31 +371,31 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 func (s *Span) startChild(c *Span, name string, kind Kind, args []Arg) *Span {
 	t := s.tree.tracer
 	now, st := t.read()
-	id, startID := t.idPair(st.wall)
 	c.tree = s.tree
 	e := &c.ev
-	e.Span = SpanContext{ID: id, Parent: s.ev.Span.ID, Root: s.ev.Span.Root}
-	e.Stack = c.appendID(s.ev.Stack, id)
+	e.Span.Parent, e.Span.Root = s.ev.Span.ID, s.ev.Span.Root
+	e.Stack = c.growStack(s.ev.Stack)
+	t.startIDs(e, st.wall)
 	e.Name, e.SpanKind, e.Args = name, kind, c.keepArgs(args)
 	e.TraceID, e.Remote = s.tree.traceID, nil
 	if p := s.tags.Load(); p != nil { // no atomic store for a span without tags
 		c.tags.Store(p)
 	}
-	c.emitStart(startID, now, st.mono)
+	c.emitStart(now, st.mono)
 	return c
 }
 
 // emitStart completes the span's event as its start event, at now (whose
-// monotonic time is mono) with the event id id, and emits it. The span's
-// own fields (Span, Stack, Name, SpanKind, Args, TraceID, Remote) are set.
-func (s *Span) emitStart(id SpanID, now time.Time, mono int64) {
+// monotonic time is mono), and emits it. The span's own fields (Span,
+// Stack, Name, SpanKind, Args, TraceID, Remote) and the event's id are set.
+func (s *Span) emitStart(now time.Time, mono int64) {
 	s.start, s.startMono = now, mono
+	e := &s.ev
 	if s.tree.tracer.newID != nil { // ids from WithIDs: keep the start event's
-		s.more = &spanMore{startID: id}
+		s.more = &spanMore{startID: e.ID}
 		s.state.Or(spanHasMore)
 	}
-	e := &s.ev
-	e.Kind, e.ID, e.Time, e.Tags = EventStart, id, now, s.loadTags()
+	e.Kind, e.Time, e.Tags = EventStart, now, s.loadTags()
 	e.Result, e.Err, e.Start, e.Duration, e.Attempts = nil, nil, time.Time{}, 0, nil
 	s.tree.sink.Emit(e)
 }
@@ -590,7 +604,8 @@ func (s *Span) end(result any, err error) bool {
 		result, info = nil, ErrorInfoOf(err)
 	}
 	e := &s.ev
-	e.Kind, e.ID, e.Time, e.Tags = EventEnd, t.endID(st.wall, e.Span.ID), now, s.loadTags()
+	t.endID(e, st.wall)
+	e.Kind, e.Time, e.Tags = EventEnd, now, s.loadTags()
 	e.Result, e.Err, e.Start, e.Duration, e.Attempts = result, info, s.start, d, attempts
 	s.tree.sink.Emit(e)
 	return true
