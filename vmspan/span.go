@@ -71,14 +71,20 @@ func (t *Tracer) id(now time.Time) SpanID {
 // The ids are written where they go rather than made and copied there: an
 // id written as two 8-byte halves and at once read back as 16 bytes makes
 // the processor wait for the halves to reach its cache.
-func (t *Tracer) startIDs(e *Event, wall int64) {
+func (t *Tracer) startIDs(e *Event, wall int64, c *SpanCache) {
 	last := &e.Stack[len(e.Stack)-1]
 	if t.newID != nil {
 		e.Span.ID = t.newID()
 		*last, e.ID = e.Span.ID, t.newID()
 		return
 	}
-	p, r := v7Prefix(wall), rand.Uint64()
+	var r uint64
+	if c != nil {
+		r = c.rand()
+	} else {
+		r = rand.Uint64()
+	}
+	p := v7Prefix(wall)
 	e.Span.ID.setV7(p, r)
 	last.setV7(p, r)
 	e.ID.setV7(p, r+1)
@@ -221,14 +227,14 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	if parent != nil {
 		e.Span.Parent, e.Span.Root = parent.ev.Span.ID, parent.ev.Span.Root
 		e.Stack = s.growStack(parent.ev.Stack)
-		t.startIDs(e, st.wall)
+		t.startIDs(e, st.wall, nil)
 		r.tree.traceID = parent.tree.traceID
 		if p := parent.tags.Load(); p != nil { // no atomic store for a span without tags
 			s.tags.Store(p)
 		}
 	} else {
 		e.Stack = s.growStack(nil)
-		t.startIDs(e, st.wall)
+		t.startIDs(e, st.wall, nil)
 		e.Span.Root = e.Span.ID
 		r.tree.traceID = OTelTraceID(e.Span.ID)
 	}
@@ -297,10 +303,13 @@ type Span struct {
 	// other fields are written only by the start and by the one End.
 	ev        Event
 	tree      *spanTree
-	start     time.Time     // ev.Time of the start event
-	startMono int64         // the start's monotonic time (stamp.mono)
-	state     atomic.Uint32 // spanEnded, spanHasMore, spanShared
-	mu        sync.Mutex
+	start     time.Time // ev.Time of the start event
+	startMono int64     // the start's monotonic time (stamp.mono)
+	// state holds spanEnded, spanHasMore and spanShared. It is read and
+	// written atomically, except by EndCached and reset on a span that
+	// only their goroutine can reach (see EndCached).
+	state uint32
+	mu    sync.Mutex
 	// tags are the effective tags; the map is replaced (under mu), never
 	// mutated, so children read it without locking.
 	tags atomic.Pointer[map[string]string]
@@ -344,7 +353,7 @@ const (
 func (s *Span) moreLocked() *spanMore {
 	if s.more == nil {
 		s.more = &spanMore{}
-		s.state.Or(spanHasMore)
+		atomic.OrUint32(&s.state, spanHasMore)
 	}
 	return s.more
 }
@@ -363,19 +372,20 @@ func (s *Span) StartChild(name string, kind Kind, args []Arg) *Span {
 	if s == nil {
 		return nil
 	}
-	return s.startChild(new(Span), name, kind, args)
+	return s.startChild(new(Span), nil, name, kind, args)
 }
 
 // startChild starts a child of s in c: a zero Span, or an ended one whose
-// memory is reused (see SpanCache), whose every field start sets.
-func (s *Span) startChild(c *Span, name string, kind Kind, args []Arg) *Span {
+// memory is reused (see SpanCache), whose every field start sets. The
+// random bits of its id come from cache (nil: from math/rand/v2).
+func (s *Span) startChild(c *Span, cache *SpanCache, name string, kind Kind, args []Arg) *Span {
 	t := s.tree.tracer
 	now, st := t.read()
 	c.tree = s.tree
 	e := &c.ev
 	e.Span.Parent, e.Span.Root = s.ev.Span.ID, s.ev.Span.Root
 	e.Stack = c.growStack(s.ev.Stack)
-	t.startIDs(e, st.wall)
+	t.startIDs(e, st.wall, cache)
 	e.Name, e.SpanKind, e.Args = name, kind, c.keepArgs(args)
 	e.TraceID, e.Remote = s.tree.traceID, nil
 	if p := s.tags.Load(); p != nil { // no atomic store for a span without tags
@@ -393,7 +403,7 @@ func (s *Span) emitStart(now time.Time, mono int64) {
 	e := &s.ev
 	if s.tree.tracer.newID != nil { // ids from WithIDs: keep the start event's
 		s.more = &spanMore{startID: e.ID}
-		s.state.Or(spanHasMore)
+		atomic.OrUint32(&s.state, spanHasMore)
 	}
 	e.Kind, e.Time, e.Tags = EventStart, now, s.loadTags()
 	e.Result, e.Err, e.Start, e.Duration, e.Attempts = nil, nil, time.Time{}, 0, nil
@@ -477,7 +487,7 @@ func (s *Span) Context(ctx context.Context) context.Context {
 	if s == nil {
 		return ctx
 	}
-	s.state.Or(spanShared)
+	atomic.OrUint32(&s.state, spanShared)
 	ctx = context.WithValue(ctx, spanKey{}, s)
 	if cs, ok := s.tree.sink.(ContextSink); ok {
 		start := s.startEvent()
@@ -521,7 +531,7 @@ func (s *Span) SetTags(kv ...any) {
 		set[k] = v
 	}
 	s.mu.Lock()
-	if s.state.Load()&spanEnded != 0 {
+	if atomic.LoadUint32(&s.state)&spanEnded != 0 {
 		s.mu.Unlock()
 		return
 	}
@@ -570,22 +580,30 @@ func (s *Span) EndSnapshot(result any, err error) {
 	if s == nil {
 		return
 	}
-	s.end(result, err)
+	s.end(result, err, false)
 }
 
-// end ends the span and reports whether this call did (and not an earlier one).
-func (s *Span) end(result any, err error) bool {
-	// One atomic operation ends a span that has no LLM attempts (the
-	// common case); the lock is taken only to read attempts.
-	state := s.state.Load()
-	for {
+// end ends the span and reports whether this call did (and not an earlier
+// one). When only the calling goroutine can reach s (excl, see EndCached),
+// a plain store marks the span ended; else one atomic operation does (the
+// lock is taken only to read the attempts of an LLM span).
+func (s *Span) end(result any, err error, excl bool) bool {
+	state := atomic.LoadUint32(&s.state)
+	if excl && state&spanShared == 0 {
 		if state&spanEnded != 0 {
 			return false
 		}
-		if s.state.CompareAndSwap(state, state|spanEnded) {
-			break
+		s.state = state | spanEnded
+	} else {
+		for {
+			if state&spanEnded != 0 {
+				return false
+			}
+			if atomic.CompareAndSwapUint32(&s.state, state, state|spanEnded) {
+				break
+			}
+			state = atomic.LoadUint32(&s.state)
 		}
-		state = s.state.Load()
 	}
 	var attempts []LLMAttempt
 	if state&spanHasMore != 0 {
@@ -619,7 +637,28 @@ func (s *Span) end(result any, err error) bool {
 // StartChildCached, no sink of its tree retains events (see Retainer), and
 // no Context was made of it (host code never saw it). A SpanCache belongs
 // to one goroutine; the zero value is ready to use.
-type SpanCache struct{ free []*Span }
+//
+// A SpanCache also draws the random bits of its spans' ids (see
+// Tracer.startIDs) from a generator of its own, splitmix64 seeded from
+// math/rand/v2, which costs a fraction of a draw from math/rand/v2's
+// per-thread ChaCha8: the bits of different caches start at independent
+// random points of splitmix64's period of 2^64.
+type SpanCache struct {
+	free []*Span
+	rng  uint64 // splitmix64 state; 0: not seeded yet
+}
+
+// rand returns the next 64 random bits of c's generator.
+func (c *SpanCache) rand() uint64 {
+	if c.rng == 0 {
+		c.rng = rand.Uint64() | 1
+	}
+	c.rng += 0x9e3779b97f4a7c15
+	z := c.rng
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
 
 // StartChildCached is StartChild with the child's memory taken from c when
 // c holds an ended span. A nil c holds none.
@@ -632,15 +671,15 @@ func (s *Span) StartChildCached(c *SpanCache, name string, kind Kind, args []Arg
 		child := c.free[n-1]
 		c.free = c.free[:n-1]
 		child.reset()
-		return s.startChild(child, name, kind, args)
+		return s.startChild(child, c, name, kind, args)
 	}
-	return s.startChild(new(Span), name, kind, args)
+	return s.startChild(new(Span), c, name, kind, args)
 }
 
 // reset makes an ended span from the cache like a new one, for startChild,
 // which sets the rest. Nothing else references the span.
 func (s *Span) reset() {
-	s.state = atomic.Uint32{}
+	s.state = 0
 	if s.tags.Load() != nil {
 		s.tags.Store(nil)
 	}
@@ -652,11 +691,15 @@ func (s *Span) reset() {
 // the end event, it puts the span in c for reuse if nothing can reference
 // it any more (see SpanCache). The caller must not use s afterwards. A nil
 // c keeps nothing.
+//
+// The goroutine that calls EndCached must be the only one that can reach
+// s, unless a Context was made of s, as it is for the engine: its traced
+// frames' spans are handed to other code only through a Context.
 func (s *Span) EndCached(c *SpanCache, result any, err error) {
-	if s == nil || !s.end(result, err) {
+	if s == nil || !s.end(result, err, s.tree.owner != s) {
 		return
 	}
-	if c != nil && s.tree.reuse && s.tree.owner != s && s.state.Load()&spanShared == 0 {
+	if c != nil && s.tree.reuse && s.tree.owner != s && atomic.LoadUint32(&s.state)&spanShared == 0 {
 		c.free = append(c.free, s)
 	}
 }
