@@ -171,14 +171,22 @@ type LLMAttempt struct {
 // events carry Result or Err, Duration and, for LLM spans, Attempts, and
 // repeat Start, Args and Tags so that a sink needs no state of its own;
 // set-tags events carry only the tags set.
+//
+// The ids come first so that they are 8-byte aligned and none straddles
+// two cache lines in a span's own event: such an id costs every read and
+// write of it more.
 type Event struct {
+	ID   SpanID // the event's own id, generated once ("function_event_id")
+	Span SpanContext
+	// TraceID is the OpenTelemetry trace id of the span's tree: the remote
+	// parent's trace id when the tree joined a remote trace, else
+	// OTelTraceID(Span.Root).
+	TraceID  trace.TraceID
 	Kind     EventKind
-	ID       SpanID // the event's own id, generated once ("function_event_id")
-	Span     SpanContext
+	SpanKind Kind
 	Stack    []SpanID  // root first, this span last
 	Time     time.Time // wall clock when the event happened
 	Name     string    // function or host span name
-	SpanKind Kind
 	Args     []Arg
 	Tags     map[string]string
 	Result   any
@@ -187,10 +195,6 @@ type Event struct {
 	Duration time.Duration // end events: monotonic duration
 	Attempts []LLMAttempt
 
-	// TraceID is the OpenTelemetry trace id of the span's tree: the remote
-	// parent's trace id when the tree joined a remote trace, else
-	// OTelTraceID(Span.Root).
-	TraceID trace.TraceID
 	// Remote is set on the start and end events of a span whose parent is a
 	// remote (non-bex) OpenTelemetry span.
 	Remote *RemoteParent
