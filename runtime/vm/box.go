@@ -16,9 +16,12 @@ import "unsafe"
 // immutable as the runtime's; a chunk stays alive while any value in it
 // does. A boxer belongs to one Thread and is not safe for concurrent use.
 type boxer struct {
-	ints    []int64
-	floats  []float64
-	strings []string
+	ints    *[boxChunk]int64
+	floats  *[boxChunk]float64
+	strings *[boxChunk]string
+	// The slots of each chunk are handed out from the end: ni, nf and ns
+	// count those left.
+	ni, nf, ns int
 }
 
 // boxChunk is the number of slots allocated at a time.
@@ -51,21 +54,21 @@ func (b *boxer) int(n int64) any {
 	if n >= 0 && n < 256 {
 		return n // the runtime boxes these without allocating
 	}
-	if len(b.ints) == 0 {
-		b.ints = make([]int64, boxChunk)
+	if b.ni == 0 {
+		b.ints, b.ni = new([boxChunk]int64), boxChunk
 	}
-	p := &b.ints[0]
-	b.ints = b.ints[1:]
+	b.ni--
+	p := &b.ints[b.ni]
 	*p = n
 	return pack(int64Type, unsafe.Pointer(p))
 }
 
 func (b *boxer) float(f float64) any {
-	if len(b.floats) == 0 {
-		b.floats = make([]float64, boxChunk)
+	if b.nf == 0 {
+		b.floats, b.nf = new([boxChunk]float64), boxChunk
 	}
-	p := &b.floats[0]
-	b.floats = b.floats[1:]
+	b.nf--
+	p := &b.floats[b.nf]
 	*p = f
 	return pack(float64Type, unsafe.Pointer(p))
 }
@@ -74,11 +77,11 @@ func (b *boxer) string(s string) any {
 	if s == "" {
 		return ""
 	}
-	if len(b.strings) == 0 {
-		b.strings = make([]string, boxChunk)
+	if b.ns == 0 {
+		b.strings, b.ns = new([boxChunk]string), boxChunk
 	}
-	p := &b.strings[0]
-	b.strings = b.strings[1:]
+	b.ns--
+	p := &b.strings[b.ns]
 	*p = s
 	return pack(stringType, unsafe.Pointer(p))
 }
