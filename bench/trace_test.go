@@ -99,8 +99,8 @@ func benchEngineFib(b *testing.B, sink vmspan.Sink, withCollector bool) {
 //   - untraced: the same loop calling an untraced function, the VM's own
 //     share of the figure (call, return and loop instructions);
 //   - retaining: bex with a sink that may retain events (any sink that
-//     does not implement vmspan.Retainer, such as a Collector): the
-//     span's memory cannot be reused, so each traced call allocates it;
+//     does not implement vmspan.Retainer): the span's memory cannot be
+//     reused, so each traced call allocates it;
 //   - vmspan: StartChildCached and EndCached alone, the tracer's share;
 //   - otel-sdk: the OpenTelemetry SDK's tracer.Start and span.End with a
 //     batch span processor and an exporter that keeps nothing;

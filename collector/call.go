@@ -27,6 +27,41 @@ type call struct {
 	done    bool
 	removed bool
 	snap    *FunctionLog // nil until built, and again when events arrive later
+
+	// ids and argv are chunks that spans' copies of their stacks and
+	// arguments are cut from, so that copying them rarely allocates.
+	ids  []vmspan.SpanID
+	argv []vmspan.Arg
+}
+
+// Chunk sizes of call.ids and call.argv.
+const (
+	idChunk  = 64
+	argChunk = 32
+)
+
+// own returns cl's copies of the Stack and Args of e, the first event of
+// its span that cl records.
+func (cl *call) own(e *vmspan.Event) ([]vmspan.SpanID, []vmspan.Arg) {
+	var stack []vmspan.SpanID
+	if n := len(e.Stack); n > 0 {
+		if cap(cl.ids)-len(cl.ids) < n {
+			cl.ids = make([]vmspan.SpanID, 0, max(idChunk, n))
+		}
+		i := len(cl.ids)
+		cl.ids = append(cl.ids, e.Stack...)
+		stack = cl.ids[i:len(cl.ids):len(cl.ids)]
+	}
+	var args []vmspan.Arg
+	if n := len(e.Args); n > 0 {
+		if cap(cl.argv)-len(cl.argv) < n {
+			cl.argv = make([]vmspan.Arg, 0, max(argChunk, n))
+		}
+		i := len(cl.argv)
+		cl.argv = append(cl.argv, e.Args...)
+		args = cl.argv[i:len(cl.argv):len(cl.argv)]
+	}
+	return stack, args
 }
 
 // A spanRec is one span of a call.
@@ -34,6 +69,11 @@ type spanRec struct {
 	log      SpanLog
 	attempts []vmspan.LLMAttempt
 	tagIDs   []vmspan.SpanID // set-tags events applied, to skip duplicates
+	// stack and args are the call's own copies of the span's Stack and
+	// Args, which the events the Collector retains use: the tracer lends
+	// an event's slices for the duration of Emit only.
+	stack []vmspan.SpanID
+	args  []vmspan.Arg
 }
 
 // smallCall is the span count up to which a call finds spans by scanning
@@ -62,33 +102,33 @@ func (cl *call) isRootEnd(e *vmspan.Event) bool {
 	return e.Kind == vmspan.EventEnd && e.Span.ID == cl.root
 }
 
-// apply updates cl with e and reports whether e was new (not a duplicate
-// and about a span cl can place).
-func (cl *call) apply(e *vmspan.Event) bool {
-	var ok bool
+// apply updates cl with e and returns the record of e's span when e was
+// new (not a duplicate and about a span cl can place), else nil.
+func (cl *call) apply(e *vmspan.Event) *spanRec {
+	var r *spanRec
 	switch e.Kind {
 	case vmspan.EventStart:
-		ok = cl.start(e)
+		r = cl.start(e)
 	case vmspan.EventEnd:
-		ok = cl.end(e)
+		r = cl.end(e)
 	case vmspan.EventSetTags:
-		ok = cl.setTags(e)
+		r = cl.setTags(e)
 	}
-	if ok {
+	if r != nil {
 		cl.snap = nil
 	}
-	return ok
+	return r
 }
 
-func (cl *call) start(e *vmspan.Event) bool {
+func (cl *call) start(e *vmspan.Event) *spanRec {
 	if cl.span(e.Span.ID) != nil {
-		return false
+		return nil
 	}
-	cl.add(e)
+	r := cl.add(e)
 	if e.Span.ID == cl.root {
-		cl.args, cl.tags = e.Args, e.Tags
+		cl.args, cl.tags = r.args, e.Tags
 	}
-	return true
+	return r
 }
 
 func (cl *call) add(e *vmspan.Event) *spanRec {
@@ -96,6 +136,7 @@ func (cl *call) add(e *vmspan.Event) *spanRec {
 		ID: e.Span.ID, Parent: e.Span.Parent, Name: e.Name, Kind: e.SpanKind,
 		Depth: max(len(stackOf(e))-1-cl.level, 0), Timing: timing(e.Time, 0),
 	}}
+	r.stack, r.args = cl.own(e)
 	cl.order = append(cl.order, r)
 	switch {
 	case cl.spans != nil:
@@ -111,12 +152,12 @@ func (cl *call) add(e *vmspan.Event) *spanRec {
 
 // end records a span's end. An end whose start was not seen still counts:
 // end events carry everything the start did.
-func (cl *call) end(e *vmspan.Event) bool {
+func (cl *call) end(e *vmspan.Event) *spanRec {
 	r := cl.span(e.Span.ID)
 	if r == nil {
 		r = cl.add(e)
 	} else if r.log.Ended {
-		return false
+		return nil
 	}
 	r.log.Ended, r.log.Error = true, e.Err
 	r.log.Timing = timing(e.Start, e.Duration)
@@ -125,20 +166,20 @@ func (cl *call) end(e *vmspan.Event) bool {
 		cl.usage = cl.usage.Add(a.Usage)
 	}
 	if e.Span.ID == cl.root {
-		cl.args, cl.tags, cl.result, cl.err = e.Args, e.Tags, e.Result, e.Err
+		cl.args, cl.tags, cl.result, cl.err = r.args, e.Tags, e.Result, e.Err
 		cl.done = true
 	}
-	return true
+	return r
 }
 
-func (cl *call) setTags(e *vmspan.Event) bool {
+func (cl *call) setTags(e *vmspan.Event) *spanRec {
 	r := cl.span(e.Span.ID)
 	if r == nil {
-		return false
+		return nil
 	}
 	for _, id := range r.tagIDs {
 		if id == e.ID {
-			return false
+			return nil
 		}
 	}
 	r.tagIDs = append(r.tagIDs, e.ID)
@@ -150,7 +191,7 @@ func (cl *call) setTags(e *vmspan.Event) bool {
 		maps.Copy(t, e.Tags)
 		cl.tags = t
 	}
-	return true
+	return r
 }
 
 // snapshot returns the call's FunctionLog, building it when stale.

@@ -97,10 +97,14 @@ func (c *Collector) Emit(e *vmspan.Event) {
 		return
 	}
 	cl := c.route(e)
-	if cl == nil || !cl.apply(e) {
+	if cl == nil {
 		return
 	}
-	c.retain(cl, e) // a copy of *e
+	r := cl.apply(e)
+	if r == nil {
+		return
+	}
+	c.retain(cl, e, r)
 	if cl.isRootEnd(e) {
 		c.complete(cl)
 	}
@@ -143,8 +147,15 @@ func stackOf(e *vmspan.Event) []vmspan.SpanID {
 	return s
 }
 
-// retain keeps e in cl, within the event limit.
-func (c *Collector) retain(cl *call, e *vmspan.Event) {
+// RetainsEvents reports false: the Collector keeps a copy of each event it
+// retains, whose Stack and Args are its own copies (see vmspan.Retainer),
+// so that a retained event does not keep the tracer's span alive and the
+// engine may reuse that span's memory.
+func (c *Collector) RetainsEvents() bool { return false }
+
+// retain keeps a copy of e, the event of r's span, in cl, within the
+// event limit.
+func (c *Collector) retain(cl *call, e *vmspan.Event, r *spanRec) {
 	if c.events >= c.maxEvents {
 		c.evictUntil(cl, func() bool { return c.events < c.maxEvents })
 	}
@@ -153,7 +164,12 @@ func (c *Collector) retain(cl *call, e *vmspan.Event) {
 		c.omitted++
 		return
 	}
-	cl.events = append(cl.events, *e)
+	ev := *e
+	ev.Stack, ev.Args = r.stack, nil
+	if e.Kind != vmspan.EventSetTags {
+		ev.Args = r.args
+	}
+	cl.events = append(cl.events, ev)
 	c.events++
 	retained.Add(1)
 }

@@ -667,3 +667,50 @@ func TestManySpans(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepsOwnCopies: the tracer lends an event's Stack and Args for the
+// duration of Emit only (and reuses them once the span ends, when no sink
+// retains events); a Collector says it retains nothing and keeps copies.
+func TestKeepsOwnCopies(t *testing.T) {
+	c := newCollector(t)
+	if vmspan.Retains(c) {
+		t.Fatal("a Collector should not retain the events it is lent")
+	}
+	ids := vmspan.SequentialIDs()
+	root, child := ids(), ids()
+	// lend emits e with Stack and Args in buffers of their own, and then
+	// overwrites the buffers, as a span reused after its end does.
+	lend := func(e vmspan.Event, stack ...vmspan.SpanID) {
+		e.Stack = append([]vmspan.SpanID(nil), stack...)
+		e.Args = []vmspan.Arg{{Name: "x", Value: int64(1)}}
+		c.Emit(&e)
+		for i := range e.Stack {
+			e.Stack[i] = vmspan.SpanID{}
+		}
+		e.Args[0] = vmspan.Arg{Name: "reused", Value: int64(-1)}
+	}
+	at := time.Unix(1770000000, 0)
+	rootSC := vmspan.SpanContext{ID: root, Root: root}
+	childSC := vmspan.SpanContext{ID: child, Parent: root, Root: root}
+	lend(vmspan.Event{ID: ids(), Kind: vmspan.EventStart, Span: rootSC, Time: at, Name: "main", SpanKind: vmspan.KindRoot}, root)
+	lend(vmspan.Event{ID: ids(), Kind: vmspan.EventStart, Span: childSC, Time: at, Name: "f", SpanKind: vmspan.KindExpr}, root, child)
+	lend(vmspan.Event{ID: ids(), Kind: vmspan.EventEnd, Span: childSC, Time: at, Name: "f", SpanKind: vmspan.KindExpr, Start: at, Result: int64(2)}, root, child)
+	lend(vmspan.Event{ID: ids(), Kind: vmspan.EventEnd, Span: rootSC, Time: at, Name: "main", SpanKind: vmspan.KindRoot, Start: at, Result: int64(3)}, root)
+
+	log := c.Last()
+	if log == nil || len(log.Events) != 4 {
+		t.Fatalf("log %+v", log)
+	}
+	if len(log.Args) != 1 || log.Args[0].Name != "x" || log.Args[0].Value != int64(1) {
+		t.Errorf("log args %v", log.Args)
+	}
+	for i, e := range log.Events {
+		want := []vmspan.SpanID{root, child}[:len(e.Stack)]
+		if len(e.Stack) == 0 || e.Stack[len(e.Stack)-1] != e.Span.ID || fmt.Sprint(e.Stack) != fmt.Sprint(want) {
+			t.Errorf("event %d: stack %v, want %v", i, e.Stack, want)
+		}
+		if len(e.Args) != 1 || e.Args[0].Name != "x" || e.Args[0].Value != int64(1) {
+			t.Errorf("event %d: args %v", i, e.Args)
+		}
+	}
+}

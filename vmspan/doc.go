@@ -17,8 +17,8 @@
 // nothing of an Event's Stack and Args slices once Emit returns says so by
 // implementing Retainer; when every sink of a call says so, the engine
 // reuses the memory of ended traced frames (see SpanCache), which makes a
-// traced call allocation-free. Discard, jsonl's Writer and otelbridge's
-// Bridge say so; a Collector keeps events.
+// traced call allocation-free. Discard, jsonl's Writer, otelbridge's Bridge
+// and collector's Collector (which keeps copies of what it retains) say so.
 //
 // A Tracer owns a Sink, an id source and a clock. The default Tracer is set
 // once at start-up with SetDefault (bex.Setup does this from the environment),

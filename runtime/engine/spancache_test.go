@@ -4,7 +4,9 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"unsafe"
 
+	"github.com/bexrun/bex/collector"
 	"github.com/bexrun/bex/runtime/engine"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -180,5 +182,73 @@ func TestSpanReuseNotAfterContext(t *testing.T) {
 		}
 		seen[id] = true
 		s.SetTags("late", "yes") // the span has ended: a no-op, and no race
+	}
+}
+
+// TestSpanReuseWithCollector: a Collector keeps its own copies of what it
+// retains, so the engine reuses span memory with a Collector attached, and
+// every retained event is still intact after the call.
+func TestSpanReuseWithCollector(t *testing.T) {
+	addrs := &stackAddrs{seen: map[*vmspan.SpanID]bool{}}
+	e := cacheEngine(t, addrs, keepNothing)
+	c := collector.New("reuse")
+	defer c.Close()
+	const n = 300
+	if _, err := e.Call(context.Background(), "Loop", []any{n}, engine.WithCollector(c)); err != nil {
+		t.Fatal(err)
+	}
+	log := c.Last()
+	if log == nil {
+		t.Fatal("no log")
+	}
+	var starts, ends int64
+	ids := map[vmspan.SpanID]bool{}
+	for _, ev := range log.Events {
+		if len(ev.Stack) == 0 || ev.Stack[len(ev.Stack)-1] != ev.Span.ID || ev.Name == "Traced" && len(ev.Stack) != 2 {
+			t.Fatalf("%s %s: stack %v, span %s", ev.Kind, ev.Name, ev.Stack, ev.Span.ID)
+		}
+		if ev.Name != "Traced" {
+			continue
+		}
+		switch ev.Kind {
+		case vmspan.EventStart:
+			if got := ev.Args[0].Value; got != starts || ids[ev.Span.ID] {
+				t.Fatalf("retained start event %d: argument %v, span %s", starts, got, ev.Span.ID)
+			}
+			ids[ev.Span.ID] = true
+			starts++
+		case vmspan.EventEnd:
+			if got := ev.Args[0].Value; got != ends || ev.Result != ends {
+				t.Fatalf("retained end event %d: argument %v, result %v", ends, got, ev.Result)
+			}
+			ends++
+		}
+	}
+	if starts != n || ends != n || len(log.Spans) != n+1 {
+		t.Fatalf("%d starts, %d ends, %d spans; want %d", starts, ends, len(log.Spans), n)
+	}
+	if got := log.Args[0].Value; got != int64(n) {
+		t.Errorf("log args %v", log.Args)
+	}
+
+	if len(addrs.seen) > 4 {
+		t.Errorf("%d traced calls used %d span stacks: spans are not reused", n, len(addrs.seen))
+	}
+}
+
+// stackAddrs is a sink that retains nothing and records where the stacks
+// of Traced spans' start events live, to tell whether spans are reused.
+type stackAddrs struct {
+	mu   sync.Mutex
+	seen map[*vmspan.SpanID]bool
+}
+
+func (*stackAddrs) RetainsEvents() bool { return false }
+
+func (a *stackAddrs) Emit(e *vmspan.Event) {
+	if e.Name == "Traced" && e.Kind == vmspan.EventStart {
+		a.mu.Lock()
+		a.seen[unsafe.SliceData(e.Stack)] = true
+		a.mu.Unlock()
 	}
 }
