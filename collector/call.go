@@ -43,25 +43,22 @@ const (
 // own returns cl's copies of the Stack and Args of e, the first event of
 // its span that cl records.
 func (cl *call) own(e *vmspan.Event) ([]vmspan.SpanID, []vmspan.Arg) {
-	var stack []vmspan.SpanID
-	if n := len(e.Stack); n > 0 {
-		if cap(cl.ids)-len(cl.ids) < n {
-			cl.ids = make([]vmspan.SpanID, 0, max(idChunk, n))
-		}
-		i := len(cl.ids)
-		cl.ids = append(cl.ids, e.Stack...)
-		stack = cl.ids[i:len(cl.ids):len(cl.ids)]
+	return cut(&cl.ids, e.Stack, idChunk), cut(&cl.argv, e.Args, argChunk)
+}
+
+// cut returns a copy of src cut from the end of *chunk, allocating a new
+// chunk of at least size elements when src does not fit. The copy's
+// capacity is its length, so appending to it never writes into the chunk.
+func cut[T any](chunk *[]T, src []T, size int) []T {
+	if len(src) == 0 {
+		return nil
 	}
-	var args []vmspan.Arg
-	if n := len(e.Args); n > 0 {
-		if cap(cl.argv)-len(cl.argv) < n {
-			cl.argv = make([]vmspan.Arg, 0, max(argChunk, n))
-		}
-		i := len(cl.argv)
-		cl.argv = append(cl.argv, e.Args...)
-		args = cl.argv[i:len(cl.argv):len(cl.argv)]
+	if cap(*chunk)-len(*chunk) < len(src) {
+		*chunk = make([]T, 0, max(size, len(src)))
 	}
-	return stack, args
+	i := len(*chunk)
+	*chunk = append(*chunk, src...)
+	return (*chunk)[i:len(*chunk):len(*chunk)]
 }
 
 // A spanRec is one span of a call.
