@@ -184,7 +184,10 @@ func argCount(fn *Function) string {
 // checkArgs checks (and converts) the arguments of a call in place.
 func checkArgs(fn *Function, args []Value) error {
 	for i := range args {
-		p := fn.Params[min(i, len(fn.Params)-1)]
+		p := &fn.Params[min(i, len(fn.Params)-1)]
+		if t := p.Type; t != nil && t.mask&(maskFlat|maskFloat) == maskFlat && t.mask&(1<<args[i].k) != 0 {
+			continue // the common case, checked inline: a value of a kind the type takes as it is
+		}
 		v, err := coerce(args[i], p.Type)
 		if err != nil {
 			return fmt.Errorf("%s: argument %s: %s", fn.Name, p.Name, err)
