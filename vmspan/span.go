@@ -644,8 +644,9 @@ func (s *Span) end(result any, err error, excl bool) bool {
 // per-thread ChaCha8: the bits of different caches start at independent
 // random points of splitmix64's period of 2^64.
 type SpanCache struct {
-	free []*Span
-	rng  uint64 // splitmix64 state; 0: not seeded yet
+	last *Span   // the span that ended last, if not reused yet
+	free []*Span // more ended spans (when traced frames nest)
+	rng  uint64  // splitmix64 state; 0: not seeded yet
 }
 
 // rand returns the next 64 random bits of c's generator.
@@ -666,25 +667,32 @@ func (s *Span) StartChildCached(c *SpanCache, name string, kind Kind, args []Arg
 	if s == nil {
 		return nil
 	}
-	if c != nil && len(c.free) > 0 {
-		n := len(c.free)
-		child := c.free[n-1]
-		c.free = c.free[:n-1]
+	if c != nil {
+		child := c.last
+		if child != nil { // a loop of traced calls reuses one span
+			c.last = nil
+		} else if n := len(c.free); n > 0 {
+			child = c.free[n-1]
+			c.free = c.free[:n-1]
+		} else {
+			child = new(Span)
+		}
 		child.reset()
 		return s.startChild(child, c, name, kind, args)
 	}
-	return s.startChild(new(Span), c, name, kind, args)
+	return s.startChild(new(Span), nil, name, kind, args)
 }
 
 // reset makes an ended span from the cache like a new one, for startChild,
-// which sets the rest. Nothing else references the span.
+// which sets the rest. Nothing else references the span. The slots of
+// argBuf past the new span's arguments keep old values until overwritten:
+// garbage that a cache holds at most until its engine call ends.
 func (s *Span) reset() {
 	s.state = 0
 	if s.tags.Load() != nil {
 		s.tags.Store(nil)
 	}
 	s.more = nil
-	s.argBuf = [2]Arg{} // the old arguments are garbage
 }
 
 // EndCached is EndSnapshot for a span started by StartChildCached: after
@@ -700,6 +708,10 @@ func (s *Span) EndCached(c *SpanCache, result any, err error) {
 		return
 	}
 	if c != nil && s.tree.reuse && s.tree.owner != s && atomic.LoadUint32(&s.state)&spanShared == 0 {
-		c.free = append(c.free, s)
+		if c.last == nil {
+			c.last = s
+		} else {
+			c.free = append(c.free, s)
+		}
 	}
 }
