@@ -111,9 +111,11 @@ func BenchmarkBridge(b *testing.B) {
 	})
 }
 
-// BenchmarkBridgeRatio runs, in every op, one burst of each kind in turn,
-// so that all see the same machine load, and reports their costs per span
-// and ratios:
+// BenchmarkBridgeRatio runs, in every op, two bursts of each kind, in
+// the order emit, tracer, sdk, sdk-pre, sdk-pre, sdk, tracer, emit, after
+// one untimed burst of each, so that all see the same machine load and no
+// kind gains from its place (the first bursts of a process grow the heap),
+// and reports their costs per span and ratios:
 //
 //   - emit: the bridge given the recorded events of the burst (the bridge's
 //     own cost: events come from vmspan, whose cost has its own budget);
@@ -127,21 +129,35 @@ func BenchmarkBridgeRatio(b *testing.B) {
 	rec := &recSink{}
 	bexTrees(vmspan.NewTracer(rec))
 	events := rec.all()
-	var emit, tracer, sdk, sdkPre time.Duration
-	for b.Loop() {
-		emit += timedBurst(b, func(p *Provider) {
+	kinds := []func(*Provider){
+		func(p *Provider) { // emit
 			br := New(WithTracerProvider(p))
-			for _, e := range events {
-				br.Emit(&e)
+			for i := range events {
+				br.Emit(&events[i])
 			}
-		})
-		tracer += timedBurst(b, func(p *Provider) { bexTrees(vmspan.NewTracer(New(WithTracerProvider(p)))) })
-		sdk += timedBurst(b, func(p *Provider) { sdkTrees(p.Tracer("app")) })
-		preEncoded = true
-		sdkPre += timedBurst(b, func(p *Provider) { sdkTrees(p.Tracer("app")) })
-		preEncoded = false
+		},
+		func(p *Provider) { bexTrees(vmspan.NewTracer(New(WithTracerProvider(p)))) }, // tracer
+		func(p *Provider) { sdkTrees(p.Tracer("app")) },                              // sdk
+		func(p *Provider) { // sdk-pre
+			preEncoded = true
+			defer func() { preEncoded = false }()
+			sdkTrees(p.Tracer("app"))
+		},
 	}
-	perSpan := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*burstSpans) }
+	var cost [4]time.Duration
+	for _, k := range kinds {
+		timedBurst(b, k) // warm-up, not counted
+	}
+	for b.Loop() {
+		for i := range kinds {
+			cost[i] += timedBurst(b, kinds[i])
+		}
+		for i := len(kinds) - 1; i >= 0; i-- {
+			cost[i] += timedBurst(b, kinds[i])
+		}
+	}
+	emit, tracer, sdk, sdkPre := cost[0], cost[1], cost[2], cost[3]
+	perSpan := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(2*b.N*burstSpans) }
 	b.ReportMetric(perSpan(emit), "emit-ns/span")
 	b.ReportMetric(perSpan(tracer), "tracer-ns/span")
 	b.ReportMetric(perSpan(sdk), "sdk-ns/span")
