@@ -20,7 +20,7 @@ import (
 // values an event references (Tags, Result, Err, Attempts, the argument
 // values) are immutable and may be kept; its Stack and Args slices may
 // only be read after Emit returns by a sink that says so (see Retainer).
-// Passing the event by pointer saves copying its 280 bytes twice per span.
+// Passing the event by pointer saves copying it twice per span.
 type Sink interface {
 	Emit(e *Event)
 }

@@ -338,10 +338,6 @@ type spanTree struct {
 	reuse   bool          // no sink retains events: ended spans may be reused (see SpanCache)
 }
 
-// remote returns the span's remote parent: only a span started by StartSpan
-// has one.
-func (s *Span) remote() *RemoteParent { return s.ev.Remote }
-
 // Bits of Span.state.
 const (
 	spanEnded   = 1 << iota // End has been called
@@ -644,8 +640,7 @@ func (s *Span) end(result any, err error, excl bool) bool {
 // per-thread ChaCha8: the bits of different caches start at independent
 // random points of splitmix64's period of 2^64.
 type SpanCache struct {
-	last *Span   // the span that ended last, if not reused yet
-	free []*Span // more ended spans (when traced frames nest)
+	free []*Span // ended spans, the last ended last
 	rng  uint64  // splitmix64 state; 0: not seeded yet
 }
 
@@ -667,20 +662,16 @@ func (s *Span) StartChildCached(c *SpanCache, name string, kind Kind, args []Arg
 	if s == nil {
 		return nil
 	}
-	if c != nil {
-		child := c.last
-		if child != nil { // a loop of traced calls reuses one span
-			c.last = nil
-		} else if n := len(c.free); n > 0 {
-			child = c.free[n-1]
-			c.free = c.free[:n-1]
-		} else {
-			child = new(Span)
-		}
+	if c == nil {
+		return s.startChild(new(Span), nil, name, kind, args)
+	}
+	if n := len(c.free); n > 0 {
+		child := c.free[n-1]
+		c.free = c.free[:n-1]
 		child.reset()
 		return s.startChild(child, c, name, kind, args)
 	}
-	return s.startChild(new(Span), nil, name, kind, args)
+	return s.startChild(new(Span), c, name, kind, args)
 }
 
 // reset makes an ended span from the cache like a new one, for startChild,
@@ -708,10 +699,6 @@ func (s *Span) EndCached(c *SpanCache, result any, err error) {
 		return
 	}
 	if c != nil && s.tree.reuse && s.tree.owner != s && atomic.LoadUint32(&s.state)&spanShared == 0 {
-		if c.last == nil {
-			c.last = s
-		} else {
-			c.free = append(c.free, s)
-		}
+		c.free = append(c.free, s)
 	}
 }

@@ -185,8 +185,8 @@ func argCount(fn *Function) string {
 func checkArgs(fn *Function, args []Value) error {
 	for i := range args {
 		p := &fn.Params[min(i, len(fn.Params)-1)]
-		if t := p.Type; t != nil && t.mask&(maskFlat|maskFloat) == maskFlat && t.mask&(1<<args[i].k) != 0 {
-			continue // the common case, checked inline: a value of a kind the type takes as it is
+		if t := p.Type; t != nil && t.mask&(maskFlat|maskFloat) == maskFlat && t.takesKind(args[i].k) {
+			continue // the common case, without coerce's call: check would accept, and coerce keep, the value
 		}
 		v, err := coerce(args[i], p.Type)
 		if err != nil {

@@ -240,13 +240,17 @@ func Check(v Value, t *Type) error {
 	return nil
 }
 
+// takesKind reports whether a type whose mask decides membership alone
+// (maskFlat) takes values of kind k.
+func (t *Type) takesKind(k Kind) bool { return t.mask&(1<<k) != 0 }
+
 // check is Check with a concrete error type (nil means no error).
 func check(v Value, t *Type) *typeError {
 	if t == nil {
 		return nil
 	}
 	if t.mask&maskFlat != 0 {
-		if t.mask&(1<<v.k) != 0 {
+		if t.takesKind(v.k) {
 			return nil
 		}
 		return &typeError{want: t, got: v}
