@@ -15,12 +15,24 @@ step "unit tests (main module, -race)"
 go test -race -count=1 ./...
 
 step "fuzz targets (bounded)"
-fuzztime="${BEX_FUZZTIME:-10s}"
+# Each target runs for a number of executions, not a duration: Go 1.26's
+# coordinator can fail a duration-bounded run with a bare "context deadline
+# exceeded" and no failing input when -fuzztime expires (golang/go#75804,
+# fixed in Go 1.27). A count has no deadline to race. go test's -timeout does
+# not bound fuzzing, so each target also gets a wall-clock limit: a target
+# that does not finish its executions within it fails as a hang.
+fuzzexecs="${BEX_FUZZEXECS:-50000}"
+fuzzlimit="${BEX_FUZZLIMIT:-600}"
 for pkg in $(go list ./...); do
 	dir=$(go list -f '{{.Dir}}' "$pkg")
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
-		echo "-- $pkg $target ($fuzztime)"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+		echo "-- $pkg $target (${fuzzexecs} executions)"
+		rc=0
+		timeout -s INT -k 30 "$fuzzlimit" go test -run '^$' -fuzz "^${target}\$" -fuzztime "${fuzzexecs}x" "$pkg" || rc=$?
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "FAIL: $target did not finish ${fuzzexecs} executions in ${fuzzlimit}s (a hanging input?)" >&2
+		fi
+		[ "$rc" -eq 0 ] || exit "$rc"
 	done
 done
 
