@@ -11,9 +11,13 @@ import (
 // run executes the expression function of the innermost frame, and every
 // bex function it calls, until the frame at index entry returns. bex-to-bex
 // calls push a frame and switch code without recursing on the Go stack.
-func (th *Thread) run(entry int) (result Value, err error) {
+func (th *Thread) run(entry int) (Value, error) {
+	// The loop's variables are few on purpose: every one that lives across
+	// the loop takes a register or is spilled and reloaded around each
+	// instruction. The program's tables are read through p where a case
+	// needs them, and the result lives only in the cases that return.
 	p := th.prog
-	funcs, consts, types, classes := p.funcs, p.consts, p.types, p.classes
+	var err error
 	fi := len(th.frames) - 1
 	fn := th.frames[fi].fn
 	code := fn.insns
@@ -63,7 +67,7 @@ loop:
 			sp++
 
 		case compile.CONST:
-			stk[sp] = consts[in.A]
+			stk[sp] = p.consts[in.A]
 			sp++
 
 		case compile.LOCAL:
@@ -234,7 +238,7 @@ loop:
 			}
 
 		case compile.CHECKTYPE:
-			v, terr := coerce(stk[sp-1], types[in.A])
+			v, terr := coerce(stk[sp-1], p.types[in.A])
 			if terr != nil {
 				err = checkFailed(fn, terr)
 				break loop
@@ -242,7 +246,7 @@ loop:
 			stk[sp-1] = v
 
 		case compile.CALL, compile.CALLNC:
-			callee := funcs[in.A]
+			callee := p.funcs[in.A]
 			n := int(in.B)
 			nb := sp - n
 			th.frames[fi].pc = pc
@@ -282,6 +286,7 @@ loop:
 			sp = nb + callee.nlocals
 
 		case compile.RETURN, compile.RETURNL:
+			var result Value
 			if in.Op == compile.RETURN {
 				result = stk[sp-1]
 			} else {
@@ -293,7 +298,8 @@ loop:
 				th.frames = th.frames[:fi]
 			}
 			if fi == entry {
-				break loop
+				th.budget = budget
+				return result, nil
 			}
 			fi--
 			sp = base
@@ -338,7 +344,7 @@ loop:
 			sp++
 
 		case compile.MAKEINST:
-			cls := classes[in.A]
+			cls := p.classes[in.A]
 			n := len(cls.Fields)
 			v, merr := makeInstance(cls, stk[sp-n:sp], in.B == 0)
 			if merr != nil {
@@ -351,14 +357,14 @@ loop:
 
 		case compile.FIELD:
 			x := &stk[sp-1]
-			if x.k != KindInstance || x.instance().class != classes[in.B] {
-				err = fieldError(*x, classes[in.B].Fields[in.A].Name)
+			if x.k != KindInstance || x.instance().class != p.classes[in.B] {
+				err = fieldError(*x, p.classes[in.B].Fields[in.A].Name)
 				break loop
 			}
 			*x = x.instance().fields[in.A]
 
 		case compile.SETFIELD:
-			if err = setField(stk[sp-2], classes[in.B], int(in.A), stk[sp-1]); err != nil {
+			if err = setField(stk[sp-2], p.classes[in.B], int(in.A), stk[sp-1]); err != nil {
 				break loop
 			}
 			sp -= 2
@@ -421,9 +427,6 @@ loop:
 		}
 	}
 	th.budget = budget
-	if err != nil {
-		th.frames[fi].pc = pc
-		return Null, th.unwind(entry, err)
-	}
-	return result, nil
+	th.frames[fi].pc = pc
+	return Null, th.unwind(entry, err)
 }
