@@ -12,24 +12,25 @@ import (
 // bex function it calls, until the frame at index entry returns. bex-to-bex
 // calls push a frame and switch code without recursing on the Go stack.
 func (th *Thread) run(entry int) (Value, error) {
-	// The loop's variables are few on purpose: every one that lives across
-	// the loop takes a register or is spilled and reloaded around each
-	// instruction. The program's tables are read through p where a case
-	// needs them, and the result lives only in the cases that return.
+	// The loop's variables are few on purpose. Go has no callee-saved
+	// registers, so every variable that lives across the loop and across
+	// a call in any case is stored to the stack at every dispatch; each
+	// one cut made fib(27) 5-15% faster. The program's tables are read
+	// through p where a case needs them, the code through fn, the step
+	// budget through th, the frame index from len(th.frames), and the
+	// result lives only in the cases that return.
 	p := th.prog
 	var err error
-	fi := len(th.frames) - 1
+	fi := len(th.frames) - 1 // the current frame is always the last of th.frames
 	fn := th.frames[fi].fn
-	code := fn.insns
 	stk := th.ensure(th.frames[fi].base, fn.frameSize)
 	base := th.frames[fi].base
 	sp := base + fn.nlocals
 	pc := 0
-	budget := th.budget
 
 loop:
 	for {
-		in := &code[pc]
+		in := &fn.insns[pc]
 		pc++
 
 		switch in.Op {
@@ -189,12 +190,12 @@ loop:
 			if ok == (in.X&compile.JumpIfTrue != 0) {
 				if in.X&compile.Back != 0 {
 					cost := int64(pc - int(in.A)) // the loop's length
-					if budget < cost {
-						if budget, err = th.checkpoint(budget, cost); err != nil {
+					if th.budget < cost {
+						if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
 							break loop
 						}
 					}
-					budget -= cost
+					th.budget -= cost
 				}
 				pc = int(in.A)
 			}
@@ -202,12 +203,12 @@ loop:
 		case compile.JMP:
 			if in.X&compile.Back != 0 {
 				cost := int64(pc - int(in.A)) // the loop's length
-				if budget < cost {
-					if budget, err = th.checkpoint(budget, cost); err != nil {
+				if th.budget < cost {
+					if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
 						break loop
 					}
 				}
-				budget -= cost
+				th.budget -= cost
 			}
 			pc = int(in.A)
 
@@ -221,12 +222,12 @@ loop:
 			if (x.n != 0) == (in.Op == compile.JMPT) {
 				if in.X&compile.Back != 0 {
 					cost := int64(pc - int(in.A)) // the loop's length
-					if budget < cost {
-						if budget, err = th.checkpoint(budget, cost); err != nil {
+					if th.budget < cost {
+						if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
 							break loop
 						}
 					}
-					budget -= cost
+					th.budget -= cost
 				}
 				pc = int(in.A)
 			}
@@ -249,13 +250,13 @@ loop:
 			callee := p.funcs[in.A]
 			n := int(in.B)
 			nb := sp - n
-			th.frames[fi].pc = pc
-			if budget < callee.cost {
-				if budget, err = th.checkpoint(budget, callee.cost); err != nil {
+			th.frames[len(th.frames)-1].pc = pc
+			if th.budget < callee.cost {
+				if th.budget, err = th.checkpoint(th.budget, callee.cost); err != nil {
 					break loop
 				}
 			}
-			budget -= callee.cost
+			th.budget -= callee.cost
 			if in.Op == compile.CALL && callee.checkArgs {
 				if err = checkArgs(callee, stk[nb:sp]); err != nil {
 					break loop
@@ -271,7 +272,7 @@ loop:
 				sp++
 				continue
 			}
-			if fi+1 >= th.maxDepth || (tracing && callee.traced && th.Hook != nil) {
+			if len(th.frames) >= th.maxDepth || (tracing && callee.traced && th.Hook != nil) {
 				if err = th.enter(callee, nb, n); err != nil {
 					break loop
 				}
@@ -281,8 +282,7 @@ loop:
 			if nb+callee.frameSize > th.high {
 				stk = th.ensure(nb, callee.frameSize)
 			}
-			fi++
-			fn, code, base, pc = callee, callee.insns, nb, 0
+			fn, base, pc = callee, nb, 0
 			sp = nb + callee.nlocals
 
 		case compile.RETURN, compile.RETURNL:
@@ -292,19 +292,18 @@ loop:
 			} else {
 				result = stk[base+int(in.A)]
 			}
+			fi := len(th.frames) - 1
 			if tracing && fn.traced && th.Hook != nil { // th.frames[fi].traced
 				th.leave(result)
 			} else {
 				th.frames = th.frames[:fi]
 			}
 			if fi == entry {
-				th.budget = budget
 				return result, nil
 			}
-			fi--
 			sp = base
-			f := &th.frames[fi]
-			fn, code, base, pc = f.fn, f.fn.insns, f.base, f.pc
+			f := &th.frames[fi-1]
+			fn, base, pc = f.fn, f.base, f.pc
 			stk[sp] = result
 			sp++
 
@@ -412,12 +411,12 @@ loop:
 				sp++
 				i.n++
 				cost := int64(pc - int(in.A)) // the loop's length
-				if budget < cost {
-					if budget, err = th.checkpoint(budget, cost); err != nil {
+				if th.budget < cost {
+					if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
 						break loop
 					}
 				}
-				budget -= cost
+				th.budget -= cost
 				pc = int(in.A)
 			}
 
@@ -426,7 +425,6 @@ loop:
 			break loop
 		}
 	}
-	th.budget = budget
-	th.frames[fi].pc = pc
+	th.frames[len(th.frames)-1].pc = pc
 	return Null, th.unwind(entry, err)
 }
