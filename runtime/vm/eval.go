@@ -216,7 +216,7 @@ func (th *Thread) ensure(base, size int) []Value {
 // to the hook when it is traced. It fails when the depth limit is reached.
 func (th *Thread) enter(fn *Function, base, n int) error {
 	if len(th.frames) >= th.maxDepth {
-		return &causeError{fmt.Sprintf("stack overflow: more than %d frames", th.maxDepth), ErrStackOverflow}
+		return th.overflow()
 	}
 	th.frames = append(th.frames, frame{fn: fn, base: base})
 	if tracing && fn.traced && th.Hook != nil {
@@ -224,6 +224,11 @@ func (th *Thread) enter(fn *Function, base, n int) error {
 		th.enterHook(fn, th.stack[base:base+n])
 	}
 	return nil
+}
+
+// overflow is the error of a call that would pass the depth limit.
+func (th *Thread) overflow() error {
+	return &causeError{fmt.Sprintf("stack overflow: more than %d frames", th.maxDepth), ErrStackOverflow}
 }
 
 // enterHook reports a traced frame to the hook, with its arguments named

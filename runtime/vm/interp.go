@@ -272,12 +272,38 @@ loop:
 				sp++
 				continue
 			}
-			if len(th.frames) >= th.maxDepth || (tracing && callee.traced && th.Hook != nil) {
-				if err = th.enter(callee, nb, n); err != nil {
+			if len(th.frames) >= th.maxDepth {
+				err = th.overflow()
+				break loop
+			}
+			th.frames = append(th.frames, frame{fn: callee, base: nb})
+			if nb+callee.frameSize > th.high {
+				stk = th.ensure(nb, callee.frameSize)
+			}
+			fn, base, pc = callee, nb, 0
+			sp = nb + callee.nlocals
+
+		case compile.CALLT, compile.CALLTNC:
+			// A call of a traced expression function (the compiler emits
+			// CALL and CALLNC for the others, so that they do no tracing
+			// work): th.enter reports the frame to the hook.
+			callee := p.funcs[in.A]
+			n := int(in.B)
+			nb := sp - n
+			th.frames[len(th.frames)-1].pc = pc
+			if th.budget < callee.cost {
+				if th.budget, err = th.checkpoint(th.budget, callee.cost); err != nil {
 					break loop
 				}
-			} else {
-				th.frames = append(th.frames, frame{fn: callee, base: nb})
+			}
+			th.budget -= callee.cost
+			if in.Op == compile.CALLT && callee.checkArgs {
+				if err = checkArgs(callee, stk[nb:sp]); err != nil {
+					break loop
+				}
+			}
+			if err = th.enter(callee, nb, n); err != nil {
+				break loop
 			}
 			if nb+callee.frameSize > th.high {
 				stk = th.ensure(nb, callee.frameSize)
@@ -293,11 +319,27 @@ loop:
 				result = stk[base+int(in.A)]
 			}
 			fi := len(th.frames) - 1
-			if tracing && fn.traced && th.Hook != nil { // th.frames[fi].traced
-				th.leave(result)
-			} else {
-				th.frames = th.frames[:fi]
+			th.frames = th.frames[:fi]
+			if fi == entry {
+				return result, nil
 			}
+			sp = base
+			f := &th.frames[fi-1]
+			fn, base, pc = f.fn, f.base, f.pc
+			stk[sp] = result
+			sp++
+
+		case compile.RETURNT, compile.RETURNLT:
+			// A return from a traced function: RETURN and RETURNL, with
+			// th.leave reporting the frame's exit when it is traced.
+			var result Value
+			if in.Op == compile.RETURNT {
+				result = stk[sp-1]
+			} else {
+				result = stk[base+int(in.A)]
+			}
+			fi := len(th.frames) - 1
+			th.leave(result)
 			if fi == entry {
 				return result, nil
 			}

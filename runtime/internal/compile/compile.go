@@ -126,7 +126,7 @@ func fits(src, dst *Type) bool {
 // ret compiles the return of e's value (null when e is nil).
 func (fc *fcomp) ret(e syntax.Expr, pos syntax.Pos) {
 	if b := fc.local(e); b != nil && fits(orAny(b.typ), fc.fn.Result) {
-		fc.emit(RETURNL, b.slot, 0, pos)
+		fc.emit(fc.traced(RETURNL, RETURNLT), b.slot, 0, pos)
 		return
 	}
 	var t *Type = NullType
@@ -136,7 +136,16 @@ func (fc *fcomp) ret(e syntax.Expr, pos syntax.Pos) {
 		fc.emit(NULL, 0, 0, pos)
 	}
 	fc.convert(t, fc.fn.Result, pos)
-	fc.emit(RETURN, 0, 0, pos)
+	fc.emit(fc.traced(RETURN, RETURNT), 0, 0, pos)
+}
+
+// traced returns op, or its traced form when the function being compiled
+// is traced.
+func (fc *fcomp) traced(op, tracedOp Opcode) Opcode {
+	if fc.fn.Traced {
+		return tracedOp
+	}
+	return op
 }
 
 // acceptsFloat reports whether an int value of type t would be converted to a float.
@@ -813,6 +822,9 @@ func (fc *fcomp) callFunc(e *syntax.CallExpr, id *syntax.Ident) *Type {
 	op := CALL
 	if proven {
 		op = CALLNC
+	}
+	if callee.Traced && callee.Kind == FuncExpr {
+		op += CALLT - CALL // CALLT or CALLTNC
 	}
 	fc.emit(op, int32(idx), int32(len(e.Args)), id.NamePos)
 	return callee.Result

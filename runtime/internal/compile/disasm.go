@@ -51,7 +51,7 @@ func (p *Program) operands(fn *Func, in Insn) string {
 		return local(fn, b) + " " + cmpNames[in.X&CmpMask] + " " + strconv.Itoa(int(in.C)) + " " + sense(in) + " " + jumpTarget(in)
 	case JCMPLL:
 		return local(fn, b) + " " + cmpNames[in.X&CmpMask] + " " + local(fn, int(in.C)) + " " + sense(in) + " " + jumpTarget(in)
-	case RETURNL:
+	case RETURNL, RETURNLT:
 		return local(fn, a)
 	case ADDTO:
 		return local(fn, a) + " " + local(fn, b)
@@ -67,7 +67,7 @@ func (p *Program) operands(fn *Func, in Insn) string {
 		return local(fn, b) + " " + jumpTarget(in)
 	case CHECKTYPE:
 		return p.Types[a].String()
-	case CALL, CALLNC:
+	case CALL, CALLNC, CALLT, CALLTNC:
 		return fmt.Sprintf("%s %d", p.Funcs[a].Name, b)
 	case BUILTIN:
 		return fmt.Sprintf("%s %d", BuiltinNames[a], b)

@@ -80,6 +80,15 @@ const (
 	SETINDEX  // x i v -> ; x[i] = v
 	ITERPREP  // pop x; locals[A] = the sequence to iterate (list, or a map's keys); locals[A+1] = 0
 	ITERNEXT  // if locals[B] has a next element, push it and jump to A
+
+	// The traced forms: calls of traced expression functions and the
+	// returns of traced functions' bodies. They are separate opcodes so that
+	// CALL, CALLNC, RETURN and RETURNL, which untraced calls execute, do no
+	// tracing work at all, not even a test.
+	CALLT    // like CALL, of a traced expression function
+	CALLTNC  // like CALLNC, of a traced expression function
+	RETURNT  // like RETURN, from a traced function
+	RETURNLT // like RETURNL, from a traced function
 	opcodeMax
 )
 
@@ -146,6 +155,10 @@ var opcodeNames = [...]string{
 	SETINDEX:  "setindex",
 	ITERPREP:  "iterprep",
 	ITERNEXT:  "iternext",
+	CALLT:     "callt",
+	CALLTNC:   "calltnc",
+	RETURNT:   "returnt",
+	RETURNLT:  "returnlt",
 }
 
 func (op Opcode) String() string {
@@ -166,9 +179,9 @@ type Insn struct {
 // nfields is the field count of the class a MAKEINST builds.
 func stackEffect(in Insn, nfields int) int {
 	switch in.Op {
-	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR, ADDTO, RETURNL, JCMPLI, JCMPLL, ITERNEXT:
+	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR, ADDTO, RETURNL, RETURNLT, JCMPLI, JCMPLL, ITERNEXT:
 		return 0
-	case POP, SETLOCAL, JMPF, JMPT, RETURN:
+	case POP, SETLOCAL, JMPF, JMPT, RETURN, RETURNT:
 		return -1
 	case POPN:
 		return -int(in.A)
@@ -180,7 +193,7 @@ func stackEffect(in Insn, nfields int) int {
 		return -1
 	case JCMP, SETFIELD, SETATTR:
 		return -2
-	case CALL, CALLNC, BUILTIN:
+	case CALL, CALLNC, CALLT, CALLTNC, BUILTIN:
 		return 1 - int(in.B)
 	case METHOD:
 		return -int(in.B)
