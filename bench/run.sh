@@ -50,6 +50,8 @@ go test -c -tags bexnotrace -o "$tmp/notrace.test" .
 (cd .. && go test -c -o "$tmp/otelbridge.test" ./otelbridge)
 
 main='^(BenchmarkFib27|BenchmarkLoop10M|BenchmarkTracedCall|BenchmarkBridge100k|BenchmarkJSONL|BenchmarkScale)$'
+# Run in both builds: fib(27) through the engine, and its layout control.
+builds='^(BenchmarkUntracedFib27|BenchmarkLayoutLoop10M)$'
 run() { # binary, pattern, benchtime
 	"$tmp/$1" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.timeout 60m | tee -a "$out"
 }
@@ -59,11 +61,11 @@ while [ "$i" -le "$count" ]; do
 	run bench.test "$main" "$benchtime"
 	# The two builds back to back, in alternating order.
 	if [ $((i % 2)) = 1 ]; then
-		run notrace.test '^BenchmarkUntracedFib27$' "$benchtime"
-		run bench.test '^BenchmarkUntracedFib27$' "$benchtime"
+		run notrace.test "$builds" "$benchtime"
+		run bench.test "$builds" "$benchtime"
 	else
-		run bench.test '^BenchmarkUntracedFib27$' "$benchtime"
-		run notrace.test '^BenchmarkUntracedFib27$' "$benchtime"
+		run bench.test "$builds" "$benchtime"
+		run notrace.test "$builds" "$benchtime"
 	fi
 	(cd ../otelbridge && run otelbridge.test '^BenchmarkBridgeRatio$' 1x)
 	i=$((i + 1))

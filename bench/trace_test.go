@@ -74,6 +74,20 @@ func BenchmarkUntracedFib27(b *testing.B) {
 	b.Run("collector", func(b *testing.B) { benchEngineFib(b, nil, true) })
 }
 
+// BenchmarkLayoutLoop10M is the control of BenchmarkUntracedFib27: the
+// 10M-iteration loop, which makes no call and so executes the same
+// instructions whether tracing is compiled in (compiled-in) or out
+// (compiled-out, tag bexnotrace). Whatever CPU time separates the two
+// builds here comes from where the compiler placed their code, not from
+// tracing, and it moves UntracedFib27's ratio as much.
+func BenchmarkLayoutLoop10M(b *testing.B) {
+	impl := "compiled-in"
+	if tracingCompiledOut {
+		impl = "compiled-out"
+	}
+	b.Run(impl, func(b *testing.B) { benchBex(b, "loop", nil, loopWant) })
+}
+
 func benchEngineFib(b *testing.B, sink vmspan.Sink, withCollector bool) {
 	e := newEngine(b, traceSource, sink)
 	ctx := context.Background()

@@ -52,7 +52,7 @@ var sections = []section{
 	},
 	{
 		title:   "Tracing when nobody listens: fib(27) through engine.Call (untraced calls under one root span)",
-		benches: []string{"UntracedFib27"}, first: []string{"compiled-out", "no-sink", "discard-sink", "collector"}, cols: msCols,
+		benches: []string{"UntracedFib27", "LayoutLoop10M"}, first: []string{"compiled-out", "no-sink", "discard-sink", "collector"}, cols: msCols,
 		ratio: &ratioCol{head: "impl/compiled-out cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "compiled-out"},
 	},
 	{
