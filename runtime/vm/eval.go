@@ -371,19 +371,30 @@ func (th *Thread) callHost(fn *Function, args []Value) (v Value, err error) {
 	return th.Externals.CallHost(fn, args)
 }
 
-// checkpoint runs when the loop's budget cannot pay for a step of the given
-// cost: it accounts for the steps taken, enforces the step limit and the
-// context, and returns the next budget.
-func (th *Thread) checkpoint(budget, cost int64) (int64, error) {
-	th.steps += th.chunk - budget
+// charge takes a step of the given cost from th.budget, making a
+// checkpoint first when the budget cannot pay for it. It is small enough
+// to be inlined into the interpreter loop.
+func (th *Thread) charge(cost int64) error {
+	if th.budget < cost {
+		return th.checkpoint(cost)
+	}
+	th.budget -= cost
+	return nil
+}
+
+// checkpoint runs when th.budget cannot pay for a step of the given cost:
+// it accounts for the steps taken, enforces the step limit and the
+// context, and sets the next budget, from which it takes the step.
+func (th *Thread) checkpoint(cost int64) error {
+	th.steps += th.chunk - th.budget
 	th.chunk, th.budget = 0, 0
 	if th.MaxSteps > 0 && th.steps+cost > th.MaxSteps {
-		return 0, &causeError{fmt.Sprintf("step limit exceeded (%d steps)", th.MaxSteps), ErrStepLimit}
+		return &causeError{fmt.Sprintf("step limit exceeded (%d steps)", th.MaxSteps), ErrStepLimit}
 	}
 	if th.done != nil {
 		select {
 		case <-th.done:
-			return 0, withCause(th.Ctx.Err())
+			return withCause(th.Ctx.Err())
 		default:
 		}
 	}
@@ -391,6 +402,6 @@ func (th *Thread) checkpoint(budget, cost int64) (int64, error) {
 	if th.MaxSteps > 0 {
 		th.chunk = min(th.chunk, th.MaxSteps-th.steps)
 	}
-	th.budget = th.chunk
-	return th.chunk, nil
+	th.budget = th.chunk - cost
+	return nil
 }

@@ -190,12 +190,9 @@ loop:
 			if ok == (in.X&compile.JumpIfTrue != 0) {
 				if in.X&compile.Back != 0 {
 					cost := int64(pc - int(in.A)) // the loop's length
-					if th.budget < cost {
-						if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
-							break loop
-						}
+					if err = th.charge(cost); err != nil {
+						break loop
 					}
-					th.budget -= cost
 				}
 				pc = int(in.A)
 			}
@@ -203,12 +200,9 @@ loop:
 		case compile.JMP:
 			if in.X&compile.Back != 0 {
 				cost := int64(pc - int(in.A)) // the loop's length
-				if th.budget < cost {
-					if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
-						break loop
-					}
+				if err = th.charge(cost); err != nil {
+					break loop
 				}
-				th.budget -= cost
 			}
 			pc = int(in.A)
 
@@ -222,12 +216,9 @@ loop:
 			if (x.n != 0) == (in.Op == compile.JMPT) {
 				if in.X&compile.Back != 0 {
 					cost := int64(pc - int(in.A)) // the loop's length
-					if th.budget < cost {
-						if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
-							break loop
-						}
+					if err = th.charge(cost); err != nil {
+						break loop
 					}
-					th.budget -= cost
 				}
 				pc = int(in.A)
 			}
@@ -251,12 +242,9 @@ loop:
 			n := int(in.B)
 			nb := sp - n
 			th.frames[len(th.frames)-1].pc = pc
-			if th.budget < callee.cost {
-				if th.budget, err = th.checkpoint(th.budget, callee.cost); err != nil {
-					break loop
-				}
+			if err = th.charge(callee.cost); err != nil {
+				break loop
 			}
-			th.budget -= callee.cost
 			if in.Op == compile.CALL && callee.checkArgs {
 				if err = checkArgs(callee, stk[nb:sp]); err != nil {
 					break loop
@@ -291,12 +279,9 @@ loop:
 			n := int(in.B)
 			nb := sp - n
 			th.frames[len(th.frames)-1].pc = pc
-			if th.budget < callee.cost {
-				if th.budget, err = th.checkpoint(th.budget, callee.cost); err != nil {
-					break loop
-				}
+			if err = th.charge(callee.cost); err != nil {
+				break loop
 			}
-			th.budget -= callee.cost
 			if in.Op == compile.CALLT && callee.checkArgs {
 				if err = checkArgs(callee, stk[nb:sp]); err != nil {
 					break loop
@@ -453,12 +438,9 @@ loop:
 				sp++
 				i.n++
 				cost := int64(pc - int(in.A)) // the loop's length
-				if th.budget < cost {
-					if th.budget, err = th.checkpoint(th.budget, cost); err != nil {
-						break loop
-					}
+				if err = th.charge(cost); err != nil {
+					break loop
 				}
-				th.budget -= cost
 				pc = int(in.A)
 			}
 

@@ -819,12 +819,17 @@ func (fc *fcomp) callFunc(e *syntax.CallExpr, id *syntax.Ident) *Type {
 			proven = false
 		}
 	}
-	op := CALL
-	if proven {
+	traced := callee.Traced && callee.Kind == FuncExpr
+	var op Opcode
+	switch {
+	case traced && proven:
+		op = CALLTNC
+	case traced:
+		op = CALLT
+	case proven:
 		op = CALLNC
-	}
-	if callee.Traced && callee.Kind == FuncExpr {
-		op += CALLT - CALL // CALLT or CALLTNC
+	default:
+		op = CALL
 	}
 	fc.emit(op, int32(idx), int32(len(e.Args)), id.NamePos)
 	return callee.Result
