@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -247,7 +248,8 @@ func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, 
 	if cerr := cs.ctx.Err(); cerr != nil {
 		return fmt.Errorf("client %s: %w", c.name, cerr)
 	}
-	timeout := errors.Is(reqCtx.Err(), context.DeadlineExceeded)
+	var ne net.Error
+	timeout := errors.Is(reqCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 	return &TransportError{Client: c.name, Timeout: timeout, Err: redactedError{red.str(err.Error()), err}}
 }
 

@@ -97,6 +97,34 @@
 // prompt would cost as much again for a likely similar reply. The error is a
 // *ParseError; its attempt records it.
 //
+// # Connections and timeouts
+//
+// Requests go through one HTTP client per process (NewHTTPClient; replace
+// it with WithHTTPClient). Its pool keeps up to 256 idle connections per
+// provider host (1,024 in all), each closed after 90 s unused, so that a
+// program with many calls in flight reuses its connections instead of
+// opening one, and paying a TLS handshake, for most requests, as Go's
+// default of two idle connections per host makes it do. It speaks HTTP/2 to
+// providers that offer it over TLS (many calls share one connection) and
+// honours HTTPS_PROXY and NO_PROXY. Every network wait is bounded:
+//
+//   - connect: 10 s per dial (a provider that does not answer is tried
+//     again by the retry policy rather than waited for);
+//   - TLS handshake: 10 s;
+//   - response headers: 10 minutes from the start of the request, which
+//     includes connecting and sending it. A non-streaming completion sends
+//     its headers only when the whole reply is generated, so this bound is
+//     the longest generation a call allows; it is the default total timeout
+//     of OpenAI's and Anthropic's own SDKs;
+//   - response body: 10 minutes without a byte;
+//   - HTTP/2: a connection that has received no frame for 30 s is pinged and
+//     closed when no answer comes within 15 s, or when a write makes no
+//     progress for 30 s; the requests on it fail and are retried.
+//
+// A request that exceeds a bound fails with a *TransportError whose Timeout
+// is true, and is retried like other network errors. ctx deadlines and the
+// request_timeout_ms option bound a request further, never less.
+//
 // # Attempts and tracing
 //
 // Every provider request is a vmspan.LLMAttempt in Result.Attempts (also

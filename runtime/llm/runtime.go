@@ -28,9 +28,10 @@ type Runtime struct {
 // An Option configures a Runtime.
 type Option func(*Runtime)
 
-// WithHTTPClient sets the HTTP client for provider requests (default: a
-// client with http.DefaultTransport and no overall timeout; ctx and the
-// request_timeout_ms option bound each request).
+// WithHTTPClient sets the HTTP client for provider requests (default: one
+// made by NewHTTPClient, shared by every Runtime of the process). The
+// client's own timeouts then bound each request, besides ctx and the
+// request_timeout_ms option.
 func WithHTTPClient(c *http.Client) Option { return func(r *Runtime) { r.http = c } }
 
 // WithEnv sets how env.NAME option values are read, at call time (default
@@ -59,7 +60,7 @@ func NewRuntime(clients []ClientDecl, policies []RetryPolicyDecl, opts ...Option
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{clients: cs, tpl: newTemplates(nonce()), http: &http.Client{}, env: os.LookupEnv, sleep: sleepCtx, now: time.Now}
+	r := &Runtime{clients: cs, tpl: newTemplates(nonce()), http: defaultHTTPClient(), env: os.LookupEnv, sleep: sleepCtx, now: time.Now}
 	for _, o := range opts {
 		o(r)
 	}

@@ -1,0 +1,161 @@
+// transport.go holds the default HTTP client: a connection pool sized for
+// concurrent calls, and a bound on every network wait of a request.
+
+package llm
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The bounds of the HTTP client made by NewHTTPClient. The package doc's
+// "Connections and timeouts" section says why each has its value.
+const (
+	dialTimeout         = 10 * time.Second
+	tlsHandshakeTimeout = 10 * time.Second
+	headerTimeout       = 10 * time.Minute
+	bodyIdleTimeout     = 10 * time.Minute
+	keepAlive           = 30 * time.Second
+	idleConnTimeout     = 90 * time.Second
+	h2ReadIdleTimeout   = 30 * time.Second
+	h2PingTimeout       = 15 * time.Second
+	h2WriteByteTimeout  = 30 * time.Second
+	maxIdleConnsPerHost = 256
+	maxIdleConns        = 1024
+)
+
+// defaultHTTPClient is the client of every Runtime made without
+// WithHTTPClient: one connection pool per process, as with
+// http.DefaultTransport, so that engines of different programs calling the
+// same provider share its connections.
+var defaultHTTPClient = sync.OnceValue(NewHTTPClient)
+
+// NewHTTPClient returns an HTTP client with its own connection pool, set up
+// for many concurrent provider calls; it is what a Runtime uses when
+// WithHTTPClient is not given (one shared instance). It keeps up to 256 idle
+// connections per host (Go's default of 2 makes a program with more calls in
+// flight open a new connection, a new TLS handshake for an HTTPS provider,
+// for about every other request), speaks HTTP/2 to providers that offer it
+// over TLS, honours the proxy environment variables (HTTPS_PROXY,
+// NO_PROXY) as http.DefaultTransport does, and bounds every wait: 10 s to
+// connect, 10 s for the TLS handshake, 10 minutes from the start of a
+// request to its response headers, and 10 minutes without a byte while
+// reading the response body. A request that exceeds a bound fails with an
+// error whose Timeout method reports true. ctx and the request_timeout_ms
+// client option can only shorten these bounds.
+//
+// Wrap its Transport to add instrumentation (otelhttp, logging) and pass
+// the result with WithHTTPClient.
+func NewHTTPClient() *http.Client {
+	return &http.Client{Transport: &boundedTransport{base: newTransport(), header: headerTimeout, idle: bodyIdleTimeout}}
+}
+
+func newTransport() *http.Transport {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		ResponseHeaderTimeout: headerTimeout,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       idleConnTimeout,
+		MaxIdleConns:          maxIdleConns,
+		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
+		HTTP2: &http.HTTP2Config{
+			SendPingTimeout:  h2ReadIdleTimeout,
+			PingTimeout:      h2PingTimeout,
+			WriteByteTimeout: h2WriteByteTimeout,
+		},
+	}
+}
+
+// A boundedTransport bounds the time to a response's headers and the time
+// between reads of its body. The time to headers includes connecting and
+// writing the request, which http.Transport's ResponseHeaderTimeout does not
+// cover for HTTP/1; the body's idle bound has no counterpart in
+// http.Transport at all.
+type boundedTransport struct {
+	base         http.RoundTripper
+	header, idle time.Duration
+}
+
+// RoundTrip sends req under a context that the transport's timer cancels
+// when a bound is exceeded.
+func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	b := &boundedBody{cancel: cancel, idle: t.idle}
+	b.timer = time.AfterFunc(t.header, b.expire)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		b.stop()
+		if b.expired.Load() {
+			err = &timeoutError{"no response headers within " + t.header.String()}
+		}
+		return nil, err
+	}
+	b.timer.Reset(t.idle)
+	b.rc = resp.Body
+	resp.Body = b
+	return resp, nil
+}
+
+// CloseIdleConnections closes the idle connections of the pool.
+func (t *boundedTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// A boundedBody is a response body whose reads are bounded: each read
+// restarts the idle timer, and when the timer fires the request's context
+// is cancelled, which ends the read in progress.
+type boundedBody struct {
+	rc      io.ReadCloser
+	timer   *time.Timer
+	idle    time.Duration
+	cancel  context.CancelFunc
+	expired atomic.Bool
+}
+
+func (b *boundedBody) expire() {
+	b.expired.Store(true)
+	b.cancel()
+}
+
+func (b *boundedBody) stop() {
+	b.timer.Stop()
+	b.cancel()
+}
+
+// Read reads from the body, failing with a timeout once idle has passed
+// without a read completing.
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if !b.timer.Reset(b.idle) && b.expired.Load() {
+		return 0, &timeoutError{"no response data for " + b.idle.String()}
+	}
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF && b.expired.Load() {
+		err = &timeoutError{"no response data for " + b.idle.String()}
+	}
+	return n, err
+}
+
+// Close closes the body and releases the request's timer and context.
+func (b *boundedBody) Close() error {
+	b.stop()
+	return b.rc.Close()
+}
+
+// A timeoutError is a request that exceeded one of the transport's bounds.
+// It is a net.Error whose Timeout method reports true.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string   { return "llm http: " + e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
