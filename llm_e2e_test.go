@@ -93,7 +93,7 @@ type rig struct {
 
 func newRig(t *testing.T, provider string, src func(base string) string, stubOpts ...llmstub.Option) *rig {
 	t.Helper()
-	stub := llmstub.New(append([]llmstub.Option{llmstub.WithAPIKey(secretKey)}, stubOpts...)...)
+	stub := llmstub.New(append([]llmstub.Option{llmstub.WithAPIKey(secretKey), llmstub.WithKeep(llmstub.KeepAll)}, stubOpts...)...)
 	t.Cleanup(stub.Close)
 	base := stub.URL()
 	if provider == "openai" {

@@ -156,7 +156,7 @@ func newRig(t *testing.T, endpoint string, sinks ...vmspan.Sink) *rig {
 	r.tracer = vmspan.NewTracer(vmspan.Fanout(append([]vmspan.Sink{r.rec, bridge}, sinks...)...),
 		vmspan.WithIDs(vmspan.SequentialIDs()))
 
-	r.stub = llmstub.New(llmstub.WithAPIKey(apiKey), llmstub.WithRules(stubRules()...))
+	r.stub = llmstub.New(llmstub.WithAPIKey(apiKey), llmstub.WithKeep(llmstub.KeepAll), llmstub.WithRules(stubRules()...))
 	t.Cleanup(r.stub.Close)
 	env := map[string]string{
 		"OPENAI_BASE_URL":    r.stub.URL() + "/v1",

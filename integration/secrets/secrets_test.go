@@ -156,7 +156,7 @@ func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho 
 		t.Fatal(err)
 	}
 	tracer := vmspan.NewTracer(vmspan.Fanout(file, otelbridge.New(otelbridge.WithTracerProvider(tp), otelbridge.WithContentCapture(content))))
-	stub := llmstub.New(llmstub.WithAPIKey(apiKey), llmstub.WithRules(stubRules(headlineEcho)...))
+	stub := llmstub.New(llmstub.WithAPIKey(apiKey), llmstub.WithKeep(llmstub.KeepAll), llmstub.WithRules(stubRules(headlineEcho)...))
 	defer stub.Close()
 	eng := newEngine(t, tracer, stub.URL())
 	col := collector.New("secrets")

@@ -96,7 +96,7 @@ func withModel(base ClientDecl, name, model, policy string) ClientDecl {
 
 func newFixture(t *testing.T, clients []ClientDecl, policies []RetryPolicyDecl, rules ...llmstub.Rule) *fixture {
 	t.Helper()
-	srv := llmstub.New(llmstub.WithRules(rules...))
+	srv := llmstub.New(llmstub.WithKeep(llmstub.KeepAll), llmstub.WithRules(rules...))
 	t.Cleanup(srv.Close)
 	f := &fixture{srv: srv, sleep: &sleeper{}, env: &testEnv{vars: map[string]string{
 		"OPENAI_BASE_URL": srv.URL(), "OPENAI_API_KEY": openAIKey,
@@ -689,7 +689,7 @@ func TestCallConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(f.srv.Requests()); n != 40 {
+	if n := f.srv.Count(); n != 40 {
 		t.Errorf("requests = %d, want 40", n)
 	}
 }

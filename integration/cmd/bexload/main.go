@@ -90,7 +90,7 @@ func run() int {
 	flag.Parse()
 
 	ctx := context.Background()
-	stub := llmstub.New()
+	stub := llmstub.New(llmstub.WithKeep(0)) // count only: memory stays flat under hours of load
 	defer stub.Close()
 	tp, err := otelbridge.NewProvider(ctx)
 	if err != nil {

@@ -20,8 +20,11 @@
 // headers such as Retry-After), a verbatim (malformed) body, a delay that
 // ends early when the client goes away, the finish reason, usage and model.
 //
-// Every request is recorded (headers, traceparent included, and body) for
-// assertions. Server listens on 127.0.0.1 with a free port, like
+// Requests are recorded (headers, traceparent included, and body) for
+// assertions: the last DefaultKeep of them by default, so that a stub under
+// hours of load keeps a bounded memory; WithKeep(KeepAll) (or Handler.Keep)
+// keeps every one for tests that assert on all their requests, and Count
+// counts them all either way. Server listens on 127.0.0.1 with a free port, like
 // httptest.Server; Handler serves the same script anywhere, and
 // ListenAndServe runs it as a standalone service.
 package llmstub

@@ -99,16 +99,51 @@ func (r Request) Last(role string) string {
 	return ""
 }
 
+// DefaultKeep is how many of the most recent requests a Handler keeps for
+// Requests unless Keep says otherwise: enough for a test that looks at the
+// requests of a few calls, and a bounded memory for a stub that serves load
+// for hours.
+const DefaultKeep = 100
+
+// KeepAll, passed to Keep or WithKeep, keeps every request, for tests that
+// assert on all the requests they caused.
+const KeepAll = -1
+
 // A Handler is the stub as an http.Handler. It serves POST
 // /chat/completions and /v1/chat/completions (OpenAI) and /v1/messages
 // (Anthropic). It is safe for concurrent use.
 type Handler struct {
-	mu       sync.Mutex
-	rules    []*ruleState
-	def      func(Request) Reply
-	apiKey   string
-	requests []Request
-	seq      int
+	mu     sync.Mutex
+	rules  []*ruleState
+	def    func(Request) Reply
+	apiKey string
+	log    requestLog
+	seq    int
+}
+
+// A requestLog keeps the most recent requests: the last keep of them in a
+// ring (all of them when keep is KeepAll, none when it is 0).
+type requestLog struct {
+	keep  int
+	reqs  []Request
+	first int // index of the oldest request in reqs, once the ring is full
+}
+
+func (l *requestLog) add(r Request) {
+	switch {
+	case l.keep == 0:
+	case l.keep < 0 || len(l.reqs) < l.keep:
+		l.reqs = append(l.reqs, r)
+	default:
+		l.reqs[l.first] = r
+		l.first = (l.first + 1) % len(l.reqs)
+	}
+}
+
+func (l *requestLog) list() []Request {
+	out := make([]Request, 0, len(l.reqs))
+	out = append(out, l.reqs[l.first:]...)
+	return append(out, l.reqs[:l.first]...)
 }
 
 type ruleState struct {
@@ -118,7 +153,7 @@ type ruleState struct {
 
 // NewHandler returns a Handler that follows script.
 func NewHandler(script Script) *Handler {
-	h := &Handler{def: script.Default}
+	h := &Handler{def: script.Default, log: requestLog{keep: DefaultKeep}}
 	for _, r := range script.Rules {
 		h.On(r)
 	}
@@ -132,11 +167,28 @@ func (h *Handler) On(r Rule) {
 	h.rules = append(h.rules, &ruleState{Rule: r})
 }
 
-// Requests returns the requests received so far, oldest first.
+// Keep sets how many of the most recent requests h keeps for Requests:
+// n > 0 keeps the last n, 0 none (Count still counts them), KeepAll every
+// one. It drops the requests kept so far.
+func (h *Handler) Keep(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.log = requestLog{keep: max(n, KeepAll)}
+}
+
+// Requests returns the requests kept (the last DefaultKeep unless Keep says
+// otherwise), oldest first.
 func (h *Handler) Requests() []Request {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]Request(nil), h.requests...)
+	return h.log.list()
+}
+
+// Count returns the number of requests received so far, kept or not.
+func (h *Handler) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.seq
 }
 
 // ServeHTTP answers one request.
@@ -177,7 +229,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // next records req and picks its reply.
 func (h *Handler) next(req Request) (Reply, int) {
 	h.mu.Lock()
-	h.requests = append(h.requests, req)
+	h.log.add(req)
 	h.seq++
 	id := h.seq
 	var respond func(Request) Reply
@@ -377,6 +429,10 @@ func WithRules(rules ...Rule) Option {
 // WithAPIKey makes the server answer 401 to requests that do not carry key
 // (as "Authorization: Bearer key" or "x-api-key: key").
 func WithAPIKey(key string) Option { return func(srv *Server) { srv.Handler.apiKey = key } }
+
+// WithKeep sets how many of the most recent requests the server keeps for
+// Requests (default DefaultKeep; KeepAll keeps every one). See Handler.Keep.
+func WithKeep(n int) Option { return func(srv *Server) { srv.Handler.Keep(n) } }
 
 // New starts a stub server on 127.0.0.1 with a free port. It panics if it
 // cannot listen, as httptest.NewServer does. The caller must Close it.

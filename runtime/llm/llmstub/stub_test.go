@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,7 +147,7 @@ func TestDelayEndsWithClient(t *testing.T) {
 	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(s.Requests()) == 0 {
+		for s.Count() == 0 {
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
@@ -191,3 +193,48 @@ func TestDefaultScript(t *testing.T) {
 		})
 	}
 }
+
+func TestKeep(t *testing.T) {
+	const n = 250
+	for _, tt := range []struct {
+		name  string
+		keep  *int // nil: the default
+		first int  // the first request kept, -1 for none
+	}{
+		{"default", nil, n - DefaultKeep},
+		{"last 7", ptr(7), n - 7},
+		{"none", ptr(0), -1},
+		{"all", ptr(KeepAll), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := NewHandler(Script{})
+			if tt.keep != nil {
+				h.Keep(*tt.keep)
+			}
+			for i := range n {
+				body := fmt.Sprintf(`{"model": "m%d", "messages": [{"role": "user", "content": "hi"}]}`, i)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/chat/completions", strings.NewReader(body)))
+				if w.Code != 200 {
+					t.Fatalf("request %d: status %d", i, w.Code)
+				}
+			}
+			if h.Count() != n {
+				t.Errorf("Count = %d, want %d", h.Count(), n)
+			}
+			var models []string
+			for _, r := range h.Requests() {
+				models = append(models, r.Model)
+			}
+			var want []string
+			for i := tt.first; i >= 0 && i < n; i++ {
+				want = append(want, fmt.Sprintf("m%d", i))
+			}
+			if !slices.Equal(models, want) {
+				t.Errorf("kept %d requests %v..., want %d from m%d", len(models), models[:min(3, len(models))], len(want), tt.first)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
