@@ -46,6 +46,10 @@ func depRule(rel, d string, isSDK func(string) bool) string {
 		if isOwn || !(isStd(d) || strings.HasPrefix(d, "github.com/google/uuid") || isOTelAPI(d)) {
 			return "vmspan imports only the standard library, uuid and the OTel trace API"
 		}
+	case rel == "runtime/types":
+		if !isStd(d) && d != mod+"runtime/syntax" {
+			return "runtime/types, the one type model, imports only the standard library and runtime/syntax"
+		}
 	case strings.HasPrefix(rel, "runtime/"):
 		if isOwn && (own == "collector" || own == "jsonl" || own == "otelbridge" || own == "") {
 			return "runtime knows sinks only through vmspan.Sink"
@@ -123,6 +127,10 @@ func TestDepRule(t *testing.T) {
 		{"collector", "go.opentelemetry.io/otel/sdk/trace", true},
 		{"internal/cli", "go.opentelemetry.io/otel/sdk/trace", false},
 		{"runtime/llm", "go.opentelemetry.io/otel/exporters/otlp/otlptrace", true},
+		{"runtime/types", "github.com/bexrun/bex/runtime/syntax", false},
+		{"runtime/types", "github.com/bexrun/bex/runtime/vm", true},
+		{"runtime/types", "github.com/bexrun/bex/vmspan", true},
+		{"runtime/types", "strings", false},
 	} {
 		if got := depRule(tc.pkg, tc.dep, isSDK) != ""; got != tc.bad {
 			t.Errorf("depRule(%s, %s) forbidden = %v, want %v", tc.pkg, tc.dep, got, tc.bad)

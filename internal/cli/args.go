@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 )
 
@@ -41,7 +42,7 @@ func callArgs(fn *vm.Function, argsJSON string, stdin io.Reader, flags []string)
 		named[name] = v
 	}
 	for _, p := range fn.Params {
-		if _, ok := named[p.Name]; !ok && p.Type.Kind != vm.TOptional {
+		if _, ok := named[p.Name]; !ok && !p.Type.Nullable() {
 			return nil, fmt.Errorf("missing argument %s: %s (give --arg %s=VALUE or --args-json)", p.Name, p.Type, p.Name)
 		}
 	}
@@ -104,48 +105,48 @@ func paramList(fn *vm.Function) string {
 // itself, and lists, maps and classes are JSON. An optional takes "null" or
 // its element's form; unions, literals and untyped parameters take JSON
 // when the text is valid JSON and the text as a string otherwise.
-func argValue(t *vm.Type, text string) (any, error) {
+func argValue(t *types.Type, text string) (any, error) {
 	if t == nil {
 		return jsonOrString(text), nil
 	}
-	switch t.Kind {
-	case vm.TString, vm.TEnum:
+	switch t.Underlying().Kind {
+	case types.String, types.Enum:
 		return text, nil
-	case vm.TInt:
+	case types.Int:
 		n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("want an int, not %q", text)
 		}
 		return n, nil
-	case vm.TFloat:
+	case types.Float:
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
 		if err != nil {
 			return nil, fmt.Errorf("want a float, not %q", text)
 		}
 		return f, nil
-	case vm.TBool:
+	case types.Bool:
 		b, err := strconv.ParseBool(strings.TrimSpace(text))
 		if err != nil {
 			return nil, fmt.Errorf("want a bool (true or false), not %q", text)
 		}
 		return b, nil
-	case vm.TNull:
+	case types.Null:
 		return nil, nil
-	case vm.TOptional:
+	case types.Optional:
 		if strings.TrimSpace(text) == "null" {
 			return nil, nil
 		}
-		return argValue(t.Elem, text)
-	case vm.TList:
+		return argValue(t.Underlying().Elem, text)
+	case types.List:
 		return jsonOf[[]any](t, "array", text)
-	case vm.TMap, vm.TClass:
+	case types.Map, types.Class:
 		return jsonOf[map[string]any](t, "object", text)
 	}
 	return jsonOrString(text), nil // any, unions, literals
 }
 
 // jsonOf decodes text as a JSON value of Go type T (what).
-func jsonOf[T any](t *vm.Type, what, text string) (any, error) {
+func jsonOf[T any](t *types.Type, what, text string) (any, error) {
 	v, err := decodeJSON(text)
 	if err != nil {
 		return nil, fmt.Errorf("want a JSON %s for %s: %v", what, t, err)

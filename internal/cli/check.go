@@ -15,7 +15,6 @@ import (
 
 	"github.com/bexrun/bex/runtime/engine"
 	"github.com/bexrun/bex/runtime/syntax"
-	"github.com/bexrun/bex/runtime/vm"
 )
 
 var checkCommand = &command{
@@ -52,6 +51,9 @@ func (c *CheckConfig) run(_ context.Context, _ *App, s *streams, args []string) 
 	if err != nil {
 		printErrors(s.stderr, err)
 		return ExitError
+	}
+	for _, w := range eng.Warnings() {
+		fmt.Fprintln(s.stderr, w)
 	}
 	if !c.Quiet {
 		fmt.Fprintf(s.stderr, "ok: %d files, %d functions\n", len(paths), len(eng.Program().Functions()))
@@ -120,25 +122,18 @@ func loadEngine(w io.Writer, cmd, path string, opts ...engine.Option) (*engine.E
 
 func isCompileError(err error) bool {
 	var se syntax.ErrorList
-	var ce *vm.ErrorList
-	return errors.As(err, &se) || errors.As(err, &ce)
+	return errors.As(err, &se)
 }
 
-// printErrors prints each error of a syntax or compile error list on its
-// own line (file:line:col: message), or err itself.
+// printErrors prints each error and warning of a syntax or compile error
+// list on its own line (file:line:col: message), or err itself.
 func printErrors(w io.Writer, err error) {
 	var se syntax.ErrorList
-	var ce *vm.ErrorList
-	switch {
-	case errors.As(err, &se):
+	if errors.As(err, &se) {
 		for _, e := range se {
 			fmt.Fprintln(w, e)
 		}
-	case errors.As(err, &ce):
-		for _, e := range ce.Errors {
-			fmt.Fprintln(w, e)
-		}
-	default:
-		fmt.Fprintln(w, err)
+		return
 	}
+	fmt.Fprintln(w, err)
 }

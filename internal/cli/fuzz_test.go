@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/bexrun/bex/jsonl"
-	"github.com/bexrun/bex/runtime/vm"
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // FuzzTrace feeds arbitrary trace files to view and stats: bad input never
@@ -43,10 +43,10 @@ func FuzzTrace(f *testing.F) {
 }
 
 // argTypes are the declared types FuzzArgValue converts to.
-var argTypes = []*vm.Type{
-	vm.IntType, vm.FloatType, vm.BoolType, vm.StringType, vm.NullType, vm.AnyType,
-	vm.ListOf(vm.IntType), vm.MapOf(vm.StringType), vm.Optional(vm.IntType),
-	{Kind: vm.TUnion, Variants: []*vm.Type{vm.IntType, vm.StringType}},
+var argTypes = []*types.Type{
+	types.IntType, types.FloatType, types.BoolType, types.StringType, types.NullType, types.AnyType,
+	types.ListOf(types.IntType), types.MapOf(types.StringType, types.StringType), types.OptionalOf(types.IntType),
+	types.UnionOf(types.IntType, types.StringType),
 }
 
 // FuzzArgValue checks that --arg conversion never panics and that a value
@@ -64,17 +64,17 @@ func FuzzArgValue(f *testing.F) {
 		}
 		ok := true
 		switch typ.Kind {
-		case vm.TInt:
+		case types.Int:
 			_, ok = v.(int64)
-		case vm.TFloat:
+		case types.Float:
 			_, ok = v.(float64)
-		case vm.TBool:
+		case types.Bool:
 			_, ok = v.(bool)
-		case vm.TString:
+		case types.String:
 			ok = v == text
-		case vm.TList:
+		case types.List:
 			_, ok = v.([]any)
-		case vm.TMap:
+		case types.Map:
 			_, ok = v.(map[string]any)
 		}
 		if !ok {

@@ -49,9 +49,13 @@ func (e *UnknownFunctionError) ErrorType() string { return "UnknownFunction" }
 type ArgError struct {
 	Function string
 	Msg      string
+	Err      error // the conversion error behind Msg, if any
 }
 
 func (e *ArgError) Error() string { return fmt.Sprintf("call %s: %s", e.Function, e.Msg) }
+
+// Unwrap returns the conversion error behind the message, if any.
+func (e *ArgError) Unwrap() error { return e.Err }
 
 // ErrorType implements the error type reported in span events.
 func (e *ArgError) ErrorType() string { return "ArgumentError" }
@@ -176,19 +180,19 @@ func Decode[T any](v any) (T, error) {
 func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
 	named, positional, err := splitArgs(args)
 	if err != nil {
-		return nil, &ArgError{fn.Name, err.Error()}
+		return nil, &ArgError{Function: fn.Name, Msg: err.Error(), Err: err}
 	}
 	if named != nil {
 		return namedArgs(fn, named)
 	}
 	if len(positional) != len(fn.Params) {
-		return nil, &ArgError{fn.Name, fmt.Sprintf("want %d arguments, got %d", len(fn.Params), len(positional))}
+		return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("want %d arguments, got %d", len(fn.Params), len(positional))}
 	}
 	vals := make([]vm.Value, len(positional))
 	for i, p := range fn.Params {
 		v, err := vm.FromGo(positional[i], p.Type)
 		if err != nil {
-			return nil, &ArgError{fn.Name, fmt.Sprintf("argument %s: %v", p.Name, err)}
+			return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("argument %s: %v", p.Name, err), Err: err}
 		}
 		vals[i] = v
 	}
@@ -200,22 +204,22 @@ func namedArgs(fn *vm.Function, named map[string]any) ([]vm.Value, error) {
 	seen := 0
 	for i, p := range fn.Params {
 		x, ok := named[p.Name]
-		if !ok && !(p.Type != nil && p.Type.Kind == vm.TOptional) {
-			return nil, &ArgError{fn.Name, fmt.Sprintf("missing argument %s", p.Name)}
+		if !ok && !p.Type.Nullable() {
+			return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("missing argument %s", p.Name)}
 		}
 		if ok {
 			seen++
 		}
 		v, err := vm.FromGo(x, p.Type)
 		if err != nil {
-			return nil, &ArgError{fn.Name, fmt.Sprintf("argument %s: %v", p.Name, err)}
+			return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("argument %s: %v", p.Name, err), Err: err}
 		}
 		vals[i] = v
 	}
 	if seen != len(named) {
 		for k := range named {
 			if !hasParam(fn, k) {
-				return nil, &ArgError{fn.Name, fmt.Sprintf("unknown argument %s", k)}
+				return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("unknown argument %s", k)}
 			}
 		}
 	}
@@ -397,13 +401,8 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 	if h == nil {
 		return vm.Value{}, fmt.Errorf("host function %s is not registered", fn.Name)
 	}
-	goArgs := make([]any, len(args))
+	goArgs := make([]any, len(args)) // the VM checked them against the declared types
 	for i, a := range args {
-		if i < len(h.params) {
-			if err := vm.Check(a, h.params[i]); err != nil {
-				return vm.Value{}, fmt.Errorf("%s: argument %s: %v", fn.Name, paramName(fn, i), err)
-			}
-		}
 		goArgs[i] = vm.ToGo(a)
 	}
 	ctx, _ := cs.spanCtx()
@@ -411,18 +410,11 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 	if err != nil {
 		return vm.Value{}, err
 	}
-	v, err := vm.FromGo(res, h.result)
+	v, err := vm.FromGo(res, fn.Result)
 	if err != nil {
-		return vm.Value{}, fmt.Errorf("%s: result: %v", fn.Name, err)
+		return vm.Value{}, fmt.Errorf("%s: result: %w", fn.Name, err)
 	}
 	return v, nil
-}
-
-func paramName(fn *vm.Function, i int) string {
-	if i < len(fn.Params) {
-		return fn.Params[i].Name
-	}
-	return fmt.Sprintf("#%d", i+1)
 }
 
 // CallLLM renders the function's prompt, calls the provider(s) and parses

@@ -9,49 +9,56 @@ import (
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 )
 
-// schemaOf describes a VM type for the LLM runtime. classes breaks cycles of
-// recursive classes.
-func schemaOf(t *vm.Type, classes map[*vm.Class]*llm.Schema) *llm.Schema {
-	if t == nil {
+// schemaOf describes a type for the LLM runtime. classes breaks cycles of
+// recursive classes, aliases those of recursive aliases.
+func schemaOf(t *types.Type, classes map[*types.ClassDecl]*llm.Schema) *llm.Schema {
+	return schemaDepth(t, classes, 0)
+}
+
+func schemaDepth(t *types.Type, classes map[*types.ClassDecl]*llm.Schema, depth int) *llm.Schema {
+	if t == nil || depth > 64 {
 		return llm.Any
 	}
 	switch t.Kind {
-	case vm.TInt:
+	case types.Int:
 		return llm.Int
-	case vm.TFloat:
+	case types.Float:
 		return llm.Float
-	case vm.TString:
+	case types.String:
 		return llm.String
-	case vm.TBool:
+	case types.Bool:
 		return llm.Bool
-	case vm.TNull:
+	case types.Null:
 		return llm.Null
-	case vm.TList:
-		return llm.ListOf(schemaOf(t.Elem, classes))
-	case vm.TMap:
-		return llm.MapOf(schemaOf(t.Elem, classes))
-	case vm.TOptional:
-		return llm.OptionalOf(schemaOf(t.Elem, classes))
-	case vm.TUnion:
+	case types.List:
+		return llm.ListOf(schemaDepth(t.Elem, classes, depth+1))
+	case types.Map:
+		return llm.MapOf(schemaDepth(t.Elem, classes, depth+1))
+	case types.Optional:
+		return llm.OptionalOf(schemaDepth(t.Elem, classes, depth+1))
+	case types.Union:
 		vs := make([]*llm.Schema, len(t.Variants))
 		for i, v := range t.Variants {
-			vs[i] = schemaOf(v, classes)
+			vs[i] = schemaDepth(v, classes, depth+1)
 		}
 		return llm.UnionOf(vs...)
-	case vm.TLiteral:
-		return llm.LiteralOf(vm.ToGo(t.Literal))
-	case vm.TEnum:
+	case types.Literal:
+		return llm.LiteralOf(t.Literal)
+	case types.Enum:
 		return enumSchema(t.Enum)
-	case vm.TClass:
+	case types.Class:
 		return classSchema(t.Class, classes)
+	case types.Alias:
+		return schemaDepth(t.Alias.Type, classes, depth+1)
 	}
 	return llm.Any
 }
 
-func enumSchema(e *vm.Enum) *llm.Schema {
+func enumSchema(e *types.EnumDecl) *llm.Schema {
 	es := &llm.EnumSchema{Name: e.Name, Description: e.Description}
 	for _, v := range e.Values {
 		es.Values = append(es.Values, llm.EnumValueSchema{Name: v.Name, Alias: v.Alias, Description: v.Description})
@@ -59,7 +66,7 @@ func enumSchema(e *vm.Enum) *llm.Schema {
 	return llm.EnumOf(es)
 }
 
-func classSchema(c *vm.Class, classes map[*vm.Class]*llm.Schema) *llm.Schema {
+func classSchema(c *types.ClassDecl, classes map[*types.ClassDecl]*llm.Schema) *llm.Schema {
 	if s, ok := classes[c]; ok {
 		return s
 	}
@@ -97,10 +104,21 @@ func clientDecls(p *vm.Program) []llm.ClientDecl {
 	return out
 }
 
+// policyDecls converts the retry policies. The fields the compiler warned
+// about (options, unknown strategy fields) are left out.
 func policyDecls(p *vm.Program) []llm.RetryPolicyDecl {
 	var out []llm.RetryPolicyDecl
 	for _, r := range p.RetryPolicies() {
-		out = append(out, llm.RetryPolicyDecl{Name: r.Decl.Name.Name, Fields: configMap(r.Decl.Body), Pos: posString(r.File, r.Decl.Retry)})
+		fields := configMap(r.Decl.Body)
+		delete(fields, "options")
+		if st, ok := fields["strategy"].(map[string]any); ok {
+			for k := range st {
+				if k != "type" && k != "delay_ms" && k != "multiplier" && k != "max_delay_ms" {
+					delete(st, k)
+				}
+			}
+		}
+		out = append(out, llm.RetryPolicyDecl{Name: r.Decl.Name.Name, Fields: fields, Pos: posString(r.File, r.Decl.Retry)})
 	}
 	return out
 }

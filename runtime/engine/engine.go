@@ -6,10 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -43,8 +43,6 @@ type HostFunc struct {
 
 type hostFunc struct {
 	HostFunc
-	params []*vm.Type
-	result *vm.Type
 }
 
 // An Option configures an Engine.
@@ -126,9 +124,11 @@ type Engine struct {
 }
 
 // New compiles p, with the host functions given by options, into an Engine.
-// Compile errors (unknown types or functions, wrong argument counts, ...)
-// are reported together, each with its file:line:col.
-func New(p *Program, opts ...Option) (*Engine, error) {
+// Compile errors (unknown types or functions, type errors, wrong argument
+// counts, ...) are reported together as a syntax.ErrorList, each with its
+// file:line:col; the warnings of a program that compiles are in
+// Engine.Warnings.
+func New(p *Sources, opts ...Option) (*Engine, error) {
 	e := &Engine{hosts: map[string]*hostFunc{}, maxSteps: DefaultMaxSteps, maxDepth: DefaultMaxDepth}
 	for _, o := range opts {
 		if err := o(e); err != nil {
@@ -138,21 +138,15 @@ func New(p *Program, opts ...Option) (*Engine, error) {
 	if p == nil {
 		return nil, errors.New("engine.New: nil program")
 	}
-	sigs, err := e.hostSigs()
+	var err error
+	e.prog, err = vm.Compile(p.files, vm.CompileOptions{HostFuncs: e.hostSigs()})
 	if err != nil {
-		return nil, err
-	}
-	e.prog, err = vm.Compile(p.files, vm.CompileOptions{HostFuncs: sigs})
-	if err != nil {
-		return nil, err
-	}
-	if err := e.resolveHostTypes(); err != nil {
 		return nil, err
 	}
 	e.schemas = map[*vm.Function]*llm.Schema{}
 	for _, fn := range e.prog.Functions() {
 		if fn.Kind == vm.FuncLLM {
-			e.schemas[fn] = schemaOf(fn.Result, map[*vm.Class]*llm.Schema{})
+			e.schemas[fn] = schemaOf(fn.Result, map[*types.ClassDecl]*llm.Schema{})
 		}
 	}
 	if e.llm == nil {
@@ -168,122 +162,16 @@ func New(p *Program, opts ...Option) (*Engine, error) {
 // Program returns the compiled program (for disassembly and inspection).
 func (e *Engine) Program() *vm.Program { return e.prog }
 
-// hostSigs declares host functions to the compiler with their names,
-// parameter names and arity; types are resolved after compilation, against
-// the program's classes and enums, and checked at the call boundary.
-func (e *Engine) hostSigs() (map[string]vm.HostSig, error) {
+// Warnings returns the compiler's warnings about the program: constructs
+// BAML accepts with a warning, or that bex ignores.
+func (e *Engine) Warnings() syntax.ErrorList { return e.prog.Warnings() }
+
+// hostSigs declares the host functions to the compiler, which resolves
+// their types with the program's own declarations.
+func (e *Engine) hostSigs() map[string]vm.HostSig {
 	sigs := make(map[string]vm.HostSig, len(e.hosts))
 	for name, h := range e.hosts {
-		params := make([]vm.Param, len(h.Params))
-		for i, p := range h.Params {
-			n, _, _ := strings.Cut(p, ":")
-			params[i] = vm.Param{Name: strings.TrimSpace(n), Type: &vm.Type{Kind: vm.TAny}}
-		}
-		sigs[name] = vm.HostSig{Params: params, Traced: h.Traced}
+		sigs[name] = vm.HostSig{Params: h.Params, Result: h.Result, Traced: h.Traced}
 	}
-	return sigs, nil
-}
-
-func (e *Engine) resolveHostTypes() error {
-	for _, h := range e.hosts {
-		src := fmt.Sprintf("function __host(%s) -> %s { null }", hostParamList(h.Params), orAny(h.Result))
-		f, err := syntax.Parse("host function "+h.Name, []byte(src))
-		if err != nil {
-			return fmt.Errorf("host function %s: bad signature: %v", h.Name, err)
-		}
-		decl := f.Decls[0].(*syntax.FuncDecl)
-		for _, p := range decl.Params {
-			t, err := e.resolveType(p.Type)
-			if err != nil {
-				return fmt.Errorf("host function %s: parameter %s: %v", h.Name, p.Name.Name, err)
-			}
-			h.params = append(h.params, t)
-		}
-		if h.result, err = e.resolveType(decl.Result); err != nil {
-			return fmt.Errorf("host function %s: result: %v", h.Name, err)
-		}
-	}
-	return nil
-}
-
-// hostParamList turns ["a: int", "b"] into "a: int, b: __any".
-func hostParamList(params []string) string {
-	out := make([]string, len(params))
-	for i, p := range params {
-		n, t, ok := strings.Cut(p, ":")
-		if !ok || strings.TrimSpace(t) == "" {
-			t = "__any"
-		}
-		out[i] = strings.TrimSpace(n) + ": " + strings.TrimSpace(t)
-	}
-	return strings.Join(out, ", ")
-}
-
-func orAny(t string) string {
-	if strings.TrimSpace(t) == "" {
-		return "__any"
-	}
-	return t
-}
-
-// resolveType converts a syntax type to a VM type against the program's
-// classes and enums. The name __any stands for "any value".
-func (e *Engine) resolveType(t syntax.TypeExpr) (*vm.Type, error) {
-	switch t := t.(type) {
-	case nil:
-		return &vm.Type{Kind: vm.TAny}, nil
-	case *syntax.NamedType:
-		return e.namedType(t.Name)
-	case *syntax.ListType:
-		el, err := e.resolveType(t.Elem)
-		return &vm.Type{Kind: vm.TList, Elem: el}, err
-	case *syntax.MapType:
-		k, err := e.resolveType(t.Key)
-		if err != nil {
-			return nil, err
-		}
-		v, err := e.resolveType(t.Value)
-		return &vm.Type{Kind: vm.TMap, Key: k, Elem: v}, err
-	case *syntax.OptionalType:
-		el, err := e.resolveType(t.Elem)
-		return &vm.Type{Kind: vm.TOptional, Elem: el}, err
-	case *syntax.UnionType:
-		u := &vm.Type{Kind: vm.TUnion}
-		for _, v := range t.Types {
-			vt, err := e.resolveType(v)
-			if err != nil {
-				return nil, err
-			}
-			u.Variants = append(u.Variants, vt)
-		}
-		return u, nil
-	case *syntax.LiteralType:
-		lit, err := vm.FromGo(t.Value.Value, nil)
-		return &vm.Type{Kind: vm.TLiteral, Literal: lit}, err
-	}
-	return nil, fmt.Errorf("unsupported type %T", t)
-}
-
-func (e *Engine) namedType(name string) (*vm.Type, error) {
-	switch name {
-	case "__any", "any":
-		return &vm.Type{Kind: vm.TAny}, nil
-	case "int":
-		return &vm.Type{Kind: vm.TInt}, nil
-	case "float":
-		return &vm.Type{Kind: vm.TFloat}, nil
-	case "string":
-		return &vm.Type{Kind: vm.TString}, nil
-	case "bool":
-		return &vm.Type{Kind: vm.TBool}, nil
-	case "null":
-		return &vm.Type{Kind: vm.TNull}, nil
-	}
-	if c := e.prog.Class(name); c != nil {
-		return &vm.Type{Kind: vm.TClass, Class: c}, nil
-	}
-	if en := e.prog.Enum(name); en != nil {
-		return &vm.Type{Kind: vm.TEnum, Enum: en}, nil
-	}
-	return nil, fmt.Errorf("unknown type %s", name)
+	return sigs
 }

@@ -14,24 +14,24 @@ import (
 	"github.com/bexrun/bex/runtime/syntax"
 )
 
-// A Program is a set of parsed bex source files, ready to be compiled by New.
+// Sources is a set of parsed bex source files, ready to be compiled by New.
 // It is immutable and may be shared by several engines.
-type Program struct {
+type Sources struct {
 	files []*syntax.File
 }
 
 // Files returns the parsed files, in load order.
-func (p *Program) Files() []*syntax.File { return p.files }
+func (p *Sources) Files() []*syntax.File { return p.files }
 
 // LoadDir parses every .baml file below dir (recursively, in lexical order
 // of their paths). Syntax errors of all files are reported together.
-func LoadDir(dir string) (*Program, error) {
+func LoadDir(dir string) (*Sources, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
 	}
 	if !info.IsDir() {
-		return nil, fmt.Errorf("%s is not a directory", dir)
+		return nil, fmt.Errorf("engine: %s is not a directory", dir)
 	}
 	var paths []string
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -53,7 +53,7 @@ func LoadDir(dir string) (*Program, error) {
 }
 
 // LoadFiles parses the named files.
-func LoadFiles(paths ...string) (*Program, error) {
+func LoadFiles(paths ...string) (*Sources, error) {
 	srcs := make([]Source, len(paths))
 	for i, p := range paths {
 		b, err := os.ReadFile(p)
@@ -73,7 +73,7 @@ type Source struct {
 
 // Parse parses in-memory sources given as a map from file name to text,
 // in lexical order of the names.
-func Parse(sources map[string]string) (*Program, error) {
+func Parse(sources map[string]string) (*Sources, error) {
 	names := make([]string, 0, len(sources))
 	for n := range sources {
 		names = append(names, n)
@@ -88,8 +88,8 @@ func Parse(sources map[string]string) (*Program, error) {
 
 // ParseSources parses in-memory sources in the order given. All syntax
 // errors are returned together as a syntax.ErrorList.
-func ParseSources(srcs ...Source) (*Program, error) {
-	p := &Program{}
+func ParseSources(srcs ...Source) (*Sources, error) {
+	p := &Sources{}
 	var all syntax.ErrorList
 	for _, s := range srcs {
 		f, err := syntax.Parse(s.Name, []byte(s.Text))
@@ -111,7 +111,7 @@ func ParseSources(srcs ...Source) (*Program, error) {
 
 // MustParse is Parse for programs known to be valid, such as examples and
 // tests; it panics on error.
-func MustParse(sources map[string]string) *Program {
+func MustParse(sources map[string]string) *Sources {
 	p, err := Parse(sources)
 	if err != nil {
 		panic(err)

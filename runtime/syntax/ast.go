@@ -23,8 +23,8 @@ type File struct {
 	Decls []Decl
 }
 
-// A Decl is a top-level declaration: *ClassDecl, *EnumDecl, *ClientDecl,
-// *RetryPolicyDecl, *FuncDecl or *OtherDecl.
+// A Decl is a top-level declaration: *ClassDecl, *EnumDecl, *TypeAliasDecl,
+// *ClientDecl, *RetryPolicyDecl, *FuncDecl, *GlobalDecl or *OtherDecl.
 type Decl interface {
 	Node
 	DeclName() string
@@ -41,12 +41,14 @@ type Attr struct {
 	Block bool
 }
 
-// A ClassDecl is `class Name { field Type @attr ... @@attr }`.
+// A ClassDecl is `class Name { field Type @attr ... @@attr }`. Methods
+// are the functions declared inside the class.
 type ClassDecl struct {
-	Class  Pos
-	Name   *Ident
-	Fields []*Field
-	Attrs  []*Attr // block attributes (@@...)
+	Class   Pos
+	Name    *Ident
+	Fields  []*Field
+	Methods []*FuncDecl
+	Attrs   []*Attr // block attributes (@@...)
 }
 
 // A Field is one class field.
@@ -72,10 +74,25 @@ type EnumValue struct {
 
 // A ClientDecl is `client<llm> Name { provider openai  retry_policy P  options { ... } }`.
 type ClientDecl struct {
-	Client Pos
-	Kind   string // the word between < >, normally "llm"
-	Name   *Ident
-	Body   *ConfigBlock
+	Client  Pos
+	Kind    string // the word between < >, normally "llm"; "" when written `client Name`
+	KindPos Pos
+	Name    *Ident
+	Body    *ConfigBlock
+}
+
+// A TypeAliasDecl is `type Name = Type`, optionally followed by attributes
+// (@assert, @check) that apply to every value of the alias.
+type TypeAliasDecl struct {
+	TypePos Pos
+	Name    *Ident
+	Type    TypeExpr
+}
+
+// A GlobalDecl is a top-level `let name = value;`: a constant the
+// program's functions may read.
+type GlobalDecl struct {
+	Let *LetStmt
 }
 
 // A RetryPolicyDecl is `retry_policy Name { max_retries 3 strategy { ... } }`.
@@ -116,7 +133,8 @@ type FuncDecl struct {
 	LLM      *LLMBody
 }
 
-// A Param is one function parameter `name: Type`.
+// A Param is one function parameter `name: Type`. Type is nil for the
+// `self` parameter of a method and for an untyped lambda parameter.
 type Param struct {
 	Name *Ident
 	Type TypeExpr
@@ -145,7 +163,7 @@ type OtherDecl struct {
 // ---- types ----
 
 // A TypeExpr is a type: *NamedType, *ListType, *MapType, *OptionalType,
-// *UnionType or *LiteralType.
+// *UnionType, *LiteralType, *FuncType or *AttrType.
 type TypeExpr interface {
 	Node
 	typeExpr()
@@ -183,6 +201,22 @@ type UnionType struct {
 // A LiteralType is a literal used as a type: `"a" | "b"`, `1`, `true`.
 type LiteralType struct {
 	Value *Literal
+}
+
+// A FuncType is the type of a function value: `(int, string) -> bool`.
+// Parameter names, allowed as in `(x: int) -> int`, are dropped.
+type FuncType struct {
+	Lparen Pos
+	Params []TypeExpr
+	Result TypeExpr
+}
+
+// An AttrType is a type followed by attributes, as in a parameter
+// `x: int @assert(positive, {{ this > 0 }})` or a result type
+// `-> string @check(short, {{ this|length < 80 }})`.
+type AttrType struct {
+	Type  TypeExpr
+	Attrs []*Attr
 }
 
 // ---- statements ----
@@ -226,7 +260,8 @@ type ExprStmt struct {
 	X Expr
 }
 
-// A ForStmt is `for (x in xs) { ... }` (parentheses optional).
+// A ForStmt is `for (x in xs) { ... }` (parentheses and a `let` before
+// the variable optional).
 type ForStmt struct {
 	For  Pos
 	Var  *Ident
@@ -311,11 +346,14 @@ type MapEntry struct {
 }
 
 // A ClassLit constructs a class instance: `Name { field: value, ... }`.
-// Omitted optional fields are null.
+// Omitted optional fields are null, or with a spread `Name { a: 1, ..x }`
+// (also written `...x`) the fields of x.
 type ClassLit struct {
-	Name   *Ident
-	Fields []*MapEntry
-	Rbrace Pos
+	Name      *Ident
+	Fields    []*MapEntry
+	SpreadPos Pos  // position of the spread's dots
+	Spread    Expr // nil without a spread
+	Rbrace    Pos
 }
 
 // A DotExpr is `x.name` (field access; a method when it is a CallExpr's Fn).
@@ -365,9 +403,29 @@ type IfExpr struct {
 	Else Expr
 }
 
-// A BlockExpr is a block used as an expression (an else branch).
+// A BlockExpr is a block used as an expression: an else branch, or
+// `{ let y = 1; y + 1 }` in expression position.
 type BlockExpr struct {
 	Block *Block
+}
+
+// An InstanceofExpr is `x instanceof Name`: whether x is an instance of the
+// class Name. In the branch it guards, x has the type Name.
+type InstanceofExpr struct {
+	X     Expr
+	OpPos Pos
+	Type  *Ident
+}
+
+// A LambdaExpr is an anonymous function: `(x: int, y) -> int { x + y }`, or
+// `(x) => x + 1`. Result is nil when omitted. Exactly one of Body (a block)
+// and Value (the expression after =>) is non-nil.
+type LambdaExpr struct {
+	Lparen Pos
+	Params []*Param
+	Result TypeExpr
+	Body   *Block
+	Value  Expr
 }
 
 // ---- Span and marker methods ----
@@ -378,12 +436,16 @@ func (d *ClientDecl) Span() Pos      { return d.Client }
 func (d *RetryPolicyDecl) Span() Pos { return d.Retry }
 func (d *FuncDecl) Span() Pos        { return d.Function }
 func (d *OtherDecl) Span() Pos       { return d.KeywordPos }
+func (d *TypeAliasDecl) Span() Pos   { return d.TypePos }
+func (d *GlobalDecl) Span() Pos      { return d.Let.Let }
 
 func (d *ClassDecl) DeclName() string       { return d.Name.Name }
 func (d *EnumDecl) DeclName() string        { return d.Name.Name }
 func (d *ClientDecl) DeclName() string      { return d.Name.Name }
 func (d *RetryPolicyDecl) DeclName() string { return d.Name.Name }
 func (d *FuncDecl) DeclName() string        { return d.Name.Name }
+func (d *TypeAliasDecl) DeclName() string   { return d.Name.Name }
+func (d *GlobalDecl) DeclName() string      { return d.Let.Name.Name }
 func (d *OtherDecl) DeclName() string {
 	if d.Name == nil {
 		return ""
@@ -407,6 +469,8 @@ func (t *MapType) Span() Pos      { return t.Map }
 func (t *OptionalType) Span() Pos { return t.Elem.Span() }
 func (t *UnionType) Span() Pos    { return t.Types[0].Span() }
 func (t *LiteralType) Span() Pos  { return t.Value.ValuePos }
+func (t *FuncType) Span() Pos     { return t.Lparen }
+func (t *AttrType) Span() Pos     { return t.Type.Span() }
 
 func (*NamedType) typeExpr()    {}
 func (*ListType) typeExpr()     {}
@@ -414,6 +478,8 @@ func (*MapType) typeExpr()      {}
 func (*OptionalType) typeExpr() {}
 func (*UnionType) typeExpr()    {}
 func (*LiteralType) typeExpr()  {}
+func (*FuncType) typeExpr()     {}
+func (*AttrType) typeExpr()     {}
 
 func (s *LetStmt) Span() Pos    { return s.Let }
 func (s *AssignStmt) Span() Pos { return s.Target.Span() }
@@ -431,28 +497,32 @@ func (*WhileStmt) stmt()  {}
 func (*BranchStmt) stmt() {}
 func (*ReturnStmt) stmt() {}
 
-func (e *Ident) Span() Pos      { return e.NamePos }
-func (e *Literal) Span() Pos    { return e.ValuePos }
-func (e *ListExpr) Span() Pos   { return e.Lbrack }
-func (e *MapExpr) Span() Pos    { return e.Lbrace }
-func (e *ClassLit) Span() Pos   { return e.Name.NamePos }
-func (e *DotExpr) Span() Pos    { return e.X.Span() }
-func (e *IndexExpr) Span() Pos  { return e.X.Span() }
-func (e *CallExpr) Span() Pos   { return e.Fn.Span() }
-func (e *UnaryExpr) Span() Pos  { return e.OpPos }
-func (e *BinaryExpr) Span() Pos { return e.X.Span() }
-func (e *IfExpr) Span() Pos     { return e.If }
-func (e *BlockExpr) Span() Pos  { return e.Block.Lbrace }
+func (e *Ident) Span() Pos          { return e.NamePos }
+func (e *Literal) Span() Pos        { return e.ValuePos }
+func (e *ListExpr) Span() Pos       { return e.Lbrack }
+func (e *MapExpr) Span() Pos        { return e.Lbrace }
+func (e *ClassLit) Span() Pos       { return e.Name.NamePos }
+func (e *DotExpr) Span() Pos        { return e.X.Span() }
+func (e *IndexExpr) Span() Pos      { return e.X.Span() }
+func (e *CallExpr) Span() Pos       { return e.Fn.Span() }
+func (e *UnaryExpr) Span() Pos      { return e.OpPos }
+func (e *BinaryExpr) Span() Pos     { return e.X.Span() }
+func (e *IfExpr) Span() Pos         { return e.If }
+func (e *BlockExpr) Span() Pos      { return e.Block.Lbrace }
+func (e *InstanceofExpr) Span() Pos { return e.X.Span() }
+func (e *LambdaExpr) Span() Pos     { return e.Lparen }
 
-func (*Ident) expr()      {}
-func (*Literal) expr()    {}
-func (*ListExpr) expr()   {}
-func (*MapExpr) expr()    {}
-func (*ClassLit) expr()   {}
-func (*DotExpr) expr()    {}
-func (*IndexExpr) expr()  {}
-func (*CallExpr) expr()   {}
-func (*UnaryExpr) expr()  {}
-func (*BinaryExpr) expr() {}
-func (*IfExpr) expr()     {}
-func (*BlockExpr) expr()  {}
+func (*Ident) expr()          {}
+func (*Literal) expr()        {}
+func (*ListExpr) expr()       {}
+func (*MapExpr) expr()        {}
+func (*ClassLit) expr()       {}
+func (*DotExpr) expr()        {}
+func (*IndexExpr) expr()      {}
+func (*CallExpr) expr()       {}
+func (*UnaryExpr) expr()      {}
+func (*BinaryExpr) expr()     {}
+func (*IfExpr) expr()         {}
+func (*BlockExpr) expr()      {}
+func (*InstanceofExpr) expr() {}
+func (*LambdaExpr) expr()     {}

@@ -21,24 +21,33 @@ func (p Pos) Before(q Pos) bool {
 	return p.Line < q.Line || p.Line == q.Line && p.Col < q.Col
 }
 
-// An Error is one syntax error: a position in a file and a one-line,
-// lower-case message. Its text is "file:line:col: msg".
+// An Error is one positioned diagnostic of a bex program: a syntax error
+// (from Parse), a compile or type error, or a warning (from the compiler,
+// where BAML only warns). It has a position in a file and a one-line,
+// lower-case message. Its text is "file:line:col: msg", or
+// "file:line:col: warning: msg" for a warning.
 type Error struct {
-	File string
-	Pos  Pos
-	Msg  string
+	File    string
+	Pos     Pos
+	Msg     string
+	Warning bool // a warning: reported, but the program still compiles
 }
 
 // Error returns "file:line:col: msg" (or "line:col: msg" when File is empty).
 func (e *Error) Error() string {
-	if e.File == "" {
-		return e.Pos.String() + ": " + e.Msg
+	msg := e.Msg
+	if e.Warning {
+		msg = "warning: " + msg
 	}
-	return e.File + ":" + e.Pos.String() + ": " + e.Msg
+	if e.File == "" {
+		return e.Pos.String() + ": " + msg
+	}
+	return e.File + ":" + e.Pos.String() + ": " + msg
 }
 
-// An ErrorList is the set of syntax errors found in one file, sorted by
-// position. Parse returns it (as an error) when there is at least one.
+// An ErrorList is a list of diagnostics sorted by position: the syntax
+// errors of one file (from Parse), or the errors and warnings of a
+// compilation (from the compiler, through vm.Compile and engine.New).
 // errors.As finds the individual *Error values through Unwrap.
 type ErrorList []*Error
 
@@ -63,12 +72,26 @@ func (l ErrorList) Unwrap() []error {
 	return errs
 }
 
-// Err returns l as an error, or nil when l is empty (avoiding a typed nil).
+// Err returns l as an error, or nil when l holds no error (it is empty or
+// holds only warnings), avoiding a typed nil.
 func (l ErrorList) Err() error {
-	if len(l) == 0 {
-		return nil
+	for _, e := range l {
+		if !e.Warning {
+			return l
+		}
 	}
-	return l
+	return nil
+}
+
+// Warnings returns the warnings of l.
+func (l ErrorList) Warnings() ErrorList {
+	var w ErrorList
+	for _, e := range l {
+		if e.Warning {
+			w = append(w, e)
+		}
+	}
+	return w
 }
 
 // sort orders the errors by position, keeping discovery order for ties.

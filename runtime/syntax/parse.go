@@ -54,6 +54,24 @@ func ParseExpr(filename string, src []byte) (Expr, error) {
 	return x, nil
 }
 
+// ParseType parses a lone type, such as `map<string, int[]>?` or
+// `"a" | "b"`; attributes may follow it. The engine uses it for the types
+// in host function signatures; errors are reported as by Parse.
+func ParseType(filename string, src []byte) (TypeExpr, error) {
+	p := newParser(filename, src)
+	var t TypeExpr
+	p.run(func() {
+		t = p.parseAttrType()
+		if p.tok != EOF {
+			p.fail(p.tv.pos, "unexpected %s after type", p.describe())
+		}
+	})
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // A parser holds the state of one parse. Errors are recorded in errs;
 // fail also unwinds (with a bailout panic) to the nearest recovery point:
 // a statement in a block, a member of a class, enum or config block, or a
@@ -66,9 +84,9 @@ type parser struct {
 	tok     Token      // current token
 	tv      tokenValue // its value
 	prevEnd Pos        // end of the previous token
-	ahead   bool       // atok/atv hold the token after tok
-	atok    Token
-	atv     tokenValue
+	prevOff int        // offset of the previous token
+	nahead  int        // tokens scanned ahead of tok, in ahead[:nahead]
+	ahead   [2]lookahead
 
 	errs        ErrorList
 	lastErrLine int32
@@ -76,6 +94,13 @@ type parser struct {
 	depth      int      // nesting, bounded by maxDepth
 	noClassLit bool     // `Name {` starts a block, not a class literal
 	funcAttrs  *[]*Attr // where @@attrs of the current function body go
+	inClass    bool     // parsing a class body, where `function` declares a method
+}
+
+// A lookahead is a token scanned ahead of the current one.
+type lookahead struct {
+	tok Token
+	tv  tokenValue
 }
 
 type bailout struct{}       // unwinds to the nearest recovery point
@@ -111,9 +136,11 @@ func (p *parser) err() error {
 // next advances to the next token and returns the position of the old one.
 func (p *parser) next() Pos {
 	pos := p.tv.pos
-	p.prevEnd = p.tv.end
-	if p.ahead {
-		p.tok, p.tv, p.ahead = p.atok, p.atv, false
+	p.prevEnd, p.prevOff = p.tv.end, p.tv.off
+	if p.nahead > 0 {
+		p.tok, p.tv = p.ahead[0].tok, p.ahead[0].tv
+		p.ahead[0] = p.ahead[1]
+		p.nahead--
 	} else {
 		p.tok = p.sc.next(&p.tv)
 	}
@@ -121,12 +148,16 @@ func (p *parser) next() Pos {
 }
 
 // peek returns the token after the current one without consuming anything.
-func (p *parser) peek() Token {
-	if !p.ahead {
-		p.atok = p.sc.next(&p.atv)
-		p.ahead = true
+func (p *parser) peek() Token { return p.peekN(0).tok }
+
+// peekN returns the token n+1 places after the current one (n is 0 or 1).
+func (p *parser) peekN(n int) *lookahead {
+	for p.nahead <= n {
+		la := &p.ahead[p.nahead]
+		la.tok = p.sc.next(&la.tv)
+		p.nahead++
 	}
-	return p.atok
+	return &p.ahead[n]
 }
 
 // expect consumes a token of kind tok or fails with "expected tok context, found ...".
@@ -180,7 +211,7 @@ func (p *parser) describe() string {
 // unquotedTail extends the current identifier token into an unquoted string
 // (openai-generic, gpt-4o-mini) when the scanner is right behind it.
 func (p *parser) unquotedTail() string {
-	if p.ahead || p.tok != IDENT {
+	if p.nahead > 0 || p.tok != IDENT {
 		return ""
 	}
 	tail := p.sc.scanUnquotedTail()
@@ -256,8 +287,10 @@ func (p *parser) recoverTo(fn func(), sync func(start int)) {
 // the start of a line.
 func (p *parser) atDeclKeyword() bool {
 	switch p.tok {
-	case CLASS, ENUM, FUNCTION:
+	case CLASS, ENUM:
 		return true
+	case FUNCTION:
+		return !p.inClass || p.tv.pos.Col == 1 // indented, it declares a method
 	case RETRY_POLICY:
 		return p.tv.pos.Col == 1
 	}
@@ -267,7 +300,7 @@ func (p *parser) atDeclKeyword() bool {
 // atDeclStart reports whether the current token starts a declaration, for
 // resynchronising after an error. Contextual words count only at column 1.
 func (p *parser) atDeclStart() bool {
-	if p.atDeclKeyword() {
+	if p.atDeclKeyword() || p.tok == LET && p.tv.pos.Col == 1 {
 		return true
 	}
 	if p.tok != IDENT || p.tv.pos.Col != 1 {
@@ -275,8 +308,8 @@ func (p *parser) atDeclStart() bool {
 	}
 	switch p.tv.raw {
 	case "client":
-		return p.peek() == LT
-	case "test", "generator", "template_string":
+		return p.peek() == LT || p.peek() == IDENT
+	case "test", "generator", "template_string", "type":
 		return p.peek() == IDENT
 	}
 	return false
@@ -415,6 +448,7 @@ func (p *parser) parseDeclRecover() Decl {
 	var d Decl
 	p.recoverTo(func() { d = p.parseDecl() }, func(start int) {
 		p.funcAttrs = nil
+		p.inClass = false
 		p.syncDecl(start)
 	})
 	return d
@@ -430,14 +464,20 @@ func (p *parser) parseDecl() Decl {
 		return p.parseRetryPolicy()
 	case FUNCTION:
 		return p.parseFunc()
+	case LET:
+		return p.parseGlobal()
 	case IDENT:
 		switch p.tv.raw {
 		case "client":
 			return p.parseClient()
 		case "test", "generator", "template_string":
 			return p.parseOther()
+		case "type":
+			if p.peek() == IDENT {
+				return p.parseTypeAlias()
+			}
 		}
-		p.fail(p.tv.pos, "unknown declaration '%s' (want class, enum, client<llm>, retry_policy, function, test, generator)", p.tv.raw)
+		p.fail(p.tv.pos, "unknown declaration '%s' (want class, enum, type, client<llm>, retry_policy, function, let, test, generator)", p.tv.raw)
 	}
 	p.fail(p.tv.pos, "expected declaration, found %s", p.describe())
 	return nil
@@ -447,7 +487,14 @@ func (p *parser) parseClass() Decl {
 	d := &ClassDecl{Class: p.next()}
 	d.Name = p.parseIdent("class name")
 	lbrace := p.expectAfter(LBRACE, "after", label{kind: "class", name: d.Name.Name})
+	p.inClass = true
 	for p.inBody() {
+		if p.tok == FUNCTION {
+			if m := p.parseMethod(); m != nil {
+				d.Methods = append(d.Methods, m)
+			}
+			continue
+		}
 		p.parseMember(func() {
 			if p.tok == ATAT {
 				d.Attrs = append(d.Attrs, p.parseAttr())
@@ -456,7 +503,19 @@ func (p *parser) parseClass() Decl {
 			d.Fields = append(d.Fields, p.parseField())
 		})
 	}
+	p.inClass = false
 	p.closeBrace(lbrace, label{kind: "class", name: d.Name.Name})
+	return d
+}
+
+// parseMethod parses a function declared inside a class, skipping to the
+// next member after an error.
+func (p *parser) parseMethod() *FuncDecl {
+	var d *FuncDecl
+	p.recoverTo(func() { d = p.parseFunc().(*FuncDecl) }, func(start int) {
+		p.funcAttrs = nil
+		p.syncLine(start)
+	})
 	return d
 }
 
@@ -488,6 +547,10 @@ func (p *parser) parseAttr() *Attr {
 	a.At = p.next()
 	name := p.parseName("attribute name")
 	a.Name = name.Name
+	for p.tok == DOT && p.tv.pos.Line == name.NamePos.Line { // @stream.done
+		p.next()
+		a.Name += "." + p.parseName("attribute name after '.'").Name
+	}
 	if p.tok == LPAREN && p.tv.pos.Line == name.NamePos.Line {
 		p.next()
 		a.Args = p.parseAttrArgs()
@@ -501,9 +564,12 @@ func (p *parser) parseAttr() *Attr {
 func (p *parser) parseAttrArgs() []Expr {
 	var args []Expr
 	for p.tok != RPAREN {
-		if p.tok == LBRACE && p.peek() == LBRACE && p.atv.off == p.tv.off+1 {
+		switch {
+		case p.tok == LBRACE && p.peek() == LBRACE && p.ahead[0].tv.off == p.tv.off+1:
 			args = append(args, p.parseJinjaArg())
-		} else {
+		case p.atUnquotedArg():
+			args = append(args, p.parseUnquotedArg())
+		default:
 			args = append(args, p.parseNested())
 		}
 		if p.tok != COMMA {
@@ -534,7 +600,31 @@ func (p *parser) parseJinjaArg() Expr {
 	p.sc.advanceTo(p.sc.off + end + 2)
 	lit.Raw = p.sc.src[start:p.sc.off]
 	lit.Value = lit.Raw[2 : len(lit.Raw)-2]
-	p.ahead = false
+	p.nahead = 0
+	p.tv.end = p.sc.pos()
+	p.next()
+	return lit
+}
+
+// atUnquotedArg reports whether an attribute argument is an unquoted
+// string, as BAML allows: text such as `The user's name` or `num-b` that
+// runs from the current token over more than that token, up to a comma,
+// a bracket, a quote or the end of the line.
+func (p *parser) atUnquotedArg() bool {
+	switch p.tok {
+	case STRING, RAW_STRING, LBRACE, LBRACK, LPAREN, RPAREN, COMMA, MINUS, EOF:
+		return false
+	}
+	return len(p.sc.unquotedFrom(p.tv.off)) > len(p.tv.raw)
+}
+
+// parseUnquotedArg consumes an unquoted attribute argument as a string literal.
+func (p *parser) parseUnquotedArg() Expr {
+	text := p.sc.unquotedFrom(p.tv.off)
+	lit := &Literal{ValuePos: p.tv.pos, Kind: StringLit, Raw: text, Value: text}
+	p.sc.rewind(p.tv.off, p.tv.pos)
+	p.sc.advanceTo(p.tv.off + len(text))
+	p.nahead = 0
 	p.tv.end = p.sc.pos()
 	p.next()
 	return lit
@@ -559,13 +649,36 @@ func (p *parser) parseEnum() Decl {
 	return d
 }
 
+// parseClient parses `client<llm> Name { ... }` or `client Name { ... }`.
 func (p *parser) parseClient() Decl {
 	d := &ClientDecl{Client: p.next()}
-	p.expect(LT, "after client (write client<llm> Name { ... })")
-	d.Kind = p.parseIdent("client kind such as llm").Name
-	p.expect(GT, "after client<"+d.Kind)
+	if p.tok == LT {
+		p.next()
+		d.KindPos = p.tv.pos
+		d.Kind = p.parseIdent("client kind such as llm").Name
+		p.expect(GT, "after client<"+d.Kind)
+	}
 	d.Name = p.parseIdent("client name")
 	d.Body = p.parseConfigBlock(label{kind: "client", name: d.Name.Name})
+	return d
+}
+
+// parseTypeAlias parses `type Name = Type [attributes]`.
+func (p *parser) parseTypeAlias() Decl {
+	d := &TypeAliasDecl{TypePos: p.next()}
+	d.Name = p.parseIdent("type name")
+	p.expectAfter(EQ, "after", label{kind: "type", name: d.Name.Name})
+	d.Type = p.parseAttrType()
+	if p.tok == SEMI {
+		p.next()
+	}
+	return d
+}
+
+// parseGlobal parses a top-level `let name = value;`.
+func (p *parser) parseGlobal() Decl {
+	d := &GlobalDecl{Let: p.parseLet()}
+	p.semi("let statement")
 	return d
 }
 
@@ -672,7 +785,7 @@ func (p *parser) parseFunc() Decl {
 	d.Params = p.parseParams()
 	if p.tok == ARROW {
 		p.next()
-		d.Result = p.parseType()
+		d.Result = p.parseAttrType()
 	}
 	lbrace := p.expectAfter(LBRACE, "to open the body of", label{kind: "function", name: d.Name.Name})
 	if p.atLLMBody() {
@@ -685,14 +798,19 @@ func (p *parser) parseFunc() Decl {
 	return d
 }
 
-// parseParams parses `name: Type, ...` up to and including the ')'.
+// parseParams parses `name: Type, ...` up to and including the ')'. The
+// first parameter may be a bare `self` (a method's receiver).
 func (p *parser) parseParams() []*Param {
 	var params []*Param
 	for p.tok != RPAREN {
 		pm := &Param{Name: p.parseIdent("parameter name")}
-		p.expectAfter(COLON, "after", label{kind: "parameter", name: pm.Name.Name})
-		pm.Type = p.parseType()
-		params = append(params, pm)
+		if pm.Name.Name == "self" && len(params) == 0 && p.tok != COLON {
+			params = append(params, pm)
+		} else {
+			p.expectAfter(COLON, "after", label{kind: "parameter", name: pm.Name.Name})
+			pm.Type = p.parseAttrType()
+			params = append(params, pm)
+		}
 		if p.tok != COMMA {
 			break
 		}
@@ -878,6 +996,12 @@ func (p *parser) parseStmt(b *Block) {
 		p.semi("return statement")
 	case IF:
 		p.parseIfStmt(b)
+	case LBRACE:
+		if p.atMapLiteral() {
+			p.parseSimpleStmt(b)
+		} else {
+			p.parseBlockStmt(b)
+		}
 	case ATAT:
 		p.parseFuncAttr()
 	case SEMI:
@@ -913,6 +1037,9 @@ func (p *parser) parseFor() *ForStmt {
 	paren := p.tok == LPAREN
 	if paren {
 		p.next()
+	}
+	if p.tok == LET {
+		p.next() // for (let x in xs)
 	}
 	s.Var = p.parseIdent("loop variable after for")
 	p.expectAfter(IN, "after", label{kind: "loop variable", name: s.Var.Name})
@@ -976,6 +1103,21 @@ func (p *parser) parseIfStmt(b *Block) {
 	p.enter("expression")
 	x := p.parseIf()
 	p.leave()
+	switch p.tok {
+	case RBRACE:
+		b.Value = x
+		return
+	case SEMI:
+		p.next()
+	}
+	b.Stmts = append(b.Stmts, &ExprStmt{X: x})
+}
+
+// parseBlockStmt parses a block `{ ... }` at the start of a statement: like
+// an if, it needs no ';' and is the enclosing block's value when that block
+// ends there.
+func (p *parser) parseBlockStmt(b *Block) {
+	x := &BlockExpr{Block: p.parseBlock("to open a block")}
 	switch p.tok {
 	case RBRACE:
 		b.Value = x
@@ -1051,7 +1193,7 @@ var binaryPrec = [maxToken]int8{
 	OROR:   1,
 	ANDAND: 2,
 	EQL:    3, NEQ: 3,
-	LT: 4, LE: 4, GT: 4, GE: 4,
+	LT: 4, LE: 4, GT: 4, GE: 4, INSTANCEOF: 4,
 	PLUS: 5, MINUS: 5,
 	STAR: 6, SLASH: 6, PERCENT: 6,
 }
@@ -1067,6 +1209,10 @@ func (p *parser) parseBinary(prec int8) Expr {
 		}
 		op := p.tok
 		pos := p.next()
+		if op == INSTANCEOF {
+			x = &InstanceofExpr{X: x, OpPos: pos, Type: p.parseIdent("class name after instanceof")}
+			continue
+		}
 		y := p.parseBinary(opPrec + 1)
 		x = &BinaryExpr{X: x, OpPos: pos, Op: op, Y: y}
 	}
@@ -1134,21 +1280,100 @@ func (p *parser) parsePrimary() Expr {
 		}
 		return id
 	case LPAREN:
-		p.next()
-		x := p.parseNested()
-		p.expect(RPAREN, "to close '('")
-		return x
+		return p.parseParenOrLambda()
 	case LBRACK:
 		l := &ListExpr{Lbrack: p.next()}
 		l.Elems, l.Rbrack = p.parseExprList(RBRACK, "list literal")
 		return l
 	case LBRACE:
-		return p.parseMap()
+		if p.atMapLiteral() {
+			return p.parseMap()
+		}
+		return &BlockExpr{Block: p.parseBlock("to open a block")}
 	case IF:
 		return p.parseIf()
 	}
 	p.fail(p.tv.pos, "expected expression, found %s", p.describe())
 	return nil
+}
+
+// atMapLiteral reports whether the '{' at hand opens a map literal rather
+// than a block expression: `{}`, or a first entry `key: value`.
+func (p *parser) atMapLiteral() bool {
+	switch p.peek() {
+	case RBRACE:
+		return true
+	case STRING, RAW_STRING, IDENT, INT, FLOAT:
+		return p.peekN(1).tok == COLON // a block never starts with `x:`
+	}
+	return isKeyword(p.peek()) && p.peekN(1).tok == COLON
+}
+
+// parseParenOrLambda parses `(expr)` or a lambda: `(x: int, y) -> T { ... }`,
+// `(x) -> { ... }`, `(x) => expr`, `() => expr`.
+func (p *parser) parseParenOrLambda() Expr {
+	switch {
+	case p.peek() == RPAREN,
+		p.peek() == IDENT && (p.peekN(1).tok == COLON || p.peekN(1).tok == COMMA):
+		lp := p.next()
+		return p.parseLambda(lp, p.parseLambdaParams())
+	case p.peek() == IDENT && p.peekN(1).tok == RPAREN:
+		lp := p.next()
+		id := p.parseIdent("name")
+		p.next() // ')'
+		if p.tok == ARROW || p.tok == FATARROW {
+			return p.parseLambda(lp, []*Param{{Name: id}})
+		}
+		return id
+	}
+	p.next()
+	x := p.parseNested()
+	p.expect(RPAREN, "to close '('")
+	return x
+}
+
+// parseLambdaParams parses `x: T, y` up to and including the ')'.
+func (p *parser) parseLambdaParams() []*Param {
+	var params []*Param
+	for p.tok != RPAREN {
+		pm := &Param{Name: p.parseIdent("parameter name")}
+		if p.tok == COLON {
+			p.next()
+			pm.Type = p.parseAttrType()
+		}
+		params = append(params, pm)
+		if p.tok != COMMA {
+			break
+		}
+		p.next()
+	}
+	p.expect(RPAREN, "to close the parameters of a lambda")
+	return params
+}
+
+// parseLambda parses a lambda's `-> [Type] { body }` or `=> expr` after its
+// parameters.
+func (p *parser) parseLambda(lparen Pos, params []*Param) Expr {
+	p.enter("expression")
+	defer p.leave()
+	l := &LambdaExpr{Lparen: lparen, Params: params}
+	switch p.tok {
+	case ARROW:
+		p.next()
+		if p.tok != LBRACE {
+			l.Result = p.parseType()
+		}
+		l.Body = p.parseBlock("to open the body of a lambda")
+	case FATARROW:
+		p.next()
+		l.Value = p.parseNested()
+		if b, ok := l.Value.(*BlockExpr); ok {
+			l.Body, l.Value = b.Block, nil
+		}
+	default:
+		p.fail(p.tv.pos, "expected '->' or '=>' after the parameters of a lambda, found %s", p.describe())
+	}
+	return l
 }
 
 func (p *parser) parseLiteral() *Literal {
@@ -1178,8 +1403,35 @@ func (p *parser) parseMap() Expr {
 func (p *parser) parseClassLit(name *Ident) Expr {
 	p.next() // '{'
 	c := &ClassLit{Name: name}
-	c.Fields, c.Rbrace = p.parseEntries(label{kind: name.Name, name: "{ ... }"}, false)
+	what := label{kind: name.Name, name: "{ ... }"}
+	for p.tok != RBRACE {
+		if p.tok == DOTDOT {
+			p.parseSpread(c)
+		} else {
+			c.Fields = append(c.Fields, p.parseEntry(what, false))
+		}
+		if p.tok != COMMA {
+			break
+		}
+		p.next()
+	}
+	if p.tok != RBRACE {
+		p.fail(p.tv.pos, "expected ',' or '}' in %s, found %s", what, p.describe())
+	}
+	c.Rbrace = p.next()
 	return c
+}
+
+// parseSpread parses `..x` (or `...x`) in a class literal.
+func (p *parser) parseSpread(c *ClassLit) {
+	pos := p.next()
+	if p.tok == DOT && p.tv.off == p.prevOff+2 {
+		p.next()
+	}
+	if c.Spread != nil {
+		p.fail(pos, "%s literal has two spreads", c.Name.Name)
+	}
+	c.SpreadPos, c.Spread = pos, p.parseNested()
 }
 
 // parseEntries parses `key: value, ...` up to and including the '}' (the
@@ -1187,25 +1439,7 @@ func (p *parser) parseClassLit(name *Ident) Expr {
 func (p *parser) parseEntries(what label, strKeys bool) ([]*MapEntry, Pos) {
 	var entries []*MapEntry
 	for p.tok != RBRACE {
-		e := &MapEntry{KeyPos: p.tv.pos}
-		switch {
-		case strKeys && (p.tok == STRING || p.tok == RAW_STRING):
-			e.Key = p.tv.str
-			p.next()
-		case p.tok == IDENT || isKeyword(p.tok):
-			e.Key = p.tv.raw
-			p.next()
-		case strKeys:
-			p.fail(p.tv.pos, "expected map key (a string or a name), found %s", p.describe())
-		default:
-			p.fail(p.tv.pos, "expected field name in %s, found %s", what, p.describe())
-		}
-		if p.tok != COLON {
-			p.fail(p.tv.pos, "expected ':' after %s in %s, found %s", quote(e.Key), what, p.describe())
-		}
-		p.next()
-		e.Value = p.parseNested()
-		entries = append(entries, e)
+		entries = append(entries, p.parseEntry(what, strKeys))
 		if p.tok != COMMA {
 			break
 		}
@@ -1215,6 +1449,29 @@ func (p *parser) parseEntries(what label, strKeys bool) ([]*MapEntry, Pos) {
 		p.fail(p.tv.pos, "expected ',' or '}' in %s, found %s", what, p.describe())
 	}
 	return entries, p.next()
+}
+
+// parseEntry parses one `key: value`.
+func (p *parser) parseEntry(what label, strKeys bool) *MapEntry {
+	e := &MapEntry{KeyPos: p.tv.pos}
+	switch {
+	case strKeys && (p.tok == STRING || p.tok == RAW_STRING):
+		e.Key = p.tv.str
+		p.next()
+	case p.tok == IDENT || isKeyword(p.tok):
+		e.Key = p.tv.raw
+		p.next()
+	case strKeys:
+		p.fail(p.tv.pos, "expected map key (a string or a name), found %s", p.describe())
+	default:
+		p.fail(p.tv.pos, "expected field name in %s, found %s", what, p.describe())
+	}
+	if p.tok != COLON {
+		p.fail(p.tv.pos, "expected ':' after %s in %s, found %s", quote(e.Key), what, p.describe())
+	}
+	p.next()
+	e.Value = p.parseNested()
+	return e
 }
 
 // parseIf parses an if expression; else-if chains are built iteratively.
@@ -1287,13 +1544,49 @@ func (p *parser) parsePrimaryType() TypeExpr {
 	case MINUS:
 		return p.parseNegativeLiteralType()
 	case LPAREN:
-		p.next()
-		t := p.parseType()
-		p.expect(RPAREN, "to close '(' in type")
-		return t
+		return p.parseParenType()
 	}
 	p.fail(p.tv.pos, "expected type, found %s", p.describe())
 	return nil
+}
+
+// parseParenType parses a parenthesized type `(T)` or a function type
+// `(T, U) -> R`, whose parameters may be named (`(x: int) -> int`).
+func (p *parser) parseParenType() TypeExpr {
+	ft := &FuncType{Lparen: p.next()}
+	named := false
+	for p.tok != RPAREN {
+		if p.tok == IDENT && p.peek() == COLON {
+			p.next()
+			p.next()
+			named = true
+		}
+		ft.Params = append(ft.Params, p.parseAttrType())
+		if p.tok != COMMA {
+			break
+		}
+		p.next()
+	}
+	p.expect(RPAREN, "to close '(' in type")
+	if p.tok == ARROW {
+		p.next()
+		ft.Result = p.parseType()
+		return ft
+	}
+	if len(ft.Params) != 1 || named {
+		p.fail(p.tv.pos, "expected '->' after the parameter types of a function type, found %s", p.describe())
+	}
+	return ft.Params[0]
+}
+
+// parseAttrType parses a type followed by attributes (@assert, @check,
+// @description ...), as written for parameters, results and aliases.
+func (p *parser) parseAttrType() TypeExpr {
+	t := p.parseType()
+	if p.tok != AT {
+		return t
+	}
+	return &AttrType{Type: t, Attrs: p.parseAttrs()}
 }
 
 func (p *parser) parseMapType(pos Pos) TypeExpr {

@@ -79,8 +79,11 @@ func (pr *printer) part(n Node) {
 			pr.WriteByte(')')
 		}
 	case *Param:
-		pr.WriteString("(" + n.Name.Name + " ")
-		pr.typ(n.Type)
+		pr.WriteString("(" + n.Name.Name)
+		if n.Type != nil {
+			pr.WriteByte(' ')
+			pr.typ(n.Type)
+		}
 		pr.WriteByte(')')
 	case *ConfigBlock:
 		pr.config(n)
@@ -113,8 +116,18 @@ func (pr *printer) decl(d Decl) {
 			pr.WriteByte(' ')
 			pr.part(f)
 		}
+		for _, m := range d.Methods {
+			pr.WriteByte(' ')
+			pr.function(m)
+		}
 		pr.attrs(d.Attrs)
 		pr.WriteByte(')')
+	case *TypeAliasDecl:
+		pr.WriteString("(type " + d.Name.Name + " ")
+		pr.typ(d.Type)
+		pr.WriteByte(')')
+	case *GlobalDecl:
+		pr.stmt(d.Let)
 	case *EnumDecl:
 		pr.WriteString("(enum " + d.Name.Name)
 		for _, v := range d.Values {
@@ -124,7 +137,11 @@ func (pr *printer) decl(d Decl) {
 		pr.attrs(d.Attrs)
 		pr.WriteByte(')')
 	case *ClientDecl:
-		pr.WriteString("(client<" + d.Kind + "> " + d.Name.Name + " ")
+		kind := ""
+		if d.KindPos.IsValid() {
+			kind = "<" + d.Kind + ">"
+		}
+		pr.WriteString("(client" + kind + " " + d.Name.Name + " ")
 		pr.config(d.Body)
 		pr.WriteByte(')')
 	case *RetryPolicyDecl:
@@ -213,6 +230,19 @@ func (pr *printer) typ(t TypeExpr) {
 		pr.WriteByte(')')
 	case *LiteralType:
 		pr.WriteString(t.Value.Raw)
+	case *FuncType:
+		pr.WriteByte('(')
+		for i, u := range t.Params {
+			if i > 0 {
+				pr.WriteString(", ")
+			}
+			pr.typ(u)
+		}
+		pr.WriteString(") -> ")
+		pr.typ(t.Result)
+	case *AttrType:
+		pr.typ(t.Type)
+		pr.attrs(t.Attrs)
 	default:
 		pr.WriteString("<nil>")
 	}
@@ -298,7 +328,38 @@ func (pr *printer) expr(x Expr) {
 	case *MapExpr:
 		list(pr, "map", x.Entries, func(e *MapEntry) { pr.part(e) })
 	case *ClassLit:
-		list(pr, "new "+x.Name.Name, x.Fields, func(e *MapEntry) { pr.part(e) })
+		pr.WriteString("(new " + x.Name.Name)
+		for _, e := range x.Fields {
+			pr.WriteByte(' ')
+			pr.part(e)
+		}
+		if x.Spread != nil {
+			pr.WriteString(" ..")
+			pr.expr(x.Spread)
+		}
+		pr.WriteByte(')')
+	case *InstanceofExpr:
+		pr.WriteString("(instanceof ")
+		pr.expr(x.X)
+		pr.WriteString(" " + x.Type.Name + ")")
+	case *LambdaExpr:
+		pr.WriteString("(lambda")
+		for _, p := range x.Params {
+			pr.WriteByte(' ')
+			pr.part(p)
+		}
+		if x.Result != nil {
+			pr.WriteString(" -> ")
+			pr.typ(x.Result)
+		}
+		pr.WriteByte(' ')
+		if x.Body != nil {
+			pr.block(x.Body)
+		} else {
+			pr.WriteString("=> ")
+			pr.expr(x.Value)
+		}
+		pr.WriteByte(')')
 	case *DotExpr:
 		pr.WriteString("(. ")
 		pr.expr(x.X)

@@ -450,8 +450,15 @@ func twoByteOp(c1, c2 byte) Token {
 			return OROR
 		}
 	case '>':
-		if c1 == '-' {
+		switch c1 {
+		case '-':
 			return ARROW
+		case '=':
+			return FATARROW
+		}
+	case '.':
+		if c1 == '.' {
+			return DOTDOT
 		}
 	case '@':
 		if c1 == '@' {
@@ -478,15 +485,15 @@ var oneByteOps = [256]Token{
 // string such as openai-generic, gpt-4o-mini or openai/gpt-4o, as BAML
 // allows for configuration values. It consumes the run of name characters
 // and - / . : that directly follows (no space) and returns it; it returns ""
-// unless the run starts with '-' or '/'.
+// unless the run starts with '-', '/' or ":/" (as in https://host).
 func (s *scanner) scanUnquotedTail() string {
-	if c := s.peekByte(0); c != '-' && c != '/' {
+	if c := s.peekByte(0); c != '-' && c != '/' && !(c == ':' && s.peekByte(1) == '/') {
 		return ""
 	}
 	start := s.off
 	for s.off < len(s.src) && isUnquotedChar(s.src[s.off]) {
-		if s.src[s.off] == '/' && (s.peekByte(1) == '/' || s.peekByte(1) == '*') {
-			break // a comment
+		if s.src[s.off] == '/' && (s.peekByte(1) == '/' || s.peekByte(1) == '*') && s.src[s.off-1] != ':' {
+			break // a comment (but https://host is not one)
 		}
 		s.advance(1)
 	}
@@ -499,3 +506,27 @@ func isUnquotedChar(c byte) bool {
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' }
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+
+// unquotedFrom returns the unquoted string that starts at offset off, as
+// BAML reads attribute arguments: the text up to a character that cannot
+// be part of one (# @ { ( [ < } ) ] > , ' ; " or a newline) or a " //"
+// comment, without trailing blanks.
+func (s *scanner) unquotedFrom(off int) string {
+	end := off
+	for end < len(s.src) {
+		c := s.src[end]
+		if strings.IndexByte("#@{([<})]>,';\"\n\r", c) >= 0 {
+			break
+		}
+		if c == ' ' && strings.HasPrefix(s.src[end:], " //") {
+			break
+		}
+		end++
+	}
+	return strings.TrimRight(s.src[off:end], " \t")
+}
+
+// rewind moves the scanner back to offset off, which is at position pos.
+func (s *scanner) rewind(off int, pos Pos) {
+	s.off, s.line, s.col = off, pos.Line, pos.Col
+}

@@ -43,6 +43,8 @@ const (
 	COLON    // :
 	DOT      // .
 	ARROW    // ->
+	FATARROW // =>
+	DOTDOT   // ..
 	PIPE     // |
 	QUESTION // ?
 	AT       // @
@@ -77,6 +79,7 @@ const (
 	NULL
 	MAP
 	PROMPT
+	INSTANCEOF
 
 	maxToken
 )
@@ -114,6 +117,8 @@ var tokenNames = [...]string{
 	COLON:           ":",
 	DOT:             ".",
 	ARROW:           "->",
+	FATARROW:        "=>",
+	DOTDOT:          "..",
 	PIPE:            "|",
 	QUESTION:        "?",
 	AT:              "@",
@@ -146,6 +151,7 @@ var tokenNames = [...]string{
 	NULL:            "null",
 	MAP:             "map",
 	PROMPT:          "prompt",
+	INSTANCEOF:      "instanceof",
 }
 
 // String returns the token's spelling (operators, keywords) or a description.
@@ -177,4 +183,5 @@ var keywords = map[string]Token{
 	"true":         TRUE,
 	"false":        FALSE,
 	"null":         NULL,
+	"instanceof":   INSTANCEOF,
 }

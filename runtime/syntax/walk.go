@@ -28,7 +28,15 @@ func Walk(n Node, f func(Node) bool) {
 		for _, fld := range n.Fields {
 			Walk(fld, f)
 		}
+		for _, m := range n.Methods {
+			Walk(m, f)
+		}
 		walkAttrs(n.Attrs, f)
+	case *TypeAliasDecl:
+		Walk(n.Name, f)
+		Walk(n.Type, f)
+	case *GlobalDecl:
+		Walk(n.Let, f)
 	case *Field:
 		Walk(n.Name, f)
 		Walk(n.Type, f)
@@ -65,7 +73,9 @@ func Walk(n Node, f func(Node) bool) {
 		walkFunc(n, f)
 	case *Param:
 		Walk(n.Name, f)
-		Walk(n.Type, f)
+		if n.Type != nil {
+			Walk(n.Type, f)
+		}
 	case *OtherDecl:
 		if n.Name != nil {
 			Walk(n.Name, f)
@@ -110,6 +120,14 @@ func walkStmtOrExpr(n Node, f func(Node) bool) {
 		for _, t := range n.Types {
 			Walk(t, f)
 		}
+	case *FuncType:
+		for _, t := range n.Params {
+			Walk(t, f)
+		}
+		Walk(n.Result, f)
+	case *AttrType:
+		Walk(n.Type, f)
+		walkAttrs(n.Attrs, f)
 	case *Block:
 		for _, s := range n.Stmts {
 			Walk(s, f)
@@ -155,6 +173,24 @@ func walkExpr(n Node, f func(Node) bool) {
 	case *ClassLit:
 		Walk(n.Name, f)
 		walkEntries(n.Fields, f)
+		if n.Spread != nil {
+			Walk(n.Spread, f)
+		}
+	case *InstanceofExpr:
+		Walk(n.X, f)
+		Walk(n.Type, f)
+	case *LambdaExpr:
+		for _, p := range n.Params {
+			Walk(p, f)
+		}
+		if n.Result != nil {
+			Walk(n.Result, f)
+		}
+		if n.Body != nil {
+			Walk(n.Body, f)
+		} else {
+			Walk(n.Value, f)
+		}
 	case *DotExpr:
 		Walk(n.X, f)
 		Walk(n.Name, f)

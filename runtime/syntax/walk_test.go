@@ -88,6 +88,7 @@ func TestWalkCoversAllNodeTypes(t *testing.T) {
 		&Block{}, &LetStmt{}, &AssignStmt{}, &ExprStmt{}, &ForStmt{}, &WhileStmt{}, &BranchStmt{}, &ReturnStmt{},
 		&Ident{}, &Literal{}, &ListExpr{}, &MapExpr{}, &MapEntry{}, &ClassLit{}, &DotExpr{}, &IndexExpr{},
 		&CallExpr{}, &UnaryExpr{}, &BinaryExpr{}, &IfExpr{}, &BlockExpr{},
+		&TypeAliasDecl{}, &GlobalDecl{}, &FuncType{}, &AttrType{}, &InstanceofExpr{}, &LambdaExpr{},
 	} {
 		if name := fmt.Sprintf("%T", want); !types[name] {
 			t.Errorf("testdata/all_forms.baml has no %s", name)
@@ -151,7 +152,21 @@ func expectedAt(n Node) map[string]Pos {
 	case *EnumDecl:
 		m["enum"] = n.Enum
 	case *ClientDecl:
-		m["client<"+n.Kind+">"] = n.Client
+		if n.KindPos.IsValid() {
+			m["client<"+n.Kind+">"] = n.Client
+			m[n.Kind+">"] = n.KindPos
+		} else {
+			m["client "+n.Name.Name] = n.Client
+		}
+	case *TypeAliasDecl:
+		m["type"] = n.TypePos
+	case *FuncType:
+		m["("] = n.Lparen
+	case *InstanceofExpr:
+		m["instanceof"] = n.OpPos
+	case *LambdaExpr:
+		m["("] = n.Lparen
+
 	case *RetryPolicyDecl:
 		m["retry_policy"] = n.Retry
 	case *FuncDecl:
@@ -199,6 +214,9 @@ func expectedAt(n Node) map[string]Pos {
 		m[n.Key] = n.KeyPos // or its quoted form; see TestPositions
 	case *ClassLit:
 		m["}"] = n.Rbrace
+		if n.Spread != nil {
+			m[".."] = n.SpreadPos
+		}
 	case *DotExpr:
 		m["."] = n.Dot
 	case *IndexExpr:

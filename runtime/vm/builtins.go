@@ -5,10 +5,12 @@ package vm
 import (
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/bexrun/bex/runtime/internal/compile"
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // arity is the accepted argument count of one method on one receiver kind.
@@ -22,9 +24,9 @@ type arity struct {
 var methodArity [KindEnum + 1][64]arity
 
 func init() {
-	kinds := map[compile.TypeKind]Kind{
-		compile.TString: KindString, compile.TList: KindList, compile.TMap: KindMap,
-		compile.TInt: KindInt, compile.TFloat: KindFloat, compile.TBool: KindBool, compile.TEnum: KindEnum,
+	kinds := map[types.Kind]Kind{
+		types.String: KindString, types.List: KindList, types.Map: KindMap,
+		types.Int: KindInt, types.Float: KindFloat, types.Bool: KindBool, types.Enum: KindEnum,
 	}
 	for tk, methods := range compile.Methods {
 		for id, sig := range methods {
@@ -112,6 +114,13 @@ func stringMethod(s string, id compile.MethodID, name string, args []Value) (Val
 			return Null, fmt.Errorf("cannot convert %s to float", strconv.Quote(s))
 		}
 		return Float(f), nil
+	case compile.MSubstring:
+		r := []rune(s)
+		lo, hi, err := substringBounds(args, len(r))
+		if err != nil {
+			return Null, err
+		}
+		return String(string(r[lo:hi])), nil
 	case compile.MSlice:
 		r := []rune(s)
 		lo, hi, err := sliceBounds("string", args, len(r))
@@ -181,8 +190,38 @@ func sliceBounds(what string, args []Value, n int) (int, int, error) {
 	return bounds[0], bounds[1], nil
 }
 
+// substringBounds resolves the arguments of substring(start[, end]) as
+// JavaScript does: bounds are clamped to the string, and swapped when start
+// is after end.
+func substringBounds(args []Value, n int) (int, int, error) {
+	bounds := [2]int{0, n}
+	for i := range args {
+		b, err := intArg("string", "substring", args, i)
+		if err != nil {
+			return 0, 0, err
+		}
+		bounds[i] = min(max(b, 0), n)
+	}
+	if bounds[1] < bounds[0] {
+		bounds[0], bounds[1] = bounds[1], bounds[0]
+	}
+	return bounds[0], bounds[1], nil
+}
+
 func listMethod(l *List, id compile.MethodID, name string, args []Value) (Value, error) {
 	switch id {
+	case compile.MAt:
+		if args[0].k != KindInt {
+			return Null, fmt.Errorf("list.at: argument must be int, got %s", args[0].TypeName())
+		}
+		i := int64(args[0].n)
+		if i < 0 {
+			i += int64(len(l.elems))
+		}
+		if i < 0 || i >= int64(len(l.elems)) {
+			return Null, nil
+		}
+		return l.elems[i], nil
 	case compile.MLength:
 		return Int(int64(len(l.elems))), nil
 	case compile.MPush:
@@ -265,9 +304,9 @@ func mapMethod(m *Map, id compile.MethodID, name string, args []Value) (Value, e
 	case compile.MValues:
 		return NewList(append([]Value(nil), m.vals...)), nil
 	}
-	k, err := strArg("map", name, args, 0)
-	if err != nil {
-		return Null, err
+	k, ok := mapKey(args[0])
+	if !ok {
+		return Null, fmt.Errorf("map.%s: argument must be string, got %s", name, args[0].TypeName())
 	}
 	switch id {
 	case compile.MContains:
@@ -353,8 +392,69 @@ func callBuiltin(id compile.BuiltinID, args []Value) (Value, error) {
 			return Float(math.Abs(args[0].float())), nil
 		}
 		return Null, fmt.Errorf("abs: want a number, got %s", args[0].TypeName())
+	case compile.BDeepCopy:
+		return deepCopy(args[0], 0)
+	case compile.BDeepEquals:
+		return Bool(Equal(args[0], args[1])), nil
+	case compile.BString:
+		return String(args[0].String()), nil
+	case compile.BEnvGet:
+		return envGet(args[0])
 	}
 	return Null, fmt.Errorf("internal error: builtin %d", id)
+}
+
+// deepCopy copies lists, maps and instances all the way down (values nested
+// more than 1000 levels deep, only possible through a cycle, are an error).
+func deepCopy(v Value, depth int) (Value, error) {
+	if depth > maxNesting {
+		return Null, errorf("baml.deep_copy: value nested too deeply (a cycle?)")
+	}
+	var err error
+	switch v.k {
+	case KindList:
+		elems := make([]Value, len(v.list().elems))
+		for i, e := range v.list().elems {
+			if elems[i], err = deepCopy(e, depth+1); err != nil {
+				return Null, err
+			}
+		}
+		return NewList(elems), nil
+	case KindMap:
+		m := v.mapv()
+		out := newMap(len(m.keys))
+		for i, k := range m.keys {
+			c, err := deepCopy(m.vals[i], depth+1)
+			if err != nil {
+				return Null, err
+			}
+			out.Set(k, c)
+		}
+		return mapValue(out), nil
+	case KindInstance:
+		in := v.instance()
+		fields := make([]Value, len(in.fields))
+		for i, f := range in.fields {
+			if fields[i], err = deepCopy(f, depth+1); err != nil {
+				return Null, err
+			}
+		}
+		return NewInstance(in.class, fields), nil
+	}
+	return v, nil
+}
+
+// envGet reads an environment variable: env.get(name) in bex. An unset
+// variable is an error, as in BAML.
+func envGet(name Value) (Value, error) {
+	if name.k != KindString {
+		return Null, fmt.Errorf("env.get: want a string, got %s", name.TypeName())
+	}
+	v, ok := os.LookupEnv(name.str())
+	if !ok {
+		return Null, fmt.Errorf("env.get: environment variable %s is not set", name.str())
+	}
+	return String(v), nil
 }
 
 func builtinLen(x Value) (Value, error) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -34,7 +35,8 @@ func (w *walk) tooBig(depth int) bool {
 
 // ToGo converts v to plain Go values: nil, bool, int64, float64, string,
 // []any and map[string]any. A class instance becomes a map[string]any of its
-// fields and an enum value its variant's name. Values nested deeper than
+// fields, an enum value its variant's name and a function value
+// "<function Name>". Values nested deeper than
 // 1000 levels (only possible through a cycle) become the string "...", as
 // do containers beyond the first million.
 func ToGo(v Value) any { return new(walk).toGo(v, 0) }
@@ -77,6 +79,8 @@ func (w *walk) toGo(v Value, depth int) any {
 	case KindEnum:
 		_, name := v.Enum()
 		return name
+	case KindFunc:
+		return v.String()
 	}
 	return nil
 }
@@ -136,7 +140,7 @@ func (w *walk) secret(key string, v Value, depth int) any {
 // variant's name or alias in any case. An int is accepted where a float is
 // expected. Errors name the path, such as "field tags: element 2: want
 // string, got int".
-func FromGo(x any, t *Type) (Value, error) {
+func FromGo(x any, t *types.Type) (Value, error) {
 	v, err := fromGo(x, orAnyType(t), 0)
 	if err != nil {
 		return Null, err
@@ -144,9 +148,9 @@ func FromGo(x any, t *Type) (Value, error) {
 	return v, nil
 }
 
-func orAnyType(t *Type) *Type {
+func orAnyType(t *types.Type) *types.Type {
 	if t == nil {
-		return AnyType
+		return types.AnyType
 	}
 	return t
 }
@@ -179,7 +183,7 @@ func (e *convError) within(p string) *convError {
 	return e
 }
 
-func mismatch(t *Type, x any) *convError {
+func mismatch(t *types.Type, x any) *convError {
 	return &convError{msg: fmt.Sprintf("want %s, got %s", t, goTypeName(x))}
 }
 
@@ -221,58 +225,46 @@ func goTypeName(x any) string {
 	return rv.Type().String()
 }
 
-func fromGo(x any, t *Type, depth int) (Value, *convError) {
+func fromGo(x any, t *types.Type, depth int) (Value, *convError) {
 	if depth > maxNesting {
 		return Null, &convError{msg: "value nested too deeply"}
 	}
 	if v, ok := x.(Value); ok {
-		v, err := coerce(v, t)
+		v, err := coerce(v, newPlanner().planFor(t))
 		if err != nil {
 			return Null, &convError{msg: err.Error()}
 		}
 		return v, nil
 	}
 	x = deref(x)
-	switch t.Kind {
-	case TAny:
+	u := t.Underlying()
+	switch u.Kind {
+	case types.Any, types.Media, types.Func:
 		return inferGo(x, depth)
-	case TOptional:
+	case types.Optional:
 		if x == nil {
 			return Null, nil
 		}
-		return fromGo(x, t.Elem, depth)
-	case TUnion:
-		return unionFromGo(x, t, depth)
-	case TList:
-		return listFromGo(x, t, depth)
-	case TMap:
-		return mapFromGo(x, t, depth)
-	case TClass:
-		return classFromGo(x, t, depth)
-	case TEnum:
-		return enumFromGo(x, t)
-	case TLiteral:
-		v, err := fromGo(x, &Type{Kind: literalTypeKind(t.Literal)}, depth)
-		if err != nil || !Equal(v, t.Literal) || v.k != t.Literal.k {
+		return fromGo(x, u.Elem, depth+1)
+	case types.Union:
+		return unionFromGo(x, t, u, depth)
+	case types.List:
+		return listFromGo(x, t, u.Elem, depth)
+	case types.Map:
+		return mapFromGo(x, t, u.Elem, depth)
+	case types.Class:
+		return classFromGo(x, t, u.Class, depth)
+	case types.Enum:
+		return enumFromGo(x, t, u.Enum)
+	case types.Literal:
+		lit := literalValue(u.Literal)
+		v, err := scalarFromGo(x, &types.Type{Kind: types.LiteralKind(u.Literal)})
+		if err != nil || !Equal(v, lit) || v.k != lit.k {
 			return Null, mismatch(t, x)
 		}
 		return v, nil
 	}
-	return scalarFromGo(x, t)
-}
-
-func literalTypeKind(v Value) TypeKind {
-	switch v.k {
-	case KindInt:
-		return TInt
-	case KindFloat:
-		return TFloat
-	case KindString:
-		return TString
-	case KindBool:
-		return TBool
-	}
-	return TNull
+	return scalarFromGo(x, u)
 }
 
 // deref follows pointers (a nil pointer is nil).
@@ -290,32 +282,32 @@ func deref(x any) any {
 }
 
 // scalarFromGo converts to int, float, string, bool or null.
-func scalarFromGo(x any, t *Type) (Value, *convError) {
+func scalarFromGo(x any, t *types.Type) (Value, *convError) {
 	v, ok := numberFromGo(x)
 	switch t.Kind {
-	case TInt:
+	case types.Int:
 		if ok && v.k == KindFloat && v.float() == math.Trunc(v.float()) && math.Abs(v.float()) < 1<<63 {
 			return Int(int64(v.float())), nil
 		}
 		if ok && v.k == KindInt {
 			return v, nil
 		}
-	case TFloat:
+	case types.Float:
 		if ok {
 			return Float(v.Float()), nil
 		}
-	case TString:
+	case types.String:
 		if s, ok := x.(string); ok {
 			return String(s), nil
 		}
 		if rv := reflect.ValueOf(x); rv.Kind() == reflect.String {
 			return String(rv.String()), nil
 		}
-	case TBool:
+	case types.Bool:
 		if b, ok := x.(bool); ok {
 			return Bool(b), nil
 		}
-	case TNull:
+	case types.Null:
 		if x == nil {
 			return Null, nil
 		}
@@ -378,21 +370,26 @@ func inferGo(x any, depth int) (Value, *convError) {
 		if rv.Type().Elem().Kind() == reflect.Uint8 && rv.Kind() == reflect.Slice {
 			return String(string(rv.Bytes())), nil // []byte is text, as in JSON's view of it
 		}
-		return listFromGo(x, ListOf(AnyType), depth)
+		return listFromGo(x, anyList, types.AnyType, depth)
 	case reflect.Map:
-		return mapFromGo(x, MapOf(AnyType), depth)
+		return mapFromGo(x, anyMap, types.AnyType, depth)
 	case reflect.Struct:
-		return viaJSON(x, AnyType, depth)
+		return viaJSON(x, types.AnyType, depth)
 	case reflect.String:
 		return String(rv.String()), nil
 	}
 	return Null, &convError{msg: fmt.Sprintf("cannot convert Go %T to a bex value", x)}
 }
 
+var (
+	anyList = types.ListOf(types.AnyType)
+	anyMap  = types.MapOf(types.StringType, types.AnyType)
+)
+
 func mapValue(m *Map) Value { return Value{k: KindMap, p: unsafe.Pointer(m)} }
 
 // viaJSON converts a struct through its JSON encoding (so json tags apply).
-func viaJSON(x any, t *Type, depth int) (Value, *convError) {
+func viaJSON(x any, t *types.Type, depth int) (Value, *convError) {
 	b, err := json.Marshal(x)
 	if err != nil {
 		return Null, &convError{msg: fmt.Sprintf("cannot convert Go %T: %v", x, err)}
@@ -406,16 +403,16 @@ func viaJSON(x any, t *Type, depth int) (Value, *convError) {
 	return fromGo(out, t, depth)
 }
 
-func unionFromGo(x any, t *Type, depth int) (Value, *convError) {
-	for _, u := range t.Variants {
-		if v, err := fromGo(x, u, depth); err == nil {
+func unionFromGo(x any, t, u *types.Type, depth int) (Value, *convError) {
+	for _, v := range u.Variants {
+		if v, err := fromGo(x, v, depth+1); err == nil {
 			return v, nil
 		}
 	}
 	return Null, mismatch(t, x)
 }
 
-func listFromGo(x any, t *Type, depth int) (Value, *convError) {
+func listFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 	if x == nil {
 		return Null, mismatch(t, x)
 	}
@@ -425,7 +422,7 @@ func listFromGo(x any, t *Type, depth int) (Value, *convError) {
 	}
 	elems := make([]Value, rv.Len())
 	for i := range elems {
-		v, err := fromGo(rv.Index(i).Interface(), t.Elem, depth+1)
+		v, err := fromGo(rv.Index(i).Interface(), elem, depth+1)
 		if err != nil {
 			return Null, err.within("element " + strconv.Itoa(i))
 		}
@@ -434,7 +431,7 @@ func listFromGo(x any, t *Type, depth int) (Value, *convError) {
 	return NewList(elems), nil
 }
 
-func mapFromGo(x any, t *Type, depth int) (Value, *convError) {
+func mapFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 	if x == nil {
 		return Null, mismatch(t, x)
 	}
@@ -453,7 +450,7 @@ func mapFromGo(x any, t *Type, depth int) (Value, *convError) {
 	slices.Sort(names) // Go maps have no order: make the Value's order deterministic
 	m := newMap(len(keys))
 	for _, k := range names {
-		v, err := fromGo(rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key())).Interface(), t.Elem, depth+1)
+		v, err := fromGo(rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key())).Interface(), elem, depth+1)
 		if err != nil {
 			return Null, err.within("key " + strconv.Quote(k))
 		}
@@ -463,8 +460,7 @@ func mapFromGo(x any, t *Type, depth int) (Value, *convError) {
 }
 
 // classFromGo converts a map, struct or vmspan.Object to an instance.
-func classFromGo(x any, t *Type, depth int) (Value, *convError) {
-	cls := t.Class
+func classFromGo(x any, t *types.Type, cls *types.ClassDecl, depth int) (Value, *convError) {
 	var get func(name string) (any, bool)
 	switch x := x.(type) {
 	case vmspan.Object:
@@ -501,7 +497,7 @@ func classFromGo(x any, t *Type, depth int) (Value, *convError) {
 		if !ok && f.Alias != "" {
 			raw, ok = get(f.Alias)
 		}
-		if !ok && !nullable(f.Type) {
+		if !ok && !f.Type.Nullable() {
 			return Null, &convError{path: []string{"field " + f.Name}, msg: "missing"}
 		}
 		v, err := fromGo(raw, f.Type, depth+1)
@@ -513,10 +509,7 @@ func classFromGo(x any, t *Type, depth int) (Value, *convError) {
 	return NewInstance(cls, fields), nil
 }
 
-// nullable reports whether null is a member of t.
-func nullable(t *Type) bool { return check(Null, t) == nil }
-
-func enumFromGo(x any, t *Type) (Value, *convError) {
+func enumFromGo(x any, t *types.Type, e *types.EnumDecl) (Value, *convError) {
 	var s string
 	switch x := x.(type) {
 	case string:
@@ -526,9 +519,9 @@ func enumFromGo(x any, t *Type) (Value, *convError) {
 	default:
 		return Null, mismatch(t, x)
 	}
-	i := t.Enum.Lookup(s)
+	i := e.Lookup(s)
 	if i < 0 {
-		return Null, &convError{msg: fmt.Sprintf("%s is not a value of enum %s", strconv.Quote(s), t.Enum.Name)}
+		return Null, &convError{msg: fmt.Sprintf("%s is not a value of enum %s", strconv.Quote(s), e.Name)}
 	}
-	return enumAt(t.Enum, i), nil
+	return enumAt(e, i), nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"unsafe"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -68,7 +69,20 @@ type Thread struct {
 	argbuf    []vmspan.Arg
 	hookFrame vmspan.Frame
 	box       boxer
+	globals   []global // the values of the top-level lets this call has read
 }
+
+// A global is the value of a top-level let in one call.
+type global struct {
+	v     Value
+	state uint8 // globalUnset, globalRunning or globalSet
+}
+
+const (
+	globalUnset uint8 = iota
+	globalRunning
+	globalSet
+)
 
 // A frame is one active function call. External (host and LLM) calls get a
 // frame too, so that the stack and the traced-frame bookkeeping treat every
@@ -142,6 +156,13 @@ func (th *Thread) begin(p *Program) error {
 	}
 	th.steps, th.chunk, th.budget = 0, 0, 0 // the first step makes a checkpoint
 	th.frames = th.frames[:0]
+	if n := len(p.code.Globals); n > 0 {
+		if cap(th.globals) < n {
+			th.globals = make([]global, n)
+		}
+		th.globals = th.globals[:n]
+		clear(th.globals)
+	}
 	if th.stack == nil {
 		th.stack = make([]Value, 256)
 	}
@@ -151,6 +172,7 @@ func (th *Thread) begin(p *Program) error {
 // end releases the references the call left on the stack.
 func (th *Thread) end() {
 	clear(th.stack[:min(th.high+1, len(th.stack))])
+	clear(th.globals)
 	th.high = 0
 	th.running = false
 }
@@ -184,17 +206,48 @@ func argCount(fn *Function) string {
 // checkArgs checks (and converts) the arguments of a call in place.
 func checkArgs(fn *Function, args []Value) error {
 	for i := range args {
-		p := &fn.Params[min(i, len(fn.Params)-1)]
-		if t := p.Type; t != nil && t.mask&(maskFlat|maskFloat) == maskFlat && t.takesKind(args[i].k) {
+		j := min(i, len(fn.params)-1)
+		if pl := fn.params[j]; pl.mask&(maskFlat|maskFloat) == maskFlat && pl.takesKind(args[i].k) {
 			continue // the common case, without coerce's call: check would accept, and coerce keep, the value
 		}
-		v, err := coerce(args[i], p.Type)
+		v, err := coerce(args[i], fn.params[j])
 		if err != nil {
-			return fmt.Errorf("%s: argument %s: %s", fn.Name, p.Name, err)
+			return fmt.Errorf("%s: argument %s: %s", fn.Name, fn.Params[j].Name, err)
 		}
 		args[i] = v
 	}
 	return nil
+}
+
+// callValueChecks checks a call through a function value: its argument
+// count, which the compiler could not check, then the argument types.
+func (th *Thread) callValueChecks(fn *Function, args []Value) error {
+	if n := len(fn.Params); len(args) != n && !(fn.variadic && len(args) >= n-1) {
+		return fmt.Errorf("%s: want %s, got %d", fn.Name, argCount(fn), len(args))
+	}
+	if err := th.charge(fn.cost); err != nil {
+		return err
+	}
+	if fn.checkArgs {
+		return checkArgs(fn, args)
+	}
+	return nil
+}
+
+// makeClosure returns a lambda value holding a copy of the captured values.
+func makeClosure(fn *Function, captured []Value) Value {
+	if len(captured) == 0 {
+		return funcValue(fn)
+	}
+	c := &closure{fn: fn, captures: append([]Value(nil), captured...)}
+	return Value{k: KindFunc, n: 1, p: unsafe.Pointer(c)}
+}
+
+func notCallable(v Value) error {
+	if v.k == KindNull {
+		return errorf("cannot call null")
+	}
+	return errorf("cannot call %s (not a function)", v.TypeName())
 }
 
 // ensure makes the stack hold at least base+size values.
@@ -355,7 +408,7 @@ func (th *Thread) callExternal(fn *Function, args []Value) (v Value, err error) 
 	if err != nil {
 		return Null, withCause(err)
 	}
-	v, terr := coerce(v, fn.Result)
+	v, terr := coerce(v, fn.result)
 	if terr != nil {
 		return Null, fmt.Errorf("%s: result: %w", fn.Name, terr)
 	}

@@ -39,7 +39,7 @@ function Summary(titles: string[]) -> string {
 		panic(err)
 	}
 	prog, err := vm.Compile([]*syntax.File{f}, vm.CompileOptions{HostFuncs: map[string]vm.HostSig{
-		"shout": {Params: []vm.Param{{Name: "s", Type: vm.StringType}}, Result: vm.StringType},
+		"shout": {Params: []string{"s: string"}, Result: "string"},
 	}})
 	if err != nil {
 		panic(err)

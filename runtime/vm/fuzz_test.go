@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 )
 
@@ -28,9 +29,9 @@ func FuzzRun(f *testing.F) {
 		}
 		prog, err := vm.Compile([]*syntax.File{file}, vm.CompileOptions{HostFuncs: traceHosts})
 		if err != nil {
-			var list *vm.ErrorList
+			var list syntax.ErrorList
 			if !errors.As(err, &list) {
-				t.Fatalf("compile error %T is not an *ErrorList", err)
+				t.Fatalf("compile error %T is not a syntax.ErrorList", err)
 			}
 			return
 		}
@@ -55,36 +56,38 @@ func FuzzRun(f *testing.F) {
 }
 
 // zero returns a simple value of type t.
-func zero(t *vm.Type, depth int) vm.Value {
+func zero(t *types.Type, depth int) vm.Value {
 	if depth > 20 {
 		return vm.Null
 	}
-	switch t.Kind {
-	case vm.TInt:
+	u := t.Underlying()
+	switch u.Kind {
+	case types.Int:
 		return vm.Int(0)
-	case vm.TFloat:
+	case types.Float:
 		return vm.Float(0)
-	case vm.TString:
+	case types.String:
 		return vm.String("")
-	case vm.TBool:
+	case types.Bool:
 		return vm.False
-	case vm.TList:
+	case types.List:
 		return vm.NewList(nil)
-	case vm.TMap:
+	case types.Map:
 		return vm.NewMap()
-	case vm.TUnion:
-		return zero(t.Variants[0], depth+1)
-	case vm.TLiteral:
-		return t.Literal
-	case vm.TEnum:
-		v, _ := vm.EnumValue(t.Enum, t.Enum.Values[0].Name)
+	case types.Union:
+		return zero(u.Variants[0], depth+1)
+	case types.Literal:
+		v, _ := vm.FromGo(u.Literal, u)
 		return v
-	case vm.TClass:
-		fields := make([]vm.Value, len(t.Class.Fields))
-		for i, f := range t.Class.Fields {
+	case types.Enum:
+		v, _ := vm.EnumValue(u.Enum, u.Enum.Values[0].Name)
+		return v
+	case types.Class:
+		fields := make([]vm.Value, len(u.Class.Fields))
+		for i, f := range u.Class.Fields {
 			fields[i] = zero(f.Type, depth+1)
 		}
-		return vm.NewInstance(t.Class, fields)
+		return vm.NewInstance(u.Class, fields)
 	}
 	return vm.Null
 }

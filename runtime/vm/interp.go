@@ -372,7 +372,7 @@ loop:
 		case compile.MAKEINST:
 			cls := p.classes[in.A]
 			n := len(cls.Fields)
-			v, merr := makeInstance(cls, stk[sp-n:sp], in.B == 0)
+			v, merr := makeInstance(cls, p.fieldPlans[in.A], stk[sp-n:sp], in.B == 0)
 			if merr != nil {
 				err = merr
 				break loop
@@ -390,7 +390,7 @@ loop:
 			*x = x.instance().fields[in.A]
 
 		case compile.SETFIELD:
-			if err = setField(stk[sp-2], p.classes[in.B], int(in.A), stk[sp-1]); err != nil {
+			if err = p.setField(stk[sp-2], int(in.B), int(in.A), stk[sp-1]); err != nil {
 				break loop
 			}
 			sp -= 2
@@ -401,7 +401,7 @@ loop:
 			}
 
 		case compile.SETATTR:
-			if err = setAttr(stk[sp-2], p.code.Names[in.A], stk[sp-1]); err != nil {
+			if err = p.setAttr(stk[sp-2], p.code.Names[in.A], stk[sp-1]); err != nil {
 				break loop
 			}
 			sp -= 2
@@ -443,6 +443,90 @@ loop:
 				}
 				pc = int(in.A)
 			}
+
+		case compile.INSTANCEOF:
+			x := &stk[sp-1]
+			*x = Bool(x.k == KindInstance && x.instance().class == p.classes[in.A])
+
+		case compile.GLOBAL:
+			g := &th.globals[in.A]
+			if g.state == globalSet {
+				stk[sp] = g.v
+				sp++
+				continue
+			}
+			// The first read in this call runs the initializer, as a call.
+			if g.state == globalRunning {
+				err = errorf("%s is read while it is being initialized", p.code.Globals[in.A].Name)
+				break loop
+			}
+			g.state = globalRunning
+			callee := p.funcs[in.B]
+			th.frames[len(th.frames)-1].pc = pc
+			if err = th.charge(callee.cost); err != nil {
+				break loop
+			}
+			if len(th.frames) >= th.maxDepth {
+				err = th.overflow()
+				break loop
+			}
+			th.frames = append(th.frames, frame{fn: callee, base: sp})
+			if sp+callee.frameSize > th.high {
+				stk = th.ensure(sp, callee.frameSize)
+			}
+			fn, base, pc = callee, sp, 0
+			sp = base + callee.nlocals
+
+		case compile.SETGLOBAL:
+			g := &th.globals[in.A]
+			g.v, g.state = stk[sp-1], globalSet
+
+		case compile.FUNC:
+			stk[sp] = funcValue(p.funcs[in.A])
+			sp++
+
+		case compile.MAKEFUNC:
+			n := int(in.B)
+			sp -= n
+			stk[sp] = makeClosure(p.funcs[in.A], stk[sp:sp+n])
+			sp++
+
+		case compile.CALLV:
+			n := int(in.B)
+			nb := sp - n - 1 // the function value, then its arguments
+			fv := stk[nb]
+			if fv.k != KindFunc {
+				err = notCallable(fv)
+				break loop
+			}
+			callee := fv.fn()
+			copy(stk[nb:], stk[nb+1:sp]) // the arguments take the function value's place
+			sp--
+			th.frames[len(th.frames)-1].pc = pc
+			if err = th.callValueChecks(callee, stk[nb:sp]); err != nil {
+				break loop
+			}
+			if callee.Kind != FuncExpr {
+				var v Value
+				if v, err = th.callFrom(callee, nb, n); err != nil {
+					break loop
+				}
+				sp = nb
+				stk[sp] = v
+				sp++
+				continue
+			}
+			if err = th.enter(callee, nb, n); err != nil {
+				break loop
+			}
+			if nb+callee.frameSize > th.high {
+				stk = th.ensure(nb, callee.frameSize)
+			}
+			for i, slot := range callee.captures {
+				stk[nb+int(slot)] = fv.captures()[i]
+			}
+			fn, base, pc = callee, nb, 0
+			sp = nb + callee.nlocals
 
 		default:
 			err = errorf("internal error: unknown opcode %s", in.Op)

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/bexrun/bex/runtime/internal/compile"
+	"github.com/bexrun/bex/runtime/types"
 )
 
 var opSymbols = map[compile.Opcode]string{
@@ -203,13 +204,14 @@ func makeMap(kvs []Value) Value {
 }
 
 // makeInstance builds an instance of cls from field values in declaration
-// order, checking them against the field types unless the compiler proved them.
-func makeInstance(cls *Class, vals []Value, check bool) (Value, error) {
+// order, checking them against the field types (plans) unless the compiler
+// proved them.
+func makeInstance(cls *types.ClassDecl, plans []*plan, vals []Value, check bool) (Value, error) {
 	fields := make([]Value, len(vals))
 	copy(fields, vals)
 	if check {
 		for i, f := range cls.Fields {
-			v, err := coerce(fields[i], f.Type)
+			v, err := coerce(fields[i], plans[i])
 			if err != nil {
 				return Null, fmt.Errorf("%s.%s: %s", cls.Name, f.Name, err)
 			}
@@ -226,7 +228,9 @@ func fieldError(x Value, name string) error {
 	return errorf("%s has no field %s", x.TypeName(), name)
 }
 
-func setField(x Value, cls *Class, i int, v Value) error {
+// setField sets field i of x, an instance of class number ci.
+func (p *Program) setField(x Value, ci, i int, v Value) error {
+	cls := p.classes[ci]
 	f := cls.Fields[i]
 	if x.k != KindInstance || x.instance().class != cls {
 		if x.k == KindNull {
@@ -234,7 +238,7 @@ func setField(x Value, cls *Class, i int, v Value) error {
 		}
 		return errorf("%s has no field %s", x.TypeName(), f.Name)
 	}
-	v, err := coerce(v, f.Type)
+	v, err := coerce(v, p.fieldPlans[ci][i])
 	if err != nil {
 		return fmt.Errorf("%s.%s: %s", cls.Name, f.Name, err)
 	}
@@ -252,16 +256,32 @@ func getAttr(x Value, name string) (Value, error) {
 	return Null, fieldError(x, name)
 }
 
-func setAttr(x Value, name string, v Value) error {
+func (p *Program) setAttr(x Value, name string, v Value) error {
 	if x.k == KindInstance {
-		if i := x.instance().class.FieldIndex(name); i >= 0 {
-			return setField(x, x.instance().class, i, v)
+		cls := x.instance().class
+		if i := cls.FieldIndex(name); i >= 0 {
+			if ci, ok := p.classIndex[cls]; ok {
+				return p.setField(x, ci, i, v)
+			}
 		}
 	}
 	if x.k == KindNull {
 		return errorf("cannot set field %s of null", name)
 	}
 	return errorf("%s has no field %s", x.TypeName(), name)
+}
+
+// mapKey returns the string key a value stands for in a map: a string, or
+// an enum value's variant name (maps keyed by an enum hold the names).
+func mapKey(k Value) (string, bool) {
+	switch k.k {
+	case KindString:
+		return k.str(), true
+	case KindEnum:
+		_, name := k.Enum()
+		return name, true
+	}
+	return "", false
 }
 
 // listIndex resolves an index into a sequence of length n; negative indexes
@@ -290,12 +310,13 @@ func getIndex(x, i Value) (Value, error) {
 		}
 		return elems[j], nil
 	case KindMap:
-		if i.k != KindString {
+		k, ok := mapKey(i)
+		if !ok {
 			return Null, errorf("map key must be string, got %s", i.TypeName())
 		}
-		v, ok := x.mapv().Get(i.str())
+		v, ok := x.mapv().Get(k)
 		if !ok {
-			return Null, errorf("key %s not found in map", strconv.Quote(i.str()))
+			return Null, errorf("key %s not found in map", strconv.Quote(k))
 		}
 		return v, nil
 	case KindString:
@@ -322,10 +343,11 @@ func setIndex(x, i, v Value) error {
 		elems[j] = v
 		return nil
 	case KindMap:
-		if i.k != KindString {
+		k, ok := mapKey(i)
+		if !ok {
 			return errorf("map key must be string, got %s", i.TypeName())
 		}
-		x.mapv().Set(i.str(), v)
+		x.mapv().Set(k, v)
 		return nil
 	}
 	return errorf("cannot assign to an element of %s", x.TypeName())

@@ -3,11 +3,9 @@
 package vm
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/bexrun/bex/runtime/internal/compile"
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -17,18 +15,21 @@ type CompileOptions struct {
 	HostFuncs map[string]HostSig
 }
 
-// A HostSig is the signature of a host function.
+// A HostSig is the signature of a host function, in bex syntax. Its types
+// are resolved by the compiler with the program's own declarations, so a
+// host parameter of type image, Ticket or map<string, int> means what it
+// means in bex code.
 type HostSig struct {
-	Params   []Param
-	Result   *Type // nil: any; the VM checks the host's result against it
-	Variadic bool  // the last parameter repeats zero or more times
-	Traced   bool  // calls to the function are traced frames
+	Params   []string // "name: type", or a bare "name" that takes any value
+	Result   string   // the result type; "" takes any value. The VM checks the host's result against it.
+	Variadic bool     // the last parameter repeats zero or more times
+	Traced   bool     // calls to the function are traced frames
 }
 
 // A Param is a function parameter.
 type Param struct {
 	Name string
-	Type *Type
+	Type *types.Type
 }
 
 // A FuncKind says how a function runs.
@@ -54,15 +55,16 @@ func (k FuncKind) String() string {
 }
 
 // A Function is a function of a Program: a bex expression function, an LLM
-// function or a host function.
+// function or a host function (or, hidden from Function and Functions, a
+// method, a lambda or the initializer of a top-level let).
 type Function struct {
 	Name   string
 	Kind   FuncKind
 	Params []Param
-	Result *Type // never nil (AnyType when not declared)
+	Result *types.Type // never nil (types.AnyType when it takes any value)
 	File   string
 	Pos    syntax.Pos
-	Decl   *syntax.FuncDecl // nil for host functions
+	Decl   *syntax.FuncDecl // nil for host functions, lambdas and global initializers
 
 	prog       *Program
 	code       *compile.Func
@@ -74,7 +76,10 @@ type Function struct {
 	frameSize  int   // locals plus the maximum operand stack
 	cost       int64 // the steps a call costs: the length of the function's code
 	paramNames []string
-	secretArgs bool // some parameter name looks secret (vmspan.IsSecretKey)
+	secretArgs bool    // some parameter name looks secret (vmspan.IsSecretKey)
+	params     []*plan // the check plans of the parameters
+	result     *plan
+	captures   []int32 // a lambda's slots for the values it captured
 }
 
 // Traced reports whether calls to f are traced frames. This is the single
@@ -122,111 +127,62 @@ type RetryPolicyDecl struct {
 // A Program is a compiled set of bex files. It is immutable after Compile and
 // safe for concurrent use by any number of Threads.
 type Program struct {
-	code    *compile.Program
-	funcs   []*Function
-	byName  map[string]*Function
-	classes []*Class
-	enums   []*Enum
-	consts  []Value
-	types   []*Type
-	methods []compile.MethodID // by name index
-	clients []*ClientDecl
-	retries []*RetryPolicyDecl
+	code       *compile.Program
+	funcs      []*Function
+	byName     map[string]*Function
+	classes    []*types.ClassDecl
+	classIndex map[*types.ClassDecl]int
+	fieldPlans [][]*plan // by class index, the plans of the fields
+	consts     []Value
+	types      []*plan
+	methods    []compile.MethodID // by name index
+	clients    []*ClientDecl
+	retries    []*RetryPolicyDecl
 }
 
-// A CompileError is one compile error.
-type CompileError struct {
-	File string
-	Pos  syntax.Pos
-	Msg  string
-}
-
-func (e *CompileError) Error() string {
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
-}
-
-// An ErrorList is the list of errors Compile found, in file and position order.
-type ErrorList struct {
-	Errors []*CompileError
-}
-
-// Error returns the errors, one per line.
-func (l *ErrorList) Error() string {
-	lines := make([]string, len(l.Errors))
-	for i, e := range l.Errors {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap returns the individual errors.
-func (l *ErrorList) Unwrap() []error {
-	errs := make([]error, len(l.Errors))
-	for i, e := range l.Errors {
-		errs[i] = e
-	}
-	return errs
-}
-
-// Compile compiles parsed files into a Program. The error, if any, is an
-// *ErrorList holding every compile error found.
+// Compile compiles parsed files into a Program. The error, if any, is a
+// syntax.ErrorList holding every compile error found (and the warnings);
+// the warnings of a program that compiles are in Program.Warnings.
 func Compile(files []*syntax.File, opts CompileOptions) (*Program, error) {
 	var hosts []*compile.HostSig
 	for name, sig := range opts.HostFuncs {
-		h := &compile.HostSig{Name: name, Result: compileType(sig.Result), Variadic: sig.Variadic, Traced: sig.Traced}
-		for _, p := range sig.Params {
-			h.Params = append(h.Params, compile.Param{Name: p.Name, Type: compileType(p.Type)})
-		}
-		hosts = append(hosts, h)
+		hosts = append(hosts, &compile.HostSig{Name: name, Params: sig.Params, Result: sig.Result,
+			Variadic: sig.Variadic, Traced: sig.Traced})
 	}
-	code, errs := compile.Compile(files, hosts)
-	if len(errs) > 0 {
-		list := &ErrorList{}
-		for _, e := range errs {
-			list.Errors = append(list.Errors, &CompileError{File: e.File, Pos: e.Pos, Msg: e.Msg})
-		}
-		return nil, list
+	code, diags := compile.Compile(files, hosts)
+	if code == nil {
+		return nil, diags
 	}
 	return link(code), nil
 }
 
 // link builds the VM's program from the compiler's.
 func link(code *compile.Program) *Program {
-	p := &Program{code: code, byName: map[string]*Function{}}
-	m := &typeMaker{classes: map[*compile.Class]*Class{}, enums: map[*compile.Enum]*Enum{}}
-	for _, e := range code.Enums {
-		en := &Enum{Name: e.Name, Description: e.Description}
-		for _, v := range e.Values {
-			en.Values = append(en.Values, EnumVariant{v.Name, v.Alias, v.Description})
+	p := &Program{code: code, byName: map[string]*Function{}, classes: code.Classes, classIndex: map[*types.ClassDecl]int{}}
+	pl := newPlanner()
+	for i, cl := range code.Classes {
+		p.classIndex[cl] = i
+		plans := make([]*plan, len(cl.Fields))
+		for j, f := range cl.Fields {
+			plans[j] = pl.planFor(f.Type)
 		}
-		m.enums[e] = en
-		p.enums = append(p.enums, en)
-	}
-	for _, c := range code.Classes {
-		cl := &Class{Name: c.Name, Description: c.Description, index: map[string]int{}}
-		m.classes[c] = cl
-		p.classes = append(p.classes, cl)
-	}
-	for i, c := range code.Classes { // field types may refer to any class
-		cl := p.classes[i]
-		for j, f := range c.Fields {
-			cl.index[f.Name] = j
-			cl.Fields = append(cl.Fields, ClassField{f.Name, f.Alias, f.Description, m.typ(f.Type)})
-		}
+		p.fieldPlans = append(p.fieldPlans, plans)
 	}
 	for _, c := range code.Constants {
-		p.consts = append(p.consts, constValue(c, m))
+		p.consts = append(p.consts, constValue(c))
 	}
 	for _, t := range code.Types {
-		p.types = append(p.types, m.typ(t))
+		p.types = append(p.types, pl.planFor(t))
 	}
 	for _, n := range code.Names {
 		p.methods = append(p.methods, compile.LookupMethod(n))
 	}
 	for _, fn := range code.Funcs {
-		f := p.function(fn, m)
+		f := p.function(fn, pl)
 		p.funcs = append(p.funcs, f)
-		p.byName[f.Name] = f
+		if !fn.Hidden {
+			p.byName[f.Name] = f
+		}
 	}
 	for _, c := range code.Clients {
 		p.clients = append(p.clients, &ClientDecl{c.File, c.Decl})
@@ -237,18 +193,28 @@ func link(code *compile.Program) *Program {
 	return p
 }
 
-func (p *Program) function(fn *compile.Func, m *typeMaker) *Function {
-	f := &Function{
-		Name: fn.Name, Kind: FuncKind(fn.Kind), Result: m.typ(fn.Result), File: fn.File, Pos: fn.Pos,
-		Decl: fn.Decl, prog: p, code: fn, insns: fn.Code, traced: fn.Traced, variadic: fn.Variadic,
-		nlocals: fn.NumLocals, frameSize: fn.NumLocals + fn.MaxStack + 1,
+// constValue converts a compiler constant to a Value.
+func constValue(c any) Value {
+	if e, ok := c.(compile.EnumConst); ok {
+		return enumAt(e.Enum, e.Index)
 	}
-	for _, prm := range fn.Params {
-		t := m.typ(prm.Type)
-		f.Params = append(f.Params, Param{prm.Name, t})
+	return literalValue(c)
+}
+
+func (p *Program) function(fn *compile.Func, pl *planner) *Function {
+	f := &Function{
+		Name: fn.Name, Kind: FuncKind(fn.Kind), Result: fn.Sig.Result, File: fn.File, Pos: fn.Pos,
+		Decl: fn.Decl, prog: p, code: fn, insns: fn.Code, traced: fn.Traced, variadic: fn.Sig.Variadic,
+		nlocals: fn.NumLocals, frameSize: fn.NumLocals + fn.MaxStack + 1, result: pl.planFor(fn.Sig.Result),
+		captures: fn.Captures,
+	}
+	for _, prm := range fn.Sig.Params {
+		f.Params = append(f.Params, Param{prm.Name, prm.Type})
 		f.paramNames = append(f.paramNames, prm.Name)
 		f.secretArgs = f.secretArgs || vmspan.IsSecretKey(prm.Name)
-		if t.Kind != TAny {
+		pp := pl.planFor(prm.Type)
+		f.params = append(f.params, pp)
+		if pp != anyPlan {
 			f.checkArgs = true
 		}
 	}
@@ -263,11 +229,20 @@ func (p *Program) function(fn *compile.Func, m *typeMaker) *Function {
 func (p *Program) Function(name string) *Function { return p.byName[name] }
 
 // Functions returns the program's functions: bex functions in declaration
-// order, then host functions by name.
-func (p *Program) Functions() []*Function { return append([]*Function(nil), p.funcs...) }
+// order, then host functions by name (not methods, lambdas or the
+// initializers of top-level lets).
+func (p *Program) Functions() []*Function {
+	var out []*Function
+	for _, f := range p.funcs {
+		if !f.code.Hidden {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Class returns the named class, or nil.
-func (p *Program) Class(name string) *Class {
+func (p *Program) Class(name string) *types.ClassDecl {
 	for _, c := range p.classes {
 		if c.Name == name {
 			return c
@@ -277,11 +252,11 @@ func (p *Program) Class(name string) *Class {
 }
 
 // Classes returns the classes in declaration order.
-func (p *Program) Classes() []*Class { return append([]*Class(nil), p.classes...) }
+func (p *Program) Classes() []*types.ClassDecl { return append([]*types.ClassDecl(nil), p.classes...) }
 
 // Enum returns the named enum, or nil.
-func (p *Program) Enum(name string) *Enum {
-	for _, e := range p.enums {
+func (p *Program) Enum(name string) *types.EnumDecl {
+	for _, e := range p.code.Enums {
 		if e.Name == name {
 			return e
 		}
@@ -290,7 +265,16 @@ func (p *Program) Enum(name string) *Enum {
 }
 
 // Enums returns the enums in declaration order.
-func (p *Program) Enums() []*Enum { return append([]*Enum(nil), p.enums...) }
+func (p *Program) Enums() []*types.EnumDecl { return append([]*types.EnumDecl(nil), p.code.Enums...) }
+
+// Aliases returns the type aliases in declaration order.
+func (p *Program) Aliases() []*types.AliasDecl {
+	return append([]*types.AliasDecl(nil), p.code.Aliases...)
+}
+
+// Warnings returns what the compiler warned about: constructs BAML accepts
+// with a warning, or that bex ignores.
+func (p *Program) Warnings() syntax.ErrorList { return p.code.Warnings }
 
 // Clients returns the client<llm> declarations in declaration order.
 func (p *Program) Clients() []*ClientDecl { return append([]*ClientDecl(nil), p.clients...) }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 )
 
@@ -101,15 +102,15 @@ func compileSource(t testing.TB, name, src string) *vm.Program {
 
 // testHosts are the host functions test scripts may call.
 var testHosts = map[string]vm.HostSig{
-	"assert":      {Params: []vm.Param{{Name: "cond", Type: vm.BoolType}}},
-	"assert_eq":   {Params: []vm.Param{{Name: "got"}, {Name: "want"}}},
-	"fail":        {Params: []vm.Param{{Name: "msg", Type: vm.StringType}}},
-	"echo":        {Params: []vm.Param{{Name: "x"}}},
+	"assert":      {Params: []string{"cond: bool"}},
+	"assert_eq":   {Params: []string{"got", "want"}},
+	"fail":        {Params: []string{"msg: string"}},
+	"echo":        {Params: []string{"x"}},
 	"boom":        {},
 	"panic_now":   {},
-	"sum_ints":    {Params: []vm.Param{{Name: "first", Type: vm.StringType}, {Name: "n", Type: vm.IntType}}, Result: vm.IntType, Variadic: true},
-	"bad_result":  {Result: vm.IntType},
-	"traced_echo": {Params: []vm.Param{{Name: "x"}}, Traced: true},
+	"sum_ints":    {Params: []string{"first: string", "n: int"}, Result: "int", Variadic: true},
+	"bad_result":  {Result: "int"},
+	"traced_echo": {Params: []string{"x"}, Traced: true},
 }
 
 // testExternals implements the test host functions, and answers LLM calls
@@ -164,7 +165,7 @@ func (e *testExternals) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, err
 		parts[i] = a.String()
 	}
 	s := "llm:" + fn.Name + "(" + strings.Join(parts, ", ") + ")"
-	if fn.Result.Kind == vm.TString || fn.Result.Kind == vm.TAny {
+	if fn.Result.Kind == types.String || fn.Result.Kind == types.Any {
 		return vm.String(s), nil
 	}
 	return vm.FromGo(map[string]any{"title": s, "priority": 1}, fn.Result)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // A Kind says what kind of value a Value holds.
@@ -24,11 +26,12 @@ const (
 	KindMap
 	KindInstance
 	KindEnum
+	KindFunc
 )
 
 var kindNames = [...]string{
 	KindNull: "null", KindBool: "bool", KindInt: "int", KindFloat: "float", KindString: "string",
-	KindList: "list", KindMap: "map", KindInstance: "instance", KindEnum: "enum",
+	KindList: "list", KindMap: "map", KindInstance: "instance", KindEnum: "enum", KindFunc: "function",
 }
 
 // String returns the kind's bex name ("int", "list", ...).
@@ -49,8 +52,8 @@ func (k Kind) String() string {
 // two goroutines must not be changed by either.
 type Value struct {
 	k Kind
-	n uint64         // bool (0/1), int bits, float bits, string length, enum variant index
-	p unsafe.Pointer // string bytes, *List, *Map, *Instance or *Enum
+	n uint64         // bool (0/1), int bits, float bits, string length, enum variant index, 1 for a closure
+	p unsafe.Pointer // string bytes, *List, *Map, *Instance, *types.EnumDecl, *Function or *closure
 }
 
 // Null is the null value (the zero Value).
@@ -90,7 +93,7 @@ func NewMap() Value { return Value{k: KindMap, p: unsafe.Pointer(newMap(0))} }
 
 // NewInstance returns an instance of cls whose fields, in declaration order,
 // are fields (which it keeps). It panics if the field count is wrong.
-func NewInstance(cls *Class, fields []Value) Value {
+func NewInstance(cls *types.ClassDecl, fields []Value) Value {
 	if len(fields) != len(cls.Fields) {
 		panic("vm.NewInstance: " + cls.Name + " has " + strconv.Itoa(len(cls.Fields)) + " fields, got " + strconv.Itoa(len(fields)))
 	}
@@ -99,15 +102,50 @@ func NewInstance(cls *Class, fields []Value) Value {
 
 // EnumValue returns the value of e's variant named variant, reporting false if
 // e has no such variant.
-func EnumValue(e *Enum, variant string) (Value, bool) {
-	i := e.index(variant)
+func EnumValue(e *types.EnumDecl, variant string) (Value, bool) {
+	i := e.ValueIndex(variant)
 	if i < 0 {
 		return Null, false
 	}
 	return enumAt(e, i), true
 }
 
-func enumAt(e *Enum, i int) Value { return Value{k: KindEnum, n: uint64(i), p: unsafe.Pointer(e)} }
+func enumAt(e *types.EnumDecl, i int) Value {
+	return Value{k: KindEnum, n: uint64(i), p: unsafe.Pointer(e)}
+}
+
+// funcValue returns the value of a function without captures.
+func funcValue(fn *Function) Value { return Value{k: KindFunc, p: unsafe.Pointer(fn)} }
+
+// A closure is a lambda value: its function and the values it captured
+// when it was created.
+type closure struct {
+	fn       *Function
+	captures []Value
+}
+
+// Func returns the function a function value calls, or nil.
+func (v Value) Func() *Function {
+	if v.k != KindFunc {
+		return nil
+	}
+	return v.fn()
+}
+
+func (v Value) fn() *Function {
+	if v.n == 1 {
+		return (*closure)(v.p).fn
+	}
+	return (*Function)(v.p)
+}
+
+// captures returns the values a closure captured (nil for a plain function).
+func (v Value) captures() []Value {
+	if v.n == 1 {
+		return (*closure)(v.p).captures
+	}
+	return nil
+}
 
 // Kind returns the kind of value v holds.
 func (v Value) Kind() Kind { return v.k }
@@ -175,22 +213,22 @@ func (v Value) Instance() *Instance {
 }
 
 // Enum returns the enum of an enum value and its variant's name, or nil and "".
-func (v Value) Enum() (*Enum, string) {
+func (v Value) Enum() (*types.EnumDecl, string) {
 	if v.k != KindEnum {
 		return nil, ""
 	}
-	e := (*Enum)(v.p)
+	e := (*types.EnumDecl)(v.p)
 	return e, e.Values[v.n].Name
 }
 
-func (v Value) list() *List         { return (*List)(v.p) }
-func (v Value) mapv() *Map          { return (*Map)(v.p) }
-func (v Value) instance() *Instance { return (*Instance)(v.p) }
-func (v Value) enum() *Enum         { return (*Enum)(v.p) }
-func (v Value) float() float64      { return math.Float64frombits(v.n) }
+func (v Value) list() *List           { return (*List)(v.p) }
+func (v Value) mapv() *Map            { return (*Map)(v.p) }
+func (v Value) instance() *Instance   { return (*Instance)(v.p) }
+func (v Value) enum() *types.EnumDecl { return (*types.EnumDecl)(v.p) }
+func (v Value) float() float64        { return math.Float64frombits(v.n) }
 
 // TypeName returns the name of v's type as error messages spell it: "int",
-// "string", "list", "map", "null", a class name or an enum name.
+// "string", "list", "map", "null", "function", a class name or an enum name.
 func (v Value) TypeName() string {
 	switch v.k {
 	case KindInstance:
@@ -269,6 +307,8 @@ func (v Value) writeDepth(b *strings.Builder, depth int) {
 	case KindEnum:
 		e, name := v.Enum()
 		b.WriteString(e.Name + "." + name)
+	case KindFunc:
+		b.WriteString("<function " + v.fn().Name + ">")
 	}
 }
 
@@ -385,12 +425,12 @@ func (m *Map) reindex() {
 // An Instance is a class instance: a class and its field values in
 // declaration order.
 type Instance struct {
-	class  *Class
+	class  *types.ClassDecl
 	fields []Value
 }
 
 // Class returns the instance's class.
-func (in *Instance) Class() *Class { return in.class }
+func (in *Instance) Class() *types.ClassDecl { return in.class }
 
 // Fields returns the field values in declaration order (the instance's own storage).
 func (in *Instance) Fields() []Value { return in.fields }
@@ -463,6 +503,8 @@ func (st *eqState) equal(x, y Value, depth int) bool {
 		return x.n == y.n && x.str() == y.str()
 	case KindEnum:
 		return x.p == y.p && x.n == y.n
+	case KindFunc:
+		return x.p == y.p
 	}
 	if x.p == y.p || st.again(x.p, y.p) {
 		return true

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -32,7 +34,7 @@ class Ticket {
 function T(t: Ticket, xs: (int | string)[], m: map<string, int[]>, o: Ticket?, l: "a" | 1 | true) -> Ticket? { t }
 `
 
-func typesProg(t *testing.T) (*vm.Program, *vm.Type) {
+func typesProg(t *testing.T) (*vm.Program, *types.Type) {
 	t.Helper()
 	prog := compileSource(t, "types.baml", typesProgram)
 	return prog, prog.Function("T").Params[0].Type
@@ -64,7 +66,7 @@ func TestDeclarations(t *testing.T) {
 		t.Error("lookups of unknown names are not nil")
 	}
 	p := prog.Enum("Priority")
-	if p.Values[0] != (vm.EnumVariant{Name: "High", Alias: "p0"}) || p.Lookup("P0") != 0 || p.Lookup("low") != 1 || p.Lookup("x") != -1 {
+	if *p.Values[0] != (types.EnumValue{Name: "High", Alias: "p0"}) || p.Lookup("P0") != 0 || p.Lookup("low") != 1 || p.Lookup("x") != -1 {
 		t.Errorf("enum: %+v", p)
 	}
 	person := prog.Class("Person")
@@ -171,7 +173,7 @@ func TestFromGoInfer(t *testing.T) {
 	if v, err := vm.FromGo(obj, nil); err != nil || v.String() != `{"x": 1}` {
 		t.Errorf("object: %v, %v", v, err)
 	}
-	if v, err := vm.FromGo(vm.Int(3), vm.FloatType); err != nil || v.Kind() != vm.KindFloat {
+	if v, err := vm.FromGo(vm.Int(3), types.FloatType); err != nil || v.Kind() != vm.KindFloat {
 		t.Errorf("Value to float: %v, %v", v, err)
 	}
 }
@@ -191,7 +193,7 @@ func TestFromGoSnapshotForms(t *testing.T) {
 	if owner.Fields()[1].Str() != vmspan.Redacted {
 		t.Errorf("api_key came back as %v", owner.Fields()[1])
 	}
-	e, err := vm.FromGo(vmspan.Enum{Name: "Priority", Value: "Low"}, &vm.Type{Kind: vm.TEnum, Enum: prog.Enum("Priority")})
+	e, err := vm.FromGo(vmspan.Enum{Name: "Priority", Value: "Low"}, types.EnumOf(prog.Enum("Priority")))
 	if err != nil || e.String() != "Priority.Low" {
 		t.Errorf("enum: %v, %v", e, err)
 	}
@@ -251,12 +253,12 @@ func TestCheck(t *testing.T) {
 	fn := prog.Function("T")
 	tests := []struct {
 		v    vm.Value
-		t    *vm.Type
+		t    *types.Type
 		want string
 	}{
-		{vm.Int(1), vm.IntType, ""},
-		{vm.Int(1), vm.FloatType, ""},
-		{vm.Float(1), vm.IntType, "want int, got float"},
+		{vm.Int(1), types.IntType, ""},
+		{vm.Int(1), types.FloatType, ""},
+		{vm.Float(1), types.IntType, "want int, got float"},
 		{vm.Null, fn.Params[3].Type, ""},
 		{vm.Null, ticket, "want Ticket, got null"},
 		{vm.NewList([]vm.Value{vm.Int(1), vm.String("a")}), fn.Params[1].Type, ""},
@@ -265,9 +267,9 @@ func TestCheck(t *testing.T) {
 		{vm.Int(1), fn.Params[4].Type, ""},
 		{vm.Int(2), fn.Params[4].Type, `want "a" | 1 | true, got int 2`},
 		{vm.Float(1), fn.Params[4].Type, `want "a" | 1 | true, got float 1.0`},
-		{vm.String("x"), &vm.Type{Kind: vm.TString}, ""}, // a hand-built type
-		{vm.Null, vm.Optional(vm.ListOf(vm.IntType)), ""},
-		{vm.NewList([]vm.Value{vm.Null}), vm.MapOf(vm.IntType), "want map<string, int>, got list"},
+		{vm.String("x"), &types.Type{Kind: types.String}, ""}, // a hand-built type
+		{vm.Null, types.OptionalOf(types.ListOf(types.IntType)), ""},
+		{vm.NewList([]vm.Value{vm.Null}), types.MapOf(types.StringType, types.IntType), "want map<string, int>, got list"},
 	}
 	for _, tt := range tests {
 		err := vm.Check(tt.v, tt.t)
@@ -364,11 +366,11 @@ func TestCallArguments(t *testing.T) {
 	if err == nil || err.Error() != "f: argument a: want int, got string" {
 		t.Errorf("type: %v", err)
 	}
-	other := compileSource(t, "other.baml", `function f() { }`)
+	other := compileSource(t, "other.baml", `function f() -> any { }`)
 	if _, err := prog.Call(th, other.Function("f"), nil); err == nil {
 		t.Error("a function of another program was called")
 	}
-	var list *vm.ErrorList
+	var list syntax.ErrorList
 	if errors.As(err, &list) {
 		t.Error("a run-time error is an ErrorList")
 	}

@@ -15,8 +15,8 @@ var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 
 // hosts are the host functions the test programs may call.
 var hosts = []*compile.HostSig{
-	{Name: "log", Params: []compile.Param{{Name: "msg", Type: compile.StringType}}},
-	{Name: "fetch", Params: []compile.Param{{Name: "url", Type: compile.StringType}}, Result: compile.StringType, Traced: true},
+	{Name: "log", Params: []string{"msg: string"}},
+	{Name: "fetch", Params: []string{"url: string"}, Result: "string", Traced: true},
 }
 
 // TestDisassembly compiles each testdata/*.baml file and compares the
@@ -79,7 +79,10 @@ func TestPositions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		prog, _ := compile.Compile([]*syntax.File{f}, hosts)
+		prog, errs := compile.Compile([]*syntax.File{f}, hosts)
+		if prog == nil {
+			t.Fatalf("compile: %v", errs)
+		}
 		for _, fn := range prog.Funcs {
 			if len(fn.Positions) != len(fn.Code) {
 				t.Errorf("%s: %d positions for %d instructions", fn.Name, len(fn.Positions), len(fn.Code))

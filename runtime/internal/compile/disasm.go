@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // Disassemble returns a stable text listing of fn's bytecode, one instruction
 // per line, with operands decoded (local names, constants, callees, types).
 func (p *Program) Disassemble(fn *Func) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "function %s(%s) -> %s\n", fn.Name, paramList(fn.Params), fn.Result)
+	fmt.Fprintf(&b, "function %s(%s) -> %s\n", fn.Name, paramList(fn.Sig.Params), fn.Sig.Result)
 	if fn.Kind != FuncExpr {
 		fmt.Fprintf(&b, "\t(%s function)\n", map[FuncKind]string{FuncLLM: "llm", FuncHost: "host"}[fn.Kind])
 		return b.String()
@@ -29,7 +31,7 @@ func (p *Program) Disassemble(fn *Func) string {
 	return b.String()
 }
 
-func paramList(ps []Param) string {
+func paramList(ps []*types.Param) string {
 	parts := make([]string, len(ps))
 	for i, p := range ps {
 		parts[i] = p.Name + ": " + p.Type.String()
@@ -69,6 +71,16 @@ func (p *Program) operands(fn *Func, in Insn) string {
 		return p.Types[a].String()
 	case CALL, CALLNC, CALLT, CALLTNC:
 		return fmt.Sprintf("%s %d", p.Funcs[a].Name, b)
+	case INSTANCEOF:
+		return p.Classes[a].Name
+	case GLOBAL, SETGLOBAL:
+		return p.Globals[a].Name
+	case FUNC:
+		return p.Funcs[a].Name
+	case MAKEFUNC:
+		return fmt.Sprintf("%s %d", p.Funcs[a].Name, b)
+	case CALLV:
+		return strconv.Itoa(b)
 	case BUILTIN:
 		return fmt.Sprintf("%s %d", BuiltinNames[a], b)
 	case METHOD:

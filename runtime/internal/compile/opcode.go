@@ -89,6 +89,13 @@ const (
 	CALLTNC  // like CALLNC, of a traced expression function
 	RETURNT  // like RETURN, from a traced function
 	RETURNLT // like RETURNL, from a traced function
+
+	INSTANCEOF // x -> whether x is an instance of Classes[A]
+	GLOBAL     // push Globals[A], first calling its initializer Funcs[B] in this call
+	SETGLOBAL  // x -> x; Globals[A] = x (the end of a global's initializer)
+	FUNC       // push the function value Funcs[A]
+	MAKEFUNC   // pop B captured values; push the lambda Funcs[A] holding them
+	CALLV      // pop B args and the function value below them; push its result
 	opcodeMax
 )
 
@@ -100,65 +107,71 @@ const (
 )
 
 var opcodeNames = [...]string{
-	NOP:       "nop",
-	POP:       "pop",
-	POPN:      "popn",
-	DUP:       "dup",
-	DUP2:      "dup2",
-	NULL:      "null",
-	TRUE:      "true",
-	FALSE:     "false",
-	INT:       "int",
-	CONST:     "const",
-	LOCAL:     "local",
-	SETLOCAL:  "setlocal",
-	ADD:       "add",
-	SUB:       "sub",
-	MUL:       "mul",
-	DIV:       "div",
-	MOD:       "mod",
-	EQL:       "eql",
-	NEQ:       "neq",
-	LT:        "lt",
-	LE:        "le",
-	GT:        "gt",
-	GE:        "ge",
-	NEG:       "neg",
-	NOT:       "not",
-	ADDLL:     "addll",
-	SUBLI:     "subli",
-	ADDLI:     "addli",
-	INCR:      "incr",
-	ADDTO:     "addto",
-	RETURNL:   "returnl",
-	JCMP:      "jcmp",
-	JCMPLI:    "jcmpli",
-	JCMPLL:    "jcmpll",
-	JMP:       "jmp",
-	JMPF:      "jmpf",
-	JMPT:      "jmpt",
-	CHECKBOOL: "checkbool",
-	CHECKTYPE: "checktype",
-	CALL:      "call",
-	CALLNC:    "callnc",
-	BUILTIN:   "builtin",
-	METHOD:    "method",
-	RETURN:    "return",
-	MAKELIST:  "makelist",
-	MAKEMAP:   "makemap",
-	MAKEINST:  "makeinst",
-	FIELD:     "field",
-	SETFIELD:  "setfield",
-	ATTR:      "attr",
-	SETATTR:   "setattr",
-	INDEX:     "index",
-	SETINDEX:  "setindex",
-	ITERPREP:  "iterprep",
-	ITERNEXT:  "iternext",
-	CALLT:     "callt",
-	CALLTNC:   "calltnc",
-	RETURNT:   "returnt",
-	RETURNLT:  "returnlt",
+	NOP:        "nop",
+	POP:        "pop",
+	POPN:       "popn",
+	DUP:        "dup",
+	DUP2:       "dup2",
+	NULL:       "null",
+	TRUE:       "true",
+	FALSE:      "false",
+	INT:        "int",
+	CONST:      "const",
+	LOCAL:      "local",
+	SETLOCAL:   "setlocal",
+	ADD:        "add",
+	SUB:        "sub",
+	MUL:        "mul",
+	DIV:        "div",
+	MOD:        "mod",
+	EQL:        "eql",
+	NEQ:        "neq",
+	LT:         "lt",
+	LE:         "le",
+	GT:         "gt",
+	GE:         "ge",
+	NEG:        "neg",
+	NOT:        "not",
+	ADDLL:      "addll",
+	SUBLI:      "subli",
+	ADDLI:      "addli",
+	INCR:       "incr",
+	ADDTO:      "addto",
+	RETURNL:    "returnl",
+	JCMP:       "jcmp",
+	JCMPLI:     "jcmpli",
+	JCMPLL:     "jcmpll",
+	JMP:        "jmp",
+	JMPF:       "jmpf",
+	JMPT:       "jmpt",
+	CHECKBOOL:  "checkbool",
+	CHECKTYPE:  "checktype",
+	CALL:       "call",
+	CALLNC:     "callnc",
+	BUILTIN:    "builtin",
+	METHOD:     "method",
+	RETURN:     "return",
+	MAKELIST:   "makelist",
+	MAKEMAP:    "makemap",
+	MAKEINST:   "makeinst",
+	FIELD:      "field",
+	SETFIELD:   "setfield",
+	ATTR:       "attr",
+	SETATTR:    "setattr",
+	INDEX:      "index",
+	SETINDEX:   "setindex",
+	ITERPREP:   "iterprep",
+	ITERNEXT:   "iternext",
+	CALLT:      "callt",
+	CALLTNC:    "calltnc",
+	RETURNT:    "returnt",
+	RETURNLT:   "returnlt",
+	INSTANCEOF: "instanceof",
+	GLOBAL:     "global",
+	SETGLOBAL:  "setglobal",
+	FUNC:       "func",
+	MAKEFUNC:   "makefunc",
+	CALLV:      "callv",
 }
 
 func (op Opcode) String() string {
@@ -179,8 +192,15 @@ type Insn struct {
 // nfields is the field count of the class a MAKEINST builds.
 func stackEffect(in Insn, nfields int) int {
 	switch in.Op {
-	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR, ADDTO, RETURNL, RETURNLT, JCMPLI, JCMPLL, ITERNEXT:
+	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR, ADDTO, RETURNL, RETURNLT, JCMPLI, JCMPLL, ITERNEXT,
+		INSTANCEOF, SETGLOBAL:
 		return 0
+	case GLOBAL, FUNC:
+		return +1
+	case MAKEFUNC:
+		return 1 - int(in.B)
+	case CALLV:
+		return -int(in.B)
 	case POP, SETLOCAL, JMPF, JMPT, RETURN, RETURNT:
 		return -1
 	case POPN:

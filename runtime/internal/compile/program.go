@@ -1,4 +1,4 @@
-// program.go holds the compiled program and the declaration-level pass.
+// program.go holds the compiled program and the order of the compiler's passes.
 
 package compile
 
@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // A FuncKind says how a function runs.
@@ -19,39 +20,66 @@ const (
 	FuncHost                     // a Go host function registered on the engine
 )
 
-// A Param is a function parameter.
-type Param struct {
-	Name string
-	Type *Type
-}
-
-// A HostSig declares a host function to the compiler.
+// A HostSig declares a host function to the compiler, in bex syntax: each
+// parameter is "name: type" or a bare "name" (any value), and the result
+// is a type ("" for any). The compiler resolves the types with the same
+// resolver as the program's own declarations, so that a host parameter of
+// type image, Ticket or map<string, int> means what it means in bex code.
 type HostSig struct {
 	Name     string
-	Params   []Param
-	Result   *Type // nil: any
-	Variadic bool  // the last parameter repeats zero or more times
+	Params   []string
+	Result   string
+	Variadic bool // the last parameter repeats zero or more times
 	Traced   bool
 }
 
-// A Func is a compiled function. Code, Positions and the frame layout are set
-// for expression functions only.
+// A Func is a compiled function. Code, Positions and the frame layout are
+// set for expression functions only.
 type Func struct {
-	Name     string
-	Kind     FuncKind
-	Params   []Param
-	Result   *Type
-	Variadic bool
-	Traced   bool
-	File     string
-	Pos      syntax.Pos
-	Decl     *syntax.FuncDecl // nil for host functions
+	Name   string
+	Kind   FuncKind
+	Sig    *types.Signature
+	Traced bool
+	File   string
+	Pos    syntax.Pos
+	Decl   *syntax.FuncDecl // nil for host functions, lambdas and global initializers
+
+	// Captures lists, for a lambda, the local slots that receive the values
+	// it captured when it was created (in the order MAKEFUNC takes them).
+	Captures []int32
+	// Global is set for the initializer of a top-level let.
+	Global *Global
+	// Hidden marks the functions bex code and the engine cannot call by
+	// name: methods, lambdas and global initializers.
+	Hidden bool
 
 	Code      []Insn
 	Positions []syntax.Pos // Positions[pc] is the source position of Code[pc]
 	Locals    []string     // the names that use each local slot, "a/b" when reused
 	NumLocals int          // local slots, parameters first
 	MaxStack  int          // maximum operand stack depth
+
+	lambda *syntax.LambdaExpr // the lambda this function compiles, if any
+	outer  *fcomp             // the function that encloses a lambda
+}
+
+// Params returns the function's parameters.
+func (f *Func) Params() []*types.Param { return f.Sig.Params }
+
+// Result returns the function's result type.
+func (f *Func) Result() *types.Type { return f.Sig.Result }
+
+// A Global is a top-level let: a value computed by its initializer function
+// the first time a call reads it, once per call.
+type Global struct {
+	Name  string
+	Type  *types.Type
+	Init  int // the index of the initializer in Program.Funcs
+	Index int // the global's index, the operand of GLOBAL
+	File  string
+	Pos   syntax.Pos
+	decl  *syntax.GlobalDecl
+	state uint8 // 0 not compiled, 1 compiling, 2 compiled
 }
 
 // A Decl is a declaration the VM keeps for the engine (clients, retry policies).
@@ -62,94 +90,128 @@ type Decl[T any] struct {
 
 // An EnumConst is an enum value in the constant pool.
 type EnumConst struct {
-	Enum  *Enum
+	Enum  *types.EnumDecl
 	Index int
 }
 
 // A Program is the result of compiling a set of files.
 type Program struct {
-	Classes       []*Class
-	Enums         []*Enum
-	Funcs         []*Func // bex functions in declaration order, then host functions by name
+	Classes       []*types.ClassDecl
+	Enums         []*types.EnumDecl
+	Aliases       []*types.AliasDecl
+	Funcs         []*Func // bex functions in declaration order, then host functions by name, then lambdas and global initializers
+	Globals       []*Global
 	Clients       []Decl[*syntax.ClientDecl]
 	RetryPolicies []Decl[*syntax.RetryPolicyDecl]
-	Constants     []any    // int64, float64, string or EnumConst
-	Names         []string // field and method names used by ATTR, SETATTR and METHOD
-	Types         []*Type  // types used by CHECKTYPE
-}
-
-// An Error is a compile error.
-type Error struct {
-	File string
-	Pos  syntax.Pos
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
+	Constants     []any         // int64, float64, string or EnumConst
+	Names         []string      // field and method names used by ATTR, SETATTR and METHOD
+	Types         []*types.Type // types used by CHECKTYPE
+	Warnings      syntax.ErrorList
 }
 
 // A compiler holds the state of one Compile call.
 type compiler struct {
 	prog     *Program
-	classes  map[string]*Class
-	enums    map[string]*Enum
+	files    []*syntax.File
+	classes  map[string]*types.ClassDecl
+	enums    map[string]*types.EnumDecl
+	aliases  map[string]*types.AliasDecl
 	funcs    map[string]int // index in prog.Funcs
+	globals  map[string]*Global
 	declared map[string]site
-	errs     []*Error
+	diags    syntax.ErrorList
 	consts   map[any]int
 	names    map[string]int
+	weak     map[*types.Type]bool // types inferred rather than declared (see weakOf)
 }
 
 // Compile compiles files into a program. hosts declares the host functions
-// bex code may call. It returns all compile errors, sorted by file order and
-// position.
-func Compile(files []*syntax.File, hosts []*HostSig) (*Program, []*Error) {
+// bex code may call. It returns the program, or nil and the diagnostics:
+// every error, and the warnings, sorted by file and position. The warnings
+// of a program that compiles are in Program.Warnings.
+func Compile(files []*syntax.File, hosts []*HostSig) (*Program, syntax.ErrorList) {
 	c := &compiler{
 		prog:     new(Program),
-		classes:  map[string]*Class{},
-		enums:    map[string]*Enum{},
+		files:    files,
+		classes:  map[string]*types.ClassDecl{},
+		enums:    map[string]*types.EnumDecl{},
+		aliases:  map[string]*types.AliasDecl{},
 		funcs:    map[string]int{},
+		globals:  map[string]*Global{},
 		declared: map[string]site{},
 		consts:   map[any]int{},
 		names:    map[string]int{},
+		weak:     map[*types.Type]bool{},
 	}
 	c.declareTypes(files)
-	c.resolveTypes(files)
+	c.resolveAliases(files)
+	c.resolveClasses(files)
+	c.checkClassCycles()
 	c.declareFuncs(files, hosts)
-	for _, fn := range c.prog.Funcs {
-		if fn.Kind == FuncExpr {
-			compileFunc(c, fn)
-		}
+	c.checkConfigs()
+	c.compileBodies()
+	c.sortDiags()
+	if c.errorCount() > 0 {
+		return nil, c.diags
 	}
-	if len(c.errs) > 0 {
-		sortErrors(c.errs, files)
-		return nil, c.errs
-	}
+	c.prog.Warnings = c.diags
 	return c.prog, nil
 }
 
-func sortErrors(errs []*Error, files []*syntax.File) {
+// compileBodies compiles the global initializers, then the expression
+// functions and methods (and the lambdas they contain, as they meet them).
+func (c *compiler) compileBodies() {
+	for _, g := range c.prog.Globals {
+		c.compileGlobal(g)
+	}
+	for _, fn := range c.prog.Funcs {
+		if fn.Kind == FuncExpr && fn.Decl != nil {
+			compileFunc(c, fn)
+		}
+	}
+}
+
+// sortDiags orders the diagnostics by file (in the order given) and position.
+func (c *compiler) sortDiags() {
 	order := map[string]int{}
-	for i, f := range files {
+	for i, f := range c.files {
 		if _, ok := order[f.Name]; !ok {
 			order[f.Name] = i
 		}
 	}
-	sort.SliceStable(errs, func(i, j int) bool {
-		a, b := errs[i], errs[j]
+	sort.SliceStable(c.diags, func(i, j int) bool {
+		a, b := c.diags[i], c.diags[j]
 		if a.File != b.File {
-			return order[a.File] < order[b.File]
+			oa, ka := order[a.File]
+			ob, kb := order[b.File]
+			if ka != kb {
+				return kb // files given first, host signatures last
+			}
+			if oa != ob {
+				return oa < ob
+			}
+			return a.File < b.File
 		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
-		}
-		return a.Pos.Col < b.Pos.Col
+		return a.Pos.Before(b.Pos)
 	})
 }
 
+func (c *compiler) errorCount() int {
+	n := 0
+	for _, d := range c.diags {
+		if !d.Warning {
+			n++
+		}
+	}
+	return n
+}
+
 func (c *compiler) errorf(file string, pos syntax.Pos, format string, args ...any) {
-	c.errs = append(c.errs, &Error{File: file, Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	c.diags = append(c.diags, &syntax.Error{File: file, Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) warnf(file string, pos syntax.Pos, format string, args ...any) {
+	c.diags = append(c.diags, &syntax.Error{File: file, Pos: pos, Msg: fmt.Sprintf(format, args...), Warning: true})
 }
 
 // A site is where a top-level name is declared.
@@ -169,194 +231,28 @@ func (c *compiler) declare(file string, id *syntax.Ident) bool {
 	return true
 }
 
-// declareTypes registers every class and enum name, so that types may refer
-// to declarations in any order and any file.
-func (c *compiler) declareTypes(files []*syntax.File) {
-	for _, f := range files {
-		for _, d := range f.Decls {
-			switch d := d.(type) {
-			case *syntax.ClassDecl:
-				if c.declare(f.Name, d.Name) {
-					cl := &Class{Name: d.Name.Name, File: f.Name, Pos: d.Name.NamePos, index: map[string]int{}}
-					cl.Description = attrString(d.Attrs, "description")
-					c.classes[cl.Name] = cl
-					c.prog.Classes = append(c.prog.Classes, cl)
-				}
-			case *syntax.EnumDecl:
-				if c.declare(f.Name, d.Name) {
-					c.declareEnum(f.Name, d)
-				}
-			case *syntax.ClientDecl:
-				if c.declare(f.Name, d.Name) {
-					c.prog.Clients = append(c.prog.Clients, Decl[*syntax.ClientDecl]{f.Name, d})
-				}
-			case *syntax.RetryPolicyDecl:
-				if c.declare(f.Name, d.Name) {
-					c.prog.RetryPolicies = append(c.prog.RetryPolicies, Decl[*syntax.RetryPolicyDecl]{f.Name, d})
-				}
-			}
-		}
-	}
-}
-
-func (c *compiler) declareEnum(file string, d *syntax.EnumDecl) {
-	en := &Enum{Name: d.Name.Name, File: file, Pos: d.Name.NamePos}
-	en.Description = attrString(d.Attrs, "description")
-	for _, v := range d.Values {
-		if en.ValueIndex(v.Name.Name) >= 0 {
-			c.errorf(file, v.Name.NamePos, "enum %s: value %s redeclared", en.Name, v.Name.Name)
-			continue
-		}
-		en.Values = append(en.Values, &EnumValue{
-			Name:        v.Name.Name,
-			Alias:       attrString(v.Attrs, "alias"),
-			Description: attrString(v.Attrs, "description"),
-		})
-	}
-	c.enums[en.Name] = en
-	c.prog.Enums = append(c.prog.Enums, en)
-}
-
-// resolveTypes resolves the field types of every class.
-func (c *compiler) resolveTypes(files []*syntax.File) {
-	for _, f := range files {
-		for _, d := range f.Decls {
-			d, ok := d.(*syntax.ClassDecl)
-			if !ok || c.classes[d.Name.Name] == nil || c.classes[d.Name.Name].Pos != d.Name.NamePos {
-				continue
-			}
-			cl := c.classes[d.Name.Name]
-			for _, fd := range d.Fields {
-				if _, dup := cl.index[fd.Name.Name]; dup {
-					c.errorf(f.Name, fd.Name.NamePos, "class %s: field %s redeclared", cl.Name, fd.Name.Name)
-					continue
-				}
-				cl.index[fd.Name.Name] = len(cl.Fields)
-				cl.Fields = append(cl.Fields, &Field{
-					Name:        fd.Name.Name,
-					Alias:       attrString(fd.Attrs, "alias"),
-					Description: attrString(fd.Attrs, "description"),
-					Type:        c.resolveType(f.Name, fd.Type),
-				})
-			}
-		}
-	}
-}
-
-// declareFuncs creates a Func for every function declaration and host function.
-func (c *compiler) declareFuncs(files []*syntax.File, hosts []*HostSig) {
-	for _, f := range files {
-		for _, d := range f.Decls {
-			if d, ok := d.(*syntax.FuncDecl); ok && c.declare(f.Name, d.Name) {
-				c.addFunc(c.funcDecl(f.Name, d))
-			}
-		}
-	}
-	sorted := append([]*HostSig(nil), hosts...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	for _, h := range sorted {
-		if prev, ok := c.declared[h.Name]; ok {
-			c.errorf(prev.file, prev.pos, "%s redeclares a host function", h.Name)
-			continue
-		}
-		c.declared[h.Name] = site{file: "host"}
-		fn := &Func{Name: h.Name, Kind: FuncHost, Result: c.hostType(h.Name, h.Result),
-			Variadic: h.Variadic && len(h.Params) > 0, Traced: h.Traced}
-		for _, p := range h.Params {
-			fn.Params = append(fn.Params, Param{p.Name, c.hostType(h.Name, p.Type)})
-		}
-		c.addFunc(fn)
-	}
-}
-
-// hostType resolves the class and enum names in a host function's type.
-// Host signatures are built before the program, so they name classes and
-// enums by placeholder declarations that carry only a name.
-func (c *compiler) hostType(host string, t *Type) *Type {
-	if t == nil {
-		return AnyType
-	}
-	out := *t
-	out.Elem, out.Key, out.Variants = nil, nil, nil
-	if t.Elem != nil {
-		out.Elem = c.hostType(host, t.Elem)
-	}
-	if t.Key != nil {
-		out.Key = c.hostType(host, t.Key)
-	}
-	for _, v := range t.Variants {
-		out.Variants = append(out.Variants, c.hostType(host, v))
-	}
-	if t.Class != nil {
-		if out.Class = c.classes[t.Class.Name]; out.Class == nil {
-			c.errorf("host", syntax.Pos{}, "host function %s: unknown class %s", host, t.Class.Name)
-			return AnyType
-		}
-	}
-	if t.Enum != nil {
-		if out.Enum = c.enums[t.Enum.Name]; out.Enum == nil {
-			c.errorf("host", syntax.Pos{}, "host function %s: unknown enum %s", host, t.Enum.Name)
-			return AnyType
-		}
-	}
-	return &out
-}
-
-func orAny(t *Type) *Type {
-	if t == nil {
-		return AnyType
-	}
-	return t
-}
-
-func (c *compiler) addFunc(fn *Func) {
+func (c *compiler) addFunc(fn *Func) int {
 	c.funcs[fn.Name] = len(c.prog.Funcs)
 	c.prog.Funcs = append(c.prog.Funcs, fn)
+	return len(c.prog.Funcs) - 1
 }
 
-func (c *compiler) funcDecl(file string, d *syntax.FuncDecl) *Func {
-	fn := &Func{Name: d.Name.Name, File: file, Pos: d.Name.NamePos, Decl: d, Kind: FuncExpr}
-	seen := map[string]bool{}
-	for _, p := range d.Params {
-		if seen[p.Name.Name] {
-			c.errorf(file, p.Name.NamePos, "parameter %s redeclared", p.Name.Name)
-		}
-		seen[p.Name.Name] = true
-		fn.Params = append(fn.Params, Param{Name: p.Name.Name, Type: c.resolveType(file, p.Type)})
-	}
-	fn.Result = c.resolveType(file, d.Result)
-	if d.Body == nil && d.LLM == nil {
-		c.errorf(file, d.Name.NamePos, "function %s has no body", d.Name.Name)
-		fn.Kind = FuncLLM // never compiled
-	}
-	if d.LLM != nil {
-		fn.Kind = FuncLLM
-		fn.Traced = true
-	}
-	for _, a := range d.Attrs {
-		switch a.Name {
-		case "trace":
-			fn.Traced = true
-		default:
-			c.errorf(file, a.At, "unknown function attribute @@%s", a.Name)
-		}
-	}
-	return fn
+// addHidden appends a function that bex code cannot name (a lambda, a
+// global initializer, a method).
+func (c *compiler) addHidden(fn *Func) int {
+	fn.Hidden = true
+	c.prog.Funcs = append(c.prog.Funcs, fn)
+	return len(c.prog.Funcs) - 1
 }
 
-// attrString returns the string argument of the first attribute with the
-// given name, or "".
-func attrString(attrs []*syntax.Attr, name string) string {
-	for _, a := range attrs {
-		if a.Name == name && len(a.Args) > 0 {
-			if lit, ok := a.Args[0].(*syntax.Literal); ok {
-				if s, ok := lit.Value.(string); ok {
-					return s
-				}
-			}
+// funcIndex returns the index of fn in prog.Funcs.
+func (c *compiler) funcIndex(fn *Func) int32 {
+	for i, f := range c.prog.Funcs {
+		if f == fn {
+			return int32(i)
 		}
 	}
-	return ""
+	panic("compile: unknown function " + fn.Name)
 }
 
 // constant interns a constant and returns its index.
@@ -382,17 +278,40 @@ func (c *compiler) name(s string) int32 {
 }
 
 // typeIndex adds t to the type table and returns its index.
-func (c *compiler) typeIndex(t *Type) int32 {
+func (c *compiler) typeIndex(t *types.Type) int32 {
+	for i, u := range c.prog.Types {
+		if u == t {
+			return int32(i)
+		}
+	}
 	c.prog.Types = append(c.prog.Types, t)
 	return int32(len(c.prog.Types) - 1)
 }
 
 // classIndex returns the index of cl in prog.Classes.
-func (c *compiler) classIndex(cl *Class) int32 {
+func (c *compiler) classIndex(cl *types.ClassDecl) int32 {
 	for i, x := range c.prog.Classes {
 		if x == cl {
 			return int32(i)
 		}
 	}
-	panic("unknown class " + cl.Name)
+	panic("compile: unknown class " + cl.Name)
 }
+
+// weakOf returns a copy of t marked weak: a type the compiler inferred
+// rather than one a declaration guarantees (a container's element, a
+// narrowed variable, a reassigned variable without a declared type). A weak
+// type guides errors and the resolution of fields and methods, but never
+// lets the compiler drop a run-time check, since containers and variables
+// do not enforce inferred types.
+func (c *compiler) weakOf(t *types.Type) *types.Type {
+	if t == nil || t.Kind == types.Any || c.weak[t] || t == never {
+		return t
+	}
+	w := *t
+	c.weak[&w] = true
+	return &w
+}
+
+// isWeak reports whether t is weak (see weakOf).
+func (c *compiler) isWeak(t *types.Type) bool { return c.weak[t] }
