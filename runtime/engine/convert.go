@@ -16,10 +16,12 @@ import (
 // schemaOf describes a type for the LLM runtime. classes breaks cycles of
 // recursive classes, aliases those of recursive aliases.
 func schemaOf(t *types.Type, classes map[*types.ClassDecl]*llm.Schema) *llm.Schema {
-	return schemaDepth(t, classes, 0)
+	return schemaDepth(t, classes, map[*types.AliasDecl]bool{}, 0)
 }
 
-func schemaDepth(t *types.Type, classes map[*types.ClassDecl]*llm.Schema, depth int) *llm.Schema {
+// schemaDepth converts t; a recursive alias met again inside itself becomes
+// any, so the schema stays finite.
+func schemaDepth(t *types.Type, classes map[*types.ClassDecl]*llm.Schema, open map[*types.AliasDecl]bool, depth int) *llm.Schema {
 	if t == nil || depth > 64 {
 		return llm.Any
 	}
@@ -35,15 +37,15 @@ func schemaDepth(t *types.Type, classes map[*types.ClassDecl]*llm.Schema, depth 
 	case types.Null:
 		return llm.Null
 	case types.List:
-		return llm.ListOf(schemaDepth(t.Elem, classes, depth+1))
+		return llm.ListOf(schemaDepth(t.Elem, classes, open, depth+1))
 	case types.Map:
-		return llm.MapOf(schemaDepth(t.Elem, classes, depth+1))
+		return llm.MapOf(schemaDepth(t.Elem, classes, open, depth+1))
 	case types.Optional:
-		return llm.OptionalOf(schemaDepth(t.Elem, classes, depth+1))
+		return llm.OptionalOf(schemaDepth(t.Elem, classes, open, depth+1))
 	case types.Union:
 		vs := make([]*llm.Schema, len(t.Variants))
 		for i, v := range t.Variants {
-			vs[i] = schemaDepth(v, classes, depth+1)
+			vs[i] = schemaDepth(v, classes, open, depth+1)
 		}
 		return llm.UnionOf(vs...)
 	case types.Literal:
@@ -53,7 +55,12 @@ func schemaDepth(t *types.Type, classes map[*types.ClassDecl]*llm.Schema, depth 
 	case types.Class:
 		return classSchema(t.Class, classes)
 	case types.Alias:
-		return schemaDepth(t.Alias.Type, classes, depth+1)
+		if open[t.Alias] {
+			return llm.Any
+		}
+		open[t.Alias] = true
+		defer delete(open, t.Alias)
+		return schemaDepth(t.Alias.Type, classes, open, depth+1)
 	}
 	return llm.Any
 }

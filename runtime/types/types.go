@@ -291,7 +291,11 @@ func LiteralString(v any) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eEnN") {
+			s += ".0" // a float literal reads back as a float
+		}
+		return s
 	case bool:
 		return strconv.FormatBool(x)
 	}

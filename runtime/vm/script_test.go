@@ -180,3 +180,74 @@ func repr(v vm.Value) string {
 	}
 	return v.String()
 }
+
+// TestCheckScripts runs the compile-error scripts in testdata/check/*.baml,
+// in the manner of TestScripts: each program must fail to compile (or
+// compile with warnings), and every line that ends in
+//
+//	// ### "regexp"
+//
+// must get at least one error or warning whose message ("warning: msg" for
+// a warning) matches the regexp, while no other line gets any.
+func TestCheckScripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/check/*.baml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no check scripts: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) { runCheckScript(t, file) })
+	}
+}
+
+func runCheckScript(t *testing.T, file string) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Base(file)
+	want := map[int]*regexp.Regexp{}
+	for i, line := range strings.Split(string(src), "\n") {
+		if m := expectRE.FindStringSubmatch(line); m != nil {
+			re, err := strconv.Unquote(m[1])
+			if err != nil {
+				t.Fatalf("line %d: bad ### marker: %v", i+1, err)
+			}
+			want[i+1] = regexp.MustCompile(re)
+		}
+	}
+	f, err := syntax.Parse(name, src)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	var diags syntax.ErrorList
+	prog, err := vm.Compile([]*syntax.File{f}, vm.CompileOptions{HostFuncs: testHosts})
+	if err != nil && !errors.As(err, &diags) {
+		t.Fatalf("compile error %T is not a syntax.ErrorList: %v", err, err)
+	}
+	if prog != nil {
+		diags = prog.Warnings()
+	}
+	matched := map[int]bool{}
+	for _, d := range diags {
+		msg := d.Msg
+		if d.Warning {
+			msg = "warning: " + msg
+		}
+		line := int(d.Pos.Line)
+		switch re := want[line]; {
+		case d.File != name:
+			t.Errorf("diagnostic in another file: %v", d)
+		case re == nil:
+			t.Errorf("unexpected: %v", d)
+		case !re.MatchString(msg):
+			t.Errorf("line %d: %q does not match %q", line, msg, re)
+		default:
+			matched[line] = true
+		}
+	}
+	for line, re := range want {
+		if !matched[line] {
+			t.Errorf("line %d: no diagnostic matching %q", line, re)
+		}
+	}
+}

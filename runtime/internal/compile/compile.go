@@ -439,7 +439,8 @@ func (fc *fcomp) ret(e syntax.Expr, pos syntax.Pos) {
 	}
 	t := types.NullType
 	if e != nil {
-		t = fc.expr(e)
+		t = fc.exprWant(e, fc.result)
+		pos = e.Span()
 	} else {
 		fc.emit(NULL, 0, 0, pos)
 	}
@@ -525,7 +526,7 @@ func (fc *fcomp) stmt(s syntax.Stmt) bool {
 
 func (fc *fcomp) let(s *syntax.LetStmt) {
 	b := fc.r.uses[s.Name]
-	t := fc.expr(s.Value)
+	t := fc.exprWant(s.Value, b.declared)
 	switch {
 	case b.declared != nil:
 		fc.assignCheck(t, b.declared, s.Name.NamePos, "variable '%[3]s' annotated as %[2]s but got %[1]s", s.Name.Name)
@@ -623,7 +624,7 @@ func (fc *fcomp) assignLocal(s *syntax.AssignStmt, id *syntax.Ident, op syntax.T
 		fc.emit(LOCAL, b.slot, 0, id.NamePos)
 		t = fc.arith(op, fc.typeOf(b), fc.expr(s.Value), s.OpPos)
 	} else {
-		t = fc.expr(s.Value)
+		t = fc.exprWant(s.Value, b.declared)
 	}
 	target := b.declared
 	if target == nil {
@@ -912,12 +913,48 @@ func (fc *fcomp) expr(e syntax.Expr) *types.Type {
 // exprWant compiles e where a value of type want is expected: a lambda
 // takes the parameter types of an expected function type.
 func (fc *fcomp) exprWant(e syntax.Expr, want *types.Type) *types.Type {
-	if l, ok := e.(*syntax.LambdaExpr); ok && want != nil {
-		if u := want.Underlying(); u.Kind == types.Func {
-			return fc.lambda(l, u.Func)
+	if want == nil {
+		return fc.expr(e)
+	}
+	u := want.Underlying()
+	switch e := e.(type) {
+	case *syntax.LambdaExpr:
+		if u.Kind == types.Func {
+			return fc.lambda(e, u.Func)
+		}
+	case *syntax.MapExpr:
+		if u.Kind == types.Map && u.Key.Underlying().Kind != types.String {
+			return fc.keyedMap(e, u)
 		}
 	}
 	return fc.expr(e)
+}
+
+// keyedMap compiles a map literal where a map keyed by an enum or by string
+// literals is expected: each key must be one of the key type's values.
+func (fc *fcomp) keyedMap(e *syntax.MapExpr, want *types.Type) *types.Type {
+	t := fc.mapExpr(e)
+	for _, m := range e.Entries {
+		if !keyAllowed(want.Key, m.Key) {
+			fc.errorf(m.KeyPos, "%q is not a key of %s", m.Key, want)
+		}
+	}
+	return types.MapOf(want.Key, t.Elem)
+}
+
+// keyAllowed reports whether the map key k is a value of the key type t.
+func keyAllowed(t *types.Type, k string) bool {
+	for _, m := range t.Members() {
+		switch {
+		case m.Kind == types.String, m.Kind == types.Any:
+			return true
+		case m.Kind == types.Enum && m.Enum.ValueIndex(k) >= 0:
+			return true
+		case m.Kind == types.Literal && m.Literal == k:
+			return true
+		}
+	}
+	return false
 }
 
 func (fc *fcomp) literal(e *syntax.Literal) *types.Type {

@@ -5,6 +5,8 @@ package compile
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bexrun/bex/runtime/syntax"
 	"github.com/bexrun/bex/runtime/types"
@@ -17,16 +19,19 @@ func (c *compiler) declareTypes(files []*syntax.File) {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *syntax.ClassDecl:
+				c.checkUpper(f.Name, d.Name, "class")
 				if c.declare(f.Name, d.Name) {
 					cl := &types.ClassDecl{Name: d.Name.Name, File: f.Name, Pos: d.Name.NamePos}
 					c.classes[cl.Name] = cl
 					c.prog.Classes = append(c.prog.Classes, cl)
 				}
 			case *syntax.EnumDecl:
+				c.checkUpper(f.Name, d.Name, "enum")
 				if c.declare(f.Name, d.Name) {
 					c.declareEnum(f.Name, d)
 				}
 			case *syntax.TypeAliasDecl:
+				c.checkUpper(f.Name, d.Name, "type alias")
 				if c.declare(f.Name, d.Name) {
 					a := &types.AliasDecl{Name: d.Name.Name, File: f.Name, Pos: d.Name.NamePos}
 					c.aliases[a.Name] = a
@@ -60,6 +65,7 @@ func (c *compiler) declareEnum(file string, d *syntax.EnumDecl) {
 		}
 	}
 	for _, v := range d.Values {
+		c.checkUpper(file, v.Name, "enum value")
 		if en.ValueIndex(v.Name.Name) >= 0 {
 			c.errorf(file, v.Name.NamePos, "enum %s: value %s redeclared", en.Name, v.Name.Name)
 			continue
@@ -83,6 +89,14 @@ func (c *compiler) declareEnum(file string, d *syntax.EnumDecl) {
 	c.prog.Enums = append(c.prog.Enums, en)
 }
 
+// checkUpper reports a class, enum, enum value or alias whose name does not
+// start with an upper-case letter, which BAML requires.
+func (c *compiler) checkUpper(file string, id *syntax.Ident, what string) {
+	if r, _ := utf8.DecodeRuneInString(id.Name); !unicode.IsUpper(r) {
+		c.errorf(file, id.NamePos, "invalid name for %s %s: it must start with an upper-case letter", what, id.Name)
+	}
+}
+
 // resolveAliases resolves the type of every alias and reports aliases that
 // stand for themselves without going through a list or a map.
 func (c *compiler) resolveAliases(files []*syntax.File) {
@@ -95,11 +109,15 @@ func (c *compiler) resolveAliases(files []*syntax.File) {
 			}
 		}
 	}
+	var cyclic []*types.AliasDecl
 	for _, a := range c.prog.Aliases {
 		if path := aliasCycle(a, a.Type, nil); path != nil {
 			c.errorf(a.File, a.Pos, "these aliases form a dependency cycle: %s", strings.Join(path, " -> "))
-			a.Type = types.AnyType
+			cyclic = append(cyclic, a)
 		}
+	}
+	for _, a := range cyclic {
+		a.Type = types.AnyType
 	}
 }
 
