@@ -9,6 +9,7 @@ import (
 
 	"github.com/bexrun/bex/runtime/internal/compile"
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
@@ -120,6 +121,109 @@ function Model(x: string) -> string {
 	for _, fn := range prog.Funcs {
 		if fn.Traced != want[fn.Name] {
 			t.Errorf("%s: Traced = %v, want %v", fn.Name, fn.Traced, want[fn.Name])
+		}
+	}
+}
+
+// TestModel checks what the compiler keeps in the type model: attributes
+// (constraints, streaming, descriptions written unquoted), aliases, methods
+// and host signatures resolved like the program's own types.
+func TestModel(t *testing.T) {
+	src := `
+type Score = int @assert(positive, {{ this > 0 }})
+enum Color {
+    Red @alias(rouge) @description(a warm colour)
+    Blue @skip
+    @@dynamic
+}
+class Point {
+    x int @stream.done @description(The horizontal position in pixels)
+    y int? @stream.not_null @stream.with_state @check(small, {{ this < 10 }})
+    c map<Color, Score>
+    @@stream.done
+    @@dynamic
+    @@description(A point)
+
+    function norm(self, p: int) -> int {
+        self.x * p
+    }
+}
+function F(n: int @assert(positive, {{ this > 0 }}), f: (int) -> bool) -> string @check(short, {{ this|length < 5 }}) {
+    n.to_string()
+}
+`
+	f, err := syntax.Parse("m.baml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := []*compile.HostSig{{Name: "look", Params: []string{"p: Point", "img: image", "m: map<Color, int>"}, Result: "Score[]"}}
+	prog, errs := compile.Compile([]*syntax.File{f}, hs)
+	if errs.Err() != nil {
+		t.Fatal(errs)
+	}
+	pt := prog.Classes[0]
+	x, y := pt.Fields[0], pt.Fields[1]
+	if !x.Stream.Done || x.Description != "The horizontal position in pixels" || !y.Stream.NotNull || !y.Stream.WithState {
+		t.Errorf("field attributes: %+v %+v", x, y)
+	}
+	if len(y.Checks) != 1 || y.Checks[0].Kind != types.Check || y.Checks[0].Name != "small" || y.Checks[0].Expr != "this < 10" {
+		t.Errorf("field check: %+v", y.Checks)
+	}
+	if !pt.Stream.Done || !pt.Dynamic || pt.Description != "A point" || pt.Fields[2].Type.String() != "map<Color, Score>" {
+		t.Errorf("class: %+v", pt)
+	}
+	if m := pt.Method("norm"); m == nil || !m.Self || m.Sig.String() != "(int) -> int" {
+		t.Errorf("method: %+v", m)
+	}
+	color := prog.Enums[0]
+	if !color.Dynamic || color.Values[0].Alias != "rouge" || color.Values[0].Description != "a warm colour" || !color.Values[1].Skip {
+		t.Errorf("enum: %+v %+v", color, color.Values)
+	}
+	score := prog.Aliases[0]
+	if score.Type.String() != "int" || len(score.Type.Checks) != 1 || score.Type.Checks[0].Kind != types.Assert {
+		t.Errorf("alias: %s %+v", score.Type, score.Type.Checks)
+	}
+	var fn, look *compile.Func
+	for _, g := range prog.Funcs {
+		switch g.Name {
+		case "F":
+			fn = g
+		case "look":
+			look = g
+		}
+	}
+	if c := fn.Sig.Params[0].Type.Checks; len(c) != 1 || c[0].Name != "positive" || c[0].Expr != "this > 0" {
+		t.Errorf("parameter constraint: %+v", c)
+	}
+	if c := fn.Sig.Result.Checks; len(c) != 1 || c[0].Kind != types.Check || c[0].Name != "short" {
+		t.Errorf("result constraint: %+v", c)
+	}
+	if got := fn.Sig.String(); got != "(int, (int) -> bool) -> string" {
+		t.Errorf("signature: %s", got)
+	}
+	if got := look.Sig.String(); got != "(Point, image, map<Color, int>) -> Score[]" || look.Sig.Params[0].Type.Class != pt {
+		t.Errorf("host signature: %s", got)
+	}
+}
+
+// TestHostSignatureErrors checks that host signatures are resolved, and
+// their mistakes reported, like the program's own types.
+func TestHostSignatureErrors(t *testing.T) {
+	f, _ := syntax.Parse("m.baml", []byte("class A {\n    a int\n}\n"))
+	_, errs := compile.Compile([]*syntax.File{f}, []*compile.HostSig{
+		{Name: "bad", Params: []string{"m: map<int, string>", "w: Widget"}, Result: "A["},
+	})
+	want := []string{
+		"host function bad, parameter m:1:5: maps may only have strings, enums or literal strings as keys, not int",
+		"host function bad, parameter w:1:1: unknown type Widget",
+		"host function bad, result:1:3: expected ']' after '[' in list type, found end of file",
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("errors:\n%v", errs)
+	}
+	for i, e := range errs {
+		if e.Error() != want[i] {
+			t.Errorf("error %d = %q, want %q", i, e, want[i])
 		}
 	}
 }

@@ -455,15 +455,16 @@ func (c *compiler) declareHosts(hosts []*HostSig) {
 		fn := &Func{Name: h.Name, Kind: FuncHost, Traced: h.Traced, Sig: &types.Signature{Variadic: h.Variadic && len(h.Params) > 0}}
 		for _, p := range h.Params {
 			name, typ, typed := strings.Cut(p, ":")
+			name = strings.TrimSpace(name)
 			t := types.AnyType
 			if typed {
-				t = c.hostType(file, typ)
+				t = c.hostType(file+", parameter "+name, typ)
 			}
-			fn.Sig.Params = append(fn.Sig.Params, &types.Param{Name: strings.TrimSpace(name), Type: t})
+			fn.Sig.Params = append(fn.Sig.Params, &types.Param{Name: name, Type: t})
 		}
 		fn.Sig.Result = types.AnyType
 		if strings.TrimSpace(h.Result) != "" {
-			fn.Sig.Result = c.hostType(file, h.Result)
+			fn.Sig.Result = c.hostType(file+", result", h.Result)
 		}
 		c.addFunc(fn)
 	}
