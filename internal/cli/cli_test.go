@@ -167,6 +167,7 @@ func TestCheck(t *testing.T) {
 		{name: "check_files", args: []string{"check", "testdata/prog/calc/calc.baml", "testdata/prog/triage"}, code: ExitOK},
 		{name: "check_syntax_errors", args: []string{"check", "testdata/prog/badsyntax"}, code: ExitError},
 		{name: "check_compile_errors", args: []string{"check", "testdata/prog/badtypes"}, code: ExitError},
+		{name: "check_warnings", args: []string{"check", "testdata/prog/warnings"}, code: ExitOK},
 		{name: "check_missing", args: []string{"check", "testdata/prog/nope"}, code: ExitError},
 		{name: "check_no_args", args: []string{"check"}, code: ExitUsage},
 	})

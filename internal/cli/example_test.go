@@ -31,6 +31,8 @@ func ExampleRun_check() {
 	// testdata/prog/badtypes/types.baml:3:7: unknown type Unknown
 	// testdata/prog/badtypes/types.baml:6:5: undefined function Nope
 	// testdata/prog/badtypes/types.baml:6:21: Callee takes 1 argument, got 2
+	// testdata/prog/badtypes/types.baml:10:9: type mismatch: variable 'n' annotated as int but got string
+	// testdata/prog/badtypes/types.baml:11:7: invalid binary operation (+) on int and string
 	// exit 1
 }
 
