@@ -21,12 +21,14 @@
 //
 // # Check
 //
-// Errors go to stderr as file:line:col: message, all of them:
+// Errors, type errors included, go to stderr as file:line:col: message, all
+// of them, with the warnings (file:line:col: warning: message):
 //
 //	$ bex check broken
 //	broken/types.baml:3:7: unknown type Unknown
 //	broken/types.baml:6:5: undefined function Nope
 //	broken/types.baml:6:21: Callee takes 1 argument, got 2
+//	broken/types.baml:10:9: type mismatch: variable 'n' annotated as int but got string
 //	(exit status 1)
 //
 // # Run

@@ -34,7 +34,7 @@ func (c *DisasmConfig) run(_ context.Context, _ *App, s *streams, args []string)
 		return ExitError
 	}
 	p := eng.Program()
-	fns := p.Functions()
+	fns := p.AllFunctions()
 	if len(args) == 2 {
 		fn := p.Function(args[1])
 		if fn == nil {

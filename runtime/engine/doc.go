@@ -1,7 +1,7 @@
 // Package engine loads bex programs and runs their functions.
 //
-// A Program is a set of parsed .baml sources (LoadDir, LoadFiles, Parse);
-// New compiles it, with the Go host functions it may call, into an Engine;
+// Sources are parsed .baml files (LoadDir, LoadFiles, Parse); New compiles
+// them, with the Go host functions they may call, into an Engine;
 // Engine.Call runs one function:
 //
 //	prog, err := engine.LoadDir("baml_src")
@@ -37,7 +37,12 @@
 //
 // # Errors
 //
-// Load and compile errors carry file:line:col and are reported together.
+// Load and compile errors carry file:line:col and are reported together, as
+// a syntax.ErrorList: syntax errors, and the compiler's unknown names and
+// type errors (the compiler checks types statically; see docs/language.md).
+// Host function signatures are bex types resolved with the program's own
+// (HostFunc.Params: "ids: int[]", "t: Ticket"). Warnings (what BAML only
+// warns about) do not stop compilation: Engine.Warnings returns them.
 // Call returns *UnknownFunctionError and *ArgError before starting any span;
 // runtime errors are *vm.EvalError values carrying the bex call stack, which
 // unwrap to their cause: context.Canceled or context.DeadlineExceeded,

@@ -1,7 +1,7 @@
 // Package vm compiles bex programs to bytecode and runs them.
 //
 // Compile turns parsed files (runtime/syntax) into an immutable *Program,
-// reporting every compile error with its position as an *ErrorList. A
+// reporting every compile error with its position as a syntax.ErrorList. A
 // Program is safe for concurrent use; each call runs on its own *Thread,
 // which holds the call's limits (context, step budget, depth), its tracing
 // hook and the Externals that perform host and LLM calls:
@@ -26,88 +26,38 @@
 //
 // # The language
 //
-// Declarations are classes (typed fields, with @alias and @description),
-// enums (variants, with @alias and @description), client<llm> and
-// retry_policy blocks (kept for the engine), and functions. A function with
-// a `client`/`prompt` body is an LLM function: the VM never runs its body,
-// it calls Externals.CallLLM. Host functions are Go functions declared to
-// the compiler through CompileOptions.HostFuncs and called through
-// Externals.CallHost. bex functions, host functions, classes and enums share
-// one namespace; variables have their own, so a local may be named like a
-// function.
+// The language is described, with an example of every construct, in
+// docs/language.md. In short: classes (with methods), enums, type aliases,
+// client<llm> and retry_policy blocks (kept for the engine), top-level lets,
+// and functions. A function with a `client`/`prompt` body is an LLM
+// function: the VM never runs its body, it calls Externals.CallLLM. Host
+// functions are Go functions declared to the compiler through
+// CompileOptions.HostFuncs (their signatures in bex syntax) and called
+// through Externals.CallHost. Expression functions are blocks of statements
+// (let, assignment, if, for, while, break, continue, return) whose last
+// expression is their value; expressions include lambdas, block
+// expressions, instanceof and class literals with a spread. The types are
+// those of package runtime/types; the compiler checks them statically and
+// the VM at every call boundary.
 //
-// Types are int, float, string, bool, null, T[] (list), map<string, T>, T?
-// (T or null), unions A | B, literal types ("open", 1, true), class and enum
-// names, and any (every value; media types such as image are any too).
-//
-// An expression function's body is a block. Statements are:
-//
-//	let x = e;  let x: T = e;      block-scoped; an inner block may shadow
-//	x = e;  x op= e;               op is + - * / %; targets are locals,
-//	o.f = e;  xs[i] = e;  m[k] = e fields, list elements and map entries
-//	e;                             an expression for its effects
-//	for (x in e) { ... }           a list's elements, or a map's keys
-//	while (cond) { ... }
-//	break;  continue;  return;  return e;
-//
-// A block's trailing expression (no semicolon) is its value, and the body's
-// value is the function's result; a block without one has the value null.
-// `if cond { ... } else if cond { ... } else { ... }` is an expression whose
-// value is that of the branch taken, or null when no branch is.
-//
-// A for loop over a list reads the list live (elements pushed during the loop
-// are visited); over a map it visits a snapshot of the keys in insertion
-// order. Conditions of if, while, &&, || and ! must be bools: any other value
-// is a run-time error, never "truthy".
-//
-// Operators, by increasing precedence: ||, &&, == !=, < <= > >=, + -,
-// * / %, unary - and !. Arithmetic on two ints is int arithmetic (64-bit,
-// wrapping; / truncates toward zero); with a float operand it is float
-// arithmetic. Division or modulo by zero is a run-time error for ints and
-// floats. + also concatenates two strings. == and != compare deeply (1 ==
-// 1.0; lists by elements, maps by entries whatever their order, instances by
-// class and fields, enums by variant). < <= > >= order two numbers or two
-// strings. && and || short-circuit.
-//
-// Literals are ints, floats, strings ("..." with escapes, #"raw"#), true,
-// false, null, lists [a, b], maps {key: v, "any key": v} and class
-// constructors Name { field: v }, whose fields are evaluated in source
-// order; an unknown field, or a missing field whose type does not admit
-// null, is a compile error, and a missing nullable field is null. Field
-// access o.f needs a class instance (reading a field of null is a run-time
-// error). xs[i] indexes lists and strings, counting from the end when i is
-// negative (out of range is a run-time error); m[k] indexes maps (a missing
-// key is a run-time error; use m.get(k)).
-//
-// # Built-in methods and functions
-//
-// Strings count characters (Unicode code points), not bytes:
-//
-//	length() upper() lower() trim() split(sep) contains(s) starts_with(s)
-//	ends_with(s) replace(old, new) index_of(s) slice(a[, b]) to_string()
-//	to_int() to_float()
-//
-// Lists: length() push(x) (in place; null) pop() (removes and returns the
-// last element) contains(x) join(sep) index_of(x) slice(a[, b]) reverse()
-// concat(other); slice, reverse and concat return new lists. Maps: length()
-// keys() values() contains(k) get(k[, default]) remove(k) (returns the
-// removed value or null). Ints: to_string() to_float() abs(). Floats:
-// to_string() to_int() (truncates) abs() round() floor() ceil() (the last
-// three return ints). Bools: to_string(). Enum values: to_string() (the
-// variant's name). slice bounds may be negative (from the end) and are
-// clamped. Global functions: len(x), range(n), range(a, b) (a list of ints),
-// min(a, b), max(a, b) and abs(x).
+// Values are ints (int64), floats, strings, bools, null, lists, maps
+// (string keys, insertion-ordered; a map keyed by an enum holds the
+// variants' names), class instances, enum values and functions (a lambda
+// holds copies of the variables it captured). A top-level let is computed
+// the first time a call reads it, once per call (Thread), so calls never
+// share its value.
 //
 // # Errors
 //
-// Compile errors ("file:line:col: msg") include unknown variables,
-// functions, types, classes, fields and enum values, argument count
-// mismatches, and unknown fields and methods on values whose type the
-// compiler knows: the declared type of a parameter or let, the type of the
-// initializer of a let that is never reassigned, the type of a class field
-// or function result, and, for fields only, the element type of a typed
-// list. When it does not know the type, the same mistakes are run-time
-// errors ("string has no method 'foo'").
+// Compile returns every compile error at once as a syntax.ErrorList of
+// positioned errors ("file:line:col: msg"): syntax is the parser's, and the
+// compiler reports unknown names, type errors (a value that cannot have the
+// type required: a result, an argument, a let's declared type, a class
+// field, an operand), BAML's naming rules and bad client declarations. What
+// BAML only warns about is a warning: in the list of a failed compilation,
+// and in Program.Warnings otherwise. Where the static types are only partly
+// known (any, a union some of whose members fit), the VM checks at run time
+// ("string has no method 'foo'").
 //
 // Arguments and results are checked against the declared types at every
 // call boundary: calls between bex functions, calls into host and LLM

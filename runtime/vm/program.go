@@ -241,6 +241,19 @@ func (p *Program) Functions() []*Function {
 	return out
 }
 
+// AllFunctions returns every compiled function: those of Functions, then
+// the methods, lambdas and initializers of top-level lets, which calls
+// cannot name (for disassembly and tools).
+func (p *Program) AllFunctions() []*Function {
+	all := p.Functions()
+	for _, f := range p.funcs {
+		if f.code.Hidden {
+			all = append(all, f)
+		}
+	}
+	return all
+}
+
 // Class returns the named class, or nil.
 func (p *Program) Class(name string) *types.ClassDecl {
 	for _, c := range p.classes {
