@@ -219,19 +219,58 @@ func checkArgs(fn *Function, args []Value) error {
 	return nil
 }
 
-// callValueChecks checks a call through a function value: its argument
-// count, which the compiler could not check, then the argument types.
-func (th *Thread) callValueChecks(fn *Function, args []Value) error {
-	if n := len(fn.Params); len(args) != n && !(fn.variadic && len(args) >= n-1) {
-		return fmt.Errorf("%s: want %s, got %d", fn.Name, argCount(fn), len(args))
+// globalValue returns the value of global i in this call, if it is set.
+func (th *Thread) globalValue(i int32) (Value, bool) {
+	g := &th.globals[i]
+	return g.v, g.state == globalSet
+}
+
+// startGlobal starts the initializer of global i: it charges the call and
+// checks the depth, and reports a global read while it is being initialized.
+func (th *Thread) startGlobal(i int32, init *Function) error {
+	g := &th.globals[i]
+	if g.state == globalRunning {
+		return errorf("%s is read while it is being initialized", th.prog.code.Globals[i].Name)
 	}
-	if err := th.charge(fn.cost); err != nil {
+	g.state = globalRunning
+	if err := th.charge(init.cost); err != nil {
 		return err
 	}
-	if fn.checkArgs {
-		return checkArgs(fn, args)
+	if len(th.frames) >= th.maxDepth {
+		return th.overflow()
 	}
 	return nil
+}
+
+// valueCall prepares a call through a function value: vals holds the value
+// and then the arguments, which it moves down over the value. It checks
+// what the compiler could not: that the value is a function, the argument
+// count, and the argument types.
+func (th *Thread) valueCall(vals []Value) (*Function, error) {
+	fv := vals[0]
+	if fv.k != KindFunc {
+		return nil, notCallable(fv)
+	}
+	fn := fv.fn()
+	args := vals[:len(vals)-1]
+	copy(args, vals[1:])
+	if n := len(fn.Params); len(args) != n && !(fn.variadic && len(args) >= n-1) {
+		return nil, fmt.Errorf("%s: want %s, got %d", fn.Name, argCount(fn), len(args))
+	}
+	if err := th.charge(fn.cost); err != nil {
+		return nil, err
+	}
+	if fn.checkArgs {
+		return fn, checkArgs(fn, args)
+	}
+	return fn, nil
+}
+
+// setCaptures stores, in the frame of a lambda, the values it captured.
+func setCaptures(frame []Value, fn *Function, fv Value) {
+	for i, slot := range fn.captures {
+		frame[slot] = fv.captures()[i]
+	}
 }
 
 // makeClosure returns a lambda value holding a copy of the captured values.

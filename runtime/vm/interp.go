@@ -449,25 +449,16 @@ loop:
 			*x = Bool(x.k == KindInstance && x.instance().class == p.classes[in.A])
 
 		case compile.GLOBAL:
-			g := &th.globals[in.A]
-			if g.state == globalSet {
-				stk[sp] = g.v
+			// The first read of a global in a call runs its initializer, as
+			// a call whose return also stores the value (SETGLOBAL).
+			if v, set := th.globalValue(in.A); set {
+				stk[sp] = v
 				sp++
 				continue
 			}
-			// The first read in this call runs the initializer, as a call.
-			if g.state == globalRunning {
-				err = errorf("%s is read while it is being initialized", p.code.Globals[in.A].Name)
-				break loop
-			}
-			g.state = globalRunning
 			callee := p.funcs[in.B]
 			th.frames[len(th.frames)-1].pc = pc
-			if err = th.charge(callee.cost); err != nil {
-				break loop
-			}
-			if len(th.frames) >= th.maxDepth {
-				err = th.overflow()
+			if err = th.startGlobal(in.A, callee); err != nil {
 				break loop
 			}
 			th.frames = append(th.frames, frame{fn: callee, base: sp})
@@ -478,8 +469,7 @@ loop:
 			sp = base + callee.nlocals
 
 		case compile.SETGLOBAL:
-			g := &th.globals[in.A]
-			g.v, g.state = stk[sp-1], globalSet
+			th.globals[in.A] = global{v: stk[sp-1], state: globalSet}
 
 		case compile.FUNC:
 			stk[sp] = funcValue(p.funcs[in.A])
@@ -492,20 +482,17 @@ loop:
 			sp++
 
 		case compile.CALLV:
+			// A call of a function value: the arguments move down over the
+			// value, and the call proceeds as CALL (or an external call).
 			n := int(in.B)
-			nb := sp - n - 1 // the function value, then its arguments
-			fv := stk[nb]
-			if fv.k != KindFunc {
-				err = notCallable(fv)
-				break loop
-			}
-			callee := fv.fn()
-			copy(stk[nb:], stk[nb+1:sp]) // the arguments take the function value's place
-			sp--
+			nb := sp - n - 1
 			th.frames[len(th.frames)-1].pc = pc
-			if err = th.callValueChecks(callee, stk[nb:sp]); err != nil {
+			fv := stk[nb]
+			var callee *Function
+			if callee, err = th.valueCall(stk[nb:sp]); err != nil {
 				break loop
 			}
+			sp--
 			if callee.Kind != FuncExpr {
 				var v Value
 				if v, err = th.callFrom(callee, nb, n); err != nil {
@@ -522,9 +509,7 @@ loop:
 			if nb+callee.frameSize > th.high {
 				stk = th.ensure(nb, callee.frameSize)
 			}
-			for i, slot := range callee.captures {
-				stk[nb+int(slot)] = fv.captures()[i]
-			}
+			setCaptures(stk[nb:], callee, fv)
 			fn, base, pc = callee, nb, 0
 			sp = nb + callee.nlocals
 
