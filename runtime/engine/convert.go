@@ -94,9 +94,9 @@ func clientDecls(p *vm.Program) []llm.ClientDecl {
 		for _, e := range c.Decl.Body.Entries {
 			switch e.Key {
 			case "provider":
-				d.Provider = configString(e.Value)
+				d.Provider = syntax.Word(e.Value)
 			case "retry_policy":
-				d.RetryPolicy = configString(e.Value)
+				d.RetryPolicy = syntax.Word(e.Value)
 			case "options":
 				if e.Block != nil {
 					opts = configMap(e.Block)
@@ -162,7 +162,7 @@ func configExpr(x syntax.Expr) any {
 		if id, ok := x.X.(*syntax.Ident); ok && id.Name == "env" {
 			return llm.Env{Name: x.Name.Name}
 		}
-		return configString(x)
+		return syntax.Word(x)
 	case *syntax.ListExpr:
 		out := make([]any, len(x.Elems))
 		for i, el := range x.Elems {
@@ -180,21 +180,4 @@ func configExpr(x syntax.Expr) any {
 		}
 	}
 	return nil
-}
-
-// configString renders a name-like config value: `openai`, "openai",
-// `a.b`.
-func configString(x syntax.Expr) string {
-	switch x := x.(type) {
-	case *syntax.Literal:
-		if s, ok := x.Value.(string); ok {
-			return s
-		}
-		return x.Raw
-	case *syntax.Ident:
-		return x.Name
-	case *syntax.DotExpr:
-		return configString(x.X) + "." + x.Name.Name
-	}
-	return ""
 }

@@ -428,6 +428,27 @@ type LambdaExpr struct {
 	Value  Expr
 }
 
+// Word returns the text of a name-like value, as configuration values and
+// attribute arguments use them: a string literal's value (another
+// literal's source text), an identifier, or a dotted name such as a.b;
+// "" for any other expression.
+func Word(x Expr) string {
+	switch x := x.(type) {
+	case *Literal:
+		if s, ok := x.Value.(string); ok {
+			return s
+		}
+		return x.Raw
+	case *Ident:
+		return x.Name
+	case *DotExpr:
+		if w := Word(x.X); w != "" {
+			return w + "." + x.Name.Name
+		}
+	}
+	return ""
+}
+
 // ---- Span and marker methods ----
 
 func (d *ClassDecl) Span() Pos       { return d.Class }

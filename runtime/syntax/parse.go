@@ -40,36 +40,32 @@ func Parse(filename string, src []byte) (*File, error) {
 // ParseExpr parses a single expression, such as `a.b(1) + 2`. It is meant
 // for tests, tools and REPLs; errors are reported as by Parse.
 func ParseExpr(filename string, src []byte) (Expr, error) {
-	p := newParser(filename, src)
-	var x Expr
-	p.run(func() {
-		x = p.parseExpr()
-		if p.tok != EOF {
-			p.fail(p.tv.pos, "unexpected %s after expression", p.describe())
-		}
-	})
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return parseLone(filename, src, "expression", (*parser).parseExpr)
 }
 
 // ParseType parses a lone type, such as `map<string, int[]>?` or
-// `"a" | "b"`; attributes may follow it. The engine uses it for the types
+// `"a" | "b"`; attributes may follow it. The compiler uses it for the types
 // in host function signatures; errors are reported as by Parse.
 func ParseType(filename string, src []byte) (TypeExpr, error) {
+	return parseLone(filename, src, "type", (*parser).parseAttrType)
+}
+
+// parseLone parses src as one construct (what) with parse, which must use
+// all of it.
+func parseLone[T Node](filename string, src []byte, what string, parse func(*parser) T) (T, error) {
 	p := newParser(filename, src)
-	var t TypeExpr
+	var x T
 	p.run(func() {
-		t = p.parseAttrType()
+		x = parse(p)
 		if p.tok != EOF {
-			p.fail(p.tv.pos, "unexpected %s after type", p.describe())
+			p.fail(p.tv.pos, "unexpected %s after %s", p.describe(), what)
 		}
 	})
 	if err := p.err(); err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	return t, nil
+	return x, nil
 }
 
 // A parser holds the state of one parse. Errors are recorded in errs;

@@ -187,6 +187,31 @@ func (t *Type) nullable(depth int) bool {
 	return false
 }
 
+// ConvertsInt reports whether an int given where t is expected becomes a
+// float: t is float, float?, or a union with float but not int (an int is
+// a member of a union with int, and stays one).
+func (t *Type) ConvertsInt() bool {
+	t = t.Underlying()
+	switch t.Kind {
+	case Float:
+		return true
+	case Optional:
+		return t.Elem.ConvertsInt()
+	case Union:
+		float := false
+		for _, v := range t.Variants {
+			switch v.Underlying().Kind {
+			case Int, Any:
+				return false
+			case Float:
+				float = true
+			}
+		}
+		return float
+	}
+	return false
+}
+
 // NonNull returns t without null: the operand of an optional, a union
 // without its null members, or t itself.
 func (t *Type) NonNull() *Type {

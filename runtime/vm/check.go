@@ -84,7 +84,7 @@ func (pl *planner) planFor(t *types.Type) *plan {
 		p.lit = literalValue(t.Literal)
 	}
 	p.mask = flatMask(p)
-	if floats(t) {
+	if t.ConvertsInt() {
 		p.mask |= maskFloat
 	}
 	return p
@@ -141,30 +141,6 @@ func flatMask(p *plan) kindMask {
 		return m
 	}
 	return 0
-}
-
-// floats reports whether an int is converted to a float for type t: float,
-// float?, or a union with float but not int.
-func floats(t *types.Type) bool {
-	t = t.Underlying()
-	switch t.Kind {
-	case types.Float:
-		return true
-	case types.Optional:
-		return floats(t.Elem)
-	case types.Union:
-		float := false
-		for _, v := range t.Variants {
-			switch v.Underlying().Kind {
-			case types.Int, types.Any:
-				return false
-			case types.Float:
-				float = true
-			}
-		}
-		return float
-	}
-	return false
 }
 
 // ---- checks ----

@@ -222,7 +222,7 @@ func (fc *fcomp) fits(src, dst *types.Type) bool {
 	if src == nil || dst == nil || fc.c.isWeak(src) || holdsContainer(dst) {
 		return dst == nil || dst.Kind == types.Any
 	}
-	return types.Assignable(src, dst) == types.Yes && !(acceptsFloat(dst) && src.Underlying().Kind != types.Float)
+	return types.Assignable(src, dst) == types.Yes && !(dst.ConvertsInt() && src.Underlying().Kind != types.Float)
 }
 
 // holdsContainer reports whether t is or may be a list or a map.
@@ -252,29 +252,6 @@ func describeType(t *types.Type) string {
 		return types.LiteralKind(t.Literal).String() + " " + t.String()
 	}
 	return t.String()
-}
-
-// acceptsFloat reports whether an int value of type t would be converted to a float.
-func acceptsFloat(t *types.Type) bool {
-	t = t.Underlying()
-	switch t.Kind {
-	case types.Float:
-		return true
-	case types.Optional:
-		return acceptsFloat(t.Elem)
-	case types.Union:
-		float := false
-		for _, v := range t.Variants {
-			switch v.Underlying().Kind {
-			case types.Int, types.Any:
-				return false
-			case types.Float:
-				float = true
-			}
-		}
-		return float
-	}
-	return false
 }
 
 // definite returns t's kind when every value of t has that kind (a

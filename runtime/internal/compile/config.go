@@ -28,7 +28,7 @@ func (c *compiler) checkClient(file string, d *syntax.ClientDecl) {
 	for _, e := range d.Body.Entries {
 		switch e.Key {
 		case "provider":
-			provider = configWord(e.Value)
+			provider = syntax.Word(e.Value)
 		case "options", "retry_policy":
 		default:
 			c.errorf(file, e.KeyPos, "unknown field `%s` in client %s (want provider, options, retry_policy)", e.Key, d.Name.Name)
@@ -74,17 +74,4 @@ func (c *compiler) checkRetryPolicy(file string, d *syntax.RetryPolicyDecl) {
 			c.errorf(file, e.KeyPos, "unknown property `%s` in retry_policy %s (want max_retries, strategy)", e.Key, d.Name.Name)
 		}
 	}
-}
-
-// configWord returns a name-like config value: `openai`, "openai".
-func configWord(x syntax.Expr) string {
-	switch x := x.(type) {
-	case *syntax.Literal:
-		if s, ok := x.Value.(string); ok {
-			return s
-		}
-	case *syntax.Ident:
-		return x.Name
-	}
-	return ""
 }

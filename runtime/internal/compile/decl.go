@@ -175,40 +175,40 @@ func (c *compiler) resolveClasses(files []*syntax.File) {
 
 func (c *compiler) classAttrs(file string, cl *types.ClassDecl, attrs []*syntax.Attr) {
 	for _, a := range attrs {
-		switch a.Name {
-		case "alias":
-			cl.Alias = c.attrString(file, a)
-		case "description":
-			cl.Description = c.attrString(file, a)
-		case "dynamic":
+		switch {
+		case a.Name == "dynamic":
 			cl.Dynamic = true
-		case "assert", "check":
-			cl.Checks = append(cl.Checks, c.constraint(file, a))
-		default:
-			if !c.streamAttr(&cl.Stream, a) {
-				c.unknownAttr(file, a, "class")
-			}
+		case !c.describedAttr(file, a, &cl.Alias, &cl.Description, &cl.Checks, &cl.Stream):
+			c.unknownAttr(file, a, "class")
 		}
 	}
 }
 
 func (c *compiler) fieldAttrs(file string, f *types.Field, attrs []*syntax.Attr) {
 	for _, a := range attrs {
-		switch a.Name {
-		case "alias":
-			f.Alias = c.attrString(file, a)
-		case "description":
-			f.Description = c.attrString(file, a)
-		case "skip":
+		switch {
+		case a.Name == "skip":
 			f.Skip = true
-		case "assert", "check":
-			f.Checks = append(f.Checks, c.constraint(file, a))
-		default:
-			if !c.streamAttr(&f.Stream, a) {
-				c.unknownAttr(file, a, "field")
-			}
+		case !c.describedAttr(file, a, &f.Alias, &f.Description, &f.Checks, &f.Stream):
+			c.unknownAttr(file, a, "field")
 		}
 	}
+}
+
+// describedAttr applies an attribute classes and fields share: @alias,
+// @description, @assert, @check and @stream.*, reporting whether a was one.
+func (c *compiler) describedAttr(file string, a *syntax.Attr, alias, desc *string, checks *[]*types.Constraint, stream *types.Stream) bool {
+	switch a.Name {
+	case "alias":
+		*alias = c.attrString(file, a)
+	case "description":
+		*desc = c.attrString(file, a)
+	case "assert", "check":
+		*checks = append(*checks, c.constraint(file, a))
+	default:
+		return c.streamAttr(stream, a)
+	}
+	return true
 }
 
 // streamAttr applies a @stream.* attribute, reporting whether a was one.
@@ -238,14 +238,8 @@ func (c *compiler) unknownAttr(file string, a *syntax.Attr, on string) {
 // unquoted word or a Jinja expression.
 func (c *compiler) attrString(file string, a *syntax.Attr) string {
 	if len(a.Args) == 1 {
-		switch x := a.Args[0].(type) {
-		case *syntax.Literal:
-			if s, ok := x.Value.(string); ok {
-				return s
-			}
-			return x.Raw
-		case *syntax.Ident:
-			return x.Name
+		if w := syntax.Word(a.Args[0]); w != "" {
+			return w
 		}
 	}
 	c.errorf(file, a.At, "@%s takes one string argument", a.Name)
@@ -265,7 +259,7 @@ func (c *compiler) constraint(file string, a *syntax.Attr) *types.Constraint {
 		case *syntax.Ident:
 			k.Name = x.Name
 		case *syntax.Literal:
-			k.Name, _ = x.Value.(string)
+			k.Name = syntax.Word(x)
 		}
 		args = args[1:]
 	}
