@@ -428,7 +428,7 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 	}
 	req := llm.Request{
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
-		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: cs.e.schemas[fn],
+		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 	}
 	ctx, span := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)

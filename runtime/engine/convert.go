@@ -1,6 +1,5 @@
 // convert.go translates compiled declarations into the LLM runtime's terms:
-// return types into output schemas, client<llm> and retry_policy blocks into
-// client and policy declarations.
+// client<llm> and retry_policy blocks into client and policy declarations.
 
 package engine
 
@@ -9,82 +8,8 @@ import (
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/syntax"
-	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 )
-
-// schemaOf describes a type for the LLM runtime. classes breaks cycles of
-// recursive classes, aliases those of recursive aliases.
-func schemaOf(t *types.Type, classes map[*types.ClassDecl]*llm.Schema) *llm.Schema {
-	return schemaDepth(t, classes, map[*types.AliasDecl]bool{}, 0)
-}
-
-// schemaDepth converts t; a recursive alias met again inside itself becomes
-// any, so the schema stays finite.
-func schemaDepth(t *types.Type, classes map[*types.ClassDecl]*llm.Schema, open map[*types.AliasDecl]bool, depth int) *llm.Schema {
-	if t == nil || depth > 64 {
-		return llm.Any
-	}
-	switch t.Kind {
-	case types.Int:
-		return llm.Int
-	case types.Float:
-		return llm.Float
-	case types.String:
-		return llm.String
-	case types.Bool:
-		return llm.Bool
-	case types.Null:
-		return llm.Null
-	case types.List:
-		return llm.ListOf(schemaDepth(t.Elem, classes, open, depth+1))
-	case types.Map:
-		return llm.MapOf(schemaDepth(t.Elem, classes, open, depth+1))
-	case types.Optional:
-		return llm.OptionalOf(schemaDepth(t.Elem, classes, open, depth+1))
-	case types.Union:
-		vs := make([]*llm.Schema, len(t.Variants))
-		for i, v := range t.Variants {
-			vs[i] = schemaDepth(v, classes, open, depth+1)
-		}
-		return llm.UnionOf(vs...)
-	case types.Literal:
-		return llm.LiteralOf(t.Literal)
-	case types.Enum:
-		return enumSchema(t.Enum)
-	case types.Class:
-		return classSchema(t.Class, classes)
-	case types.Alias:
-		if open[t.Alias] {
-			return llm.Any
-		}
-		open[t.Alias] = true
-		defer delete(open, t.Alias)
-		return schemaDepth(t.Alias.Type, classes, open, depth+1)
-	}
-	return llm.Any
-}
-
-func enumSchema(e *types.EnumDecl) *llm.Schema {
-	es := &llm.EnumSchema{Name: e.Name, Description: e.Description}
-	for _, v := range e.Values {
-		es.Values = append(es.Values, llm.EnumValueSchema{Name: v.Name, Alias: v.Alias, Description: v.Description})
-	}
-	return llm.EnumOf(es)
-}
-
-func classSchema(c *types.ClassDecl, classes map[*types.ClassDecl]*llm.Schema) *llm.Schema {
-	if s, ok := classes[c]; ok {
-		return s
-	}
-	cs := &llm.ClassSchema{Name: c.Name, Description: c.Description}
-	s := llm.ClassOf(cs)
-	classes[c] = s
-	for _, f := range c.Fields {
-		cs.Fields = append(cs.Fields, llm.FieldSchema{Name: f.Name, Alias: f.Alias, Description: f.Description, Type: schemaOf(f.Type, classes)})
-	}
-	return s
-}
 
 func clientDecls(p *vm.Program) []llm.ClientDecl {
 	var out []llm.ClientDecl

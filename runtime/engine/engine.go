@@ -9,7 +9,6 @@ import (
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/syntax"
-	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -118,7 +117,6 @@ type Engine struct {
 	hosts    map[string]*hostFunc
 	llm      LLM
 	llmOpts  []llm.Option
-	schemas  map[*vm.Function]*llm.Schema
 	maxSteps int64
 	maxDepth int
 }
@@ -142,12 +140,6 @@ func New(p *Sources, opts ...Option) (*Engine, error) {
 	e.prog, err = vm.Compile(p.files, vm.CompileOptions{HostFuncs: e.hostSigs()})
 	if err != nil {
 		return nil, err
-	}
-	e.schemas = map[*vm.Function]*llm.Schema{}
-	for _, fn := range e.prog.Functions() {
-		if fn.Kind == vm.FuncLLM {
-			e.schemas[fn] = schemaOf(fn.Result, map[*types.ClassDecl]*llm.Schema{})
-		}
 	}
 	if e.llm == nil {
 		rt, err := llm.NewRuntime(clientDecls(e.prog), policyDecls(e.prog), e.llmOpts...)

@@ -9,10 +9,11 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
-// A coercer converts a parsed value to a Schema. A strict coercer accepts
+// A coercer converts a parsed value to a type. A strict coercer accepts
 // only values of the right JSON kind (an integral float counts as an int); a
 // lenient one also converts strings to numbers, bools and enums found in
 // prose, scalars to strings, and a single value to a one-element list.
@@ -28,7 +29,7 @@ type coerceError struct {
 	depth int
 }
 
-func (c coercer) fail(path string, s *Schema, v any) *coerceError {
+func (c coercer) fail(path string, s *types.Type, v any) *coerceError {
 	return &coerceError{path: path, msg: "want " + s.String() + ", got " + describe(v), depth: pathDepth(path)}
 }
 
@@ -46,44 +47,45 @@ func joinPath(path, field string) string {
 	return path + "." + field
 }
 
-// coerce converts v to s; path names v for errors.
-func (c coercer) coerce(v any, s *Schema, path string) (any, *coerceError) {
-	switch s.kind() {
-	case KindString:
+// coerce converts v to s; path names v for errors. Aliases are resolved,
+// but errors name the type as declared.
+func (c coercer) coerce(v any, s *types.Type, path string) (any, *coerceError) {
+	switch kindOf(s) {
+	case types.String:
 		return c.toString(v, s, path)
-	case KindInt:
+	case types.Int:
 		return c.toInt(v, s, path)
-	case KindFloat:
+	case types.Float:
 		return c.toFloat(v, s, path)
-	case KindBool:
+	case types.Bool:
 		return c.toBool(v, s, path)
-	case KindNull:
+	case types.Null:
 		if v == nil || !c.strict && isNullWord(v) {
 			return nil, nil
 		}
-	case KindList:
+	case types.List:
 		return c.toList(v, s, path)
-	case KindMap:
+	case types.Map:
 		return c.toMap(v, s, path)
-	case KindClass:
+	case types.Class:
 		return c.toClass(v, s, path)
-	case KindEnum:
+	case types.Enum:
 		return c.toEnum(v, s, path)
-	case KindOptional:
+	case types.Optional:
 		return c.toOptional(v, s, path)
-	case KindUnion:
+	case types.Union:
 		return c.toUnion(v, s, path)
-	case KindLiteral:
-		if c.literalMatches(v, s.Literal) {
-			return s.Literal, nil
+	case types.Literal:
+		if lit := s.Underlying().Literal; c.literalMatches(v, lit) {
+			return lit, nil
 		}
-	case KindAny:
+	default: // any, media (given as is), functions (never an LLM's output)
 		return v, nil
 	}
 	return nil, c.fail(path, s, v)
 }
 
-func (c coercer) toString(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toString(v any, s *types.Type, path string) (any, *coerceError) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
@@ -100,7 +102,7 @@ func (c coercer) toString(v any, s *Schema, path string) (any, *coerceError) {
 	return nil, c.fail(path, s, v)
 }
 
-func (c coercer) toInt(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toInt(v any, s *types.Type, path string) (any, *coerceError) {
 	switch x := v.(type) {
 	case int64:
 		return x, nil
@@ -118,7 +120,7 @@ func (c coercer) toInt(v any, s *Schema, path string) (any, *coerceError) {
 	return nil, c.fail(path, s, v)
 }
 
-func (c coercer) toFloat(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toFloat(v any, s *types.Type, path string) (any, *coerceError) {
 	switch x := v.(type) {
 	case int64:
 		return float64(x), nil
@@ -142,7 +144,7 @@ func numberWord(s string) string {
 	return strings.ReplaceAll(s, ",", "")
 }
 
-func (c coercer) toBool(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toBool(v any, s *types.Type, path string) (any, *coerceError) {
 	switch x := v.(type) {
 	case bool:
 		return x, nil
@@ -168,14 +170,15 @@ func isNullWord(v any) bool {
 	return s == "null" || s == "none"
 }
 
-func (c coercer) toList(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toList(v any, s *types.Type, path string) (any, *coerceError) {
+	elem := s.Underlying().Elem
 	xs, ok := v.([]any)
 	if !ok {
 		if c.strict || v == nil {
 			return nil, c.fail(path, s, v)
 		}
 		// A single value where a list is expected: a one-element list.
-		e, err := c.coerce(v, s.Elem, path+"[0]")
+		e, err := c.coerce(v, elem, path+"[0]")
 		if err != nil {
 			return nil, c.fail(path, s, v)
 		}
@@ -183,7 +186,7 @@ func (c coercer) toList(v any, s *Schema, path string) (any, *coerceError) {
 	}
 	out := make([]any, len(xs))
 	for i, x := range xs {
-		e, err := c.coerce(x, s.Elem, path+"["+strconv.Itoa(i)+"]")
+		e, err := c.coerce(x, elem, path+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
@@ -192,23 +195,49 @@ func (c coercer) toList(v any, s *Schema, path string) (any, *coerceError) {
 	return out, nil
 }
 
-func (c coercer) toMap(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toMap(v any, s *types.Type, path string) (any, *coerceError) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, c.fail(path, s, v)
 	}
+	u := s.Underlying()
 	out := make(map[string]any, len(m))
 	for k, x := range m {
-		e, err := c.coerce(x, s.Elem, joinPath(path, k))
+		key, ok := c.mapKey(k, u.Key)
+		if !ok {
+			return nil, &coerceError{path: joinPath(path, k), msg: "not a key of " + s.String(), depth: pathDepth(joinPath(path, k))}
+		}
+		e, err := c.coerce(x, u.Elem, joinPath(path, k))
 		if err != nil {
 			return nil, err
 		}
-		out[k] = e
+		out[key] = e
 	}
 	return out, nil
 }
 
-func (c coercer) toClass(v any, s *Schema, path string) (any, *coerceError) {
+// mapKey checks a reply's map key against the declared key type: any string
+// for string keys, a variant (by name or alias, as for enum values) for enum
+// keys, one of the literals for literal keys. It returns the key to keep.
+func (c coercer) mapKey(k string, key *types.Type) (string, bool) {
+	for _, m := range key.Members() {
+		switch m.Kind {
+		case types.String, types.Any:
+			return k, true
+		case types.Enum:
+			if name, ok := matchEnum(m.Enum, k, true); ok {
+				return name, true
+			}
+		case types.Literal:
+			if c.literalMatches(k, m.Literal) {
+				return m.Literal.(string), true
+			}
+		}
+	}
+	return "", false
+}
+
+func (c coercer) toClass(v any, s *types.Type, path string) (any, *coerceError) {
 	if xs, ok := v.([]any); ok && len(xs) == 1 && !c.strict {
 		v = xs[0] // a one-element list where an object is expected
 	}
@@ -216,14 +245,17 @@ func (c coercer) toClass(v any, s *Schema, path string) (any, *coerceError) {
 	if !ok {
 		return nil, c.fail(path, s, v)
 	}
-	cls := s.Class
+	cls := s.Underlying().Class
 	obj := vmspan.Object{Class: cls.Name, Fields: make([]vmspan.Arg, len(cls.Fields))}
-	for i := range cls.Fields {
-		f := &cls.Fields[i]
+	for i, f := range cls.Fields {
+		if f.Skip { // @skip: never shown to the model, never read from the reply
+			obj.Fields[i] = vmspan.Arg{Name: f.Name}
+			continue
+		}
 		fpath := joinPath(path, f.Name)
 		x, found := lookupField(m, f)
 		if !found || x == nil {
-			if f.Type.nullable() {
+			if f.Type.Nullable() {
 				obj.Fields[i] = vmspan.Arg{Name: f.Name}
 				continue
 			}
@@ -242,7 +274,7 @@ func (c coercer) toClass(v any, s *Schema, path string) (any, *coerceError) {
 
 // lookupField finds a field's value by alias, then by name, then by either
 // compared case-insensitively and ignoring '_', '-' and spaces.
-func lookupField(m map[string]any, f *FieldSchema) (any, bool) {
+func lookupField(m map[string]any, f *types.Field) (any, bool) {
 	for _, k := range []string{f.Alias, f.Name} {
 		if k == "" {
 			continue
@@ -269,12 +301,12 @@ func normalizeKey(k string) string {
 	}, k)
 }
 
-func (c coercer) toEnum(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toEnum(v any, s *types.Type, path string) (any, *coerceError) {
 	str, ok := v.(string)
 	if !ok {
 		return nil, c.fail(path, s, v)
 	}
-	e := s.Enum
+	e := s.Underlying().Enum
 	if name, ok := matchEnum(e, str, c.strict); ok {
 		return vmspan.Enum{Name: e.Name, Value: name}, nil
 	}
@@ -284,7 +316,7 @@ func (c coercer) toEnum(v any, s *Schema, path string) (any, *coerceError) {
 // matchEnum finds the variant a string names: exactly by name or alias, then
 // case-insensitively with quotes and punctuation around it trimmed, then
 // (leniently) as the only variant mentioned as a whole word in the text.
-func matchEnum(e *EnumSchema, s string, strict bool) (string, bool) {
+func matchEnum(e *types.EnumDecl, s string, strict bool) (string, bool) {
 	for _, v := range e.Values {
 		if s == v.Name || v.Alias != "" && s == v.Alias {
 			return v.Name, true
@@ -338,11 +370,11 @@ func isWordByteAt(s string, i int) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
-func (c coercer) toOptional(v any, s *Schema, path string) (any, *coerceError) {
+func (c coercer) toOptional(v any, s *types.Type, path string) (any, *coerceError) {
 	if v == nil {
 		return nil, nil
 	}
-	out, err := c.coerce(v, s.Elem, path)
+	out, err := c.coerce(v, s.Underlying().Elem, path)
 	if err != nil && !c.strict && isNullWord(v) {
 		return nil, nil
 	}
@@ -351,8 +383,8 @@ func (c coercer) toOptional(v any, s *Schema, path string) (any, *coerceError) {
 
 // toUnion tries the variants in order, first strictly, then (when c is
 // lenient) leniently, so that an exact match wins over a conversion.
-func (c coercer) toUnion(v any, s *Schema, path string) (any, *coerceError) {
-	if v == nil && s.nullable() {
+func (c coercer) toUnion(v any, s *types.Type, path string) (any, *coerceError) {
+	if v == nil && s.Nullable() {
 		return nil, nil
 	}
 	var best *coerceError
@@ -361,7 +393,7 @@ func (c coercer) toUnion(v any, s *Schema, path string) (any, *coerceError) {
 		passes = append(passes, c)
 	}
 	for _, pc := range passes {
-		for _, variant := range s.Variants {
+		for _, variant := range s.Underlying().Variants {
 			out, err := pc.coerce(v, variant, path)
 			if err == nil {
 				return out, nil
@@ -389,13 +421,13 @@ func (c coercer) literalMatches(v, lit any) bool {
 		}
 		return strings.EqualFold(strings.Trim(strings.TrimSpace(s), "\"'`"), l)
 	case int64:
-		n, err := coercer{strict: c.strict}.toInt(v, Int, "")
+		n, err := coercer{strict: c.strict}.toInt(v, types.IntType, "")
 		return err == nil && n == l
 	case float64:
-		n, err := coercer{strict: c.strict}.toFloat(v, Float, "")
+		n, err := coercer{strict: c.strict}.toFloat(v, types.FloatType, "")
 		return err == nil && n == l
 	case bool:
-		b, err := coercer{strict: c.strict}.toBool(v, Bool, "")
+		b, err := coercer{strict: c.strict}.toBool(v, types.BoolType, "")
 		return err == nil && b == l
 	case nil:
 		return v == nil

@@ -8,11 +8,12 @@
 // Runtime.Call for every LLM function call. The package knows nothing of
 // the VM: arguments and results are vmspan snapshot values (nil, bool,
 // int64, float64, string, []any, map[string]any, vmspan.Object,
-// vmspan.Enum), and the return type is described by a Schema.
+// vmspan.Enum), and the return type is a *types.Type of bex's one type
+// model (package runtime/types), as the compiler resolved it.
 //
 //	rt, err := llm.NewRuntime(clients, policies)        // validates; reports all errors with positions
 //	res, err := rt.Call(ctx, llm.Request{Function: "ClassifyTicket", Client: "Fast",
-//		Prompt: prompt, PromptFile: "main.baml", PromptLine: 12, Args: args, Output: ticketSchema})
+//		Prompt: prompt, PromptFile: "main.baml", PromptLine: 12, Args: args, Output: ticketType})
 //	// res.Value is a vmspan.Object; res.Attempts go into the LLM span's end event.
 //
 // # Providers
@@ -159,7 +160,10 @@
 // separator-insensitively; enums by name or alias, case-insensitively, also
 // as a bare word or the one variant named in a sentence; numbers from
 // strings; ints from integral floats; a single value where a list is
-// expected as a one-element list; optional fields may be missing. A value
+// expected as a one-element list; optional fields may be missing; the keys
+// of a map keyed by an enum are matched like enum values. Fields marked
+// @skip are neither shown to the model nor read from the reply (they are
+// null). A recursive alias is shown by name where it recurs. A value
 // that cannot be coerced is a *ParseError naming the field path (for
 // example `field "items[1].qty": want int, got "lots"`) and showing the
 // start of the reply.

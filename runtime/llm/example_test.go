@@ -6,12 +6,13 @@ import (
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/llm/llmstub"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
-var ticket = llm.ClassOf(&llm.ClassSchema{Name: "Ticket", Fields: []llm.FieldSchema{
-	{Name: "title", Type: llm.String},
-	{Name: "priority", Type: llm.Int, Description: "1 is most urgent"},
+var ticket = types.ClassOf(&types.ClassDecl{Name: "Ticket", Fields: []*types.Field{
+	{Name: "title", Type: types.StringType},
+	{Name: "priority", Type: types.IntType, Description: "1 is most urgent"},
 }})
 
 // The SPEC §2 ClassifyTicket function, called through the stub server.

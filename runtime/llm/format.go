@@ -3,7 +3,11 @@
 package llm
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
+
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // OutputFormat returns the text of {{ ctx.output_format }} for a return type,
@@ -11,52 +15,57 @@ import (
 // descriptions as // comments, enums as a list of their values (hoisted
 // above the schema when used inside it), lists, optionals ("X or null") and
 // unions ("A or B"). For a plain string return type it is empty.
-func OutputFormat(s *Schema) string {
+func OutputFormat(s *types.Type) string {
+	if s == nil {
+		s = types.StringType
+	}
 	if text, ok := simpleFormat(s); ok {
 		return text
 	}
-	f := &formatter{inClass: map[*ClassSchema]bool{}, seenEnum: map[*EnumSchema]bool{}}
+	f := &formatter{inClass: map[*types.ClassDecl]bool{}, seenEnum: map[*types.EnumDecl]bool{}, inAlias: map[*types.AliasDecl]bool{}}
 	body := f.typeText(s, 0)
 	var b strings.Builder
 	for _, e := range f.enums {
 		b.WriteString(enumDef(e))
 		b.WriteString("\n\n")
 	}
-	b.WriteString(lead(s.Kind))
+	b.WriteString(lead(kindOf(s)))
 	b.WriteString(body)
 	return b.String()
 }
 
 // simpleFormat returns the output format of types that need no schema.
-func simpleFormat(s *Schema) (string, bool) {
-	switch s.kind() {
-	case KindString:
+func simpleFormat(s *types.Type) (string, bool) {
+	u := s.Underlying()
+	switch kindOf(s) {
+	case types.String:
 		return "", true
-	case KindOptional:
-		if s.Elem.kind() == KindString {
+	case types.Optional:
+		if kindOf(u.Elem) == types.String {
 			return "", true // string? takes the reply as is, like string
 		}
-	case KindInt:
+		return "", false
+	case types.Int:
 		return "Answer as an int", true
-	case KindFloat:
+	case types.Float:
 		return "Answer as a float", true
-	case KindBool:
+	case types.Bool:
 		return "Answer as a bool (true or false)", true
-	case KindNull:
+	case types.Null:
 		return "Answer with null", true
-	case KindAny:
-		return "Answer in JSON", true
-	case KindEnum:
-		return "Answer with any of the categories:\n" + enumDef(s.Enum), true
+	case types.Enum:
+		return "Answer with any of the categories:\n" + enumDef(u.Enum), true
+	case types.List, types.Map, types.Class, types.Union, types.Literal:
+		return "", false
 	}
-	return "", false
+	return "Answer in JSON", true // any
 }
 
-func lead(k Kind) string {
+func lead(k types.Kind) string {
 	switch k {
-	case KindList:
+	case types.List:
 		return "Answer with a JSON Array using this schema:\n"
-	case KindUnion, KindOptional:
+	case types.Union, types.Optional:
 		return "Answer in JSON using any of these schemas:\n"
 	}
 	return "Answer in JSON using this schema:\n"
@@ -65,52 +74,68 @@ func lead(k Kind) string {
 // A formatter renders nested types, collecting the enums it meets so that
 // their definitions can be printed once, above the schema.
 type formatter struct {
-	inClass  map[*ClassSchema]bool // classes being rendered (recursion guard)
-	seenEnum map[*EnumSchema]bool
-	enums    []*EnumSchema
+	inClass  map[*types.ClassDecl]bool // classes being rendered (recursion guard)
+	inAlias  map[*types.AliasDecl]bool // aliases being rendered (recursion guard)
+	seenEnum map[*types.EnumDecl]bool
+	enums    []*types.EnumDecl
 }
 
-func (f *formatter) typeText(s *Schema, indent int) string {
-	switch s.kind() {
-	case KindClass:
+func (f *formatter) typeText(s *types.Type, indent int) string {
+	if s.Kind == types.Alias {
+		if f.inAlias[s.Alias] {
+			return s.Alias.Name // a recursive alias: name it instead of expanding forever
+		}
+		f.inAlias[s.Alias] = true
+		defer delete(f.inAlias, s.Alias)
+		return f.typeText(s.Alias.Type, indent)
+	}
+	switch s.Kind {
+	case types.Class:
 		return f.classText(s.Class, indent)
-	case KindEnum:
+	case types.Enum:
 		if !f.seenEnum[s.Enum] {
 			f.seenEnum[s.Enum] = true
 			f.enums = append(f.enums, s.Enum)
 		}
 		return s.Enum.Name
-	case KindList:
+	case types.List:
 		return f.listText(s.Elem, indent)
-	case KindMap:
-		return "map<string, " + f.typeText(s.Elem, indent) + ">"
-	case KindOptional:
+	case types.Map:
+		return "map<" + f.typeText(s.Key, indent) + ", " + f.typeText(s.Elem, indent) + ">"
+	case types.Optional:
 		return f.typeText(s.Elem, indent) + " or null"
-	case KindUnion:
+	case types.Union:
 		parts := make([]string, len(s.Variants))
 		for i, v := range s.Variants {
 			parts[i] = f.typeText(v, indent)
 		}
 		return strings.Join(parts, " or ")
+	case types.Literal:
+		return literalText(s.Literal)
 	}
 	return s.String()
 }
 
-func (f *formatter) listText(elem *Schema, indent int) string {
-	switch elem.kind() {
-	case KindClass:
-		if f.inClass[elem.Class] {
-			return elem.Class.Name + "[]"
+func (f *formatter) listText(elem *types.Type, indent int) string {
+	u := elem.Underlying()
+	switch u.Kind {
+	case types.Class:
+		if f.inClass[u.Class] {
+			return u.Class.Name + "[]"
 		}
 		pad := strings.Repeat(" ", indent)
 		return "[\n" + pad + "  " + f.typeText(elem, indent+2) + "\n" + pad + "]"
-	case KindUnion, KindOptional:
-		return "(" + f.typeText(elem, indent) + ")[]"
+	case types.Union, types.Optional:
+		text := f.typeText(elem, indent)
+		if strings.Contains(text, " or ") {
+			return "(" + text + ")[]"
+		}
+		return text + "[]" // a recursive alias, named
 	}
 	return f.typeText(elem, indent) + "[]"
 }
 
-func (f *formatter) classText(c *ClassSchema, indent int) string {
+func (f *formatter) classText(c *types.ClassDecl, indent int) string {
 	if f.inClass[c] {
 		return c.Name // a recursive class: name it instead of expanding forever
 	}
@@ -119,12 +144,14 @@ func (f *formatter) classText(c *ClassSchema, indent int) string {
 	pad := strings.Repeat(" ", indent+2)
 	var b strings.Builder
 	b.WriteString("{\n")
-	for i := range c.Fields {
-		fd := &c.Fields[i]
+	for _, fd := range c.Fields {
+		if fd.Skip {
+			continue
+		}
 		for _, line := range descriptionLines(fd.Description) {
 			b.WriteString(pad + "// " + line + "\n")
 		}
-		b.WriteString(pad + fd.shownName() + ": " + f.typeText(fd.Type, indent+2) + ",\n")
+		b.WriteString(pad + fd.ShownName() + ": " + f.typeText(fd.Type, indent+2) + ",\n")
 	}
 	b.WriteString(strings.Repeat(" ", indent) + "}")
 	return b.String()
@@ -144,19 +171,39 @@ func descriptionLines(d string) []string {
 
 // enumDef renders an enum as its name, a rule, and one "- VALUE: description"
 // line per variant.
-func enumDef(e *EnumSchema) string {
+func enumDef(e *types.EnumDecl) string {
 	var b strings.Builder
 	b.WriteString(e.Name)
 	if d := strings.Join(descriptionLines(e.Description), " "); d != "" {
 		b.WriteString(": " + d)
 	}
 	b.WriteString("\n----")
-	for i := range e.Values {
-		v := &e.Values[i]
-		b.WriteString("\n- " + v.shownName())
+	for _, v := range e.Values {
+		if v.Skip {
+			continue
+		}
+		b.WriteString("\n- " + v.ShownName())
 		if d := strings.Join(descriptionLines(v.Description), " "); d != "" {
 			b.WriteString(": " + d)
 		}
 	}
 	return b.String()
+}
+
+// kindOf returns the kind of s with aliases resolved; a nil type is a
+// string (the return type of a function that declares none).
+func kindOf(s *types.Type) types.Kind {
+	if s == nil {
+		return types.String
+	}
+	return s.Underlying().Kind
+}
+
+// literalText renders a literal type's value as JSON, as the model sees it.
+func literalText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

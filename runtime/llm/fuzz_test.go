@@ -4,13 +4,14 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
 // fuzzSchemas are the return types FuzzParseOutput coerces to.
-var fuzzSchemas = []*Schema{
-	ticketSchema, categorySchema, orderSchema, ListOf(ticketSchema), Int, Float, Bool,
-	OptionalOf(Int), UnionOf(Int, String), MapOf(Any), Any, LiteralOf("yes"), String,
+var fuzzSchemas = []*types.Type{
+	ticketSchema, categorySchema, orderSchema, types.ListOf(ticketSchema), types.IntType, types.FloatType, types.BoolType,
+	types.OptionalOf(types.IntType), types.UnionOf(types.IntType, types.StringType), types.MapOf(types.StringType, types.AnyType), types.AnyType, types.LiteralOf("yes"), types.StringType,
 }
 
 // FuzzParseOutput checks that no reply makes the output parser panic, that
@@ -36,58 +37,58 @@ func FuzzParseOutput(f *testing.F) {
 }
 
 // hasShape reports whether v is a snapshot value of type s.
-func hasShape(v any, s *Schema) bool {
-	switch s.kind() {
-	case KindString:
+func hasShape(v any, s *types.Type) bool {
+	switch kindOf(s) {
+	case types.String:
 		_, ok := v.(string)
 		return ok
-	case KindInt:
+	case types.Int:
 		_, ok := v.(int64)
 		return ok
-	case KindFloat:
+	case types.Float:
 		_, ok := v.(float64)
 		return ok
-	case KindBool:
+	case types.Bool:
 		_, ok := v.(bool)
 		return ok
-	case KindNull:
+	case types.Null:
 		return v == nil
-	case KindOptional:
+	case types.Optional:
 		return v == nil || hasShape(v, s.Elem)
-	case KindList:
+	case types.List:
 		xs, ok := v.([]any)
 		for _, x := range xs {
 			ok = ok && hasShape(x, s.Elem)
 		}
 		return ok
-	case KindMap:
+	case types.Map:
 		m, ok := v.(map[string]any)
 		for _, x := range m {
 			ok = ok && hasShape(x, s.Elem)
 		}
 		return ok
-	case KindClass:
+	case types.Class:
 		o, ok := v.(vmspan.Object)
 		if !ok || o.Class != s.Class.Name || len(o.Fields) != len(s.Class.Fields) {
 			return false
 		}
 		for i, f := range s.Class.Fields {
-			if o.Fields[i].Name != f.Name || !hasShape(o.Fields[i].Value, f.Type) && !(o.Fields[i].Value == nil && f.Type.nullable()) {
+			if o.Fields[i].Name != f.Name || !hasShape(o.Fields[i].Value, f.Type) && !(o.Fields[i].Value == nil && f.Type.Nullable()) {
 				return false
 			}
 		}
 		return true
-	case KindEnum:
+	case types.Enum:
 		e, ok := v.(vmspan.Enum)
 		return ok && e.Name == s.Enum.Name
-	case KindUnion:
+	case types.Union:
 		for _, variant := range s.Variants {
 			if hasShape(v, variant) {
 				return true
 			}
 		}
 		return false
-	case KindLiteral:
+	case types.Literal:
 		return v == s.Literal
 	}
 	return true

@@ -10,28 +10,33 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // ParseOutput turns a model's reply into a value of the return type s, in
-// snapshot form (see Result.Value). A nil s or a plain string type takes the
-// whole reply as is. Otherwise the reply's candidates are tried in order —
+// snapshot form (see Result.Value). A nil s (string) or a plain string type
+// takes the whole reply as is. Otherwise the reply's candidates are tried in order —
 // the whole reply as strict JSON, the contents of ``` fences (last first),
 // JSON-looking {...} and [...] spans in the prose (last first, repaired when
 // broken or truncated), and finally the bare reply text — first coercing
 // strictly (no conversions), then leniently; the first candidate that
 // coerces wins. When none does, the error is a *ParseError naming the field
 // on which the most complete candidate failed.
-func ParseOutput(reply string, s *Schema) (any, error) {
-	switch s.kind() {
-	case KindString:
+func ParseOutput(reply string, s *types.Type) (any, error) {
+	switch kindOf(s) {
+	case types.String:
 		return reply, nil
-	case KindOptional:
-		if s.Elem.kind() == KindString {
+	case types.Optional:
+		if kindOf(s.Underlying().Elem) == types.String {
 			if t := strings.TrimSpace(reply); strings.EqualFold(t, "null") {
 				return nil, nil
 			}
 			return reply, nil
 		}
+	}
+	if s == nil {
+		s = types.StringType
 	}
 	cands := candidates(reply)
 	var best *coerceError

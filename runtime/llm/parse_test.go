@@ -6,29 +6,30 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
 var (
-	ticketClass = &ClassSchema{Name: "Ticket", Fields: []FieldSchema{
-		{Name: "title", Type: String},
-		{Name: "priority", Type: Int, Description: "1 is most urgent"},
+	ticketClass = &types.ClassDecl{Name: "Ticket", Fields: []*types.Field{
+		{Name: "title", Type: types.StringType},
+		{Name: "priority", Type: types.IntType, Description: "1 is most urgent"},
 	}}
-	ticketSchema   = ClassOf(ticketClass)
-	categorySchema = EnumOf(&EnumSchema{Name: "Category", Values: []EnumValueSchema{
+	ticketSchema   = types.ClassOf(ticketClass)
+	categorySchema = types.EnumOf(&types.EnumDecl{Name: "Category", Values: []*types.EnumValue{
 		{Name: "SPAM", Alias: "junk", Description: "Unwanted mail"},
 		{Name: "HAM"},
 		{Name: "UNSURE_YET", Description: "Cannot tell"},
 	}})
-	itemClass = &ClassSchema{Name: "Item", Fields: []FieldSchema{
-		{Name: "name", Alias: "item_name", Type: String},
-		{Name: "qty", Type: Int},
+	itemClass = &types.ClassDecl{Name: "Item", Fields: []*types.Field{
+		{Name: "name", Alias: "item_name", Type: types.StringType},
+		{Name: "qty", Type: types.IntType},
 	}}
-	orderSchema = ClassOf(&ClassSchema{Name: "Order", Description: "A customer order", Fields: []FieldSchema{
-		{Name: "id", Type: Int},
-		{Name: "items", Type: ListOf(ClassOf(itemClass)), Description: "What was ordered,\none per line"},
-		{Name: "category", Type: OptionalOf(categorySchema)},
-		{Name: "tags", Type: MapOf(String)},
+	orderSchema = types.ClassOf(&types.ClassDecl{Name: "Order", Description: "A customer order", Fields: []*types.Field{
+		{Name: "id", Type: types.IntType},
+		{Name: "items", Type: types.ListOf(types.ClassOf(itemClass)), Description: "What was ordered,\none per line"},
+		{Name: "category", Type: types.OptionalOf(categorySchema)},
+		{Name: "tags", Type: types.MapOf(types.StringType, types.StringType)},
 	}})
 )
 
@@ -40,7 +41,7 @@ func TestParseOutput(t *testing.T) {
 	tests := []struct {
 		name   string
 		reply  string
-		schema *Schema
+		schema *types.Type
 		want   any
 	}{
 		{"bare json", `{"title": "Login broken", "priority": 2}`, ticketSchema, ticket("Login broken", 2)},
@@ -69,27 +70,27 @@ func TestParseOutput(t *testing.T) {
 		{"enum json string", `"UNSURE_YET"`, categorySchema, vmspan.Enum{Name: "Category", Value: "UNSURE_YET"}},
 		{"enum in fence", "```\nham\n```", categorySchema, vmspan.Enum{Name: "Category", Value: "HAM"}},
 
-		{"string as is", "```json\n{\"a\": 1}\n```", String, "```json\n{\"a\": 1}\n```"},
+		{"string as is", "```json\n{\"a\": 1}\n```", types.StringType, "```json\n{\"a\": 1}\n```"},
 		{"nil schema is string", "  hello  ", nil, "  hello  "},
-		{"optional string null", "null", OptionalOf(String), nil},
-		{"int", "42", Int, int64(42)},
-		{"int in prose quotes", `"7"`, Int, int64(7)},
-		{"float", "3.5.", Float, 3.5},
-		{"float from int", "3", Float, 3.0},
-		{"bool", "True.", Bool, true},
-		{"optional int null", "null", OptionalOf(Int), nil},
-		{"optional int value", "5", OptionalOf(Int), int64(5)},
-		{"union prefers exact int", "42", UnionOf(Int, String), int64(42)},
-		{"union falls to string", "hello", UnionOf(Int, String), "hello"},
-		{"union of classes", `{"item_name": "pen", "qty": 2}`, UnionOf(ticketSchema, ClassOf(itemClass)),
+		{"optional string null", "null", types.OptionalOf(types.StringType), nil},
+		{"int", "42", types.IntType, int64(42)},
+		{"int in prose quotes", `"7"`, types.IntType, int64(7)},
+		{"float", "3.5.", types.FloatType, 3.5},
+		{"float from int", "3", types.FloatType, 3.0},
+		{"bool", "True.", types.BoolType, true},
+		{"optional int null", "null", types.OptionalOf(types.IntType), nil},
+		{"optional int value", "5", types.OptionalOf(types.IntType), int64(5)},
+		{"union prefers exact int", "42", types.UnionOf(types.IntType, types.StringType), int64(42)},
+		{"union falls to string", "hello", types.UnionOf(types.IntType, types.StringType), "hello"},
+		{"union of classes", `{"item_name": "pen", "qty": 2}`, types.UnionOf(ticketSchema, types.ClassOf(itemClass)),
 			vmspan.Object{Class: "Item", Fields: []vmspan.Arg{{Name: "name", Value: "pen"}, {Name: "qty", Value: int64(2)}}}},
-		{"literal", "Yes", LiteralOf("yes"), "yes"},
-		{"literal int", "2", UnionOf(LiteralOf(int64(1)), LiteralOf(int64(2))), int64(2)},
-		{"map", `{"a": 1, "b": "2"}`, MapOf(Int), map[string]any{"a": int64(1), "b": int64(2)}},
-		{"any", `{"a": [1, true, null]}`, Any, map[string]any{"a": []any{int64(1), true, nil}}},
-		{"list", `[1, 2, "3"]`, ListOf(Int), []any{int64(1), int64(2), int64(3)}},
-		{"single value to list", `{"title": "A", "priority": 1}`, ListOf(ticketSchema), []any{ticket("A", 1)}},
-		{"list in prose", "Found two:\n[{\"title\": \"A\", \"priority\": 1}, {\"title\": \"B\", \"priority\": 2}]\nDone.", ListOf(ticketSchema),
+		{"literal", "Yes", types.LiteralOf("yes"), "yes"},
+		{"literal int", "2", types.UnionOf(types.LiteralOf(int64(1)), types.LiteralOf(int64(2))), int64(2)},
+		{"map", `{"a": 1, "b": "2"}`, types.MapOf(types.StringType, types.IntType), map[string]any{"a": int64(1), "b": int64(2)}},
+		{"any", `{"a": [1, true, null]}`, types.AnyType, map[string]any{"a": []any{int64(1), true, nil}}},
+		{"list", `[1, 2, "3"]`, types.ListOf(types.IntType), []any{int64(1), int64(2), int64(3)}},
+		{"single value to list", `{"title": "A", "priority": 1}`, types.ListOf(ticketSchema), []any{ticket("A", 1)}},
+		{"list in prose", "Found two:\n[{\"title\": \"A\", \"priority\": 1}, {\"title\": \"B\", \"priority\": 2}]\nDone.", types.ListOf(ticketSchema),
 			[]any{ticket("A", 1), ticket("B", 2)}},
 		{"python literals", `{"id": 1, "items": [], "category": None, "tags": {}}`, orderSchema,
 			vmspan.Object{Class: "Order", Fields: []vmspan.Arg{{Name: "id", Value: int64(1)}, {Name: "items", Value: []any{}}, {Name: "category"}, {Name: "tags", Value: map[string]any{}}}}},
@@ -124,7 +125,7 @@ func TestParseOutputErrors(t *testing.T) {
 	tests := []struct {
 		name   string
 		reply  string
-		schema *Schema
+		schema *types.Type
 		path   string
 		msg    string // substring of the error
 	}{
@@ -136,9 +137,9 @@ func TestParseOutputErrors(t *testing.T) {
 		{"nested path", `{"id": 1, "items": [{"item_name": "pen", "qty": 1}, {"item_name": "ink", "qty": "lots"}], "tags": {}}`, orderSchema, "items[1].qty", `want int, got "lots"`},
 		{"ambiguous enum", "either spam or ham", categorySchema, "", "want Category"},
 		{"unknown enum", "EGGS", categorySchema, "", `want Category, got "EGGS"`},
-		{"map value", `{"a": "x"}`, MapOf(Int), "a", `want int, got "x"`},
-		{"literal", "no", LiteralOf("yes"), "", `want "yes", got "no"`},
-		{"empty reply", "", Int, "", `want int, got ""`},
+		{"map value", `{"a": "x"}`, types.MapOf(types.StringType, types.IntType), "a", `want int, got "x"`},
+		{"literal", "no", types.LiteralOf("yes"), "", `want "yes", got "no"`},
+		{"empty reply", "", types.IntType, "", `want int, got ""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,7 +199,40 @@ func TestParseLenient(t *testing.T) {
 func TestParseLenientDeepNesting(t *testing.T) {
 	in := strings.Repeat("[", 100000)
 	_ = parseLenient(in) // must not overflow the stack
-	if _, err := ParseOutput(in, ListOf(Any)); err != nil {
+	if _, err := ParseOutput(in, types.ListOf(types.AnyType)); err != nil {
 		t.Logf("deep nesting: %v", err)
+	}
+}
+
+func TestParseOutputKeyedMapsAliasesSkip(t *testing.T) {
+	color := &types.EnumDecl{Name: "Color", Values: []*types.EnumValue{{Name: "Red"}, {Name: "Blue", Alias: "azure"}}}
+	byColor := types.MapOf(types.EnumOf(color), types.IntType)
+	got, err := ParseOutput(`{"red": 1, "azure": 2}`, byColor)
+	if err != nil || !reflect.DeepEqual(got, map[string]any{"Red": int64(1), "Blue": int64(2)}) {
+		t.Errorf("map by enum: %#v, %v", got, err)
+	}
+	if _, err := ParseOutput(`{"green": 1}`, byColor); err == nil || !strings.Contains(err.Error(), `not a key of map<Color, int>`) {
+		t.Errorf("a key that is no variant: %v", err)
+	}
+	json := &types.AliasDecl{Name: "Json"}
+	jsonT := &types.Type{Kind: types.Alias, Alias: json}
+	json.Type = types.UnionOf(types.StringType, types.IntType, types.ListOf(jsonT), types.MapOf(types.StringType, jsonT))
+	got, err = ParseOutput(`{"a": [1, "x", {"b": []}]}`, jsonT)
+	want := map[string]any{"a": []any{int64(1), "x", map[string]any{"b": []any{}}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("recursive alias: %#v, %v", got, err)
+	}
+	if f := OutputFormat(types.ListOf(jsonT)); !strings.Contains(f, "string or int or Json[] or map<string, Json>") {
+		t.Errorf("output format of a recursive alias:\n%s", f)
+	}
+	secret := types.ClassOf(types.NewClass("Doc",
+		&types.Field{Name: "title", Type: types.StringType},
+		&types.Field{Name: "internal", Type: types.IntType, Skip: true}))
+	got, err = ParseOutput(`{"title": "t", "internal": "x"}`, secret)
+	if obj, ok := got.(vmspan.Object); err != nil || !ok || obj.Fields[1].Value != nil {
+		t.Errorf("@skip field: %#v, %v", got, err)
+	}
+	if f := OutputFormat(secret); strings.Contains(f, "internal") {
+		t.Errorf("a @skip field is shown:\n%s", f)
 	}
 }

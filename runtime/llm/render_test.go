@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -28,7 +29,7 @@ func classifyRequest(client string) Request {
 
 func headlineRequest(client string) Request {
 	return Request{Function: "Headline", Client: client, Prompt: headlinePrompt, PromptFile: "main.baml", PromptLine: 19,
-		Args: []vmspan.Arg{{Name: "body", Value: ticketBody}}, Output: String}
+		Args: []vmspan.Arg{{Name: "body", Value: ticketBody}}, Output: types.StringType}
 }
 
 func formatMessages(msgs []vmspan.Message) string {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -97,7 +98,7 @@ type Request struct {
 	PromptFile string // the source file, for errors
 	PromptLine int    // the source line of the template's first line, for errors
 	Args       []vmspan.Arg
-	Output     *Schema // the return type; nil means string
+	Output     *types.Type // the return type; nil means string
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in
