@@ -164,7 +164,7 @@ func (e *typeError) Error() string {
 // describe names a value's type, showing the value itself where the wanted
 // type is made of literals (so "got \"c\"" rather than "got string").
 func describe(v Value, want *types.Type) string {
-	if hasLiteral(want, 0) && v.k >= KindBool && v.k <= KindString {
+	if hasLiteral(want) && v.k >= KindBool && v.k <= KindString {
 		var b strings.Builder
 		v.write(&b)
 		return v.k.String() + " " + b.String()
@@ -172,10 +172,8 @@ func describe(v Value, want *types.Type) string {
 	return v.TypeName()
 }
 
-func hasLiteral(t *types.Type, depth int) bool {
-	if depth > 16 {
-		return false
-	}
+// hasLiteral reports whether a literal type is a member of t.
+func hasLiteral(t *types.Type) bool {
 	for _, m := range t.Members() {
 		if m.Kind == types.Literal {
 			return true
