@@ -52,6 +52,7 @@ func (c *compiler) declareTypes(files []*syntax.File) {
 
 func (c *compiler) declareEnum(file string, d *syntax.EnumDecl) {
 	en := &types.EnumDecl{Name: d.Name.Name, File: file, Pos: d.Name.NamePos}
+	c.onceAttrs(file, d.Attrs)
 	for _, a := range d.Attrs {
 		switch a.Name {
 		case "alias":
@@ -71,6 +72,7 @@ func (c *compiler) declareEnum(file string, d *syntax.EnumDecl) {
 			continue
 		}
 		ev := &types.EnumValue{Name: v.Name.Name}
+		c.onceAttrs(file, v.Attrs)
 		for _, a := range v.Attrs {
 			switch a.Name {
 			case "alias":
@@ -174,6 +176,7 @@ func (c *compiler) resolveClasses(files []*syntax.File) {
 }
 
 func (c *compiler) classAttrs(file string, cl *types.ClassDecl, attrs []*syntax.Attr) {
+	c.onceAttrs(file, attrs)
 	for _, a := range attrs {
 		switch {
 		case a.Name == "dynamic":
@@ -185,6 +188,7 @@ func (c *compiler) classAttrs(file string, cl *types.ClassDecl, attrs []*syntax.
 }
 
 func (c *compiler) fieldAttrs(file string, f *types.Field, attrs []*syntax.Attr) {
+	c.onceAttrs(file, attrs)
 	for _, a := range attrs {
 		switch {
 		case a.Name == "skip":
@@ -226,12 +230,30 @@ func (c *compiler) streamAttr(s *types.Stream, a *syntax.Attr) bool {
 	return true
 }
 
-func (c *compiler) unknownAttr(file string, a *syntax.Attr, on string) {
-	at := "@"
-	if a.Block {
-		at = "@@"
+// onceAttrs reports an attribute given twice on one declaration, as BAML
+// does; only @assert and @check may repeat.
+func (c *compiler) onceAttrs(file string, attrs []*syntax.Attr) {
+	seen := map[string]bool{}
+	for _, a := range attrs {
+		if a.Name == "assert" || a.Name == "check" {
+			continue
+		}
+		if seen[a.Name] {
+			c.errorf(file, a.At, "attribute %s can only be given once", attrName(a))
+		}
+		seen[a.Name] = true
 	}
-	c.errorf(file, a.At, "unknown %s attribute %s%s", on, at, a.Name)
+}
+
+func attrName(a *syntax.Attr) string {
+	if a.Block {
+		return "@@" + a.Name
+	}
+	return "@" + a.Name
+}
+
+func (c *compiler) unknownAttr(file string, a *syntax.Attr, on string) {
+	c.errorf(file, a.At, "unknown %s attribute %s", on, attrName(a))
 }
 
 // attrString returns the text argument of an attribute: a string, an
