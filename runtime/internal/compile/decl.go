@@ -430,6 +430,11 @@ func (c *compiler) funcDecl(file string, d *syntax.FuncDecl, name string, cl *ty
 	if d.LLM != nil {
 		fn.Kind = FuncLLM
 		fn.Traced = true
+		for i, p := range fn.Sig.Params {
+			if hasCheck(p.Type, map[*types.ClassDecl]bool{}) {
+				c.errorf(file, d.Params[i].Name.NamePos, "types with @check are not allowed as parameters of an LLM function (parameter %s: %s)", p.Name, p.Type)
+			}
+		}
 	}
 	for _, a := range d.Attrs {
 		switch a.Name {
@@ -440,6 +445,48 @@ func (c *compiler) funcDecl(file string, d *syntax.FuncDecl, name string, cl *ty
 		}
 	}
 	return fn
+}
+
+// hasCheck reports whether a value of type t holds a @check constraint: on
+// the type itself, or on a field of a class it holds (BAML refuses such
+// types as LLM function parameters).
+func hasCheck(t *types.Type, seen map[*types.ClassDecl]bool) bool {
+	if t == nil || len(seen) > 64 {
+		return false
+	}
+	for _, k := range t.Checks {
+		if k.Kind == types.Check {
+			return true
+		}
+	}
+	switch t.Kind {
+	case types.List, types.Optional, types.Map:
+		return hasCheck(t.Elem, seen)
+	case types.Union:
+		for _, v := range t.Variants {
+			if hasCheck(v, seen) {
+				return true
+			}
+		}
+	case types.Alias:
+		return hasCheck(t.Alias.Type, seen)
+	case types.Class:
+		if seen[t.Class] {
+			return false
+		}
+		seen[t.Class] = true
+		for _, f := range t.Class.Fields {
+			for _, k := range f.Checks {
+				if k.Kind == types.Check {
+					return true
+				}
+			}
+			if hasCheck(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *compiler) declareGlobal(file string, d *syntax.GlobalDecl) {
