@@ -39,7 +39,8 @@
 //
 // # Lexical notes
 //
-// Comments are // to end of line and /* ... */ (not nested). Strings are
+// Comments are // to end of line, /* ... */ and BAML's {// ... //} (not
+// nested). Strings are
 // "..." with escapes \n \t \r \0 \" \' \\ \/ \u{1F600} \u00e9 (no newlines
 // inside), or raw: #"..."#, ##"..."## and so on, taken verbatim up to the
 // first quote followed by as many #s as opened the string. Raw string
@@ -73,7 +74,7 @@
 //	AttrArgs    = ( Expr | "{{" jinja "}}" | unquoted ) { "," ... } .
 //	Client      = "client" [ "<" ident ">" ] ident Config .
 //	RetryPolicy = "retry_policy" ident Config .
-//	Config      = "{" { ( name | string ) ( Config | Value ) [ "," ] } "}" .
+//	Config      = "{" { ( name | string ) [ ":" ] ( Config | Value ) [ "," ] } "}" .
 //	Value       = literal | [ "-" ] number | ident { "." name } | unquoted
 //	            | "[" { Value [ "," ] } "]" .
 //	Function    = "function" ident "(" [ Params ] ")" [ "->" AttrType ]

@@ -710,6 +710,9 @@ func (p *parser) parseConfigEntry() *ConfigEntry {
 	default:
 		p.fail(p.tv.pos, "expected option name, found %s", p.describe())
 	}
+	if p.tok == COLON {
+		p.next() // BAML allows `key: value`
+	}
 	if p.tok == LBRACE {
 		e.Block = p.parseConfigBlock(label{kind: "option", name: e.Key, quoted: true})
 	} else {

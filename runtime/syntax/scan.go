@@ -89,7 +89,8 @@ func (s *scanner) next(tv *tokenValue) Token {
 	}
 }
 
-// skipSpace skips white space and comments.
+// skipSpace skips white space and comments: // to the end of the line,
+// /* ... */, and BAML's {// ... //}.
 func (s *scanner) skipSpace() {
 	for s.off < len(s.src) {
 		switch c := s.src[s.off]; {
@@ -107,6 +108,9 @@ func (s *scanner) skipSpace() {
 			s.advance(end)
 		case c == '/' && s.peekByte(1) == '*':
 			s.skipBlockComment()
+		case c == '{' && s.peekByte(1) == '/' && s.peekByte(2) == '/' && strings.Contains(s.src[s.off+3:], "//}"):
+			// BAML's block comment {// ... //}
+			s.advanceTo(s.off + 3 + strings.Index(s.src[s.off+3:], "//}") + 3)
 		default:
 			return
 		}
