@@ -40,8 +40,7 @@
 // # Lexical notes
 //
 // Comments are // to end of line, /* ... */ and BAML's {// ... //} (not
-// nested). Strings are
-// "..." with escapes \n \t \r \0 \" \' \\ \/ \u{1F600} \u00e9 (no newlines
+// nested). Strings are "..." with escapes \n \t \r \0 \" \' \\ \/ \u{1F600} \u00e9 (no newlines
 // inside), or raw: #"..."#, ##"..."## and so on, taken verbatim up to the
 // first quote followed by as many #s as opened the string. Raw string
 // values, including prompts, are not dedented; prompt rendering owns that.
