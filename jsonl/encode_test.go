@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -84,83 +82,6 @@ func checkSorted(dec *json.Decoder) error {
 		_, err = dec.Token()
 	}
 	return err
-}
-
-func TestAppendString(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", `""`},
-		{"plain", `"plain"`},
-		{`q"b\s`, `"q\"b\\s"`},
-		{"\n\r\t\b\f\x00\x1f", `"\n\r\t\b\f\u0000\u001f"`},
-		{"<&>", `"<&>"`},
-		{"é😀\u2028", "\"é😀\u2028\""},
-		{"a\xffb", `"a\ufffdb"`},
-		{"\xe2\x82", `"\ufffd\ufffd"`},
-		{"é\"\xffz\n😀", `"é\"\ufffdz\n😀"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			got := string(appendString(nil, tt.in))
-			if got != tt.want {
-				t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
-			}
-			var back string
-			if err := json.Unmarshal([]byte(got), &back); err != nil || back != strings.ToValidUTF8(tt.in, "\ufffd") && utf8.ValidString(tt.in) {
-				t.Errorf("decodes to %q, %v", back, err)
-			}
-		})
-	}
-}
-
-func TestAppendFloat(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0.0"}, {2, "2.0"}, {-3, "-3.0"}, {0.5, "0.5"}, {13.75, "13.75"},
-		{1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {1.5e-10, "1.5e-10"},
-		{math.NaN(), "null"}, {math.Inf(1), "null"}, {math.Inf(-1), "null"},
-	}
-	for _, tt := range tests {
-		if got := string(appendFloat(nil, tt.in)); got != tt.want {
-			t.Errorf("appendFloat(%v) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-	// Non-integral values are formatted exactly as encoding/json does.
-	for _, f := range []float64{0.1, 1.0 / 3, 123456.789, -2.5e-5, 6.02214076e23} {
-		want, _ := json.Marshal(f)
-		if got := appendFloat(nil, f); !bytes.Equal(got, want) {
-			t.Errorf("appendFloat(%v) = %s, encoding/json %s", f, got, want)
-		}
-	}
-}
-
-func TestAppendValue(t *testing.T) {
-	tests := []struct {
-		in   any
-		want string
-	}{
-		{nil, "null"},
-		{true, "true"},
-		{int64(-7), "-7"},
-		{7, "7"},
-		{[]any{}, "[]"},
-		{map[string]any{}, "{}"},
-		{map[string]any{"b": int64(1), "a": "x", "B": nil}, `{"B":null,"a":"x","b":1}`},
-		{vmspan.Enum{Name: "Color", Value: "Red"}, `{"__enum":"Color","value":"Red"}`},
-		{vmspan.Object{Class: "Empty"}, `{"__class":"Empty"}`},
-		{vmspan.Object{Class: "T", Fields: []vmspan.Arg{{Name: "z", Value: int64(1)}, {Name: "Name", Value: "n"}, {Name: "a", Value: nil}}},
-			`{"Name":"n","__class":"T","a":null,"z":1}`},
-		{[]string{"go", "values"}, `["go","values"]`},
-		{struct {
-			A int `json:"a"`
-		}{3}, `{"a":3}`},
-	}
-	for _, tt := range tests {
-		if got := string(appendValue(nil, tt.in)); got != tt.want {
-			t.Errorf("appendValue(%#v) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
 }
 
 // TestRoundTrip writes a trace and reads it back: every field of every

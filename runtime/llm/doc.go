@@ -68,8 +68,11 @@
 // an indented #"..."# block renders flush left.
 //
 // Templates see the function's arguments by name; class instances expose
-// their fields ({{ t.title }}, {{ t["title"] }}) and print as JSON when
-// printed whole, enums print their value, lists and maps print as JSON.
+// their fields ({{ t.title }}, {{ t["title"] }}), enums print their value,
+// and a class instance, list or map printed whole prints as JSON in the
+// prompt form of package vmspan/spanjson (fields in declaration order, map
+// keys sorted, floats such as 2.0 keep their ".0"), the encoding trace
+// files and OpenTelemetry attributes use too.
 // {{ ctx.output_format }} describes the return type (see OutputFormat; empty
 // for string), {{ ctx.client.name }} and {{ ctx.client.provider }} name the
 // client. {{ _.role("system"|"user"|"assistant") }} starts a new chat

@@ -3,13 +3,10 @@
 package llm
 
 import (
-	"bytes"
-	"encoding/json"
-	"sort"
-
 	"github.com/nikolalohinski/gonja/v2/exec"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spanjson"
 )
 
 // templateValue converts an argument in snapshot form to what templates see:
@@ -19,9 +16,8 @@ import (
 func templateValue(v any) any {
 	switch x := v.(type) {
 	case vmspan.Object:
-		o := &tplObject{class: x.Class, names: make([]string, len(x.Fields)), vals: make(map[string]any, len(x.Fields))}
-		for i, f := range x.Fields {
-			o.names[i] = f.Name
+		o := &tplObject{snap: x, vals: make(map[string]any, len(x.Fields))}
+		for _, f := range x.Fields {
 			o.vals[f.Name] = templateValue(f.Value)
 		}
 		return o
@@ -45,9 +41,8 @@ func templateValue(v any) any {
 
 // A tplObject is a class instance seen by a template.
 type tplObject struct {
-	class string
-	names []string // field order
-	vals  map[string]any
+	snap vmspan.Object // printed whole
+	vals map[string]any
 }
 
 // GetAttribute implements exec.AttributeGetter: {{ t.title }}.
@@ -63,7 +58,8 @@ func (o *tplObject) GetItem(key any) (*exec.Value, bool) {
 	return exec.AsValue(v), ok
 }
 
-// String prints the object as JSON, fields in declaration order.
+// String prints the object in spanjson's prompt form: JSON, fields in
+// declaration order.
 func (o *tplObject) String() string { return jsonText(o) }
 
 // A tplList is a list seen by a template; it prints as JSON.
@@ -78,61 +74,30 @@ type tplMap map[string]any
 // String prints the map as JSON.
 func (m tplMap) String() string { return jsonText(m) }
 
+// jsonText prints a template value whole, in spanjson's prompt form.
 func jsonText(v any) string {
-	var b bytes.Buffer
-	writeJSON(&b, v)
-	return b.String()
+	return string(spanjson.Encoder{Prompt: true}.AppendValue(nil, snapshotOf(v)))
 }
 
-func writeJSON(b *bytes.Buffer, v any) {
+// snapshotOf returns the snapshot a template value was made from (see
+// templateValue); an enum value became its variant, which the prompt form
+// prints the same way.
+func snapshotOf(v any) any {
 	switch x := v.(type) {
 	case *tplObject:
-		b.WriteByte('{')
-		for i, n := range x.names {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeScalar(b, n)
-			b.WriteString(": ")
-			writeJSON(b, x.vals[n])
-		}
-		b.WriteByte('}')
+		return x.snap
 	case tplList:
-		b.WriteByte('[')
+		out := make([]any, len(x))
 		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeJSON(b, e)
+			out[i] = snapshotOf(e)
 		}
-		b.WriteByte(']')
+		return out
 	case tplMap:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = snapshotOf(e)
 		}
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeScalar(b, k)
-			b.WriteString(": ")
-			writeJSON(b, x[k])
-		}
-		b.WriteByte('}')
-	default:
-		writeScalar(b, v)
+		return out
 	}
-}
-
-func writeScalar(b *bytes.Buffer, v any) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		b.WriteString("null")
-		return
-	}
-	b.Truncate(b.Len() - 1) // Encode's newline
+	return v
 }
