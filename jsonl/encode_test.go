@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 func TestGolden(t *testing.T) {
@@ -87,7 +88,7 @@ func checkSorted(dec *json.Decoder) error {
 // TestRoundTrip writes a trace and reads it back: every field of every
 // event must come back.
 func TestRoundTrip(t *testing.T) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
 	workload(vmspan.Fanout(rec, w))
@@ -95,37 +96,39 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readAll(t, buf.Bytes())
-	for i := range rec.events { // the one lossy case: invalid UTF-8
-		rec.events[i].Name = strings.ToValidUTF8(rec.events[i].Name, "\ufffd")
+	want := rec.Events()
+	for i := range want { // the one lossy case: invalid UTF-8
+		want[i].Name = strings.ToValidUTF8(want[i].Name, "\ufffd")
 	}
-	equalEvents(t, rec.events, got)
+	equalEvents(t, want, got)
 }
 
 // benchEvents returns the events of a typical engine call (a root span
 // with two arguments and a tag, under no host span), start and end.
 func benchEvents() []vmspan.Event {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	tr := newTracer(rec)
 	root := tr.StartSpan(context.Background(), "Score", vmspan.StartConfig{Kind: vmspan.KindRoot,
 		Args: []vmspan.Arg{{Name: "a", Value: int64(3)}, {Name: "body", Value: "printer on fire"}}})
 	root.SetTags("env", "prod")
-	root.EndSnapshot(int64(31), nil)
-	return []vmspan.Event{rec.events[0], rec.events[2]}
+	vmspan.NewFrameTracker(context.Background(), root).End(int64(31), nil)
+	events := rec.Events()
+	return []vmspan.Event{events[0], events[2]}
 }
 
 // BenchmarkEncode measures AppendEvent on one core. The events/s metric is
 // what SPEC §7 budgets (at least 1M events/s).
 func BenchmarkEncode(b *testing.B) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	workload(rec)
-	i := slices.IndexFunc(rec.events, func(e vmspan.Event) bool { return len(e.Attempts) == 2 })
+	i := slices.IndexFunc(rec.Events(), func(e vmspan.Event) bool { return len(e.Attempts) == 2 })
 	cases := []struct {
 		name   string
 		events []vmspan.Event
 	}{
-		{"call", benchEvents()},                    // start and end of a typical call
-		{"workload", rec.events},                   // every line of the golden trace
-		{"llm-end", []vmspan.Event{rec.events[i]}}, // two attempts with messages and HTTP records
+		{"call", benchEvents()},                      // start and end of a typical call
+		{"workload", rec.Events()},                   // every line of the golden trace
+		{"llm-end", []vmspan.Event{rec.Events()[i]}}, // two attempts with messages and HTTP records
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -144,7 +147,7 @@ func BenchmarkEncode(b *testing.B) {
 }
 
 func BenchmarkWriter(b *testing.B) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	workload(rec)
 	events := benchEvents()
 	w := NewWriter(io.Discard)
@@ -158,7 +161,7 @@ func BenchmarkWriter(b *testing.B) {
 }
 
 func BenchmarkWriterParallel(b *testing.B) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	workload(rec)
 	e := benchEvents()[0]
 	w := NewWriter(io.Discard)

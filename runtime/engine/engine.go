@@ -58,7 +58,8 @@ func WithTracer(t *vmspan.Tracer) Option {
 }
 
 // WithSink adds sinks that receive the events of every call of this engine,
-// in addition to the tracer's sink.
+// in addition to the tracer's sink, including the spans of engine calls
+// nested in it through host functions.
 func WithSink(sinks ...vmspan.Sink) Option {
 	return func(e *Engine) error { e.sinks = append(e.sinks, sinks...); return nil }
 }
