@@ -173,8 +173,7 @@ type LLMAttempt struct {
 // set-tags events carry only the tags set.
 //
 // The ids come first so that they are 8-byte aligned and none straddles
-// two cache lines in a span's own event: such an id costs every read and
-// write of it more.
+// two cache lines in a span's own event (see docs/performance.md).
 type Event struct {
 	ID   SpanID // the event's own id, generated once ("function_event_id")
 	Span SpanContext

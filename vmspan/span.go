@@ -43,8 +43,8 @@ func (s *Span) keepArgs(args []Arg) []Arg {
 	}
 	for i := range args { // one or two: cheaper than typedslicecopy's call
 		// Field by field: the caller has just written args word by word,
-		// and reading them back in 16-byte moves would wait on those
-		// stores (see Tracer.startIDs).
+		// and 16-byte reads of them would wait for those stores (see
+		// Tracer.startIDs).
 		out[i].Name, out[i].Value = args[i].Name, args[i].Value
 	}
 	return out

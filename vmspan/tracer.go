@@ -60,11 +60,11 @@ func (t *Tracer) id(now time.Time) SpanID {
 // 62 random bits r, its start event's id r+1 and its end event's id r+2
 // (see endID), each with the timestamp of its event. Three ids still come
 // out unique (two spans' ranges meet only if their draws are within 2 of
-// each other in the same 250 ns), and one draw costs a third of three.
+// each other in the same 250 ns), for one draw instead of three.
 //
 // The ids are written where they go rather than made and copied there: an
-// id written as two 8-byte halves and at once read back as 16 bytes makes
-// the processor wait for the halves to reach its cache.
+// id written as two 8-byte halves and at once read back as 16 bytes cannot
+// be forwarded from the pending stores (see docs/performance.md).
 func (t *Tracer) startIDs(e *Event, wall int64, ft *FrameTracker) {
 	last := &e.Stack[len(e.Stack)-1]
 	if t.newID != nil {

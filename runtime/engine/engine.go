@@ -107,7 +107,7 @@ func WithMaxDepth(n int) Option {
 
 // Defaults for the limits of a call.
 const (
-	DefaultMaxSteps = 200_000_000 // about 2 s of a tight loop on a 2-core VM
+	DefaultMaxSteps = 200_000_000 // seconds of a tight loop: ends runaway programs, not real ones
 	DefaultMaxDepth = 10_000
 )
 

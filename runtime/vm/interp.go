@@ -14,11 +14,11 @@ import (
 func (th *Thread) run(entry int) (Value, error) {
 	// The loop's variables are few on purpose. Go has no callee-saved
 	// registers, so every variable that lives across the loop and across
-	// a call in any case is stored to the stack at every dispatch; each
-	// one cut made fib(27) 5-15% faster. The program's tables are read
-	// through p where a case needs them, the code through fn, the step
-	// budget through th, the frame index from len(th.frames), and the
-	// result lives only in the cases that return.
+	// a call in any case is stored to the stack at every dispatch
+	// (docs/performance.md gives what each one cost). The program's
+	// tables are read through p where a case needs them, the code through
+	// fn, the step budget through th, the frame index from len(th.frames),
+	// and the result lives only in the cases that return.
 	p := th.prog
 	var err error
 	fi := len(th.frames) - 1 // the current frame is always the last of th.frames

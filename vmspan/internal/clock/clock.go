@@ -1,8 +1,8 @@
 // Package clock is the default clock of vmspan's tracer: what time.Now
 // returns, read more cheaply.
 //
-// The tracer reads the clock twice per span, and a clock read can cost more
-// than everything else a traced call does. time.Now reads two clocks (wall
+// The tracer reads the clock twice per span, and a clock read can cost as
+// much as the rest of a traced call (docs/performance.md). time.Now reads two clocks (wall
 // and monotonic) through the vDSO; this clock reads the time once per
 // anchorEvery (the anchor) and, in between, adds the time elapsed since the
 // anchor, measured one of two ways:
