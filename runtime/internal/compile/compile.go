@@ -41,6 +41,9 @@ func compileFunc(c *compiler, fn *Func) {
 	r.block(fn.Decl.Body)
 	fc.r = r
 	fc.temps, fc.maxTemps = r.max, r.max
+	if fn.Traced {
+		fc.emit(ENTER, 0, 0, fn.Decl.Body.Lbrace)
+	}
 	for _, s := range fn.Decl.Body.Stmts {
 		fc.stmt(s)
 	}
@@ -126,7 +129,10 @@ func fits(src, dst *Type) bool {
 // ret compiles the return of e's value (null when e is nil).
 func (fc *fcomp) ret(e syntax.Expr, pos syntax.Pos) {
 	if b := fc.local(e); b != nil && fits(orAny(b.typ), fc.fn.Result) {
-		fc.emit(fc.traced(RETURNL, RETURNLT), b.slot, 0, pos)
+		if fc.fn.Traced {
+			fc.emit(EXIT, b.slot, 1, pos)
+		}
+		fc.emit(RETURNL, b.slot, 0, pos)
 		return
 	}
 	var t *Type = NullType
@@ -136,16 +142,10 @@ func (fc *fcomp) ret(e syntax.Expr, pos syntax.Pos) {
 		fc.emit(NULL, 0, 0, pos)
 	}
 	fc.convert(t, fc.fn.Result, pos)
-	fc.emit(fc.traced(RETURN, RETURNT), 0, 0, pos)
-}
-
-// traced returns op, or its traced form when the function being compiled
-// is traced.
-func (fc *fcomp) traced(op, tracedOp Opcode) Opcode {
 	if fc.fn.Traced {
-		return tracedOp
+		fc.emit(EXIT, 0, 0, pos)
 	}
-	return op
+	fc.emit(RETURN, 0, 0, pos)
 }
 
 // acceptsFloat reports whether an int value of type t would be converted to a float.
@@ -819,17 +819,9 @@ func (fc *fcomp) callFunc(e *syntax.CallExpr, id *syntax.Ident) *Type {
 			proven = false
 		}
 	}
-	traced := callee.Traced && callee.Kind == FuncExpr
-	var op Opcode
-	switch {
-	case traced && proven:
-		op = CALLTNC
-	case traced:
-		op = CALLT
-	case proven:
+	op := CALL
+	if proven {
 		op = CALLNC
-	default:
-		op = CALL
 	}
 	fc.emit(op, int32(idx), int32(len(e.Args)), id.NamePos)
 	return callee.Result
