@@ -47,17 +47,7 @@ func (enc Encoder) AppendValue(b []byte, v any) []byte {
 // their declaration order (in either form).
 func (enc Encoder) AppendArgs(b []byte, args []vmspan.Arg) []byte {
 	w := writer{buf: b, start: len(b), enc: enc}
-	w.buf = append(w.buf, '{')
-	for i, a := range args {
-		if w.full() {
-			break
-		}
-		if i > 0 {
-			w.comma()
-		}
-		w.field(a.Name, a.Value)
-	}
-	w.buf = append(w.buf, '}')
+	w.fields(args)
 	return w.done()
 }
 
@@ -127,7 +117,7 @@ func (w *writer) value(v any) {
 		w.object(x)
 	case vmspan.Object:
 		if w.enc.Prompt {
-			w.declared(x)
+			w.fields(x.Fields)
 		} else {
 			w.class(x)
 		}
@@ -261,11 +251,11 @@ func (w *writer) class(o vmspan.Object) {
 	w.buf = append(w.buf, '}')
 }
 
-// declared writes a class instance in the prompt form: its fields in
-// declaration order.
-func (w *writer) declared(o vmspan.Object) {
+// fields writes named values as an object, in their order: arguments, or
+// a class instance's fields in the prompt form.
+func (w *writer) fields(fs []vmspan.Arg) {
 	w.buf = append(w.buf, '{')
-	for i, f := range o.Fields {
+	for i, f := range fs {
 		if w.full() {
 			return
 		}
