@@ -134,10 +134,13 @@ type HTTPRecord struct {
 	Body    string            `json:"body,omitempty"`
 }
 
-// A Message is one chat message of an LLM prompt.
+// A Message is one chat message of an LLM prompt. Content is its text; a
+// media value in it appears there as its short description (Media.String),
+// and Parts then lists the message's text and media pieces in order.
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
+	Parts   []Part `json:"parts,omitempty"`
 }
 
 // An LLMAttempt is one provider request made by an LLM function (a retry or a

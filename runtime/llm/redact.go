@@ -18,14 +18,24 @@ const minSecretLen = 4
 // A redactor replaces secret values (API keys, secret header values) by
 // vmspan.Redacted in text, and the values of secret-named headers and URL
 // query parameters.
+//
+// It also keeps media bytes out of records: the base64 text of each inline
+// media value the call sends is replaced by the value's description
+// (vmspan.Media.String: kind, media type, size, hash).
 type redactor struct {
 	secrets []string
+	media   []*vmspan.Media
 }
 
 func (r redactor) str(s string) string {
 	for _, sec := range r.secrets {
 		if len(sec) >= minSecretLen {
 			s = strings.ReplaceAll(s, sec, vmspan.Redacted)
+		}
+	}
+	for _, m := range r.media {
+		if b64 := m.Base64(); len(b64) >= minSecretLen && strings.Contains(s, b64) {
+			s = strings.ReplaceAll(s, b64, "[media "+m.String()+"]")
 		}
 	}
 	return s

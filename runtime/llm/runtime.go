@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
@@ -23,6 +24,7 @@ type Runtime struct {
 	env     func(string) (string, bool)
 	sleep   func(context.Context, time.Duration) error
 	now     func() time.Time
+	gcreds  sync.Map // credentials key -> *google.Credentials (vertex-ai)
 }
 
 // An Option configures a Runtime.
