@@ -259,7 +259,7 @@ func bedrockMedia(m *vmspan.Media) (types.ContentBlock, error) {
 
 // converseCompletion reads a Converse reply.
 func converseCompletion(ep *endpoint, out *bedrockruntime.ConverseOutput) (completion, error) {
-	c := completion{model: ep.model, finish: string(out.StopReason)}
+	c := completion{finish: string(out.StopReason)} // Bedrock names no response model
 	c.id, _ = awsmw.GetRequestIDMetadata(out.ResultMetadata)
 	c.usage = bedrockUsage(out.Usage)
 	msg, ok := out.Output.(*types.ConverseOutputMemberMessage)

@@ -54,6 +54,7 @@ type providerInfo struct {
 	urlEnv      string // environment variable that overrides the default base_url
 	keyEnv      string // environment variable of the default api_key
 	model       string // default model ("" when the model is required)
+	noModel     bool   // the model is named otherwise (azure-openai: the deployment)
 	defaultRole string // role of text before the first _.role marker (default "system")
 }
 
@@ -63,7 +64,7 @@ var providers = map[string]providerInfo{
 	"ollama":           {api: apiOpenAI, baseURL: "http://localhost:11434/v1"},
 	"openrouter":       {api: apiOpenAI, baseURL: "https://openrouter.ai/api/v1", keyEnv: "OPENROUTER_API_KEY"},
 	"openai-responses": {api: apiResponses, baseURL: "https://api.openai.com/v1", urlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY"},
-	"azure-openai":     {api: apiOpenAI, keyEnv: "AZURE_OPENAI_API_KEY", model: "-"},
+	"azure-openai":     {api: apiOpenAI, keyEnv: "AZURE_OPENAI_API_KEY", noModel: true},
 	"anthropic":        {api: apiAnthropic, baseURL: "https://api.anthropic.com", urlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY"},
 	"google-ai":        {api: apiGoogle, baseURL: "https://generativelanguage.googleapis.com/v1beta", keyEnv: "GOOGLE_API_KEY", model: "gemini-2.5-flash", defaultRole: "user"},
 	"vertex-ai":        {api: apiGoogle, defaultRole: "user"},
@@ -296,7 +297,7 @@ func checkLeafOptions(provider string, info providerInfo, opts map[string]any) [
 		_, hasID := opts["model_id"]
 		hasModel = hasModel || hasID
 	}
-	if !hasModel && info.model == "" {
+	if !hasModel && info.model == "" && !info.noModel {
 		bad("options need a model (a string)")
 	}
 	for _, k := range []string{"model", "model_id", "base_url", "api_key", "resource_name", "deployment_id", "api_version",

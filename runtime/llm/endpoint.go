@@ -74,8 +74,10 @@ func (r *Runtime) endpoint(ctx context.Context, c *client) (*endpoint, error) {
 	return ep, err
 }
 
+// azureEndpoint resolves an azure-openai client. The deployment stands for
+// the model: it is in the URL, and attempts record it as the model.
 func (r *Runtime) azureEndpoint(c *client, ep *endpoint) error {
-	ep.azure, ep.model = true, ""
+	ep.azure, ep.modelInURL = true, true
 	if _, ok := c.options["max_tokens"]; !ok && ep.maxTokens == nil {
 		ep.maxTokens = int64p(anthropicMaxTokens) // BAML's default for Azure
 	}
@@ -97,6 +99,9 @@ func (r *Runtime) azureEndpoint(c *client, ep *endpoint) error {
 			return err
 		}
 		ep.baseURL = "https://" + res + ".openai.azure.com/openai/deployments/" + dep
+	}
+	if _, dep, ok := strings.Cut(ep.baseURL, "/deployments/"); ok && ep.model == "" {
+		ep.model, _, _ = strings.Cut(dep, "/")
 	}
 	ep.apiKey, err = r.apiKey(c)
 	return err

@@ -4,10 +4,16 @@
 package llm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
+
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+
+	"github.com/bexrun/bex/vmspan"
 )
 
 // A Stream is one provider attempt's streamed reply, read as text deltas.
@@ -158,3 +164,114 @@ func (s *sseSource) next(c *completion) (string, error) {
 }
 
 func (s *sseSource) close() error { return s.body.Close() }
+
+// stream makes one streamed attempt with leaf client c: it sends the
+// request asking for a streamed reply and returns the Stream as soon as the
+// reply's status and headers are in. A non-2xx reply, a transport failure
+// or a configuration problem is returned as for attempt (an *HTTPError with
+// the provider's message, a *TransportError, ...) and ends the attempt.
+// The attempt's record (usage, finish reason, output, error, duration) is
+// completed when the Stream ends. Retries and fallbacks are the caller's
+// to decide (the engine's streaming runs them as Call does).
+//
+// This is the provider layer the engine's Stream builds on: everything
+// after the first byte (partial parsing, chunk timing, idle timeouts) is
+// the consumer's.
+func (cs *call) stream(c *client) (*Stream, error) {
+	at, err := cs.begin(c)
+	if err != nil {
+		return nil, err
+	}
+	if at.ep.api == apiBedrock {
+		return cs.converseStream(c, at)
+	}
+	w := wires[at.ep.api]
+	hreq, cancel, err := cs.httpRequest(c, at, w, true)
+	if err != nil {
+		_, err = cs.end(at, completion{}, err)
+		return nil, err
+	}
+	a := &cs.attempts[at.idx]
+	a.Start = cs.r.now()
+	resp, err := cs.r.http.Do(hreq)
+	if err != nil {
+		a.Duration = cs.r.now().Sub(a.Start)
+		cancel()
+		_, err = cs.end(at, completion{}, cs.transportError(c, hreq.Context(), at.red, err))
+		return nil, err
+	}
+	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header)}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
+		resp.Body.Close()
+		cancel()
+		a.Duration = cs.r.now().Sub(a.Start)
+		a.Response.Body = at.red.body(body)
+		_, err = cs.end(at, completion{}, cs.statusError(c, at.red, resp, body))
+		return nil, err
+	}
+	s := &Stream{src: newSSESource(resp.Body, w.decoder())}
+	s.onEnd = cs.streamEnd(c, at, hreq.Context(), cancel)
+	return s, nil
+}
+
+// streamEnd returns the function that completes a streamed attempt's
+// record when its Stream ends.
+func (cs *call) streamEnd(c *client, at *attemptState, reqCtx context.Context, cancel context.CancelFunc) func(*Stream) {
+	return func(s *Stream) {
+		cancel()
+		a := &cs.attempts[at.idx]
+		a.Duration = cs.r.now().Sub(a.Start)
+		err := s.err
+		var se *streamError
+		switch {
+		case err == nil:
+		case errors.As(err, &se):
+			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error())}
+		case errors.Is(err, errStreamTruncated):
+			err = &ResponseError{Client: c.name, Msg: err.Error()}
+		default:
+			err = cs.transportError(c, reqCtx, at.red, err)
+		}
+		s.err = err
+		cs.end(at, s.comp, err)
+	}
+}
+
+// converseStream makes a Bedrock ConverseStream request through the SDK,
+// which decodes the AWS event stream.
+func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
+	in, err := converseInput(at.ep, at.msgs)
+	if err != nil {
+		_, err = cs.end(at, completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()})
+		return nil, err
+	}
+	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
+	if at.ep.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
+	}
+	rec := cs.recorder(at)
+	bc, err := cs.r.bedrockClient(ctx, c, at.ep.aws, rec)
+	if err != nil {
+		cancel()
+		_, err = cs.end(at, completion{}, err)
+		return nil, err
+	}
+	a := &cs.attempts[at.idx]
+	a.Start = cs.r.now()
+	out, err := bc.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
+		ModelId: in.ModelId, Messages: in.Messages, System: in.System,
+		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
+	})
+	cs.recordSDK(a, at.red, rec)
+	if err != nil {
+		a.Duration = cs.r.now().Sub(a.Start)
+		cancel()
+		_, err = cs.end(at, completion{}, cs.bedrockError(c, ctx, at.red, err))
+		return nil, err
+	}
+	s := &Stream{src: &bedrockSource{es: out.GetStream()}}
+	s.comp.id, _ = awsmw.GetRequestIDMetadata(out.ResultMetadata)
+	s.onEnd = cs.streamEnd(c, at, ctx, cancel)
+	return s, nil
+}
