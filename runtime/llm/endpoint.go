@@ -100,7 +100,9 @@ func (r *Runtime) azureEndpoint(c *client, ep *endpoint) error {
 		}
 		ep.baseURL = "https://" + res + ".openai.azure.com/openai/deployments/" + dep
 	}
-	if _, dep, ok := strings.Cut(ep.baseURL, "/deployments/"); ok && ep.model == "" {
+	if dep, _, _ := r.stringOption(c, "deployment_id"); dep != "" && ep.model == "" {
+		ep.model = dep
+	} else if _, dep, ok := strings.Cut(ep.baseURL, "/deployments/"); ok && ep.model == "" {
 		ep.model, _, _ = strings.Cut(dep, "/")
 	}
 	ep.apiKey, err = r.apiKey(c)

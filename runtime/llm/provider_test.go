@@ -348,3 +348,13 @@ func testServiceAccount(t *testing.T, tokenURL string) []byte {
 }
 
 func readTestdata(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", name)) }
+
+type rsaKey = rsa.PrivateKey
+
+func newRSAKey(t *testing.T) *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

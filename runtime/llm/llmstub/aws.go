@@ -61,7 +61,7 @@ func (a *awsAuth) verify(r *http.Request, body []byte) error {
 		return errSignature
 	}
 	re, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), nil)
-	re.Host = r.Host
+	re.Host, re.ContentLength = r.Host, int64(len(body)) // net/http moves both out of the header
 	for _, name := range strings.Split(signed, ";") {
 		if name != "host" {
 			re.Header[http.CanonicalHeaderKey(name)] = r.Header.Values(name)
