@@ -28,8 +28,8 @@ type templates struct {
 	cache       sync.Map // promptKey -> *compiled
 	marker      string   // role marker prefix; holds a per-runtime nonce
 	mediaMarker string   // media marker prefix; holds the same nonce
-	cfg    *config.Config
-	env    *exec.Environment
+	cfg         *config.Config
+	env         *exec.Environment
 }
 
 type promptKey struct {

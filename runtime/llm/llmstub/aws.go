@@ -120,4 +120,3 @@ func writeEventStream(ctx context.Context, w http.ResponseWriter, req *Request, 
 		send("messageStop", map[string]any{"stopReason": f.finish}) &&
 		send("metadata", map[string]any{"usage": bedrockUsage(f.u), "metrics": map[string]any{"latencyMs": 1}})
 }
-
