@@ -21,6 +21,31 @@ type CallOption func(*callConfig)
 type callConfig struct {
 	scoped   []vmspan.Sink
 	maxSteps *int64
+	registry *llm.ClientRegistry
+}
+
+// WithClientRegistry makes the call use a client registry (BAML's
+// ClientRegistry): its clients add to or override the program's, validated
+// as declared clients are, and its primary client, when set, is the client
+// of every LLM function the call runs. The spans' attempts name the client
+// actually used.
+func WithClientRegistry(r *llm.ClientRegistry) CallOption {
+	return func(c *callConfig) { c.registry = r }
+}
+
+// WithClient makes name (a program client, a registry client or a
+// "provider/model" shorthand) the client of every LLM function the call
+// runs: BAML's client option, a registry whose only change is its primary.
+func WithClient(name string) CallOption {
+	return func(c *callConfig) {
+		if c.registry == nil {
+			c.registry = llm.NewClientRegistry()
+		} else {
+			cp := *c.registry
+			c.registry = &cp
+		}
+		c.registry.SetPrimary(name)
+	}
 }
 
 // WithCollector attaches a sink that sees the whole subtree of the call: its
@@ -94,7 +119,7 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -173,6 +198,9 @@ func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
 	named, positional, err := splitArgs(args)
 	if err != nil {
 		return nil, &ArgError{fn.Name, err.Error()}
+	}
+	if named, positional, err = mediaArgs(fn, named, positional); err != nil {
+		return nil, err
 	}
 	if named != nil {
 		return namedArgs(fn, named)
@@ -301,6 +329,8 @@ type callState struct {
 	ctx    context.Context
 	nested int // engine calls enclosing this one through host functions
 	frames *vmspan.FrameTracker
+	// registry is the call's client registry (WithClientRegistry), or nil.
+	registry *llm.ClientRegistry
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -354,11 +384,12 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 	body := fn.Decl.LLM
 	named := make([]vmspan.Arg, len(args))
 	for i, a := range args {
-		named[i] = vmspan.Arg{Name: fn.Params[i].Name, Value: vm.Snapshot(a)}
+		named[i] = vmspan.Arg{Name: fn.Params[i].Name, Value: vm.SnapshotWithMedia(a)}
 	}
 	req := llm.Request{
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: cs.e.schemas[fn],
+		Registry: cs.registry,
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)

@@ -47,7 +47,14 @@ const (
 // the call's attempts from 0 across retries and fallbacks. Otherwise an
 // OpenTelemetry span in ctx is propagated as it is. tracestate is passed on.
 func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
-	c, err := r.lookup(req.Client)
+	over, err := r.overlay(req.Registry)
+	if err != nil {
+		return Result{}, err
+	}
+	if req.Registry != nil && req.Registry.primary != "" {
+		req.Client = req.Registry.primary
+	}
+	c, err := r.lookupIn(over, req.Client)
 	if err != nil {
 		return Result{}, err
 	}
@@ -55,7 +62,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over}
 	out, err := cs.run(c)
 	var v any
 	if err == nil {
@@ -82,6 +89,7 @@ func (cs *call) parse(out output, req *Request) (any, error) {
 // A call is the state of one Runtime.Call.
 type call struct {
 	r        *Runtime
+	over     map[string]*client // the call's registry clients
 	ctx      context.Context
 	msgs     []vmspan.Message
 	attempts []vmspan.LLMAttempt
@@ -118,7 +126,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 	case "fallback":
 		var last error
 		for _, name := range c.children {
-			child, err := cs.r.lookup(name)
+			child, err := cs.r.lookupIn(cs.over, name)
 			if err == nil {
 				var out output
 				if out, err = cs.run(child); err == nil {
@@ -133,7 +141,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 		return output{}, fmt.Errorf("client %s: all %d strategy clients failed; last: %w", c.name, len(c.children), last)
 	case "round-robin":
 		i := (c.next.Add(1) - 1) % uint64(len(c.children))
-		child, err := cs.r.lookup(c.children[i])
+		child, err := cs.r.lookupIn(cs.over, c.children[i])
 		if err != nil {
 			return output{}, err
 		}

@@ -141,7 +141,7 @@ const (
 
 // compile validates the declarations. It reports every problem it finds,
 // joined, each a *ConfigError with its position.
-func compileDecls(decls []ClientDecl, pdecls []RetryPolicyDecl) (map[string]*client, error) {
+func compileDecls(decls []ClientDecl, pdecls []RetryPolicyDecl) (map[string]*client, map[string]*retryPolicy, error) {
 	var errs []error
 	policies := map[string]*retryPolicy{}
 	for _, d := range pdecls {
@@ -166,7 +166,7 @@ func compileDecls(decls []ClientDecl, pdecls []RetryPolicyDecl) (map[string]*cli
 		clients[d.Name] = c
 	}
 	errs = append(errs, checkStrategies(clients)...)
-	return clients, errors.Join(errs...)
+	return clients, policies, errors.Join(errs...)
 }
 
 func compilePolicy(d RetryPolicyDecl) (*retryPolicy, error) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -271,4 +272,85 @@ func typeByExtension(raw string) string {
 func isMediaError(err error) bool {
 	var me *MediaError
 	return errors.As(err, &me)
+}
+
+// MediaFrom makes a media value of kind (image, audio, pdf or video) from
+// the forms a caller may pass for a media argument:
+//
+//   - a *vmspan.Media (or vmspan.Media) of that kind;
+//   - a URL string: http(s)://, gs://, s3:// or a data: URL;
+//   - a map in BAML's serialized form: {"url": U} (with an optional
+//     "media_type"), {"base64": B, "media_type": T}, or {"file": PATH},
+//     read from the working directory, at most MaxMediaBytes, its media
+//     type from the extension unless "media_type" says.
+func MediaFrom(kind string, v any) (*vmspan.Media, error) {
+	switch x := v.(type) {
+	case *vmspan.Media:
+		if x.Kind != kind {
+			return nil, fmt.Errorf("want %s, got %s", kind, x.Kind)
+		}
+		return x, nil
+	case vmspan.Media:
+		return MediaFrom(kind, &x)
+	case string:
+		for _, p := range []string{"http://", "https://", "gs://", "s3://"} {
+			if strings.HasPrefix(x, p) {
+				return vmspan.NewMediaURL(kind, x, typeByExtension(x)), nil
+			}
+		}
+		if strings.HasPrefix(x, "data:") {
+			return vmspan.NewMediaBase64(kind, x, "")
+		}
+		return nil, fmt.Errorf("want %s (a URL, {url}, {base64, media_type} or {file}), got a string that is not a URL", kind)
+	case map[string]any:
+		return mediaFromMap(kind, x)
+	}
+	return nil, fmt.Errorf("want %s (a URL, {url}, {base64, media_type} or {file}), got %T", kind, v)
+}
+
+func mediaFromMap(kind string, m map[string]any) (*vmspan.Media, error) {
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	typ := str("media_type")
+	for k := range m {
+		if k != "url" && k != "base64" && k != "file" && k != "media_type" {
+			return nil, fmt.Errorf("%s: unknown field %q (want url, base64, file, media_type)", kind, k)
+		}
+	}
+	switch {
+	case str("url") != "":
+		md, err := MediaFrom(kind, str("url"))
+		if err == nil && typ != "" {
+			md = vmspan.NewMediaURL(kind, md.URL, typ)
+		}
+		return md, err
+	case str("base64") != "":
+		if typ == "" && !strings.HasPrefix(str("base64"), "data:") {
+			return nil, fmt.Errorf("%s: base64 needs a media_type", kind)
+		}
+		return vmspan.NewMediaBase64(kind, str("base64"), typ)
+	case str("file") != "":
+		return mediaFile(kind, str("file"), typ)
+	}
+	return nil, fmt.Errorf("%s: want {url}, {base64, media_type} or {file}", kind)
+}
+
+func mediaFile(kind, path, typ string) (*vmspan.Media, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", kind, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxMediaBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", kind, err)
+	}
+	if len(data) > MaxMediaBytes {
+		return nil, fmt.Errorf("%s: %s is larger than %d bytes", kind, path, MaxMediaBytes)
+	}
+	if typ == "" {
+		if typ = typeByExtension(path); typ == "" {
+			typ, _, _ = strings.Cut(http.DetectContentType(data), ";")
+		}
+	}
+	return vmspan.NewMediaBytes(kind, data, typ), nil
 }

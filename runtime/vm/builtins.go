@@ -19,7 +19,7 @@ type arity struct {
 
 // methodArity[kind][method] says whether a receiver kind has a method, and
 // its arity. It is built from the compiler's table so that the two agree.
-var methodArity [KindEnum + 1][64]arity
+var methodArity [KindMedia + 1][64]arity
 
 func init() {
 	kinds := map[compile.TypeKind]Kind{

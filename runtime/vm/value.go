@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/bexrun/bex/vmspan"
 )
 
 // A Kind says what kind of value a Value holds.
@@ -24,11 +26,12 @@ const (
 	KindMap
 	KindInstance
 	KindEnum
+	KindMedia // image, audio, pdf or video (a *vmspan.Media)
 )
 
 var kindNames = [...]string{
 	KindNull: "null", KindBool: "bool", KindInt: "int", KindFloat: "float", KindString: "string",
-	KindList: "list", KindMap: "map", KindInstance: "instance", KindEnum: "enum",
+	KindList: "list", KindMap: "map", KindInstance: "instance", KindEnum: "enum", KindMedia: "media",
 }
 
 // String returns the kind's bex name ("int", "list", ...).
@@ -108,6 +111,18 @@ func EnumValue(e *Enum, variant string) (Value, bool) {
 }
 
 func enumAt(e *Enum, i int) Value { return Value{k: KindEnum, n: uint64(i), p: unsafe.Pointer(e)} }
+
+// MediaValue returns a media value (image, audio, pdf or video) holding m,
+// which must not be nil. Media values are immutable.
+func MediaValue(m *vmspan.Media) Value { return Value{k: KindMedia, p: unsafe.Pointer(m)} }
+
+// Media returns the media of a media value, or nil.
+func (v Value) Media() *vmspan.Media {
+	if v.k != KindMedia {
+		return nil
+	}
+	return (*vmspan.Media)(v.p)
+}
 
 // Kind returns the kind of value v holds.
 func (v Value) Kind() Kind { return v.k }
@@ -197,6 +212,8 @@ func (v Value) TypeName() string {
 		return v.instance().class.Name
 	case KindEnum:
 		return v.enum().Name
+	case KindMedia:
+		return v.Media().Kind
 	}
 	return v.k.String()
 }
@@ -269,6 +286,8 @@ func (v Value) writeDepth(b *strings.Builder, depth int) {
 	case KindEnum:
 		e, name := v.Enum()
 		b.WriteString(e.Name + "." + name)
+	case KindMedia:
+		b.WriteString(v.Media().String())
 	}
 }
 
@@ -463,6 +482,9 @@ func (st *eqState) equal(x, y Value, depth int) bool {
 		return x.n == y.n && x.str() == y.str()
 	case KindEnum:
 		return x.p == y.p && x.n == y.n
+	case KindMedia:
+		a, b := x.Media(), y.Media()
+		return a.Kind == b.Kind && a.URL == b.URL && a.SHA256 == b.SHA256 && a.MediaType == b.MediaType
 	}
 	if x.p == y.p || st.again(x.p, y.p) {
 		return true
