@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bexrun/bex/runtime/syntax"
 	"github.com/bexrun/bex/runtime/vm"
+	"github.com/bexrun/bex/vmspan"
 )
 
 // callArgs builds the named arguments of fn from --args-json (an object of
@@ -35,17 +37,65 @@ func callArgs(fn *vm.Function, argsJSON string, stdin io.Reader, flags []string)
 			return nil, fmt.Errorf("--arg %s: %s has no parameter %s (parameters: %s)", name, fn.Name, name, paramList(fn))
 		}
 		v, err := argValue(p.Type, text)
+		if isMediaParam(fn, name) {
+			v, err = mediaArg(text), nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--arg %s: %v", f, err)
 		}
 		named[name] = v
 	}
-	for _, p := range fn.Params {
-		if _, ok := named[p.Name]; !ok && p.Type.Kind != vm.TOptional {
+	for i, p := range fn.Params {
+		if _, ok := named[p.Name]; !ok && p.Type.Kind != vm.TOptional && !optionalDecl(fn, i) {
 			return nil, fmt.Errorf("missing argument %s: %s (give --arg %s=VALUE or --args-json)", p.Name, p.Type, p.Name)
 		}
 	}
 	return named, nil
+}
+
+// isMediaParam reports whether fn's parameter name is declared image,
+// audio, pdf or video (or one of them optional).
+func isMediaParam(fn *vm.Function, name string) bool {
+	if fn.Decl == nil {
+		return false
+	}
+	for _, p := range fn.Decl.Params {
+		if p.Name.Name == name {
+			t := p.Type
+			if o, ok := t.(*syntax.OptionalType); ok {
+				t = o.Elem
+			}
+			n, ok := t.(*syntax.NamedType)
+			return ok && vmspan.IsMediaKind(n.Name)
+		}
+	}
+	return false
+}
+
+// optionalDecl reports whether fn's parameter i is declared optional (T?),
+// for the media types, which the VM's type model sees as any.
+func optionalDecl(fn *vm.Function, i int) bool {
+	if fn.Decl == nil || i >= len(fn.Decl.Params) {
+		return false
+	}
+	_, ok := fn.Decl.Params[i].Type.(*syntax.OptionalType)
+	return ok
+}
+
+// mediaArg converts the text of --arg for a media parameter: @PATH reads a
+// file, a JSON object is {"url"}, {"base64", "media_type"} or {"file"}, and
+// anything else is a URL (http, https, gs, s3 or data:). The engine checks
+// and converts the value.
+func mediaArg(text string) any {
+	if path, ok := strings.CutPrefix(text, "@"); ok {
+		return map[string]any{"file": path}
+	}
+	if strings.HasPrefix(strings.TrimSpace(text), "{") {
+		if v, err := decodeJSON(text); err == nil {
+			return v
+		}
+	}
+	return text
 }
 
 // jsonArgs decodes --args-json: an object of named arguments or an array of

@@ -224,7 +224,7 @@ func namedArgs(fn *vm.Function, named map[string]any) ([]vm.Value, error) {
 	seen := 0
 	for i, p := range fn.Params {
 		x, ok := named[p.Name]
-		if !ok && !(p.Type != nil && p.Type.Kind == vm.TOptional) {
+		if !ok && !(p.Type != nil && p.Type.Kind == vm.TOptional) && !optionalMedia(fn, i) {
 			return nil, &ArgError{fn.Name, fmt.Sprintf("missing argument %s", p.Name)}
 		}
 		if ok {

@@ -67,3 +67,14 @@ func mediaArgs(fn *vm.Function, named map[string]any, positional []any) (map[str
 	}
 	return named, positional, nil
 }
+
+// optionalMedia reports whether fn's parameter i is an optional media type
+// (image?, ...), which the VM's type model sees as any: a missing argument
+// is null.
+func optionalMedia(fn *vm.Function, i int) bool {
+	if fn.Decl == nil || i >= len(fn.Decl.Params) {
+		return false
+	}
+	_, opt := fn.Decl.Params[i].Type.(*syntax.OptionalType)
+	return opt && mediaKindOf(fn.Decl.Params[i].Type) != ""
+}

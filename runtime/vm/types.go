@@ -383,7 +383,7 @@ func prepare(t *Type) *Type {
 func flatMask(t *Type) kindMask {
 	switch t.Kind {
 	case TAny:
-		return maskFlat | 0x1ff
+		return maskFlat | 1<<(KindMedia+1) - 1 // every kind
 	case TInt:
 		return maskFlat | 1<<KindInt
 	case TFloat:
