@@ -101,6 +101,13 @@ func providerMessage(body []byte) string {
 	return r.MessageU
 }
 
+// A chatMessage is one message of Chat Completions and Messages requests,
+// role first as the APIs document it.
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content any    `json:"content"`
+}
+
 // int64p returns a pointer to n, for usage fields.
 func int64p(n int64) *int64 { return &n }
 

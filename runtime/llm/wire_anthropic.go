@@ -32,14 +32,14 @@ func (anthropicWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*w
 	out := make([]any, len(rest))
 	for i, m := range rest {
 		if !hasMedia(m) {
-			out[i] = map[string]any{"role": m.Role, "content": m.Content}
+			out[i] = chatMessage{m.Role, m.Content}
 			continue
 		}
 		parts, err := anthropicParts(m.Parts)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = map[string]any{"role": m.Role, "content": parts}
+		out[i] = chatMessage{m.Role, parts}
 	}
 	r.body["messages"] = out
 	if stream {

@@ -25,14 +25,14 @@ func (openAIWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wire
 	out := make([]any, len(msgs))
 	for i, m := range msgs {
 		if !hasMedia(m) {
-			out[i] = map[string]any{"role": m.Role, "content": m.Content}
+			out[i] = chatMessage{m.Role, m.Content}
 			continue
 		}
 		parts, err := openAIParts(m.Parts)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = map[string]any{"role": m.Role, "content": parts}
+		out[i] = chatMessage{m.Role, parts}
 	}
 	r.body["messages"] = out
 	if stream {
