@@ -11,6 +11,16 @@ step() { printf '\n== %s\n' "$*"; }
 step "go vet (main module)"
 go vet ./...
 
+step "reference BAML runtime for differential tests"
+# Differential tests read BEX_BAML_DIR and skip, saying why, when it is unset
+# (no node or npm here).
+if BEX_BAML_DIR="$(bash scripts/baml.sh)"; then
+	export BEX_BAML_DIR
+else
+	echo "no reference BAML runtime: differential tests will skip" >&2
+	unset BEX_BAML_DIR
+fi
+
 step "unit tests (main module, -race)"
 go test -race -count=1 ./...
 
