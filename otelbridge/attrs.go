@@ -153,7 +153,7 @@ func attemptName(a *vmspan.LLMAttempt) string {
 func (b *Bridge) attemptAttrs(a *vmspan.LLMAttempt) *attrList {
 	l := newAttrs()
 	attrs := append(l.s, KeyGenAIOperationName.String(genAIOperationChat))
-	attrs = appendNonEmpty(attrs, KeyGenAIProviderName, a.Provider)
+	attrs = appendNonEmpty(attrs, KeyGenAIProviderName, vmspan.GenAIProviderName(a.Provider))
 	attrs = appendNonEmpty(attrs, KeyGenAIRequestModel, a.Model)
 	attrs = appendNonEmpty(attrs, KeyGenAIResponseModel, a.ResponseModel)
 	attrs = appendNonEmpty(attrs, KeyGenAIResponseID, a.ResponseID)

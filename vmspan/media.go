@@ -150,3 +150,25 @@ type Part struct {
 	Text  string `json:"text,omitempty"`
 	Media *Media `json:"media,omitempty"`
 }
+
+// GenAIProviderName returns the OpenTelemetry GenAI conventions'
+// well-known gen_ai.provider.name of a bex provider: "openai" for openai
+// and openai-responses, "anthropic", "gcp.gemini" for google-ai,
+// "gcp.vertex_ai", "aws.bedrock", "azure.ai.openai" for azure-openai. Other
+// providers (openai-generic, ollama, openrouter) keep their bex name, as
+// the conventions ask for providers they do not list.
+func GenAIProviderName(provider string) string {
+	switch provider {
+	case "openai", "openai-responses":
+		return "openai"
+	case "google-ai":
+		return "gcp.gemini"
+	case "vertex-ai":
+		return "gcp.vertex_ai"
+	case "aws-bedrock":
+		return "aws.bedrock"
+	case "azure-openai":
+		return "azure.ai.openai"
+	}
+	return provider
+}
