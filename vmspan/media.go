@@ -107,11 +107,12 @@ func (m *Media) Base64() string { return base64.StdEncoding.EncodeToString(m.dat
 
 // Ref returns the reference form of m that events and trace files carry:
 // {"__media": kind, "url": ..., "media_type": ..., "size": n, "sha256": ...}
-// (empty fields left out). It never holds the bytes.
+// (empty fields left out). It never holds the bytes, nor the signature of a
+// signed URL (see RedactURL).
 func (m *Media) Ref() map[string]any {
 	r := map[string]any{"__media": m.Kind}
 	if m.URL != "" {
-		r["url"] = m.URL
+		r["url"] = RedactURL(m.URL)
 	}
 	if m.MediaType != "" {
 		r["media_type"] = m.MediaType
@@ -132,7 +133,7 @@ func (m *Media) String() string {
 	var b strings.Builder
 	b.WriteString("<" + m.Kind)
 	if m.URL != "" {
-		b.WriteString(" " + m.URL)
+		b.WriteString(" " + RedactURL(m.URL))
 	}
 	if m.data != nil {
 		if m.MediaType != "" {

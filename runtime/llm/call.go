@@ -464,7 +464,11 @@ func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 	}
 	for _, m := range msgs {
 		for _, p := range m.Parts {
-			if p.Media != nil && !p.Media.IsURL() {
+			switch {
+			case p.Media == nil:
+			case p.Media.IsURL():
+				secrets = append(secrets, vmspan.URLSecrets(p.Media.URL)...) // signed URLs
+			default:
 				cs.media = append(cs.media, p.Media)
 			}
 		}

@@ -4,7 +4,6 @@ package llm
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bexrun/bex/vmspan"
@@ -67,27 +66,7 @@ func (r redactor) headers(h http.Header) map[string]string {
 	return out
 }
 
-func (r redactor) url(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return r.str(raw)
-	}
-	if u.User != nil {
-		u.User = url.User(vmspan.Redacted)
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if vmspan.IsSecretKey(k) {
-			q.Set(k, vmspan.Redacted)
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return r.str(u.String())
-}
+func (r redactor) url(raw string) string { return r.str(vmspan.RedactURL(raw)) }
 
 // attempt redacts every text field of a recorded attempt in place.
 func (r redactor) attempt(a *vmspan.LLMAttempt) {

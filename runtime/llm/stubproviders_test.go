@@ -180,3 +180,25 @@ func TestMediaFetch(t *testing.T) {
 		t.Errorf("gs:// for bedrock: %v", err)
 	}
 }
+
+// A signed URL's signature reaches the provider but no record.
+func TestSignedMediaURLRedacted(t *testing.T) {
+	srv := newStubAll(t)
+	rt := mustRuntime(t, stubClients(t, srv), nil)
+	const sig = "9f8e7d6c5b4a39281716f5e4d3c2b1a0"
+	signed := "https://bucket.s3.amazonaws.com/cat.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDSIGNED%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=" + sig
+	res, err := rt.Call(context.Background(), Request{Client: "OpenAI", Prompt: `{{ _.role("user") }} {{ img }}`,
+		Args: []vmspan.Arg{{Name: "img", Value: vmspan.NewMediaURL(vmspan.MediaImage, signed, "")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := string(srv.Requests()[0].Body); !strings.Contains(sent, sig) {
+		t.Errorf("the provider did not get the signed URL: %s", sent)
+	}
+	a := res.Attempts[0]
+	for what, s := range map[string]string{"body": a.Request.Body, "messages": a.Messages[0].Content} {
+		if strings.Contains(s, sig) || strings.Contains(s, "AKIDSIGNED") || !strings.Contains(s, "X-Amz-Signature=") {
+			t.Errorf("%s: %s", what, s)
+		}
+	}
+}
