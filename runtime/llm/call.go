@@ -380,6 +380,9 @@ func (cs *call) recorder(at *attemptState) *recordingClient {
 	return &recordingClient{http: cs.r.http, before: func(req *http.Request) {
 		a := &cs.attempts[at.idx]
 		a.ServerAddress, a.ServerPort = serverOf(req.URL.String())
+		for k, v := range at.ep.headers { // after signing: SigV4 signs only the headers it names
+			req.Header.Set(k, v)
+		}
 		setTraceHeaders(cs.ctx, req.Header, at.idx)
 	}}
 }
