@@ -364,7 +364,7 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 	a.Start = cs.r.now()
 	out, err := bc.Converse(ctx, in)
 	a.Duration = cs.r.now().Sub(a.Start)
-	cs.recordSDK(a, at.red, rec)
+	cs.recordSDK(at, rec)
 	if err != nil {
 		return completion{}, cs.bedrockError(c, ctx, at.red, err)
 	}
@@ -387,9 +387,13 @@ func (cs *call) recorder(at *attemptState) *recordingClient {
 	}}
 }
 
-// recordSDK records the request and response an SDK attempt sent.
-func (cs *call) recordSDK(a *vmspan.LLMAttempt, red redactor, rec *recordingClient) {
+// recordSDK records the request and response an SDK attempt sent, and the
+// secrets the SDK put in the request.
+func (cs *call) recordSDK(at *attemptState, rec *recordingClient) {
+	a, red := &cs.attempts[at.idx], at.red
 	if rec.req != nil {
+		cs.addSentSecrets(at, rec.req.Header)
+		red = at.red
 		a.Request = &vmspan.HTTPRecord{Method: rec.req.Method, URL: red.url(rec.req.URL.String()), Headers: red.headers(rec.req.Header), Body: red.body(rec.reqBody)}
 	}
 	if rec.resp != nil {
@@ -477,17 +481,47 @@ func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 		}
 	}
 	for k, v := range ep.headers {
-		if vmspan.IsSecretKey(k) && v != "" {
-			secrets = append(secrets, v)
-			// "Bearer X", "Basic X", "token X": the credential X is the
-			// secret too, and a provider's error may echo it alone.
-			if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok && strings.TrimSpace(cred) != "" {
-				secrets = append(secrets, strings.TrimSpace(cred))
-			}
+		if vmspan.IsSecretKey(k) {
+			secrets = append(secrets, headerSecrets(v)...)
 		}
 	}
 	cs.secrets = append(cs.secrets, secrets...)
 	return redactor{secrets: secrets, media: cs.media}
+}
+
+// headerSecrets returns the secret values in the value of a secret header:
+// the whole value; for "Bearer X", "Basic X", "token X" the credential X,
+// which a provider's error may echo alone; and for a SigV4 Authorization
+// header its Signature.
+func headerSecrets(v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	out := []string{v}
+	if _, cred, ok := strings.Cut(v, " "); ok && strings.TrimSpace(cred) != "" {
+		out = append(out, strings.TrimSpace(cred))
+	}
+	if _, sig, ok := strings.Cut(v, "Signature="); ok {
+		sig, _, _ = strings.Cut(sig, ",")
+		out = append(out, strings.TrimSpace(sig))
+	}
+	return out
+}
+
+// addSentSecrets notes the secrets of the headers an SDK added to a request
+// (SigV4's Authorization, X-Amz-Security-Token), so that an error echoing
+// them is redacted too.
+func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
+	for k, vs := range h {
+		if vmspan.IsSecretKey(k) {
+			for _, v := range vs {
+				s := headerSecrets(v)
+				at.red.secrets = append(at.red.secrets, s...)
+				cs.secrets = append(cs.secrets, s...)
+			}
+		}
+	}
 }
 
 // finish redacts every secret of the call from all attempts (a key of one

@@ -263,7 +263,7 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		ModelId: in.ModelId, Messages: in.Messages, System: in.System,
 		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
 	})
-	cs.recordSDK(a, at.red, rec)
+	cs.recordSDK(at, rec)
 	if err != nil {
 		a.Duration = cs.r.now().Sub(a.Start)
 		cancel()
