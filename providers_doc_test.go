@@ -162,6 +162,24 @@ func TestProvidersDoc(t *testing.T) {
 			t.Errorf("the LLM span's end event holds %v", ends)
 		}
 	})
+	t.Run("client registry", func(t *testing.T) {
+		col := collector.New("registry")
+		defer col.Close()
+		res, err := eng.Call(context.Background(), "AskOpenAI", map[string]any{"q": "hi"}, engine.WithCollector(col), engine.WithClient("Claude"))
+		if err != nil || res != "answer from anthropic" || col.Last().Calls[0].Client != "Claude" {
+			t.Fatalf("WithClient: %v, %v, %+v", res, err, col.Last())
+		}
+		cr := llm.NewClientRegistry().AddLLMClient("Mine", "google-ai", map[string]any{"model": "gemini-2.0-flash"}).SetPrimary("Mine")
+		res, err = eng.Call(context.Background(), "AskResilient", map[string]any{"q": "hi"}, engine.WithCollector(col), engine.WithClientRegistry(cr))
+		if c := col.Last().Calls[0]; err != nil || res != "answer from google" || c.Client != "Mine" || c.Model != "gemini-2.0-flash" {
+			t.Fatalf("WithClientRegistry: %v, %v, %+v", res, err, c)
+		}
+		bad := llm.NewClientRegistry().AddLLMClient("Broken", "vertex-ai", map[string]any{"model": "m"})
+		if _, err := eng.Call(context.Background(), "AskOpenAI", map[string]any{"q": "hi"}, engine.WithClientRegistry(bad)); err == nil ||
+			!strings.Contains(err.Error(), "provider vertex-ai needs a location") {
+			t.Fatalf("invalid registry client: %v", err)
+		}
+	})
 	t.Run("media", func(t *testing.T) {
 		png := []byte("\x89PNG\r\n\x1a\nfake")
 		img := vmspan.NewMediaBytes(vmspan.MediaImage, png, "image/png")
