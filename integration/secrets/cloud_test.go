@@ -33,11 +33,11 @@ import (
 
 // The cloud providers' credentials. Each is distinct, so a hit names it.
 const (
-	googleKey     = "AIzaSy-GOOGLE-KEY-SECRET-3c9d1e"      // google-ai api_key (x-goog-api-key)
-	azureKey      = "AZURE-API-KEY-SECRET-8b2f0a"          // azure-openai api_key (api-key header)
-	awsKeyID      = "AKIAEXAMPLEKEYID7Q2W"                 // not secret, but checked to reach the stub
-	awsSecret     = "AWS-SECRET-ACCESS-KEY-SECRET-5e7a9c"  // aws-bedrock secret_access_key
-	awsSession    = "AWS-SESSION-TOKEN-SECRET-0d4b6f"      // aws-bedrock session_token (X-Amz-Security-Token)
+	googleKey     = "AIzaSy-GOOGLE-KEY-SECRET-3c9d1e"       // google-ai api_key (x-goog-api-key)
+	azureKey      = "AZURE-API-KEY-SECRET-8b2f0a"           // azure-openai api_key (api-key header)
+	awsKeyID      = "AKIAEXAMPLEKEYID7Q2W"                  // not secret, but checked to reach the stub
+	awsSecret     = "AWS-SECRET-ACCESS-KEY-SECRET-5e7a9c"   // aws-bedrock secret_access_key
+	awsSession    = "AWS-SESSION-TOKEN-SECRET-0d4b6f"       // aws-bedrock session_token (X-Amz-Security-Token)
 	urlSignature  = "c0ffee5ignature0f7he5igned0rl1a2b3c4d" // X-Amz-Signature of a signed media URL
 	urlCredential = "AKIASIGNEDURLCRED99"                   // X-Amz-Credential of the signed URL
 	vertexToken   = "stub-access-token-0001"                // the access token the stub's token endpoint issues
