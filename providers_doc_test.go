@@ -191,7 +191,18 @@ func TestProvidersDoc(t *testing.T) {
 		if !strings.Contains(string(last.Body), `"inline_data":{"data":"`+img.Base64()+`","mime_type":"image/png"}`) {
 			t.Errorf("request body %s", last.Body)
 		}
+		if res, err := eng.Call(context.Background(), "DescribeLogo", nil); err != nil || res != "answer from google" {
+			t.Fatalf("DescribeLogo: %v, %v", res, err)
+		}
+		last = stub.Requests()[len(stub.Requests())-1]
+		if !strings.Contains(string(last.Body), `"file_data":{"file_uri":"gs://my-bucket/logo.png","mime_type":"image/png"}`) {
+			t.Errorf("request body %s", last.Body)
+		}
 		starts := rec.named("Describe", vmspan.EventStart)
+		if b, _ := json.Marshal(starts[len(starts)-1].Args); !strings.Contains(string(b), `{"__media":"image","media_type":"image/png","url":"gs://my-bucket/logo.png"}`) {
+			t.Errorf("span args %s", b)
+		}
+		starts = starts[:len(starts)-1]
 		b, _ := json.Marshal(starts[len(starts)-1].Args)
 		if strings.Contains(string(b), img.Base64()) || !strings.Contains(string(b), img.SHA256) {
 			t.Errorf("span args %s", b)
@@ -210,7 +221,7 @@ func bamlCheck(t *testing.T, dir string) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
-	out, err := exec.Command(bin, "check", "--from", dir).CombinedOutput()
+	out, err := exec.Command(bin, "check", "--from", dir, "--features", "beta").CombinedOutput()
 	if err != nil {
 		t.Fatalf("baml-cli check: %v\n%s", err, out)
 	}

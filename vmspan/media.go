@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -143,6 +145,29 @@ func (m *Media) String() string {
 	}
 	b.WriteString(">")
 	return b.String()
+}
+
+// mediaTypes maps file extensions to media types. It is a fixed table, not
+// the system's mime database, so that results do not vary by machine.
+var mediaTypes = map[string]string{
+	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+	".heic": "image/heic", ".heif": "image/heif",
+	".mp3": "audio/mp3", ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac": "audio/flac", ".m4a": "audio/m4a",
+	".aac": "audio/aac", ".aiff": "audio/aiff",
+	".pdf": "application/pdf",
+	".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".mpeg": "video/mpeg", ".avi": "video/x-msvideo",
+	".mkv": "video/x-matroska", ".3gp": "video/3gpp", ".flv": "video/x-flv", ".wmv": "video/x-ms-wmv",
+}
+
+// MediaTypeByExtension returns the media type of a URL's or path's file
+// extension ("image/png" for .../cat.png?x=1), or "" when it has none or
+// an unknown one.
+func MediaTypeByExtension(raw string) string {
+	p := raw
+	if u, err := url.Parse(raw); err == nil && u.Path != "" {
+		p = u.Path
+	}
+	return mediaTypes[strings.ToLower(path.Ext(p))]
 }
 
 // A Part is one piece of a chat message that holds media: text or a media

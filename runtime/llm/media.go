@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -248,25 +247,7 @@ func mediaSubtype(m *vmspan.Media) string {
 	return strings.TrimPrefix(sub, "x-")
 }
 
-// mediaTypes maps file extensions to media types. It is a fixed table, not
-// the system's mime database, so that results do not vary by machine.
-var mediaTypes = map[string]string{
-	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-	".heic": "image/heic", ".heif": "image/heif",
-	".mp3": "audio/mp3", ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac": "audio/flac", ".m4a": "audio/m4a",
-	".aac": "audio/aac", ".aiff": "audio/aiff",
-	".pdf": "application/pdf",
-	".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".mpeg": "video/mpeg", ".avi": "video/x-msvideo",
-	".mkv": "video/x-matroska", ".3gp": "video/3gpp", ".flv": "video/x-flv", ".wmv": "video/x-ms-wmv",
-}
-
-func typeByExtension(raw string) string {
-	p := raw
-	if u, err := url.Parse(raw); err == nil {
-		p = u.Path
-	}
-	return mediaTypes[strings.ToLower(path.Ext(p))]
-}
+func typeByExtension(raw string) string { return vmspan.MediaTypeByExtension(raw) }
 
 // isMediaError reports whether err is a *MediaError.
 func isMediaError(err error) bool {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bexrun/bex/runtime/internal/compile"
+	"github.com/bexrun/bex/vmspan"
 )
 
 // arity is the accepted argument count of one method on one receiver kind.
@@ -31,6 +32,9 @@ func init() {
 			methodArity[kinds[tk]][id] = arity{int8(sig.Min), int8(sig.Max), true}
 		}
 	}
+	// Media values, which the compiler's type model sees as any, print
+	// their description.
+	methodArity[KindMedia][compile.MToString] = arity{0, 0, true}
 }
 
 // callMethod calls the built-in method id (spelled name) on recv.
@@ -353,8 +357,37 @@ func callBuiltin(id compile.BuiltinID, args []Value) (Value, error) {
 			return Float(math.Abs(args[0].float())), nil
 		}
 		return Null, fmt.Errorf("abs: want a number, got %s", args[0].TypeName())
+	case compile.BMediaFromURL, compile.BMediaFromBase64:
+		return mediaConstructor(id, args)
 	}
 	return Null, fmt.Errorf("internal error: builtin %d", id)
+}
+
+// mediaConstructor runs image.from_url(url[, media_type]) or
+// image.from_base64(media_type, base64) (and their kin); args[0] is the
+// media kind.
+func mediaConstructor(id compile.BuiltinID, args []Value) (Value, error) {
+	kind := args[0].str()
+	for _, a := range args[1:] {
+		if a.k != KindString {
+			return Null, fmt.Errorf("%s.%s: want string arguments, got %s", kind, compile.BuiltinNames[id], a.TypeName())
+		}
+	}
+	if id == compile.BMediaFromBase64 {
+		m, err := vmspan.NewMediaBase64(kind, args[2].str(), args[1].str())
+		if err != nil {
+			return Null, fmt.Errorf("%s.from_base64: %v", kind, err)
+		}
+		return MediaValue(m), nil
+	}
+	typ := ""
+	if len(args) > 2 {
+		typ = args[2].str()
+	}
+	if typ == "" {
+		typ = vmspan.MediaTypeByExtension(args[1].str())
+	}
+	return MediaValue(vmspan.NewMediaURL(kind, args[1].str(), typ)), nil
 }
 
 func builtinLen(x Value) (Value, error) {

@@ -132,11 +132,29 @@ const (
 	BMin
 	BMax
 	BAbs
+	BMediaFromURL    // image.from_url(url[, media_type]), audio..., pdf..., video...; the kind is the first argument
+	BMediaFromBase64 // image.from_base64(media_type, base64), ...; the kind is the first argument
 	builtinMax
 )
 
 // BuiltinNames maps each BuiltinID to its bex name.
-var BuiltinNames = [...]string{BLen: "len", BRange: "range", BMin: "min", BMax: "max", BAbs: "abs"}
+var BuiltinNames = [...]string{BLen: "len", BRange: "range", BMin: "min", BMax: "max", BAbs: "abs",
+	BMediaFromURL: "from_url", BMediaFromBase64: "from_base64"}
+
+// mediaConstructors are the media types' constructors, BAML's
+// image.from_url(url[, media_type]) and image.from_base64(media_type,
+// base64) (and the same on audio, pdf and video), by method name.
+var mediaConstructors = map[string]struct {
+	id       BuiltinID
+	min, max int
+}{
+	"from_url":    {BMediaFromURL, 1, 2},
+	"from_base64": {BMediaFromBase64, 2, 2},
+}
+
+func isMediaKind(name string) bool {
+	return name == "image" || name == "audio" || name == "pdf" || name == "video"
+}
 
 type builtinSig struct {
 	Min, Max int

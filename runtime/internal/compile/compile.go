@@ -866,6 +866,28 @@ func (fc *fcomp) callBuiltin(e *syntax.CallExpr, id *syntax.Ident, b BuiltinID, 
 	return sig.result(types)
 }
 
+// mediaConstructor compiles image.from_url(...) and its kin: the media
+// kind goes first, as a constant, then the arguments.
+func (fc *fcomp) mediaConstructor(e *syntax.CallExpr, d *syntax.DotExpr, kind *syntax.Ident) *Type {
+	m, ok := mediaConstructors[d.Name.Name]
+	if !ok {
+		fc.errorf(d.Name.NamePos, "%s has no method '%s' (want from_url or from_base64)", kind.Name, d.Name.Name)
+		return fc.badCall(e)
+	}
+	if len(e.Args) < m.min || len(e.Args) > m.max {
+		fc.errorf(e.Lparen, "%s.%s takes %s, got %d", kind.Name, d.Name.Name, arity(m.min, m.max), len(e.Args))
+		return fc.badCall(e)
+	}
+	fc.emit(CONST, fc.c.constant(kind.Name), 0, kind.NamePos)
+	for _, a := range e.Args {
+		if t := fc.expr(a); !fits(t, StringType) && t.Kind != TAny {
+			fc.errorf(a.Span(), "%s.%s takes strings, got %s", kind.Name, d.Name.Name, t)
+		}
+	}
+	fc.emit(BUILTIN, int32(m.id), int32(len(e.Args)+1), d.Name.NamePos)
+	return AnyType // media types are any to the compiler's type model
+}
+
 func arity(lo, hi int) string {
 	if lo == hi {
 		return plural(lo, false)
@@ -874,6 +896,9 @@ func arity(lo, hi int) string {
 }
 
 func (fc *fcomp) callMethod(e *syntax.CallExpr, d *syntax.DotExpr) *Type {
+	if id, ok := d.X.(*syntax.Ident); ok && fc.r.uses[id] == nil && isMediaKind(id.Name) {
+		return fc.mediaConstructor(e, d, id)
+	}
 	if id, ok := d.X.(*syntax.Ident); ok && fc.r.uses[id] == nil && fc.c.enums[id.Name] != nil {
 		fc.errorf(d.Name.NamePos, "enum %s has no method '%s' (methods apply to its values)", id.Name, d.Name.Name)
 		return fc.badCall(e)
