@@ -264,8 +264,9 @@
 //
 // # Bounds
 //
-// Every network wait is bounded: a provider request by ctx and
-// request_timeout_ms; a media fetch by MediaFetchTimeout, MaxMediaBytes and
+// Every network wait is bounded: a provider request (Bedrock's SDK requests
+// included, which go through the Runtime's HTTP client) by the HTTP
+// client's bounds (see NewHTTPClient), ctx and request_timeout_ms; a media fetch by MediaFetchTimeout, MaxMediaBytes and
 // ctx; a Vertex token request by TokenFetchTimeout (tokens are cached until
 // shortly before they expire); AWS credential providers by the SDK's own
 // timeouts (instance metadata: 250 ms to connect, 500 ms to the first byte)
