@@ -165,3 +165,30 @@ type closeCounter struct {
 }
 
 func (c *closeCounter) Close() error { c.closed++; return nil }
+
+// FuzzStreamDecoders feeds arbitrary streams to every API's decoder: no
+// panic, and the text is the concatenation of the deltas.
+func FuzzStreamDecoders(f *testing.F) {
+	for _, s := range []string{
+		"data: {\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\ndata: {\"type\":\"message_stop\"}\n\n",
+		"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"g\"}]},\"finishReason\":\"STOP\"}]}\n\n",
+		"data: {\"type\":\"response.output_text.delta\",\"delta\":\"r\"}\n\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":{\"input_tokens\":1}}}\n\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		for _, w := range []wire{openAIWire{}, anthropicWire{}, googleWire{}, responsesWire{}} {
+			s := streamOf(w, in)
+			var text string
+			for d, err := range s.Deltas() {
+				if err == nil {
+					text += d
+				}
+			}
+			if text != s.Text() {
+				t.Fatalf("%T: deltas %q, text %q", w, text, s.Text())
+			}
+		}
+	})
+}

@@ -202,3 +202,21 @@ func TestSignedMediaURLRedacted(t *testing.T) {
 		}
 	}
 }
+
+// Bedrock's throttling is retried under the client's retry policy, its
+// Retry-After honoured, like every provider's 429.
+func TestBedrockRetried(t *testing.T) {
+	srv := newStubAll(t, llmstub.WithRules(llmstub.Rule{API: "bedrock", Replies: []llmstub.Reply{
+		{Status: 429, Text: "Too many requests", Header: map[string]string{"Retry-After": "3"}}, {Text: "after the wait"}}}))
+	c := stubClients(t, srv)[4]
+	c.RetryPolicy = "Twice"
+	sl := &sleeper{}
+	rt := mustRuntime(t, []ClientDecl{c}, []RetryPolicyDecl{{Name: "Twice", Fields: map[string]any{"max_retries": int64(2)}}}, WithSleep(sl.sleep))
+	res, err := rt.Call(context.Background(), Request{Client: "Bedrock", Prompt: "hi"})
+	if err != nil || res.Value != "after the wait" || len(res.Attempts) != 2 || res.Attempts[0].Err.Type != "LLMHTTPError" {
+		t.Fatalf("%v %v %+v", res.Value, err, res.Attempts)
+	}
+	if d := sl.durations(); len(d) != 1 || d[0] != 3*time.Second {
+		t.Errorf("waits %v, want the server's 3s", d)
+	}
+}
