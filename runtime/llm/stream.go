@@ -135,6 +135,9 @@ func newSSESource(body io.ReadCloser, dec streamDecoder) *sseSource {
 }
 
 func (s *sseSource) next(c *completion) (string, error) {
+	if s.seen {
+		return "", io.EOF // nothing after the final event is read: the server may keep the connection open
+	}
 	for {
 		ev, err := s.sse.next()
 		if err == io.EOF {
@@ -148,9 +151,6 @@ func (s *sseSource) next(c *completion) (string, error) {
 		}
 		if err != nil {
 			return "", fmt.Errorf("reading the stream: %w", err)
-		}
-		if s.seen {
-			continue // anything after the final event (OpenAI's [DONE] after usage) is ignored
 		}
 		delta, final, err := s.dec.event(ev, c)
 		if err != nil {

@@ -111,7 +111,7 @@ type chatMessage struct {
 // int64p returns a pointer to n, for usage fields.
 func int64p(n int64) *int64 { return &n }
 
-// textOf returns a message's text parts, or its content when it has none.
+// hasMedia reports whether m holds a media part.
 func hasMedia(m vmspan.Message) bool {
 	for _, p := range m.Parts {
 		if p.Media != nil {
