@@ -23,7 +23,7 @@ type Env struct{ Name string }
 // accepted too); identifiers in lists (strategy [A, B]) are strings.
 type ClientDecl struct {
 	Name        string
-	Provider    string // openai, openai-generic, ollama, anthropic, fallback, round-robin
+	Provider    string // a provider (see the package doc), an older BAML alias, fallback or round-robin
 	RetryPolicy string // a retry_policy name, or ""
 	Options     map[string]any
 	Pos         string // "file:line:col", for errors
