@@ -32,6 +32,7 @@ import (
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/llm/llmstub"
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 // docBlocks returns the baml code blocks of a markdown file.
@@ -115,7 +116,7 @@ func TestProvidersDoc(t *testing.T) {
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": ""} {
 		t.Setenv(k, v)
 	}
-	rec := &events{}
+	rec := new(spantest.Recorder)
 	eng, err := engine.New(engine.MustParse(map[string]string{"main.baml": src}),
 		engine.WithTracer(vmspan.NewTracer(rec)),
 		engine.WithLLMOptions(llm.WithHTTPClient(&http.Client{Transport: rewrite{su}}),
@@ -157,7 +158,7 @@ func TestProvidersDoc(t *testing.T) {
 		if want := []string{"OpenAI/openai/false", "Claude/anthropic/false", "Gemini/google-ai/true"}; !slices.Equal(got, want) {
 			t.Errorf("attempts %v, want %v", got, want)
 		}
-		ends := rec.named("AskResilient", vmspan.EventEnd)
+		ends := rec.Filter(vmspan.EventEnd, "AskResilient")
 		if len(ends) == 0 || len(ends[len(ends)-1].Attempts) != 3 {
 			t.Errorf("the LLM span's end event holds %v", ends)
 		}
@@ -198,7 +199,7 @@ func TestProvidersDoc(t *testing.T) {
 		if !strings.Contains(string(last.Body), `"file_data":{"file_uri":"gs://my-bucket/logo.png","mime_type":"image/png"}`) {
 			t.Errorf("request body %s", last.Body)
 		}
-		starts := rec.named("Describe", vmspan.EventStart)
+		starts := rec.Filter(vmspan.EventStart, "Describe")
 		if b, _ := json.Marshal(starts[len(starts)-1].Args); !strings.Contains(string(b), `{"__media":"image","media_type":"image/png","url":"gs://my-bucket/logo.png"}`) {
 			t.Errorf("span args %s", b)
 		}

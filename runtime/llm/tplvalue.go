@@ -28,8 +28,12 @@ func (cv *tplConv) value(v any) any {
 	switch x := v.(type) {
 	case vmspan.Object:
 		o := &tplObject{snap: x, vals: make(map[string]any, len(x.Fields))}
+		before := len(cv.media)
 		for _, f := range x.Fields {
 			o.vals[f.Name] = cv.value(f.Value)
+		}
+		if len(cv.media) > before { // printed whole, its media print as references
+			o.snap = refMedia(x).(vmspan.Object)
 		}
 		return o
 	case vmspan.Enum:
@@ -122,7 +126,7 @@ func jsonText(v any) string {
 func snapshotOf(v any) any {
 	switch x := v.(type) {
 	case *tplObject:
-		return refMedia(x.snap)
+		return x.snap
 	case *tplMedia:
 		return x.m.Ref()
 	case tplList:
