@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,28 +20,10 @@ import (
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/llm/llmstub"
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 const secretKey = "sk-test-SECRET-9f8e7d6c"
-
-type events struct {
-	mu  sync.Mutex
-	all []vmspan.Event
-}
-
-func (r *events) Emit(e *vmspan.Event) { r.mu.Lock(); r.all = append(r.all, *e); r.mu.Unlock() }
-
-func (r *events) named(name string, k vmspan.EventKind) []vmspan.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []vmspan.Event
-	for _, e := range r.all {
-		if e.Name == name && e.Kind == k {
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // pipeline is the SPEC §2 example with its client pointed at the stub.
 func pipeline(provider, baseURL string) string {
@@ -85,7 +66,7 @@ function Triage(body: string) -> string {
 type rig struct {
 	stub *llmstub.Server
 	eng  *engine.Engine
-	rec  *events
+	rec  *spantest.Recorder
 	file *bytes.Buffer
 	w    *jsonl.Writer
 	col  *collector.Collector
@@ -99,7 +80,7 @@ func newRig(t *testing.T, provider string, src func(base string) string, stubOpt
 	if provider == "openai" {
 		base += "/v1"
 	}
-	r := &rig{stub: stub, rec: &events{}, file: &bytes.Buffer{}, col: collector.New("test")}
+	r := &rig{stub: stub, rec: new(spantest.Recorder), file: &bytes.Buffer{}, col: collector.New("test")}
 	r.w = jsonl.NewWriter(r.file)
 	t.Cleanup(r.col.Close)
 	env := func(k string) (string, bool) {
@@ -135,9 +116,7 @@ func (r *rig) noSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.rec.mu.Lock()
-	evs := fmt.Sprintf("%+v", r.rec.all)
-	r.rec.mu.Unlock()
+	evs := fmt.Sprintf("%+v", r.rec.Events())
 	for what, b := range map[string]string{"events": evs, "JSONL": r.file.String(), "collector": string(logs)} {
 		if strings.Contains(b, secretKey) {
 			t.Errorf("the API key appears in the %s", what)
@@ -195,7 +174,7 @@ func TestRetryAfter429(t *testing.T) {
 	}
 	// The native trace still has one span for the LLM function (it is the
 	// root here), whose end records both attempts.
-	ends := r.rec.named("Headline", vmspan.EventEnd)
+	ends := r.rec.Filter(vmspan.EventEnd, "Headline")
 	if len(ends) != 1 || len(ends[0].Attempts) != 2 {
 		t.Fatalf("Headline ends = %d", len(ends))
 	}
@@ -248,7 +227,7 @@ func TestMalformedOutput(t *testing.T) {
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "priority") {
 		t.Fatalf("err = %v, want a *llm.ParseError naming the field", err)
 	}
-	ends := r.rec.named("ClassifyTicket", vmspan.EventEnd)
+	ends := r.rec.Filter(vmspan.EventEnd, "ClassifyTicket")
 	if len(ends) != 1 || ends[0].Err == nil || ends[0].Err.Type != "LLMParseError" {
 		t.Fatalf("ClassifyTicket end = %+v", ends)
 	}
@@ -267,7 +246,7 @@ func TestRequestCarriesTraceparent(t *testing.T) {
 	if len(reqs) != 2 {
 		t.Fatalf("requests = %d", len(reqs))
 	}
-	start := r.rec.named("ClassifyTicket", vmspan.EventStart)[0]
+	start := r.rec.Filter(vmspan.EventStart, "ClassifyTicket")[0]
 	want := fmt.Sprintf("00-%s-%s-01", start.TraceID, vmspan.AttemptSpanID(start.Span.ID, 0))
 	if got := reqs[0].Header.Get("traceparent"); got != want {
 		t.Errorf("traceparent = %q, want %q", got, want)

@@ -99,17 +99,17 @@ func (c *burstCost) report(b *testing.B, name string, n int) {
 }
 
 // bexTrees creates burstSpans spans as trees through tracer, as the engine
-// does (a root span, traced children, snapshot results).
+// does (a root span, traced frames followed by a FrameTracker, snapshot
+// results).
 func bexTrees(tracer *vmspan.Tracer) {
 	ctx := context.Background()
 	for i := range burstSpans / treeSize {
-		root := tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: bridgeArgs})
-		var cache vmspan.SpanCache // one per engine call, as the engine has
+		frames := vmspan.NewFrameTracker(ctx, tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: bridgeArgs}))
 		for range treeSize - 1 {
-			c := root.StartChildCached(&cache, "Helper", vmspan.KindExpr, bridgeArgs)
-			c.EndCached(&cache, int64(i), nil)
+			frames.EnterFrame(&vmspan.Frame{Depth: 2, Name: "Helper", Kind: vmspan.KindExpr, Args: bridgeArgs})
+			frames.ExitFrame(2, int64(i), nil)
 		}
-		root.EndSnapshot(int64(i), nil)
+		frames.End(int64(i), nil)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bexrun/bex/jsonl"
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 // eventSource is the program whose events the JSONL and scale benchmarks
@@ -35,19 +36,6 @@ const (
 	batchEvents = 100 // events per call: (1 + batchItems) * 2
 )
 
-// recorder keeps every event.
-type recorder struct {
-	mu     sync.Mutex
-	events []vmspan.Event
-}
-
-func (r *recorder) Emit(ep *vmspan.Event) {
-	e := *ep
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
 var (
 	eventsOnce sync.Once
 	events     []vmspan.Event // 100,000 recorded events of Batch calls
@@ -56,14 +44,14 @@ var (
 // recordedEvents returns 100,000 events of 1,000 Batch calls, recorded once.
 func recordedEvents(b *testing.B) []vmspan.Event {
 	eventsOnce.Do(func() {
-		rec := &recorder{}
+		rec := new(spantest.Recorder)
 		e := newEngine(b, eventSource, rec)
 		for range 1000 {
 			if _, err := e.Call(context.Background(), "Batch", []any{batchItems}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		events = rec.events
+		events = rec.Events()
 	})
 	return events
 }

@@ -115,7 +115,8 @@ func benchEngineFib(b *testing.B, sink vmspan.Sink, withCollector bool) {
 //   - retaining: bex with a sink that may retain events (any sink that
 //     does not implement vmspan.Retainer): the span's memory cannot be
 //     reused, so each traced call allocates it;
-//   - vmspan: StartChildCached and EndCached alone, the tracer's share;
+//   - vmspan: a vmspan.FrameTracker's EnterFrame and ExitFrame alone,
+//     the tracer's share;
 //   - otel-sdk: the OpenTelemetry SDK's tracer.Start and span.End with a
 //     batch span processor and an exporter that keeps nothing;
 //   - otel-sdk-attrs: the same with the argument and the result recorded
@@ -146,15 +147,14 @@ func benchLoop(b *testing.B, fn string, sink vmspan.Sink) {
 
 func benchVMSpan(b *testing.B) {
 	tr := vmspan.NewTracer(discard)
-	root := tr.StartSpan(context.Background(), "LoopTraced", vmspan.StartConfig{Kind: vmspan.KindRoot})
-	defer root.EndSnapshot(nil, nil)
-	args := make([]vmspan.Arg, 1)
-	var cache vmspan.SpanCache
+	frames := vmspan.NewFrameTracker(context.Background(), tr.StartSpan(context.Background(), "LoopTraced", vmspan.StartConfig{Kind: vmspan.KindRoot}))
+	defer frames.End(nil, nil)
+	f := &vmspan.Frame{Depth: 2, Name: "Traced", Kind: vmspan.KindExpr, Args: make([]vmspan.Arg, 1)}
 	b.ReportAllocs()
 	measure(b, func() {
-		args[0] = vmspan.Arg{Name: "x", Value: int64(1000)}
-		c := root.StartChildCached(&cache, "Traced", vmspan.KindExpr, args)
-		c.EndCached(&cache, int64(1000), nil)
+		f.Args[0] = vmspan.Arg{Name: "x", Value: int64(1000)}
+		frames.EnterFrame(f)
+		frames.ExitFrame(2, int64(1000), nil)
 	})
 }
 

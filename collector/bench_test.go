@@ -16,7 +16,8 @@ import (
 func BenchmarkManyCollectors(b *testing.B) {
 	const collectors, children = 1000, 49
 	tr := vmspan.NewTracer(nil)
-	args := []vmspan.Arg{{Name: "item", Value: "item number 7"}}
+	ctx := context.Background()
+	item := &vmspan.Frame{Depth: 2, Name: "Item", Kind: vmspan.KindExpr, Args: []vmspan.Arg{{Name: "item", Value: "item number 7"}}}
 	var growth uint64
 	for b.Loop() {
 		b.StopTimer()
@@ -27,11 +28,12 @@ func BenchmarkManyCollectors(b *testing.B) {
 		}
 		b.StartTimer()
 		for _, c := range cs {
-			root := tr.StartSpan(context.Background(), "Batch", vmspan.StartConfig{Kind: vmspan.KindRoot, Scoped: []vmspan.Sink{c}})
+			ft := vmspan.NewFrameTracker(ctx, tr.StartSpan(ctx, "Batch", vmspan.StartConfig{Kind: vmspan.KindRoot, Sinks: []vmspan.Sink{c}}))
 			for i := range children {
-				root.StartChild("Item", vmspan.KindExpr, args).EndSnapshot(int64(1000+i), nil)
+				ft.EnterFrame(item)
+				ft.ExitFrame(2, int64(1000+i), nil)
 			}
-			root.EndSnapshot(int64(children), nil)
+			ft.End(int64(children), nil)
 		}
 		b.StopTimer()
 		growth += heapBytes() - base

@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 }
 
 // newTracer returns a tracer with no sink of its own: events reach only
-// the scoped sinks of the calls, as with an engine whose only listener is
+// the sinks of the calls' subtrees, as with an engine whose only listener is
 // a Collector.
 func newTracer() *vmspan.Tracer {
 	return vmspan.NewTracer(nil, vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(spantest.StepClock()))
@@ -37,18 +37,24 @@ func newCollector(t *testing.T, opts ...collector.Option) *collector.Collector {
 }
 
 // call simulates an engine call: a root span carrying the collectors as
-// scoped sinks, whose body runs inside it.
+// sinks of its subtree, whose body runs inside it.
 func call(ctx context.Context, tr *vmspan.Tracer, name string, body func(root *vmspan.Span) (any, error), cs ...vmspan.Sink) (any, error) {
 	root := tr.StartSpan(ctx, name, vmspan.StartConfig{
-		Kind: vmspan.KindRoot, Args: []vmspan.Arg{{Name: "body", Value: "ticket"}, {Name: "n", Value: int64(3)}}, Scoped: cs,
+		Kind: vmspan.KindRoot, Args: []vmspan.Arg{{Name: "body", Value: "ticket"}, {Name: "n", Value: int64(3)}}, Sinks: cs,
 	})
 	var res any
 	var err error
 	if body != nil {
 		res, err = body(root)
 	}
-	root.EndSnapshot(res, err)
+	root.End(res, err)
 	return res, err
+}
+
+// child starts a span below parent as the engine starts a traced frame's:
+// its events go where parent's go.
+func child(tr *vmspan.Tracer, parent *vmspan.Span, name string, kind vmspan.Kind, args []vmspan.Arg) *vmspan.Span {
+	return tr.StartSpan(parent.Context(context.Background()), name, vmspan.StartConfig{Kind: kind, Args: args})
 }
 
 func ok(v any) func(*vmspan.Span) (any, error) {
@@ -58,7 +64,7 @@ func ok(v any) func(*vmspan.Span) (any, error) {
 // llm runs an LLM function span under parent with one attempt per model;
 // the last attempt is selected.
 func llm(tr *vmspan.Tracer, parent *vmspan.Span, name string, err error, models ...string) {
-	s := parent.StartChild(name, vmspan.KindLLM, []vmspan.Arg{{Name: "body", Value: "ticket"}})
+	s := child(tr, parent, name, vmspan.KindLLM, []vmspan.Arg{{Name: "body", Value: "ticket"}})
 	for i, m := range models {
 		in, out := int64(100*(i+1)), int64(10*(i+1))
 		start := tr.Now()
@@ -73,7 +79,7 @@ func llm(tr *vmspan.Tracer, parent *vmspan.Span, name string, err error, models 
 		}
 		s.AddAttempts(a)
 	}
-	s.EndSnapshot("out", err)
+	s.End("out", err)
 }
 
 func TestEmpty(t *testing.T) {
@@ -222,9 +228,9 @@ func TestErrorTwoTracedLevelsDown(t *testing.T) {
 	tr := newTracer()
 	boom := errors.New("provider returned 500")
 	_, err := call(context.Background(), tr, "Pipeline", func(root *vmspan.Span) (any, error) {
-		expr := root.StartChild("Summarize", vmspan.KindExpr, nil)
+		expr := child(tr, root, "Summarize", vmspan.KindExpr, nil)
 		llm(tr, expr, "Headline", boom, "gpt-4o-mini")
-		expr.EndSnapshot(nil, boom)
+		expr.End(nil, boom)
 		return nil, boom
 	}, c)
 	if err == nil {
@@ -260,7 +266,7 @@ func TestUsageNilForExpressionCalls(t *testing.T) {
 	c := newCollector(t)
 	tr := newTracer()
 	call(context.Background(), tr, "Score", func(root *vmspan.Span) (any, error) {
-		root.StartChild("Helper", vmspan.KindExpr, nil).EndSnapshot(int64(1), nil)
+		child(tr, root, "Helper", vmspan.KindExpr, nil).End(int64(1), nil)
 		return int64(31), nil
 	}, c)
 	l := c.Last()
@@ -330,14 +336,14 @@ func TestNestedCallsAndDuplicates(t *testing.T) {
 	c := newCollector(t)
 	tr := newTracer()
 	call(context.Background(), tr, "Outer", func(root *vmspan.Span) (any, error) {
-		host := root.StartChild("fetch", vmspan.KindHostFunc, nil)
+		host := child(tr, root, "fetch", vmspan.KindHostFunc, nil)
 		hctx := host.Context(context.Background())
 		call(hctx, tr, "Inner", func(inner *vmspan.Span) (any, error) {
 			inner.SetTags("k", "v")
 			llm(tr, inner, "Deep", nil, "m")
 			return nil, nil
 		}, c)
-		host.EndSnapshot(nil, nil)
+		host.End(nil, nil)
 		return nil, nil
 	}, c)
 	logs := c.Logs()
@@ -447,11 +453,11 @@ func TestLateEvents(t *testing.T) {
 	tr := newTracer()
 	var straggler *vmspan.Span
 	call(context.Background(), tr, "main", func(root *vmspan.Span) (any, error) {
-		straggler = root.StartChild("background", vmspan.KindHostFunc, nil)
+		straggler = child(tr, root, "background", vmspan.KindHostFunc, nil)
 		return nil, nil
 	}, c)
 	first := c.Last()
-	straggler.EndSnapshot("late", nil)
+	straggler.End("late", nil)
 	second := c.Last()
 	if first == second || first.Spans[1].Ended || !second.Spans[1].Ended {
 		t.Errorf("a late end must give a new snapshot and leave the old one unchanged")
@@ -467,7 +473,7 @@ func TestLateEvents(t *testing.T) {
 		return nil, nil
 	}, c)
 	c.Clear()
-	late.StartChild("orphan", vmspan.KindHostFunc, nil).EndSnapshot(nil, nil)
+	child(tr, late, "orphan", vmspan.KindHostFunc, nil).End(nil, nil)
 	if n := len(c.Logs()); n != 0 || c.Stats().Pending != 0 {
 		t.Errorf("%d logs and %+v after late events of a cleared call", n, c.Stats())
 	}
@@ -486,7 +492,7 @@ func TestByIDUnknown(t *testing.T) {
 func TestInProgressCallsAreNotLogs(t *testing.T) {
 	c := newCollector(t)
 	tr := newTracer()
-	root := tr.StartSpan(context.Background(), "slow", vmspan.StartConfig{Kind: vmspan.KindRoot, Scoped: []vmspan.Sink{c}})
+	root := tr.StartSpan(context.Background(), "slow", vmspan.StartConfig{Kind: vmspan.KindRoot, Sinks: []vmspan.Sink{c}})
 	if len(c.Logs()) != 0 || c.Last() != nil || c.ByID(root.SpanContext().ID.String()) != nil {
 		t.Errorf("a call in progress is visible")
 	}
@@ -497,7 +503,7 @@ func TestInProgressCallsAreNotLogs(t *testing.T) {
 		t.Errorf("Clear() = %d, want 0", n)
 	}
 	root.SetTags("phase", "two")
-	root.EndSnapshot(nil, nil)
+	root.End(nil, nil)
 	if l := c.Last(); l == nil || l.Tags["phase"] != "two" {
 		t.Errorf("the call was lost by Clear: %+v", l)
 	}
@@ -573,7 +579,7 @@ func TestSpanTiming(t *testing.T) {
 	c := newCollector(t)
 	tr := newTracer()
 	call(context.Background(), tr, "main", func(root *vmspan.Span) (any, error) {
-		root.StartChild("child", vmspan.KindExpr, nil).EndSnapshot(nil, nil)
+		child(tr, root, "child", vmspan.KindExpr, nil).End(nil, nil)
 		return nil, nil
 	}, c)
 	l := c.Last()
@@ -594,14 +600,15 @@ func BenchmarkCall(b *testing.B) {
 	tr := vmspan.NewTracer(nil)
 	in := int64(10)
 	attempt := vmspan.LLMAttempt{Client: "Fast", Provider: "openai", Model: "m", Usage: vmspan.Usage{InputTokens: &in}, Selected: true}
+	ctx, frame := context.Background(), &vmspan.Frame{Depth: 2, Name: "LLM", Kind: vmspan.KindLLM}
 	b.ReportAllocs()
 	defer reportCPU(b, cpuTime())
 	for i := 0; b.Loop(); i++ {
-		root := tr.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Scoped: []vmspan.Sink{c}})
-		l := root.StartChild("LLM", vmspan.KindLLM, nil)
-		l.AddAttempts(attempt)
-		l.EndSnapshot("x", nil)
-		root.EndSnapshot("y", nil)
+		ft := vmspan.NewFrameTracker(ctx, tr.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Sinks: []vmspan.Sink{c}}))
+		ft.EnterFrame(frame)
+		vmspan.SpanFromContext(ft.Context()).AddAttempts(attempt)
+		ft.ExitFrame(2, "x", nil)
+		ft.End("y", nil)
 		if i%1000 == 999 {
 			c.Clear()
 		}
@@ -610,12 +617,11 @@ func BenchmarkCall(b *testing.B) {
 
 // BenchmarkEmit measures Collector.Emit alone on the four events of a call.
 func BenchmarkEmit(b *testing.B) {
-	rec := &spanRecorder{}
-	tr := vmspan.NewTracer(rec)
+	tr, rec := spantest.NewTracer()
 	root := tr.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
-	l := root.StartChild("LLM", vmspan.KindLLM, nil)
-	l.EndSnapshot("x", nil)
-	root.EndSnapshot("y", nil)
+	child(tr, root, "LLM", vmspan.KindLLM, nil).End("x", nil)
+	root.End("y", nil)
+	events := rec.Events()
 	c := collector.New("bench")
 	defer c.Close()
 	ids := vmspan.SequentialIDs()
@@ -624,7 +630,7 @@ func BenchmarkEmit(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		// Give every call fresh ids so that each is a new log.
 		rootID, childID := ids(), ids()
-		for _, e := range rec.events {
+		for _, e := range events {
 			e.Stack = []vmspan.SpanID{rootID, childID}[:len(e.Stack)]
 			e.Span.ID, e.Span.Root = e.Stack[len(e.Stack)-1], rootID
 			c.Emit(&e)
@@ -634,10 +640,6 @@ func BenchmarkEmit(b *testing.B) {
 		}
 	}
 }
-
-type spanRecorder struct{ events []vmspan.Event }
-
-func (r *spanRecorder) Emit(e *vmspan.Event) { r.events = append(r.events, *e) }
 
 // reportCPU reports CPU nanoseconds per operation, which stay meaningful
 // on a shared machine where wall time does not.

@@ -5,7 +5,8 @@
 // # Attaching
 //
 // A Collector is a vmspan.Sink. The engine attaches it to one call as a
-// scoped sink (engine.WithCollector), so that it receives exactly the events
+// sink of the call's subtree (engine.WithCollector, which passes it in
+// vmspan.StartConfig.Sinks), so that it receives exactly the events
 // of that call's subtree: the root span, every traced span below it however
 // deep, and the spans of nested engine calls made from host functions. One
 // Collector may be attached to many calls, and one call may have several

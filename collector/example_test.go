@@ -10,19 +10,23 @@ import (
 )
 
 // This example records a call the way the engine makes one: a root span
-// with the Collector as a scoped sink, and an LLM function span below it
-// that made two provider attempts.
+// with the Collector as a sink of its subtree, and, through the frame
+// tracker that the VM drives, an LLM function span below it that made two
+// provider attempts.
 func ExampleCollector() {
 	c := collector.New("triage")
 	defer c.Close()
 
 	tr := vmspan.NewTracer(nil, vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(spantest.StepClock()))
-	root := tr.StartSpan(context.Background(), "Triage", vmspan.StartConfig{
-		Kind:   vmspan.KindRoot,
-		Args:   []vmspan.Arg{{Name: "body", Value: "printer on fire"}},
-		Scoped: []vmspan.Sink{c}, // what engine.WithCollector(c) does
+	ctx := context.Background()
+	root := tr.StartSpan(ctx, "Triage", vmspan.StartConfig{
+		Kind:  vmspan.KindRoot,
+		Args:  []vmspan.Arg{{Name: "body", Value: "printer on fire"}},
+		Sinks: []vmspan.Sink{c}, // what engine.WithCollector(c) does
 	})
-	llm := root.StartChild("Headline", vmspan.KindLLM, nil)
+	frames := vmspan.NewFrameTracker(ctx, root)
+	frames.EnterFrame(&vmspan.Frame{Depth: 2, Name: "Headline", Kind: vmspan.KindLLM})
+	llm := vmspan.SpanFromContext(frames.Context())
 	in, out := int64(120), int64(9)
 	for i, model := range []string{"gpt-4o-mini", "gpt-4o"} {
 		llm.AddAttempts(vmspan.LLMAttempt{
@@ -30,8 +34,8 @@ func ExampleCollector() {
 			Usage: vmspan.Usage{InputTokens: &in, OutputTokens: &out}, Selected: i == 1,
 		})
 	}
-	llm.EndSnapshot("Printer on fire", nil)
-	root.EndSnapshot("Printer on fire (P1)", nil)
+	frames.ExitFrame(2, "Printer on fire", nil)
+	frames.End("Printer on fire (P1)", nil)
 
 	log := c.Last()
 	fmt.Println(log.FunctionName, log.Args, log.Result)

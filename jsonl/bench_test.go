@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 const fileEvents = 100_000
@@ -17,17 +18,20 @@ const fileEvents = 100_000
 // traceEvents returns n events of calls made of a root span and 49 traced
 // children, each with a string and an int argument and a result.
 func traceEvents(n int) []vmspan.Event {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	tr := vmspan.NewTracer(rec)
+	ctx := context.Background()
 	args := []vmspan.Arg{{Name: "name", Value: "item number 7"}, {Name: "i", Value: int64(7)}}
-	for len(rec.events) < n {
-		root := tr.StartSpan(context.Background(), "Batch", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: args[1:]})
+	item := &vmspan.Frame{Depth: 2, Name: "Item", Kind: vmspan.KindExpr, Args: args}
+	for made := 0; made < n; made += 100 { // a call is 100 events
+		frames := vmspan.NewFrameTracker(ctx, tr.StartSpan(ctx, "Batch", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: args[1:]}))
 		for i := range 49 {
-			root.StartChild("Item", vmspan.KindExpr, args).EndSnapshot(int64(20+2*i), nil)
+			frames.EnterFrame(item)
+			frames.ExitFrame(2, int64(20+2*i), nil)
 		}
-		root.EndSnapshot(int64(3000), nil)
+		frames.End(int64(3000), nil)
 	}
-	return rec.events[:n]
+	return rec.Events()[:n]
 }
 
 // BenchmarkFile writes 100,000 events to a file per op, through a Writer

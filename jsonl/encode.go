@@ -1,16 +1,14 @@
-// encode.go holds the allocation-light encoder of events into JSONL lines.
+// encode.go holds the allocation-light encoder of events into JSONL lines;
+// values are written by package spanjson.
 
 package jsonl
 
 import (
-	"math"
 	"slices"
 	"strconv"
-	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spanjson"
 )
 
 // AppendEvent appends e to b as one JSONL line, newline included, and
@@ -32,7 +30,7 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 		b = append(b, `,"type":"function_end"}`...)
 	default:
 		b = append(b, `{"SetTags":`...)
-		b = appendTags(b, e.Tags)
+		b = spanjson.AppendStringMap(b, e.Tags)
 		b = append(b, `},"type":"intermediate"}`...)
 	}
 	b = append(b, `,"function_event_id":"`...)
@@ -74,7 +72,7 @@ func appendStartData(b []byte, e *vmspan.Event) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, a.Name)
+			b = spanjson.AppendString(b, a.Name)
 		}
 		b = append(b, "],"...)
 	}
@@ -83,13 +81,13 @@ func appendStartData(b []byte, e *vmspan.Event) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendValue(b, a.Value)
+		b = spanjson.AppendValue(b, a.Value)
 	}
 	b = append(b, `],"function_display_name":`...)
-	b = appendString(b, e.Name)
+	b = spanjson.AppendString(b, e.Name)
 	b = appendSpanKind(b, e.SpanKind)
 	b = append(b, `,"tags":`...)
-	b = appendTags(b, e.Tags)
+	b = spanjson.AppendStringMap(b, e.Tags)
 	return append(b, '}')
 }
 
@@ -103,7 +101,7 @@ func appendEndData(b []byte, e *vmspan.Event) []byte {
 		b = appendError(b, e.Err)
 	}
 	b = append(b, `,"function_display_name":`...)
-	b = appendString(b, e.Name)
+	b = spanjson.AppendString(b, e.Name)
 	if len(e.Attempts) > 0 {
 		b = append(b, `,"llm_calls":[`...)
 		for i := range e.Attempts {
@@ -118,7 +116,7 @@ func appendEndData(b []byte, e *vmspan.Event) []byte {
 	if e.Err != nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendValue(b, e.Result)
+		b = spanjson.AppendValue(b, e.Result)
 	}
 	b = appendSpanKind(b, e.SpanKind)
 	if !e.Start.IsZero() {
@@ -139,9 +137,9 @@ func appendSpanKind(b []byte, k vmspan.Kind) []byte {
 
 func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
 	b = append(b, `{"message":`...)
-	b = appendString(b, e.Message)
+	b = spanjson.AppendString(b, e.Message)
 	b = append(b, `,"type":`...)
-	b = appendString(b, e.Type)
+	b = spanjson.AppendString(b, e.Type)
 	return append(b, '}')
 }
 
@@ -149,7 +147,7 @@ func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
 // empty, and the three usage counts are null when not reported.
 func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `{"client":`...)
-	b = appendString(b, a.Client)
+	b = spanjson.AppendString(b, a.Client)
 	b = appendMsNs(b, `,"duration_ms":`, `,"duration_ns":`, a.Duration.Milliseconds(), int64(a.Duration))
 	if a.Err != nil {
 		b = append(b, `,"error":`...)
@@ -167,18 +165,18 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, `{"content":`...)
-			b = appendString(b, m.Content)
+			b = spanjson.AppendString(b, m.Content)
 			b = append(b, `,"role":`...)
-			b = appendString(b, m.Role)
+			b = spanjson.AppendString(b, m.Role)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
 	b = append(b, `,"model":`...)
-	b = appendString(b, a.Model)
+	b = spanjson.AppendString(b, a.Model)
 	b = appendOptString(b, `,"output":`, a.Output)
 	b = append(b, `,"provider":`...)
-	b = appendString(b, a.Provider)
+	b = spanjson.AppendString(b, a.Provider)
 	b = appendHTTP(b, `,"request":`, a.Request)
 	b = appendHTTP(b, `,"response":`, a.Response)
 	b = appendOptString(b, `,"response_id":`, a.ResponseID)
@@ -195,7 +193,7 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	}
 	if a.Temperature != nil {
 		b = append(b, `,"temperature":`...)
-		b = appendFloat(b, *a.Temperature)
+		b = spanjson.AppendFloat(b, *a.Temperature)
 	}
 	b = append(b, `,"usage":{"cached_input_tokens":`...)
 	b = appendOptInt(b, a.Usage.CachedInputTokens)
@@ -211,7 +209,7 @@ func appendOptString(b []byte, key, s string) []byte {
 		return b
 	}
 	b = append(b, key...)
-	return appendString(b, s)
+	return spanjson.AppendString(b, s)
 }
 
 func appendOptInt(b []byte, p *int64) []byte {
@@ -233,7 +231,7 @@ func appendHTTP(b []byte, key string, h *vmspan.HTTPRecord) []byte {
 	b = appendOptString(b, `,"body":`, h.Body)
 	if len(h.Headers) > 0 {
 		b = append(b, `,"headers":`...)
-		b = appendTags(b, h.Headers)
+		b = spanjson.AppendStringMap(b, h.Headers)
 	}
 	b = appendOptString(b, `,"method":`, h.Method)
 	if h.Status != 0 {
@@ -245,47 +243,6 @@ func appendHTTP(b []byte, key string, h *vmspan.HTTPRecord) []byte {
 		b = append(b[:n], b[n+1:]...)
 	}
 	return append(b, '}')
-}
-
-// appendTags writes a string map with sorted keys; nil is {}.
-func appendTags(b []byte, m map[string]string) []byte {
-	var arr [16]pair[string]
-	kvs := arr[:0]
-	for k, v := range m {
-		kvs = append(kvs, pair[string]{k, v})
-	}
-	sortPairs(kvs)
-	b = append(b, '{')
-	for i, kv := range kvs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, kv.k)
-		b = append(b, ':')
-		b = appendString(b, kv.v)
-	}
-	return append(b, '}')
-}
-
-// A pair is a map entry; encoders sort entries instead of keys so that no
-// value is looked up twice.
-type pair[V any] struct {
-	k string
-	v V
-}
-
-// sortPairs sorts by key: insertion sort for the small maps events carry,
-// which beats a general sort and needs no closure.
-func sortPairs[V any](kvs []pair[V]) {
-	if len(kvs) > 16 {
-		slices.SortFunc(kvs, func(a, b pair[V]) int { return strings.Compare(a.k, b.k) })
-		return
-	}
-	for i := 1; i < len(kvs); i++ {
-		for j := i; j > 0 && kvs[j].k < kvs[j-1].k; j-- {
-			kvs[j], kvs[j-1] = kvs[j-1], kvs[j]
-		}
-	}
 }
 
 // appendMsNs writes a nanosecond count after msKey in whole milliseconds
@@ -304,212 +261,7 @@ func appendMsNs(b []byte, msKey, nsKey string, ms, ns int64) []byte {
 	return append(b, digits...)
 }
 
-// appendValue writes a value in snapshot form; other Go values are
-// snapshotted first.
-func appendValue(b []byte, v any) []byte {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...)
-	case bool:
-		return strconv.AppendBool(b, x)
-	case int64:
-		return strconv.AppendInt(b, x, 10)
-	case int:
-		return strconv.AppendInt(b, int64(x), 10)
-	case float64:
-		return appendFloat(b, x)
-	case string:
-		return appendString(b, x)
-	case []any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendValue(b, e)
-		}
-		return append(b, ']')
-	case map[string]any:
-		return appendMap(b, x)
-	case vmspan.Object:
-		return appendObject(b, x)
-	case vmspan.Enum:
-		b = append(b, `{"__enum":`...)
-		b = appendString(b, x.Name)
-		b = append(b, `,"value":`...)
-		b = appendString(b, x.Value)
-		return append(b, '}')
-	case time.Duration:
-		return strconv.AppendInt(b, x.Milliseconds(), 10)
-	}
-	return appendValue(b, vmspan.Snapshot(v))
-}
-
-func appendMap(b []byte, m map[string]any) []byte {
-	var arr [16]pair[any]
-	kvs := arr[:0]
-	for k, v := range m {
-		kvs = append(kvs, pair[any]{k, v})
-	}
-	sortPairs(kvs)
-	b = append(b, '{')
-	for i, kv := range kvs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, kv.k)
-		b = append(b, ':')
-		b = appendValue(b, kv.v)
-	}
-	return append(b, '}')
-}
-
-// appendObject writes a class instance as an object holding "__class" and
-// its fields, all keys sorted.
-func appendObject(b []byte, o vmspan.Object) []byte {
-	var arr [16]int
-	idx := arr[:0]
-	for i := range o.Fields {
-		idx = append(idx, i)
-	}
-	// Insertion sort: objects are small, and it needs no closure.
-	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && o.Fields[idx[j]].Name < o.Fields[idx[j-1]].Name; j-- {
-			idx[j], idx[j-1] = idx[j-1], idx[j]
-		}
-	}
-	b = append(b, '{')
-	class := false
-	for _, i := range idx {
-		f := o.Fields[i]
-		if !class && "__class" < f.Name {
-			b = appendClass(b, o.Class)
-			class = true
-		}
-		b = appendString(b, f.Name)
-		b = append(b, ':')
-		b = appendValue(b, f.Value)
-		b = append(b, ',')
-	}
-	if !class {
-		b = appendClass(b, o.Class)
-	}
-	b[len(b)-1] = '}'
-	return b
-}
-
-func appendClass(b []byte, class string) []byte {
-	b = append(b, `"__class":`...)
-	b = appendString(b, class)
-	return append(b, ',')
-}
-
-// appendFloat formats f as encoding/json does (NaN and infinities, which
-// JSON cannot hold, become null), then adds ".0" to integral values so that
-// a reader can tell a float from an int, as the reference (serde_json) does.
-func appendFloat(b []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(b, "null"...)
-	}
-	format := byte('f')
-	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
-		format = 'e'
-	}
-	n := len(b)
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// Shorten e-09 to e-9, as encoding/json does.
-		if m := len(b); m-n >= 4 && b[m-4] == 'e' && b[m-3] == '-' && b[m-2] == '0' {
-			b[m-2] = b[m-1]
-			b = b[:m-1]
-		}
-		return b
-	}
-	for _, c := range b[n:] {
-		if c == '.' {
-			return b
-		}
-	}
-	return append(b, ".0"...)
-}
-
 const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string. Only '"', '\\' and control
-// characters are escaped (as serde_json does; no HTML escaping), and
-// invalid UTF-8 becomes U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	checked, valid := false, false
-	for i := 0; i < len(s); {
-		switch byteClass[s[i]] {
-		case plain:
-			i++
-			continue
-		case escape:
-			b = append(b, s[start:i]...)
-			b = appendEscape(b, s[i])
-			i++
-			start = i
-			continue
-		}
-		// A non-ASCII byte: check the rest once; in valid UTF-8 no byte of
-		// a multi-byte character needs escaping.
-		if !checked {
-			checked, valid = true, utf8.ValidString(s[i:])
-		}
-		if valid {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			start = i + 1
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// Byte classes for appendString.
-const (
-	plain    = iota // copied as is
-	escape          // '"', '\\' and control characters
-	nonASCII        // part of a multi-byte character, or invalid
-)
-
-var byteClass = func() (t [256]uint8) {
-	for c := range 0x20 {
-		t[c] = escape
-	}
-	t['"'], t['\\'] = escape, escape
-	for c := 0x80; c < 0x100; c++ {
-		t[c] = nonASCII
-	}
-	return t
-}()
-
-func appendEscape(b []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\n':
-		return append(b, '\\', 'n')
-	case '\r':
-		return append(b, '\\', 'r')
-	case '\t':
-		return append(b, '\\', 't')
-	case '\b':
-		return append(b, '\\', 'b')
-	case '\f':
-		return append(b, '\\', 'f')
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-}
 
 // appendSpanID writes the canonical UUID form; the zero id is "".
 func appendSpanID(b []byte, id vmspan.SpanID) []byte {

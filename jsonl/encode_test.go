@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 func TestGolden(t *testing.T) {
@@ -86,87 +85,10 @@ func checkSorted(dec *json.Decoder) error {
 	return err
 }
 
-func TestAppendString(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", `""`},
-		{"plain", `"plain"`},
-		{`q"b\s`, `"q\"b\\s"`},
-		{"\n\r\t\b\f\x00\x1f", `"\n\r\t\b\f\u0000\u001f"`},
-		{"<&>", `"<&>"`},
-		{"é😀\u2028", "\"é😀\u2028\""},
-		{"a\xffb", `"a\ufffdb"`},
-		{"\xe2\x82", `"\ufffd\ufffd"`},
-		{"é\"\xffz\n😀", `"é\"\ufffdz\n😀"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			got := string(appendString(nil, tt.in))
-			if got != tt.want {
-				t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
-			}
-			var back string
-			if err := json.Unmarshal([]byte(got), &back); err != nil || back != strings.ToValidUTF8(tt.in, "\ufffd") && utf8.ValidString(tt.in) {
-				t.Errorf("decodes to %q, %v", back, err)
-			}
-		})
-	}
-}
-
-func TestAppendFloat(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0.0"}, {2, "2.0"}, {-3, "-3.0"}, {0.5, "0.5"}, {13.75, "13.75"},
-		{1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {1.5e-10, "1.5e-10"},
-		{math.NaN(), "null"}, {math.Inf(1), "null"}, {math.Inf(-1), "null"},
-	}
-	for _, tt := range tests {
-		if got := string(appendFloat(nil, tt.in)); got != tt.want {
-			t.Errorf("appendFloat(%v) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-	// Non-integral values are formatted exactly as encoding/json does.
-	for _, f := range []float64{0.1, 1.0 / 3, 123456.789, -2.5e-5, 6.02214076e23} {
-		want, _ := json.Marshal(f)
-		if got := appendFloat(nil, f); !bytes.Equal(got, want) {
-			t.Errorf("appendFloat(%v) = %s, encoding/json %s", f, got, want)
-		}
-	}
-}
-
-func TestAppendValue(t *testing.T) {
-	tests := []struct {
-		in   any
-		want string
-	}{
-		{nil, "null"},
-		{true, "true"},
-		{int64(-7), "-7"},
-		{7, "7"},
-		{[]any{}, "[]"},
-		{map[string]any{}, "{}"},
-		{map[string]any{"b": int64(1), "a": "x", "B": nil}, `{"B":null,"a":"x","b":1}`},
-		{vmspan.Enum{Name: "Color", Value: "Red"}, `{"__enum":"Color","value":"Red"}`},
-		{vmspan.Object{Class: "Empty"}, `{"__class":"Empty"}`},
-		{vmspan.Object{Class: "T", Fields: []vmspan.Arg{{Name: "z", Value: int64(1)}, {Name: "Name", Value: "n"}, {Name: "a", Value: nil}}},
-			`{"Name":"n","__class":"T","a":null,"z":1}`},
-		{[]string{"go", "values"}, `["go","values"]`},
-		{struct {
-			A int `json:"a"`
-		}{3}, `{"a":3}`},
-	}
-	for _, tt := range tests {
-		if got := string(appendValue(nil, tt.in)); got != tt.want {
-			t.Errorf("appendValue(%#v) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestRoundTrip writes a trace and reads it back: every field of every
 // event must come back.
 func TestRoundTrip(t *testing.T) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
 	workload(vmspan.Fanout(rec, w))
@@ -174,37 +96,39 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readAll(t, buf.Bytes())
-	for i := range rec.events { // the one lossy case: invalid UTF-8
-		rec.events[i].Name = strings.ToValidUTF8(rec.events[i].Name, "\ufffd")
+	want := rec.Events()
+	for i := range want { // the one lossy case: invalid UTF-8
+		want[i].Name = strings.ToValidUTF8(want[i].Name, "\ufffd")
 	}
-	equalEvents(t, rec.events, got)
+	equalEvents(t, want, got)
 }
 
 // benchEvents returns the events of a typical engine call (a root span
 // with two arguments and a tag, under no host span), start and end.
 func benchEvents() []vmspan.Event {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	tr := newTracer(rec)
 	root := tr.StartSpan(context.Background(), "Score", vmspan.StartConfig{Kind: vmspan.KindRoot,
 		Args: []vmspan.Arg{{Name: "a", Value: int64(3)}, {Name: "body", Value: "printer on fire"}}})
 	root.SetTags("env", "prod")
-	root.EndSnapshot(int64(31), nil)
-	return []vmspan.Event{rec.events[0], rec.events[2]}
+	vmspan.NewFrameTracker(context.Background(), root).End(int64(31), nil)
+	events := rec.Events()
+	return []vmspan.Event{events[0], events[2]}
 }
 
 // BenchmarkEncode measures AppendEvent on one core. The events/s metric is
 // what SPEC §7 budgets (at least 1M events/s).
 func BenchmarkEncode(b *testing.B) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	workload(rec)
-	i := slices.IndexFunc(rec.events, func(e vmspan.Event) bool { return len(e.Attempts) == 2 })
+	i := slices.IndexFunc(rec.Events(), func(e vmspan.Event) bool { return len(e.Attempts) == 2 })
 	cases := []struct {
 		name   string
 		events []vmspan.Event
 	}{
-		{"call", benchEvents()},                    // start and end of a typical call
-		{"workload", rec.events},                   // every line of the golden trace
-		{"llm-end", []vmspan.Event{rec.events[i]}}, // two attempts with messages and HTTP records
+		{"call", benchEvents()},                      // start and end of a typical call
+		{"workload", rec.Events()},                   // every line of the golden trace
+		{"llm-end", []vmspan.Event{rec.Events()[i]}}, // two attempts with messages and HTTP records
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -223,7 +147,7 @@ func BenchmarkEncode(b *testing.B) {
 }
 
 func BenchmarkWriter(b *testing.B) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	workload(rec)
 	events := benchEvents()
 	w := NewWriter(io.Discard)
@@ -237,7 +161,7 @@ func BenchmarkWriter(b *testing.B) {
 }
 
 func BenchmarkWriterParallel(b *testing.B) {
-	rec := &recorder{}
+	rec := new(spantest.Recorder)
 	workload(rec)
 	e := benchEvents()[0]
 	w := NewWriter(io.Discard)

@@ -2,10 +2,8 @@ package jsonl
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -55,26 +53,4 @@ func checkEvent(t *testing.T, e *vmspan.Event) {
 	if e.Kind < vmspan.EventStart || e.Kind > vmspan.EventSetTags {
 		t.Fatalf("kind %v", e.Kind)
 	}
-}
-
-// FuzzAppendString checks the string encoder against encoding/json's
-// decoder: the output is always a valid JSON string, and it decodes to the
-// input when the input is valid UTF-8.
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "q\"\\", "\x00\x1f\n", "é😀", "a\xffb", "\xe2\x82"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out := appendString(nil, s)
-		var back string
-		if err := json.Unmarshal(out, &back); err != nil {
-			t.Fatalf("appendString(%q) = %s: %v", s, out, err)
-		}
-		if utf8.ValidString(s) && back != s {
-			t.Fatalf("appendString(%q) decodes to %q", s, back)
-		}
-		if !utf8.ValidString(back) {
-			t.Fatalf("appendString(%q) decodes to invalid UTF-8", s)
-		}
-	})
 }

@@ -22,19 +22,6 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// recorder keeps every event it receives.
-type recorder struct {
-	mu     sync.Mutex
-	events []vmspan.Event
-}
-
-func (r *recorder) Emit(ep *vmspan.Event) {
-	e := *ep
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
 // syncBuffer is a bytes.Buffer safe for concurrent use.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -79,17 +66,18 @@ func workload(sink vmspan.Sink) {
 		{Name: "color", Value: vmspan.Enum{Name: "Color", Value: "Red"}},
 		{Name: "list", Value: []any{int64(1), 2.5, nil, true, map[string]any{"b": int64(2), "a": []any{}}}},
 	}})
-	llm := root.StartChild("ClassifyTicket", vmspan.KindLLM, []vmspan.Arg{{Name: "body", Value: "printer"}})
-	llm.AddAttempts(attempt(tr, "gpt-4o-mini", errors.New("HTTP 500")), attempt(tr, "gpt-4o", nil))
-	llm.EndSnapshot(ticket, nil)
+	frames := vmspan.NewFrameTracker(ctx, root)
+	frames.EnterFrame(&vmspan.Frame{Depth: 2, Name: "ClassifyTicket", Kind: vmspan.KindLLM, Args: []vmspan.Arg{{Name: "body", Value: "printer"}}})
+	vmspan.SpanFromContext(frames.Context()).AddAttempts(attempt(tr, "gpt-4o-mini", errors.New("HTTP 500")), attempt(tr, "gpt-4o", nil))
+	frames.ExitFrame(2, ticket, nil)
 	root.SetTags("step", "summarize")
-	expr := root.StartChild("Summarize", vmspan.KindExpr, []vmspan.Arg{{Name: "t", Value: ticket}})
-	head := expr.StartChild("Headline", vmspan.KindLLM, nil)
-	head.AddAttempts(vmspan.LLMAttempt{Client: "Fast", Provider: "openai", Model: "gpt-4o-mini", Start: tr.Now(), Duration: 1500 * time.Microsecond})
+	frames.EnterFrame(&vmspan.Frame{Depth: 2, Name: "Summarize", Kind: vmspan.KindExpr, Args: []vmspan.Arg{{Name: "t", Value: ticket}}})
+	frames.EnterFrame(&vmspan.Frame{Depth: 3, Name: "Headline", Kind: vmspan.KindLLM})
+	vmspan.SpanFromContext(frames.Context()).AddAttempts(vmspan.LLMAttempt{Client: "Fast", Provider: "openai", Model: "gpt-4o-mini", Start: tr.Now(), Duration: 1500 * time.Microsecond})
 	parseErr := errors.New("cannot parse output as string")
-	head.EndSnapshot(nil, parseErr)
-	expr.EndSnapshot(nil, parseErr)
-	root.EndSnapshot(map[string]any{"headline": "Printer on fire", "score": 13.75}, nil)
+	frames.ExitFrame(3, nil, parseErr)
+	frames.ExitFrame(2, nil, parseErr)
+	frames.End(map[string]any{"headline": "Printer on fire", "score": 13.75}, nil)
 	h.End(map[string]any{"status": "ok"}, nil)
 
 	_, s := tr.Start(context.Background(), "naïve \x01 \xff name", "emoji", "😀", "big", 1e21, "tiny", 1e-7)

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spanjson"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -80,9 +81,7 @@ func (b *Bridge) startAttrs(e *vmspan.Event) *attrList {
 		KeySpanKind.String(e.SpanKind.String()),
 	)
 	if len(e.Args) > 0 {
-		enc := newEncoder(b.cfg.maxSize)
-		enc.args(e.Args)
-		attrs = append(attrs, KeyArgs.String(enc.done()))
+		attrs = append(attrs, KeyArgs.String(b.argsJSON(e.Args)))
 	}
 	for k, v := range e.Tags {
 		attrs = append(attrs, b.tagAttr(k, v))
@@ -115,9 +114,7 @@ func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) *attrLis
 	case e.Err != nil:
 		attrs = append(attrs, KeyErrorType.String(e.Err.Type))
 	case e.Result != nil:
-		enc := newEncoder(b.cfg.maxSize)
-		enc.value(e.Result)
-		attrs = append(attrs, KeyResult.String(enc.done()))
+		attrs = append(attrs, KeyResult.String(b.valueJSON(e.Result)))
 	}
 	if len(e.Attempts) > 0 {
 		attrs = append(attrs, KeyLLMAttempts.Int(len(e.Attempts)))
@@ -156,7 +153,7 @@ func attemptName(a *vmspan.LLMAttempt) string {
 func (b *Bridge) attemptAttrs(a *vmspan.LLMAttempt) *attrList {
 	l := newAttrs()
 	attrs := append(l.s, KeyGenAIOperationName.String(genAIOperationChat))
-	attrs = appendNonEmpty(attrs, KeyGenAIProviderName, a.Provider)
+	attrs = appendNonEmpty(attrs, KeyGenAIProviderName, vmspan.GenAIProviderName(a.Provider))
 	attrs = appendNonEmpty(attrs, KeyGenAIRequestModel, a.Model)
 	attrs = appendNonEmpty(attrs, KeyGenAIResponseModel, a.ResponseModel)
 	attrs = appendNonEmpty(attrs, KeyGenAIResponseID, a.ResponseID)
@@ -196,39 +193,41 @@ func appendNonEmpty(attrs []attribute.KeyValue, k attribute.Key, v string) []att
 // appendContent adds the prompt and completion in the GenAI message shape:
 // [{"role":"user","parts":[{"type":"text","content":"..."}]}].
 func (b *Bridge) appendContent(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) []attribute.KeyValue {
+	limit := b.cfg.maxSize
 	if len(a.Messages) > 0 {
-		enc := newEncoder(b.cfg.maxSize)
-		enc.buf = append(enc.buf, '[')
-		for i, m := range a.Messages {
-			if i > 0 {
-				enc.buf = append(enc.buf, ',')
+		in := encodeJSON(func(buf []byte) []byte {
+			buf = append(buf, '[')
+			for i, m := range a.Messages {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				buf = appendMessage(buf, m.Role, m.Content, "")
 			}
-			enc.message(m.Role, m.Content, "")
-		}
-		enc.buf = append(enc.buf, ']')
-		attrs = append(attrs, KeyGenAIInputMessages.String(enc.done()))
+			return spanjson.Truncate(append(buf, ']'), limit)
+		})
+		attrs = append(attrs, KeyGenAIInputMessages.String(in))
 	}
 	if a.Err == nil || a.Output != "" {
-		enc := newEncoder(b.cfg.maxSize)
-		enc.buf = append(enc.buf, '[')
-		enc.message("assistant", a.Output, a.FinishReason)
-		enc.buf = append(enc.buf, ']')
-		attrs = append(attrs, KeyGenAIOutputMessages.String(enc.done()))
+		out := encodeJSON(func(buf []byte) []byte {
+			buf = appendMessage(append(buf, '['), "assistant", a.Output, a.FinishReason)
+			return spanjson.Truncate(append(buf, ']'), limit)
+		})
+		attrs = append(attrs, KeyGenAIOutputMessages.String(out))
 	}
 	return attrs
 }
 
-// message encodes one GenAI message with a single text part; finish is the
-// output message's finish_reason (omitted when empty).
-func (e *jsonEncoder) message(role, content, finish string) {
-	e.buf = append(e.buf, `{"role":`...)
-	e.str(role)
-	e.buf = append(e.buf, `,"parts":[{"type":"text","content":`...)
-	e.str(content)
-	e.buf = append(e.buf, "}]"...)
+// appendMessage appends one GenAI message with a single text part; finish
+// is the output message's finish_reason (left out when empty).
+func appendMessage(b []byte, role, content, finish string) []byte {
+	b = append(b, `{"role":`...)
+	b = spanjson.AppendString(b, role)
+	b = append(b, `,"parts":[{"type":"text","content":`...)
+	b = spanjson.AppendString(b, content)
+	b = append(b, "}]"...)
 	if finish != "" {
-		e.buf = append(e.buf, `,"finish_reason":`...)
-		e.str(finish)
+		b = append(b, `,"finish_reason":`...)
+		b = spanjson.AppendString(b, finish)
 	}
-	e.buf = append(e.buf, '}')
+	return append(b, '}')
 }

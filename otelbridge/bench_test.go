@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -38,13 +39,12 @@ var benchArgs = []vmspan.Arg{{Name: "text", Value: "Ann is 42 years old"}, {Name
 func bexTrees(tracer *vmspan.Tracer) {
 	ctx := context.Background()
 	for i := range burstSpans / treeSize {
-		root := tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: benchArgs})
-		var cache vmspan.SpanCache // one per engine call, as the engine has
+		frames := vmspan.NewFrameTracker(ctx, tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: benchArgs}))
 		for range treeSize - 1 {
-			c := root.StartChildCached(&cache, "Helper", vmspan.KindExpr, benchArgs)
-			c.EndCached(&cache, int64(i), nil)
+			frames.EnterFrame(&vmspan.Frame{Depth: 2, Name: "Helper", Kind: vmspan.KindExpr, Args: benchArgs})
+			frames.ExitFrame(2, int64(i), nil)
 		}
-		root.EndSnapshot(int64(i), nil)
+		frames.End(int64(i), nil)
 	}
 }
 
@@ -126,9 +126,9 @@ func BenchmarkBridge(b *testing.B) {
 //
 // ratio is emit/sdk, the budget SPEC §7 sets (≤ 1.2).
 func BenchmarkBridgeRatio(b *testing.B) {
-	rec := &recSink{}
+	rec := new(spantest.Recorder)
 	bexTrees(vmspan.NewTracer(rec))
-	events := rec.all()
+	events := rec.Events()
 	kinds := []func(*Provider){
 		func(p *Provider) { // emit
 			br := New(WithTracerProvider(p))
@@ -217,13 +217,13 @@ func benchBurst(b *testing.B, burst func(*Provider)) {
 // emitted again and again, into a provider that samples nothing but keeps
 // the full mapping work (AlwaysSample with a discarding processor).
 func BenchmarkEmit(b *testing.B) {
-	rec := &recSink{}
+	rec := new(spantest.Recorder)
 	tr := vmspan.NewTracer(rec)
 	root := tr.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: benchArgs})
-	c := root.StartChild("Helper", vmspan.KindExpr, benchArgs)
-	c.EndSnapshot(int64(1), nil)
-	root.EndSnapshot(int64(1), nil)
-	events := rec.all()
+	_, endC := child(root, "Helper", vmspan.KindExpr, benchArgs)
+	endC(int64(1), nil)
+	root.End(int64(1), nil)
+	events := rec.Events()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithIDGenerator(IDGenerator()))
 	defer tp.Shutdown(context.Background())
 	br := New(WithTracerProvider(tp))

@@ -22,11 +22,11 @@ func runTree(f *fixture) {
 		{Name: "who", Value: vmspan.Object{Class: "Person", Fields: []vmspan.Arg{{Name: "name", Value: "Ann"}, {Name: "password", Value: "hunter2"}}}},
 		{Name: "color", Value: vmspan.Enum{Name: "Color", Value: "Red"}},
 	}})
-	child := root.StartChild("Helper", vmspan.KindExpr, []vmspan.Arg{
+	_, endChild := child(root, "Helper", vmspan.KindExpr, []vmspan.Arg{
 		{Name: "m", Value: map[string]any{"b": int64(1), "a": []any{"x", 2.5, true, nil}, "token": "t0k"}},
 	})
-	child.EndSnapshot(int64(7), nil)
-	root.EndSnapshot(map[string]any{"ok": true}, nil)
+	endChild(int64(7), nil)
+	root.End(map[string]any{"ok": true}, nil)
 	host.End(nil, nil)
 }
 
@@ -36,7 +36,7 @@ func TestMapping(t *testing.T) {
 	if n := len(f.sr.Ended()); n != 3 {
 		t.Fatalf("%d spans, want 3", n)
 	}
-	hostStart := f.rec.find(t, vmspan.EventStart, "Handle")
+	hostStart := find(t, f.rec, vmspan.EventStart, "Handle")
 	tests := []struct {
 		name   string
 		kind   string
@@ -58,7 +58,7 @@ func TestMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := f.span(t, tt.name)
-			start, end := f.rec.find(t, vmspan.EventStart, tt.name), f.rec.find(t, vmspan.EventEnd, tt.name)
+			start, end := find(t, f.rec, vmspan.EventStart, tt.name), find(t, f.rec, vmspan.EventEnd, tt.name)
 			want := map[attribute.Key]string{KeySpanID: start.Span.ID.String(), KeyFunctionName: tt.name, KeySpanKind: tt.kind}
 			for k, v := range tt.want {
 				want[k] = v
@@ -96,13 +96,13 @@ func TestMapping(t *testing.T) {
 func TestErrorStatus(t *testing.T) {
 	f := newFixture(t, false)
 	root := f.tracer.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
-	root.EndSnapshot(nil, typedErr{"EvalError", "division by zero at main.baml:3:7"})
+	root.End(nil, typedErr{"EvalError", "division by zero at main.baml:3:7"})
 	s := f.span(t, "main")
 	if s.Status().Code != codes.Error || s.Status().Description != "division by zero at main.baml:3:7" {
 		t.Errorf("status %+v", s.Status())
 	}
 	checkAttrs(t, s, map[attribute.Key]string{KeyErrorType: "EvalError"}, KeyResult)
-	end := f.rec.find(t, vmspan.EventEnd, "main")
+	end := find(t, f.rec, vmspan.EventEnd, "main")
 	if len(s.Events()) != 1 {
 		t.Fatalf("events %v, want one exception", s.Events())
 	}

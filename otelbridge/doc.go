@@ -36,9 +36,10 @@
 //     omitted when there are none), bex.result (the result as JSON; omitted
 //     when nil or on error), and each tag as bex.tag.<key> (tags set while
 //     the span runs are added at once);
-//   - values in JSON: as in trace files, a class instance is an object whose
-//     first key is "__class", an enum value is {"__enum": ..., "value": ...},
-//     map keys are sorted;
+//   - values in JSON: the trace form of package vmspan/spanjson, the same
+//     text as in trace files (a class instance is an object holding
+//     "__class", an enum value is {"__enum": ..., "value": ...}, keys are
+//     sorted, a float keeps its ".0", NaN is null);
 //   - redaction: the value of every argument, map key, class field or tag
 //     whose name vmspan.IsSecretKey reports as secret is vmspan.Redacted;
 //     values vmspan already redacted stay redacted;

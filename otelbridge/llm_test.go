@@ -38,10 +38,10 @@ func attemptsFor() []vmspan.LLMAttempt {
 // runLLM runs root main -> LLM Extract with two attempts.
 func runLLM(f *fixture) {
 	root := f.tracer.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
-	llm := root.StartChild("Extract", vmspan.KindLLM, []vmspan.Arg{{Name: "text", Value: "Ann is 42"}})
+	llm, endLlm := child(root, "Extract", vmspan.KindLLM, []vmspan.Arg{{Name: "text", Value: "Ann is 42"}})
 	llm.AddAttempts(attemptsFor()...)
-	llm.EndSnapshot(vmspan.Object{Class: "Person", Fields: []vmspan.Arg{{Name: "name", Value: "Ann"}}}, nil)
-	root.EndSnapshot(nil, nil)
+	endLlm(vmspan.Object{Class: "Person", Fields: []vmspan.Arg{{Name: "name", Value: "Ann"}}}, nil)
+	root.End(nil, nil)
 }
 
 func TestLLMAttempts(t *testing.T) {
@@ -56,7 +56,7 @@ func TestLLMAttempts(t *testing.T) {
 		KeySpanKind: "llm", KeyResult: `{"__class":"Person","name":"Ann"}`, KeyLLMAttempts: "2",
 		KeyGenAIUsageInputTokens: "32", KeyGenAIUsageOutputTokens: "7", KeyGenAIUsageCacheReadTokens: "4",
 	})
-	start := f.rec.find(t, vmspan.EventStart, "Extract")
+	start := find(t, f.rec, vmspan.EventStart, "Extract")
 	atts := attemptsFor()
 	tests := []struct {
 		name   string
@@ -131,7 +131,7 @@ func TestLLMWithoutUsage(t *testing.T) {
 	f := newFixture(t, false)
 	root := f.tracer.StartSpan(context.Background(), "Extract", vmspan.StartConfig{Kind: vmspan.KindLLM})
 	root.AddAttempts(vmspan.LLMAttempt{Start: base, Duration: time.Millisecond}) // no model, no usage
-	root.EndSnapshot("x", nil)
+	root.End("x", nil)
 	checkAttrs(t, f.span(t, "Extract"), map[attribute.Key]string{KeyLLMAttempts: "1"},
 		KeyGenAIUsageInputTokens, KeyGenAIUsageOutputTokens, KeyGenAIUsageCacheReadTokens)
 	checkAttrs(t, f.span(t, "chat"), map[attribute.Key]string{KeyGenAIOperationName: "chat", KeyLLMSelected: "false"},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -36,35 +37,22 @@ func newClock() func() time.Time {
 	}
 }
 
-// recSink records the events it receives.
-type recSink struct {
-	mu     sync.Mutex
-	events []vmspan.Event
-}
-
-func (r *recSink) Emit(ep *vmspan.Event) {
-	e := *ep
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-func (r *recSink) all() []vmspan.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]vmspan.Event(nil), r.events...)
-}
-
 // find returns the recorded event of kind k for the span named name.
-func (r *recSink) find(t *testing.T, k vmspan.EventKind, name string) vmspan.Event {
+func find(t *testing.T, rec *spantest.Recorder, k vmspan.EventKind, name string) vmspan.Event {
 	t.Helper()
-	for _, e := range r.all() {
-		if e.Kind == k && e.Name == name {
-			return e
-		}
+	e, ok := rec.Find(k, name)
+	if !ok {
+		t.Fatalf("no %v event for %q", k, name)
 	}
-	t.Fatalf("no %v event for %q", k, name)
-	return vmspan.Event{}
+	return e
+}
+
+// child starts the span of a traced frame below root as the engine does
+// (through a FrameTracker), and returns it and the func that ends it.
+func child(root *vmspan.Span, name string, kind vmspan.Kind, args []vmspan.Arg) (*vmspan.Span, func(result any, err error)) {
+	ft := vmspan.NewFrameTracker(context.Background(), root)
+	ft.EnterFrame(&vmspan.Frame{Depth: 2, Name: name, Kind: kind, Args: args})
+	return vmspan.SpanFromContext(ft.Context()), func(result any, err error) { ft.ExitFrame(2, result, err) }
 }
 
 // newRecorder returns a provider recording into a SpanRecorder, with the
@@ -86,12 +74,12 @@ type fixture struct {
 	tp     *sdktrace.TracerProvider
 	sr     *tracetest.SpanRecorder
 	bridge *Bridge
-	rec    *recSink
+	rec    *spantest.Recorder
 	tracer *vmspan.Tracer
 }
 
 func newFixture(t *testing.T, random bool, opts ...Option) *fixture {
-	f := &fixture{rec: &recSink{}}
+	f := &fixture{rec: new(spantest.Recorder)}
 	f.tp, f.sr = newRecorder(t, random)
 	f.bridge = New(append([]Option{WithTracerProvider(f.tp)}, opts...)...)
 	f.tracer = vmspan.NewTracer(vmspan.Fanout(f.bridge, f.rec), vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(newClock()))

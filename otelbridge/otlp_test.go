@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -127,10 +128,10 @@ func runSecrets(f *fixture) {
 		"api_key", "sk-live-SECRET1", "headers", map[string]any{"Authorization": "Bearer SECRET2", "accept": "json"})
 	vmspan.SetTags(ctx, "password", "SECRET3", "env", "prod")
 	root := f.tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
-	llm := root.StartChild("Extract", vmspan.KindLLM, []vmspan.Arg{{Name: "text", Value: "Ann is 42"}, {Name: "access_token", Value: "SECRET4"}})
+	llm, endLlm := child(root, "Extract", vmspan.KindLLM, []vmspan.Arg{{Name: "text", Value: "Ann is 42"}, {Name: "access_token", Value: "SECRET4"}})
 	llm.AddAttempts(attemptsFor()...)
-	llm.EndSnapshot("ok", nil)
-	root.EndSnapshot(nil, nil)
+	endLlm("ok", nil)
+	root.End(nil, nil)
 	h.End(nil, nil)
 }
 
@@ -159,7 +160,7 @@ func TestOTLPExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := &fixture{rec: &recSink{}}
+			f := &fixture{rec: new(spantest.Recorder)}
 			f.bridge = New(WithTracerProvider(p))
 			f.tracer = vmspan.NewTracer(vmspan.Fanout(f.bridge, f.rec), vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(newClock()))
 			runSecrets(f)
@@ -186,10 +187,10 @@ func checkReceived(t *testing.T, f *fixture, r *receiver) {
 			t.Errorf("service.name %q, want OTEL_SERVICE_NAME", s)
 		}
 	}
-	root := f.rec.find(t, vmspan.EventStart, "Handle")
+	root := find(t, f.rec, vmspan.EventStart, "Handle")
 	wantTrace := vmspan.OTelTraceID(root.Span.ID)
 	for _, name := range []string{"Handle", "main", "Extract"} {
-		start, end := f.rec.find(t, vmspan.EventStart, name), f.rec.find(t, vmspan.EventEnd, name)
+		start, end := find(t, f.rec, vmspan.EventStart, name), find(t, f.rec, vmspan.EventEnd, name)
 		s := spans[name]
 		sid := vmspan.OTelSpanID(start.Span.ID)
 		var parent []byte
@@ -207,7 +208,7 @@ func checkReceived(t *testing.T, f *fixture, r *receiver) {
 			t.Errorf("%s: bex.span_id %q", name, got)
 		}
 	}
-	ext := f.rec.find(t, vmspan.EventStart, "Extract")
+	ext := find(t, f.rec, vmspan.EventStart, "Extract")
 	for i, name := range []string{"chat gpt-4o", "chat claude-sonnet"} {
 		s, want := spans[name], vmspan.AttemptSpanID(ext.Span.ID, i)
 		if s == nil || !bytes.Equal(s.SpanId, want[:]) || s.Kind != tracepb.Span_SPAN_KIND_CLIENT || strAttr(s.Attributes, "gen_ai.operation.name") != "chat" {

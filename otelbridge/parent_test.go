@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
@@ -23,10 +24,10 @@ func runInterleaved(f *fixture, app trace.Tracer) {
 	dctx, db := app.Start(ctx, "db")
 	ictx, inner := f.tracer.Start(dctx, "Inner")
 	root := f.tracer.StartSpan(ictx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
-	llm := root.StartChild("Extract", vmspan.KindLLM, nil)
+	llm, endLlm := child(root, "Extract", vmspan.KindLLM, nil)
 	llm.AddAttempts(attemptsFor()...)
-	llm.EndSnapshot("ok", nil)
-	root.EndSnapshot(nil, nil)
+	endLlm("ok", nil)
+	root.End(nil, nil)
 	inner.End(nil, nil)
 	db.End()
 	handle.End(nil, nil)
@@ -66,13 +67,13 @@ func TestRemoteParentAndHostChildren(t *testing.T) {
 				t.Fatalf("%d spans, want 8", n)
 			}
 			checkInterleaved(t, f)
-			handle := f.rec.find(t, vmspan.EventStart, "Handle")
+			handle := find(t, f.rec, vmspan.EventStart, "Handle")
 			if handle.Remote == nil || handle.TraceID != f.span(t, "http").SpanContext().TraceID() {
 				t.Errorf("Handle's start event: remote %v, trace %v", handle.Remote, handle.TraceID)
 			}
 			if !random {
 				for _, name := range []string{"Handle", "Inner", "main", "Extract"} {
-					_, sid := ids(f.rec.find(t, vmspan.EventStart, name))
+					_, sid := ids(find(t, f.rec, vmspan.EventStart, name))
 					if got := f.span(t, name).SpanContext().SpanID(); got != sid {
 						t.Errorf("%s: span id %v, want OTelSpanID %v", name, got, sid)
 					}
@@ -93,12 +94,12 @@ func TestContextForHostFunction(t *testing.T) {
 			root := f.tracer.StartSpan(ctx, "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
 			_, call := app.Start(root.Context(ctx), "tool-call") // what a traced host function sees
 			call.End()
-			root.EndSnapshot(nil, nil)
+			root.End(nil, nil)
 			host.End(nil, nil)
 			checkParent(t, f.span(t, "query"), f.span(t, "Handle"))
 			checkParent(t, f.span(t, "tool-call"), f.span(t, "main"))
 			checkParent(t, f.span(t, "main"), f.span(t, "Handle"))
-			if r := f.rec.find(t, vmspan.EventStart, "main").Remote; r != nil {
+			if r := find(t, f.rec, vmspan.EventStart, "main").Remote; r != nil {
 				t.Errorf("main has remote parent %v; the OTel span in ctx is its bex parent's", r)
 			}
 		})
@@ -123,7 +124,7 @@ func TestContextForSpanNotOpen(t *testing.T) {
 func TestParentNotSeen(t *testing.T) {
 	full := newFixture(t, false)
 	runLLM(full)
-	events := full.rec.all()
+	events := full.rec.Events()
 
 	tp, sr := newRecorder(t, false)
 	b := New(WithTracerProvider(tp))
@@ -187,14 +188,14 @@ func TestProviderSetsW3CPropagator(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Shutdown(context.Background())
-	rec := &recSink{}
+	rec := new(spantest.Recorder)
 	tracer := vmspan.NewTracer(vmspan.Fanout(New(WithTracerProvider(p)), rec), vmspan.WithIDs(vmspan.SequentialIDs()))
 	ctx, span := tracer.Start(context.Background(), "CallLLM")
 	defer span.End(nil, nil)
 	ctx = baggage.ContextWithBaggage(ctx, mustBaggage(t, "tenant=acme"))
 	h := http.Header{}
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(h))
-	start := rec.find(t, vmspan.EventStart, "CallLLM")
+	start := find(t, rec, vmspan.EventStart, "CallLLM")
 	tid, sid := ids(start)
 	if got, want := h.Get("traceparent"), "00-"+tid.String()+"-"+sid.String()+"-01"; got != want {
 		t.Errorf("traceparent %q, want %q", got, want)

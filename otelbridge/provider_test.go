@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -255,7 +256,7 @@ func TestProviderSampler(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := &fixture{rec: &recSink{}}
+			f := &fixture{rec: new(spantest.Recorder)}
 			f.bridge = New(WithTracerProvider(p))
 			f.tracer = vmspan.NewTracer(f.bridge, vmspan.WithClock(newClock()))
 			runLLM(f)
@@ -383,13 +384,13 @@ func TestConcurrentDelivery(t *testing.T) {
 				var inner sync.WaitGroup
 				for range 3 {
 					inner.Go(func() {
-						llm := root.StartChild("Extract", vmspan.KindLLM, nil)
+						llm, endLlm := child(root, "Extract", vmspan.KindLLM, nil)
 						llm.AddAttempts(vmspan.LLMAttempt{Model: "m", Start: time.Now()})
-						llm.EndSnapshot("x", nil)
+						endLlm("x", nil)
 					})
 				}
 				inner.Wait()
-				root.EndSnapshot(nil, nil)
+				root.End(nil, nil)
 				h.End(nil, nil)
 			}
 		})

@@ -37,7 +37,7 @@ func TestReplayReproducesLiveTrace(t *testing.T) {
 	ctx, h := live.tracer.Start(context.Background(), "Second", "password", "x")
 	vmspan.SetTags(ctx, "k", "v")
 	failed := live.tracer.StartSpan(ctx, "boom", vmspan.StartConfig{Kind: vmspan.KindRoot})
-	failed.EndSnapshot(nil, typedErr{"EvalError", "bad"})
+	failed.End(nil, typedErr{"EvalError", "bad"})
 	h.End("done", nil)
 
 	var want []summary
@@ -47,14 +47,14 @@ func TestReplayReproducesLiveTrace(t *testing.T) {
 		}
 	}
 	tp, sr := newRecorder(t, false)
-	st, err := Export(context.Background(), seq(live.rec.all()), WithTracerProvider(tp), WithContentCapture(true))
+	st, err := Export(context.Background(), seq(live.rec.Events()), WithTracerProvider(tp), WithContentCapture(true))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := summarize(sr.Ended()); !equalSummaries(got, want) {
 		t.Errorf("replayed trace differs:\n got %v\nwant %v", got, want)
 	}
-	wantStats := ReplayStats{Events: len(live.rec.all()), Spans: 6, Attempts: 2}
+	wantStats := ReplayStats{Events: len(live.rec.Events()), Spans: 6, Attempts: 2}
 	if st != wantStats {
 		t.Errorf("stats %+v, want %+v", st, wantStats)
 	}
@@ -64,7 +64,7 @@ func TestReplayUnbalancedAndMalformed(t *testing.T) {
 	live := newFixture(t, false)
 	runLLM(live)
 	var events []vmspan.Event
-	for _, e := range live.rec.all() {
+	for _, e := range live.rec.Events() {
 		if !(e.Kind == vmspan.EventEnd && e.Name == "main") { // the file lost main's end
 			events = append(events, e)
 		}
@@ -106,7 +106,7 @@ func TestReplayStopsWhenCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	tp, sr := newRecorder(t, false)
-	st, err := Export(ctx, seq(live.rec.all()), WithTracerProvider(tp))
+	st, err := Export(ctx, seq(live.rec.Events()), WithTracerProvider(tp))
 	if !errors.Is(err, context.Canceled) || st.Events != 0 || len(sr.Ended()) != 0 {
 		t.Errorf("stats %+v, error %v, %d spans", st, err, len(sr.Ended()))
 	}
@@ -117,7 +117,7 @@ func TestReplayStopsWhenCanceled(t *testing.T) {
 func TestReplayLateStart(t *testing.T) {
 	live := newFixture(t, false)
 	runLLM(live)
-	events := live.rec.all()
+	events := live.rec.Events()
 	tp, sr := newRecorder(t, false)
 	st, err := Export(context.Background(), seq(events[2:]), WithTracerProvider(tp)) // both starts lost
 	if err != nil || st.Late != 2 || st.Unbalanced != 0 {

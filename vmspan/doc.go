@@ -16,7 +16,7 @@
 // never modified after emission, so a sink may keep them. A sink that keeps
 // nothing of an Event's Stack and Args slices once Emit returns says so by
 // implementing Retainer; when every sink of a call says so, the engine
-// reuses the memory of ended traced frames (see SpanCache), which makes a
+// reuses the memory of ended traced frames (see FrameTracker), which makes a
 // traced call allocation-free. Discard, jsonl's Writer, otelbridge's Bridge
 // and collector's Collector (which keeps copies of what it retains) say so.
 //
@@ -56,4 +56,7 @@
 // by frame depth, at its call/return choke point; the engine owns ids, clocks
 // and sinks. Leaving is reported on every path (return, error unwinding, a
 // panicking host function, cancellation, step limit), innermost frame first.
+// A FrameTracker is the FrameHook of one engine call: it starts and ends
+// the traced frames' spans below the call's root span (Tracer.StartSpan)
+// and gives code running in a frame a ctx that carries its span.
 package vmspan

@@ -134,10 +134,13 @@ type HTTPRecord struct {
 	Body    string            `json:"body,omitempty"`
 }
 
-// A Message is one chat message of an LLM prompt.
+// A Message is one chat message of an LLM prompt. Content is its text; a
+// media value in it appears there as its short description (Media.String),
+// and Parts then lists the message's text and media pieces in order.
 type Message struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
+	Parts   []Part `json:"parts,omitempty"`
 }
 
 // An LLMAttempt is one provider request made by an LLM function (a retry or a
@@ -173,8 +176,7 @@ type LLMAttempt struct {
 // set-tags events carry only the tags set.
 //
 // The ids come first so that they are 8-byte aligned and none straddles
-// two cache lines in a span's own event: such an id costs every read and
-// write of it more.
+// two cache lines in a span's own event (see docs/performance.md).
 type Event struct {
 	ID   SpanID // the event's own id, generated once ("function_event_id")
 	Span SpanContext

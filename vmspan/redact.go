@@ -2,7 +2,10 @@
 
 package vmspan
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // Redacted replaces the value of a secret argument, tag, header or field.
 const Redacted = "[REDACTED]"
@@ -69,4 +72,65 @@ func RedactArgs(args []Arg) []Arg {
 		}
 	}
 	return args
+}
+
+// signatureParams are query parameters that carry the signature or key of
+// a signed or keyed URL (S3, GCS, CloudFront, Azure SAS, Google API keys).
+var signatureParams = []string{"x-amz-signature", "x-goog-signature", "signature", "sig", "key"}
+
+func isURLSecret(param string) bool {
+	return IsSecretKey(param) || isOneOf(param, signatureParams...)
+}
+
+// RedactURL returns raw with its user info and the values of its secret
+// query parameters replaced by Redacted: those IsSecretKey names
+// (X-Amz-Credential, X-Amz-Security-Token, access_token, api_key, ...) and
+// the signatures of signed URLs (X-Amz-Signature, X-Goog-Signature,
+// Signature, sig, key). Other text is left as it is; a string that does not
+// parse as a URL is returned unchanged.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.User == nil && !strings.Contains(u.RawQuery, "=")) {
+		return raw
+	}
+	changed := false
+	if u.User != nil {
+		u.User, changed = url.User(Redacted), true
+	}
+	q := u.Query()
+	for k := range q {
+		if isURLSecret(k) {
+			q.Set(k, Redacted)
+			changed = true
+		}
+	}
+	if !changed {
+		return raw
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// URLSecrets returns the secret values RedactURL removes from raw (user
+// info and secret query parameter values, as they appear in raw), so that
+// they can be searched for in other text.
+func URLSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if u.User != nil {
+		out = append(out, u.User.String())
+	}
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && v != "" && isURLSecret(k) {
+			out = append(out, v)
+			if dec, err := url.QueryUnescape(v); err == nil && dec != v {
+				out = append(out, dec)
+			}
+		}
+	}
+	return out
 }

@@ -42,7 +42,7 @@ type ContextSink interface {
 // not implement Retainer is assumed to. A sink that encodes or copies what
 // it needs during Emit implements Retainer and returns false: then the
 // engine may reuse a traced frame's span, whose memory an Event's Stack and
-// Args slices point into, once the span has ended (see SpanCache).
+// Args slices point into, once the span has ended (see FrameTracker).
 type Retainer interface {
 	Sink
 	// RetainsEvents reports whether the sink may read an Event's Stack or

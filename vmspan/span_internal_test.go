@@ -2,119 +2,8 @@ package vmspan
 
 import (
 	"context"
-	"strings"
 	"testing"
-	"time"
 )
-
-func TestDefaultClock(t *testing.T) {
-	for _, tsc := range []bool{false, true} {
-		name := "monotonic"
-		if tsc {
-			name = "tsc"
-		}
-		t.Run(name, func(t *testing.T) {
-			if tsc && !tscUsable() {
-				t.Skip("this machine's kernel does not keep time with the timestamp counter (or BEX_CLOCK=monotonic)")
-			}
-			defer func(old bool) { useTSC = old }(useTSC)
-			useTSC = tsc
-			testClock(t)
-		})
-	}
-	t.Run("renews a stale anchor", func(t *testing.T) {
-		defer func(old bool) { useTSC = old }(useTSC)
-		useTSC = false
-		stale := time.Now().Add(-time.Hour) // keeps its monotonic reading
-		anchor.Store(&monoPoint{stale, stampOf(stale)})
-		if got := now(); got.Sub(stale) < 59*time.Minute {
-			t.Errorf("now() = %v, still near the stale anchor %v", got, stale)
-		}
-		if a := anchor.Load(); a.t == stale {
-			t.Error("the anchor was not renewed")
-		}
-	})
-}
-
-// testClock checks that now agrees with time.Now, never goes back, and
-// (with the counter) measures the counter's rate.
-func testClock(t *testing.T) {
-	// Long enough for the counter's rate to be measured and the anchor
-	// renewed several times.
-	deadline := time.Now().Add(3 * anchorEvery)
-	var last time.Time
-	var lastMono int64
-	n := 0
-	for time.Now().Before(deadline) {
-		before := time.Now()
-		got := now()
-		after := time.Now()
-		// The counter's estimate may be off by its pairing error; allow
-		// far more than that, so that only a wrong clock fails.
-		const slack = 100 * time.Microsecond
-		if got.Before(before.Add(-slack)) || got.After(after.Add(slack)) {
-			t.Fatalf("now() = %v, outside [%v, %v]", got, before, after)
-		}
-		if !containsMono(got.String()) {
-			t.Fatalf("%s has no monotonic reading", got)
-		}
-		if d := got.Sub(last); n > 0 && d < -time.Microsecond {
-			t.Fatalf("clock went back by %v", -d)
-		}
-		last = got
-		// The stamp form: Unix and monotonic nanoseconds.
-		before = time.Now()
-		st := nowStamp()
-		after = time.Now()
-		if w := time.Unix(0, st.wall); w.Before(before.Add(-slack)) || w.After(after.Add(slack)) {
-			t.Fatalf("nowStamp().wall = %v, outside [%v, %v]", w, before, after)
-		}
-		if m := time.Duration(st.mono); m < before.Sub(monoBase)-slack || m > after.Sub(monoBase)+slack {
-			t.Fatalf("nowStamp().mono = %v, outside [%v, %v]", m, before.Sub(monoBase), after.Sub(monoBase))
-		}
-		if n > 0 && st.mono < lastMono-int64(time.Microsecond) {
-			t.Fatalf("stamp went back by %v", time.Duration(lastMono-st.mono))
-		}
-		lastMono = st.mono
-		n++
-		if n%1000 == 0 {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	if !useTSC {
-		return
-	}
-	a := tscAnchor.Load()
-	if a == nil {
-		t.Fatal("no anchor after 300 ms: the counter's rate was never measured")
-	}
-	// Measure the rate independently over 50 ms and compare.
-	c0, t0 := rdtsc(), time.Now()
-	time.Sleep(50 * time.Millisecond)
-	c1, t1 := rdtsc(), time.Now()
-	want := float64(t1.Sub(t0)) / float64(c1-c0)
-	got := float64(a.mult) / (1 << 32)
-	if r := got / want; r < 0.99 || r > 1.01 {
-		t.Errorf("measured %.6f ns/tick, independent measurement %.6f", got, want)
-	}
-}
-
-func TestRate(t *testing.T) {
-	tests := []struct{ ns, ticks, want uint64 }{
-		{100_000_000, 260_000_000, 100_000_000 << 32 / 260_000_000},
-		{1, 1, 1 << 32},
-		{1 << 40, 1, 0}, // does not fit
-		{0, 5, 0},
-	}
-	for _, tt := range tests {
-		if got := rate(tt.ns, tt.ticks); got != tt.want {
-			t.Errorf("rate(%d, %d) = %d, want %d", tt.ns, tt.ticks, got, tt.want)
-		}
-	}
-}
-
-// containsMono reports whether a Time's String shows a monotonic reading.
-func containsMono(s string) bool { return strings.Contains(s, " m=") }
 
 func TestV7(t *testing.T) {
 	tests := []struct {
@@ -146,11 +35,12 @@ func TestV7(t *testing.T) {
 func TestEventIDs(t *testing.T) {
 	var events []Event
 	tr := NewTracer(SinkFunc(func(e *Event) { events = append(events, *e) }))
-	root := tr.StartSpan(context.Background(), "root", StartConfig{Kind: KindRoot})
+	ft := NewFrameTracker(context.Background(), tr.StartSpan(context.Background(), "root", StartConfig{Kind: KindRoot}))
 	for range 1000 {
-		root.StartChild("c", KindExpr, nil).EndSnapshot(nil, nil)
+		ft.EnterFrame(&Frame{Depth: 2, Name: "c", Kind: KindExpr})
+		ft.ExitFrame(2, nil, nil)
 	}
-	root.EndSnapshot(nil, nil)
+	ft.End(nil, nil)
 	seen := map[SpanID]bool{}
 	for _, e := range events {
 		for _, id := range []SpanID{e.ID, e.Span.ID} {

@@ -11,36 +11,13 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
-// recorder is a Sink that keeps every event.
-type recorder struct {
-	mu     sync.Mutex
-	events []vmspan.Event
-}
-
-func (r *recorder) Emit(ep *vmspan.Event) {
-	e := *ep
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-func (r *recorder) count(k vmspan.EventKind) int {
-	n := 0
-	for _, e := range r.events {
-		if e.Kind == k {
-			n++
-		}
-	}
-	return n
-}
-
-func (r *recorder) find(k vmspan.EventKind, name string) *vmspan.Event {
-	for i := range r.events {
-		if r.events[i].Kind == k && r.events[i].Name == name {
-			return &r.events[i]
-		}
+// find returns the first event of kind k of the span named name, or nil.
+func find(r *spantest.Recorder, k vmspan.EventKind, name string) *vmspan.Event {
+	if e, ok := r.Find(k, name); ok {
+		return &e
 	}
 	return nil
 }
@@ -56,12 +33,12 @@ func fixedClock() func() time.Time {
 	}
 }
 
-func newTracer(r *recorder) *vmspan.Tracer {
-	return vmspan.NewTracer(r, vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(fixedClock()))
+func newTracer(r *spantest.Recorder) *vmspan.Tracer {
+	return r.Tracer(vmspan.WithClock(fixedClock()))
 }
 
 func TestHostSpansNest(t *testing.T) {
-	r := &recorder{}
+	r := new(spantest.Recorder)
 	tr := newTracer(r)
 	ctx, parent := tr.Start(context.Background(), "parent", "user", "ann", "n", 3)
 	ctx2, child := tr.Start(ctx, "child")
@@ -69,20 +46,20 @@ func TestHostSpansNest(t *testing.T) {
 	parent.End(nil, nil)
 	_ = ctx2
 
-	if got := r.count(vmspan.EventStart); got != 2 {
+	if got := r.Count(vmspan.EventStart); got != 2 {
 		t.Fatalf("starts = %d, want 2", got)
 	}
-	if got := r.count(vmspan.EventEnd); got != 2 {
+	if got := r.Count(vmspan.EventEnd); got != 2 {
 		t.Fatalf("ends = %d, want 2", got)
 	}
-	ps, cs := r.find(vmspan.EventStart, "parent"), r.find(vmspan.EventStart, "child")
+	ps, cs := find(r, vmspan.EventStart, "parent"), find(r, vmspan.EventStart, "child")
 	if cs.Span.Parent != ps.Span.ID || cs.Span.Root != ps.Span.ID || len(cs.Stack) != 2 || cs.Stack[1] != cs.Span.ID {
 		t.Errorf("child context %+v stack %v; parent %v", cs.Span, cs.Stack, ps.Span.ID)
 	}
 	if want := []vmspan.Arg{{"user", "ann"}, {"n", int64(3)}}; fmt.Sprint(ps.Args) != fmt.Sprint(want) {
 		t.Errorf("args = %v, want %v (named, in order)", ps.Args, want)
 	}
-	ce := r.find(vmspan.EventEnd, "child")
+	ce := find(r, vmspan.EventEnd, "child")
 	if ce.Result != "done" || ce.Duration != time.Millisecond || !ce.Start.Equal(cs.Time) {
 		t.Errorf("child end: result %v duration %v start %v", ce.Result, ce.Duration, ce.Start)
 	}
@@ -95,21 +72,21 @@ func TestHostSpansNest(t *testing.T) {
 }
 
 func TestEndOnceAndError(t *testing.T) {
-	r := &recorder{}
+	r := new(spantest.Recorder)
 	_, s := newTracer(r).Start(context.Background(), "f")
 	s.End(nil, errors.New("boom"))
 	s.End("again", nil)
-	if r.count(vmspan.EventEnd) != 1 {
-		t.Fatalf("ends = %d, want exactly 1", r.count(vmspan.EventEnd))
+	if r.Count(vmspan.EventEnd) != 1 {
+		t.Fatalf("ends = %d, want exactly 1", r.Count(vmspan.EventEnd))
 	}
-	e := r.find(vmspan.EventEnd, "f")
+	e := find(r, vmspan.EventEnd, "f")
 	if !e.Failed() || e.Err.Message != "boom" || e.Err.Type != "errorString" || e.Result != nil {
 		t.Errorf("end = %+v err %+v", e, e.Err)
 	}
 }
 
 func TestTagsScopedPerSpan(t *testing.T) {
-	r := &recorder{}
+	r := new(spantest.Recorder)
 	tr := newTracer(r)
 	ctx, root := tr.Start(context.Background(), "root")
 	vmspan.SetTags(ctx, "env", "test")
@@ -122,16 +99,16 @@ func TestTagsScopedPerSpan(t *testing.T) {
 	c2.End(nil, nil)
 	root.End(nil, nil)
 
-	if tags := r.find(vmspan.EventStart, "c2").Tags; tags["env"] != "test" || tags["only"] != "" {
+	if tags := find(r, vmspan.EventStart, "c2").Tags; tags["env"] != "test" || tags["only"] != "" {
 		t.Errorf("c2 tags = %v: inherits env, never its sibling's tag", tags)
 	}
-	if tags := r.find(vmspan.EventStart, "grand").Tags; tags["env"] != "test" || tags["only"] != "c1" {
+	if tags := find(r, vmspan.EventStart, "grand").Tags; tags["env"] != "test" || tags["only"] != "c1" {
 		t.Errorf("grand tags = %v", tags)
 	}
-	if tags := r.find(vmspan.EventEnd, "root").Tags; len(tags) != 1 {
+	if tags := find(r, vmspan.EventEnd, "root").Tags; len(tags) != 1 {
 		t.Errorf("root tags = %v: a child's tag never reaches the parent", tags)
 	}
-	if st := r.find(vmspan.EventSetTags, "c1"); st == nil || st.Tags["only"] != "c1" || len(st.Tags) != 1 {
+	if st := find(r, vmspan.EventSetTags, "c1"); st == nil || st.Tags["only"] != "c1" || len(st.Tags) != 1 {
 		t.Errorf("set-tags event = %+v", st)
 	}
 }
@@ -151,7 +128,7 @@ func TestNoSinkNoWork(t *testing.T) {
 }
 
 func TestConcurrentChildren(t *testing.T) {
-	r := &recorder{}
+	r := new(spantest.Recorder)
 	tr := newTracer(r)
 	ctx, root := tr.Start(context.Background(), "root")
 	var wg sync.WaitGroup
@@ -165,11 +142,11 @@ func TestConcurrentChildren(t *testing.T) {
 	}
 	wg.Wait()
 	root.End(nil, nil)
-	if r.count(vmspan.EventStart) != 11 || r.count(vmspan.EventEnd) != 11 {
-		t.Fatalf("starts %d ends %d, want 11 and 11", r.count(vmspan.EventStart), r.count(vmspan.EventEnd))
+	if r.Count(vmspan.EventStart) != 11 || r.Count(vmspan.EventEnd) != 11 {
+		t.Fatalf("starts %d ends %d, want 11 and 11", r.Count(vmspan.EventStart), r.Count(vmspan.EventEnd))
 	}
-	rootID := r.find(vmspan.EventStart, "root").Span.ID
-	for _, e := range r.events {
+	rootID := find(r, vmspan.EventStart, "root").Span.ID
+	for _, e := range r.Events() {
 		if e.Name != "root" && e.Span.Parent != rootID {
 			t.Errorf("%s parent = %v, want root", e.Name, e.Span.Parent)
 		}
@@ -177,7 +154,7 @@ func TestConcurrentChildren(t *testing.T) {
 }
 
 func TestRemoteParent(t *testing.T) {
-	r := &recorder{}
+	r := new(spantest.Recorder)
 	tr := newTracer(r)
 	remote := trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID: trace.TraceID{1, 2, 3}, SpanID: trace.SpanID{4, 5}, TraceFlags: trace.FlagsSampled,
@@ -187,7 +164,7 @@ func TestRemoteParent(t *testing.T) {
 	_, child := tr.Start(ctx, "child")
 	child.End(nil, nil)
 	root.End(nil, nil)
-	rs, cs := r.find(vmspan.EventStart, "root"), r.find(vmspan.EventStart, "child")
+	rs, cs := find(r, vmspan.EventStart, "root"), find(r, vmspan.EventStart, "child")
 	if rs.Remote == nil || rs.Remote.SpanID != remote.SpanID() || rs.TraceID != remote.TraceID() {
 		t.Errorf("root remote = %+v trace %v", rs.Remote, rs.TraceID)
 	}
@@ -269,12 +246,12 @@ func TestSnapshot(t *testing.T) {
 }
 
 func TestHostArgsRedacted(t *testing.T) {
-	r := &recorder{}
+	r := new(spantest.Recorder)
 	_, s := newTracer(r).Start(context.Background(), "login", "user", "ann", "password", "hunter2")
 	s.SetTags("api_key", "sk-123")
 	s.End(nil, nil)
-	if fmt.Sprint(r.events) == "" || containsString(fmt.Sprintf("%+v", r.events), "hunter2") || containsString(fmt.Sprintf("%+v", r.events), "sk-123") {
-		t.Errorf("secret leaked into events: %+v", r.events)
+	if fmt.Sprint(r.Events()) == "" || containsString(fmt.Sprintf("%+v", r.Events()), "hunter2") || containsString(fmt.Sprintf("%+v", r.Events()), "sk-123") {
+		t.Errorf("secret leaked into events: %+v", r.Events())
 	}
 }
 
@@ -316,7 +293,7 @@ func TestDeterministicIDs(t *testing.T) {
 const goldenTraceID = "a47779e04744ec8657a6e2126e3015ba" // sha256("bex/trace/v1:" || 0x00000000000070008000000000000001)[:16], checked with Python
 
 func TestFanout(t *testing.T) {
-	a, b := &recorder{}, &recorder{}
+	a, b := new(spantest.Recorder), new(spantest.Recorder)
 	if vmspan.Fanout() != nil || vmspan.Fanout(nil, nil) != nil {
 		t.Error("empty fanout must be nil")
 	}
@@ -326,8 +303,8 @@ func TestFanout(t *testing.T) {
 	fn := vmspan.SinkFunc(func(*vmspan.Event) {}) // not comparable: must not panic
 	f := vmspan.Fanout(vmspan.Fanout(a, b, fn), nil, a, fn)
 	f.Emit(&vmspan.Event{Name: "x"})
-	if len(a.events) != 1 || len(b.events) != 1 {
-		t.Errorf("fanout must reach every sink once, got %d and %d", len(a.events), len(b.events))
+	if len(a.Events()) != 1 || len(b.Events()) != 1 {
+		t.Errorf("fanout must reach every sink once, got %d and %d", len(a.Events()), len(b.Events()))
 	}
 }
 
@@ -341,13 +318,16 @@ func BenchmarkHostSpan(b *testing.B) {
 	}
 }
 
-func BenchmarkStartChild(b *testing.B) {
+// BenchmarkTracedFrame is a traced frame's span into a sink that may
+// retain events, so that no span memory is reused.
+func BenchmarkTracedFrame(b *testing.B) {
 	tr := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}))
-	root := tr.StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot})
+	ft := vmspan.NewFrameTracker(context.Background(), tr.StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot}))
+	f := &vmspan.Frame{Depth: 2, Name: "f", Kind: vmspan.KindLLM}
 	b.ReportAllocs()
 	for b.Loop() {
-		c := root.StartChild("f", vmspan.KindLLM, nil)
-		c.EndSnapshot(nil, nil)
+		ft.EnterFrame(f)
+		ft.ExitFrame(2, nil, nil)
 	}
 }
 
@@ -415,47 +395,69 @@ func TestConcurrentEnd(t *testing.T) {
 	}
 }
 
-// TestSpanCache checks when EndCached keeps a span for reuse: only a child
-// span whose sinks retain nothing and that no Context holds.
-func TestSpanCache(t *testing.T) {
-	var rec recorder
+// TestFrameTrackerReuse checks when a FrameTracker reuses an ended span's
+// memory: only that of a traced frame's span whose sinks retain nothing
+// and of which no Context was made.
+func TestFrameTrackerReuse(t *testing.T) {
+	rec := new(spantest.Recorder)
 	for _, tt := range []struct {
 		name  string
 		sink  vmspan.Sink
-		ctx   bool // make a Context of the child
+		ctx   bool // make a Context of the first frame
 		reuse bool
 	}{
 		{"discard", vmspan.Discard, false, true},
-		{"retaining sink", &rec, false, false},
-		{"fan-out with a retaining sink", vmspan.Fanout(vmspan.Discard, &rec), false, false},
+		{"retaining sink", rec, false, false},
+		{"fan-out with a retaining sink", vmspan.Fanout(vmspan.Discard, rec), false, false},
 		{"after Context", vmspan.Discard, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var c vmspan.SpanCache
-			root := vmspan.NewTracer(tt.sink).StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot})
-			a := root.StartChildCached(&c, "a", vmspan.KindExpr, []vmspan.Arg{{Name: "x", Value: int64(1)}})
+			// A span lends sinks its own event, so the event's address
+			// tells which span memory an event came from.
+			at := &lentAt{Sink: tt.sink, start: map[string]*vmspan.Event{}}
+			root := vmspan.NewTracer(at).StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot})
+			ft := vmspan.NewFrameTracker(context.Background(), root)
+			ft.EnterFrame(&vmspan.Frame{Depth: 2, Name: "a", Kind: vmspan.KindExpr, Args: []vmspan.Arg{{Name: "x", Value: int64(1)}}})
 			if tt.ctx {
-				a.Context(context.Background())
+				ft.Context()
 			}
-			a.EndCached(&c, nil, nil)
-			b := root.StartChildCached(&c, "b", vmspan.KindExpr, nil)
-			if reused := a == b; reused != tt.reuse {
+			ft.ExitFrame(2, nil, nil)
+			ft.EnterFrame(&vmspan.Frame{Depth: 2, Name: "b", Kind: vmspan.KindExpr})
+			if reused := at.start["a"] == at.start["b"]; reused != tt.reuse {
 				t.Errorf("reused: %v, want %v", reused, tt.reuse)
 			}
+			b := vmspan.SpanFromContext(ft.Context())
 			if b.Name() != "b" || b.SpanContext().Parent != root.SpanContext().ID || len(b.Stack()) != 2 {
 				t.Errorf("reused span: %q, %+v, stack %v", b.Name(), b.SpanContext(), b.Stack())
 			}
-			b.EndCached(&c, nil, nil)
-			b.EndCached(&c, nil, nil) // a second end neither emits nor caches twice
-			root.EndCached(&c, nil, nil)
-			if x := root.StartChildCached(&c, "x", vmspan.KindExpr, nil); x == root {
-				t.Error("a root span was reused")
+			ft.ExitFrame(2, nil, nil)
+			ft.ExitFrame(2, nil, nil) // an exit of a frame no longer open does nothing
+			ft.End(nil, nil)
+			ft.End(nil, nil) // a second End neither emits nor ends twice
+			if at.ends != 3 {
+				t.Errorf("%d end events, want 3", at.ends)
 			}
-			var nilCache *vmspan.SpanCache
-			root.StartChildCached(nilCache, "y", vmspan.KindExpr, nil).EndCached(nilCache, nil, nil)
 		})
 	}
 }
+
+// lentAt records the address of each span's start event and counts ends.
+type lentAt struct {
+	vmspan.Sink
+	start map[string]*vmspan.Event
+	ends  int
+}
+
+func (l *lentAt) Emit(e *vmspan.Event) {
+	if e.Kind == vmspan.EventStart {
+		l.start[e.Name] = e
+	} else if e.Kind == vmspan.EventEnd {
+		l.ends++
+	}
+	l.Sink.Emit(e)
+}
+
+func (l *lentAt) RetainsEvents() bool { return vmspan.Retains(l.Sink) }
 
 // copier is a sink that keeps nothing of the events it is lent but a
 // copy of their scalar fields, as an encoding sink does.
@@ -483,16 +485,15 @@ func (*copier) RetainsEvents() bool { return false }
 // retaining sink is unchanged by the span's end.
 func TestLentEvents(t *testing.T) {
 	var c copier
-	var rec recorder
-	var cache vmspan.SpanCache
-	root := vmspan.NewTracer(vmspan.Fanout(&c)).StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot})
+	rec := new(spantest.Recorder)
+	ft := vmspan.NewFrameTracker(context.Background(), vmspan.NewTracer(vmspan.Fanout(&c)).StartSpan(context.Background(), "root", vmspan.StartConfig{Kind: vmspan.KindRoot}))
 	for i := range 3 {
-		s := root.StartChildCached(&cache, fmt.Sprint("f", i), vmspan.KindExpr, []vmspan.Arg{{Name: "x", Value: int64(i)}})
+		ft.EnterFrame(&vmspan.Frame{Depth: 2, Name: fmt.Sprint("f", i), Kind: vmspan.KindExpr, Args: []vmspan.Arg{{Name: "x", Value: int64(i)}}})
 		var err error
 		if i == 1 {
 			err = errors.New("boom")
 		}
-		s.EndCached(&cache, int64(10*i), err)
+		ft.ExitFrame(2, int64(10*i), err)
 	}
 	seen := c.seen[1:] // after the root's start
 	if len(seen) != 6 {
@@ -518,13 +519,13 @@ func TestLentEvents(t *testing.T) {
 		t.Errorf("event ids not unique: %v", ids)
 	}
 
-	tr := vmspan.NewTracer(&rec)
+	tr := vmspan.NewTracer(rec)
 	_, s := tr.Start(context.Background(), "kept", "a", 1)
 	s.End(2, nil)
-	if start := rec.find(vmspan.EventStart, "kept"); start == nil || start.Result != nil || !start.Start.IsZero() || start.Duration != 0 {
+	if start := find(rec, vmspan.EventStart, "kept"); start == nil || start.Result != nil || !start.Start.IsZero() || start.Duration != 0 {
 		t.Errorf("kept start event changed by the end: %+v", start)
 	}
-	if end := rec.find(vmspan.EventEnd, "kept"); end == nil || end.Result != int64(2) {
+	if end := find(rec, vmspan.EventEnd, "kept"); end == nil || end.Result != int64(2) {
 		t.Errorf("end event: %+v", end)
 	}
 }

@@ -72,7 +72,7 @@ func TestConcurrentCalls(t *testing.T) {
 		t.Errorf("a host span's new trace has id %s, want vmspan.OTelTraceID(%s)", results[1].trace, results[1].host)
 	}
 
-	events := r.rec.byTrace()
+	events := byTrace(r.rec)
 	if len(events) != calls {
 		t.Errorf("bex events fall into %d traces, want %d", len(events), calls)
 	}

@@ -105,7 +105,7 @@ func TestReplayAfterOutage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Export: %v (stats %+v)", err, st)
 	}
-	recorded := r.rec.all()
+	recorded := r.rec.Events()
 	if want := (otelbridge.ReplayStats{Events: len(recorded), Spans: 7, Attempts: 3}); st != want {
 		t.Errorf("Export stats %+v, want %+v", st, want)
 	}
@@ -118,7 +118,7 @@ func TestReplayAfterOutage(t *testing.T) {
 
 	// The trees, computed from the bex ids: the OTel-only spans (the
 	// application's, db.query) were never in the file.
-	events := r.rec.byTrace()
+	events := byTrace(r.rec)
 	hostTree := &tree{id: hostTrace}
 	root := hostTree.add("HandleTicket", vmspan.OTelSpanID(host.SpanContext().ID), trace.SpanID{})
 	hostTree.addPipeline(t, events[hostTrace], root, trace.SpanID{}, false)

@@ -18,6 +18,7 @@ import (
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/llm/llmstub"
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 // program is the SPEC §2 pipeline with a second provider (Headline speaks
@@ -95,30 +96,10 @@ func stubRules() []llmstub.Rule {
 	}
 }
 
-// recorder is a sink that keeps every event, to learn the bex span ids.
-type recorder struct {
-	mu     sync.Mutex
-	events []vmspan.Event
-}
-
-func (r *recorder) Emit(ep *vmspan.Event) {
-	e := *ep
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-// all returns the events so far.
-func (r *recorder) all() []vmspan.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]vmspan.Event(nil), r.events...)
-}
-
 // byTrace indexes the start and end events by OTel trace id and span name.
-func (r *recorder) byTrace() map[trace.TraceID]map[string][]vmspan.Event {
+func byTrace(r *spantest.Recorder) map[trace.TraceID]map[string][]vmspan.Event {
 	m := make(map[trace.TraceID]map[string][]vmspan.Event)
-	for _, e := range r.all() {
+	for _, e := range r.Events() {
 		if e.Kind == vmspan.EventSetTags {
 			continue
 		}
@@ -137,7 +118,7 @@ type rig struct {
 	tp     *otelbridge.Provider
 	app    trace.Tracer   // the application's own tracer
 	tracer *vmspan.Tracer // bex's tracer: the recorder, the bridge, extra sinks
-	rec    *recorder
+	rec    *spantest.Recorder
 	stub   *llmstub.Server
 	eng    *engine.Engine
 
@@ -149,7 +130,7 @@ type rig struct {
 // and OTEL_SERVICE_NAME. Extra sinks see every bex event too.
 func newRig(t *testing.T, endpoint string, sinks ...vmspan.Sink) *rig {
 	t.Helper()
-	r := &rig{rec: &recorder{}}
+	r := &rig{rec: new(spantest.Recorder)}
 	r.tp = newProvider(t, endpoint)
 	r.app = r.tp.Tracer(appScope)
 	bridge := otelbridge.New(otelbridge.WithTracerProvider(r.tp))

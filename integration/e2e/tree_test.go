@@ -58,7 +58,7 @@ func TestFullTree(t *testing.T) {
 	// root, ClassifyTicket, its attempt.
 	const okSpans, badSpans = 9, 5
 	r.shutdown(t, okSpans+badSpans)
-	events := r.rec.byTrace()
+	events := byTrace(r.rec)
 
 	t.Run("success", func(t *testing.T) {
 		want := appTree(t, r, events, ok)

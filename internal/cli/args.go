@@ -36,6 +36,9 @@ func callArgs(fn *vm.Function, argsJSON string, stdin io.Reader, flags []string)
 			return nil, fmt.Errorf("--arg %s: %s has no parameter %s (parameters: %s)", name, fn.Name, name, paramList(fn))
 		}
 		v, err := argValue(p.Type, text)
+		if p.Type.NonNull().Underlying().Kind == types.Media {
+			v, err = mediaArg(text), nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--arg %s: %v", f, err)
 		}
@@ -47,6 +50,22 @@ func callArgs(fn *vm.Function, argsJSON string, stdin io.Reader, flags []string)
 		}
 	}
 	return named, nil
+}
+
+// mediaArg converts the text of --arg for a media parameter: @PATH reads a
+// file, a JSON object is {"url"}, {"base64", "media_type"} or {"file"}, and
+// anything else is a URL (http, https, gs, s3 or data:). The engine checks
+// and converts the value.
+func mediaArg(text string) any {
+	if path, ok := strings.CutPrefix(text, "@"); ok {
+		return map[string]any{"file": path}
+	}
+	if strings.HasPrefix(strings.TrimSpace(text), "{") {
+		if v, err := decodeJSON(text); err == nil {
+			return v
+		}
+	}
+	return text
 }
 
 // jsonArgs decodes --args-json: an object of named arguments or an array of

@@ -190,3 +190,39 @@ func checkGoldenPath(t *testing.T, path, got string) {
 		t.Errorf("%s differs (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
 	}
 }
+
+// Media arguments from the command line: a URL, @FILE, a JSON object.
+// The echoed request shows what the provider was sent; the collector view
+// shows the arguments by reference.
+func TestRunMedia(t *testing.T) {
+	cleanEnv(t)
+	srv := startStub(t, llmstub.Rule{Respond: func(r llmstub.Request) llmstub.Reply {
+		return llmstub.Reply{Text: "saw: " + mediaParts(string(r.Body))}
+	}})
+	_ = srv
+	const prog = "testdata/prog/media"
+	runGolden(t, []golden{
+		{name: "run_media_url", args: []string{"run", prog, "Describe", "--arg", "img=https://example.com/cat.png"}},
+		{name: "run_media_file", args: []string{"run", prog, "Describe", "--arg", "img=@testdata/prog/media/dot.png", "--collector"}},
+		{name: "run_media_json", args: []string{"run", prog, "Describe", "--args-json",
+			`{"img": {"url": "https://example.com/cat.png"}, "doc": {"base64": "JVBERi0xLjQ=", "media_type": "application/pdf"}}`}},
+		{name: "run_media_bad", args: []string{"run", prog, "Describe", "--arg", "img=not a url"}, code: ExitUsage},
+	})
+}
+
+// mediaParts lists the image_url and file parts of a chat request body.
+func mediaParts(body string) string {
+	var parts []string
+	for _, key := range []string{`"image_url":{"url":"`, `"file_data":"`} {
+		for rest := body; ; {
+			i := strings.Index(rest, key)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(key):]
+			end := strings.IndexByte(rest, '"')
+			parts = append(parts, rest[:end])
+		}
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,12 +1,11 @@
-// call.go runs calls: argument conversion, the root span, and the per-call
-// state that turns VM frame notifications into spans.
+// call.go runs calls: argument conversion, the root span and its frame
+// tracker, and the host and LLM calls the VM makes.
 
 package engine
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"runtime/debug"
@@ -22,6 +21,31 @@ type CallOption func(*callConfig)
 type callConfig struct {
 	scoped   []vmspan.Sink
 	maxSteps *int64
+	registry *llm.ClientRegistry
+}
+
+// WithClientRegistry makes the call use a client registry (BAML's
+// ClientRegistry): its clients add to or override the program's, validated
+// as declared clients are, and its primary client, when set, is the client
+// of every LLM function the call runs. The spans' attempts name the client
+// actually used.
+func WithClientRegistry(r *llm.ClientRegistry) CallOption {
+	return func(c *callConfig) { c.registry = r }
+}
+
+// WithClient makes name (a program client, a registry client or a
+// "provider/model" shorthand) the client of every LLM function the call
+// runs: BAML's client option, a registry whose only change is its primary.
+func WithClient(name string) CallOption {
+	return func(c *callConfig) {
+		if c.registry == nil {
+			c.registry = llm.NewClientRegistry()
+		} else {
+			cp := *c.registry
+			c.registry = &cp
+		}
+		c.registry.SetPrimary(name)
+	}
 }
 
 // WithCollector attaches a sink that sees the whole subtree of the call: its
@@ -99,9 +123,9 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested}
-	cs.root = tracer.StartSpan(ctx, name, vmspan.StartConfig{
-		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: e.sinks, Scoped: cfg.scoped,
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry}
+	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
+		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
 	// Calls nested through host functions share one depth limit, so that
 	// bex -> host -> bex -> ... recursion ends in an error, not in a Go
@@ -110,20 +134,17 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if cfg.maxSteps != nil {
 		th.MaxSteps = *cfg.maxSteps
 	}
-	if cs.root != nil {
-		th.Hook = cs
+	if root != nil {
+		cs.frames = vmspan.NewFrameTracker(ctx, root)
+		th.Hook = cs.frames
 	}
 	res, err := cs.run(th, vals)
-	if cs.root != nil {
-		cs.endOpen(err)
-		var snap any
-		if err == nil {
-			snap = cs.result
-			if !cs.returned { // the called function is not a traced frame
-				snap = vm.Snapshot(res)
-			}
+	if cs.frames != nil {
+		snap, ok := cs.frames.Result() // the called function is a traced frame
+		if !ok && err == nil {
+			snap = vm.Snapshot(res)
 		}
-		cs.root.EndSnapshot(snap, err)
+		cs.frames.End(snap, err)
 	}
 	if err != nil {
 		return nil, err
@@ -181,6 +202,9 @@ func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
 	named, positional, err := splitArgs(args)
 	if err != nil {
 		return nil, &ArgError{Function: fn.Name, Msg: err.Error(), Err: err}
+	}
+	if named, positional, err = mediaArgs(fn, named, positional); err != nil {
+		return nil, err
 	}
 	if named != nil {
 		return namedArgs(fn, named)
@@ -300,98 +324,26 @@ func nesting(ctx context.Context) int {
 	return n
 }
 
-// callState is the per-call span bookkeeping. It implements vm.FrameHook
-// and vm.Externals; one exists per Call and is used by one goroutine.
+// callState is the state of one Call that the VM reaches through
+// vm.Externals; its traced frames' spans are kept by frames (nil when
+// nothing listens). One exists per Call and is used by one goroutine.
 type callState struct {
-	e        *Engine
-	fn       *vm.Function
-	ctx      context.Context
-	nested   int // engine calls enclosing this one through host functions
-	root     *vmspan.Span
-	open     []openFrame      // traced frames, outermost first
-	spans    vmspan.SpanCache // the spans of ended frames, for reuse
-	result   any              // the snapshot of the called function's result
-	returned bool             // result is set
-}
-
-type openFrame struct {
-	depth int
-	span  *vmspan.Span
-	ctx   context.Context // made lazily by spanCtx
-}
-
-// EnterFrame starts the span of a traced frame under the nearest traced
-// ancestor. Depth 1 is the called function itself, which the root span
-// already represents.
-func (cs *callState) EnterFrame(f *vmspan.Frame) {
-	if f.Depth == 1 {
-		cs.open = append(cs.open, openFrame{depth: 1, span: cs.root})
-		return
-	}
-	parent := cs.root
-	if n := len(cs.open); n > 0 {
-		parent = cs.open[n-1].span
-	}
-	span := parent.StartChildCached(&cs.spans, f.Name, f.Kind, f.Args) // copies f.Args
-	cs.open = append(cs.open, openFrame{depth: f.Depth, span: span})
-}
-
-// ExitFrame ends the span of the frame at depth; result is the VM's
-// snapshot of the returned value. Frames deeper than depth that are still
-// open (which a correct VM never leaves) end with an error rather than
-// desynchronising the span stack.
-func (cs *callState) ExitFrame(depth int, result any, err error) {
-	for n := len(cs.open); n > 0 && cs.open[n-1].depth > depth; n = len(cs.open) {
-		cs.pop().span.EndSnapshot(nil, errUnbalanced)
-	}
-	n := len(cs.open)
-	if n == 0 || cs.open[n-1].depth != depth {
-		return
-	}
-	f := cs.pop()
-	if f.depth == 1 { // the root span is ended by Call, which reuses the snapshot
-		cs.result, cs.returned = result, err == nil
-		return
-	}
-	f.span.EndCached(&cs.spans, result, err)
-}
-
-var errUnbalanced = errors.New("bex: frame left without exit notification")
-
-func (cs *callState) pop() openFrame {
-	n := len(cs.open)
-	f := cs.open[n-1]
-	cs.open = cs.open[:n-1]
-	return f
-}
-
-// endOpen ends frames the VM left open (only on an internal error).
-func (cs *callState) endOpen(err error) {
-	if err == nil {
-		err = errUnbalanced
-	}
-	for len(cs.open) > 0 {
-		if f := cs.pop(); f.depth != 1 {
-			f.span.EndSnapshot(nil, err)
-		}
-	}
+	e      *Engine
+	fn     *vm.Function
+	ctx    context.Context
+	nested int // engine calls enclosing this one through host functions
+	frames *vmspan.FrameTracker
+	// registry is the call's client registry (WithClientRegistry), or nil.
+	registry *llm.ClientRegistry
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
 // the call's ctx carrying that frame's span.
-func (cs *callState) spanCtx() (context.Context, *vmspan.Span) {
-	n := len(cs.open)
-	if n == 0 {
-		if cs.root == nil {
-			return cs.ctx, nil
-		}
-		return cs.root.Context(cs.ctx), cs.root
+func (cs *callState) spanCtx() context.Context {
+	if cs.frames == nil {
+		return cs.ctx
 	}
-	f := &cs.open[n-1]
-	if f.ctx == nil {
-		f.ctx = f.span.Context(cs.ctx)
-	}
-	return f.ctx, f.span
+	return cs.frames.Context()
 }
 
 // CallHost calls a registered Go function, checking its arguments and
@@ -405,7 +357,7 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 	for i, a := range args {
 		goArgs[i] = vm.ToGo(a)
 	}
-	ctx, _ := cs.spanCtx()
+	ctx := cs.spanCtx()
 	res, err := h.Fn(context.WithValue(ctx, nestKey{}, cs.nested+1), goArgs)
 	if err != nil {
 		return vm.Value{}, err
@@ -424,15 +376,18 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 	body := fn.Decl.LLM
 	named := make([]vmspan.Arg, len(args))
 	for i, a := range args {
-		named[i] = vmspan.Arg{Name: fn.Params[i].Name, Value: vm.Snapshot(a)}
+		named[i] = vmspan.Arg{Name: fn.Params[i].Name, Value: vm.SnapshotWithMedia(a)}
 	}
 	req := llm.Request{
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
+		Registry: cs.registry,
 	}
-	ctx, span := cs.spanCtx()
+	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)
-	span.AddAttempts(res.Attempts...)
+	if cs.frames != nil { // else ctx's span, if any, is not this call's
+		vmspan.SpanFromContext(ctx).AddAttempts(res.Attempts...)
+	}
 	if err != nil {
 		return vm.Value{}, err
 	}

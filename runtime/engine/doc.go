@@ -35,6 +35,16 @@
 // the depth limit — and the end of a failed span carries the error. When
 // nothing listens, Call builds no span and no event at all.
 //
+// # LLM clients and media
+//
+// A call may bring a client registry (WithClientRegistry) that adds or
+// overrides clients and chooses the client of every LLM function the call
+// runs, or just choose one (WithClient); the spans record the client used.
+// Arguments of image, audio, pdf and video parameters may be given as a
+// *vmspan.Media, a URL, or a {"url"} / {"base64", "media_type"} /
+// {"file"} map (see llm.MediaFrom); spans record them by reference, never
+// their bytes.
+//
 // # Errors
 //
 // Load and compile errors carry file:line:col and are reported together, as

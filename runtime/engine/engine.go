@@ -55,7 +55,8 @@ func WithTracer(t *vmspan.Tracer) Option {
 }
 
 // WithSink adds sinks that receive the events of every call of this engine,
-// in addition to the tracer's sink.
+// in addition to the tracer's sink, including the spans of engine calls
+// nested in it through host functions.
 func WithSink(sinks ...vmspan.Sink) Option {
 	return func(e *Engine) error { e.sinks = append(e.sinks, sinks...); return nil }
 }
@@ -103,7 +104,7 @@ func WithMaxDepth(n int) Option {
 
 // Defaults for the limits of a call.
 const (
-	DefaultMaxSteps = 200_000_000 // about 2 s of a tight loop on a 2-core VM
+	DefaultMaxSteps = 200_000_000 // seconds of a tight loop: ends runaway programs, not real ones
 	DefaultMaxDepth = 10_000
 )
 

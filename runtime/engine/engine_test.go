@@ -14,72 +14,29 @@ import (
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
-// recorder is a Sink that keeps every event.
-type recorder struct {
-	mu     sync.Mutex
-	events []vmspan.Event
-	ids    func() vmspan.SpanID // shared by every tracer of a test, so ids never collide
+// starts returns the start events of the spans named name.
+func starts(r *spantest.Recorder, name string) []vmspan.Event {
+	return r.Filter(vmspan.EventStart, name)
 }
 
-// tracer returns a tracer over r with deterministic ids.
-func (r *recorder) tracer() *vmspan.Tracer {
-	if r.ids == nil {
-		r.ids = vmspan.SequentialIDs()
-	}
-	return vmspan.NewTracer(r, vmspan.WithIDs(r.ids))
-}
-
-func (r *recorder) Emit(ep *vmspan.Event) {
-	e := *ep
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
-
-func (r *recorder) all() []vmspan.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]vmspan.Event(nil), r.events...)
-}
-
-func (r *recorder) count(k vmspan.EventKind) int {
-	n := 0
-	for _, e := range r.all() {
-		if e.Kind == k {
-			n++
-		}
-	}
-	return n
-}
-
-func (r *recorder) starts(name string) []vmspan.Event {
-	var out []vmspan.Event
-	for _, e := range r.all() {
-		if e.Kind == vmspan.EventStart && e.Name == name {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func (r *recorder) end(id vmspan.SpanID) *vmspan.Event {
-	for _, e := range r.all() {
-		if e.Kind == vmspan.EventEnd && e.Span.ID == id {
-			return &e
-		}
+// endOf returns the end event of the span id, or nil.
+func endOf(r *spantest.Recorder, id vmspan.SpanID) *vmspan.Event {
+	if e, ok := r.End(id); ok {
+		return &e
 	}
 	return nil
 }
 
 // checkBalanced fails unless every start has exactly one end and every
 // parent started before its child.
-func checkBalanced(t *testing.T, r *recorder) {
+func checkBalanced(t *testing.T, r *spantest.Recorder) {
 	t.Helper()
 	started := map[vmspan.SpanID]int{}
 	ended := map[vmspan.SpanID]int{}
-	for _, e := range r.all() {
+	for _, e := range r.Events() {
 		switch e.Kind {
 		case vmspan.EventStart:
 			if !e.Span.Parent.IsZero() && started[e.Span.Parent] == 0 {
@@ -119,14 +76,14 @@ func triageLLM(req llm.Request) (any, error) {
 	return nil, fmt.Errorf("unexpected LLM function %s", req.Function)
 }
 
-func newEngine(t testing.TB, src string, opts ...engine.Option) (*engine.Engine, *recorder) {
+func newEngine(t testing.TB, src string, opts ...engine.Option) (*engine.Engine, *spantest.Recorder) {
 	t.Helper()
 	p, err := engine.Parse(map[string]string{"main.baml": src})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{}
-	opts = append([]engine.Option{engine.WithTracer(r.tracer()), engine.WithLLM(fakeLLM(triageLLM))}, opts...)
+	r := new(spantest.Recorder)
+	opts = append([]engine.Option{engine.WithTracer(r.Tracer()), engine.WithLLM(fakeLLM(triageLLM))}, opts...)
 	e, err := engine.New(p, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +103,7 @@ func TestSpecExampleProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{}
+	r := new(spantest.Recorder)
 	e, err := engine.New(p, engine.WithTracer(vmspan.NewTracer(r)), engine.WithLLM(fakeLLM(triageLLM)))
 	if err != nil {
 		t.Fatal(err)
@@ -159,15 +116,15 @@ func TestSpecExampleProgram(t *testing.T) {
 		t.Errorf("Triage = %q, want %q", got, want)
 	}
 	// Root + two LLM spans; Score is an untraced expression function.
-	if n := r.count(vmspan.EventStart); n != 3 {
+	if n := r.Count(vmspan.EventStart); n != 3 {
 		t.Errorf("starts = %d, want 3", n)
 	}
 	checkBalanced(t, r)
-	ct := r.starts("ClassifyTicket")
+	ct := starts(r, "ClassifyTicket")
 	if len(ct) != 1 || ct[0].SpanKind != vmspan.KindLLM || ct[0].Args[0].Name != "body" {
 		t.Fatalf("ClassifyTicket span = %+v", ct)
 	}
-	end := r.end(ct[0].Span.ID)
+	end := endOf(r, ct[0].Span.ID)
 	if obj, ok := end.Result.(vmspan.Object); !ok || obj.Class != "Ticket" || len(end.Attempts) != 1 {
 		t.Errorf("ClassifyTicket end result %#v attempts %d", end.Result, len(end.Attempts))
 	}
@@ -179,11 +136,11 @@ func TestMainReturns42(t *testing.T) {
 	if err != nil || got != int64(42) {
 		t.Fatalf("main() = %v, %v", got, err)
 	}
-	s := r.starts("main")
-	if len(s) != 1 || r.count(vmspan.EventStart) != 1 || r.count(vmspan.EventEnd) != 1 {
-		t.Fatalf("want exactly one start and one end named main, got %v", r.all())
+	s := starts(r, "main")
+	if len(s) != 1 || r.Count(vmspan.EventStart) != 1 || r.Count(vmspan.EventEnd) != 1 {
+		t.Fatalf("want exactly one start and one end named main, got %v", r.Events())
 	}
-	if end := r.end(s[0].Span.ID); end == nil || end.Result != int64(42) || s[0].SpanKind != vmspan.KindRoot {
+	if end := endOf(r, s[0].Span.ID); end == nil || end.Result != int64(42) || s[0].SpanKind != vmspan.KindRoot {
 		t.Errorf("end = %+v", end)
 	}
 }
@@ -197,12 +154,12 @@ function add(a: int, b: int) -> int { helper(a) + b - 1 }
 	if err != nil || got != int64(7) {
 		t.Fatalf("add(3, 4) = %v, %v", got, err)
 	}
-	if r.count(vmspan.EventStart) != 1 || r.count(vmspan.EventEnd) != 1 {
-		t.Fatalf("events = %v, want only the root's start and end", r.all())
+	if r.Count(vmspan.EventStart) != 1 || r.Count(vmspan.EventEnd) != 1 {
+		t.Fatalf("events = %v, want only the root's start and end", r.Events())
 	}
-	s := r.starts("add")[0]
-	if fmt.Sprint(s.Args) != "[{a 3} {b 4}]" || r.end(s.Span.ID).Result != int64(7) {
-		t.Errorf("root args %v result %v", s.Args, r.end(s.Span.ID).Result)
+	s := starts(r, "add")[0]
+	if fmt.Sprint(s.Args) != "[{a 3} {b 4}]" || endOf(r, s.Span.ID).Result != int64(7) {
+		t.Errorf("root args %v result %v", s.Args, endOf(r, s.Span.ID).Result)
 	}
 }
 
@@ -211,7 +168,7 @@ func TestHostSpansThenExpressionCall(t *testing.T) {
 function helper(x: int) -> int { x * 2 }
 function compute(x: int) -> int { helper(x) + 1 }
 `)
-	tr := r.tracer()
+	tr := r.Tracer()
 	ctx, parent := tr.Start(context.Background(), "parent")
 	ctx, child := tr.Start(ctx, "child")
 	if _, err := e.Call(ctx, "compute", map[string]any{"x": 5}); err != nil {
@@ -219,18 +176,18 @@ function compute(x: int) -> int { helper(x) + 1 }
 	}
 	child.End(nil, nil)
 	parent.End(nil, nil)
-	if r.count(vmspan.EventStart) != 3 || r.count(vmspan.EventEnd) != 3 {
-		t.Fatalf("starts %d ends %d, want 3 and 3", r.count(vmspan.EventStart), r.count(vmspan.EventEnd))
+	if r.Count(vmspan.EventStart) != 3 || r.Count(vmspan.EventEnd) != 3 {
+		t.Fatalf("starts %d ends %d, want 3 and 3", r.Count(vmspan.EventStart), r.Count(vmspan.EventEnd))
 	}
 	checkBalanced(t, r)
-	if c := r.starts("child")[0]; len(c.Stack) != 2 {
+	if c := starts(r, "child")[0]; len(c.Stack) != 2 {
 		t.Errorf("child depth = %d, want 2", len(c.Stack))
 	}
-	root := r.starts("compute")[0]
-	if len(root.Stack) != 3 || root.Span.Parent != r.starts("child")[0].Span.ID || root.Span.Root != r.starts("parent")[0].Span.ID {
+	root := starts(r, "compute")[0]
+	if len(root.Stack) != 3 || root.Span.Parent != starts(r, "child")[0].Span.ID || root.Span.Root != starts(r, "parent")[0].Span.ID {
 		t.Errorf("engine root stack %v parent %v", root.Stack, root.Span.Parent)
 	}
-	if len(r.starts("helper")) != 0 {
+	if len(starts(r, "helper")) != 0 {
 		t.Error("helper must be absent")
 	}
 }
@@ -257,7 +214,7 @@ function OuterPipeline(body: string) -> string { Middle(body) }
 
 func TestHostSpansThenPipeline(t *testing.T) {
 	e, r := newEngine(t, pipelineSrc)
-	tr := r.tracer()
+	tr := r.Tracer()
 	ctx, parent := tr.Start(context.Background(), "parent")
 	ctx, child := tr.Start(ctx, "child")
 	got, err := e.Call(ctx, "OuterPipeline", map[string]any{"body": "b"})
@@ -266,18 +223,18 @@ func TestHostSpansThenPipeline(t *testing.T) {
 	if err != nil || got != "Users cannot log in / Login broken" {
 		t.Fatalf("OuterPipeline = %v, %v", got, err)
 	}
-	if r.count(vmspan.EventStart) != 5 || r.count(vmspan.EventEnd) != 5 {
-		t.Fatalf("starts %d ends %d, want 5 and 5", r.count(vmspan.EventStart), r.count(vmspan.EventEnd))
+	if r.Count(vmspan.EventStart) != 5 || r.Count(vmspan.EventEnd) != 5 {
+		t.Fatalf("starts %d ends %d, want 5 and 5", r.Count(vmspan.EventStart), r.Count(vmspan.EventEnd))
 	}
 	checkBalanced(t, r)
-	root := r.starts("OuterPipeline")[0]
+	root := starts(r, "OuterPipeline")[0]
 	for _, name := range []string{"ClassifyTicket", "Headline"} {
-		s := r.starts(name)[0]
+		s := starts(r, name)[0]
 		if s.Span.Parent != root.Span.ID || len(s.Stack) != 4 || s.SpanKind != vmspan.KindLLM {
 			t.Errorf("%s: parent %v depth %d kind %v; want child of engine root at depth 4", name, s.Span.Parent, len(s.Stack), s.SpanKind)
 		}
 	}
-	if len(r.starts("Middle")) != 0 {
+	if len(starts(r, "Middle")) != 0 {
 		t.Error("the untraced expression function Middle must be absent")
 	}
 }
@@ -286,10 +243,10 @@ func TestConcurrentCallsUnderOneHostSpan(t *testing.T) {
 	e, r := newEngine(t, `function f(i: int) -> int { i * i }`)
 	tr := vmspan.NewTracer(r)
 	ctx, root := tr.Start(context.Background(), "root")
-	scoped := make([]*recorder, 10)
+	scoped := make([]*spantest.Recorder, 10)
 	var wg sync.WaitGroup
 	for i := range 10 {
-		scoped[i] = &recorder{}
+		scoped[i] = new(spantest.Recorder)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -301,18 +258,18 @@ func TestConcurrentCallsUnderOneHostSpan(t *testing.T) {
 	}
 	wg.Wait()
 	root.End(nil, nil)
-	if r.count(vmspan.EventStart) != 11 || r.count(vmspan.EventEnd) != 11 {
-		t.Fatalf("starts %d ends %d, want 11 and 11", r.count(vmspan.EventStart), r.count(vmspan.EventEnd))
+	if r.Count(vmspan.EventStart) != 11 || r.Count(vmspan.EventEnd) != 11 {
+		t.Fatalf("starts %d ends %d, want 11 and 11", r.Count(vmspan.EventStart), r.Count(vmspan.EventEnd))
 	}
-	rootID := r.starts("root")[0].Span.ID
-	for _, s := range r.starts("f") {
+	rootID := starts(r, "root")[0].Span.ID
+	for _, s := range starts(r, "f") {
 		if s.Span.Parent != rootID {
 			t.Errorf("call span parent %v, want the host root", s.Span.Parent)
 		}
 	}
 	for i, sc := range scoped {
-		if sc.count(vmspan.EventStart) != 1 || sc.count(vmspan.EventEnd) != 1 {
-			t.Errorf("call %d's collector saw %d starts: each call has its own log", i, sc.count(vmspan.EventStart))
+		if sc.Count(vmspan.EventStart) != 1 || sc.Count(vmspan.EventEnd) != 1 {
+			t.Errorf("call %d's collector saw %d starts: each call has its own log", i, sc.Count(vmspan.EventStart))
 		}
 	}
 }
@@ -341,29 +298,29 @@ func TestErrorTwoTracedLevelsDeep(t *testing.T) {
 		t.Fatalf("err = %v, want it to wrap the provider error", err)
 	}
 	checkBalanced(t, r)
-	if r.count(vmspan.EventStart) != 4 {
-		t.Fatalf("starts = %d, want 4 (Top, Outer, Inner, Fails)", r.count(vmspan.EventStart))
+	if r.Count(vmspan.EventStart) != 4 {
+		t.Fatalf("starts = %d, want 4 (Top, Outer, Inner, Fails)", r.Count(vmspan.EventStart))
 	}
 	for _, name := range []string{"Top", "Outer", "Inner", "Fails"} {
-		s := r.starts(name)[0]
-		end := r.end(s.Span.ID)
+		s := starts(r, name)[0]
+		end := endOf(r, s.Span.ID)
 		if end == nil || end.Err == nil || !strings.Contains(end.Err.Message, "provider exploded") {
 			t.Errorf("%s end = %+v, want the error", name, end)
 		}
 	}
-	fails := r.starts("Fails")[0]
-	if len(fails.Stack) != 4 || r.starts("Inner")[0].SpanKind != vmspan.KindExpr {
+	fails := starts(r, "Fails")[0]
+	if len(fails.Stack) != 4 || starts(r, "Inner")[0].SpanKind != vmspan.KindExpr {
 		t.Errorf("Fails depth %d", len(fails.Stack))
 	}
-	if end := r.end(fails.Span.ID); len(end.Attempts) != 1 || end.Attempts[0].Selected {
+	if end := endOf(r, fails.Span.ID); len(end.Attempts) != 1 || end.Attempts[0].Selected {
 		t.Errorf("failed LLM span attempts = %+v", end.Attempts)
 	}
 }
 
 // exits records the order in which traced spans end.
-func endOrder(r *recorder) []string {
+func endOrder(r *spantest.Recorder) []string {
 	var out []string
-	for _, e := range r.all() {
+	for _, e := range r.Events() {
 		if e.Kind == vmspan.EventEnd {
 			out = append(out, e.Name)
 		}
@@ -396,7 +353,7 @@ function Run(x: int) -> int { A(x) }
 		t.Errorf("end order = %s, want C,B,A,Run (innermost first)", got)
 	}
 	for _, name := range []string{"C", "B", "A"} {
-		if end := r.end(r.starts(name)[0].Span.ID); end.Err == nil || end.Err.Type == "" {
+		if end := endOf(r, starts(r, name)[0].Span.ID); end.Err == nil || end.Err.Type == "" {
 			t.Errorf("%s ended without the error: %+v", name, end)
 		}
 	}
@@ -452,7 +409,7 @@ function Run() -> int { Spin() }
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
 	checkBalanced(t, r)
-	if end := r.end(r.starts("Spin")[0].Span.ID); end.Err == nil || end.Err.Type != "DeadlineExceeded" {
+	if end := endOf(r, starts(r, "Spin")[0].Span.ID); end.Err == nil || end.Err.Type != "DeadlineExceeded" {
 		t.Errorf("Spin end err = %+v", end.Err)
 	}
 }
@@ -491,8 +448,8 @@ func TestUnknownFunctionStartsNoSpan(t *testing.T) {
 	e, r := newEngine(t, `function f() -> int { 1 }`)
 	_, err := e.Call(context.Background(), "nope", nil)
 	var uf *engine.UnknownFunctionError
-	if !errors.As(err, &uf) || len(r.all()) != 0 {
-		t.Fatalf("err = %v events = %d", err, len(r.all()))
+	if !errors.As(err, &uf) || len(r.Events()) != 0 {
+		t.Fatalf("err = %v events = %d", err, len(r.Events()))
 	}
 }
 
@@ -559,7 +516,7 @@ func TestCallAs(t *testing.T) {
 func TestHostFunctionSeesSpanAndNestedCall(t *testing.T) {
 	var e *engine.Engine
 	var sawSpan string
-	sc := &recorder{}
+	sc := new(spantest.Recorder)
 	host := engine.HostFunc{Name: "lookup", Params: []string{"k: string"}, Result: "int", Traced: true,
 		Fn: func(ctx context.Context, args []any) (any, error) {
 			sawSpan = vmspan.SpanFromContext(ctx).Name()
@@ -580,13 +537,13 @@ function Run(k: string) -> int { lookup(k) * 2 }
 	checkBalanced(t, r)
 	// The nested call's root is a child of the host function span, and the
 	// collector of the outer call sees it.
-	leaf := r.starts("Leaf")
-	if len(leaf) != 1 || leaf[0].Span.Parent != r.starts("lookup")[0].Span.ID {
+	leaf := starts(r, "Leaf")
+	if len(leaf) != 1 || leaf[0].Span.Parent != starts(r, "lookup")[0].Span.ID {
 		t.Fatalf("nested Leaf span = %+v", leaf)
 	}
-	if sc.count(vmspan.EventStart) != 3 || sc.count(vmspan.EventEnd) != 3 {
+	if sc.Count(vmspan.EventStart) != 3 || sc.Count(vmspan.EventEnd) != 3 {
 		t.Errorf("collector saw %d starts and %d ends, want 3 and 3 (Run, lookup, Leaf), each once",
-			sc.count(vmspan.EventStart), sc.count(vmspan.EventEnd))
+			sc.Count(vmspan.EventStart), sc.Count(vmspan.EventEnd))
 	}
 }
 
@@ -635,14 +592,14 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	wg.Wait()
 	checkBalanced(t, r)
-	if n := len(r.starts("OuterPipeline")); n != 100 {
+	if n := len(starts(r, "OuterPipeline")); n != 100 {
 		t.Fatalf("roots = %d", n)
 	}
 	roots := map[vmspan.SpanID]bool{}
-	for _, s := range r.starts("OuterPipeline") {
+	for _, s := range starts(r, "OuterPipeline") {
 		roots[s.Span.ID] = true
 	}
-	for _, s := range r.starts("Headline") {
+	for _, s := range starts(r, "Headline") {
 		if !roots[s.Span.Parent] || s.Span.Root != s.Span.Parent {
 			t.Errorf("Headline parented to %v", s.Span.Parent)
 		}
@@ -662,11 +619,11 @@ function Main() -> string { Login("ann", "sk-very-secret") }
 	if _, err := e.Call(context.Background(), "Main", nil); err != nil {
 		t.Fatal(err)
 	}
-	starts := rec.starts("Login")
+	starts := starts(rec, "Login")
 	if len(starts) != 1 {
 		t.Fatalf("%d Login spans", len(starts))
 	}
-	for _, ev := range []*vmspan.Event{&starts[0], rec.end(starts[0].Span.ID)} {
+	for _, ev := range []*vmspan.Event{&starts[0], endOf(rec, starts[0].Span.ID)} {
 		want := []vmspan.Arg{{Name: "user", Value: "ann"}, {Name: "api_key", Value: vmspan.Redacted}}
 		if !reflect.DeepEqual(ev.Args, want) {
 			t.Errorf("%s event args = %v, want %v", ev.Kind, ev.Args, want)

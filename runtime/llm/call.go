@@ -5,6 +5,7 @@ package llm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +47,14 @@ const (
 // the call's attempts from 0 across retries and fallbacks. Otherwise an
 // OpenTelemetry span in ctx is propagated as it is. tracestate is passed on.
 func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
-	c, err := r.lookup(req.Client)
+	over, err := r.overlay(req.Registry)
+	if err != nil {
+		return Result{}, err
+	}
+	if req.Registry != nil && req.Registry.primary != "" {
+		req.Client = req.Registry.primary
+	}
+	c, err := r.lookupIn(over, req.Client)
 	if err != nil {
 		return Result{}, err
 	}
@@ -54,7 +62,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over}
 	out, err := cs.run(c)
 	var v any
 	if err == nil {
@@ -70,7 +78,7 @@ func (cs *call) parse(out output, req *Request) (any, error) {
 	if err != nil {
 		pe := err.(*ParseError)
 		pe.Function = req.Function
-		pe.Reply = redactor{cs.secrets}.str(pe.Reply)
+		pe.Reply = redactor{secrets: cs.secrets}.str(pe.Reply)
 		cs.attempts[out.index].Err = vmspan.ErrorInfoOf(pe)
 		return nil, pe
 	}
@@ -81,10 +89,12 @@ func (cs *call) parse(out output, req *Request) (any, error) {
 // A call is the state of one Runtime.Call.
 type call struct {
 	r        *Runtime
+	over     map[string]*client // the call's registry clients
 	ctx      context.Context
 	msgs     []vmspan.Message
 	attempts []vmspan.LLMAttempt
-	secrets  []string // every secret value used by the call's attempts
+	secrets  []string        // every secret value used by the call's attempts
+	media    []*vmspan.Media // media sent inline, whose bytes records leave out
 }
 
 // An output is a successful attempt's completion text and index.
@@ -116,7 +126,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 	case "fallback":
 		var last error
 		for _, name := range c.children {
-			child, err := cs.r.lookup(name)
+			child, err := cs.r.lookupIn(cs.over, name)
 			if err == nil {
 				var out output
 				if out, err = cs.run(child); err == nil {
@@ -131,7 +141,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 		return output{}, fmt.Errorf("client %s: all %d strategy clients failed; last: %w", c.name, len(c.children), last)
 	case "round-robin":
 		i := (c.next.Add(1) - 1) % uint64(len(c.children))
-		child, err := cs.r.lookup(c.children[i])
+		child, err := cs.r.lookupIn(cs.over, c.children[i])
 		if err != nil {
 			return output{}, err
 		}
@@ -184,50 +194,115 @@ func retryable(err error) bool {
 
 // attempt makes one provider request and records it.
 func (cs *call) attempt(c *client) (output, error) {
-	ep, err := cs.r.endpoint(c)
+	at, err := cs.begin(c)
 	if err != nil {
-		return output{}, err // no request was made: not an attempt
+		return output{}, err
 	}
-	idx := len(cs.attempts)
+	comp, err := cs.exchange(c, at)
+	return cs.end(at, comp, err)
+}
+
+// An attemptState is one provider attempt in progress.
+type attemptState struct {
+	idx  int
+	ep   *endpoint
+	msgs []vmspan.Message // the prompt with media prepared for the provider
+	red  redactor
+}
+
+// begin resolves c's endpoint and media and records a new attempt. An
+// error before any request is made (an unset variable, a media URL that
+// cannot be fetched) records no attempt.
+func (cs *call) begin(c *client) (*attemptState, error) {
+	ep, err := cs.r.endpoint(cs.ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := cs.r.resolveMedia(cs.ctx, ep, cs.msgs)
+	if err != nil {
+		return nil, err
+	}
+	at := &attemptState{idx: len(cs.attempts), ep: ep, msgs: msgs}
+	at.red = cs.addSecrets(ep, msgs)
 	cs.attempts = append(cs.attempts, vmspan.LLMAttempt{
 		Client: c.name, Provider: c.provider, Model: ep.model,
 		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs,
 	})
-	a := &cs.attempts[idx]
-	red := cs.addSecrets(ep)
-	text, err := cs.exchange(c, ep, a, red, idx)
+	return at, nil
+}
+
+// end records the outcome of attempt at.
+func (cs *call) end(at *attemptState, comp completion, err error) (output, error) {
+	a := &cs.attempts[at.idx]
 	if err != nil {
 		a.Err = vmspan.ErrorInfoOf(err)
 		return output{}, err
 	}
-	return output{text: text, index: idx}, nil
+	a.ResponseModel, a.ResponseID, a.FinishReason, a.Usage = comp.model, comp.id, comp.finish, comp.usage
+	a.Output = comp.text
+	return output{text: comp.text, index: at.idx}, nil
 }
 
-// exchange sends the request of attempt a and reads the reply into a.
-func (cs *call) exchange(c *client, ep *endpoint, a *vmspan.LLMAttempt, red redactor, idx int) (string, error) {
-	u, hdr, body, err := buildRequest(ep, cs.msgs)
+// exchange sends the request of attempt at and reads the reply.
+func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
+	if at.ep.api == apiBedrock {
+		return cs.converse(c, at)
+	}
+	w := wires[at.ep.api]
+	hreq, cancel, err := cs.httpRequest(c, at, w, false)
 	if err != nil {
-		return "", &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
+		return completion{}, err
 	}
-	a.ServerAddress, a.ServerPort = serverOf(u)
-	setTraceHeaders(cs.ctx, hdr, idx)
-	ctx := cs.ctx
-	if ep.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, ep.timeout)
-		defer cancel()
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	defer cancel()
+	resp, rbody, err := cs.send(hreq, &cs.attempts[at.idx], at.red)
 	if err != nil {
-		return "", &ConfigError{Pos: c.pos, Client: c.name, Msg: "bad base_url: " + red.str(err.Error())}
+		return completion{}, cs.transportError(c, hreq.Context(), at.red, err)
 	}
-	hreq.Header = hdr
-	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: red.url(u), Headers: red.headers(hdr), Body: red.body(body)}
-	resp, rbody, err := cs.send(hreq, a, red)
+	if err := cs.statusError(c, at.red, resp, rbody); err != nil {
+		return completion{}, err
+	}
+	comp, err := w.parse(rbody)
 	if err != nil {
-		return "", cs.transportError(c, ctx, red, err)
+		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen)}
 	}
-	return cs.reply(c, ep, a, red, resp, rbody)
+	return comp, nil
+}
+
+// httpRequest builds the HTTP request of attempt at and records it. The
+// returned cancel ends the request's timeout (request_timeout_ms).
+func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*http.Request, context.CancelFunc, error) {
+	wr, err := w.build(at.ep, at.msgs, stream)
+	if err != nil {
+		if isMediaError(err) {
+			return nil, nil, err
+		}
+		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot build the request: " + err.Error()}
+	}
+	if at.ep.apiVersion != "" {
+		wr.url += "?api-version=" + url.QueryEscape(at.ep.apiVersion)
+	}
+	for k, v := range at.ep.headers { // the client's headers win, even over ours
+		wr.header.Set(k, v)
+	}
+	body, err := json.Marshal(wr.body)
+	if err != nil {
+		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
+	}
+	a := &cs.attempts[at.idx]
+	a.ServerAddress, a.ServerPort = serverOf(wr.url)
+	setTraceHeaders(cs.ctx, wr.header, at.idx)
+	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
+	if at.ep.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, wr.url, bytes.NewReader(body))
+	if err != nil {
+		cancel()
+		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "bad base_url: " + at.red.str(err.Error())}
+	}
+	hreq.Header = wr.header
+	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.body(body)}
+	return hreq, cancel, nil
 }
 
 // send makes the request and reads the whole reply, timing it into a.
@@ -253,23 +328,77 @@ func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, 
 	return &TransportError{Client: c.name, Timeout: timeout, Err: redactedError{red.str(err.Error()), err}}
 }
 
-// reply interprets a provider reply.
-func (cs *call) reply(c *client, ep *endpoint, a *vmspan.LLMAttempt, red redactor, resp *http.Response, body []byte) (string, error) {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		he := &HTTPError{Client: c.name, Provider: c.provider, Status: resp.StatusCode,
-			Message: red.str(providerMessage(body)), Body: excerpt(red.str(string(body)), errorBodyLen)}
-		if resp.StatusCode == 429 || resp.StatusCode == 503 {
-			he.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), cs.r.now())
-		}
-		return "", he
+// statusError returns the *HTTPError of a non-2xx reply, or nil.
+func (cs *call) statusError(c *client, red redactor, resp *http.Response, body []byte) error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
 	}
-	comp, err := parseCompletion(ep.api, body)
+	he := &HTTPError{Client: c.name, Provider: c.provider, Status: resp.StatusCode,
+		Message: red.str(providerMessage(body)), Body: excerpt(red.str(string(body)), errorBodyLen)}
+	if resp.StatusCode == 429 || resp.StatusCode == 503 {
+		he.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), cs.r.now())
+	}
+	return he
+}
+
+// converse makes a Bedrock Converse request through the AWS SDK.
+func (cs *call) converse(c *client, at *attemptState) (completion, error) {
+	in, err := converseInput(at.ep, at.msgs)
 	if err != nil {
-		return "", &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(red.str(string(body)), errorBodyLen)}
+		if isMediaError(err) {
+			return completion{}, err
+		}
+		return completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()}
 	}
-	a.ResponseModel, a.ResponseID, a.FinishReason, a.Usage = comp.model, comp.id, comp.finish, comp.usage
-	a.Output = comp.text
-	return comp.text, nil
+	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
+	if at.ep.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
+	}
+	defer cancel()
+	rec := cs.recorder(at)
+	bc, err := cs.r.bedrockClient(ctx, c, at.ep.aws, rec)
+	if err != nil {
+		return completion{}, err
+	}
+	a := &cs.attempts[at.idx]
+	a.Start = cs.r.now()
+	out, err := bc.Converse(ctx, in)
+	a.Duration = cs.r.now().Sub(a.Start)
+	cs.recordSDK(at, rec)
+	if err != nil {
+		return completion{}, cs.bedrockError(c, ctx, at.red, err)
+	}
+	comp, err := converseCompletion(at.ep, out)
+	if err != nil {
+		return completion{}, &ResponseError{Client: c.name, Msg: err.Error()}
+	}
+	return comp, nil
+}
+
+// recorder returns the SDK HTTP client of attempt at.
+func (cs *call) recorder(at *attemptState) *recordingClient {
+	return &recordingClient{http: cs.r.http, before: func(req *http.Request) {
+		a := &cs.attempts[at.idx]
+		a.ServerAddress, a.ServerPort = serverOf(req.URL.String())
+		for k, v := range at.ep.headers { // after signing: SigV4 signs only the headers it names
+			req.Header.Set(k, v)
+		}
+		setTraceHeaders(cs.ctx, req.Header, at.idx)
+	}}
+}
+
+// recordSDK records the request and response an SDK attempt sent, and the
+// secrets the SDK put in the request.
+func (cs *call) recordSDK(at *attemptState, rec *recordingClient) {
+	a, red := &cs.attempts[at.idx], at.red
+	if rec.req != nil {
+		cs.addSentSecrets(at, rec.req.Header)
+		red = at.red
+		a.Request = &vmspan.HTTPRecord{Method: rec.req.Method, URL: red.url(rec.req.URL.String()), Headers: red.headers(rec.req.Header), Body: red.body(rec.reqBody)}
+	}
+	if rec.resp != nil {
+		a.Response = &vmspan.HTTPRecord{Status: rec.resp.StatusCode, Headers: red.headers(rec.resp.Header), Body: red.body(rec.respBody.Bytes())}
+	}
 }
 
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
@@ -328,31 +457,77 @@ func serverOf(raw string) (string, int) {
 	return u.Hostname(), port
 }
 
-// addSecrets notes the secret values an attempt uses and returns a
-// redactor for them.
-func (cs *call) addSecrets(ep *endpoint) redactor {
+// addSecrets notes the secret values an attempt uses (and the media whose
+// bytes it sends) and returns a redactor for them.
+func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 	var secrets []string
-	if ep.apiKey != "" {
-		secrets = append(secrets, ep.apiKey)
+	for _, s := range []string{ep.apiKey, ep.bearer} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
 	}
-	for k, v := range ep.headers {
-		if vmspan.IsSecretKey(k) && v != "" {
-			secrets = append(secrets, v)
-			// "Bearer X", "Basic X", "token X": the credential X is the
-			// secret too, and a provider's error may echo it alone.
-			if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok && strings.TrimSpace(cred) != "" {
-				secrets = append(secrets, strings.TrimSpace(cred))
+	if o := ep.aws; o != nil && o.creds != nil {
+		secrets = append(secrets, o.creds.SecretAccessKey, o.creds.SessionToken)
+	}
+	for _, m := range msgs {
+		for _, p := range m.Parts {
+			switch {
+			case p.Media == nil:
+			case p.Media.IsURL():
+				secrets = append(secrets, vmspan.URLSecrets(p.Media.URL)...) // signed URLs
+			default:
+				cs.media = append(cs.media, p.Media)
 			}
 		}
 	}
+	for k, v := range ep.headers {
+		if vmspan.IsSecretKey(k) {
+			secrets = append(secrets, headerSecrets(v)...)
+		}
+	}
 	cs.secrets = append(cs.secrets, secrets...)
-	return redactor{secrets}
+	return redactor{secrets: secrets, media: cs.media}
+}
+
+// headerSecrets returns the secret values in the value of a secret header:
+// the whole value; for "Bearer X", "Basic X", "token X" the credential X,
+// which a provider's error may echo alone; and for a SigV4 Authorization
+// header its Signature.
+func headerSecrets(v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	out := []string{v}
+	if _, cred, ok := strings.Cut(v, " "); ok && strings.TrimSpace(cred) != "" {
+		out = append(out, strings.TrimSpace(cred))
+	}
+	if _, sig, ok := strings.Cut(v, "Signature="); ok {
+		sig, _, _ = strings.Cut(sig, ",")
+		out = append(out, strings.TrimSpace(sig))
+	}
+	return out
+}
+
+// addSentSecrets notes the secrets of the headers an SDK added to a request
+// (SigV4's Authorization, X-Amz-Security-Token), so that an error echoing
+// them is redacted too.
+func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
+	for k, vs := range h {
+		if vmspan.IsSecretKey(k) {
+			for _, v := range vs {
+				s := headerSecrets(v)
+				at.red.secrets = append(at.red.secrets, s...)
+				cs.secrets = append(cs.secrets, s...)
+			}
+		}
+	}
 }
 
 // finish redacts every secret of the call from all attempts (a key of one
 // client may appear in another's prompt) and returns them.
 func (cs *call) finish() []vmspan.LLMAttempt {
-	red := redactor{cs.secrets}
+	red := redactor{secrets: cs.secrets, media: cs.media}
 	for i := range cs.attempts {
 		red.attempt(&cs.attempts[i])
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/bexrun/bex/vmspan"
 )
 
 // An Env is an option value read from the environment when a call is made
@@ -21,7 +23,7 @@ type Env struct{ Name string }
 // accepted too); identifiers in lists (strategy [A, B]) are strings.
 type ClientDecl struct {
 	Name        string
-	Provider    string // openai, openai-generic, ollama, anthropic, fallback, round-robin
+	Provider    string // a provider (see the package doc), an older BAML alias, fallback or round-robin
 	RetryPolicy string // a retry_policy name, or ""
 	Options     map[string]any
 	Pos         string // "file:line:col", for errors
@@ -40,31 +42,72 @@ type RetryPolicyDecl struct {
 const (
 	apiOpenAI    = "openai"    // Chat Completions
 	apiAnthropic = "anthropic" // Messages
+	apiGoogle    = "google"    // Gemini generateContent
+	apiResponses = "responses" // OpenAI Responses
+	apiBedrock   = "bedrock"   // Bedrock Converse, through the AWS SDK
 )
 
 type providerInfo struct {
-	api      string // wire protocol; "" for strategies
-	strategy bool   // fallback or round-robin
-	baseURL  string // default base_url
-	urlEnv   string // environment variable that overrides the default base_url
-	keyEnv   string // environment variable of the default api_key
+	api         string // wire protocol; "" for strategies
+	strategy    bool   // fallback or round-robin
+	baseURL     string // default base_url
+	urlEnv      string // environment variable that overrides the default base_url
+	keyEnv      string // environment variable of the default api_key
+	model       string // default model ("" when the model is required)
+	noModel     bool   // the model is named otherwise (azure-openai: the deployment)
+	defaultRole string // role of text before the first _.role marker (default "system")
 }
 
 var providers = map[string]providerInfo{
-	"openai":         {api: apiOpenAI, baseURL: "https://api.openai.com/v1", urlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY"},
-	"openai-generic": {api: apiOpenAI},
-	"ollama":         {api: apiOpenAI, baseURL: "http://localhost:11434/v1"},
-	"anthropic":      {api: apiAnthropic, baseURL: "https://api.anthropic.com", urlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY"},
-	"fallback":       {strategy: true},
-	"round-robin":    {strategy: true},
+	"openai":           {api: apiOpenAI, baseURL: "https://api.openai.com/v1", urlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY"},
+	"openai-generic":   {api: apiOpenAI},
+	"ollama":           {api: apiOpenAI, baseURL: "http://localhost:11434/v1"},
+	"openrouter":       {api: apiOpenAI, baseURL: "https://openrouter.ai/api/v1", keyEnv: "OPENROUTER_API_KEY"},
+	"openai-responses": {api: apiResponses, baseURL: "https://api.openai.com/v1", urlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY"},
+	"azure-openai":     {api: apiOpenAI, keyEnv: "AZURE_OPENAI_API_KEY", noModel: true},
+	"anthropic":        {api: apiAnthropic, baseURL: "https://api.anthropic.com", urlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY"},
+	"google-ai":        {api: apiGoogle, baseURL: "https://generativelanguage.googleapis.com/v1beta", keyEnv: "GOOGLE_API_KEY", model: "gemini-2.5-flash", defaultRole: "user"},
+	"vertex-ai":        {api: apiGoogle, defaultRole: "user"},
+	"aws-bedrock":      {api: apiBedrock, defaultRole: "user"},
+	"fallback":         {strategy: true},
+	"round-robin":      {strategy: true},
+}
+
+// providerAliases are BAML's older provider names.
+var providerAliases = map[string]string{
+	"baml-openai-chat":    "openai",
+	"baml-azure-chat":     "azure-openai",
+	"baml-ollama-chat":    "ollama",
+	"baml-anthropic-chat": "anthropic",
+	"baml-fallback":       "fallback",
+	"baml-round-robin":    "round-robin",
+}
+
+// canonicalProvider returns the provider a name (or an older alias) means.
+func canonicalProvider(name string) (string, providerInfo, bool) {
+	if a, ok := providerAliases[name]; ok {
+		name = a
+	}
+	info, ok := providers[name]
+	return name, info, ok
 }
 
 // Options the runtime interprets; every other option of a leaf client is
 // passed through into the request body (top_p, stop, response_format, ...),
 // except BAML options that mean nothing to a provider.
 var (
-	knownOptions   = map[string]bool{"model": true, "base_url": true, "api_key": true, "temperature": true, "max_tokens": true, "headers": true, "default_role": true, "request_timeout_ms": true}
-	droppedOptions = map[string]bool{"allowed_roles": true, "supports_streaming": true, "finish_reason_allow_list": true, "finish_reason_deny_list": true, "http": true, "supported_request_modes": true}
+	knownOptions = map[string]bool{"model": true, "base_url": true, "api_key": true, "temperature": true, "max_tokens": true,
+		"headers": true, "default_role": true, "request_timeout_ms": true, "media_url_handler": true, "media_url_resolver": true}
+	droppedOptions = map[string]bool{"allowed_roles": true, "supports_streaming": true, "finish_reason_allow_list": true, "finish_reason_deny_list": true,
+		"http": true, "supported_request_modes": true, "allowed_role_metadata": true, "remap_roles": true, "client_response_type": true}
+	// providerOptions are the options a provider interprets itself (never
+	// sent in the body).
+	providerOptions = map[string]map[string]bool{
+		"azure-openai": {"resource_name": true, "deployment_id": true, "api_version": true},
+		"vertex-ai":    {"project_id": true, "location": true, "credentials": true, "credentials_content": true},
+		"aws-bedrock": {"model_id": true, "region": true, "profile": true, "access_key_id": true, "secret_access_key": true,
+			"session_token": true, "inference_configuration": true, "additional_model_request_fields": true, "endpoint_url": true},
+	}
 )
 
 // A client is a validated client<llm>.
@@ -98,7 +141,7 @@ const (
 
 // compile validates the declarations. It reports every problem it finds,
 // joined, each a *ConfigError with its position.
-func compileDecls(decls []ClientDecl, pdecls []RetryPolicyDecl) (map[string]*client, error) {
+func compileDecls(decls []ClientDecl, pdecls []RetryPolicyDecl) (map[string]*client, map[string]*retryPolicy, error) {
 	var errs []error
 	policies := map[string]*retryPolicy{}
 	for _, d := range pdecls {
@@ -123,7 +166,7 @@ func compileDecls(decls []ClientDecl, pdecls []RetryPolicyDecl) (map[string]*cli
 		clients[d.Name] = c
 	}
 	errs = append(errs, checkStrategies(clients)...)
-	return clients, errors.Join(errs...)
+	return clients, policies, errors.Join(errs...)
 }
 
 func compilePolicy(d RetryPolicyDecl) (*retryPolicy, error) {
@@ -194,11 +237,11 @@ func compileClient(d ClientDecl, policies map[string]*retryPolicy) (*client, []e
 	bad := func(format string, args ...any) {
 		errs = append(errs, &ConfigError{Pos: d.Pos, Client: d.Name, Msg: fmt.Sprintf(format, args...)})
 	}
-	info, ok := providers[d.Provider]
+	name, info, ok := canonicalProvider(d.Provider)
 	if !ok {
 		bad("unknown provider %q (want one of %s)", d.Provider, strings.Join(providerNames(), ", "))
 	}
-	c.info = info
+	c.provider, c.info = name, info
 	if d.RetryPolicy != "" {
 		if c.policy = policies[d.RetryPolicy]; c.policy == nil {
 			bad("unknown retry_policy %q", d.RetryPolicy)
@@ -214,7 +257,7 @@ func compileClient(d ClientDecl, policies map[string]*retryPolicy) (*client, []e
 		}
 		return c, errs
 	}
-	for _, msg := range checkLeafOptions(d.Provider, info, d.Options) {
+	for _, msg := range checkLeafOptions(name, info, d.Options) {
 		bad("%s", msg)
 	}
 	return c, errs
@@ -245,30 +288,54 @@ func strategyNames(v any) []string {
 	return names
 }
 
-// checkLeafOptions checks the option types of a provider client.
+// checkLeafOptions checks the options of a provider client.
 func checkLeafOptions(provider string, info providerInfo, opts map[string]any) []string {
 	var msgs []string
-	isStr := func(v any) bool { _, s := v.(string); _, e := v.(Env); return s || e }
-	if v, ok := opts["model"]; !ok || !isStr(v) {
-		msgs = append(msgs, "options need a model (a string)")
+	bad := func(format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
+	_, hasModel := opts["model"]
+	if provider == "aws-bedrock" {
+		_, hasID := opts["model_id"]
+		hasModel = hasModel || hasID
 	}
-	for _, k := range []string{"base_url", "api_key"} {
+	if !hasModel && info.model == "" && !info.noModel {
+		bad("options need a model (a string)")
+	}
+	for _, k := range []string{"model", "model_id", "base_url", "api_key", "resource_name", "deployment_id", "api_version",
+		"project_id", "location", "credentials_content", "region", "profile", "access_key_id", "secret_access_key", "session_token", "endpoint_url"} {
 		if v, ok := opts[k]; ok && !isStr(v) {
-			msgs = append(msgs, k+" must be a string or env.NAME")
+			bad("%s must be a string or env.NAME", k)
 		}
 	}
-	if _, ok := opts["base_url"]; !ok && info.baseURL == "" {
-		msgs = append(msgs, "provider "+provider+" needs a base_url")
+	if v, ok := opts["credentials"]; ok && !isStr(v) {
+		if _, isMap := v.(map[string]any); !isMap {
+			bad("credentials must be a path, JSON text, env.NAME or a block")
+		}
 	}
+	_, hasBase := opts["base_url"]
+	switch {
+	case hasBase || info.baseURL != "":
+	case provider == "azure-openai":
+		if !hasAll(opts, "resource_name", "deployment_id") {
+			bad("provider azure-openai needs base_url, or resource_name and deployment_id")
+		}
+	case provider == "vertex-ai":
+		if !hasAll(opts, "location") {
+			bad("provider vertex-ai needs a location (or a base_url)")
+		}
+	case provider == "aws-bedrock":
+	default:
+		bad("provider %s needs a base_url", provider)
+	}
+	msgs = append(msgs, checkProviderOptions(provider, opts)...)
 	if v, ok := opts["temperature"]; ok {
 		if _, isNum := asFloat(v); !isNum && !isEnv(v) {
-			msgs = append(msgs, "temperature must be a number")
+			bad("temperature must be a number")
 		}
 	}
 	for _, k := range []string{"max_tokens", "request_timeout_ms"} {
-		if v, ok := opts[k]; ok {
+		if v, ok := opts[k]; ok && !(k == "max_tokens" && v == nil) {
 			if n, isInt := asInt(v); (!isInt || n <= 0) && !isEnv(v) {
-				msgs = append(msgs, k+" must be a positive int")
+				bad("%s must be a positive int", k)
 			}
 		}
 	}
@@ -278,15 +345,89 @@ func checkLeafOptions(provider string, info providerInfo, opts map[string]any) [
 			isMap = isMap && isStr(hv)
 		}
 		if !isMap {
-			msgs = append(msgs, "headers must be a block of \"Name\" \"value\" entries")
+			bad("headers must be a block of \"Name\" \"value\" entries")
 		}
 	}
 	if v, ok := opts["default_role"]; ok {
 		if s, _ := v.(string); !validRoles[s] {
-			msgs = append(msgs, "default_role must be \"system\", \"user\" or \"assistant\"")
+			bad("default_role must be \"system\", \"user\" or \"assistant\"")
+		}
+	}
+	for _, k := range []string{"media_url_handler", "media_url_resolver"} {
+		if v, ok := opts[k]; ok {
+			if _, err := mediaHandler(v); err != nil {
+				bad("%s: %v", k, err)
+			}
 		}
 	}
 	return msgs
+}
+
+func isStr(v any) bool { _, s := v.(string); _, e := v.(Env); return s || e }
+
+func hasAll(opts map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := opts[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// checkProviderOptions checks the rules of a provider's own options.
+func checkProviderOptions(provider string, opts map[string]any) []string {
+	var msgs []string
+	switch provider {
+	case "azure-openai":
+		if _, ok := opts["api_version"]; !ok {
+			msgs = append(msgs, "provider azure-openai needs an api_version")
+		}
+		if _, ok := opts["tenant_id"]; ok {
+			msgs = append(msgs, "Microsoft Entra ID authentication (tenant_id, client_id) is not supported; use api_key")
+		}
+	case "aws-bedrock":
+		_, id := opts["access_key_id"]
+		_, secret := opts["secret_access_key"]
+		_, session := opts["session_token"]
+		_, profile := opts["profile"]
+		switch {
+		case id != secret:
+			msgs = append(msgs, "access_key_id and secret_access_key go together")
+		case session && !id:
+			msgs = append(msgs, "session_token needs access_key_id and secret_access_key")
+		case profile && id:
+			msgs = append(msgs, "profile cannot be combined with explicit credentials")
+		}
+		for _, k := range []string{"inference_configuration", "additional_model_request_fields"} {
+			if v, ok := opts[k]; ok {
+				if _, isMap := v.(map[string]any); !isMap {
+					msgs = append(msgs, k+" must be a block")
+				}
+			}
+		}
+	}
+	return msgs
+}
+
+// mediaHandler reads a media_url_handler block: { image "send_base64" ... }.
+func mediaHandler(v any) (map[string]string, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("must be a block { image \"send_url\" ... }")
+	}
+	out := map[string]string{}
+	for k, mv := range m {
+		s, _ := mv.(string)
+		mode, known := mediaModeAliases[s]
+		if !vmspan.IsMediaKind(k) {
+			return nil, fmt.Errorf("unknown media kind %q (want image, audio, pdf or video)", k)
+		}
+		if !known {
+			return nil, fmt.Errorf("%s: unknown mode %s (want send_url, send_base64, send_url_add_mime_type or send_base64_unless_google_url)", k, describeOption(mv))
+		}
+		out[k] = mode
+	}
+	return out, nil
 }
 
 func isEnv(v any) bool { _, ok := v.(Env); return ok }
@@ -342,14 +483,14 @@ func shorthandClient(name string) (*client, error) {
 		return nil, err
 	}
 	provider, model, _ := strings.Cut(name, "/")
-	info := providers[provider]
+	provider, info, _ := canonicalProvider(provider)
 	return &client{name: name, provider: provider, info: info, options: map[string]any{"model": model}}, nil
 }
 
 func shorthandError(name string) error {
 	provider, model, ok := strings.Cut(name, "/")
-	info, known := providers[provider]
-	if !ok || model == "" || !known || info.strategy || info.baseURL == "" {
+	_, info, known := canonicalProvider(provider)
+	if !ok || model == "" || !known || info.strategy || (info.baseURL == "" && info.api != apiBedrock) {
 		return &ConfigError{Msg: fmt.Sprintf("unknown client %q (not declared, and not a provider/model shorthand such as \"openai/gpt-4o-mini\")", name)}
 	}
 	return nil

@@ -15,7 +15,7 @@ func TestNewRuntimeErrors(t *testing.T) {
 		want     []string
 	}{
 		{"unknown provider", []ClientDecl{{Name: "X", Provider: "openia", Pos: "a.baml:3:1", Options: map[string]any{"model": "m"}}}, nil,
-			[]string{`a.baml:3:1: client X: unknown provider "openia" (want one of anthropic, fallback, ollama, openai, openai-generic, round-robin)`}},
+			[]string{`a.baml:3:1: client X: unknown provider "openia" (want one of anthropic, aws-bedrock, azure-openai, fallback, google-ai, ollama, openai, openai-generic, openai-responses, openrouter, round-robin, vertex-ai)`}},
 		{"unknown retry policy", []ClientDecl{{Name: "X", Provider: "openai", RetryPolicy: "Nope", Pos: "a.baml:1:1", Options: map[string]any{"model": "m"}}}, nil,
 			[]string{`a.baml:1:1: client X: unknown retry_policy "Nope"`}},
 		{"missing model", []ClientDecl{{Name: "X", Provider: "anthropic", Pos: "a.baml:1:1", Options: map[string]any{}}}, nil,

@@ -1,15 +1,19 @@
 // Package llm makes bex's LLM function calls: it renders prompt templates,
-// sends them to providers over plain net/http (no vendor SDK), retries and
-// falls back as the program's client<llm> and retry_policy declarations say,
-// records every provider attempt for tracing, and parses the model's reply
-// into the function's declared return type.
+// sends them to providers, retries and falls back as the program's
+// client<llm> and retry_policy declarations say, records every provider
+// attempt for tracing, and parses the model's reply into the function's
+// declared return type. HTTP providers are called with net/http and a wire
+// format of their own; cloud credentials and AWS requests go through the
+// clouds' Go libraries (golang.org/x/oauth2/google for Vertex AI, the AWS
+// SDK for Go v2 for Bedrock), so nothing is signed by hand.
 //
 // The engine builds one Runtime per loaded program with NewRuntime and calls
 // Runtime.Call for every LLM function call. The package knows nothing of
 // the VM: arguments and results are vmspan snapshot values (nil, bool,
 // int64, float64, string, []any, map[string]any, vmspan.Object,
-// vmspan.Enum), and the return type is a *types.Type of bex's one type
-// model (package runtime/types), as the compiler resolved it.
+// vmspan.Enum, and *vmspan.Media for media arguments), and the return type
+// is a *types.Type of bex's one type model (package runtime/types), as the
+// compiler resolved it.
 //
 //	rt, err := llm.NewRuntime(clients, policies)        // validates; reports all errors with positions
 //	res, err := rt.Call(ctx, llm.Request{Function: "ClassifyTicket", Client: "Fast",
@@ -17,6 +21,8 @@
 //	// res.Value is a vmspan.Object; res.Attempts go into the LLM span's end event.
 //
 // # Providers
+//
+// docs/providers.md shows a runnable client of each, with its options.
 //
 //   - openai: the Chat Completions API, POST {base_url}/chat/completions with
 //     "Authorization: Bearer KEY"; base_url defaults to $OPENAI_BASE_URL when
@@ -26,6 +32,17 @@
 //   - openai-generic: the same API; base_url is required and no key is sent
 //     unless api_key is given.
 //   - ollama: the same API; base_url defaults to http://localhost:11434/v1.
+//   - openrouter: the same API at https://openrouter.ai/api/v1 with
+//     $OPENROUTER_API_KEY.
+//   - openai-responses: the Responses API, POST {base_url}/responses; the
+//     defaults of openai; max_tokens is sent as max_output_tokens; the finish
+//     reason is the response's status or why it is incomplete.
+//   - azure-openai: Chat Completions at {base_url}/chat/completions
+//     ?api-version={api_version}, base_url defaulting to
+//     https://{resource_name}.openai.azure.com/openai/deployments/{deployment_id};
+//     api_version is required; the key goes in the api-key header
+//     ($AZURE_OPENAI_API_KEY); max_tokens defaults to 4096; the deployment is
+//     the recorded model. Entra ID (tenant_id, client_id) is not supported.
 //   - anthropic: the Messages API, POST {base_url}/v1/messages with
 //     x-api-key and anthropic-version: 2023-06-01; base_url defaults to
 //     $ANTHROPIC_BASE_URL when set, else https://api.anthropic.com; api_key to
@@ -33,15 +50,42 @@
 //     when no other message is left (a prompt without role markers) the text
 //     is sent as one user message, since the API needs one. max_tokens
 //     defaults to 4096 (the API requires it).
+//   - google-ai: Gemini, POST {base_url}/models/{model}:generateContent
+//     (streamGenerateContent?alt=sse when streamed) with the key in the
+//     x-goog-api-key header, never in the URL; base_url defaults to
+//     https://generativelanguage.googleapis.com/v1beta, api_key to
+//     $GOOGLE_API_KEY, model to gemini-2.5-flash. System messages become
+//     system_instruction, assistant turns role "model"; temperature and
+//     max_tokens go into generationConfig; default_role is "user", as in BAML.
+//   - vertex-ai: the Gemini format at
+//     https://{location}-aiplatform.googleapis.com/v1/projects/{project_id}/locations/{location}/publishers/google/models
+//     (base_url replaces it) with an OAuth access token from credentials
+//     (a path, JSON text or a block), credentials_content,
+//     $GOOGLE_APPLICATION_CREDENTIALS(_CONTENT), else Application Default
+//     Credentials, through golang.org/x/oauth2/google. Token sources are
+//     cached per credential. project_id defaults to the credentials'.
+//   - aws-bedrock: Converse and ConverseStream through the AWS SDK for Go v2:
+//     model (or model_id), region (default $AWS_REGION, then the profile's),
+//     access_key_id / secret_access_key / session_token or profile, else the
+//     SDK's default credential chain; inference_configuration (max_tokens,
+//     temperature, top_p, stop_sequences), additional_model_request_fields,
+//     endpoint_url. The SDK's own retries are off (the retry_policy governs);
+//     its HTTP requests go through the Runtime's HTTP client and are recorded.
 //   - fallback: options { strategy [A, B, ...] } tries the clients in order,
 //     each with its own retry policy, until one succeeds; any error moves to
 //     the next client.
 //   - round-robin: options { strategy [A, B, ...] } sends each call to the
 //     next client in turn.
 //
-// A function may also name a client by shorthand, "openai/gpt-4o-mini" or
-// "anthropic/claude-3-5-haiku-latest": the provider's defaults with that
-// model.
+// BAML's older names are aliases: baml-openai-chat, baml-azure-chat,
+// baml-anthropic-chat, baml-ollama-chat, baml-fallback, baml-round-robin;
+// attempts record the current name. A function may also name a client by
+// shorthand, "openai/gpt-4o-mini" or "anthropic/claude-3-5-haiku-latest":
+// the provider's defaults with that model.
+//
+// A call may bring a ClientRegistry (Request.Registry): clients that add to
+// or override the program's, validated as declared ones, and a primary
+// client that replaces the function's.
 //
 // # Options
 //
@@ -52,6 +96,12 @@
 // retried). Any other option is passed through into the request body
 // (top_p, stop, seed, response_format, ...), except BAML options that mean
 // nothing to a provider (allowed_roles, supports_streaming, http, ...).
+//
+// Each provider's own options are listed above; media_url_handler (and its
+// older name media_url_resolver) says how media URLs are sent (see Media).
+// allowed_roles, allowed_role_metadata, remap_roles, supports_streaming,
+// finish_reason_allow_list, finish_reason_deny_list, client_response_type
+// and http are accepted and not sent.
 //
 // Option values written env.NAME are read when a call is made, never at
 // load, so rotated keys are picked up without reloading. An unset variable is
@@ -69,8 +119,11 @@
 // an indented #"..."# block renders flush left.
 //
 // Templates see the function's arguments by name; class instances expose
-// their fields ({{ t.title }}, {{ t["title"] }}) and print as JSON when
-// printed whole, enums print their value, lists and maps print as JSON.
+// their fields ({{ t.title }}, {{ t["title"] }}), enums print their value,
+// and a class instance, list or map printed whole prints as JSON in the
+// prompt form of package vmspan/spanjson (fields in declaration order, map
+// keys sorted, floats such as 2.0 keep their ".0"), the encoding trace
+// files and OpenTelemetry attributes use too.
 // {{ ctx.output_format }} describes the return type (see OutputFormat; empty
 // for string), {{ ctx.client.name }} and {{ ctx.client.provider }} name the
 // client. {{ _.role("system"|"user"|"assistant") }} starts a new chat
@@ -80,6 +133,30 @@
 // forge them. Undefined names are errors (x is defined still works), and
 // {% include %} and {% extends %} cannot read files. Errors are
 // *PromptError with the source line of the failing template line.
+//
+// # Media
+//
+// Media arguments (image, audio, pdf, video; *vmspan.Media, made by the
+// engine from URLs, base64 or files; see MediaFrom) print in a prompt as a
+// content part of their message: {{ img }} in a user message becomes the
+// provider's image (audio, document, video) part, and the text around it
+// text parts. Where a provider cannot take a URL, the runtime fetches it
+// and sends the bytes inline, at most MaxMediaBytes within
+// MediaFetchTimeout; media_url_handler overrides the defaults per kind
+// (send_url, send_base64, send_url_add_mime_type,
+// send_base64_unless_google_url). The defaults, as in BAML:
+//
+//	provider                  image                   audio      pdf        video
+//	openai, azure-openai, ... URL                     fetched    URL        not supported
+//	openai-responses          URL                     fetched    URL        not supported
+//	anthropic                 URL                     unsupported fetched   not supported
+//	google-ai                 fetched unless gs://    URL        URL        URL
+//	vertex-ai                 URL + media type        URL + type URL        URL
+//	aws-bedrock               fetched                 fetched    fetched    s3:// only
+//
+// Records hold media by reference: in an attempt's Messages a media value
+// reads <image image/png 1234 bytes sha256:…>, and in its recorded request
+// body the base64 of every inline value is replaced by that description.
 //
 // # Retries and fallbacks
 //
@@ -133,14 +210,20 @@
 // address and port, start and duration, usage (OpenAI prompt_tokens,
 // completion_tokens, prompt_tokens_details.cached_tokens; Anthropic
 // input_tokens, output_tokens, cache_read_input_tokens — as reported, so
-// Anthropic's input count excludes cached tokens), finish reason (OpenAI
-// finish_reason, Anthropic stop_reason), temperature, max_tokens, the
+// Anthropic's input count excludes cached tokens; Gemini promptTokenCount,
+// candidatesTokenCount plus thoughtsTokenCount, cachedContentTokenCount;
+// Responses input_tokens, output_tokens, input_tokens_details.cached_tokens;
+// Bedrock inputTokens, outputTokens, cacheReadInputTokens), finish reason
+// (OpenAI finish_reason, Anthropic stop_reason, Gemini finishReason,
+// Responses status, Bedrock stopReason), temperature, max_tokens, the
 // prompt messages, the output text, the HTTP request and response, and the
 // error. Selected is true only on the attempt whose output became the
-// result. Secrets are redacted: Authorization, x-api-key and every header
-// for which vmspan.IsSecretKey holds, secret URL parameters, and the literal
-// values of the API key and secret headers wherever they appear (bodies,
-// messages, output, errors).
+// result. Secrets are redacted: Authorization, x-api-key, api-key,
+// x-goog-api-key, X-Amz-Security-Token and every header for which
+// vmspan.IsSecretKey holds, secret URL parameters (signed URLs' signatures
+// and credentials), and the literal values of the API key, the Vertex
+// access token, the AWS secret key and session token, and secret headers
+// wherever they appear (bodies, messages, output, errors).
 //
 // Each request carries a W3C traceparent naming its attempt's
 // OpenTelemetry span: when ctx holds a bex span s (the LLM function's span),
@@ -168,9 +251,41 @@
 // example `field "items[1].qty": want int, got "lots"`) and showing the
 // start of the reply.
 //
+// # Streaming
+//
+// Every provider streams at the provider level: (*call).stream makes one
+// streamed attempt (stream: true with OpenAI's include_usage, Anthropic's
+// and Responses' event streams, Gemini's streamGenerateContent?alt=sse,
+// Bedrock's ConverseStream through the SDK) and returns a Stream, which
+// yields text deltas (Deltas, an iter.Seq2) and then the completion they
+// add up to (usage, finish reason, response model and id) and fills in the
+// attempt's record. SSE is read by a tolerant reader (comments and
+// keep-alives, multi-line data, [DONE], CRLF and lone CR, events split
+// across reads; FuzzSSE). A stream that ends without its API's final event
+// (and without a finish reason) is a *ResponseError; an error event in a
+// 2xx stream too. Engine-level streaming (typed partial values, chunk
+// timing, idle timeouts) is built on this API.
+//
+// # Bounds
+//
+// Every network wait is bounded: a provider request (Bedrock's SDK requests
+// included, which go through the Runtime's HTTP client) by the HTTP
+// client's bounds (see NewHTTPClient), ctx and request_timeout_ms; a media fetch by MediaFetchTimeout, MaxMediaBytes and
+// ctx; a Vertex token request by TokenFetchTimeout (tokens are cached until
+// shortly before they expire); AWS credential providers by the SDK's own
+// timeouts (instance metadata: 250 ms to connect, 500 ms to the first byte)
+// and ctx; a streamed event is at most 16 MiB.
+//
 // # Limitations
 //
-//   - No streaming, tool calls, images or other non-text content.
+//   - No tool calls. Media only in prompts (an LLM function cannot return
+//     media); media in a system message is sent as its description to
+//     providers with a top-level system prompt (Anthropic, Gemini, Bedrock).
+//   - vertex-ai serves Gemini models only (not Anthropic's on Vertex);
+//     azure-openai authenticates with api-key only (not Entra ID).
+//   - A vertex-ai token request cannot be cancelled by ctx once started
+//     (golang.org/x/oauth2's TokenSource takes no ctx); TokenFetchTimeout
+//     bounds it.
 //   - gonja cannot parse a conditional expression inside call arguments
 //     ({{ _.role("user" if c else "assistant") }}); assign it first with
 //     {% set r = "user" if c else "assistant" %}{{ _.role(r) }}.

@@ -3,6 +3,7 @@
 package llm
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -10,31 +11,37 @@ import (
 
 // An endpoint is a leaf client's options resolved for one attempt.
 type endpoint struct {
-	api         string
-	model       string
-	baseURL     string
-	apiKey      string
-	temperature *float64
-	maxTokens   *int64
-	headers     map[string]string
-	extra       map[string]any // passed-through options
-	timeout     time.Duration
+	provider     string
+	api          string
+	model        string
+	modelInURL   bool   // Gemini: the model is part of the URL, not the body
+	modelPath    string // Gemini: the URL path after baseURL that names the model
+	baseURL      string
+	apiKey       string
+	bearer       string // an OAuth access token (vertex-ai)
+	azure        bool   // azure-openai: api-key header, api-version query
+	apiVersion   string
+	temperature  *float64
+	maxTokens    *int64
+	headers      map[string]string
+	extra        map[string]any // passed-through options
+	timeout      time.Duration
+	mediaHandler map[string]string
+	aws          *awsOptions // aws-bedrock
 }
 
 // endpoint resolves c's options. Env values are read now; an unset
 // variable is a *ConfigError naming it, except for base_url, which then
-// falls back to the provider's default.
-func (r *Runtime) endpoint(c *client) (*endpoint, error) {
-	ep := &endpoint{api: c.info.api}
+// falls back to the provider's default. ctx bounds what resolving needs
+// from the network (a vertex-ai access token).
+func (r *Runtime) endpoint(ctx context.Context, c *client) (*endpoint, error) {
+	ep := &endpoint{provider: c.provider, api: c.info.api}
 	var err error
 	if ep.model, _, err = r.stringOption(c, "model"); err != nil {
 		return nil, err
 	}
-	if ep.baseURL, err = r.baseURL(c); err != nil {
-		return nil, err
-	}
-	if ep.apiKey, err = r.apiKey(c); err != nil {
-		return nil, err
+	if ep.model == "" {
+		ep.model = c.info.model
 	}
 	if err := r.numbers(c, ep); err != nil {
 		return nil, err
@@ -42,8 +49,74 @@ func (r *Runtime) endpoint(c *client) (*endpoint, error) {
 	if ep.headers, err = r.headers(c); err != nil {
 		return nil, err
 	}
-	ep.extra, err = r.extraOptions(c)
+	for _, k := range []string{"media_url_handler", "media_url_resolver"} {
+		if v, ok := c.options[k]; ok {
+			ep.mediaHandler, _ = mediaHandler(v) // checked by NewRuntime
+		}
+	}
+	if ep.extra, err = r.extraOptions(c); err != nil {
+		return nil, err
+	}
+	switch c.provider {
+	case "azure-openai":
+		err = r.azureEndpoint(c, ep)
+	case "google-ai":
+		err = r.googleAIEndpoint(c, ep)
+	case "vertex-ai":
+		err = r.vertexEndpoint(ctx, c, ep)
+	case "aws-bedrock":
+		err = r.bedrockEndpoint(c, ep)
+	default:
+		if ep.baseURL, err = r.baseURL(c); err == nil {
+			ep.apiKey, err = r.apiKey(c)
+		}
+	}
 	return ep, err
+}
+
+// azureEndpoint resolves an azure-openai client. The deployment stands for
+// the model: it is in the URL, and attempts record it as the model.
+func (r *Runtime) azureEndpoint(c *client, ep *endpoint) error {
+	ep.azure, ep.modelInURL = true, true
+	if _, ok := c.options["max_tokens"]; !ok && ep.maxTokens == nil {
+		ep.maxTokens = int64p(anthropicMaxTokens) // BAML's default for Azure
+	}
+	var err error
+	if ep.apiVersion, _, err = r.stringOption(c, "api_version"); err != nil {
+		return err
+	}
+	if u, ok, err := r.stringOption(c, "base_url"); err != nil {
+		return err
+	} else if ok && u != "" {
+		ep.baseURL = strings.TrimRight(u, "/")
+	} else {
+		res, _, err := r.stringOption(c, "resource_name")
+		if err != nil {
+			return err
+		}
+		dep, _, err := r.stringOption(c, "deployment_id")
+		if err != nil {
+			return err
+		}
+		ep.baseURL = "https://" + res + ".openai.azure.com/openai/deployments/" + dep
+	}
+	if dep, _, _ := r.stringOption(c, "deployment_id"); dep != "" && ep.model == "" {
+		ep.model = dep
+	} else if _, dep, ok := strings.Cut(ep.baseURL, "/deployments/"); ok && ep.model == "" {
+		ep.model, _, _ = strings.Cut(dep, "/")
+	}
+	ep.apiKey, err = r.apiKey(c)
+	return err
+}
+
+func (r *Runtime) googleAIEndpoint(c *client, ep *endpoint) error {
+	var err error
+	if ep.baseURL, err = r.baseURL(c); err != nil {
+		return err
+	}
+	ep.modelInURL, ep.modelPath = true, "/models/"+ep.model
+	ep.apiKey, err = r.apiKey(c)
+	return err
 }
 
 func (r *Runtime) unset(c *client, key, name string) error {
@@ -115,6 +188,9 @@ func (r *Runtime) numbers(c *client, ep *endpoint) error {
 		n := int64(anthropicMaxTokens) // required by the Messages API
 		ep.maxTokens = &n
 	}
+	if v, present := c.options["max_tokens"]; present && v == nil {
+		ep.maxTokens = nil // max_tokens null: send none (reasoning models)
+	}
 	v, ok, err := r.numberOption(c, "request_timeout_ms")
 	if ok {
 		ep.timeout = time.Duration(v) * time.Millisecond
@@ -124,7 +200,7 @@ func (r *Runtime) numbers(c *client, ep *endpoint) error {
 
 func (r *Runtime) numberOption(c *client, key string) (float64, bool, error) {
 	v, present := c.options[key]
-	if !present {
+	if !present || v == nil {
 		return 0, false, nil
 	}
 	if e, ok := v.(Env); ok {
@@ -177,7 +253,7 @@ func (r *Runtime) headers(c *client) (map[string]string, error) {
 func (r *Runtime) extraOptions(c *client) (map[string]any, error) {
 	var out map[string]any
 	for k, v := range c.options {
-		if knownOptions[k] || droppedOptions[k] {
+		if knownOptions[k] || droppedOptions[k] || providerOptions[c.provider][k] {
 			continue
 		}
 		rv, err := r.resolveValue(c, k, v)

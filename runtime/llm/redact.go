@@ -4,7 +4,6 @@ package llm
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bexrun/bex/vmspan"
@@ -18,14 +17,24 @@ const minSecretLen = 4
 // A redactor replaces secret values (API keys, secret header values) by
 // vmspan.Redacted in text, and the values of secret-named headers and URL
 // query parameters.
+//
+// It also keeps media bytes out of records: the base64 text of each inline
+// media value the call sends is replaced by the value's description
+// (vmspan.Media.String: kind, media type, size, hash).
 type redactor struct {
 	secrets []string
+	media   []*vmspan.Media
 }
 
 func (r redactor) str(s string) string {
 	for _, sec := range r.secrets {
 		if len(sec) >= minSecretLen {
 			s = strings.ReplaceAll(s, sec, vmspan.Redacted)
+		}
+	}
+	for _, m := range r.media {
+		if b64 := m.Base64(); len(b64) >= minSecretLen && strings.Contains(s, b64) {
+			s = strings.ReplaceAll(s, b64, "[media "+m.String()+"]")
 		}
 	}
 	return s
@@ -57,27 +66,7 @@ func (r redactor) headers(h http.Header) map[string]string {
 	return out
 }
 
-func (r redactor) url(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return r.str(raw)
-	}
-	if u.User != nil {
-		u.User = url.User(vmspan.Redacted)
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if vmspan.IsSecretKey(k) {
-			q.Set(k, vmspan.Redacted)
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return r.str(u.String())
-}
+func (r redactor) url(raw string) string { return r.str(vmspan.RedactURL(raw)) }
 
 // attempt redacts every text field of a recorded attempt in place.
 func (r redactor) attempt(a *vmspan.LLMAttempt) {

@@ -25,10 +25,11 @@ var validRoles = map[string]bool{"system": true, "user": true, "assistant": true
 // templates compiles prompt templates once and renders them per call. It is
 // safe for concurrent use.
 type templates struct {
-	cache  sync.Map // promptKey -> *compiled
-	marker string   // role marker prefix; holds a per-runtime nonce
-	cfg    *config.Config
-	env    *exec.Environment
+	cache       sync.Map // promptKey -> *compiled
+	marker      string   // role marker prefix; holds a per-runtime nonce
+	mediaMarker string   // media marker prefix; holds the same nonce
+	cfg         *config.Config
+	env         *exec.Environment
 }
 
 type promptKey struct {
@@ -55,7 +56,7 @@ func newTemplates(nonce string) *templates {
 		ControlStructures: builtins.ControlStructures,
 		Methods:           builtins.Methods,
 	}
-	return &templates{marker: "\x00role:" + nonce + ":", cfg: cfg, env: env}
+	return &templates{marker: "\x00role:" + nonce + ":", mediaMarker: "\x00media:" + nonce + ":", cfg: cfg, env: env}
 }
 
 const templateName = "/prompt"
@@ -87,8 +88,9 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 		return nil, err
 	}
 	data := make(map[string]any, len(req.Args)+2)
+	cv := &tplConv{marker: t.mediaMarker}
 	for _, a := range req.Args {
-		data[a.Name] = templateValue(a.Value)
+		data[a.Name] = cv.value(a.Value)
 	}
 	data["ctx"] = map[string]any{
 		"output_format": OutputFormat(req.Output),
@@ -102,7 +104,7 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 	if err != nil {
 		return nil, renderError(req, err)
 	}
-	msgs := t.split(out, defaultRole)
+	msgs := t.split(out, defaultRole, cv.media)
 	if len(msgs) == 0 {
 		return nil, &PromptError{Function: req.Function, File: req.PromptFile, Line: req.PromptLine, Msg: "the prompt renders to empty text"}
 	}
@@ -135,7 +137,9 @@ func (t *templates) roleFunc() func(string) (string, error) {
 // split cuts rendered text at role markers. Text before the first marker
 // takes defaultRole ("system" unless the client's default_role option says
 // otherwise, as in BAML). Each message is trimmed; empty ones are dropped.
-func (t *templates) split(text, defaultRole string) []vmspan.Message {
+// A message that holds media markers gets parts: its text pieces (trimmed,
+// empty ones dropped, as BAML does) and the media, in order.
+func (t *templates) split(text, defaultRole string, media []*vmspan.Media) []vmspan.Message {
 	if defaultRole == "" {
 		defaultRole = "system"
 	}
@@ -148,7 +152,7 @@ func (t *templates) split(text, defaultRole string) []vmspan.Message {
 			chunk = text[:i]
 		}
 		if c := strings.TrimSpace(chunk); c != "" {
-			msgs = append(msgs, vmspan.Message{Role: role, Content: c})
+			msgs = append(msgs, t.message(role, c, media))
 		}
 		if i < 0 {
 			return msgs
@@ -160,6 +164,41 @@ func (t *templates) split(text, defaultRole string) []vmspan.Message {
 		}
 		role, text = rest[:end], rest[end+1:]
 	}
+}
+
+// message makes the message of role with text, cutting it into parts at
+// media markers.
+func (t *templates) message(role, text string, media []*vmspan.Media) vmspan.Message {
+	if len(media) == 0 || !strings.Contains(text, t.mediaMarker) {
+		return vmspan.Message{Role: role, Content: text}
+	}
+	var parts []vmspan.Part
+	var content strings.Builder
+	addText := func(s string) {
+		content.WriteString(s)
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, vmspan.Part{Text: s})
+		}
+	}
+	for {
+		i := strings.Index(text, t.mediaMarker)
+		if i < 0 {
+			addText(text)
+			break
+		}
+		addText(text[:i])
+		rest := text[i+len(t.mediaMarker):]
+		end := strings.IndexByte(rest, 0)
+		n, err := strconv.Atoi(rest[:max(end, 0)])
+		if end < 0 || err != nil || n >= len(media) { // cannot happen: markers come from tplConv
+			addText(rest)
+			break
+		}
+		parts = append(parts, vmspan.Part{Media: media[n]})
+		content.WriteString(media[n].String())
+		text = rest[end+1:]
+	}
+	return vmspan.Message{Role: role, Content: strings.TrimSpace(content.String()), Parts: parts}
 }
 
 // dedent removes the whitespace prefix common to all non-blank lines, so

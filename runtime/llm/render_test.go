@@ -193,3 +193,22 @@ func TestRenderRecoversEnginePanic(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A media value alone in a prompt is a content part; inside a value printed
+// whole it prints as its reference, never its bytes.
+func TestRenderMedia(t *testing.T) {
+	rt := mustRuntime(t, []ClientDecl{fastClient}, nil)
+	img := vmspan.NewMediaBytes(vmspan.MediaImage, []byte("png"), "image/png")
+	url := vmspan.NewMediaURL(vmspan.MediaImage, "https://x.test/a.png", "image/png")
+	msgs, err := rt.Render(Request{Client: "Fast", Prompt: `{{ _.role("user") }} Look: {{ img }} then {{ u.url }} {{ u.media_type }} and {{ o }}`,
+		Args: []vmspan.Arg{{Name: "img", Value: img}, {Name: "u", Value: url},
+			{Name: "o", Value: vmspan.Object{Class: "Card", Fields: []vmspan.Arg{{Name: "pic", Value: img}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := msgs[0]
+	want := `Look: <image image/png 3 bytes sha256:` + img.SHA256[:12] + `> then https://x.test/a.png image/png and {"pic": {"__media": "image", "media_type": "image/png", "sha256": "` + img.SHA256 + `", "size": 3}}`
+	if len(msgs) != 1 || len(m.Parts) != 3 || m.Parts[0].Text != "Look:" || m.Parts[1].Media != img || m.Content != want {
+		t.Errorf("got %+v\nwant content %s", msgs, want)
+	}
+}

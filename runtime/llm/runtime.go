@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/bexrun/bex/runtime/types"
@@ -18,12 +19,14 @@ import (
 // validated clients and retry policies, the compiled prompt templates, and
 // the HTTP client. A Runtime is safe for concurrent use.
 type Runtime struct {
-	clients map[string]*client
-	tpl     *templates
-	http    *http.Client
-	env     func(string) (string, bool)
-	sleep   func(context.Context, time.Duration) error
-	now     func() time.Time
+	clients  map[string]*client
+	policies map[string]*retryPolicy
+	tpl      *templates
+	http     *http.Client
+	env      func(string) (string, bool)
+	sleep    func(context.Context, time.Duration) error
+	now      func() time.Time
+	gcreds   sync.Map // credentials key -> *google.Credentials (vertex-ai)
 }
 
 // An Option configures a Runtime.
@@ -57,11 +60,11 @@ func WithClock(f func() time.Time) Option { return func(r *Runtime) { r.now = f 
 // naming an unknown client, a strategy cycle. Environment variables are not
 // read here: env.NAME values are resolved at each call.
 func NewRuntime(clients []ClientDecl, policies []RetryPolicyDecl, opts ...Option) (*Runtime, error) {
-	cs, err := compileDecls(clients, policies)
+	cs, ps, err := compileDecls(clients, policies)
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{clients: cs, tpl: newTemplates(nonce()), http: defaultHTTPClient(), env: os.LookupEnv, sleep: sleepCtx, now: time.Now}
+	r := &Runtime{clients: cs, policies: ps, tpl: newTemplates(nonce()), http: defaultHTTPClient(), env: os.LookupEnv, sleep: sleepCtx, now: time.Now}
 	for _, o := range opts {
 		o(r)
 	}
@@ -99,6 +102,9 @@ type Request struct {
 	PromptLine int    // the source line of the template's first line, for errors
 	Args       []vmspan.Arg
 	Output     *types.Type // the return type; nil means string
+	// Registry adds or overrides clients for this call, and its primary
+	// client, when set, replaces Client. Nil: the program's clients.
+	Registry *ClientRegistry
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in
@@ -124,7 +130,14 @@ func (r *Runtime) ValidateClient(name string) error {
 	return err
 }
 
-func (r *Runtime) lookup(name string) (*client, error) {
+func (r *Runtime) lookup(name string) (*client, error) { return r.lookupIn(nil, name) }
+
+// lookupIn finds a client in over (a call's registry clients), then in the
+// program's clients, then as a shorthand.
+func (r *Runtime) lookupIn(over map[string]*client, name string) (*client, error) {
+	if c, ok := over[name]; ok {
+		return c, nil
+	}
 	if c, ok := r.clients[name]; ok {
 		return c, nil
 	}
@@ -135,7 +148,14 @@ func (r *Runtime) lookup(name string) (*client, error) {
 // provider (the engine's dry runs and tests use it). Errors are
 // *PromptError or, for an unknown client, *ConfigError.
 func (r *Runtime) Render(req Request) ([]vmspan.Message, error) {
-	c, err := r.lookup(req.Client)
+	over, err := r.overlay(req.Registry)
+	if err != nil {
+		return nil, err
+	}
+	if req.Registry != nil && req.Registry.primary != "" {
+		req.Client = req.Registry.primary
+	}
+	c, err := r.lookupIn(over, req.Client)
 	if err != nil {
 		return nil, err
 	}

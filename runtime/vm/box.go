@@ -7,8 +7,8 @@ import "unsafe"
 
 // A boxer makes interface values (snapshots) of int64, float64 and string
 // for the tracing hook. Converting a scalar to an interface allocates a
-// copy of it (8 bytes, 16 for a string header) except for small integers;
-// at one or two per traced call, that was a sixth of the call's cost. A
+// copy of it (8 bytes, 16 for a string header) except for small integers,
+// one or two per traced call (docs/performance.md gives their share). A
 // boxer instead copies the scalar into the next free slot of a chunk and
 // returns an interface value that points at the slot, exactly as the
 // runtime's own conversion points at its fresh copy. A slot is written once,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bexrun/bex/runtime/internal/compile"
 	"github.com/bexrun/bex/runtime/types"
+	"github.com/bexrun/bex/vmspan"
 )
 
 // arity is the accepted argument count of one method on one receiver kind.
@@ -21,12 +22,13 @@ type arity struct {
 
 // methodArity[kind][method] says whether a receiver kind has a method, and
 // its arity. It is built from the compiler's table so that the two agree.
-var methodArity [KindEnum + 1][64]arity
+var methodArity [KindMedia + 1][64]arity
 
 func init() {
 	kinds := map[types.Kind]Kind{
 		types.String: KindString, types.List: KindList, types.Map: KindMap,
 		types.Int: KindInt, types.Float: KindFloat, types.Bool: KindBool, types.Enum: KindEnum,
+		types.Media: KindMedia,
 	}
 	for tk, methods := range compile.Methods {
 		for id, sig := range methods {
@@ -400,6 +402,8 @@ func callBuiltin(id compile.BuiltinID, args []Value) (Value, error) {
 		return String(args[0].String()), nil
 	case compile.BEnvGet:
 		return envGet(args[0])
+	case compile.BMediaFromURL, compile.BMediaFromBase64:
+		return mediaConstructor(id, args)
 	}
 	return Null, fmt.Errorf("internal error: builtin %d", id)
 }
@@ -455,6 +459,33 @@ func envGet(name Value) (Value, error) {
 		return Null, fmt.Errorf("env.get: environment variable %s is not set", name.str())
 	}
 	return String(v), nil
+}
+
+// mediaConstructor runs image.from_url(url[, media_type]) or
+// image.from_base64(media_type, base64) (and their kin); args[0] is the
+// media kind.
+func mediaConstructor(id compile.BuiltinID, args []Value) (Value, error) {
+	kind := args[0].str()
+	for _, a := range args[1:] {
+		if a.k != KindString {
+			return Null, fmt.Errorf("%s.%s: want string arguments, got %s", kind, compile.BuiltinNames[id], a.TypeName())
+		}
+	}
+	if id == compile.BMediaFromBase64 {
+		m, err := vmspan.NewMediaBase64(kind, args[2].str(), args[1].str())
+		if err != nil {
+			return Null, fmt.Errorf("%s.from_base64: %v", kind, err)
+		}
+		return MediaValue(m), nil
+	}
+	typ := ""
+	if len(args) > 2 {
+		typ = args[2].str()
+	}
+	if typ == "" {
+		typ = vmspan.MediaTypeByExtension(args[1].str())
+	}
+	return MediaValue(vmspan.NewMediaURL(kind, args[1].str(), typ)), nil
 }
 
 func builtinLen(x Value) (Value, error) {

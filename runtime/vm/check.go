@@ -111,9 +111,6 @@ func flatMask(p *plan) kindMask {
 	switch p.kind {
 	case types.Any:
 		return anyPlan.mask
-	case types.Media:
-		// bex has no media values yet: a media type takes the value as given.
-		return anyPlan.mask
 	case types.Int:
 		return maskFlat | 1<<KindInt
 	case types.Float:
@@ -246,6 +243,8 @@ func member(v Value, p *plan) bool {
 		return v.k == KindEnum && v.enum() == p.enum
 	case types.Literal:
 		return v.k == p.lit.k && Equal(v, p.lit)
+	case types.Media:
+		return v.k == KindMedia && v.Media().Kind == p.t.Underlying().Media.String()
 	}
 	return false
 }

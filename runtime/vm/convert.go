@@ -24,8 +24,13 @@ const maxNesting = 1000
 // that share elements can be exponentially larger when copied than in memory.
 const maxNodes = 1 << 20
 
-// A walk counts the containers a conversion has copied.
-type walk struct{ nodes int }
+// A walk counts the containers a conversion has copied. media says how
+// Snapshot renders media values: by reference (false: events), or as the
+// *vmspan.Media itself, bytes included (true: arguments for the LLM layer).
+type walk struct {
+	nodes int
+	media bool
+}
 
 // tooBig reports whether a conversion must stop (and counts a container).
 func (w *walk) tooBig(depth int) bool {
@@ -79,6 +84,8 @@ func (w *walk) toGo(v Value, depth int) any {
 	case KindEnum:
 		_, name := v.Enum()
 		return name
+	case KindMedia:
+		return v.Media()
 	case KindFunc:
 		return v.String()
 	}
@@ -88,9 +95,16 @@ func (w *walk) toGo(v Value, depth int) any {
 // Snapshot returns a deep copy of v in the span event form: nil, bool,
 // int64, float64, string, []any, map[string]any, vmspan.Object (fields in
 // declaration order) and vmspan.Enum. Map entries and class fields whose
-// names look secret (vmspan.IsSecretKey) hold vmspan.Redacted instead.
-// Like ToGo, it stops at depth 1000 and after a million containers.
+// names look secret (vmspan.IsSecretKey) hold vmspan.Redacted instead. A
+// media value becomes its reference (vmspan.Media.Ref: kind, URL, media
+// type, size, hash), never its bytes. Like ToGo, it stops at depth 1000 and
+// after a million containers.
 func Snapshot(v Value) any { return new(walk).snapshot(v, 0) }
+
+// SnapshotWithMedia is Snapshot, except that media values stay
+// *vmspan.Media, bytes included. It makes the arguments of LLM calls, whose
+// prompts send media to providers; events always use Snapshot.
+func SnapshotWithMedia(v Value) any { return (&walk{media: true}).snapshot(v, 0) }
 
 func (w *walk) snapshot(v Value, depth int) any {
 	if v.k >= KindList && v.k <= KindInstance && w.tooBig(depth) {
@@ -120,6 +134,11 @@ func (w *walk) snapshot(v Value, depth int) any {
 	case KindEnum:
 		e, name := v.Enum()
 		return vmspan.Enum{Name: e.Name, Value: name}
+	case KindMedia:
+		if w.media {
+			return v.Media()
+		}
+		return v.Media().Ref()
 	}
 	return w.toGo(v, depth)
 }
@@ -350,6 +369,8 @@ func inferGo(x any, depth int) (Value, *convError) {
 		return String(x), nil
 	case vmspan.Enum:
 		return String(x.Value), nil
+	case vmspan.Media: // fromGo dereferences pointers before it gets here
+		return MediaValue(&x), nil
 	case vmspan.Object:
 		m := newMap(len(x.Fields))
 		for _, f := range x.Fields {

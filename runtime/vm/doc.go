@@ -42,8 +42,9 @@
 //
 // Values are ints (int64), floats, strings, bools, null, lists, maps
 // (string keys, insertion-ordered; a map keyed by an enum holds the
-// variants' names), class instances, enum values and functions (a lambda
-// holds copies of the variables it captured). A top-level let is computed
+// variants' names), class instances, enum values, media (image, audio, pdf,
+// video: a *vmspan.Media, immutable) and functions (a lambda holds copies of
+// the variables it captured). A top-level let is computed
 // the first time a call reads it, once per call (Thread), so calls never
 // share its value.
 //
@@ -117,11 +118,11 @@
 // out — a return (with a snapshot of the result), a run-time
 // error unwinding through several frames, a panicking host function,
 // cancellation, the step limit and stack overflow (with the *EvalError the
-// call returns). Untraced calls do no tracing work, not even a test: calls
-// of traced expression functions and the returns of their bodies are
-// compiled to instructions of their own (callt, calltnc, returnt and
-// returnlt in `bex disasm`), so the call and return instructions of
-// untraced calls are the same as in a VM without tracing. With a nil Hook
+// call returns). Untraced calls do no tracing work, not even a test: the
+// body of a traced expression function starts with an ENTER instruction
+// and runs EXIT before each of its returns (enter and exit in `bex
+// disasm`), so one call and one return instruction serve every function
+// and execute exactly what they would in a VM without tracing. With a nil Hook
 // the VM does no tracing work at all. Built with the tag bexnotrace, the VM
 // leaves the hook checks out altogether (and never calls a Hook): the
 // baseline that benchmarks compare the normal build against.

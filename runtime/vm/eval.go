@@ -304,15 +304,16 @@ func (th *Thread) ensure(base, size int) []Value {
 	return grown
 }
 
-// enter pushes a frame for fn whose n arguments start at base, reporting it
-// to the hook when it is traced. It fails when the depth limit is reached.
+// enter pushes a frame for fn whose n arguments start at base. A traced
+// host or LLM function is reported to the hook here; a traced expression
+// function reports itself, with the ENTER instruction its body starts with.
+// enter fails when the depth limit is reached.
 func (th *Thread) enter(fn *Function, base, n int) error {
 	if len(th.frames) >= th.maxDepth {
 		return th.overflow()
 	}
 	th.frames = append(th.frames, frame{fn: fn, base: base})
-	if tracing && fn.traced && th.Hook != nil {
-		th.frames[len(th.frames)-1].traced = true
+	if tracing && fn.traced && fn.Kind != FuncExpr && th.Hook != nil {
 		th.enterHook(fn, th.stack[base:base+n])
 	}
 	return nil
@@ -323,11 +324,13 @@ func (th *Thread) overflow() error {
 	return &causeError{fmt.Sprintf("stack overflow: more than %d frames", th.maxDepth), ErrStackOverflow}
 }
 
-// enterHook reports a traced frame to the hook, with its arguments named
-// and in snapshot form, secret-named ones redacted (and not snapshotted).
-// The Frame and its Args are reused from call to call (the hook copies what
-// it keeps; the snapshots themselves are immutable).
+// enterHook marks the innermost frame, fn's, as traced and reports it to
+// the hook, with its arguments named and in snapshot form, secret-named
+// ones redacted (and not snapshotted). The Frame and its Args are reused
+// from call to call (the hook copies what it keeps; the snapshots
+// themselves are immutable).
 func (th *Thread) enterHook(fn *Function, args []Value) {
+	th.frames[len(th.frames)-1].traced = true
 	names := fn.paramNames
 	if len(args) != len(names) { // a variadic call: number the repeated arguments
 		names = variadicNames(names, len(args))
@@ -377,14 +380,23 @@ func variadicNames(params []string, n int) []string {
 	return names
 }
 
-// leave pops the innermost frame after a normal return of result,
-// reporting a snapshot of result when the frame is traced.
+// leave pops the innermost frame, a host or LLM function's, after a
+// normal return of result, reporting a snapshot of result when the frame
+// is traced.
 func (th *Thread) leave(result Value) {
-	n := len(th.frames)
-	if tracing && th.frames[n-1].traced {
-		th.Hook.ExitFrame(n, th.hookSnapshot(result), nil)
+	if tracing && th.frames[len(th.frames)-1].traced {
+		th.exitHook(result)
 	}
-	th.frames = th.frames[:n-1]
+	th.frames = th.frames[:len(th.frames)-1]
+}
+
+// exitHook reports the normal exit of the innermost frame, a traced one,
+// with a snapshot of its result, and marks it no longer traced, so that
+// the frame's exit is reported once whatever follows.
+func (th *Thread) exitHook(result Value) {
+	n := len(th.frames)
+	th.frames[n-1].traced = false
+	th.Hook.ExitFrame(n, th.hookSnapshot(result), nil)
 }
 
 // unwind pops the frames above floor after a failure, building the

@@ -14,11 +14,11 @@ import (
 func (th *Thread) run(entry int) (Value, error) {
 	// The loop's variables are few on purpose. Go has no callee-saved
 	// registers, so every variable that lives across the loop and across
-	// a call in any case is stored to the stack at every dispatch; each
-	// one cut made fib(27) 5-15% faster. The program's tables are read
-	// through p where a case needs them, the code through fn, the step
-	// budget through th, the frame index from len(th.frames), and the
-	// result lives only in the cases that return.
+	// a call in any case is stored to the stack at every dispatch
+	// (docs/performance.md gives what each one cost). The program's
+	// tables are read through p where a case needs them, the code through
+	// fn, the step budget through th, the frame index from len(th.frames),
+	// and the result lives only in the cases that return.
 	p := th.prog
 	var err error
 	fi := len(th.frames) - 1 // the current frame is always the last of th.frames
@@ -271,31 +271,6 @@ loop:
 			fn, base, pc = callee, nb, 0
 			sp = nb + callee.nlocals
 
-		case compile.CALLT, compile.CALLTNC:
-			// A call of a traced expression function (the compiler emits
-			// CALL and CALLNC for the others, so that they do no tracing
-			// work): th.enter reports the frame to the hook.
-			callee := p.funcs[in.A]
-			n := int(in.B)
-			nb := sp - n
-			th.frames[len(th.frames)-1].pc = pc
-			if err = th.charge(callee.cost); err != nil {
-				break loop
-			}
-			if in.Op == compile.CALLT && callee.checkArgs {
-				if err = checkArgs(callee, stk[nb:sp]); err != nil {
-					break loop
-				}
-			}
-			if err = th.enter(callee, nb, n); err != nil {
-				break loop
-			}
-			if nb+callee.frameSize > th.high {
-				stk = th.ensure(nb, callee.frameSize)
-			}
-			fn, base, pc = callee, nb, 0
-			sp = nb + callee.nlocals
-
 		case compile.RETURN, compile.RETURNL:
 			var result Value
 			if in.Op == compile.RETURN {
@@ -314,25 +289,21 @@ loop:
 			stk[sp] = result
 			sp++
 
-		case compile.RETURNT, compile.RETURNLT:
-			// A return from a traced function: RETURN and RETURNL, with
-			// th.leave reporting the frame's exit when it is traced.
-			var result Value
-			if in.Op == compile.RETURNT {
-				result = stk[sp-1]
-			} else {
-				result = stk[base+int(in.A)]
+		case compile.ENTER:
+			// The first instruction of a traced function's body.
+			if tracing && th.Hook != nil {
+				th.enterHook(fn, stk[base:base+len(fn.Params)])
 			}
-			fi := len(th.frames) - 1
-			th.leave(result)
-			if fi == entry {
-				return result, nil
+
+		case compile.EXIT:
+			// Before each return of a traced function's body.
+			if tracing && th.frames[len(th.frames)-1].traced {
+				if in.B == 0 {
+					th.exitHook(stk[sp-1])
+				} else {
+					th.exitHook(stk[base+int(in.A)])
+				}
 			}
-			sp = base
-			f := &th.frames[fi-1]
-			fn, base, pc = f.fn, f.base, f.pc
-			stk[sp] = result
-			sp++
 
 		case compile.BUILTIN:
 			n := int(in.B)

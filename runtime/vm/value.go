@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/bexrun/bex/runtime/types"
+	"github.com/bexrun/bex/vmspan"
 )
 
 // A Kind says what kind of value a Value holds.
@@ -26,12 +27,13 @@ const (
 	KindMap
 	KindInstance
 	KindEnum
-	KindFunc
+	KindMedia // image, audio, pdf or video (a *vmspan.Media)
+	KindFunc  // a function or lambda (a *Function or *closure)
 )
 
 var kindNames = [...]string{
 	KindNull: "null", KindBool: "bool", KindInt: "int", KindFloat: "float", KindString: "string",
-	KindList: "list", KindMap: "map", KindInstance: "instance", KindEnum: "enum", KindFunc: "function",
+	KindList: "list", KindMap: "map", KindInstance: "instance", KindEnum: "enum", KindMedia: "media", KindFunc: "function",
 }
 
 // String returns the kind's bex name ("int", "list", ...).
@@ -147,6 +149,18 @@ func (v Value) captures() []Value {
 	return nil
 }
 
+// MediaValue returns a media value (image, audio, pdf or video) holding m,
+// which must not be nil. Media values are immutable.
+func MediaValue(m *vmspan.Media) Value { return Value{k: KindMedia, p: unsafe.Pointer(m)} }
+
+// Media returns the media of a media value, or nil.
+func (v Value) Media() *vmspan.Media {
+	if v.k != KindMedia {
+		return nil
+	}
+	return (*vmspan.Media)(v.p)
+}
+
 // Kind returns the kind of value v holds.
 func (v Value) Kind() Kind { return v.k }
 
@@ -235,6 +249,8 @@ func (v Value) TypeName() string {
 		return v.instance().class.Name
 	case KindEnum:
 		return v.enum().Name
+	case KindMedia:
+		return v.Media().Kind
 	}
 	return v.k.String()
 }
@@ -307,6 +323,8 @@ func (v Value) writeDepth(b *strings.Builder, depth int) {
 	case KindEnum:
 		e, name := v.Enum()
 		b.WriteString(e.Name + "." + name)
+	case KindMedia:
+		b.WriteString(v.Media().String())
 	case KindFunc:
 		b.WriteString("<function " + v.fn().Name + ">")
 	}
@@ -503,6 +521,9 @@ func (st *eqState) equal(x, y Value, depth int) bool {
 		return x.n == y.n && x.str() == y.str()
 	case KindEnum:
 		return x.p == y.p && x.n == y.n
+	case KindMedia:
+		a, b := x.Media(), y.Media()
+		return a.Kind == b.Kind && a.URL == b.URL && a.SHA256 == b.SHA256 && a.MediaType == b.MediaType
 	case KindFunc:
 		return x.p == y.p
 	}

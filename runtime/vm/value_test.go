@@ -375,3 +375,30 @@ func TestCallArguments(t *testing.T) {
 		t.Error("a run-time error is an ErrorList")
 	}
 }
+
+func TestMediaValue(t *testing.T) {
+	img := vmspan.NewMediaBytes(vmspan.MediaImage, []byte("png bytes"), "image/png")
+	v, err := vm.FromGo(img, nil)
+	if err != nil || v.Kind() != vm.KindMedia || v.Media().SHA256 != img.SHA256 || v.TypeName() != "image" {
+		t.Fatalf("vm.FromGo: %v %v", v, err)
+	}
+	ref := vm.Snapshot(vm.NewList([]vm.Value{v}))
+	b, _ := json.Marshal(ref)
+	if want := `[{"__media":"image","media_type":"image/png","sha256":"` + img.SHA256 + `","size":9}]`; string(b) != want {
+		t.Errorf("vm.Snapshot = %s, want %s", b, want)
+	}
+	if got := vm.SnapshotWithMedia(v); got.(*vmspan.Media).Base64() != img.Base64() {
+		t.Errorf("vm.SnapshotWithMedia lost the bytes: %v", got)
+	}
+	if vm.ToGo(v).(*vmspan.Media) != v.Media() {
+		t.Errorf("vm.ToGo")
+	}
+	same, _ := vm.FromGo(vmspan.NewMediaBytes(vmspan.MediaImage, []byte("png bytes"), "image/png"), nil)
+	other, _ := vm.FromGo(vmspan.NewMediaURL(vmspan.MediaImage, "https://x/y.png", ""), nil)
+	if !vm.Equal(v, same) || vm.Equal(v, other) {
+		t.Errorf("equality")
+	}
+	if s := v.String(); !strings.HasPrefix(s, "<image image/png 9 bytes sha256:") {
+		t.Errorf("String = %q", s)
+	}
+}

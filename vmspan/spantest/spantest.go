@@ -213,22 +213,24 @@ func tagged(tr *vmspan.Tracer) {
 	root.End(nil, nil)
 }
 
-// engineCall drives the engine's low-level API the way an Engine.Call does:
-// a root span under a host span, an LLM span with attempts, and a traced
-// expression function whose nested LLM span fails.
+// engineCall drives the tracer the way an Engine.Call does: a root span
+// under a host span whose traced frames a FrameTracker follows, an LLM
+// span with attempts, and a traced expression function whose nested LLM
+// span fails.
 func engineCall(tr *vmspan.Tracer) {
 	ctx, req := tr.Start(context.Background(), "request")
 	root := tr.StartSpan(ctx, "Triage", vmspan.StartConfig{Kind: vmspan.KindRoot, Args: []vmspan.Arg{{Name: "body", Value: "hi"}}})
-	llm := root.StartChild("Classify", vmspan.KindLLM, []vmspan.Arg{{Name: "body", Value: "hi"}})
-	llm.AddAttempts(attempt(tr, "gpt-4o-mini", false, errBoom), attempt(tr, "gpt-4o", true, nil))
-	llm.EndSnapshot(vmspan.Object{Class: "Ticket", Fields: []vmspan.Arg{{Name: "priority", Value: int64(1)}}}, nil)
-	sum := root.StartChild("Summarize", vmspan.KindExpr, nil)
-	head := sum.StartChild("Headline", vmspan.KindLLM, nil)
-	head.AddAttempts(attempt(tr, "gpt-4o-mini", false, nil))
+	ft := vmspan.NewFrameTracker(ctx, root)
+	ft.EnterFrame(&vmspan.Frame{Depth: 2, Name: "Classify", Kind: vmspan.KindLLM, Args: []vmspan.Arg{{Name: "body", Value: "hi"}}})
+	vmspan.SpanFromContext(ft.Context()).AddAttempts(attempt(tr, "gpt-4o-mini", false, errBoom), attempt(tr, "gpt-4o", true, nil))
+	ft.ExitFrame(2, vmspan.Object{Class: "Ticket", Fields: []vmspan.Arg{{Name: "priority", Value: int64(1)}}}, nil)
+	ft.EnterFrame(&vmspan.Frame{Depth: 2, Name: "Summarize", Kind: vmspan.KindExpr})
+	ft.EnterFrame(&vmspan.Frame{Depth: 3, Name: "Headline", Kind: vmspan.KindLLM})
+	vmspan.SpanFromContext(ft.Context()).AddAttempts(attempt(tr, "gpt-4o-mini", false, nil))
 	err := errors.New("parse failed")
-	head.EndSnapshot(nil, err)
-	sum.EndSnapshot(nil, err)
-	root.EndSnapshot("done", nil)
+	ft.ExitFrame(3, nil, err)
+	ft.ExitFrame(2, nil, err)
+	ft.End("done", nil)
 	req.End(nil, nil)
 }
 
@@ -259,11 +261,11 @@ func concurrentTrees(tr *vmspan.Tracer) {
 	for i := range 50 {
 		wg.Go(func() {
 			ctx, tree := tr.Start(context.Background(), "tree", "i", i)
-			call := tr.StartSpan(ctx, "call", vmspan.StartConfig{Kind: vmspan.KindRoot})
-			llm := call.StartChild("llm", vmspan.KindLLM, nil)
-			llm.AddAttempts(attempt(tr, "m", true, nil))
-			llm.EndSnapshot("x", nil)
-			call.EndSnapshot(int64(i), nil)
+			ft := vmspan.NewFrameTracker(ctx, tr.StartSpan(ctx, "call", vmspan.StartConfig{Kind: vmspan.KindRoot}))
+			ft.EnterFrame(&vmspan.Frame{Depth: 2, Name: "llm", Kind: vmspan.KindLLM})
+			vmspan.SpanFromContext(ft.Context()).AddAttempts(attempt(tr, "m", true, nil))
+			ft.ExitFrame(2, "x", nil)
+			ft.End(int64(i), nil)
 			tree.End(nil, nil)
 		})
 	}

@@ -1,38 +1,41 @@
 package spantest
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/bexrun/bex/vmspan"
 )
 
-// recorder keeps every event, optionally passing it through a fault first.
-type recorder struct {
-	mu     sync.Mutex
-	fault  func(e vmspan.Event) []vmspan.Event
-	events []vmspan.Event
+// faulty records every event through a Recorder, passing it through a
+// fault first.
+type faulty struct {
+	Recorder
+	fault func(e vmspan.Event) []vmspan.Event
 }
 
-func (r *recorder) Emit(ep *vmspan.Event) {
-	e := *ep
-	out := []vmspan.Event{e}
-	if r.fault != nil {
-		out = r.fault(e)
+func (f *faulty) Emit(ep *vmspan.Event) {
+	out := []vmspan.Event{*ep}
+	if f.fault != nil {
+		out = f.fault(*ep)
 	}
-	r.mu.Lock()
-	r.events = append(r.events, out...)
-	r.mu.Unlock()
+	for i := range out {
+		f.Recorder.Emit(&out[i])
+	}
 }
 
 func recorderHarness(fault func(vmspan.Event) []vmspan.Event) Harness {
 	return Harness{
-		New: func(t *testing.T) vmspan.Sink { return &recorder{fault: fault} },
+		New: func(t *testing.T) vmspan.Sink {
+			if fault == nil {
+				return new(Recorder)
+			}
+			return &faulty{fault: fault}
+		},
 		Result: func(t *testing.T, s vmspan.Sink) ([]Span, error) {
-			r := s.(*recorder)
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			return FromEvents(r.events), nil
+			if f, ok := s.(*faulty); ok {
+				return f.Spans(), nil
+			}
+			return s.(*Recorder).Spans(), nil
 		},
 	}
 }
@@ -96,12 +99,11 @@ func TestChecksFindFaults(t *testing.T) {
 }
 
 func TestFromEventsMergesSetTags(t *testing.T) {
-	r := &recorder{}
-	tr := vmspan.NewTracer(r, vmspan.WithIDs(vmspan.SequentialIDs()), vmspan.WithClock(StepClock()))
+	tr, r := NewTracer(vmspan.WithClock(StepClock()))
 	s := tr.StartSpan(t.Context(), "open", vmspan.StartConfig{Kind: vmspan.KindHostSpan})
 	s.SetTags("a", 1)
 	s.SetTags("b", 2)
-	spans := FromEvents(r.events)
+	spans := r.Spans()
 	if len(spans) != 1 || spans[0].Starts != 1 || spans[0].Ends != 0 {
 		t.Fatalf("spans = %+v, want one started span", spans)
 	}
@@ -115,5 +117,36 @@ func TestStepClockNeverRepeats(t *testing.T) {
 	a, b := clock(), clock()
 	if !b.After(a) {
 		t.Errorf("clock went from %v to %v", a, b)
+	}
+}
+
+func TestRecorder(t *testing.T) {
+	tr, r := NewTracer()
+	ctx, a := tr.Start(t.Context(), "a")
+	_, b := tr.Start(ctx, "b")
+	b.End(nil, nil)
+	a.End(nil, nil)
+	if r.Count(vmspan.EventStart) != 2 || r.Count(vmspan.EventEnd) != 2 {
+		t.Fatalf("events: %+v", r.Events())
+	}
+	e, ok := r.Find(vmspan.EventEnd, "b")
+	if !ok || e.Span.Parent != a.SpanContext().ID {
+		t.Errorf("b's end = %+v, %v", e, ok)
+	}
+	if end, ok := r.End(a.SpanContext().ID); !ok || end.Name != "a" {
+		t.Errorf("End(a) = %+v, %v", end, ok)
+	}
+	// A second tracer of the same recorder continues its id sequence.
+	_, c := r.Tracer().Start(t.Context(), "c")
+	if id := c.SpanContext().ID; id == a.SpanContext().ID || id == b.SpanContext().ID {
+		t.Errorf("a second tracer repeated id %v", id)
+	}
+	c.End(nil, nil)
+	if vmspan.Retains(r) != true {
+		t.Error("a Recorder keeps events' slices: it must not say it retains nothing")
+	}
+	r.Reset()
+	if len(r.Events()) != 0 {
+		t.Error("Reset kept events")
 	}
 }

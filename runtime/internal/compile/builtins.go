@@ -155,6 +155,9 @@ var Methods = map[types.Kind]map[MethodID]MethodSig{
 	types.Enum: {
 		MToString: {0, 0, nil, fixed(str)},
 	},
+	types.Media: {
+		MToString: {0, 0, nil, fixed(str)},
+	},
 }
 
 // mapKeyType is the type of a map's keys as the VM holds them: enum keys
@@ -183,6 +186,8 @@ const (
 	BDeepEquals
 	BString
 	BEnvGet
+	BMediaFromURL    // image.from_url(url[, media_type]), audio..., pdf..., video...; the kind is the first argument
+	BMediaFromBase64 // image.from_base64(media_type, base64), ...; the kind is the first argument
 	builtinMax
 )
 
@@ -190,6 +195,23 @@ const (
 var BuiltinNames = [...]string{
 	BLen: "len", BRange: "range", BMin: "min", BMax: "max", BAbs: "abs",
 	BDeepCopy: "baml.deep_copy", BDeepEquals: "baml.deep_equals", BString: "baml.unstable.string", BEnvGet: "env.get",
+	BMediaFromURL: "from_url", BMediaFromBase64: "from_base64",
+}
+
+// mediaConstructors are the media types' constructors, BAML's
+// image.from_url(url[, media_type]) and image.from_base64(media_type,
+// base64) (and the same on audio, pdf and video), by method name.
+var mediaConstructors = map[string]struct {
+	id       BuiltinID
+	min, max int
+}{
+	"from_url":    {BMediaFromURL, 1, 2},
+	"from_base64": {BMediaFromBase64, 2, 2},
+}
+
+// mediaKinds maps the media types' names to their kinds.
+var mediaKinds = map[string]types.MediaKind{
+	"image": types.Image, "audio": types.Audio, "pdf": types.PDF, "video": types.Video,
 }
 
 type builtinSig struct {

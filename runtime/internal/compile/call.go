@@ -90,17 +90,9 @@ func (fc *fcomp) callIndex(e *syntax.CallExpr, callee *Func, idx int32, name str
 	if recv != nil {
 		n++
 	}
-	traced := callee.Traced && callee.Kind == FuncExpr
-	var op Opcode
-	switch {
-	case traced && proven:
-		op = CALLTNC
-	case traced:
-		op = CALLT
-	case proven:
+	op := CALL
+	if proven {
 		op = CALLNC
-	default:
-		op = CALL
 	}
 	fc.emit(op, idx, n, pos)
 	return callee.Sig.Result
@@ -182,6 +174,9 @@ func (fc *fcomp) callStd(e *syntax.CallExpr, path string, fn *syntax.DotExpr) *t
 // function.
 func (fc *fcomp) callMethod(e *syntax.CallExpr, d *syntax.DotExpr) *types.Type {
 	if id, ok := d.X.(*syntax.Ident); ok && fc.r.uses[id] == nil && fc.r.globals[id] == nil {
+		if kind, ok := mediaKinds[id.Name]; ok {
+			return fc.mediaConstructor(e, d, id, kind)
+		}
 		if fc.c.enums[id.Name] != nil {
 			fc.errorf(d.Name.NamePos, "enum %s has no method '%s' (methods apply to its values)", id.Name, d.Name.Name)
 			return fc.badCall(e)
@@ -212,6 +207,26 @@ func (fc *fcomp) callMethod(e *syntax.CallExpr, d *syntax.DotExpr) *types.Type {
 	get, _, a, b, ft := fc.fieldAccess(d, recv)
 	fc.emit(get, a, b, d.Name.NamePos)
 	return fc.callOn(e, ft)
+}
+
+// mediaConstructor compiles image.from_url(...) and its kin: the media
+// kind goes first, as a constant, then the arguments.
+func (fc *fcomp) mediaConstructor(e *syntax.CallExpr, d *syntax.DotExpr, id *syntax.Ident, kind types.MediaKind) *types.Type {
+	m, ok := mediaConstructors[d.Name.Name]
+	if !ok {
+		fc.errorf(d.Name.NamePos, "%s has no method '%s' (want from_url or from_base64)", id.Name, d.Name.Name)
+		return fc.badCall(e)
+	}
+	if len(e.Args) < m.min || len(e.Args) > m.max {
+		fc.errorf(e.Lparen, "%s.%s takes %s, got %d", id.Name, d.Name.Name, arity(m.min, m.max), len(e.Args))
+		return fc.badCall(e)
+	}
+	fc.emit(CONST, fc.c.constant(id.Name), 0, id.NamePos)
+	for i, a := range e.Args {
+		fc.assignCheck(fc.expr(a), types.StringType, a.Span(), "argument %[3]d of %[4]s must be %[2]s, got %[1]s", i+1, id.Name+"."+d.Name.Name)
+	}
+	fc.emit(BUILTIN, int32(m.id), int32(len(e.Args)+1), d.Name.NamePos)
+	return types.MediaOf(kind)
 }
 
 // callStatic compiles Class.method(args), a method without self.

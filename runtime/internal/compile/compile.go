@@ -138,6 +138,9 @@ func (fc *fcomp) end() {
 // value.
 func (fc *fcomp) body(b *syntax.Block) {
 	fc.begin()
+	if fc.fn.Traced {
+		fc.emit(ENTER, 0, 0, b.Lbrace)
+	}
 	for _, s := range b.Stmts {
 		fc.stmt(s)
 	}
@@ -410,7 +413,10 @@ func merge(a, b map[*binding]*types.Type) map[*binding]*types.Type {
 func (fc *fcomp) ret(e syntax.Expr, pos syntax.Pos) {
 	if fc.result != nil {
 		if b := fc.local(e); b != nil && fc.fits(fc.typeOf(b), fc.result) {
-			fc.emit(fc.traced(RETURNL, RETURNLT), b.slot, 0, pos)
+			if fc.fn.Traced {
+				fc.emit(EXIT, b.slot, 1, pos)
+			}
+			fc.emit(RETURNL, b.slot, 0, pos)
 			return
 		}
 	}
@@ -432,16 +438,10 @@ func (fc *fcomp) retValue(t *types.Type, pos syntax.Pos) {
 		fc.assignCheck(t, fc.result, pos, "function %[3]s returns %[2]s but got %[1]s", fc.fn.Name)
 		fc.convert(t, fc.result, pos)
 	}
-	fc.emit(fc.traced(RETURN, RETURNT), 0, 0, pos)
-}
-
-// traced returns op, or its traced form when the function being compiled
-// is traced.
-func (fc *fcomp) traced(op, tracedOp Opcode) Opcode {
 	if fc.fn.Traced {
-		return tracedOp
+		fc.emit(EXIT, 0, 0, pos)
 	}
-	return op
+	fc.emit(RETURN, 0, 0, pos)
 }
 
 // ---- statements ----

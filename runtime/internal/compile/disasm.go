@@ -53,8 +53,13 @@ func (p *Program) operands(fn *Func, in Insn) string {
 		return local(fn, b) + " " + cmpNames[in.X&CmpMask] + " " + strconv.Itoa(int(in.C)) + " " + sense(in) + " " + jumpTarget(in)
 	case JCMPLL:
 		return local(fn, b) + " " + cmpNames[in.X&CmpMask] + " " + local(fn, int(in.C)) + " " + sense(in) + " " + jumpTarget(in)
-	case RETURNL, RETURNLT:
+	case RETURNL:
 		return local(fn, a)
+	case EXIT:
+		if b == 1 {
+			return local(fn, a)
+		}
+		return ""
 	case ADDTO:
 		return local(fn, a) + " " + local(fn, b)
 	case CONST:
@@ -69,7 +74,7 @@ func (p *Program) operands(fn *Func, in Insn) string {
 		return local(fn, b) + " " + jumpTarget(in)
 	case CHECKTYPE:
 		return p.Types[a].String()
-	case CALL, CALLNC, CALLT, CALLTNC:
+	case CALL, CALLNC:
 		return fmt.Sprintf("%s %d", p.Funcs[a].Name, b)
 	case INSTANCEOF:
 		return p.Classes[a].Name

@@ -81,14 +81,12 @@ const (
 	ITERPREP  // pop x; locals[A] = the sequence to iterate (list, or a map's keys); locals[A+1] = 0
 	ITERNEXT  // if locals[B] has a next element, push it and jump to A
 
-	// The traced forms: calls of traced expression functions and the
-	// returns of traced functions' bodies. They are separate opcodes so that
-	// CALL, CALLNC, RETURN and RETURNL, which untraced calls execute, do no
-	// tracing work at all, not even a test.
-	CALLT    // like CALL, of a traced expression function
-	CALLTNC  // like CALLNC, of a traced expression function
-	RETURNT  // like RETURN, from a traced function
-	RETURNLT // like RETURNL, from a traced function
+	// The tracing instructions. The body of a traced expression function
+	// starts with ENTER and runs EXIT before each of its returns, so that
+	// one CALL and one RETURN serve traced and untraced functions alike and
+	// untraced calls do no tracing work at all, not even a test.
+	ENTER // report entering this traced frame (with its arguments) to the hook, if any
+	EXIT  // report leaving this traced frame with its result: the top of the stack, or locals[A] when B is 1
 
 	INSTANCEOF // x -> whether x is an instance of Classes[A]
 	GLOBAL     // push Globals[A], first calling its initializer Funcs[B] in this call
@@ -162,10 +160,8 @@ var opcodeNames = [...]string{
 	SETINDEX:   "setindex",
 	ITERPREP:   "iterprep",
 	ITERNEXT:   "iternext",
-	CALLT:      "callt",
-	CALLTNC:    "calltnc",
-	RETURNT:    "returnt",
-	RETURNLT:   "returnlt",
+	ENTER:      "enter",
+	EXIT:       "exit",
 	INSTANCEOF: "instanceof",
 	GLOBAL:     "global",
 	SETGLOBAL:  "setglobal",
@@ -192,7 +188,7 @@ type Insn struct {
 // nfields is the field count of the class a MAKEINST builds.
 func stackEffect(in Insn, nfields int) int {
 	switch in.Op {
-	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR, ADDTO, RETURNL, RETURNLT, JCMPLI, JCMPLL, ITERNEXT,
+	case NOP, CHECKBOOL, CHECKTYPE, NEG, NOT, JMP, FIELD, ATTR, INCR, ADDTO, RETURNL, ENTER, EXIT, JCMPLI, JCMPLL, ITERNEXT,
 		INSTANCEOF, SETGLOBAL:
 		return 0
 	case GLOBAL, FUNC:
@@ -201,7 +197,7 @@ func stackEffect(in Insn, nfields int) int {
 		return 1 - int(in.B)
 	case CALLV:
 		return -int(in.B)
-	case POP, SETLOCAL, JMPF, JMPT, RETURN, RETURNT:
+	case POP, SETLOCAL, JMPF, JMPT, RETURN:
 		return -1
 	case POPN:
 		return -int(in.A)
@@ -213,7 +209,7 @@ func stackEffect(in Insn, nfields int) int {
 		return -1
 	case JCMP, SETFIELD, SETATTR:
 		return -2
-	case CALL, CALLNC, CALLT, CALLTNC, BUILTIN:
+	case CALL, CALLNC, BUILTIN:
 		return 1 - int(in.B)
 	case METHOD:
 		return -int(in.B)

@@ -1,9 +1,29 @@
 // Package llmstub is a scripted stand-in for LLM providers: an HTTP server
-// that speaks OpenAI's Chat Completions API (POST /chat/completions and
-// /v1/chat/completions) and Anthropic's Messages API (POST /v1/messages),
-// with realistic reply bodies (ids, model, usage, finish reasons). Tests,
-// examples and integration tests use it instead of a real provider, and the
-// Default script makes it an offline demo of the SPEC §2 example.
+// that speaks every wire format package llm does, with realistic reply
+// bodies (ids, model, usage, finish reasons), streamed or not:
+//
+//   - OpenAI Chat Completions: POST .../chat/completions (also Azure's
+//     /openai/deployments/{d}/chat/completions), SSE chunks with
+//     stream_options.include_usage and [DONE];
+//   - OpenAI Responses: POST /responses and /v1/responses, and its
+//     response.* event stream;
+//   - Anthropic Messages: POST /v1/messages, and its message_start ...
+//     message_stop event stream;
+//   - Gemini: POST .../models/{model}:generateContent and
+//     :streamGenerateContent (google-ai and vertex-ai paths);
+//   - Bedrock: POST /model/{id}/converse and /converse-stream, the stream in
+//     the AWS event-stream encoding (the SDK's encoder).
+//
+// Streamed replies cut the text into events of Reply.ChunkSize bytes.
+// Credentials are checked as the providers would: WithAPIKey for the API
+// keys (Authorization, x-api-key, x-goog-api-key, api-key);
+// WithGoogleServiceAccount serves an OAuth token endpoint at TokenPath that
+// verifies a service account's RS256-signed JWT and issues access tokens,
+// which Vertex requests must then carry; WithAWSCredentials recomputes each
+// Bedrock request's SigV4 signature with the AWS SDK's signer and answers
+// 403 InvalidSignatureException on a mismatch. Tests, examples and
+// integration tests use it instead of a real provider, and the Default
+// script makes it an offline demo of the SPEC §2 example.
 //
 //	srv := llmstub.New(llmstub.WithRules(llmstub.Rule{
 //		Model:   "gpt-4o-mini",

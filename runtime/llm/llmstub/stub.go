@@ -4,11 +4,11 @@ package llmstub
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +34,9 @@ type Reply struct {
 	Usage *Usage
 	// Model is the model named in the reply (default: the requested one).
 	Model string
+	// ChunkSize is the most bytes of text one event of a streamed reply
+	// carries (default 16; cut at rune boundaries).
+	ChunkSize int
 }
 
 // Usage is the token usage a reply reports.
@@ -44,7 +47,7 @@ type Usage struct {
 // A Rule answers the requests it matches. Replies are used in order, the
 // last one repeating; when Replies is empty, Respond is called.
 type Rule struct {
-	API      string // "openai" or "anthropic"; "" matches both
+	API      string // "openai", "anthropic", "google", "responses" or "bedrock"; "" matches all
 	Model    string // the requested model; "" matches any
 	Contains string // a substring of the prompt (Request.Prompt); "" matches any
 	Replies  []Reply
@@ -71,13 +74,14 @@ type Message struct {
 
 // A Request is a received request, recorded for assertions.
 type Request struct {
-	API      string // "openai" or "anthropic"
+	API      string // "openai", "anthropic", "google", "responses" or "bedrock"
 	Method   string
-	Path     string
+	Path     string // the path and query
 	Header   http.Header
 	Body     []byte
-	Model    string
-	Messages []Message // Anthropic's top-level system prompt comes first, as role "system"
+	Model    string    // from the body, or the URL for Gemini and Bedrock
+	Stream   bool      // a streamed reply was asked for
+	Messages []Message // top-level system prompts come first, as role "system"
 }
 
 // Prompt returns the contents of all messages, joined by newlines.
@@ -119,6 +123,8 @@ type Handler struct {
 	apiKey string
 	log    requestLog
 	seq    int
+	google *googleAuth // the OAuth token endpoint, when set up
+	aws    *awsAuth    // SigV4 verification, when set up
 }
 
 // A requestLog keeps the most recent requests: the last keep of them in a
@@ -193,20 +199,24 @@ func (h *Handler) Count() int {
 
 // ServeHTTP answers one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	api := apiOf(r.URL.Path)
+	if r.Method == http.MethodPost && r.URL.Path == TokenPath && h.google != nil {
+		h.google.serveToken(w, r)
+		return
+	}
+	api, model, stream := route(r.URL.Path)
 	if api == "" || r.Method != http.MethodPost {
 		http.Error(w, `{"error":{"message":"not found","type":"invalid_request_error"}}`, http.StatusNotFound)
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
-	req := Request{API: api, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}
+	req := Request{API: api, Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body, Model: model, Stream: stream}
 	if err := decodeRequest(&req); err != nil {
-		writeJSON(w, 400, errorBody(api, 400, "invalid request body: "+err.Error()))
+		writeError(w, api, 400, "invalid request body: "+err.Error())
 		return
 	}
 	reply, id := h.next(req)
-	if h.apiKey != "" && !authorized(r, h.apiKey) {
-		reply = Reply{Status: 401, Text: "invalid api key"}
+	if deny := h.authorize(r, &req, body); deny != nil {
+		reply = *deny
 	}
 	if reply.Delay > 0 && !wait(r.Context(), reply.Delay) {
 		return
@@ -220,10 +230,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status(reply))
 		io.WriteString(w, reply.Body)
 	case status(reply) >= 400:
-		writeJSON(w, status(reply), errorBody(api, status(reply), reply.Text))
+		writeError(w, api, status(reply), reply.Text)
+	case req.Stream:
+		writeStream(r.Context(), w, &req, &reply, id)
 	default:
 		writeJSON(w, 200, completionBody(&req, &reply, id))
 	}
+}
+
+// authorize returns the reply to a request whose credentials are wrong, or
+// nil: the API key (WithAPIKey), a Vertex access token
+// (WithGoogleServiceAccount), a SigV4 signature (WithAWSCredentials).
+func (h *Handler) authorize(r *http.Request, req *Request, body []byte) *Reply {
+	switch {
+	case req.API == "bedrock" && h.aws != nil:
+		if err := h.aws.verify(r, body); err != nil {
+			return &Reply{Status: 403, Text: err.Error(), Header: map[string]string{"X-Amzn-Errortype": "InvalidSignatureException"}}
+		}
+		return nil
+	case req.API == "google" && h.google != nil && strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "):
+		if !h.google.valid(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")) {
+			return &Reply{Status: 401, Text: "Request had invalid authentication credentials."}
+		}
+		return nil
+	case h.apiKey != "" && req.API != "bedrock" && !authorized(r, h.apiKey):
+		return &Reply{Status: 401, Text: "invalid api key"}
+	}
+	return nil
 }
 
 // next records req and picks its reply.
@@ -259,18 +292,31 @@ func (h *Handler) next(req Request) (Reply, int) {
 	return Reply{Text: "stub reply: " + firstLine(req.Prompt(), 80)}, id
 }
 
-func apiOf(path string) string {
-	switch strings.TrimSuffix(path, "/") {
-	case "/chat/completions", "/v1/chat/completions":
-		return "openai"
-	case "/v1/messages":
-		return "anthropic"
+// route names the API of a request path, the model a path names (Gemini,
+// Bedrock), and whether the path asks for a stream.
+func route(path string) (api, model string, stream bool) {
+	p := strings.TrimSuffix(path, "/")
+	switch {
+	case strings.HasSuffix(p, "/chat/completions"):
+		return "openai", "", false
+	case p == "/v1/messages":
+		return "anthropic", "", false
+	case p == "/responses" || p == "/v1/responses":
+		return "responses", "", false
+	case strings.HasSuffix(p, ":generateContent"), strings.HasSuffix(p, ":streamGenerateContent"):
+		rest, method, _ := strings.Cut(p[strings.LastIndexByte(p, '/')+1:], ":")
+		return "google", rest, method == "streamGenerateContent"
+	case strings.HasPrefix(p, "/model/") && (strings.HasSuffix(p, "/converse") || strings.HasSuffix(p, "/converse-stream")):
+		id, op, _ := strings.Cut(strings.TrimPrefix(p, "/model/"), "/")
+		id, _ = url.PathUnescape(id)
+		return "bedrock", id, op == "converse-stream"
 	}
-	return ""
+	return "", "", false
 }
 
 func authorized(r *http.Request, key string) bool {
-	return r.Header.Get("Authorization") == "Bearer "+key || r.Header.Get("X-Api-Key") == key
+	return r.Header.Get("Authorization") == "Bearer "+key || r.Header.Get("X-Api-Key") == key ||
+		r.Header.Get("X-Goog-Api-Key") == key || r.Header.Get("Api-Key") == key
 }
 
 func wait(ctx context.Context, d time.Duration) bool {
@@ -289,108 +335,6 @@ func status(r Reply) int {
 		return 200
 	}
 	return r.Status
-}
-
-func decodeRequest(req *Request) error {
-	var b struct {
-		Model    string          `json:"model"`
-		System   json.RawMessage `json:"system"`
-		Messages []struct {
-			Role    string          `json:"role"`
-			Content json.RawMessage `json:"content"`
-		} `json:"messages"`
-	}
-	if err := json.Unmarshal(req.Body, &b); err != nil {
-		return err
-	}
-	req.Model = b.Model
-	if s := contentText(b.System); s != "" {
-		req.Messages = append(req.Messages, Message{Role: "system", Content: s})
-	}
-	for _, m := range b.Messages {
-		req.Messages = append(req.Messages, Message{Role: m.Role, Content: contentText(m.Content)})
-	}
-	return nil
-}
-
-// contentText reads message content: a string, or a list of blocks whose
-// "text" fields are joined.
-func contentText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var blocks []struct {
-		Text string `json:"text"`
-	}
-	_ = json.Unmarshal(raw, &blocks)
-	parts := make([]string, len(blocks))
-	for i, b := range blocks {
-		parts[i] = b.Text
-	}
-	return strings.Join(parts, "\n")
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// Fixed values keep stub replies deterministic.
-const created = 1700000000
-
-func completionBody(req *Request, r *Reply, id int) any {
-	model := r.Model
-	if model == "" {
-		model = req.Model
-	}
-	u := Usage{Input: int64(len(strings.Fields(req.Prompt()))), Output: int64(len(strings.Fields(r.Text)))}
-	if r.Usage != nil {
-		u = *r.Usage
-	}
-	if req.API == "anthropic" {
-		return map[string]any{
-			"id": fmt.Sprintf("msg_stub_%04d", id), "type": "message", "role": "assistant", "model": model,
-			"content":     []any{map[string]any{"type": "text", "text": r.Text}},
-			"stop_reason": orDefault(r.FinishReason, "end_turn"), "stop_sequence": nil,
-			"usage": map[string]any{"input_tokens": u.Input, "output_tokens": u.Output,
-				"cache_read_input_tokens": u.Cached, "cache_creation_input_tokens": 0},
-		}
-	}
-	return map[string]any{
-		"id": fmt.Sprintf("chatcmpl-stub-%04d", id), "object": "chat.completion", "created": created, "model": model,
-		"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": r.Text},
-			"finish_reason": orDefault(r.FinishReason, "stop")}},
-		"usage": map[string]any{"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
-			"prompt_tokens_details": map[string]any{"cached_tokens": u.Cached}},
-	}
-}
-
-func errorBody(api string, status int, msg string) any {
-	typ := "api_error"
-	switch {
-	case status == 429:
-		typ = "rate_limit_error"
-	case status == 401:
-		typ = "authentication_error"
-	case status < 500:
-		typ = "invalid_request_error"
-	}
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
-	if api == "anthropic" {
-		return map[string]any{"type": "error", "error": map[string]any{"type": typ, "message": msg}}
-	}
-	return map[string]any{"error": map[string]any{"message": msg, "type": typ, "code": nil}}
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // A Server is a Handler listening on 127.0.0.1, like httptest.Server.

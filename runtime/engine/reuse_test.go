@@ -9,6 +9,7 @@ import (
 	"github.com/bexrun/bex/collector"
 	"github.com/bexrun/bex/runtime/engine"
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 // A borrower is a sink that retains nothing (vmspan.Retainer): it checks
@@ -88,20 +89,15 @@ var keepNothing = engine.HostFunc{Name: "keep", Params: []string{"x: int"}, Resu
 // does not say otherwise) must find every retained event intact after the
 // call: no span memory was reused under it.
 func TestSpanReuseWithRetainingSink(t *testing.T) {
-	var mu sync.Mutex
-	var events []vmspan.Event
-	e := cacheEngine(t, vmspan.SinkFunc(func(ev *vmspan.Event) {
-		mu.Lock()
-		events = append(events, *ev)
-		mu.Unlock()
-	}), keepNothing)
+	rec := new(spantest.Recorder)
+	e := cacheEngine(t, rec, keepNothing)
 	const n = 300
 	if _, err := e.Call(context.Background(), "Loop", []any{n}); err != nil {
 		t.Fatal(err)
 	}
 	i := int64(0)
 	ids := map[vmspan.SpanID]bool{}
-	for _, ev := range events {
+	for _, ev := range rec.Events() {
 		if ev.Name != "Traced" || ev.Kind != vmspan.EventStart {
 			continue
 		}

@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package vmspan
+package clock
 
 // haveTSC reports whether rdtsc reads a timestamp counter.
 const haveTSC = false

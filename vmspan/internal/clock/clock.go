@@ -1,6 +1,33 @@
-// clock.go holds the default clock: time.Now, read more cheaply.
-
-package vmspan
+// Package clock is the default clock of vmspan's tracer: what time.Now
+// returns, read more cheaply.
+//
+// The tracer reads the clock twice per span, and a clock read can cost as
+// much as the rest of a traced call (docs/performance.md). time.Now reads two clocks (wall
+// and monotonic) through the vDSO; this clock reads the time once per
+// anchorEvery (the anchor) and, in between, adds the time elapsed since the
+// anchor, measured one of two ways:
+//
+//   - with the CPU's timestamp counter (one RDTSC instruction, cheaper than
+//     a monotonic clock read), on linux/amd64 when the kernel itself keeps
+//     time with it: its clocksource is "tsc", which the kernel chooses only
+//     for an invariant counter synchronised across CPUs. The counter's rate
+//     is measured against the monotonic clock between two anchors at least
+//     minCalibration apart, and again at every anchor, so that it follows
+//     NTP's adjustments of the clock;
+//   - otherwise (another architecture or clocksource, the first
+//     minCalibration of the process, a counter reading that went back, or
+//     the environment variable BEX_CLOCK=monotonic set before the process
+//     starts) with the monotonic clock: time.Since the anchor.
+//
+// Either way wall times follow the system clock with a delay of at most
+// anchorEvery after it is set. Callers read the clock as a Stamp (Unix and
+// monotonic nanoseconds): span durations are differences of monotonic
+// times, and event times are made with time.Unix, so they carry no
+// monotonic reading of their own. Now returns times with monotonic
+// readings, so Time.Sub of two gives a duration. With the counter, a
+// duration that spans a renewal of the anchor can be off by the anchor's
+// pairing error, well under a microsecond; callers clamp durations at zero.
+package clock
 
 import (
 	"math/bits"
@@ -10,71 +37,45 @@ import (
 	"time"
 )
 
-// The tracer reads the clock twice per span, and on many machines a clock
-// read costs more than everything else a traced call does. time.Now reads
-// two clocks (wall and monotonic) through the vDSO; the default clock reads
-// the time once per anchorEvery and, in between, adds the time elapsed
-// since that anchor, measured one of two ways:
-//
-//   - with the CPU's timestamp counter (one RDTSC instruction, about a
-//     third of a monotonic clock read), on linux/amd64 when the kernel
-//     itself keeps time with it (its clocksource is "tsc", which the kernel
-//     chooses only for an invariant counter synchronised across CPUs). The
-//     counter's rate is measured against the monotonic clock between two
-//     anchors at least minCalibration apart, and again at every anchor, so
-//     it follows NTP's adjustments of the clock.
-//   - else with the monotonic clock (time.Since the anchor).
-//
-// Either way wall times follow the system clock with a delay of at most
-// anchorEvery after it is set. The tracer reads the clock as a stamp (Unix
-// and monotonic nanoseconds): span durations are differences of monotonic
-// times, and event times are made with time.Unix (so they carry no
-// monotonic reading of their own). Tracer.Now returns times with
-// monotonic readings, so Time.Sub of two gives a duration. With the counter, a duration that spans a
-// renewal of the anchor can be off by the anchor's error, well under a
-// microsecond; the tracer clamps durations at zero. Setting the environment
-// variable BEX_CLOCK=monotonic before the process starts turns the counter
-// off.
-
 // anchorEvery is how often the default clock reads the wall clock again.
 const anchorEvery = 100 * time.Millisecond
 
 // anchor is the monotonic clock's last reading of time.Now.
 var anchor atomic.Pointer[monoPoint]
 
-// A monoPoint is a reading of time.Now, also as a stamp.
+// A monoPoint is a reading of time.Now, also as a Stamp.
 type monoPoint struct {
 	t time.Time
-	s stamp
+	s Stamp
 }
 
-// A stamp is a reading of the default clock as integers: Unix time and
-// monotonic time (since monoBase), in nanoseconds. The tracer works with
-// stamps: a span's duration is a subtraction, and an event's time.Time is
-// made with time.Unix, which costs a third of Time.Add.
-type stamp struct{ wall, mono int64 }
+// A Stamp is a reading of the clock as integers: Unix time (Wall) and
+// monotonic time since the process started (Mono), in nanoseconds. The
+// tracer works with stamps: a span's duration is a subtraction, and an
+// event's time.Time is made with time.Unix, cheaper than Time.Add.
+type Stamp struct{ Wall, Mono int64 }
 
 // monoBase is the origin of stamps' monotonic times.
 var monoBase = time.Now()
 
-// stampOf returns t as a stamp. The monotonic part comes from t's monotonic
-// reading when it has one (and from its wall time otherwise).
-func stampOf(t time.Time) stamp { return stamp{t.UnixNano(), int64(t.Sub(monoBase))} }
+// StampOf returns t as a Stamp. The monotonic part comes from t's
+// monotonic reading when it has one (and from its wall time otherwise).
+func StampOf(t time.Time) Stamp { return Stamp{t.UnixNano(), int64(t.Sub(monoBase))} }
 
-// nowStamp is now as a stamp.
-func nowStamp() stamp {
+// NowStamp reads the clock as a Stamp.
+func NowStamp() Stamp {
 	if useTSC {
 		if a := tscAnchor.Load(); a != nil {
 			if d := rdtsc() - a.tsc; d < a.limit {
 				n := int64(d * a.mult >> 32)
-				return stamp{a.s.wall + n, a.s.mono + n}
+				return Stamp{a.s.Wall + n, a.s.Mono + n}
 			}
 		}
-		return stampOf(renewTSC())
+		return StampOf(renewTSC())
 	}
 	if a := anchor.Load(); a != nil {
 		if d := time.Since(a.t); d >= 0 && d < anchorEvery {
-			return stamp{a.s.wall + int64(d), a.s.mono + int64(d)}
+			return Stamp{a.s.Wall + int64(d), a.s.Mono + int64(d)}
 		}
 	}
 	return renewMono().s
@@ -83,8 +84,8 @@ func nowStamp() stamp {
 // useTSC is set at start-up when the timestamp counter may be used.
 var useTSC = tscUsable()
 
-// now is the default clock: what time.Now returns, for a fraction of its cost.
-func now() time.Time {
+// Now returns what time.Now returns, for a fraction of its cost.
+func Now() time.Time {
 	if useTSC {
 		if a := tscAnchor.Load(); a != nil {
 			if d := rdtsc() - a.tsc; d < a.limit { // a counter that went back gives a huge d
@@ -96,7 +97,7 @@ func now() time.Time {
 	return monoNow()
 }
 
-// monoNow is the default clock measured with the monotonic clock.
+// monoNow is the clock measured with the monotonic clock.
 func monoNow() time.Time {
 	if a := anchor.Load(); a != nil {
 		if d := time.Since(a.t); d >= 0 && d < anchorEvery {
@@ -109,7 +110,7 @@ func monoNow() time.Time {
 // renewMono makes time.Now the monotonic clock's anchor.
 func renewMono() *monoPoint {
 	t := time.Now()
-	p := &monoPoint{t, stampOf(t)}
+	p := &monoPoint{t, StampOf(t)}
 	anchor.Store(p)
 	return p
 }
@@ -117,7 +118,7 @@ func renewMono() *monoPoint {
 // A tscPoint is a reading of time.Now and the counter taken together.
 type tscPoint struct {
 	t     time.Time
-	s     stamp  // t as a stamp
+	s     Stamp  // t as a Stamp
 	tsc   uint64 // the counter at t, within ±pair/2
 	pair  uint64 // ticks between the counter reads that bracket time.Now
 	mult  uint64 // nanoseconds per tick, 32.32 fixed point (0: not measured)
@@ -196,7 +197,7 @@ func renewTSC() time.Time {
 		return t
 	}
 	tscAnchor.Store(&tscPoint{t: t, tsc: tsc, pair: pair, mult: mult,
-		limit: uint64(anchorEvery) << 32 / mult, s: stampOf(t)})
+		limit: uint64(anchorEvery) << 32 / mult, s: StampOf(t)})
 	return t
 }
 
@@ -210,11 +211,21 @@ func rate(ns, ticks uint64) uint64 {
 	return q
 }
 
-// tscUsable reports whether the timestamp counter can serve as the clock.
+// tscUsable reports whether the timestamp counter can serve as the clock
+// in this process.
 func tscUsable() bool {
-	if !haveTSC || os.Getenv("BEX_CLOCK") == "monotonic" {
+	return counterUsable(haveTSC, os.Getenv("BEX_CLOCK"), func() ([]byte, error) {
+		return os.ReadFile("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+	})
+}
+
+// counterUsable reports whether a timestamp counter can serve as the clock:
+// there is one (have), BEX_CLOCK does not say "monotonic", and the kernel's
+// clocksource (read by source) is "tsc".
+func counterUsable(have bool, bexClock string, source func() ([]byte, error)) bool {
+	if !have || bexClock == "monotonic" {
 		return false
 	}
-	b, err := os.ReadFile("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+	b, err := source()
 	return err == nil && strings.TrimSpace(string(b)) == "tsc"
 }

@@ -1,0 +1,277 @@
+// stream.go holds Stream, the provider-level reading of a streamed reply:
+// text deltas as they arrive, then the completion they add up to.
+
+package llm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// A Stream is one provider attempt's streamed reply, read as text deltas.
+// It is the provider layer of streaming: every provider's wire format (SSE
+// for OpenAI Chat Completions, OpenAI Responses, Anthropic Messages and
+// Gemini; the AWS event stream for Bedrock) is decoded into the same deltas
+// and the same completion (text, usage, finish reason, response model and
+// id) that a non-streamed reply gives.
+//
+// Use: range over Deltas until it ends; then Err says whether the stream
+// ended cleanly and Completion what the reply was. Stopping the range early
+// closes the reply. Close is idempotent and must be called (a deferred
+// Close is enough) to release the connection on every path. A Stream is not
+// safe for concurrent use.
+//
+// Semantic streaming (typed partial values), time-to-first-chunk tracing
+// and idle timeouts are built on top of it (the engine's Stream); a Stream
+// itself adds no timer: the ctx of the request bounds it.
+type Stream struct {
+	src    streamSource
+	comp   completion
+	chunks int
+	err    error
+	done   bool
+	closed bool
+	// onEnd is called once when the stream ends (cleanly, with an error, or
+	// closed early), before Deltas returns; the attempt record uses it.
+	onEnd func(*Stream)
+}
+
+// A streamSource yields a provider's stream events. next decodes the next
+// event into c and returns its text delta ("" for events without text);
+// io.EOF means the provider ended the stream properly.
+type streamSource interface {
+	next(c *completion) (string, error)
+	close() error
+}
+
+// errStreamTruncated reports a stream that ended without the provider's
+// final event.
+var errStreamTruncated = errors.New("the stream ended before the provider's final event")
+
+// Deltas yields the text deltas of the reply in order. Events without text
+// (usage, keep-alives) are not yielded. A failure ends the sequence with
+// one (\"\", err) pair; Err returns it afterwards too.
+func (s *Stream) Deltas() iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		defer s.end()
+		for !s.done {
+			delta, err := s.src.next(&s.comp)
+			if err == io.EOF {
+				s.done = true
+				return
+			}
+			s.chunks++
+			if err != nil {
+				s.err, s.done = err, true
+				yield("", err)
+				return
+			}
+			s.comp.text += delta
+			if delta != "" && !yield(delta, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s *Stream) end() {
+	s.Close()
+	if s.onEnd != nil {
+		f := s.onEnd
+		s.onEnd = nil
+		f(s)
+	}
+}
+
+// Chunks returns how many provider events with text (and the final event)
+// have been read.
+func (s *Stream) Chunks() int { return s.chunks }
+
+// Err returns the error that ended the stream, or nil.
+func (s *Stream) Err() error { return s.err }
+
+// Text returns the text received so far.
+func (s *Stream) Text() string { return s.comp.text }
+
+// Completion returns what the reply said: its text so far, and the usage,
+// finish reason, response model and id as far as the provider sent them.
+func (s *Stream) Completion() completion { return s.comp }
+
+// Close releases the reply. A Stream closed before its end ends with no
+// error of its own (the consumer stopped).
+func (s *Stream) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed, s.done = true, true
+	return s.src.close()
+}
+
+// An sseSource reads SSE events and decodes them with a wire's decoder.
+type sseSource struct {
+	body io.ReadCloser
+	sse  *sseReader
+	dec  streamDecoder
+	seen bool // the decoder saw its final event
+}
+
+// A streamDecoder decodes one API's stream events. event adds what ev says
+// to c and returns its text delta; final reports whether ev was the last
+// event of a complete reply (after which the stream may end).
+type streamDecoder interface {
+	event(ev sseEvent, c *completion) (delta string, final bool, err error)
+}
+
+func newSSESource(body io.ReadCloser, dec streamDecoder) *sseSource {
+	return &sseSource{body: body, sse: newSSEReader(body), dec: dec}
+}
+
+func (s *sseSource) next(c *completion) (string, error) {
+	if s.seen {
+		return "", io.EOF // nothing after the final event is read: the server may keep the connection open
+	}
+	for {
+		ev, err := s.sse.next()
+		if err == io.EOF {
+			// A reply with a finish reason is complete even when the server
+			// closes without its API's last event (OpenAI-compatible
+			// servers that send no [DONE]).
+			if !s.seen && c.finish == "" {
+				return "", errStreamTruncated
+			}
+			return "", io.EOF
+		}
+		if err != nil {
+			return "", fmt.Errorf("reading the stream: %w", err)
+		}
+		delta, final, err := s.dec.event(ev, c)
+		if err != nil {
+			return "", err
+		}
+		s.seen = final
+		if delta != "" || final {
+			return delta, nil
+		}
+	}
+}
+
+func (s *sseSource) close() error { return s.body.Close() }
+
+// stream makes one streamed attempt with leaf client c: it sends the
+// request asking for a streamed reply and returns the Stream as soon as the
+// reply's status and headers are in. A non-2xx reply, a transport failure
+// or a configuration problem is returned as for attempt (an *HTTPError with
+// the provider's message, a *TransportError, ...) and ends the attempt.
+// The attempt's record (usage, finish reason, output, error, duration) is
+// completed when the Stream ends. Retries and fallbacks are the caller's
+// to decide (the engine's streaming runs them as Call does).
+//
+// This is the provider layer the engine's Stream builds on: everything
+// after the first byte (partial parsing, chunk timing, idle timeouts) is
+// the consumer's.
+func (cs *call) stream(c *client) (*Stream, error) {
+	at, err := cs.begin(c)
+	if err != nil {
+		return nil, err
+	}
+	if at.ep.api == apiBedrock {
+		return cs.converseStream(c, at)
+	}
+	w := wires[at.ep.api]
+	hreq, cancel, err := cs.httpRequest(c, at, w, true)
+	if err != nil {
+		_, err = cs.end(at, completion{}, err)
+		return nil, err
+	}
+	a := &cs.attempts[at.idx]
+	a.Start = cs.r.now()
+	resp, err := cs.r.http.Do(hreq)
+	if err != nil {
+		a.Duration = cs.r.now().Sub(a.Start)
+		cancel()
+		_, err = cs.end(at, completion{}, cs.transportError(c, hreq.Context(), at.red, err))
+		return nil, err
+	}
+	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header)}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
+		resp.Body.Close()
+		cancel()
+		a.Duration = cs.r.now().Sub(a.Start)
+		a.Response.Body = at.red.body(body)
+		_, err = cs.end(at, completion{}, cs.statusError(c, at.red, resp, body))
+		return nil, err
+	}
+	s := &Stream{src: newSSESource(resp.Body, w.decoder())}
+	s.onEnd = cs.streamEnd(c, at, hreq.Context(), cancel)
+	return s, nil
+}
+
+// streamEnd returns the function that completes a streamed attempt's
+// record when its Stream ends.
+func (cs *call) streamEnd(c *client, at *attemptState, reqCtx context.Context, cancel context.CancelFunc) func(*Stream) {
+	return func(s *Stream) {
+		cancel()
+		a := &cs.attempts[at.idx]
+		a.Duration = cs.r.now().Sub(a.Start)
+		err := s.err
+		var se *streamError
+		switch {
+		case err == nil:
+		case errors.As(err, &se):
+			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error())}
+		case errors.Is(err, errStreamTruncated):
+			err = &ResponseError{Client: c.name, Msg: err.Error()}
+		default:
+			err = cs.transportError(c, reqCtx, at.red, err)
+		}
+		s.err = err
+		cs.end(at, s.comp, err)
+	}
+}
+
+// converseStream makes a Bedrock ConverseStream request through the SDK,
+// which decodes the AWS event stream.
+func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
+	in, err := converseInput(at.ep, at.msgs)
+	if err != nil {
+		_, err = cs.end(at, completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()})
+		return nil, err
+	}
+	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
+	if at.ep.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
+	}
+	rec := cs.recorder(at)
+	bc, err := cs.r.bedrockClient(ctx, c, at.ep.aws, rec)
+	if err != nil {
+		cancel()
+		_, err = cs.end(at, completion{}, err)
+		return nil, err
+	}
+	a := &cs.attempts[at.idx]
+	a.Start = cs.r.now()
+	out, err := bc.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
+		ModelId: in.ModelId, Messages: in.Messages, System: in.System,
+		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
+	})
+	cs.recordSDK(at, rec)
+	if err != nil {
+		a.Duration = cs.r.now().Sub(a.Start)
+		cancel()
+		_, err = cs.end(at, completion{}, cs.bedrockError(c, ctx, at.red, err))
+		return nil, err
+	}
+	s := &Stream{src: &bedrockSource{es: out.GetStream()}}
+	s.comp.id, _ = awsmw.GetRequestIDMetadata(out.ResultMetadata)
+	s.onEnd = cs.streamEnd(c, at, ctx, cancel)
+	return s, nil
+}

@@ -1,0 +1,389 @@
+// encode.go holds the value encoder and its string and float writers.
+
+package spanjson
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bexrun/bex/vmspan"
+)
+
+// TruncatedMarker ends a value cut at Encoder.Limit.
+const TruncatedMarker = "...[truncated]"
+
+// An Encoder writes values in the form its fields choose; the zero Encoder
+// writes the trace form, unredacted and uncut. An Encoder is a small value,
+// safe to copy and to use from several goroutines.
+type Encoder struct {
+	// Prompt selects the prompt form (see the package documentation).
+	Prompt bool
+	// Redact writes vmspan.Redacted for the value of every argument, map
+	// key and class field whose name vmspan.IsSecretKey reports as secret.
+	Redact bool
+	// Limit, when positive, cuts the output of one call at Limit bytes
+	// (see Truncate).
+	Limit int
+}
+
+// AppendValue appends v in the trace form (the zero Encoder).
+func AppendValue(b []byte, v any) []byte {
+	w := writer{buf: b}
+	w.value(v)
+	return w.buf
+}
+
+// AppendValue appends v and returns the extended buffer.
+func (enc Encoder) AppendValue(b []byte, v any) []byte {
+	w := writer{buf: b, start: len(b), enc: enc}
+	w.value(v)
+	return w.done()
+}
+
+// AppendArgs appends named arguments as one object, name to value, in
+// their declaration order (in either form).
+func (enc Encoder) AppendArgs(b []byte, args []vmspan.Arg) []byte {
+	w := writer{buf: b, start: len(b), enc: enc}
+	w.fields(args)
+	return w.done()
+}
+
+// A writer is the state of one Encoder call.
+type writer struct {
+	buf   []byte
+	start int // where this call's output starts in buf
+	enc   Encoder
+}
+
+// full reports whether the output has passed the limit: the rest of the
+// value is not written.
+func (w *writer) full() bool { return w.enc.Limit > 0 && len(w.buf)-w.start > w.enc.Limit }
+
+// done cuts the output at the limit.
+func (w *writer) done() []byte {
+	if w.enc.Limit <= 0 {
+		return w.buf
+	}
+	// Truncate cuts in place: its result starts where the output does.
+	return w.buf[:w.start+len(Truncate(w.buf[w.start:], w.enc.Limit))]
+}
+
+func (w *writer) comma() {
+	if w.enc.Prompt {
+		w.buf = append(w.buf, ", "...)
+	} else {
+		w.buf = append(w.buf, ',')
+	}
+}
+
+func (w *writer) colon() {
+	if w.enc.Prompt {
+		w.buf = append(w.buf, ": "...)
+	} else {
+		w.buf = append(w.buf, ':')
+	}
+}
+
+// field writes "name":value, redacting the value of a secret name.
+func (w *writer) field(name string, v any) {
+	w.buf = AppendString(w.buf, name)
+	w.colon()
+	if w.enc.Redact && vmspan.IsSecretKey(name) {
+		v = vmspan.Redacted
+	}
+	w.value(v)
+}
+
+func (w *writer) value(v any) {
+	switch x := v.(type) {
+	case nil:
+		w.buf = append(w.buf, "null"...)
+	case bool:
+		w.buf = strconv.AppendBool(w.buf, x)
+	case int64:
+		w.buf = strconv.AppendInt(w.buf, x, 10)
+	case int:
+		w.buf = strconv.AppendInt(w.buf, int64(x), 10)
+	case float64:
+		w.buf = AppendFloat(w.buf, x)
+	case string:
+		w.buf = AppendString(w.buf, x)
+	case []any:
+		w.list(x)
+	case map[string]any:
+		w.object(x)
+	case vmspan.Object:
+		if w.enc.Prompt {
+			w.fields(x.Fields)
+		} else {
+			w.class(x)
+		}
+	case vmspan.Enum:
+		if w.enc.Prompt {
+			w.buf = AppendString(w.buf, x.Value)
+			return
+		}
+		w.buf = append(w.buf, `{"__enum":`...)
+		w.buf = AppendString(w.buf, x.Name)
+		w.buf = append(w.buf, `,"value":`...)
+		w.buf = AppendString(w.buf, x.Value)
+		w.buf = append(w.buf, '}')
+	default:
+		w.other(v)
+	}
+}
+
+// other writes a value outside the snapshot form through vmspan.Snapshot,
+// whose result is always in it.
+func (w *writer) other(v any) {
+	s := vmspan.Snapshot(v)
+	switch s.(type) {
+	case nil, bool, int64, float64, string, []any, map[string]any, vmspan.Object, vmspan.Enum:
+		w.value(s)
+	default: // not reached: Snapshot falls back to fmt text
+		w.buf = AppendString(w.buf, "?")
+	}
+}
+
+func (w *writer) list(x []any) {
+	w.buf = append(w.buf, '[')
+	for i, v := range x {
+		if w.full() {
+			return
+		}
+		if i > 0 {
+			w.comma()
+		}
+		w.value(v)
+	}
+	w.buf = append(w.buf, ']')
+}
+
+// A pair is a map entry: entries are sorted rather than keys, so that no
+// value is looked up twice.
+type pair[V any] struct {
+	k string
+	v V
+}
+
+func (w *writer) object(m map[string]any) {
+	var arr [16]pair[any]
+	kvs := arr[:0]
+	for k, v := range m {
+		kvs = append(kvs, pair[any]{k, v})
+	}
+	sortPairs(kvs)
+	w.buf = append(w.buf, '{')
+	for i, kv := range kvs {
+		if w.full() {
+			return
+		}
+		if i > 0 {
+			w.comma()
+		}
+		w.field(kv.k, kv.v)
+	}
+	w.buf = append(w.buf, '}')
+}
+
+// AppendStringMap appends a string map (tags, HTTP headers) as an object
+// with sorted keys; nil is {}.
+func AppendStringMap(b []byte, m map[string]string) []byte {
+	var arr [16]pair[string]
+	kvs := arr[:0]
+	for k, v := range m {
+		kvs = append(kvs, pair[string]{k, v})
+	}
+	sortPairs(kvs)
+	b = append(b, '{')
+	for i, kv := range kvs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, kv.k)
+		b = append(b, ':')
+		b = AppendString(b, kv.v)
+	}
+	return append(b, '}')
+}
+
+// sortPairs sorts by key: insertion sort for the small maps events carry,
+// which beats a general sort and needs no closure.
+func sortPairs[V any](kvs []pair[V]) {
+	if len(kvs) > 16 {
+		slices.SortFunc(kvs, func(a, b pair[V]) int { return strings.Compare(a.k, b.k) })
+		return
+	}
+	for i := 1; i < len(kvs); i++ {
+		for j := i; j > 0 && kvs[j].k < kvs[j-1].k; j-- {
+			kvs[j], kvs[j-1] = kvs[j-1], kvs[j]
+		}
+	}
+}
+
+// class writes a class instance in the trace form: its fields and
+// "__class", all keys sorted.
+func (w *writer) class(o vmspan.Object) {
+	var arr [16]pair[any]
+	kvs := append(arr[:0], pair[any]{"__class", nil})
+	for _, f := range o.Fields {
+		kvs = append(kvs, pair[any]{f.Name, f.Value})
+	}
+	sortPairs(kvs)
+	w.buf = append(w.buf, '{')
+	for i, kv := range kvs {
+		if w.full() {
+			return
+		}
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		if kv.k == "__class" {
+			w.buf = append(w.buf, `"__class":`...)
+			w.buf = AppendString(w.buf, o.Class)
+			continue
+		}
+		w.field(kv.k, kv.v)
+	}
+	w.buf = append(w.buf, '}')
+}
+
+// fields writes named values as an object, in their order: arguments, or
+// a class instance's fields in the prompt form.
+func (w *writer) fields(fs []vmspan.Arg) {
+	w.buf = append(w.buf, '{')
+	for i, f := range fs {
+		if w.full() {
+			return
+		}
+		if i > 0 {
+			w.comma()
+		}
+		w.field(f.Name, f.Value)
+	}
+	w.buf = append(w.buf, '}')
+}
+
+// AppendFloat appends f as the mapping says: encoding/json's text, with
+// ".0" added to a number written without fraction or exponent; NaN and the
+// infinities are null.
+func AppendFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// Shorten e-09 to e-9, as encoding/json does.
+		if m := len(b); m-n >= 4 && b[m-4] == 'e' && b[m-3] == '-' && b[m-2] == '0' {
+			b[m-2] = b[m-1]
+			b = b[:m-1]
+		}
+		return b
+	}
+	for _, c := range b[n:] {
+		if c == '.' {
+			return b
+		}
+	}
+	return append(b, ".0"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string. Only '"', '\' and control
+// characters are escaped (no HTML escaping), and invalid UTF-8 becomes
+// U+FFFD.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	checked, valid := false, false
+	for i := 0; i < len(s); {
+		switch byteClass[s[i]] {
+		case plain:
+			i++
+			continue
+		case escape:
+			b = append(b, s[start:i]...)
+			b = appendEscape(b, s[i])
+			i++
+			start = i
+			continue
+		}
+		// A non-ASCII byte: check the rest once; in valid UTF-8 no byte of
+		// a multi-byte character needs escaping.
+		if !checked {
+			checked, valid = true, utf8.ValidString(s[i:])
+		}
+		if valid {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			start = i + 1
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Byte classes for AppendString.
+const (
+	plain    = iota // copied as is
+	escape          // '"', '\\' and control characters
+	nonASCII        // part of a multi-byte character, or invalid
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range 0x20 {
+		t[c] = escape
+	}
+	t['"'], t['\\'] = escape, escape
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = nonASCII
+	}
+	return t
+}()
+
+func appendEscape(b []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(b, '\\', c)
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\t':
+		return append(b, '\\', 't')
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+}
+
+// Truncate cuts b to at most limit bytes, at a character boundary, ending
+// it with TruncatedMarker; b is returned as it is when it fits or limit is
+// not positive. A limit shorter than the marker gives the marker alone.
+func Truncate(b []byte, limit int) []byte {
+	if limit <= 0 || len(b) <= limit {
+		return b
+	}
+	cut := max(limit-len(TruncatedMarker), 0)
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return append(b[:cut], TruncatedMarker...)
+}

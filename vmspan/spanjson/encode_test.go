@@ -1,0 +1,229 @@
+package spanjson_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spanjson"
+)
+
+func TestAppendString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", `""`},
+		{"plain", `"plain"`},
+		{`q"b\s`, `"q\"b\\s"`},
+		{"\n\r\t\b\f\x00\x1f", `"\n\r\t\b\f\u0000\u001f"`},
+		{"<&>", `"<&>"`},
+		{"é😀\u2028", "\"é😀\u2028\""},
+		{"a\xffb", `"a\ufffdb"`},
+		{"\xe2\x82", `"\ufffd\ufffd"`},
+		{"é\"\xffz\n😀", `"é\"\ufffdz\n😀"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := string(spanjson.AppendString(nil, tt.in))
+			if got != tt.want {
+				t.Errorf("AppendString(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+			var back string
+			if err := json.Unmarshal([]byte(got), &back); err != nil || back != strings.ToValidUTF8(tt.in, "\ufffd") && utf8.ValidString(tt.in) {
+				t.Errorf("decodes to %q, %v", back, err)
+			}
+		})
+	}
+}
+
+func TestAppendFloat(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0.0"}, {2, "2.0"}, {-3, "-3.0"}, {0.5, "0.5"}, {13.75, "13.75"},
+		{1e20, "100000000000000000000.0"}, {1e21, "1e+21"}, {1e-7, "1e-7"}, {1.5e-10, "1.5e-10"},
+		{1e300, "1e+300"}, {math.NaN(), "null"}, {math.Inf(1), "null"}, {math.Inf(-1), "null"},
+	}
+	for _, tt := range tests {
+		if got := string(spanjson.AppendFloat(nil, tt.in)); got != tt.want {
+			t.Errorf("AppendFloat(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	// Non-integral values are formatted exactly as encoding/json does.
+	for _, f := range []float64{0.1, 1.0 / 3, 123456.789, -2.5e-5, 6.02214076e23} {
+		want, _ := json.Marshal(f)
+		if got := spanjson.AppendFloat(nil, f); !bytes.Equal(got, want) {
+			t.Errorf("AppendFloat(%v) = %s, encoding/json %s", f, got, want)
+		}
+	}
+}
+
+type point struct {
+	X      int    `json:"x"`
+	Secret string `json:"client_secret"`
+}
+
+// TestMapping checks every rule of the package documentation's mapping in
+// the trace form, the prompt form and the redacting form.
+func TestMapping(t *testing.T) {
+	class := vmspan.Object{Class: "T", Fields: []vmspan.Arg{{Name: "z", Value: int64(1)}, {Name: "Name", Value: "n"}, {Name: "a", Value: 2.0}}}
+	tests := []struct {
+		name                  string
+		v                     any
+		trace, prompt, redact string // redact "" means: as trace
+	}{
+		{"Null", nil, "null", "null", ""},
+		{"Bool", true, "true", "true", ""},
+		{"Int", int64(-42), "-42", "-42", ""},
+		{"GoInt", 7, "7", "7", ""},
+		{"Float", 2.5, "2.5", "2.5", ""},
+		{"FloatIntegral", 3.0, "3.0", "3.0", ""},
+		{"FloatTiny", 1e-9, "1e-9", "1e-9", ""},
+		{"NaN", math.NaN(), "null", "null", ""},
+		{"Inf", math.Inf(-1), "null", "null", ""},
+		{"String", "a\"b\\c\n\t\x01é✓<>&", `"a\"b\\c\n\t\u0001é✓<>&"`, `"a\"b\\c\n\t\u0001é✓<>&"`, ""},
+		{"List", []any{int64(1), "x", nil, []any{}}, `[1,"x",null,[]]`, `[1, "x", null, []]`, ""},
+		{"MapSorted", map[string]any{"z": int64(1), "a": map[string]any{}, "B": "x"}, `{"B":"x","a":{},"z":1}`, `{"B": "x", "a": {}, "z": 1}`, ""},
+		{"MapSecret", map[string]any{"apiKey": "k", "max_tokens": int64(5)}, `{"apiKey":"k","max_tokens":5}`, `{"apiKey": "k", "max_tokens": 5}`,
+			`{"apiKey":"[REDACTED]","max_tokens":5}`},
+		{"Object", class, `{"Name":"n","__class":"T","a":2.0,"z":1}`, `{"z": 1, "Name": "n", "a": 2.0}`, ""},
+		{"EmptyObject", vmspan.Object{Class: "Empty"}, `{"__class":"Empty"}`, `{}`, ""},
+		{"ObjectSecret", vmspan.Object{Class: "P", Fields: []vmspan.Arg{{Name: "password", Value: "p"}}}, `{"__class":"P","password":"p"}`, `{"password": "p"}`,
+			`{"__class":"P","password":"[REDACTED]"}`},
+		{"Enum", vmspan.Enum{Name: "Color", Value: "Red"}, `{"__enum":"Color","value":"Red"}`, `"Red"`, ""},
+		{"Nested", []any{vmspan.Enum{Name: "E", Value: "V"}, vmspan.Object{Class: "C"}}, `[{"__enum":"E","value":"V"},{"__class":"C"}]`, `["V", {}]`, ""},
+		{"Media", map[string]any{"__media": "image", "url": "https://x/y.png"}, `{"__media":"image","url":"https://x/y.png"}`, `{"__media": "image", "url": "https://x/y.png"}`, ""},
+		// Go values go through vmspan.Snapshot, which redacts secret names.
+		{"GoStruct", point{X: 1, Secret: "s"}, `{"client_secret":"[REDACTED]","x":1}`, `{"client_secret": "[REDACTED]", "x": 1}`, ""},
+		{"GoMapIntKeys", map[int]float64{2: 1, 10: 0.5}, `{"10":0.5,"2":1}`, `{"10": 0.5, "2": 1}`, ""},
+		{"GoTime", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), `"2026-01-02T03:04:05Z"`, `"2026-01-02T03:04:05Z"`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(spanjson.AppendValue(nil, tt.v)); got != tt.trace {
+				t.Errorf("trace form:  %s\nwant         %s", got, tt.trace)
+			}
+			if got := string(spanjson.Encoder{Prompt: true}.AppendValue(nil, tt.v)); got != tt.prompt {
+				t.Errorf("prompt form: %s\nwant         %s", got, tt.prompt)
+			}
+			want := tt.redact
+			if want == "" {
+				want = tt.trace
+			}
+			if got := string(spanjson.Encoder{Redact: true}.AppendValue(nil, tt.v)); got != want {
+				t.Errorf("redacted:    %s\nwant         %s", got, want)
+			}
+			if !json.Valid([]byte(tt.trace)) {
+				t.Errorf("%s is not JSON", tt.trace)
+			}
+		})
+	}
+	// A value JSON cannot encode becomes its fmt text, still JSON.
+	if got := spanjson.AppendValue(nil, make(chan int)); !json.Valid(got) {
+		t.Errorf("channel: %s is not JSON", got)
+	}
+}
+
+func TestAppendArgs(t *testing.T) {
+	args := []vmspan.Arg{{Name: "b", Value: int64(1)}, {Name: "a", Value: "x"}, {Name: "token", Value: "t"}, {Name: "c", Value: vmspan.Redacted}}
+	if got, want := string(spanjson.Encoder{Redact: true}.AppendArgs(nil, args)), `{"b":1,"a":"x","token":"[REDACTED]","c":"[REDACTED]"}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got, want := string(spanjson.Encoder{Prompt: true}.AppendArgs([]byte("x="), args[:2])), `x={"b": 1, "a": "x"}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	big := make([]any, 100000)
+	for i := range big {
+		big[i] = "0123456789"
+	}
+	tests := []struct {
+		name  string
+		v     any
+		limit int
+	}{
+		{"HugeList", big, 100},
+		{"Runes", strings.Repeat("✓", 50), 31},
+		{"LimitBelowMarker", "0123456789abcdefghijklmnopq", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := []byte("kept:")
+			got := string(spanjson.Encoder{Limit: tt.limit}.AppendValue(prefix, tt.v))
+			body, ok := strings.CutPrefix(got, "kept:")
+			if !ok || len(body) > max(tt.limit, len(spanjson.TruncatedMarker)) || !strings.HasSuffix(body, spanjson.TruncatedMarker) || !utf8.ValidString(body) {
+				t.Errorf("got %q (%d bytes), want kept: and at most %d bytes ending with the marker", got, len(body), tt.limit)
+			}
+		})
+	}
+	if got := string(spanjson.Encoder{Limit: 100}.AppendValue(nil, "short")); got != `"short"` {
+		t.Errorf("short value changed: %s", got)
+	}
+	if got := string(spanjson.Truncate([]byte("abc"), 0)); got != "abc" {
+		t.Errorf("no limit: %s", got)
+	}
+}
+
+// FuzzString checks that any string, as a value and as a map key, encodes
+// to valid JSON that decodes to the same text.
+func FuzzString(f *testing.F) {
+	for _, s := range []string{"", "plain", "quote\"back\\slash", "ctl\x00\x1f\x7f", "é✓🙂", "bad\xff\xfeutf8", "\u2028\u2029"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, enc := range []spanjson.Encoder{{}, {Redact: true}, {Prompt: true}} {
+			got := enc.AppendValue(nil, map[string]any{s: []any{s}})
+			var back map[string]any
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatalf("%q encodes to %s: %v", s, got, err)
+			}
+			want := string([]rune(s)) // each invalid byte becomes U+FFFD
+			var wantValue any = []any{want}
+			if enc.Redact && vmspan.IsSecretKey(s) {
+				wantValue = vmspan.Redacted
+			}
+			for k, v := range back {
+				if k != want || !reflect.DeepEqual(v, wantValue) {
+					t.Fatalf("%+v: %q round-trips to %q: %v", enc, s, k, v)
+				}
+			}
+		}
+	})
+}
+
+// FuzzAppendString checks the string encoder against encoding/json's
+// decoder: the output is always a valid JSON string, and it decodes to the
+// input when the input is valid UTF-8.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"\\", "\x00\x1f\n", "é😀", "a\xffb", "\xe2\x82"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := spanjson.AppendString(nil, s)
+		var back string
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("AppendString(%q) = %s: %v", s, out, err)
+		}
+		if utf8.ValidString(s) && back != s {
+			t.Fatalf("AppendString(%q) decodes to %q", s, back)
+		}
+		if !utf8.ValidString(back) {
+			t.Fatalf("AppendString(%q) decodes to invalid UTF-8", s)
+		}
+	})
+}
+
+func BenchmarkAppendValue(b *testing.B) {
+	v := vmspan.Object{Class: "Ticket", Fields: []vmspan.Arg{{Name: "title", Value: "Printer on fire"}, {Name: "priority", Value: int64(1)}, {Name: "score", Value: 0.5}}}
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = spanjson.AppendValue(buf[:0], v)
+	}
+}
