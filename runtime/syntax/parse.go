@@ -1102,21 +1102,19 @@ func (p *parser) parseIfStmt(b *Block) {
 	p.enter("expression")
 	x := p.parseIf()
 	p.leave()
-	switch p.tok {
-	case RBRACE:
-		b.Value = x
-		return
-	case SEMI:
-		p.next()
-	}
-	b.Stmts = append(b.Stmts, &ExprStmt{X: x})
+	p.endBlockLike(b, x)
 }
 
 // parseBlockStmt parses a block `{ ... }` at the start of a statement: like
 // an if, it needs no ';' and is the enclosing block's value when that block
 // ends there.
 func (p *parser) parseBlockStmt(b *Block) {
-	x := &BlockExpr{Block: p.parseBlock("to open a block")}
+	p.endBlockLike(b, &BlockExpr{Block: p.parseBlock("to open a block")})
+}
+
+// endBlockLike ends a statement that is an if or a block: it is b's value
+// when b ends there, else a statement (with an optional ';').
+func (p *parser) endBlockLike(b *Block, x Expr) {
 	switch p.tok {
 	case RBRACE:
 		b.Value = x
