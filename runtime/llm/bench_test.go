@@ -10,7 +10,7 @@ import (
 func BenchmarkParseOutput(b *testing.B) {
 	reply := "Here is the ticket:\n```json\n{\n  \"title\": \"Checkout is down for all users\",\n  \"priority\": 1\n}\n```"
 	for b.Loop() {
-		if _, err := ParseOutput(reply, ticketSchema); err != nil {
+		if _, err := ParseOutput(reply, ticketSchema, ParseOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

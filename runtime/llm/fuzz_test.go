@@ -9,7 +9,7 @@ import (
 
 // fuzzSchemas are the return types FuzzParseOutput coerces to.
 var fuzzSchemas = []*Schema{
-	ticketSchema, categorySchema, orderSchema, ListOf(ticketSchema), Int, Float, Bool,
+	ticketSchema, categorySchema, orderSchema, ListOf(ticketSchema), Int, Float, Bool, nodeSchema, OptionalOf(ticketSchema),
 	OptionalOf(Int), UnionOf(Int, String), MapOf(Any), Any, LiteralOf("yes"), String,
 }
 
@@ -20,7 +20,8 @@ func FuzzParseOutput(f *testing.F) {
 	f.Add("spam", uint8(1))
 	f.Fuzz(func(t *testing.T, reply string, which uint8) {
 		s := fuzzSchemas[int(which)%len(fuzzSchemas)]
-		v, err := ParseOutput(reply, s)
+		p, err := ParseOutput(reply, s, ParseOptions{})
+		v := p.Value
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) {
