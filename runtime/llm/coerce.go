@@ -65,7 +65,6 @@ func (f cflag) score() int {
 type cflag struct {
 	kind flagKind
 	n    int
-	key  string     // flItemError: "[i]"; flMapValueError: the key
 	note *lossyNote // what was lost, when the conversion lost data
 }
 
@@ -86,10 +85,20 @@ type cval struct {
 	score int    // total score, kept up to date by addFlag
 }
 
-// A ckid is a part of a cval and the path segment that leads to it.
+// A ckid is a part of a cval: a field or map entry (name), or a list
+// element (index, else -1).
 type ckid struct {
-	seg string
-	v   *cval
+	name  string
+	index int
+	v     *cval
+}
+
+// seg returns the path segment that leads to k: ".name" or "[i]".
+func (k ckid) seg() string {
+	if k.index >= 0 {
+		return "[" + strconv.Itoa(k.index) + "]"
+	}
+	return "." + k.name
 }
 
 func newCval(v any, kind Kind, flags ...cflag) *cval {
@@ -137,31 +146,30 @@ func (c *cval) composite() bool {
 	return c.kind == KindClass || c.kind == KindList || c.kind == KindMap
 }
 
-// A cerr is a failed coercion. depth counts the path components that
-// matched before the failure, so that the most complete attempt is
-// reported.
+// A cerr is a failed coercion. path is relative to the value being
+// coerced (it grows as the error is returned through fields, elements and
+// entries, so that paths cost nothing when coercion succeeds); depth
+// counts its components, so that the most complete attempt is reported.
 type cerr struct {
 	path  string
 	msg   string
 	depth int
 }
 
-func failAt(path, msg string) *cerr {
-	return &cerr{path: path, msg: msg, depth: pathDepth(path)}
-}
+func failAt(msg string) *cerr { return &cerr{msg: msg} }
 
-func pathDepth(path string) int {
-	if path == "" {
-		return 0
+// under returns e as seen from the value that holds it under seg: a field
+// name or map key, or "[i]" for a list element.
+func (e *cerr) under(seg string) *cerr {
+	p := seg
+	switch {
+	case e.path == "":
+	case e.path[0] == '[':
+		p += e.path
+	default:
+		p += "." + e.path
 	}
-	return 1 + strings.Count(path, ".") + strings.Count(path, "[")
-}
-
-func joinPath(path, field string) string {
-	if path == "" {
-		return field
-	}
-	return path + "." + field
+	return &cerr{path: p, msg: e.msg, depth: e.depth + 1}
 }
 
 // deeper returns the error that got further into the value.
@@ -181,10 +189,10 @@ type coercer struct {
 	depth int
 }
 
-// coerce converts v to t. path names v for errors.
-func (c *coercer) coerce(t *target, v *jvalue, path string) (*cval, *cerr) {
+// coerce converts v to t.
+func (c *coercer) coerce(t *target, v *jvalue) (*cval, *cerr) {
 	if c.depth >= maxCoerceDepth {
-		return nil, failAt(path, "nested too deeply")
+		return nil, failAt("nested too deeply")
 	}
 	c.depth++
 	defer func() { c.depth-- }()
@@ -193,20 +201,20 @@ func (c *coercer) coerce(t *target, v *jvalue, path string) (*cval, *cerr) {
 	switch v.kind {
 	case jAnyOf:
 		if t.stringLike() {
-			return c.coerce(t, jstr(v.text, true), path)
+			return c.coerce(t, jstr(v.text, true))
 		}
-		return c.singular(t, v.items, path)
+		return c.singular(t, v.items)
 	case jMarkdown:
-		r, err = c.coerce(t, v.inner(), path)
+		r, err = c.coerce(t, v.inner())
 		if err == nil && t.kind == KindString {
 			r.addFlag(cflag{kind: flMarkdown, n: 1})
 		}
 		return r, err
 	case jFixed:
-		return c.coerce(t, v.inner(), path)
+		return c.coerce(t, v.inner())
 	}
 	if r = c.tryCast(t, v); r == nil {
-		r, err = c.convert(t, v, path)
+		r, err = c.convert(t, v)
 	}
 	if err == nil && !v.complete {
 		r.addFlag(cflag{kind: flIncomplete})
@@ -215,47 +223,47 @@ func (c *coercer) coerce(t *target, v *jvalue, path string) (*cval, *cerr) {
 }
 
 // convert is the lenient half of coerce, after tryCast found no exact fit.
-func (c *coercer) convert(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) convert(t *target, v *jvalue) (*cval, *cerr) {
 	switch t.kind {
 	case KindString:
-		return c.toString(v, path)
+		return c.toString(v)
 	case KindInt:
-		return c.toInt(t, v, path)
+		return c.toInt(t, v)
 	case KindFloat:
-		return c.toFloat(t, v, path)
+		return c.toFloat(t, v)
 	case KindBool:
-		return c.toBool(t, v, path)
+		return c.toBool(t, v)
 	case KindNull:
 		return newCval(nil, KindNull, cflag{kind: flDefaultHadValue, note: &lossyNote{kind: vmspan.ParseDefaulted, detail: "used null for " + describe(v)}}), nil
 	case KindList:
-		return c.toList(t, v, path)
+		return c.toList(t, v)
 	case KindMap:
-		return c.toMap(t, v, path)
+		return c.toMap(t, v)
 	case KindClass:
-		return c.toClass(t, v, path)
+		return c.toClass(t, v)
 	case KindEnum:
-		return c.toEnum(t, v, path)
+		return c.toEnum(t, v)
 	case KindUnion:
-		return c.toUnion(t, v, path)
+		return c.toUnion(t, v)
 	case KindLiteral:
-		return c.toLiteral(t, v, path)
+		return c.toLiteral(t, v)
 	case KindAny:
 		return newCval(plainValue(v, 0), KindAny), nil
 	}
-	return nil, mismatch(path, t, v)
+	return nil, mismatch(t, v)
 }
 
-func mismatch(path string, t *target, v *jvalue) *cerr {
-	return failAt(path, "want "+t.name+", got "+describe(v))
+func mismatch(t *target, v *jvalue) *cerr {
+	return failAt("want " + t.name + ", got " + describe(v))
 }
 
 // singular picks the best of several readings of one value.
-func (c *coercer) singular(t *target, items []*jvalue, path string) (*cval, *cerr) {
+func (c *coercer) singular(t *target, items []*jvalue) (*cval, *cerr) {
 	res := make([]attempt, len(items))
 	for i, x := range items {
-		res[i].v, res[i].err = c.coerce(t, x, path)
+		res[i].v, res[i].err = c.coerce(t, x)
 	}
-	r, err := pickBest(t, res, path)
+	r, err := pickBest(t, res)
 	if err == nil {
 		r.addFlag(cflag{kind: flFirstMatch})
 	}
@@ -264,8 +272,8 @@ func (c *coercer) singular(t *target, items []*jvalue, path string) (*cval, *cer
 
 // fromList reads one value of t out of a list: the best element, as
 // singular does; when there were others, they are noted as dropped.
-func (c *coercer) fromList(t *target, items []*jvalue, path string) (*cval, *cerr) {
-	r, err := c.singular(t, items, path)
+func (c *coercer) fromList(t *target, items []*jvalue) (*cval, *cerr) {
+	r, err := c.singular(t, items)
 	if err == nil && len(items) > 1 {
 		r.addFlag(cflag{note: &lossyNote{kind: vmspan.ParseDropped, detail: fmt.Sprintf("a list of %d read as one %s: the other elements left out", len(items), t.name)}})
 	}
@@ -283,9 +291,9 @@ type attempt struct {
 // elements before empty ones that dropped them, classes with real values
 // before classes made only of defaults, containers before strings that
 // were printed from JSON, then the lower score, then the earlier attempt.
-func pickBest(t *target, res []attempt, path string) (*cval, *cerr) {
+func pickBest(t *target, res []attempt) (*cval, *cerr) {
 	if len(res) == 0 {
-		return nil, failAt(path, "want "+t.name+", got nothing")
+		return nil, failAt("want " + t.name + ", got nothing")
 	}
 	if len(res) == 1 {
 		return res[0].v, res[0].err
@@ -470,7 +478,7 @@ func (c *coercer) tryCastList(t *target, v *jvalue) *cval {
 			r.addFlag(cflag{kind: flIncomplete})
 		}
 		out[i] = r.v
-		kids[i] = ckid{seg: "[" + strconv.Itoa(i) + "]", v: r}
+		kids[i] = ckid{index: i, v: r}
 	}
 	return newCval(out, KindList).withKids(kids)
 }
@@ -490,7 +498,7 @@ func (c *coercer) tryCastMap(t *target, v *jvalue) *cval {
 			r.addFlag(cflag{kind: flIncomplete})
 		}
 		out[v.keys[i]] = r.v
-		kids = append(kids, ckid{seg: "." + v.keys[i], v: r})
+		kids = append(kids, ckid{name: v.keys[i], index: -1, v: r})
 	}
 	return newCval(out, KindMap).withKids(kids)
 }
@@ -545,7 +553,7 @@ func classValue(ct *classTarget, vals []*cval) *cval {
 	kids := make([]ckid, len(ct.fields))
 	for i, f := range ct.fields {
 		obj.Fields[i] = vmspan.Arg{Name: f.name, Value: vals[i].v}
-		kids[i] = ckid{seg: "." + f.name, v: vals[i]}
+		kids[i] = ckid{name: f.name, index: -1, v: vals[i]}
 	}
 	return newCval(obj, KindClass).withKids(kids)
 }
@@ -572,14 +580,14 @@ func (c *coercer) tryCastUnion(t *target, v *jvalue) *cval {
 	if len(fits) == 0 {
 		return nil
 	}
-	r, _ := pickBest(t, fits, "")
+	r, _ := pickBest(t, fits)
 	return r
 }
 
-func (c *coercer) toString(v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toString(v *jvalue) (*cval, *cerr) {
 	switch v.kind {
 	case jNull:
-		return nil, failAt(path, "want string, got null")
+		return nil, failAt("want string, got null")
 	case jString:
 		return newCval(v.text, KindString), nil
 	}
@@ -589,16 +597,16 @@ func (c *coercer) toString(v *jvalue, path string) (*cval, *cerr) {
 // toInt reads an int: a float is rounded (half away from zero); a string
 // may hold an int, a float, a fraction ("1/4") or one number in prose
 // ("$1,234", "50%", "about 12"); of a list, the best element.
-func (c *coercer) toInt(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toInt(t *target, v *jvalue) (*cval, *cerr) {
 	switch v.kind {
 	case jNumber:
 		switch v.num.kind {
 		case numInt:
 			return newCval(v.num.i, KindInt), nil
 		case numUint:
-			return nil, failAt(path, "want int, got "+v.text+" (out of range)")
+			return nil, failAt("want int, got " + v.text + " (out of range)")
 		}
-		return roundToInt(v.num.f, v.text, path)
+		return roundToInt(v.num.f, v.text)
 	case jString:
 		s := strings.TrimRight(strings.TrimSpace(v.text), ",")
 		if n, ok := numberFromLiteral(s); ok {
@@ -606,28 +614,28 @@ func (c *coercer) toInt(t *target, v *jvalue, path string) (*cval, *cerr) {
 			case numInt:
 				return newCval(n.i, KindInt), nil
 			case numUint:
-				return nil, failAt(path, "want int, got "+strconv.Quote(s)+" (out of range)")
+				return nil, failAt("want int, got " + strconv.Quote(s) + " (out of range)")
 			}
-			return roundToInt(n.f, s, path)
+			return roundToInt(n.f, s)
 		}
 		if f, ok := numberFromFraction(s); ok {
-			return roundToInt(f, s, path)
+			return roundToInt(f, s)
 		}
 		if f, ok := numberFromText(s); ok {
-			return roundToInt(f, s, path)
+			return roundToInt(f, s)
 		}
 	case jArray:
-		return c.fromList(t, v.items, path)
+		return c.fromList(t, v.items)
 	}
-	return nil, mismatch(path, t, v)
+	return nil, mismatch(t, v)
 }
 
 // roundToInt rounds f read from text to an int, noting the loss when f
 // was not integral.
-func roundToInt(f float64, text, path string) (*cval, *cerr) {
+func roundToInt(f float64, text string) (*cval, *cerr) {
 	r := math.Round(f)
 	if math.IsNaN(r) || r >= 1<<63 || r < -(1<<63) {
-		return nil, failAt(path, "want int, got "+text+" (out of range)")
+		return nil, failAt("want int, got " + text + " (out of range)")
 	}
 	fl := cflag{kind: flFloatToInt}
 	if r != f {
@@ -638,7 +646,7 @@ func roundToInt(f float64, text, path string) (*cval, *cerr) {
 
 // toFloat reads a float: from an int, or a string holding a number, a
 // fraction or one number in prose; of a list, the best element.
-func (c *coercer) toFloat(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toFloat(t *target, v *jvalue) (*cval, *cerr) {
 	switch v.kind {
 	case jString:
 		s := strings.TrimRight(strings.TrimSpace(v.text), ",")
@@ -652,9 +660,9 @@ func (c *coercer) toFloat(t *target, v *jvalue, path string) (*cval, *cerr) {
 			return newCval(f, KindFloat, cflag{kind: flStringToFloat}), nil
 		}
 	case jArray:
-		return c.fromList(t, v.items, path)
+		return c.fromList(t, v.items)
 	}
-	return nil, mismatch(path, t, v)
+	return nil, mismatch(t, v)
 }
 
 var boolCandidates = []candidate{
@@ -664,7 +672,7 @@ var boolCandidates = []candidate{
 
 // toBool reads a bool from "true"/"false" in any case, or the one of them
 // that a text mentions; of a list, the best element.
-func (c *coercer) toBool(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toBool(t *target, v *jvalue) (*cval, *cerr) {
 	switch v.kind {
 	case jString:
 		switch strings.ToLower(v.text) {
@@ -677,17 +685,17 @@ func (c *coercer) toBool(t *target, v *jvalue, path string) (*cval, *cerr) {
 		case matchExact, matchSubstring:
 			return newCval(r == "true", KindBool, cflag{kind: flStringToBool}), nil
 		case matchAmbiguous:
-			return nil, failAt(path, "want bool, got "+describe(v)+": it names true and false equally often")
+			return nil, failAt("want bool, got " + describe(v) + ": it names true and false equally often")
 		}
 	case jArray:
-		return c.fromList(t, v.items, path)
+		return c.fromList(t, v.items)
 	}
-	return nil, mismatch(path, t, v)
+	return nil, mismatch(t, v)
 }
 
 // toList reads a list: each element that cannot be read is dropped (and
 // noted); a single value is a one-element list.
-func (c *coercer) toList(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toList(t *target, v *jvalue) (*cval, *cerr) {
 	r := newCval(nil, KindList)
 	items := v.items
 	one := v.kind != jArray
@@ -698,14 +706,14 @@ func (c *coercer) toList(t *target, v *jvalue, path string) (*cval, *cerr) {
 	out := make([]any, 0, len(items))
 	var kids []ckid
 	for i, x := range items {
-		seg := "[" + strconv.Itoa(i) + "]"
-		e, err := c.coerce(t.elem, x, path+seg)
+		e, err := c.coerce(t.elem, x)
 		if err != nil {
-			r.addFlag(cflag{kind: flItemError, n: i, key: seg, note: dropNote(seg, x, err)})
+			seg := "[" + strconv.Itoa(i) + "]"
+			r.addFlag(cflag{kind: flItemError, n: i, note: dropNote(seg, x, err.under(seg))})
 			continue
 		}
 		out = append(out, e.v)
-		kids = append(kids, ckid{seg: seg, v: e})
+		kids = append(kids, ckid{index: i, v: e})
 	}
 	r.v = out
 	return r.withKids(kids), nil
@@ -730,9 +738,9 @@ func errText(e *cerr) string {
 
 // toMap reads an object as a map; an entry whose value cannot be read is
 // dropped (and noted). A repeated key keeps its first place and last value.
-func (c *coercer) toMap(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toMap(t *target, v *jvalue) (*cval, *cerr) {
 	if v.kind != jObject {
-		return nil, mismatch(path, t, v)
+		return nil, mismatch(t, v)
 	}
 	r := newCval(nil, KindMap, cflag{kind: flObjectToMap})
 	out := make(map[string]any, len(v.items))
@@ -740,10 +748,9 @@ func (c *coercer) toMap(t *target, v *jvalue, path string) (*cval, *cerr) {
 	at := map[string]int{}
 	for i, x := range v.items {
 		k := v.keys[i]
-		seg := "." + k
-		e, err := c.coerce(t.elem, x, joinPath(path, k))
+		e, err := c.coerce(t.elem, x)
 		if err != nil {
-			r.addFlag(cflag{kind: flMapValueError, key: k, note: dropNote(seg, x, err)})
+			r.addFlag(cflag{kind: flMapValueError, note: dropNote("."+k, x, err.under(k))})
 			continue
 		}
 		out[k] = e.v
@@ -752,7 +759,7 @@ func (c *coercer) toMap(t *target, v *jvalue, path string) (*cval, *cerr) {
 			continue
 		}
 		at[k] = len(kids)
-		kids = append(kids, ckid{seg: seg, v: e})
+		kids = append(kids, ckid{name: k, index: -1, v: e})
 	}
 	r.v = out
 	return r.withKids(kids), nil
@@ -760,15 +767,15 @@ func (c *coercer) toMap(t *target, v *jvalue, path string) (*cval, *cerr) {
 
 // toEnum finds the variant a text names (see matchString): by its shown
 // name, its description, or "name: description", then inside the text.
-func (c *coercer) toEnum(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toEnum(t *target, v *jvalue) (*cval, *cerr) {
 	if v.kind == jNull {
-		return nil, mismatch(path, t, v)
+		return nil, mismatch(t, v)
 	}
 	cands := make([]candidate, len(t.enum.values))
 	for i, ev := range t.enum.values {
 		cands[i] = candidate{result: ev.name, names: ev.cands}
 	}
-	name, flags, err := c.matchText(t, v, cands, path)
+	name, flags, err := c.matchText(t, v, cands)
 	if err != nil {
 		return nil, err
 	}
@@ -776,7 +783,7 @@ func (c *coercer) toEnum(t *target, v *jvalue, path string) (*cval, *cerr) {
 }
 
 // matchText matches v's text (a non-string is printed) against cands.
-func (c *coercer) matchText(t *target, v *jvalue, cands []candidate, path string) (string, []cflag, *cerr) {
+func (c *coercer) matchText(t *target, v *jvalue, cands []candidate) (string, []cflag, *cerr) {
 	var flags []cflag
 	text := v.text
 	if v.kind != jString {
@@ -790,63 +797,63 @@ func (c *coercer) matchText(t *target, v *jvalue, cands []candidate, path string
 	case matchSubstring:
 		return r, append(flags, cflag{kind: flSubstringMatch}), nil
 	case matchAmbiguous:
-		return "", nil, failAt(path, "want "+t.name+", got "+describe(v)+": it names "+strings.Join(tied, " and ")+" equally often")
+		return "", nil, failAt("want " + t.name + ", got " + describe(v) + ": it names " + strings.Join(tied, " and ") + " equally often")
 	}
-	return "", nil, mismatch(path, t, v)
+	return "", nil, mismatch(t, v)
 }
 
-func (c *coercer) toLiteral(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toLiteral(t *target, v *jvalue) (*cval, *cerr) {
 	if v.kind == jNull {
-		return nil, mismatch(path, t, v)
+		return nil, mismatch(t, v)
 	}
 	switch l := t.literal.(type) {
 	case int64:
-		r, err := c.toInt(t, v, path)
+		r, err := c.toInt(t, v)
 		if err != nil || r.v != l {
-			return nil, mismatch(path, t, v)
+			return nil, mismatch(t, v)
 		}
 		r.kind = KindLiteral
 		return r, nil
 	case float64:
-		r, err := c.toFloat(t, v, path)
+		r, err := c.toFloat(t, v)
 		if err != nil || r.v != l {
-			return nil, mismatch(path, t, v)
+			return nil, mismatch(t, v)
 		}
 		r.kind = KindLiteral
 		return r, nil
 	case bool:
-		r, err := c.toBool(t, v, path)
+		r, err := c.toBool(t, v)
 		if err != nil || r.v != l {
-			return nil, mismatch(path, t, v)
+			return nil, mismatch(t, v)
 		}
 		r.kind = KindLiteral
 		return r, nil
 	case string:
-		_, flags, err := c.matchText(t, v, []candidate{{result: l, names: []string{l}}}, path)
+		_, flags, err := c.matchText(t, v, []candidate{{result: l, names: []string{l}}})
 		if err != nil {
 			return nil, err
 		}
 		return newCval(l, KindLiteral, flags...), nil
 	}
-	return nil, mismatch(path, t, v)
+	return nil, mismatch(t, v)
 }
 
 // toUnion tries every variant (null last) and keeps the best; a variant
 // that fits with no conversion at all wins at once.
-func (c *coercer) toUnion(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toUnion(t *target, v *jvalue) (*cval, *cerr) {
 	res := make([]attempt, 0, len(t.variants))
 	for _, variant := range t.variants {
-		r, err := c.coerce(variant, v, path)
+		r, err := c.coerce(variant, v)
 		if err == nil && r.score == 0 {
 			r.addFlag(cflag{kind: flUnionMatch})
 			return r, nil
 		}
 		res = append(res, attempt{r, err})
 	}
-	r, err := pickBest(t, res, path)
+	r, err := pickBest(t, res)
 	if err != nil {
-		if err.depth <= pathDepth(path) {
-			return nil, mismatch(path, t, v)
+		if err.depth == 0 {
+			return nil, mismatch(t, v)
 		}
 		return nil, err
 	}
@@ -865,7 +872,7 @@ type fieldState struct {
 // from a list of which the best element is taken. A missing optional field
 // is null; a missing or unreadable list or map field is empty, an
 // unreadable optional field null (both noted).
-func (c *coercer) toClass(t *target, v *jvalue, path string) (*cval, *cerr) {
+func (c *coercer) toClass(t *target, v *jvalue) (*cval, *cerr) {
 	ct := t.class
 	st := make([]fieldState, len(ct.fields))
 	var flags []cflag
@@ -885,15 +892,14 @@ func (c *coercer) toClass(t *target, v *jvalue, path string) (*cval, *cerr) {
 				extra = append(extra, i)
 				continue
 			}
-			fp := joinPath(path, ct.fields[f].name)
-			r, err := c.coerce(ct.fields[f].t, v.items[i], fp)
+			r, err := c.coerce(ct.fields[f].t, v.items[i])
 			set(f, r, err)
 			found = true
 		}
 		implied := false
 		if !found && len(extra) > 0 && len(ct.fields) == 1 {
 			f := &ct.fields[0]
-			if r, err := c.coerce(f.t, v, joinPath(path, f.name)); err == nil {
+			if r, err := c.coerce(f.t, v); err == nil {
 				r.addFlag(cflag{kind: flImpliedKey})
 				set(0, r, nil)
 				implied = true
@@ -907,22 +913,22 @@ func (c *coercer) toClass(t *target, v *jvalue, path string) (*cval, *cerr) {
 	case jArray:
 		if len(ct.fields) == 1 {
 			f := &ct.fields[0]
-			r, err := c.coerce(f.t, v, joinPath(path, f.name))
+			r, err := c.coerce(f.t, v)
 			if err == nil {
 				r.addFlag(cflag{kind: flImpliedKey})
 			}
 			set(0, r, err)
 		}
-		if r, err := c.fromList(t, v.items, path); err == nil {
+		if r, err := c.fromList(t, v.items); err == nil {
 			alts = append(alts, attempt{v: r})
 		}
 	default:
 		if len(ct.fields) != 1 {
-			return nil, mismatch(path, t, v)
+			return nil, mismatch(t, v)
 		}
 		{
 			f := &ct.fields[0]
-			r, err := c.coerce(f.t, v, joinPath(path, f.name))
+			r, err := c.coerce(f.t, v)
 			if err == nil {
 				r.addFlag(cflag{kind: flImpliedKey})
 				flags = append(flags, cflag{kind: flInferedObject, n: boolInt(v.kind == jString)})
@@ -933,7 +939,6 @@ func (c *coercer) toClass(t *target, v *jvalue, path string) (*cval, *cerr) {
 	vals := make([]*cval, len(ct.fields))
 	var failed *cerr
 	for i, f := range ct.fields {
-		fp := joinPath(path, f.name)
 		s := st[i]
 		switch {
 		case s.set && s.err == nil:
@@ -945,9 +950,9 @@ func (c *coercer) toClass(t *target, v *jvalue, path string) (*cval, *cerr) {
 			if d == nil {
 				e := s.err
 				if !s.set {
-					e = failAt(fp, "missing (want "+f.t.name+")")
+					e = failAt("missing (want " + f.t.name + ")")
 				}
-				failed = deeper(failed, e)
+				failed = deeper(failed, e.under(f.name))
 				continue
 			}
 			vals[i] = d
@@ -957,13 +962,13 @@ func (c *coercer) toClass(t *target, v *jvalue, path string) (*cval, *cerr) {
 		if len(alts) == 0 {
 			return nil, failed
 		}
-		return pickBest(t, alts, path)
+		return pickBest(t, alts)
 	}
 	r := classValue(ct, vals)
 	for _, f := range flags {
 		r.addFlag(f)
 	}
-	return pickBest(t, append([]attempt{{v: r}}, alts...), path)
+	return pickBest(t, append([]attempt{{v: r}}, alts...))
 }
 
 func boolInt(b bool) int {

@@ -2,6 +2,7 @@ package llm
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/bexrun/bex/vmspan"
@@ -10,18 +11,27 @@ import (
 // fuzzSchemas are the return types FuzzParseOutput coerces to.
 var fuzzSchemas = []*Schema{
 	ticketSchema, categorySchema, orderSchema, ListOf(ticketSchema), Int, Float, Bool, nodeSchema, OptionalOf(ticketSchema),
-	OptionalOf(Int), UnionOf(Int, String), MapOf(Any), Any, LiteralOf("yes"), String,
+	OptionalOf(Int), UnionOf(Int, String), MapOf(Any), Any, LiteralOf("yes"), String, itemSchema, colorSchema, personSchema,
+	wrapperSchema, noteSchema, taggedSchema, statsSchema, ListOf(Int), ListOf(String), UnionOf(ticketSchema, itemSchema),
+	UnionOf(ticketSchema, String), MapOf(Int), UnionOf(LiteralOf("yes"), LiteralOf("no")),
 }
 
 // FuzzParseOutput checks that no reply makes the output parser panic, that
-// failures are *ParseError, and that results have the declared shape.
+// failures are *ParseError, that results have the declared shape, and that
+// strict parsing accepts exactly the replies that parse without notes.
 func FuzzParseOutput(f *testing.F) {
 	f.Add("```json\n{\"title\": \"A\", \"priority\": 1}\n```", uint8(0))
 	f.Add("spam", uint8(1))
+	for _, tc := range parseCases {
+		for i, s := range fuzzSchemas {
+			if s == tc.typ {
+				f.Add(tc.reply, uint8(i))
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, reply string, which uint8) {
 		s := fuzzSchemas[int(which)%len(fuzzSchemas)]
 		p, err := ParseOutput(reply, s, ParseOptions{})
-		v := p.Value
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) {
@@ -30,8 +40,17 @@ func FuzzParseOutput(f *testing.F) {
 			_ = err.Error()
 			return
 		}
-		if !hasShape(v, s) {
-			t.Fatalf("ParseOutput(%q, %s) = %#v: not a %s", reply, s, v, s)
+		if !hasShape(p.Value, s) {
+			t.Fatalf("ParseOutput(%q, %s) = %#v: not a %s", reply, s, p.Value, s)
+		}
+		for _, n := range p.Notes {
+			if n.Kind == "" || n.Detail == "" {
+				t.Fatalf("ParseOutput(%q, %s): empty note %+v", reply, s, n)
+			}
+		}
+		strict, err := ParseOutput(reply, s, ParseOptions{Strict: true})
+		if (err != nil) != (len(p.Notes) > 0) || err == nil && !reflect.DeepEqual(strict.Value, p.Value) {
+			t.Fatalf("ParseOutput(%q, %s): %d notes, but strict parsing gives %v, %v", reply, s, len(p.Notes), strict.Value, err)
 		}
 	})
 }

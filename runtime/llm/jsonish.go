@@ -86,11 +86,13 @@ func numberFromLiteral(s string) (jnumber, bool) {
 	if s == "" {
 		return jnumber{}, false
 	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil && isDecimalInt(s) {
-		return jnumber{kind: numInt, i: i}, true
-	}
-	if u, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 64); err == nil && isDecimalInt(s) {
-		return jnumber{kind: numUint, u: u}, true
+	if isDecimalInt(s) {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return jnumber{kind: numInt, i: i}, true
+		}
+		if u, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 64); err == nil {
+			return jnumber{kind: numUint, u: u}, true
+		}
 	}
 	if !isFloatLiteral(s) {
 		return jnumber{}, false
@@ -340,7 +342,7 @@ func (p *strictParser) value(depth int) (*jvalue, bool) {
 }
 
 func (p *strictParser) object(depth int) (*jvalue, bool) {
-	v := &jvalue{kind: jObject, complete: true}
+	v := &jvalue{kind: jObject, complete: true, keys: make([]string, 0, 4), items: make([]*jvalue, 0, 4)}
 	p.i++
 	p.space()
 	if p.i < len(p.s) && p.s[p.i] == '}' {

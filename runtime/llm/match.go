@@ -206,6 +206,9 @@ var numberInText = regexp.MustCompile(`([-+]?)\$?(?:\d+(?:,\d+)*(?:\.\d+)?|\d+\.
 // numberFromText finds the one number in s ("$1,234.50", "50%", "about 12
 // kg"); ok is false when there is none or more than one.
 func numberFromText(s string) (float64, bool) {
+	if strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' }) < 0 {
+		return 0, false // no digit: spare the regular expression a long text
+	}
 	m := numberInText.FindAllString(s, 2)
 	if len(m) != 1 {
 		return 0, false

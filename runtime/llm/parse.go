@@ -36,7 +36,7 @@ type Parsed struct {
 // value cut off by the end of the reply — the result carries a note; with
 // o.Strict such a reply is refused instead. Errors are *ParseError.
 func ParseOutput(reply string, s *Schema, o ParseOptions) (Parsed, error) {
-	t := compileTarget(s)
+	t := targetOf(s)
 	if t.kind == KindString {
 		return Parsed{Value: reply}, nil
 	}
@@ -45,14 +45,14 @@ func ParseOutput(reply string, s *Schema, o ParseOptions) (Parsed, error) {
 		v = jstr(reply, true)
 	}
 	var c coercer
-	r, cerr := c.coerce(t, v, "")
+	r, cerr := c.coerce(t, v)
 	if cerr == nil && r.kind == KindClass && inferredFromText(r) {
-		cerr = failAt("", "want "+t.name+", got "+describe(jstr(reply, true)))
+		cerr = failAt("want " + t.name + ", got " + describe(jstr(reply, true)))
 	}
 	if cerr != nil {
 		return Parsed{}, &ParseError{Path: cerr.path, Msg: cerr.msg, Reply: reply}
 	}
-	notes := collectNotes(r, "", nil)
+	notes := collectNotes(r, nil, nil)
 	if o.Strict && len(notes) > 0 {
 		return Parsed{}, strictError(notes, reply)
 	}
@@ -79,25 +79,28 @@ func strictError(notes []vmspan.ParseNote, reply string) *ParseError {
 }
 
 // collectNotes appends the notes of r and its parts, with their paths.
-func collectNotes(r *cval, path string, out []vmspan.ParseNote) []vmspan.ParseNote {
+// Paths are built only for the notes found.
+func collectNotes(r *cval, path []ckid, out []vmspan.ParseNote) []vmspan.ParseNote {
 	for _, f := range r.flags {
 		if n := f.note; n != nil {
-			out = append(out, vmspan.ParseNote{Kind: n.kind, Path: addSeg(path, n.seg), Detail: n.detail})
+			out = append(out, vmspan.ParseNote{Kind: n.kind, Path: pathText(path, n.seg), Detail: n.detail})
 		}
 	}
 	if r.has(flIncomplete) && !r.composite() && r.kind != KindNull {
-		out = append(out, vmspan.ParseNote{Kind: vmspan.ParseTruncated, Path: path, Detail: "the reply ends inside this value; kept as far as it goes"})
+		out = append(out, vmspan.ParseNote{Kind: vmspan.ParseTruncated, Path: pathText(path, ""), Detail: "the reply ends inside this value; kept as far as it goes"})
 	}
 	for _, k := range r.kids {
-		out = collectNotes(k.v, addSeg(path, k.seg), out)
+		out = collectNotes(k.v, append(path, k), out)
 	}
 	return out
 }
 
-// addSeg appends a path segment ("[2]", ".name") to path.
-func addSeg(path, seg string) string {
-	if path == "" {
-		return strings.TrimPrefix(seg, ".")
+// pathText renders the path of parts, and a last segment ("[2]", ".name").
+func pathText(path []ckid, last string) string {
+	var b strings.Builder
+	for _, k := range path {
+		b.WriteString(k.seg())
 	}
-	return path + seg
+	b.WriteString(last)
+	return strings.TrimPrefix(b.String(), ".")
 }

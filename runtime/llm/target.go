@@ -4,7 +4,12 @@
 
 package llm
 
-import "strings"
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"weak"
+)
 
 // A target is a return type prepared for coercion. Optional types are
 // unions with null (null last), nested unions are flattened, and names are
@@ -45,8 +50,30 @@ type enumValueTarget struct {
 
 var nullTarget = &target{kind: KindNull, name: "null"}
 
+// targets caches compiled targets by schema (schemas are immutable once
+// built); an entry goes when its schema is garbage collected.
+var targets sync.Map // weak.Pointer[Schema] -> *target
+
+// targetOf returns the compiled target of s, compiling it on first use.
+func targetOf(s *Schema) *target {
+	if s == nil {
+		return stringTarget
+	}
+	k := weak.Make(s)
+	if t, ok := targets.Load(k); ok {
+		return t.(*target)
+	}
+	t := compileTarget(s)
+	if _, loaded := targets.LoadOrStore(k, t); !loaded {
+		runtime.AddCleanup(s, func(k weak.Pointer[Schema]) { targets.Delete(k) }, k)
+	}
+	return t
+}
+
+var stringTarget = &target{kind: KindString, name: "string"}
+
 // compileTarget prepares s for coercion. Recursive classes compile to
-// cyclic targets.
+// cyclic targets. The target holds no pointer to s (see targets).
 func compileTarget(s *Schema) *target {
 	c := targetCompiler{classes: map[*ClassSchema]*classTarget{}}
 	return c.compile(s)
