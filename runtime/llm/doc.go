@@ -365,10 +365,16 @@
 // The readings are built for streaming (a later step): every value knows
 // whether the reply ended inside it (a string without its closing quote, a
 // container without its bracket, a number that ran to the end of an
-// unclosed container), the repairing reader's open containers are its whole
-// state (finished values are immutable and could be shared between the
-// readings of a growing reply), and coercion reads only the compiled
-// return type (target.go: the one place that reads Schema).
+// unclosed container), and coercion reads only the compiled return type
+// (target.go, the one place that reads Schema). The repairing reader can
+// be fed a reply in pieces (fixer.feed, then fixer.finish): where what a
+// byte means depends on text that has not arrived (a quote that may be
+// followed by a separator, a comma after a bare word, an escape cut in
+// two), it waits instead of guessing, so that reading in pieces gives
+// exactly what reading the whole gives (TestFixerInPieces,
+// FuzzFixerInPieces). Its open containers are its whole state and the
+// values it has finished are immutable, so the readings of a growing reply
+// can share them.
 //
 // # Streaming
 //

@@ -195,15 +195,6 @@ func jmarkdown(tag string, v *jvalue) *jvalue {
 // inner returns the value a jFixed or jMarkdown wraps.
 func (v *jvalue) inner() *jvalue { return v.items[0] }
 
-// completeDeeply marks v and everything in it complete (a container closed
-// by its bracket vouches for its contents).
-func (v *jvalue) completeDeeply() {
-	v.complete = true
-	for _, x := range v.items {
-		x.completeDeeply()
-	}
-}
-
 // display renders a value the way BAML's parser prints it when a string is
 // wanted and something else was found: strings bare, objects as
 // {key: value, ...}, lists as [a, b]. Deep values are cut at maxDisplayDepth.
