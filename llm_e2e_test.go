@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -250,5 +251,55 @@ func TestRequestCarriesTraceparent(t *testing.T) {
 	want := fmt.Sprintf("00-%s-%s-01", start.TraceID, vmspan.AttemptSpanID(start.Span.ID, 0))
 	if got := reqs[0].Header.Get("traceparent"); got != want {
 		t.Errorf("traceparent = %q, want %q", got, want)
+	}
+}
+
+// TestLossyOutputIsVisible checks that a reply coerced with loss reaches
+// the caller's notes callback, the LLM span's end event, the JSONL trace
+// and the Collector, and that strict parsing fails the call instead.
+func TestLossyOutputIsVisible(t *testing.T) {
+	rule := llmstub.Rule{Contains: "title and priority", Replies: []llmstub.Reply{{Text: `{"title": "Login broken", "priority": 2.5}`}}}
+	r := newRig(t, "openai", func(b string) string { return pipeline("openai", b) }, llmstub.WithRules(rule))
+	var got []string
+	notes := engine.WithParseNotes(func(fn string, ns []vmspan.ParseNote) {
+		for _, n := range ns {
+			got = append(got, fn+": "+n.String())
+		}
+	})
+	res, err := r.eng.Call(context.Background(), "ClassifyTicket", map[string]any{"body": "x"}, notes, engine.WithCollector(r.col))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := res.(map[string]any); !ok || m["priority"] != int64(3) {
+		t.Errorf("result %#v, want priority 3", res)
+	}
+	if want := []string{"ClassifyTicket: rounded priority: 2.5 rounded to 3"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("notes %q, want %q", got, want)
+	}
+	ends := r.rec.Filter(vmspan.EventEnd, "ClassifyTicket")
+	if len(ends) != 1 || len(ends[0].Attempts) != 1 || len(ends[0].Attempts[0].ParseNotes) != 1 {
+		t.Fatalf("end event %+v: want the note on its attempt", ends)
+	}
+	if !strings.Contains(r.file.String(), `"parse_notes":[{"detail":"2.5 rounded to 3","kind":"rounded","path":"priority"}]`) {
+		t.Errorf("the trace file lacks the note:\n%s", r.file)
+	}
+	if calls := r.col.Last().Calls; len(calls) != 1 || len(calls[0].Attempt.ParseNotes) != 1 {
+		t.Errorf("Collector calls %+v: want the note on the attempt", calls)
+	}
+
+	_, err = r.eng.Call(context.Background(), "ClassifyTicket", map[string]any{"body": "x"}, notes, engine.WithStrictParsing())
+	var pe *llm.ParseError
+	if !errors.As(err, &pe) || len(pe.Notes) != 1 || !strings.Contains(err.Error(), "strict parsing") {
+		t.Fatalf("strict: err = %v, want a *llm.ParseError listing the note", err)
+	}
+	if len(got) != 1 {
+		t.Errorf("strict parsing called the notes callback: %q", got)
+	}
+	ends = r.rec.Filter(vmspan.EventEnd, "ClassifyTicket")
+	if e := ends[len(ends)-1]; e.Err == nil || e.Err.Type != "LLMParseError" || len(e.Attempts[0].ParseNotes) != 1 {
+		t.Errorf("strict end event %+v: want LLMParseError and the refused note", e)
 	}
 }

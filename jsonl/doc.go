@@ -26,8 +26,10 @@
 //     "result" is then null) on a failed span, and "llm_calls" on an LLM
 //     function span: its provider attempts with client, provider, model,
 //     timing, usage ({"cached_input_tokens","input_tokens","output_tokens"},
-//     null when not reported), finish reason, selected, and the redacted
-//     HTTP request and response;
+//     null when not reported), finish reason, selected, the redacted
+//     HTTP request and response, and "parse_notes" (what coercing the
+//     reply to the return type lost: [{"detail","kind","path"}], see
+//     vmspan.ParseNote) when there are any;
 //   - "traceparent" (W3C, version 00) on the start and end lines of a span
 //     whose parent is a remote OpenTelemetry span.
 //

@@ -175,6 +175,7 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `,"model":`...)
 	b = spanjson.AppendString(b, a.Model)
 	b = appendOptString(b, `,"output":`, a.Output)
+	b = appendParseNotes(b, a.ParseNotes)
 	b = append(b, `,"provider":`...)
 	b = spanjson.AppendString(b, a.Provider)
 	b = appendHTTP(b, `,"request":`, a.Request)
@@ -202,6 +203,27 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `,"output_tokens":`...)
 	b = appendOptInt(b, a.Usage.OutputTokens)
 	return append(b, "}}"...)
+}
+
+// appendParseNotes writes "parse_notes":[{"detail","kind","path"}], left
+// out when there are none.
+func appendParseNotes(b []byte, ns []vmspan.ParseNote) []byte {
+	if len(ns) == 0 {
+		return b
+	}
+	b = append(b, `,"parse_notes":[`...)
+	for i, n := range ns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"detail":`...)
+		b = spanjson.AppendString(b, n.Detail)
+		b = append(b, `,"kind":`...)
+		b = spanjson.AppendString(b, string(n.Kind))
+		b = appendOptString(b, `,"path":`, n.Path)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 func appendOptString(b []byte, key, s string) []byte {

@@ -198,6 +198,7 @@ type lineAttempt struct {
 	Response      *vmspan.HTTPRecord `json:"response"`
 	Messages      []vmspan.Message   `json:"messages"`
 	Output        string             `json:"output"`
+	ParseNotes    []vmspan.ParseNote `json:"parse_notes"`
 	Error         *lineError         `json:"error"`
 }
 
@@ -552,7 +553,7 @@ func attempts(ls []lineAttempt) ([]vmspan.LLMAttempt, error) {
 			Start: start, Duration: dur, FinishReason: l.FinishReason, Selected: l.Selected,
 			Usage:       vmspan.Usage{InputTokens: l.Usage.Input, OutputTokens: l.Usage.Output, CachedInputTokens: l.Usage.Cached},
 			Temperature: l.Temperature, MaxTokens: l.MaxTokens, Request: l.Request, Response: l.Response,
-			Messages: l.Messages, Output: l.Output,
+			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes,
 		}
 		if l.Error != nil {
 			out[i].Err = &vmspan.ErrorInfo{Type: l.Error.Type, Message: l.Error.Message}

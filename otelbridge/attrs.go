@@ -25,6 +25,17 @@ const (
 	TagPrefix = "bex.tag."
 )
 
+// Attribute keys of LLM function spans whose reply was coerced with loss
+// (vmspan.ParseNote): how many notes of each kind, set only when not zero,
+// and, with content capture, the notes themselves.
+const (
+	KeyParseDropped   = attribute.Key("bex.parse.dropped")   // list elements or map entries left out
+	KeyParseDefaulted = attribute.Key("bex.parse.defaulted") // missing or unreadable values defaulted
+	KeyParseRounded   = attribute.Key("bex.parse.rounded")   // numbers rounded to ints
+	KeyParseTruncated = attribute.Key("bex.parse.truncated") // values cut off by the end of the reply
+	KeyParseNotes     = attribute.Key("bex.parse.notes")     // the notes as text (content capture only)
+)
+
 // GenAI semantic-convention keys (experimental; the names current when this
 // was written). go.opentelemetry.io/otel/semconv no longer defines them.
 const (
@@ -123,6 +134,7 @@ func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) *attrLis
 			u = u.Add(a.Usage)
 		}
 		attrs = appendUsage(attrs, u)
+		attrs = b.appendParseNotes(attrs, e.Attempts)
 	}
 	l.s = attrs
 	return l
@@ -230,4 +242,38 @@ func appendMessage(b []byte, role, content, finish string) []byte {
 		b = spanjson.AppendString(b, finish)
 	}
 	return append(b, '}')
+}
+
+// appendParseNotes adds the parse-note counts of an LLM function's attempts
+// (the selected one, or the one strict parsing refused), and the notes'
+// text when content capture is on: it quotes the reply.
+func (b *Bridge) appendParseNotes(attrs []attribute.KeyValue, as []vmspan.LLMAttempt) []attribute.KeyValue {
+	var n [4]int
+	var text []string
+	for i := range as {
+		for _, note := range as[i].ParseNotes {
+			switch note.Kind {
+			case vmspan.ParseDropped:
+				n[0]++
+			case vmspan.ParseDefaulted:
+				n[1]++
+			case vmspan.ParseRounded:
+				n[2]++
+			case vmspan.ParseTruncated:
+				n[3]++
+			}
+			if b.cfg.content {
+				text = append(text, truncateString(note.String(), b.cfg.maxSize))
+			}
+		}
+	}
+	for i, k := range [...]attribute.Key{KeyParseDropped, KeyParseDefaulted, KeyParseRounded, KeyParseTruncated} {
+		if n[i] > 0 {
+			attrs = append(attrs, k.Int(n[i]))
+		}
+	}
+	if len(text) > 0 {
+		attrs = append(attrs, KeyParseNotes.StringSlice(text))
+	}
+	return attrs
 }

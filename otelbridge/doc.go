@@ -52,7 +52,11 @@
 //   - LLM functions: bex.llm.attempts and the usage summed over attempts
 //     (gen_ai.usage.input_tokens, gen_ai.usage.output_tokens,
 //     gen_ai.usage.cache_read.input_tokens; only the counts some attempt
-//     reported).
+//     reported), and when coercing the reply lost data (the attempts'
+//     vmspan.ParseNotes), the number of notes of each kind:
+//     bex.parse.dropped, bex.parse.defaulted, bex.parse.rounded,
+//     bex.parse.truncated (each only when not zero); with content capture
+//     also bex.parse.notes, the notes as text (they quote the reply).
 //
 // Each provider attempt of an LLM function (Event.Attempts of its end event)
 // becomes a child span of the function's span, kind CLIENT, named

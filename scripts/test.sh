@@ -2,7 +2,9 @@
 # Runs every test of the project: the main module (with -race), the Jaeger
 # integration tests (building Jaeger v2 from the Go module proxy on first use,
 # ~8 minutes, cached afterwards), a bounded run of every fuzz target, and a
-# compile-and-run-once check of the benchmarks. Needs only Go.
+# compile-and-run-once check of the benchmarks. Needs Go; with node and npm
+# it also runs the output parser's differential tests against the reference
+# BAML runtime (installed from npm once, cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,14 +13,19 @@ step() { printf '\n== %s\n' "$*"; }
 step "go vet (main module)"
 go vet ./...
 
-step "reference BAML runtime for differential tests"
-# Differential tests read BEX_BAML_DIR and skip, saying why, when it is unset
-# (no node or npm here).
-if BEX_BAML_DIR="$(bash scripts/baml.sh)"; then
-	export BEX_BAML_DIR
+step "reference BAML runtime (for the differential tests of the output parser)"
+# scripts/baml.sh installs @boundaryml/baml from npm once (cached) and prints
+# its directory; it exits 3 when node or npm is missing, and then the
+# differential tests skip, saying why.
+if baml_dir="$(bash scripts/baml.sh)"; then
+	export BEX_BAML_DIR="$baml_dir"
+	echo "BEX_BAML_DIR=$BEX_BAML_DIR"
 else
-	echo "no reference BAML runtime: differential tests will skip" >&2
-	unset BEX_BAML_DIR
+	rc=$?
+	if [ "$rc" -ne 3 ]; then
+		exit "$rc"
+	fi
+	echo "node or npm is missing: the differential tests against BAML will skip"
 fi
 
 step "unit tests (main module, -race)"

@@ -166,6 +166,49 @@ type LLMAttempt struct {
 	Messages      []Message // the prompt as sent
 	Output        string    // the completion text
 	Err           *ErrorInfo
+	// ParseNotes lists what coercing Output to the return type lost
+	// (elements dropped, values rounded or defaulted, a truncated reply):
+	// set on the selected attempt, and on an attempt whose reply was
+	// refused because strict parsing was asked for.
+	ParseNotes []ParseNote
+}
+
+// A ParseNote reports one lossy step of coercing an LLM reply to the
+// function's return type: data that the reply held, or should have held,
+// and the result does not. Path names the place in the result
+// ("items[2].qty"; list indices count the reply's elements, map entries
+// are .key; empty for the whole result).
+type ParseNote struct {
+	Kind   ParseNoteKind `json:"kind"`
+	Path   string        `json:"path,omitempty"`
+	Detail string        `json:"detail"`
+}
+
+// A ParseNoteKind says what was lost.
+type ParseNoteKind string
+
+// Parse note kinds.
+const (
+	// ParseDropped: a list element or map entry that could not be read was
+	// left out.
+	ParseDropped ParseNoteKind = "dropped"
+	// ParseDefaulted: a missing list or map field became empty, or a value
+	// that could not be read became null, [] or {}.
+	ParseDefaulted ParseNoteKind = "defaulted"
+	// ParseRounded: a number with a fraction became an int.
+	ParseRounded ParseNoteKind = "rounded"
+	// ParseTruncated: the reply ended inside a value, which was kept cut
+	// off, or inside a list element, which was left out.
+	ParseTruncated ParseNoteKind = "truncated"
+)
+
+// String returns "kind path: detail" (or "kind: detail" for the whole
+// result).
+func (n ParseNote) String() string {
+	if n.Path == "" {
+		return string(n.Kind) + ": " + n.Detail
+	}
+	return string(n.Kind) + " " + n.Path + ": " + n.Detail
 }
 
 // An Event reports the start or end of a span, or tags set on it.

@@ -41,6 +41,12 @@ do not change the exit status. LLM clients read their own variables
 (OPENAI_API_KEY, OPENAI_BASE_URL, ...) as the program's client<llm> blocks
 say.
 
+When an LLM function's reply can only be coerced to its return type with
+loss (a list element that does not fit dropped, a number rounded to an int,
+a missing list defaulted to [], a value cut off by the end of the reply),
+each loss is reported on stderr ("bex run: F: reply coerced with loss: ...")
+and recorded in the trace; with --strict-parse the function fails instead.
+
 The exit status is 1 when the program does not compile or the call fails (the
 error and its bex stack are printed on stderr), 2 for a bad command line.
 `,
@@ -57,6 +63,7 @@ type RunConfig struct {
 	Collector       bool          // --collector: print the call's summary on stderr
 	Timeout         time.Duration // --timeout: cancel the call after this long (0 = never)
 	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
+	StrictParse     bool          // --strict-parse: refuse LLM replies whose coercion loses data
 
 	otlpSet bool // --otlp was given (true or false), overriding the environment
 }
@@ -70,6 +77,7 @@ func (c *RunConfig) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Collector, "collector", false, "print the call's summary (duration, tokens, LLM attempts) on stderr")
 	fs.DurationVar(&c.Timeout, "timeout", 0, "cancel the call after this `duration` (default: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "bound on flushing and shutting the exporters down")
+	fs.BoolVar(&c.StrictParse, "strict-parse", false, "fail an LLM function whose reply can only be coerced with loss (dropped elements, rounded numbers, defaulted fields, a truncated reply)")
 }
 
 func (c *RunConfig) run(ctx context.Context, a *App, s *streams, args []string) int {
@@ -121,7 +129,14 @@ func functionNames(p *vm.Program) string {
 func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, name string, args map[string]any) int {
 	ctx, cancel := c.callContext(ctx, s)
 	defer cancel()
-	var opts []engine.CallOption
+	opts := []engine.CallOption{engine.WithParseNotes(func(fn string, notes []vmspan.ParseNote) {
+		for _, n := range notes {
+			fmt.Fprintf(s.stderr, "bex run: %s: reply coerced with loss: %s\n", fn, n)
+		}
+	})}
+	if c.StrictParse {
+		opts = append(opts, engine.WithStrictParsing())
+	}
 	var col *collector.Collector
 	if c.Collector {
 		col = collector.New("bex run")

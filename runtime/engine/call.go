@@ -22,6 +22,8 @@ type callConfig struct {
 	scoped   []vmspan.Sink
 	maxSteps *int64
 	registry *llm.ClientRegistry
+	strict   bool
+	notes    func(function string, notes []vmspan.ParseNote)
 }
 
 // WithClientRegistry makes the call use a client registry (BAML's
@@ -59,6 +61,25 @@ func WithCollector(s vmspan.Sink) CallOption {
 // WithCallMaxSteps overrides the engine's step budget for one call.
 func WithCallMaxSteps(n int64) CallOption {
 	return func(c *callConfig) { c.maxSteps = &n }
+}
+
+// WithStrictParsing refuses LLM replies whose coercion to the return type
+// would lose data (a list element dropped, a number rounded, a missing
+// list defaulted, a truncated value kept): the LLM function fails with an
+// *llm.ParseError listing the parse notes instead of returning a value.
+// It applies to the LLM functions this call runs, not to engine calls
+// made from host functions inside it.
+func WithStrictParsing() CallOption {
+	return func(c *callConfig) { c.strict = true }
+}
+
+// WithParseNotes has f called, on the calling goroutine, after each LLM
+// function of the call whose reply was coerced with loss, with the
+// function's name and the parse notes (see vmspan.ParseNote). The notes
+// are also recorded on the LLM span's selected attempt, so traces carry
+// them too.
+func WithParseNotes(f func(function string, notes []vmspan.ParseNote)) CallOption {
+	return func(c *callConfig) { c.notes = f }
 }
 
 // UnknownFunctionError is returned by Call for a name the program does not define.
@@ -123,7 +144,7 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -335,6 +356,8 @@ type callState struct {
 	frames *vmspan.FrameTracker
 	// registry is the call's client registry (WithClientRegistry), or nil.
 	registry *llm.ClientRegistry
+	strict   bool // WithStrictParsing
+	notes    func(string, []vmspan.ParseNote)
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -382,6 +405,7 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
+		Strict:   cs.strict,
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)
@@ -390,6 +414,9 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 	}
 	if err != nil {
 		return vm.Value{}, err
+	}
+	if len(res.Notes) > 0 && cs.notes != nil {
+		cs.notes(fn.Name, res.Notes)
 	}
 	return vm.FromGo(res.Value, fn.Result)
 }

@@ -45,6 +45,14 @@
 // {"file"} map (see llm.MediaFrom); spans record them by reference, never
 // their bytes.
 //
+// LLM replies are coerced to the return type with BAML's rules (see
+// "Output parsing" in package llm). When that loses data — a list element
+// dropped, a number rounded, a missing list defaulted, a truncated reply —
+// the value is returned as BAML returns it and the loss is recorded as
+// parse notes on the LLM span's selected attempt; WithParseNotes also hands
+// them to the caller, and WithStrictParsing makes such a reply an
+// *llm.ParseError instead.
+//
 // # Errors
 //
 // Load and compile errors carry file:line:col and are reported together, as

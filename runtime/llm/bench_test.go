@@ -2,6 +2,8 @@ package llm
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/bexrun/bex/runtime/llm/llmstub"
@@ -10,7 +12,7 @@ import (
 func BenchmarkParseOutput(b *testing.B) {
 	reply := "Here is the ticket:\n```json\n{\n  \"title\": \"Checkout is down for all users\",\n  \"priority\": 1\n}\n```"
 	for b.Loop() {
-		if _, err := ParseOutput(reply, ticketSchema); err != nil {
+		if _, err := ParseOutput(reply, ticketSchema, ParseOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -37,4 +39,39 @@ func BenchmarkCall(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// streamReply is a 64 KiB reply: a list of tickets, as a streamed reply
+// would grow.
+var streamReply = func() string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; b.Len() < 64<<10; i++ {
+		fmt.Fprintf(&b, "{\"title\": \"Ticket %d: the checkout page is down for some users\", \"priority\": %d},\n", i, i%5)
+	}
+	b.WriteString("]")
+	return b.String()
+}()
+
+// BenchmarkFixer measures the repairing reader on the 64 KiB reply read
+// whole (whole) and fed in 10-byte pieces (pieces10): what a streaming
+// reader pays to keep its reading up to date, without the readings'
+// coercion.
+func BenchmarkFixer(b *testing.B) {
+	b.Run("whole", func(b *testing.B) {
+		b.SetBytes(int64(len(streamReply)))
+		for b.Loop() {
+			if _, err := fixJSON(streamReply); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pieces10", func(b *testing.B) {
+		b.SetBytes(int64(len(streamReply)))
+		for b.Loop() {
+			if _, err := fixInPieces(streamReply, []int{10}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -64,26 +64,29 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	}
 	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over}
 	out, err := cs.run(c)
-	var v any
+	var p Parsed
 	if err == nil {
-		v, err = cs.parse(out, &req)
+		p, err = cs.parse(out, &req)
 	}
-	return Result{Value: v, Attempts: cs.finish(), Messages: msgs}, err
+	return Result{Value: p.Value, Notes: p.Notes, Attempts: cs.finish(), Messages: msgs}, err
 }
 
 // parse coerces the output of the attempt that succeeded, and marks that
-// attempt selected or failed.
-func (cs *call) parse(out output, req *Request) (any, error) {
-	v, err := ParseOutput(out.text, req.Output)
+// attempt selected or failed; the parse notes go on the attempt too.
+func (cs *call) parse(out output, req *Request) (Parsed, error) {
+	p, err := ParseOutput(out.text, req.Output, ParseOptions{Strict: req.Strict})
+	a := &cs.attempts[out.index]
 	if err != nil {
 		pe := err.(*ParseError)
 		pe.Function = req.Function
 		pe.Reply = redactor{secrets: cs.secrets}.str(pe.Reply)
-		cs.attempts[out.index].Err = vmspan.ErrorInfoOf(pe)
-		return nil, pe
+		a.Err = vmspan.ErrorInfoOf(pe)
+		a.ParseNotes = pe.Notes
+		return Parsed{}, pe
 	}
-	cs.attempts[out.index].Selected = true
-	return v, nil
+	a.Selected = true
+	a.ParseNotes = p.Notes
+	return p, nil
 }
 
 // A call is the state of one Runtime.Call.

@@ -1,4 +1,6 @@
-// coerce.go coerces parsed reply values to the declared return type.
+// coerce.go coerces the readings of a reply to the return type, scoring
+// every conversion as BAML does so that the best reading wins, and keeping
+// track of what was lost on the way.
 
 package llm
 
@@ -7,449 +9,1125 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
-// A coercer converts a parsed value to a type. A strict coercer accepts
-// only values of the right JSON kind (an integral float counts as an int); a
-// lenient one also converts strings to numbers, bools and enums found in
-// prose, scalars to strings, and a single value to a one-element list.
-type coercer struct {
-	strict bool
+// A flagKind is a conversion coercion made. Each has BAML's score (lower
+// is better); the score of a value is the sum of its flags' and its
+// parts' scores.
+type flagKind uint8
+
+const (
+	flOptionalDefault flagKind = iota + 1 // an optional field was missing: null
+	flDefaultNoValue                      // a required list or map field was missing: empty
+	flDefaultHadValue                     // null chosen although there was a value
+	flDefaultBadValue                     // a value that could not be read was replaced by its type's default
+	flObjectToMap                         // an object read as a map
+	flObjectToString                      // a non-string matched against names
+	flExtraKey                            // an object key named no field
+	flSubstringMatch                      // a name found inside a longer text
+	flImpliedKey                          // the value of a one-field class given without its key
+	flJSONToString                        // a non-string value printed as a string
+	flSingleToArray                       // a single value read as a one-element list
+	flItemError                           // a list element that could not be read was dropped (n: its index)
+	flMapValueError                       // a map entry whose value could not be read was dropped
+	flFirstMatch                          // one of several readings chosen
+	flUnionMatch                          // one variant of a union chosen
+	flStringToBool                        // "true" read as true
+	flStringToFloat                       // a number read out of text
+	flFloatToInt                          // a float read as an int (rounded)
+	flInferedObject                       // a one-field class made from a bare value
+	flMarkdown                            // read from a ``` fence (n: its score)
+	flIncomplete                          // the reply ended inside the value
+)
+
+func (f cflag) score() int {
+	switch f.kind {
+	case flOptionalDefault, flObjectToMap, flExtraKey, flSingleToArray, flMapValueError, flFirstMatch,
+		flStringToBool, flStringToFloat, flFloatToInt:
+		return 1
+	case flDefaultNoValue:
+		return 100
+	case flDefaultHadValue:
+		return 110
+	case flDefaultBadValue, flObjectToString, flSubstringMatch, flImpliedKey, flJSONToString:
+		return 2
+	case flItemError:
+		return 1 + f.n
+	case flMarkdown:
+		return f.n
+	}
+	return 0
 }
 
-// A coerceError is a failed coercion; depth counts the path components that
-// matched before the failure, so that the most complete attempt is reported.
-type coerceError struct {
+// A cflag is one conversion; some carry what was lost, for the parse notes.
+type cflag struct {
+	kind flagKind
+	n    int
+	note *lossyNote // what was lost, when the conversion lost data
+}
+
+// A lossyNote is a parse note before its path is known.
+type lossyNote struct {
+	kind   vmspan.ParseNoteKind
+	seg    string // path segment below the flagged value ("" for the value itself)
+	detail string
+}
+
+// A cval is a coerced value: the result in snapshot form, how it was
+// obtained, and its parts.
+type cval struct {
+	v     any
+	kind  types.Kind // the kind of the result: types.String ... types.Enum, types.Null, types.Any
+	flags []cflag
+	kids  []ckid // class fields (in order), list elements, map entries
+	score int    // total score, kept up to date by addFlag
+}
+
+// A ckid is a part of a cval: a field or map entry (name), or a list
+// element (index, else -1).
+type ckid struct {
+	name  string
+	index int
+	v     *cval
+}
+
+// seg returns the path segment that leads to k: ".name" or "[i]".
+func (k ckid) seg() string {
+	if k.index >= 0 {
+		return "[" + strconv.Itoa(k.index) + "]"
+	}
+	return "." + k.name
+}
+
+func newCval(v any, kind types.Kind, flags ...cflag) *cval {
+	c := &cval{v: v, kind: kind}
+	for _, f := range flags {
+		c.addFlag(f)
+	}
+	return c
+}
+
+func (c *cval) addFlag(f cflag) {
+	c.flags = append(c.flags, f)
+	c.score += f.score()
+}
+
+func (c *cval) has(k flagKind) bool {
+	for _, f := range c.flags {
+		if f.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cval) count(k flagKind) int {
+	n := 0
+	for _, f := range c.flags {
+		if f.kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// withKids sets the parts of a class, list or map and adds their scores.
+func (c *cval) withKids(kids []ckid) *cval {
+	c.kids = kids
+	for _, k := range kids {
+		c.score += k.v.score
+	}
+	return c
+}
+
+func (c *cval) composite() bool {
+	return c.kind == types.Class || c.kind == types.List || c.kind == types.Map
+}
+
+// A cerr is a failed coercion. path is relative to the value being
+// coerced (it grows as the error is returned through fields, elements and
+// entries, so that paths cost nothing when coercion succeeds); depth
+// counts its components, so that the most complete attempt is reported.
+type cerr struct {
 	path  string
 	msg   string
 	depth int
 }
 
-func (c coercer) fail(path string, s *types.Type, v any) *coerceError {
-	return &coerceError{path: path, msg: "want " + s.String() + ", got " + describe(v), depth: pathDepth(path)}
-}
+func failAt(msg string) *cerr { return &cerr{msg: msg} }
 
-func pathDepth(path string) int {
-	if path == "" {
-		return 0
-	}
-	return 1 + strings.Count(path, ".") + strings.Count(path, "[")
-}
-
-func joinPath(path, field string) string {
-	if path == "" {
-		return field
-	}
-	return path + "." + field
-}
-
-// coerce converts v to s; path names v for errors. Aliases are resolved,
-// but errors name the type as declared.
-func (c coercer) coerce(v any, s *types.Type, path string) (any, *coerceError) {
-	switch kindOf(s) {
-	case types.String:
-		return c.toString(v, s, path)
-	case types.Int:
-		return c.toInt(v, s, path)
-	case types.Float:
-		return c.toFloat(v, s, path)
-	case types.Bool:
-		return c.toBool(v, s, path)
-	case types.Null:
-		if v == nil || !c.strict && isNullWord(v) {
-			return nil, nil
-		}
-	case types.List:
-		return c.toList(v, s, path)
-	case types.Map:
-		return c.toMap(v, s, path)
-	case types.Class:
-		return c.toClass(v, s, path)
-	case types.Enum:
-		return c.toEnum(v, s, path)
-	case types.Optional:
-		return c.toOptional(v, s, path)
-	case types.Union:
-		return c.toUnion(v, s, path)
-	case types.Literal:
-		if lit := s.Underlying().Literal; c.literalMatches(v, lit) {
-			return lit, nil
-		}
-	default: // any, media (given as is), functions (never an LLM's output)
-		return v, nil
-	}
-	return nil, c.fail(path, s, v)
-}
-
-func (c coercer) toString(v any, s *types.Type, path string) (any, *coerceError) {
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case nil:
-	case int64, float64, bool:
-		if !c.strict {
-			return fmt.Sprint(x), nil
-		}
+// under returns e as seen from the value that holds it under seg: a field
+// name or map key, or "[i]" for a list element.
+func (e *cerr) under(seg string) *cerr {
+	p := seg
+	switch {
+	case e.path == "":
+	case e.path[0] == '[':
+		p += e.path
 	default:
-		if !c.strict {
-			return compactJSON(x), nil
-		}
+		p += "." + e.path
 	}
-	return nil, c.fail(path, s, v)
+	return &cerr{path: p, msg: e.msg, depth: e.depth + 1}
 }
 
-func (c coercer) toInt(v any, s *types.Type, path string) (any, *coerceError) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
-			return int64(x), nil
+// deeper returns the error that got further into the value.
+func deeper(a, b *cerr) *cerr {
+	if a == nil || b != nil && b.depth > a.depth {
+		return b
+	}
+	return a
+}
+
+// maxCoerceDepth bounds coercion's recursion (recursive classes, lists of
+// lists read as one value).
+const maxCoerceDepth = 100
+
+// A coercer coerces one reply.
+type coercer struct {
+	depth int
+}
+
+// coerce converts v to t.
+func (c *coercer) coerce(t *target, v *jvalue) (*cval, *cerr) {
+	if c.depth >= maxCoerceDepth {
+		return nil, failAt("nested too deeply")
+	}
+	c.depth++
+	defer func() { c.depth-- }()
+	var r *cval
+	var err *cerr
+	switch v.kind {
+	case jAnyOf:
+		if t.stringLike() {
+			return c.coerce(t, jstr(v.text, true))
 		}
-	case string:
-		if !c.strict {
-			if n, ok := parseNumber(numberWord(x)); ok {
-				return c.toInt(n, s, path)
+		return c.singular(t, v.items)
+	case jMarkdown:
+		r, err = c.coerce(t, v.inner())
+		if err == nil && t.kind == types.String {
+			r.addFlag(cflag{kind: flMarkdown, n: 1})
+		}
+		return r, err
+	case jFixed:
+		return c.coerce(t, v.inner())
+	}
+	if r = c.tryCast(t, v); r == nil {
+		r, err = c.convert(t, v)
+	}
+	if err == nil && !v.complete {
+		r.addFlag(cflag{kind: flIncomplete})
+	}
+	return r, err
+}
+
+// convert is the lenient half of coerce, after tryCast found no exact fit.
+func (c *coercer) convert(t *target, v *jvalue) (*cval, *cerr) {
+	switch t.kind {
+	case types.String:
+		return c.toString(v)
+	case types.Int:
+		return c.toInt(t, v)
+	case types.Float:
+		return c.toFloat(t, v)
+	case types.Bool:
+		return c.toBool(t, v)
+	case types.Null:
+		return newCval(nil, types.Null, cflag{kind: flDefaultHadValue, note: &lossyNote{kind: vmspan.ParseDefaulted, detail: "used null for " + describe(v)}}), nil
+	case types.List:
+		return c.toList(t, v)
+	case types.Map:
+		return c.toMap(t, v)
+	case types.Class:
+		return c.toClass(t, v)
+	case types.Enum:
+		return c.toEnum(t, v)
+	case types.Union:
+		return c.toUnion(t, v)
+	case types.Literal:
+		return c.toLiteral(t, v)
+	case types.Any:
+		return newCval(plainValue(v, 0), types.Any), nil
+	}
+	return nil, mismatch(t, v)
+}
+
+func mismatch(t *target, v *jvalue) *cerr {
+	return failAt("want " + t.name + ", got " + describe(v))
+}
+
+// singular picks the best of several readings of one value.
+func (c *coercer) singular(t *target, items []*jvalue) (*cval, *cerr) {
+	res := make([]attempt, len(items))
+	for i, x := range items {
+		res[i].v, res[i].err = c.coerce(t, x)
+	}
+	r, err := pickBest(t, res)
+	if err == nil {
+		r.addFlag(cflag{kind: flFirstMatch})
+	}
+	return r, err
+}
+
+// fromList reads one value of t out of a list: the best element, as
+// singular does; when there were others, they are noted as dropped.
+func (c *coercer) fromList(t *target, items []*jvalue) (*cval, *cerr) {
+	r, err := c.singular(t, items)
+	if err == nil && len(items) > 1 {
+		r.addFlag(cflag{note: &lossyNote{kind: vmspan.ParseDropped, detail: fmt.Sprintf("a list of %d read as one %s: the other elements left out", len(items), t.name)}})
+	}
+	return r, err
+}
+
+// An attempt is the outcome of one way of reading a value.
+type attempt struct {
+	v   *cval
+	err *cerr
+}
+
+// pickBest chooses among attempts as BAML's pick_best does: lists that are
+// real lists before single values made lists, lists that kept their
+// elements before empty ones that dropped them, classes with real values
+// before classes made only of defaults, containers before strings that
+// were printed from JSON, then the lower score, then the earlier attempt.
+func pickBest(t *target, res []attempt) (*cval, *cerr) {
+	if len(res) == 0 {
+		return nil, failAt("want " + t.name + ", got nothing")
+	}
+	if len(res) == 1 {
+		return res[0].v, res[0].err
+	}
+	type entry struct {
+		i int
+		v *cval
+	}
+	var ok []entry
+	var worst *cerr
+	for i, r := range res {
+		if r.err != nil {
+			worst = deeper(worst, r.err)
+			continue
+		}
+		ok = append(ok, entry{i, r.v})
+	}
+	if len(ok) == 0 {
+		return nil, worst
+	}
+	union := t.kind == types.Union
+	// BAML sorts with a comparator that is not a total order; an insertion
+	// sort (Rust's stable sort on short slices) gives the same choice.
+	for i := 1; i < len(ok); i++ {
+		for j := i; j > 0 && before(ok[j].v, ok[j-1].v, ok[j].i, ok[j-1].i, union); j-- {
+			ok[j], ok[j-1] = ok[j-1], ok[j]
+		}
+	}
+	best := ok[0].v
+	if !best.has(flUnionMatch) && !best.has(flFirstMatch) {
+		if union {
+			best.addFlag(cflag{kind: flUnionMatch})
+		} else {
+			best.addFlag(cflag{kind: flFirstMatch})
+		}
+	}
+	return best, nil
+}
+
+// before reports whether a (attempt ai) is preferred to b (attempt bi).
+func before(a, b *cval, ai, bi int, union bool) bool {
+	if a.kind == types.List && b.kind == types.List {
+		as, bs := a.has(flSingleToArray), b.has(flSingleToArray)
+		if as != bs {
+			return bs
+		}
+		ae, be := a.count(flItemError), b.count(flItemError)
+		if ae == 0 && be > 0 && len(b.kids) == 0 {
+			return true
+		}
+		if ae > 0 && be == 0 && len(a.kids) == 0 {
+			return false
+		}
+	}
+	if a.kind == types.Class && b.kind == types.Class {
+		if union {
+			as, bs := impliedString(a), impliedString(b)
+			if as != bs {
+				return bs
 			}
 		}
-	}
-	return nil, c.fail(path, s, v)
-}
-
-func (c coercer) toFloat(v any, s *types.Type, path string) (any, *coerceError) {
-	switch x := v.(type) {
-	case int64:
-		return float64(x), nil
-	case float64:
-		return x, nil
-	case string:
-		if !c.strict {
-			if n, ok := parseNumber(numberWord(x)); ok {
-				return c.toFloat(n, s, path)
-			}
+		ad, bd := allDefaults(a), allDefaults(b)
+		if ad != bd {
+			return bd
 		}
 	}
-	return nil, c.fail(path, s, v)
-}
-
-// numberWord trims what models put around numbers: spaces, quotes, a final
-// period, thousands separators.
-func numberWord(s string) string {
-	s = strings.Trim(strings.TrimSpace(s), "\"'`*")
-	s = strings.TrimSuffix(s, ".")
-	return strings.ReplaceAll(s, ",", "")
-}
-
-func (c coercer) toBool(v any, s *types.Type, path string) (any, *coerceError) {
-	switch x := v.(type) {
-	case bool:
-		return x, nil
-	case string:
-		if !c.strict {
-			switch strings.ToLower(strings.Trim(strings.TrimSpace(x), "\"'`*.")) {
-			case "true":
-				return true, nil
-			case "false":
-				return false, nil
-			}
-		}
-	}
-	return nil, c.fail(path, s, v)
-}
-
-func isNullWord(v any) bool {
-	s, ok := v.(string)
-	if !ok {
+	if !a.composite() && b.composite() && (a.has(flJSONToString) || a.has(flFirstMatch)) {
 		return false
 	}
-	s = strings.ToLower(strings.TrimSpace(s))
-	return s == "null" || s == "none"
+	if a.composite() && !b.composite() && (b.has(flJSONToString) || b.has(flFirstMatch)) {
+		return true
+	}
+	ad, bd := emptySingle(a), emptySingle(b)
+	if ad != bd {
+		return bd
+	}
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return ai < bi
 }
 
-func (c coercer) toList(v any, s *types.Type, path string) (any, *coerceError) {
-	elem := s.Underlying().Elem
-	xs, ok := v.([]any)
-	if !ok {
-		if c.strict || v == nil {
-			return nil, c.fail(path, s, v)
-		}
-		// A single value where a list is expected: a one-element list.
-		e, err := c.coerce(v, elem, path+"[0]")
-		if err != nil {
-			return nil, c.fail(path, s, v)
-		}
-		return []any{e}, nil
-	}
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		e, err := c.coerce(x, elem, path+"["+strconv.Itoa(i)+"]")
-		if err != nil {
-			return nil, err
-		}
-		out[i] = e
-	}
-	return out, nil
+// impliedString reports whether a class is one string field given without
+// its key.
+func impliedString(c *cval) bool {
+	return len(c.kids) == 1 && c.kids[0].v.kind == types.String && c.kids[0].v.has(flImpliedKey)
 }
 
-func (c coercer) toMap(v any, s *types.Type, path string) (any, *coerceError) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, c.fail(path, s, v)
+// allDefaults reports whether every field of a class was defaulted.
+func allDefaults(c *cval) bool {
+	for _, k := range c.kids {
+		if !k.v.has(flOptionalDefault) && !k.v.has(flDefaultNoValue) {
+			return false
+		}
 	}
-	u := s.Underlying()
-	out := make(map[string]any, len(m))
-	for k, x := range m {
-		key, ok := c.mapKey(k, u.Key)
+	return true
+}
+
+// emptySingle reports whether a list is empty and was made from a single
+// value (that could not be read as an element).
+func emptySingle(c *cval) bool {
+	return c.kind == types.List && len(c.kids) == 0 && c.has(flSingleToArray)
+}
+
+// tryCast converts v to t when it fits exactly (no conversion at all), or
+// returns nil. Coercion tries it first at every level, so an exact fit
+// always wins over a conversion.
+func (c *coercer) tryCast(t *target, v *jvalue) *cval {
+	switch t.kind {
+	case types.String:
+		if v.kind == jString {
+			return newCval(v.text, types.String)
+		}
+	case types.Int:
+		if v.kind == jNumber && v.num.kind == numInt {
+			return newCval(v.num.i, types.Int)
+		}
+	case types.Float:
+		if v.kind == jNumber {
+			return newCval(v.num.asFloat(), types.Float)
+		}
+	case types.Bool:
+		if v.kind == jBool {
+			return newCval(v.b, types.Bool)
+		}
+	case types.Null:
+		if v.kind == jNull {
+			return newCval(nil, types.Null)
+		}
+	case types.Enum:
+		if v.kind == jString {
+			for _, ev := range t.enum.values {
+				if ev.shown == v.text {
+					return newCval(vmspan.Enum{Name: t.enum.name, Value: ev.name}, types.Enum)
+				}
+			}
+		}
+	case types.Literal:
+		if literalFits(t.literal, v) {
+			return newCval(t.literal, types.Literal)
+		}
+	case types.List:
+		return c.tryCastList(t, v)
+	case types.Map:
+		return c.tryCastMap(t, v)
+	case types.Class:
+		return c.tryCastClass(t, v)
+	case types.Union:
+		return c.tryCastUnion(t, v)
+	case types.Any:
+		return newCval(plainValue(v, 0), types.Any)
+	}
+	return nil
+}
+
+func literalFits(lit any, v *jvalue) bool {
+	switch l := lit.(type) {
+	case string:
+		return v.kind == jString && v.text == l
+	case int64:
+		return v.kind == jNumber && v.num.kind == numInt && v.num.i == l
+	case float64:
+		return v.kind == jNumber && v.num.asFloat() == l
+	case bool:
+		return v.kind == jBool && v.b == l
+	}
+	return false
+}
+
+func (c *coercer) tryCastList(t *target, v *jvalue) *cval {
+	if v.kind != jArray {
+		return nil
+	}
+	out := make([]any, len(v.items))
+	kids := make([]ckid, len(v.items))
+	for i, x := range v.items {
+		r := c.tryCast(t.elem, x)
+		if r == nil {
+			return nil
+		}
+		if !x.complete {
+			r.addFlag(cflag{kind: flIncomplete})
+		}
+		out[i] = r.v
+		kids[i] = ckid{index: i, v: r}
+	}
+	return newCval(out, types.List).withKids(kids)
+}
+
+func (c *coercer) tryCastMap(t *target, v *jvalue) *cval {
+	if v.kind != jObject {
+		return nil
+	}
+	out := make(map[string]any, len(v.items))
+	kids := make([]ckid, 0, len(v.items))
+	for i, x := range v.items {
+		k, ok := mapKey(t.key, v.keys[i])
 		if !ok {
-			return nil, &coerceError{path: joinPath(path, k), msg: "not a key of " + s.String(), depth: pathDepth(joinPath(path, k))}
+			return nil
 		}
-		e, err := c.coerce(x, u.Elem, joinPath(path, k))
-		if err != nil {
-			return nil, err
+		r := c.tryCast(t.elem, x)
+		if r == nil {
+			return nil
 		}
-		out[key] = e
+		if !x.complete {
+			r.addFlag(cflag{kind: flIncomplete})
+		}
+		out[k] = r.v
+		kids = append(kids, ckid{name: k, index: -1, v: r})
 	}
-	return out, nil
+	return newCval(out, types.Map).withKids(kids)
 }
 
-// mapKey checks a reply's map key against the declared key type: any string
-// for string keys, a variant (by name or alias, as for enum values) for enum
-// keys, one of the literals for literal keys. It returns the key to keep.
-func (c coercer) mapKey(k string, key *types.Type) (string, bool) {
-	for _, m := range key.Members() {
-		switch m.Kind {
+// tryCastClass fits an object whose keys are exactly the fields' shown
+// names (no extra keys) and whose values fit exactly; missing optional
+// fields are null.
+func (c *coercer) tryCastClass(t *target, v *jvalue) *cval {
+	if v.kind != jObject || c.depth >= maxCoerceDepth {
+		return nil
+	}
+	c.depth++
+	defer func() { c.depth-- }()
+	ct := t.class
+	vals := make([]*cval, len(ct.fields))
+	for i, k := range v.keys {
+		f := -1
+		for j := range ct.fields {
+			if ct.fields[j].key == k {
+				f = j
+				break
+			}
+		}
+		if f < 0 {
+			return nil
+		}
+		if vals[f] != nil {
+			continue // a duplicate key: the first value counts
+		}
+		r := c.tryCast(ct.fields[f].t, v.items[i])
+		if r == nil {
+			return nil
+		}
+		if !v.items[i].complete {
+			r.addFlag(cflag{kind: flIncomplete})
+		}
+		vals[f] = r
+	}
+	for i, f := range ct.fields {
+		if vals[i] == nil {
+			if !f.optional {
+				return nil
+			}
+			vals[i] = newCval(nil, types.Null, cflag{kind: flOptionalDefault})
+		}
+	}
+	return classValue(ct, vals)
+}
+
+// classValue makes the object of a class from its shown fields' values;
+// the fields marked @skip are null.
+func classValue(ct *classTarget, vals []*cval) *cval {
+	obj := vmspan.Object{Class: ct.name, Fields: make([]vmspan.Arg, len(ct.all))}
+	for i, name := range ct.all {
+		obj.Fields[i].Name = name
+	}
+	kids := make([]ckid, len(ct.fields))
+	for i, f := range ct.fields {
+		obj.Fields[ct.pos[i]].Value = vals[i].v
+		kids[i] = ckid{name: f.name, index: -1, v: vals[i]}
+	}
+	return newCval(obj, types.Class).withKids(kids)
+}
+
+func (c *coercer) tryCastUnion(t *target, v *jvalue) *cval {
+	if v.kind == jNull && t.optional {
+		return newCval(nil, types.Null)
+	}
+	var fits []attempt
+	for _, variant := range t.variants {
+		if variant.kind == types.Null {
+			continue
+		}
+		r := c.tryCast(variant, v)
+		if r == nil {
+			continue
+		}
+		r.addFlag(cflag{kind: flUnionMatch})
+		if r.score == 0 {
+			return r
+		}
+		fits = append(fits, attempt{v: r})
+	}
+	if len(fits) == 0 {
+		return nil
+	}
+	r, _ := pickBest(t, fits)
+	return r
+}
+
+func (c *coercer) toString(v *jvalue) (*cval, *cerr) {
+	switch v.kind {
+	case jNull:
+		return nil, failAt("want string, got null")
+	case jString:
+		return newCval(v.text, types.String), nil
+	}
+	return newCval(v.display(), types.String, cflag{kind: flJSONToString}), nil
+}
+
+// toInt reads an int: a float is rounded (half away from zero); a string
+// may hold an int, a float, a fraction ("1/4") or one number in prose
+// ("$1,234", "50%", "about 12"); of a list, the best element.
+func (c *coercer) toInt(t *target, v *jvalue) (*cval, *cerr) {
+	switch v.kind {
+	case jNumber:
+		switch v.num.kind {
+		case numInt:
+			return newCval(v.num.i, types.Int), nil
+		case numUint:
+			return nil, failAt("want int, got " + v.text + " (out of range)")
+		}
+		return roundToInt(v.num.f, v.text)
+	case jString:
+		s := strings.TrimRight(strings.TrimSpace(v.text), ",")
+		if n, ok := numberFromLiteral(s); ok {
+			switch n.kind {
+			case numInt:
+				return newCval(n.i, types.Int), nil
+			case numUint:
+				return nil, failAt("want int, got " + strconv.Quote(s) + " (out of range)")
+			}
+			return roundToInt(n.f, s)
+		}
+		if f, ok := numberFromFraction(s); ok {
+			return roundToInt(f, s)
+		}
+		if f, ok := numberFromText(s); ok {
+			return roundToInt(f, s)
+		}
+	case jArray:
+		return c.fromList(t, v.items)
+	}
+	return nil, mismatch(t, v)
+}
+
+// roundToInt rounds f read from text to an int, noting the loss when f
+// was not integral.
+func roundToInt(f float64, text string) (*cval, *cerr) {
+	r := math.Round(f)
+	if math.IsNaN(r) || r >= 1<<63 || r < -(1<<63) {
+		return nil, failAt("want int, got " + text + " (out of range)")
+	}
+	fl := cflag{kind: flFloatToInt}
+	if r != f {
+		fl.note = &lossyNote{kind: vmspan.ParseRounded, detail: fmt.Sprintf("%s rounded to %d", text, int64(r))}
+	}
+	return newCval(int64(r), types.Int, fl), nil
+}
+
+// toFloat reads a float: from an int, or a string holding a number, a
+// fraction or one number in prose; of a list, the best element.
+func (c *coercer) toFloat(t *target, v *jvalue) (*cval, *cerr) {
+	switch v.kind {
+	case jString:
+		s := strings.TrimRight(strings.TrimSpace(v.text), ",")
+		if n, ok := numberFromLiteral(s); ok {
+			return newCval(n.asFloat(), types.Float), nil
+		}
+		if f, ok := numberFromFraction(s); ok {
+			return newCval(f, types.Float), nil
+		}
+		if f, ok := numberFromText(s); ok {
+			return newCval(f, types.Float, cflag{kind: flStringToFloat}), nil
+		}
+	case jArray:
+		return c.fromList(t, v.items)
+	}
+	return nil, mismatch(t, v)
+}
+
+var boolCandidates = []candidate{
+	{result: "true", names: []string{"true", "True", "TRUE"}},
+	{result: "false", names: []string{"false", "False", "FALSE"}},
+}
+
+// toBool reads a bool from "true"/"false" in any case, or the one of them
+// that a text mentions; of a list, the best element.
+func (c *coercer) toBool(t *target, v *jvalue) (*cval, *cerr) {
+	switch v.kind {
+	case jString:
+		switch strings.ToLower(v.text) {
+		case "true":
+			return newCval(true, types.Bool, cflag{kind: flStringToBool}), nil
+		case "false":
+			return newCval(false, types.Bool, cflag{kind: flStringToBool}), nil
+		}
+		switch r, how, _ := matchString(v.text, boolCandidates, true); how {
+		case matchExact, matchSubstring:
+			return newCval(r == "true", types.Bool, cflag{kind: flStringToBool}), nil
+		case matchAmbiguous:
+			return nil, failAt("want bool, got " + describe(v) + ": it names true and false equally often")
+		}
+	case jArray:
+		return c.fromList(t, v.items)
+	}
+	return nil, mismatch(t, v)
+}
+
+// toList reads a list: each element that cannot be read is dropped (and
+// noted); a single value is a one-element list.
+func (c *coercer) toList(t *target, v *jvalue) (*cval, *cerr) {
+	r := newCval(nil, types.List)
+	items := v.items
+	one := v.kind != jArray
+	if one {
+		r.addFlag(cflag{kind: flSingleToArray})
+		items = []*jvalue{v}
+	}
+	out := make([]any, 0, len(items))
+	var kids []ckid
+	for i, x := range items {
+		e, err := c.coerce(t.elem, x)
+		if err != nil {
+			seg := "[" + strconv.Itoa(i) + "]"
+			r.addFlag(cflag{kind: flItemError, n: i, note: dropNote(seg, x, err.under(seg))})
+			continue
+		}
+		out = append(out, e.v)
+		kids = append(kids, ckid{index: i, v: e})
+	}
+	r.v = out
+	return r.withKids(kids), nil
+}
+
+// dropNote describes an element or entry that was dropped: truncated when
+// the reply ended inside it.
+func dropNote(seg string, x *jvalue, err *cerr) *lossyNote {
+	if !x.complete {
+		return &lossyNote{kind: vmspan.ParseTruncated, seg: seg, detail: "incomplete element dropped (the reply ends inside it): " + err.msg}
+	}
+	return &lossyNote{kind: vmspan.ParseDropped, seg: seg, detail: "dropped: " + errText(err)}
+}
+
+// errText is an error's message with its path.
+func errText(e *cerr) string {
+	if e.path == "" {
+		return e.msg
+	}
+	return e.path + ": " + e.msg
+}
+
+// toMap reads an object as a map; an entry whose value cannot be read is
+// dropped (and noted). A repeated key keeps its first place and last value.
+func (c *coercer) toMap(t *target, v *jvalue) (*cval, *cerr) {
+	if v.kind != jObject {
+		return nil, mismatch(t, v)
+	}
+	r := newCval(nil, types.Map, cflag{kind: flObjectToMap})
+	out := make(map[string]any, len(v.items))
+	var kids []ckid
+	at := map[string]int{}
+	for i, x := range v.items {
+		k, ok := mapKey(t.key, v.keys[i])
+		if !ok {
+			err := failAt("not a key of " + t.name + ": " + strconv.Quote(v.keys[i]))
+			r.addFlag(cflag{kind: flMapValueError, note: dropNote("."+v.keys[i], x, err)})
+			continue
+		}
+		e, err := c.coerce(t.elem, x)
+		if err != nil {
+			r.addFlag(cflag{kind: flMapValueError, note: dropNote("."+k, x, err.under(k))})
+			continue
+		}
+		out[k] = e.v
+		if j, ok := at[k]; ok {
+			kids[j].v = e
+			continue
+		}
+		at[k] = len(kids)
+		kids = append(kids, ckid{name: k, index: -1, v: e})
+	}
+	r.v = out
+	return r.withKids(kids), nil
+}
+
+// mapKey checks a reply's map key against the key type kt (nil: any
+// string): for an enum, a variant named as an enum value is (by its shown
+// name, its description, or "name: description", without searching inside
+// a longer text); for literals, one of the strings. It returns the key to
+// keep: the variant's declared name, or the literal.
+func mapKey(kt *target, k string) (string, bool) {
+	if kt == nil {
+		return k, true
+	}
+	members := []*target{kt}
+	if kt.kind == types.Union {
+		members = kt.variants
+	}
+	for _, m := range members {
+		switch m.kind {
 		case types.String, types.Any:
 			return k, true
-		case types.Enum:
-			if name, ok := matchEnum(m.Enum, k, true); ok {
-				return name, true
-			}
 		case types.Literal:
-			if c.literalMatches(k, m.Literal) {
-				return m.Literal.(string), true
+			if l, ok := m.literal.(string); ok && l == k {
+				return k, true
+			}
+		case types.Enum:
+			cands := make([]candidate, len(m.enum.values))
+			for i, ev := range m.enum.values {
+				cands[i] = candidate{result: ev.name, names: ev.cands}
+			}
+			if r, how, _ := matchString(k, cands, false); how == matchExact {
+				return r, true
 			}
 		}
 	}
 	return "", false
 }
 
-func (c coercer) toClass(v any, s *types.Type, path string) (any, *coerceError) {
-	if xs, ok := v.([]any); ok && len(xs) == 1 && !c.strict {
-		v = xs[0] // a one-element list where an object is expected
+// toEnum finds the variant a text names (see matchString): by its shown
+// name, its description, or "name: description", then inside the text.
+func (c *coercer) toEnum(t *target, v *jvalue) (*cval, *cerr) {
+	if v.kind == jNull {
+		return nil, mismatch(t, v)
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, c.fail(path, s, v)
+	cands := make([]candidate, len(t.enum.values))
+	for i, ev := range t.enum.values {
+		cands[i] = candidate{result: ev.name, names: ev.cands}
 	}
-	cls := s.Underlying().Class
-	obj := vmspan.Object{Class: cls.Name, Fields: make([]vmspan.Arg, len(cls.Fields))}
-	for i, f := range cls.Fields {
-		if f.Skip { // @skip: never shown to the model, never read from the reply
-			obj.Fields[i] = vmspan.Arg{Name: f.Name}
-			continue
+	name, flags, err := c.matchText(t, v, cands)
+	if err != nil {
+		return nil, err
+	}
+	return newCval(vmspan.Enum{Name: t.enum.name, Value: name}, types.Enum, flags...), nil
+}
+
+// matchText matches v's text (a non-string is printed) against cands.
+func (c *coercer) matchText(t *target, v *jvalue, cands []candidate) (string, []cflag, *cerr) {
+	var flags []cflag
+	text := v.text
+	if v.kind != jString {
+		flags = append(flags, cflag{kind: flObjectToString})
+		text = v.display()
+	}
+	r, how, tied := matchString(text, cands, true)
+	switch how {
+	case matchExact:
+		return r, flags, nil
+	case matchSubstring:
+		return r, append(flags, cflag{kind: flSubstringMatch}), nil
+	case matchAmbiguous:
+		return "", nil, failAt("want " + t.name + ", got " + describe(v) + ": it names " + strings.Join(tied, " and ") + " equally often")
+	}
+	return "", nil, mismatch(t, v)
+}
+
+func (c *coercer) toLiteral(t *target, v *jvalue) (*cval, *cerr) {
+	if v.kind == jNull {
+		return nil, mismatch(t, v)
+	}
+	switch l := t.literal.(type) {
+	case int64:
+		r, err := c.toInt(t, v)
+		if err != nil || r.v != l {
+			return nil, mismatch(t, v)
 		}
-		fpath := joinPath(path, f.Name)
-		x, found := lookupField(m, f)
-		if !found || x == nil {
-			if f.Type.Nullable() {
-				obj.Fields[i] = vmspan.Arg{Name: f.Name}
-				continue
-			}
-			if !found {
-				return nil, &coerceError{path: fpath, msg: "missing (want " + f.Type.String() + ")", depth: pathDepth(fpath)}
-			}
+		r.kind = types.Literal
+		return r, nil
+	case float64:
+		r, err := c.toFloat(t, v)
+		if err != nil || r.v != l {
+			return nil, mismatch(t, v)
 		}
-		e, err := c.coerce(x, f.Type, fpath)
+		r.kind = types.Literal
+		return r, nil
+	case bool:
+		r, err := c.toBool(t, v)
+		if err != nil || r.v != l {
+			return nil, mismatch(t, v)
+		}
+		r.kind = types.Literal
+		return r, nil
+	case string:
+		_, flags, err := c.matchText(t, v, []candidate{{result: l, names: []string{l}}})
 		if err != nil {
 			return nil, err
 		}
-		obj.Fields[i] = vmspan.Arg{Name: f.Name, Value: e}
+		return newCval(l, types.Literal, flags...), nil
 	}
-	return obj, nil
+	return nil, mismatch(t, v)
 }
 
-// lookupField finds a field's value by alias, then by name, then by either
-// compared case-insensitively and ignoring '_', '-' and spaces.
-func lookupField(m map[string]any, f *types.Field) (any, bool) {
-	for _, k := range []string{f.Alias, f.Name} {
-		if k == "" {
-			continue
+// toUnion tries every variant (null last) and keeps the best; a variant
+// that fits with no conversion at all wins at once.
+func (c *coercer) toUnion(t *target, v *jvalue) (*cval, *cerr) {
+	res := make([]attempt, 0, len(t.variants))
+	for _, variant := range t.variants {
+		r, err := c.coerce(variant, v)
+		if err == nil && r.score == 0 {
+			r.addFlag(cflag{kind: flUnionMatch})
+			return r, nil
 		}
-		if x, ok := m[k]; ok {
-			return x, true
-		}
+		res = append(res, attempt{r, err})
 	}
-	for k, x := range m {
-		nk := normalizeKey(k)
-		if nk == normalizeKey(f.Name) || f.Alias != "" && nk == normalizeKey(f.Alias) {
-			return x, true
+	r, err := pickBest(t, res)
+	if err != nil {
+		if err.depth == 0 {
+			return nil, mismatch(t, v)
 		}
+		return nil, err
 	}
-	return nil, false
+	return r, nil
 }
 
-func normalizeKey(k string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '_' || r == '-' || unicode.IsSpace(r) {
-			return -1
-		}
-		return unicode.ToLower(r)
-	}, k)
+// A fieldState is what a class's field got from the reply.
+type fieldState struct {
+	v   *cval
+	err *cerr
+	set bool
 }
 
-func (c coercer) toEnum(v any, s *types.Type, path string) (any, *coerceError) {
-	str, ok := v.(string)
-	if !ok {
-		return nil, c.fail(path, s, v)
-	}
-	e := s.Underlying().Enum
-	if name, ok := matchEnum(e, str, c.strict); ok {
-		return vmspan.Enum{Name: e.Name, Value: name}, nil
-	}
-	return nil, c.fail(path, s, v)
-}
-
-// matchEnum finds the variant a string names: exactly by name or alias, then
-// case-insensitively with quotes and punctuation around it trimmed, then
-// (leniently) as the only variant mentioned as a whole word in the text.
-func matchEnum(e *types.EnumDecl, s string, strict bool) (string, bool) {
-	for _, v := range e.Values {
-		if s == v.Name || v.Alias != "" && s == v.Alias {
-			return v.Name, true
+// toClass reads a class from an object (fields by shown name, compared
+// loosely: see keyMatches), from a bare value for a one-field class, or
+// from a list of which the best element is taken. A missing optional field
+// is null; a missing or unreadable list or map field is empty, an
+// unreadable optional field null (both noted).
+func (c *coercer) toClass(t *target, v *jvalue) (*cval, *cerr) {
+	ct := t.class
+	st := make([]fieldState, len(ct.fields))
+	var flags []cflag
+	var alts []attempt
+	set := func(i int, r *cval, err *cerr) {
+		if !st[i].set {
+			st[i] = fieldState{r, err, true}
 		}
 	}
-	t := strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '_' && r != '-' })
-	for _, v := range e.Values {
-		if strings.EqualFold(t, v.Name) || v.Alias != "" && strings.EqualFold(t, v.Alias) {
-			return v.Name, true
-		}
-	}
-	if strict {
-		return "", false
-	}
-	found := ""
-	for _, v := range e.Values {
-		if mentions(s, v.Name) || v.Alias != "" && mentions(s, v.Alias) {
-			if found != "" {
-				return "", false // ambiguous
+	switch v.kind {
+	case jObject:
+		found := false
+		var extra []int
+		for i, k := range v.keys {
+			f := fieldForKey(ct, k)
+			if f < 0 {
+				extra = append(extra, i)
+				continue
 			}
-			found = v.Name
+			r, err := c.coerce(ct.fields[f].t, v.items[i])
+			set(f, r, err)
+			found = true
 		}
-	}
-	return found, found != ""
-}
-
-// mentions reports whether text contains word as a whole word, ignoring case.
-func mentions(text, word string) bool {
-	if word == "" {
-		return false
-	}
-	lt, lw := strings.ToLower(text), strings.ToLower(word)
-	for i := 0; ; {
-		j := strings.Index(lt[i:], lw)
-		if j < 0 {
-			return false
+		implied := false
+		if !found && len(extra) > 0 && len(ct.fields) == 1 {
+			f := &ct.fields[0]
+			if r, err := c.coerce(f.t, v); err == nil {
+				r.addFlag(cflag{kind: flImpliedKey})
+				set(0, r, nil)
+				implied = true
+			}
 		}
-		start, end := i+j, i+j+len(lw)
-		if !isWordByteAt(lt, start-1) && !isWordByteAt(lt, end) {
-			return true
+		if !implied {
+			for range extra {
+				flags = append(flags, cflag{kind: flExtraKey})
+			}
 		}
-		i = start + 1
-	}
-}
-
-func isWordByteAt(s string, i int) bool {
-	if i < 0 || i >= len(s) {
-		return false
-	}
-	c := s[i]
-	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
-}
-
-func (c coercer) toOptional(v any, s *types.Type, path string) (any, *coerceError) {
-	if v == nil {
-		return nil, nil
-	}
-	out, err := c.coerce(v, s.Underlying().Elem, path)
-	if err != nil && !c.strict && isNullWord(v) {
-		return nil, nil
-	}
-	return out, err
-}
-
-// toUnion tries the variants in order, first strictly, then (when c is
-// lenient) leniently, so that an exact match wins over a conversion.
-func (c coercer) toUnion(v any, s *types.Type, path string) (any, *coerceError) {
-	if v == nil && s.Nullable() {
-		return nil, nil
-	}
-	var best *coerceError
-	passes := []coercer{{strict: true}}
-	if !c.strict {
-		passes = append(passes, c)
-	}
-	for _, pc := range passes {
-		for _, variant := range s.Underlying().Variants {
-			out, err := pc.coerce(v, variant, path)
+	case jArray:
+		if len(ct.fields) == 1 {
+			f := &ct.fields[0]
+			r, err := c.coerce(f.t, v)
 			if err == nil {
-				return out, nil
+				r.addFlag(cflag{kind: flImpliedKey})
 			}
-			if best == nil || err.depth > best.depth {
-				best = err
+			set(0, r, err)
+		}
+		if r, err := c.fromList(t, v.items); err == nil {
+			alts = append(alts, attempt{v: r})
+		}
+	default:
+		if len(ct.fields) != 1 {
+			return nil, mismatch(t, v)
+		}
+		{
+			f := &ct.fields[0]
+			r, err := c.coerce(f.t, v)
+			if err == nil {
+				r.addFlag(cflag{kind: flImpliedKey})
+				flags = append(flags, cflag{kind: flInferedObject, n: boolInt(v.kind == jString)})
 			}
+			set(0, r, err)
 		}
 	}
-	if best == nil || best.depth <= pathDepth(path) {
-		return nil, c.fail(path, s, v)
+	vals := make([]*cval, len(ct.fields))
+	var failed *cerr
+	for i, f := range ct.fields {
+		s := st[i]
+		switch {
+		case s.set && s.err == nil:
+			vals[i] = s.v
+		case f.optional && !s.set:
+			vals[i] = newCval(nil, types.Null, cflag{kind: flOptionalDefault})
+		default:
+			d := defaultValue(f.t, s.set, s.err)
+			if d == nil {
+				e := s.err
+				if !s.set {
+					e = failAt("missing (want " + f.t.name + ")")
+				}
+				failed = deeper(failed, e.under(f.name))
+				continue
+			}
+			vals[i] = d
+		}
 	}
-	return nil, best
+	if failed != nil {
+		if len(alts) == 0 {
+			return nil, failed
+		}
+		return pickBest(t, alts)
+	}
+	r := classValue(ct, vals)
+	for _, f := range flags {
+		r.addFlag(f)
+	}
+	return pickBest(t, append([]attempt{{v: r}}, alts...))
 }
 
-func (c coercer) literalMatches(v, lit any) bool {
-	switch l := lit.(type) {
-	case string:
-		s, ok := v.(string)
-		if !ok {
-			return false
-		}
-		if c.strict {
-			return s == l
-		}
-		return strings.EqualFold(strings.Trim(strings.TrimSpace(s), "\"'`"), l)
-	case int64:
-		n, err := coercer{strict: c.strict}.toInt(v, types.IntType, "")
-		return err == nil && n == l
-	case float64:
-		n, err := coercer{strict: c.strict}.toFloat(v, types.FloatType, "")
-		return err == nil && n == l
-	case bool:
-		b, err := coercer{strict: c.strict}.toBool(v, types.BoolType, "")
-		return err == nil && b == l
-	case nil:
-		return v == nil
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
-	return false
+	return 0
 }
 
-// describe renders a parsed value briefly for an error message.
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
+// fieldForKey returns the field an object key names, or -1.
+func fieldForKey(ct *classTarget, key string) int {
+	for j := range ct.fields {
+		if ct.fields[j].key == key {
+			return j
+		}
+	}
+	for j := range ct.fields {
+		if keyMatches(key, ct.fields[j].key) {
+			return j
+		}
+	}
+	return -1
+}
+
+// defaultValue returns the value a field of type t gets when it is missing
+// (had is false) or could not be read (err): an empty list or map, or null
+// for an optional type; nil when t has no default.
+func defaultValue(t *target, had bool, err *cerr) *cval {
+	fl := cflag{kind: flDefaultNoValue}
+	if had {
+		fl.kind = flDefaultBadValue
+	}
+	var v any
+	kind := t.kind
+	switch {
+	case t.kind == types.List:
+		v = []any{}
+	case t.kind == types.Map:
+		v = map[string]any{}
+	case t.nullable():
+		kind = types.Null
+	default:
+		return nil
+	}
+	used := map[types.Kind]string{types.List: "[]", types.Map: "{}", types.Null: "null"}[kind]
+	if had {
+		fl.note = &lossyNote{kind: vmspan.ParseDefaulted, detail: "unreadable value replaced by " + used + ": " + err.msg}
+	} else {
+		fl.note = &lossyNote{kind: vmspan.ParseDefaulted, detail: "missing; used " + used}
+	}
+	return newCval(v, kind, fl)
+}
+
+// plainValue converts a reading to a plain snapshot value (for the any
+// type): the first of several readings, objects as maps (the first of a
+// repeated key), numbers as int64 or float64.
+func plainValue(v *jvalue, depth int) any {
+	if depth > maxCoerceDepth {
+		return nil
+	}
+	switch v.kind {
+	case jString:
+		return v.text
+	case jNumber:
+		if v.num.kind == numInt {
+			return v.num.i
+		}
+		return v.num.asFloat()
+	case jBool:
+		return v.b
+	case jObject:
+		m := make(map[string]any, len(v.items))
+		for i, x := range v.items {
+			if _, dup := m[v.keys[i]]; !dup {
+				m[v.keys[i]] = plainValue(x, depth+1)
+			}
+		}
+		return m
+	case jArray:
+		out := make([]any, len(v.items))
+		for i, x := range v.items {
+			out[i] = plainValue(x, depth+1)
+		}
+		return out
+	case jAnyOf, jMarkdown, jFixed:
+		if len(v.items) > 0 {
+			return plainValue(v.items[0], depth+1)
+		}
+		return v.text
+	}
+	return nil
+}
+
+// describe renders a reading briefly for an error message.
+func describe(v *jvalue) string {
+	switch v.kind {
+	case jNull:
 		return "null"
-	case string:
-		return strconv.Quote(excerpt(x, 60))
-	case bool, int64, float64:
-		return fmt.Sprint(x)
-	case []any:
-		return fmt.Sprintf("a list of %d", len(x))
-	case map[string]any:
+	case jString:
+		return strconv.Quote(excerpt(v.text, 60))
+	case jNumber:
+		return v.text
+	case jBool:
+		return strconv.FormatBool(v.b)
+	case jArray:
+		return fmt.Sprintf("a list of %d", len(v.items))
+	case jObject:
 		return "an object"
-	case vmspan.Object:
-		return "an object"
+	case jAnyOf:
+		return strconv.Quote(excerpt(v.text, 60))
 	}
-	return fmt.Sprintf("%T", v)
+	return describe(v.inner())
 }

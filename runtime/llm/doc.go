@@ -125,7 +125,9 @@
 // keys sorted, floats such as 2.0 keep their ".0"), the encoding trace
 // files and OpenTelemetry attributes use too.
 // {{ ctx.output_format }} describes the return type (see OutputFormat; empty
-// for string), {{ ctx.client.name }} and {{ ctx.client.provider }} name the
+// for string; fields and enum values marked @skip are left out, a map's key
+// type is named, a recursive alias is named where it recurs),
+// {{ ctx.client.name }} and {{ ctx.client.provider }} name the
 // client. {{ _.role("system"|"user"|"assistant") }} starts a new chat
 // message. As in BAML, text before the first marker is a system message
 // (default_role changes that); messages are trimmed and empty ones dropped.
@@ -234,22 +236,158 @@
 //
 // # Output parsing
 //
-// See ParseOutput. A string return type takes the reply as is. Otherwise the
-// parser looks for JSON in the reply (bare, inside ``` fences — the last
-// fence first — or inside prose), repairs what models break (trailing or
-// missing commas, single quotes, unquoted keys and values, comments,
-// Python's True/False/None, unescaped quotes, a reply cut off mid-value) and
-// coerces the result: class fields by alias or name, then case- and
-// separator-insensitively; enums by name or alias, case-insensitively, also
-// as a bare word or the one variant named in a sentence; numbers from
-// strings; ints from integral floats; a single value where a list is
-// expected as a one-element list; optional fields may be missing; the keys
-// of a map keyed by an enum are matched like enum values. Fields marked
-// @skip are neither shown to the model nor read from the reply (they are
-// null). A recursive alias is shown by name where it recurs. A value
-// that cannot be coerced is a *ParseError naming the field path (for
-// example `field "items[1].qty": want int, got "lots"`) and showing the
-// start of the reply.
+// ParseOutput turns a reply into a value of the return type with the rules
+// of BAML's parser ("jsonish"), so that prompts tuned against BAML keep
+// their results: a reply BAML turns into a value turns into the same value
+// here (TestBAMLDifferential checks the table of parsecases_test.go, a
+// held-out set and mutated replies against the real BAML runtime). Where
+// BAML loses data silently, bex says so: the result carries parse notes,
+// and strict parsing refuses the reply instead (see below).
+//
+// A string return type takes the whole reply as it is. Otherwise parsing
+// has three steps: the reply is read in every way that may be meant (its
+// readings), each reading is coerced to the type, and the best coercion
+// wins.
+//
+// Readings, in this order (the first step that finds something gives them
+// all):
+//
+//	the whole reply is JSON     that value
+//	``` fences (a fence opens   one block: its content, read again as JSON or repaired;
+//	a line; a tag of letters,   several, or a block followed by text: each block, then
+//	digits or spaces follows)   the list of all blocks, then the text after the last
+//	{...} or [...] in prose     one span: it; several: each, then the list of all (brackets
+//	                            are matched ignoring strings; a mismatch gives none)
+//	the reply, repaired         one value; of several, the objects and lists, then their list
+//	the plain text              the reply as a string
+//
+// Repairs, as BAML makes them: trailing and leading commas; 'single',
+// `backtick`, """triple""" and ```fenced``` strings (the last two dedented);
+// unquoted keys; unquoted values up to the next separator (in an object a
+// comma ends a value when a newline, a quote or a comment follows, or when
+// the value so far is one word, a number, true, false or null: "Paris,
+// France" stays whole); // and /* */ comments (# is not one); quotes inside
+// strings left unescaped (a quote closes a string only when a separator
+// that fits its place follows); missing closing quotes and brackets (the
+// reply ended). Bare words true, false and null are JSON's; True, False,
+// None and undefined stay words (bool coercion still reads True). A
+// missing comma between two fields is not repaired: the second key is
+// taken into the first value's string, as in BAML.
+//
+// Coercion, for each type (a conversion adds to the reading's score, in
+// parentheses; 0 is an exact fit):
+//
+//	string         a string; anything else printed BAML's way (2): 12.5, true,
+//	               [a, b], {key: value}; null fails. At the top level, a string,
+//	               an enum or a string literal reads the whole reply text
+//	int            an integral number; a float rounded half away from zero (1);
+//	               a string holding an int, a float, a fraction "3/4", or exactly
+//	               one number in prose ("$1,234.50", "50%", "12 apples", "The
+//	               answer is 42."; rounded, 1); of a list, its best element
+//	float          a number; a string as for int (without rounding); "1 cup of
+//	               butter, softened" gives 1 (1); of a list, its best element
+//	bool           true/false; a string equal to true or false in any case (1),
+//	               or naming one of them ("It is false", 1); of a list, its best
+//	enum           the variant a text names (see matching); a non-string is
+//	               printed first (2)
+//	literal        string: as an enum of one name; int and bool: as int and bool,
+//	               then compared
+//	class          an object: each key names a field by its shown name (@alias
+//	               if any, else the name: the declared name of an aliased field
+//	               is an unknown key) compared loosely (matching, whole names
+//	               only); the first of a repeated key counts; unknown keys are
+//	               ignored (1 each). A missing optional field is null (1); a
+//	               missing list or map field is empty (100); an unreadable one is
+//	               empty, an unreadable optional field null (2); any other missing
+//	               or unreadable field fails the class. A class of one field
+//	               also reads a bare value as that field (2), except plain text
+//	               at the top level. A list gives its best element as the class
+//	list           a list, elements that cannot be read dropped (1 + index);
+//	               a single value as a list of one (1); null as an empty list
+//	map            an object, entries that cannot be read dropped (1 each); for
+//	               a map keyed by an enum, a key must name a variant as a whole
+//	               enum value does (the result keeps the variant's name), for
+//	               one keyed by literals, be one of them; other entries are
+//	               dropped (1 each)
+//	T? and unions  every variant in order, null last; a variant that fits
+//	               exactly wins at once, else the best by the choice rule.
+//	               null fits any value (110): "nothing found" for a T? is null
+//	any            the reading as a plain value (bex only; also media and
+//	               function types, which no reply holds)
+//
+// An alias reads as its type (a recursive one through its lists, maps and
+// classes). Fields marked @skip are neither shown to the model nor read
+// from the reply: they are null in the result. Enum values marked @skip are
+// neither shown nor matched.
+//
+// Matching a text against names (enum variants: the shown name, and with a
+// @description also the description and "name: description"; literals;
+// true/false; field names) tries, in turn: the trimmed text equal to a name
+// (then without accents); the name occurring in the text (enums, literals
+// and bools only: the variant named most often, counting non-overlapping
+// occurrences, longest first; two named equally often is an error); the
+// same with punctuation stripped from both (all but letters, digits, '-'
+// and '_'); the same ignoring case.
+//
+// Choosing among readings (and union variants), BAML's pick_best: a real
+// list before a single value made a list; a list that kept its elements
+// before an empty one that dropped them; in a union, a class before a
+// one-string-field class made from a bare string; a class with values
+// before one made only of defaults; a class, list or map before a string
+// printed from JSON or picked out of a list; then the lower score; then
+// the earlier reading. The score of a value is the sum of its conversions'
+// and its parts' scores.
+//
+// # Parse notes and strict parsing
+//
+// BAML drops, defaults and rounds silently; bex keeps BAML's result and
+// says what was lost, as vmspan.ParseNotes on the result (Parsed.Notes,
+// Result.Notes, the selected attempt's ParseNotes, hence the trace):
+//
+//	dropped    a list element or map entry that could not be read left out;
+//	           a list read as one value (the other elements left out)
+//	defaulted  a missing list or map field made empty; an unreadable value
+//	           replaced by null, [] or {} (for T?: "nothing" read as null)
+//	rounded    a number with a fraction made an int
+//	truncated  the reply ended inside a value: a string or number kept cut
+//	           off, or an incomplete list element left out
+//
+// A missing optional field, an unknown key, a number read out of prose and
+// a choice among readings are not losses. ParseOptions.Strict (Request.Strict,
+// engine.WithStrictParsing, bex run --strict-parse) refuses a reply with
+// notes: the error is a *ParseError whose Notes lists them.
+//
+// Where bex deliberately differs from BAML 0.226 (the values of all other
+// replies match): \uXXXX escapes in repaired JSON are decoded (BAML drops
+// their last digit); an integer beyond int64 is an error (BAML wraps it
+// around); NaN and infinities are not floats (BAML returns them, null in
+// JSON); a string printed from a value that had several readings shows the
+// text, never BAML's internal "AnyOf[...]".
+//
+// A value that cannot be coerced is a *ParseError naming the field path of
+// the reading that got furthest (for example `field "items[1].qty": want
+// int, got "lots"`) and showing the start of the reply.
+//
+// Parsing is linear in the reply's length: the repairing reader keeps an
+// explicit stack (at most 512 open objects and lists; deeper replies are
+// read as plain text), and the work on one reply is bounded (32 grepped
+// spans, 16 fences, 4 closing fences tried per fence, 8 nested readings).
+// A 1 MB reply of nested brackets is read in milliseconds
+// (docs/performance.md).
+//
+// The readings are built for streaming (a later step): every value knows
+// whether the reply ended inside it (a string without its closing quote, a
+// container without its bracket, a number that ran to the end of an
+// unclosed container), and coercion reads only the compiled return type
+// (target.go, the one place that reads the type model). The repairing reader can
+// be fed a reply in pieces (fixer.feed, then fixer.finish): where what a
+// byte means depends on text that has not arrived (a quote that may be
+// followed by a separator, a comma after a bare word, an escape cut in
+// two), it waits instead of guessing, so that reading in pieces gives
+// exactly what reading the whole gives (TestFixerInPieces,
+// FuzzFixerInPieces). Its open containers are its whole state and the
+// values it has finished are immutable, so the readings of a growing reply
+// can share them.
 //
 // # Streaming
 //

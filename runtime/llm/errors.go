@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/bexrun/bex/vmspan"
 )
 
 // A ConfigError reports a bad client<llm> or retry_policy declaration, an
@@ -140,6 +142,9 @@ type ParseError struct {
 	Path     string
 	Msg      string // what was wanted and what was found
 	Reply    string // the whole reply text
+	// Notes lists the lossy coercions that strict parsing refused (nil
+	// when the reply could not be coerced at all).
+	Notes []vmspan.ParseNote
 }
 
 // replyExcerptLen is how much of the reply a ParseError message shows.

@@ -52,13 +52,23 @@ func ExampleRuntime_Call() {
 
 func ExampleParseOutput() {
 	reply := "Sure! Here it is:\n```json\n{title: 'Login broken', \"priority\": \"2\",}\n```"
-	v, err := llm.ParseOutput(reply, ticket)
-	fmt.Println(v, err)
+	p, err := llm.ParseOutput(reply, ticket, llm.ParseOptions{})
+	fmt.Println(p.Value, p.Notes, err)
 
-	_, err = llm.ParseOutput(`{"title": "Login broken", "priority": "high"}`, ticket)
+	// A lossy coercion is kept, and noted.
+	p, err = llm.ParseOutput(`{"title": "Login broken", "priority": 1.5}`, ticket, llm.ParseOptions{})
+	fmt.Println(p.Value, p.Notes, err)
+
+	// Strict parsing refuses it.
+	_, err = llm.ParseOutput(`{"title": "Login broken", "priority": 1.5}`, ticket, llm.ParseOptions{Strict: true})
+	fmt.Println(err)
+
+	_, err = llm.ParseOutput(`{"title": "Login broken", "priority": "high"}`, ticket, llm.ParseOptions{})
 	fmt.Println(err)
 	// Output:
-	// {Ticket [{title Login broken} {priority 2}]} <nil>
+	// {Ticket [{title Login broken} {priority 2}]} [] <nil>
+	// {Ticket [{title Login broken} {priority 2}]} [rounded priority: 1.5 rounded to 2] <nil>
+	// cannot parse LLM output: field "priority": lossy coercion refused (strict parsing): rounded priority: 1.5 rounded to 2; reply starts: "{\"title\": \"Login broken\", \"priority\": 1.5}"
 	// cannot parse LLM output: field "priority": want int, got "high"; reply starts: "{\"title\": \"Login broken\", \"priority\": \"high\"}"
 }
 

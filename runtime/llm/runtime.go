@@ -105,6 +105,9 @@ type Request struct {
 	// Registry adds or overrides clients for this call, and its primary
 	// client, when set, replaces Client. Nil: the program's clients.
 	Registry *ClientRegistry
+	// Strict refuses a reply whose coercion loses data (see ParseOptions):
+	// the call fails with a *ParseError listing the parse notes.
+	Strict bool
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in
@@ -120,6 +123,10 @@ type Result struct {
 	Attempts []vmspan.LLMAttempt
 	// Messages is the rendered prompt.
 	Messages []vmspan.Message
+	// Notes lists what coercing the reply to the return type lost
+	// (elements dropped, values rounded or defaulted, a truncated reply);
+	// nil when nothing was. The selected attempt carries them too.
+	Notes []vmspan.ParseNote
 }
 
 // ValidateClient reports whether a function may name client: a declared

@@ -109,3 +109,29 @@ func TestImplPrefixedUnits(t *testing.T) {
 		t.Errorf("ratio = %v, %v", v, ok)
 	}
 }
+
+func TestParseSection(t *testing.T) {
+	in := `BenchmarkParse/valid-encoding-json-2 50000 11000 ns/op 110.0 MB/s 12000 cpu-ns/op 3208 B/op 37 allocs/op
+BenchmarkParse/valid-bex-2 20000 25000 ns/op 52.9 MB/s 24000 cpu-ns/op 20080 B/op 247 allocs/op
+BenchmarkParseNested1MB/bex-2 100 7000000 ns/op 149.8 MB/s 6900000 cpu-ns/op 5372377 B/op 1357 allocs/op
+`
+	r, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	write(&b, r)
+	want := `## Output parsing: a 1.3 KB reply to a class with a list of ten items; encoding/json decoding the same JSON into a Go struct, then typical messy replies
+benchmark  impl                 runs  cpu ns/op  wall ns/op   MB/s  allocs/op   B/op  impl/encoding-json cpu (wall)
+Parse      valid-encoding-json     1      12000       11000  110.0         37   3208
+Parse      valid-bex               1      24000       25000   52.9        247  20080                    2.00 (2.27)
+
+## Output parsing of a pathological 1 MB reply: opening brackets ([[[[...) to int[]
+benchmark       impl  runs  cpu ms/op  wall ms/op
+ParseNested1MB  bex      1       6.90        7.00
+
+`
+	if got := b.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("report:\n%s\nwant it to start with:\n%s", got, want)
+	}
+}

@@ -91,6 +91,17 @@ var sections = []section{
 		ratio: &ratioCol{head: "MB/s impl/raw cpu (wall)", cpu: "cpu-MB/s", wall: "MB/s", base: "raw"},
 	},
 	{
+		title:   "Output parsing: a 1.3 KB reply to a class with a list of ten items; encoding/json decoding the same JSON into a Go struct, then typical messy replies",
+		benches: []string{"Parse"}, first: []string{"valid-encoding-json", "valid-bex", "fenced-bex", "repaired-bex", "truncated-bex", "enum-in-prose-bex"},
+		cols: []col{{"cpu ns/op", "cpu-ns/op", 1, 0}, {"wall ns/op", "ns/op", 1, 0}, {"MB/s", "MB/s", 1, 1},
+			{"allocs/op", "allocs/op", 1, 0}, {"B/op", "B/op", 1, 0}},
+		ratio: &ratioCol{head: "impl/encoding-json cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "valid-encoding-json"},
+	},
+	{
+		title:   "Output parsing of a pathological 1 MB reply: opening brackets ([[[[...) to int[]",
+		benches: []string{"ParseNested1MB"}, cols: msCols,
+	},
+	{
 		title:   "Scale: 1,000 open Collectors holding 1M events",
 		benches: []string{"Scale"}, only: []string{"collectors"},
 		cols: []col{{"heap MB", "heap-MB", 1, 0}, {"B/event", "B/event", 1, 0},

@@ -1,0 +1,234 @@
+// target.go compiles a return type (a *types.Type of runtime/types) into
+// the form coercion works on. It is the only code of the parser that reads
+// the type model: a different model needs a different compileTarget and
+// nothing else.
+
+package llm
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"weak"
+
+	"github.com/bexrun/bex/runtime/types"
+)
+
+// A target is a return type prepared for coercion. Aliases are resolved,
+// optional types are unions with null (null last), nested unions are
+// flattened, media and function types read as any, and names are
+// precomputed.
+type target struct {
+	kind     types.Kind // never Optional, Alias, Media or Func
+	name     string
+	elem     *target   // List; Map (the value type)
+	key      *target   // Map: the key type; nil for string keys
+	variants []*target // Union: the variants, null last
+	optional bool      // Union with a null variant
+	class    *classTarget
+	enum     *enumTarget
+	literal  any // Literal: string, int64, float64 or bool
+}
+
+// A classTarget lists the fields the model is shown and fills; fields
+// marked @skip are not among them and are null in the result.
+type classTarget struct {
+	name   string
+	fields []fieldTarget
+	all    []string // the declared field names, in order (the result's fields)
+	pos    []int    // pos[i]: the place of fields[i] in all
+}
+
+type fieldTarget struct {
+	name     string // the declared name: the name in the result
+	key      string // the name the model is shown: @alias, else the name
+	t        *target
+	optional bool // null is a value of t, so the field may be missing
+}
+
+type enumTarget struct {
+	name   string
+	values []enumValueTarget // without the values marked @skip
+}
+
+type enumValueTarget struct {
+	name  string   // the declared name: the result
+	shown string   // @alias, else the name
+	cands []string // what names the variant in a reply: shown, and with a description also "description" and "shown: description"
+}
+
+var nullTarget = &target{kind: types.Null, name: "null"}
+
+// targets caches compiled targets by type (types are immutable once the
+// compiler built them); an entry goes when its type is garbage collected.
+var targets sync.Map // weak.Pointer[types.Type] -> *target
+
+// targetOf returns the compiled target of s, compiling it on first use.
+func targetOf(s *types.Type) *target {
+	if s == nil {
+		return stringTarget
+	}
+	k := weak.Make(s)
+	if t, ok := targets.Load(k); ok {
+		return t.(*target)
+	}
+	t := compileTarget(s)
+	if _, loaded := targets.LoadOrStore(k, t); !loaded {
+		runtime.AddCleanup(s, func(k weak.Pointer[types.Type]) { targets.Delete(k) }, k)
+	}
+	return t
+}
+
+var stringTarget = &target{kind: types.String, name: "string"}
+
+// compileTarget prepares s for coercion. Recursive classes and aliases
+// compile to cyclic targets. The target holds no pointer to s (see
+// targets).
+func compileTarget(s *types.Type) *target {
+	c := targetCompiler{classes: map[*types.ClassDecl]*classTarget{}, aliases: map[*types.AliasDecl]*target{}}
+	return c.compile(s)
+}
+
+type targetCompiler struct {
+	classes map[*types.ClassDecl]*classTarget
+	aliases map[*types.AliasDecl]*target
+}
+
+func (c *targetCompiler) compile(s *types.Type) *target {
+	if s.Kind == types.Alias {
+		return c.alias(s)
+	}
+	t := &target{kind: s.Kind, name: s.String()}
+	switch t.kind {
+	case types.List:
+		t.elem = c.compile(s.Elem)
+	case types.Map:
+		t.elem = c.compile(s.Elem)
+		if k := s.Key; k != nil {
+			if u := k.Underlying(); u.Kind != types.String && u.Kind != types.Any {
+				t.key = c.compile(k)
+			}
+		}
+	case types.Optional:
+		return c.union(t.name, []*types.Type{s.Elem, types.NullType})
+	case types.Union:
+		return c.union(t.name, s.Variants)
+	case types.Literal:
+		if s.Literal == nil {
+			return &target{kind: types.Null, name: t.name}
+		}
+		t.literal = s.Literal
+	case types.Class:
+		t.class = c.class(s.Class)
+	case types.Enum:
+		t.enum = compileEnum(s.Enum)
+	case types.Media, types.Func:
+		t.kind = types.Any
+	}
+	return t
+}
+
+// alias compiles an alias to the target of its type, named by the alias.
+// A recursive alias recurs through a list, a map or a class (the compiler
+// refuses other cycles), so the target that stands for it while its type
+// compiles is only reached through an element or a field, and is filled
+// in before coercion reads it.
+func (c *targetCompiler) alias(s *types.Type) *target {
+	if t, ok := c.aliases[s.Alias]; ok {
+		return t
+	}
+	t := &target{}
+	c.aliases[s.Alias] = t
+	if s.Alias.Type == nil {
+		*t = target{kind: types.Any, name: s.String()}
+		return t
+	}
+	*t = *c.compile(s.Alias.Type)
+	t.name = s.String()
+	return t
+}
+
+// union flattens nested unions and optionals, moves null last and keeps it
+// once. A union of one type is that type.
+func (c *targetCompiler) union(name string, variants []*types.Type) *target {
+	t := &target{kind: types.Union, name: name}
+	var add func(v *target)
+	add = func(v *target) {
+		switch v.kind {
+		case types.Union:
+			for _, x := range v.variants {
+				add(x)
+			}
+			t.optional = t.optional || v.optional
+		case types.Null:
+			t.optional = true
+		default:
+			t.variants = append(t.variants, v)
+		}
+	}
+	for _, v := range variants {
+		add(c.compile(v))
+	}
+	if t.optional {
+		t.variants = append(t.variants, nullTarget)
+	}
+	if len(t.variants) == 1 {
+		return t.variants[0]
+	}
+	return t
+}
+
+func (c *targetCompiler) class(cs *types.ClassDecl) *classTarget {
+	if ct, ok := c.classes[cs]; ok {
+		return ct
+	}
+	ct := &classTarget{name: cs.Name, all: make([]string, len(cs.Fields))}
+	c.classes[cs] = ct
+	for i, f := range cs.Fields {
+		ct.all[i] = f.Name
+		if f.Skip { // @skip: never shown to the model, never read from the reply
+			continue
+		}
+		ft := c.compile(f.Type)
+		ct.fields = append(ct.fields, fieldTarget{name: f.Name, key: f.ShownName(), t: ft, optional: ft.nullable()})
+		ct.pos = append(ct.pos, i)
+	}
+	return ct
+}
+
+func compileEnum(es *types.EnumDecl) *enumTarget {
+	et := &enumTarget{name: es.Name}
+	for _, v := range es.Values {
+		if v.Skip {
+			continue
+		}
+		ev := enumValueTarget{name: v.Name, shown: v.ShownName(), cands: []string{v.ShownName()}}
+		if d := strings.TrimSpace(v.Description); d != "" {
+			ev.cands = append(ev.cands, d, ev.shown+": "+d)
+		}
+		et.values = append(et.values, ev)
+	}
+	return et
+}
+
+// nullable reports whether null is a value of t.
+func (t *target) nullable() bool {
+	return t.kind == types.Null || t.kind == types.Any || t.kind == types.Union && t.optional
+}
+
+// stringLike reports whether t reads a whole text rather than a JSON value
+// in it: a string, an enum or a string literal.
+func (t *target) stringLike() bool {
+	switch t.kind {
+	case types.String, types.Enum:
+		return true
+	case types.Literal:
+		_, ok := t.literal.(string)
+		return ok
+	}
+	return false
+}
+
+func (t *target) composite() bool {
+	return t.kind == types.Class || t.kind == types.List || t.kind == types.Map
+}
