@@ -65,7 +65,10 @@
 //
 // Read and ReadFile stream events back as an iter.Seq2, one line at a
 // time, with memory bounded by the longest line (MaxLineSize) and the spans
-// open at a point of the file. A malformed line yields a *LineError with
+// open at a point of the file. Lines as the Writer writes them take a
+// decoder made for the format (over a million events per second on one
+// core); every other line is decoded by encoding/json, and a differential
+// test and fuzz target hold the two to the same results. A malformed line yields a *LineError with
 // its line number and reading continues. Files in the pure reference
 // format are read too: argument names default to arg0, arg1, ...; span
 // kinds to 0; times and durations to milliseconds; and trace ids to those

@@ -49,14 +49,25 @@ func (e *LineError) Unwrap() error { return e.Err }
 // events get their span's arguments, and its tags merged with later
 // set-tags, from the start line; set-tags events get the span's name, kind
 // and remote parent; events without "trace_id" get their tree's trace id.
-// Memory is bounded by the line size and the spans open at a point of the
-// file, never by the file's size.
-func Read(r io.Reader) iter.Seq2[vmspan.Event, error] { return read(r, MaxLineSize) }
+// The events of one span share these: an end event's Args, Tags and Stack
+// are its start event's, so treat events as read-only, as sinks do.
+//
+// Lines in the form the Writer writes are decoded by a scanner made for
+// that format; any other line (other key order or spacing, escapes, nulls,
+// unknown keys, malformed JSON) goes through encoding/json, which decides
+// what a line means and what is wrong with it, so both give the same
+// events and errors. Memory is bounded by the line size, the spans open at
+// a point of the file and a table of at most 4,096 short strings (names,
+// tag keys and values) shared between events, never by the file's size.
+func Read(r io.Reader) iter.Seq2[vmspan.Event, error] { return read(r, MaxLineSize, true) }
 
-func read(r io.Reader, maxLine int) iter.Seq2[vmspan.Event, error] {
+// read reads lines of at most maxLine bytes, with the fast decoder unless
+// fast is false (for tests that compare the two).
+func read(r io.Reader, maxLine int, fast bool) iter.Seq2[vmspan.Event, error] {
 	return func(yield func(vmspan.Event, error) bool) {
 		lr := lineReader{r: bufio.NewReaderSize(r, 64<<10), max: maxLine}
 		st := newState()
+		st.stdOnly = !fast
 		for n := 1; ; n++ {
 			line, err := lr.next()
 			if err != nil && !errors.Is(err, ErrLineTooLong) {
@@ -71,14 +82,17 @@ func read(r io.Reader, maxLine int) iter.Seq2[vmspan.Event, error] {
 				}
 				continue
 			}
-			if len(bytes.TrimSpace(line)) == 0 {
+			if (len(line) == 0 || line[0] != '{') && len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}
 			e, err := st.decode(line)
 			if err != nil {
-				err = &LineError{n, err}
+				if !yield(vmspan.Event{}, &LineError{n, err}) {
+					return
+				}
+				continue
 			}
-			if !yield(e, err) {
+			if !yield(*e, nil) {
 				return
 			}
 		}
@@ -136,7 +150,10 @@ func (l *lineReader) next() ([]byte, error) {
 			b = append(l.long, b...)
 			l.long = b
 		}
-		return bytes.TrimRight(b, "\r\n"), nil
+		for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+			b = b[:len(b)-1]
+		}
+		return b, nil
 	}
 }
 
@@ -208,17 +225,34 @@ type lineUsage struct {
 	Cached *int64 `json:"cached_input_tokens"`
 }
 
+// A decoded line: its event as far as the line tells it, and what the
+// reader needs to complete it from earlier lines. Both decoders, the fast
+// one of decode.go and the encoding/json one below, produce it.
+type decoded struct {
+	e        vmspan.Event // Args, Tags, Start and TraceID as the line has them
+	hasTrace bool         // the line has "trace_id" (in e.TraceID)
+	hasStart bool         // an end line has "start_unix_nano" (in e.Start)
+	// stackScratch says that e.Stack is the fast decoder's, which the
+	// next line overwrites.
+	stackScratch bool
+}
+
 // state is what the reader remembers between lines: the spans that have
-// started and not ended, and the trace ids of remote-parented trees in
-// files that do not record trace ids.
+// started and not ended, the trace ids of remote-parented trees in files
+// that do not record trace ids, and the fast decoder's scratch space.
 type state struct {
-	open   map[vmspan.SpanID]*openSpan
-	traces map[vmspan.SpanID][16]byte // trace ids by tree root
+	open    map[vmspan.SpanID]*openSpan
+	traces  map[vmspan.SpanID][16]byte // trace ids by tree root
+	fast    fastDecoder
+	stdOnly bool
+	d       decoded
+	free    []*openSpan // ended spans' records, for reuse
 }
 
 type openSpan struct {
 	name   string
 	kind   vmspan.Kind
+	stack  []vmspan.SpanID
 	args   []vmspan.Arg
 	tags   map[string]string
 	start  time.Time
@@ -229,58 +263,81 @@ func newState() *state {
 	return &state{open: map[vmspan.SpanID]*openSpan{}, traces: map[vmspan.SpanID][16]byte{}}
 }
 
-// decode parses one line into an event and updates the state.
-func (st *state) decode(b []byte) (vmspan.Event, error) {
+// decode parses one line into an event and updates the state. Lines the
+// fast decoder does not take (anything unusual, and every malformed line)
+// go to encoding/json, which decides what is malformed and says why.
+func (st *state) decode(b []byte) (*vmspan.Event, error) {
+	d := &st.d
+	*d = decoded{}
+	if st.stdOnly || !st.fast.decode(b, d) {
+		*d = decoded{}
+		if err := decodeStd(b, d); err != nil {
+			return nil, err
+		}
+	}
+	st.complete(d)
+	return &d.e, nil
+}
+
+// decodeStd decodes a line with encoding/json, checking its fields in a
+// fixed order so that a line with several faults reports the first.
+func decodeStd(b []byte, d *decoded) error {
 	var l line
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&l); err != nil {
-		return vmspan.Event{}, err
+		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return vmspan.Event{}, errors.New("data after the JSON object")
+		return errors.New("data after the JSON object")
 	}
-	e, err := l.event()
-	if err != nil {
-		return vmspan.Event{}, err
+	if err := l.event(&d.e); err != nil {
+		return err
 	}
-	if err := st.complete(&e, &l); err != nil {
-		return vmspan.Event{}, err
+	if l.TraceID != "" {
+		if err := parseTraceID(l.TraceID, (*[16]byte)(&d.e.TraceID)); err != nil {
+			return err
+		}
+		d.hasTrace = true
 	}
-	return e, nil
+	return l.kindData(d)
 }
 
 // event converts the fields every line has.
-func (l *line) event() (vmspan.Event, error) {
-	var e vmspan.Event
+func (l *line) event(e *vmspan.Event) error {
 	var err error
-	switch l.Content.Type {
-	case "function_start":
-		e.Kind = vmspan.EventStart
-	case "function_end":
-		e.Kind = vmspan.EventEnd
-	case "intermediate":
-		e.Kind = vmspan.EventSetTags
-	default:
-		return e, fmt.Errorf("unknown content type %q", l.Content.Type)
+	if e.Kind = eventKind(l.Content.Type); e.Kind == 0 {
+		return fmt.Errorf("unknown content type %q", l.Content.Type)
 	}
 	if e.ID, err = parseID("function_event_id", l.EventID); err != nil {
-		return e, err
+		return err
 	}
-	if err := l.spanContext(&e); err != nil {
-		return e, err
+	if err := l.spanContext(e); err != nil {
+		return err
 	}
 	if e.Time, err = timeOf(l.UnixNano, l.EpochMs); err != nil {
-		return e, fmt.Errorf("timestamp: %v", err)
+		return fmt.Errorf("timestamp: %v", err)
 	}
 	if l.Parent != "" {
 		r, err := vmspan.ParseTraceparent(l.Parent)
 		if err != nil {
-			return e, err
+			return err
 		}
 		e.Remote = &r
 	}
-	return e, nil
+	return nil
+}
+
+func eventKind(typ string) vmspan.EventKind {
+	switch typ {
+	case "function_start":
+		return vmspan.EventStart
+	case "function_end":
+		return vmspan.EventEnd
+	case "intermediate":
+		return vmspan.EventSetTags
+	}
+	return 0
 }
 
 // spanContext sets the span context and stack: the parent is the
@@ -298,6 +355,12 @@ func (l *line) spanContext(e *vmspan.Event) error {
 	if err != nil {
 		return err
 	}
+	return setSpan(e, id, stack, l.CallID)
+}
+
+// setSpan sets e's span context from its call_id and call stack (whose
+// elements are not zero), or says why they do not fit together.
+func setSpan(e *vmspan.Event, id vmspan.SpanID, stack []vmspan.SpanID, callID string) error {
 	switch {
 	case len(stack) == 0 && id.IsZero():
 		return errors.New("no call_id and no call_stack")
@@ -306,7 +369,7 @@ func (l *line) spanContext(e *vmspan.Event) error {
 	case id.IsZero():
 		id = stack[len(stack)-1]
 	case stack[len(stack)-1] != id:
-		return fmt.Errorf("call_id %s is not the last element of call_stack", l.CallID)
+		return fmt.Errorf("call_id %s is not the last element of call_stack", callID)
 	}
 	e.Stack = stack
 	e.Span = vmspan.SpanContext{ID: id, Root: stack[0]}
@@ -324,64 +387,112 @@ func parseID(field, s string) (vmspan.SpanID, error) {
 	return id, nil
 }
 
-// complete fills the kind-specific fields and what the line leaves out.
-func (st *state) complete(e *vmspan.Event, l *line) error {
-	d := &l.Content.Data
-	var err error
-	if e.TraceID, err = st.traceID(e, l.TraceID); err != nil {
-		return err
+func parseTraceID(s string, t *[16]byte) error {
+	if len(s) != 32 {
+		return fmt.Errorf("trace_id %q: want 32 hex digits", s)
+	}
+	if _, err := hex.Decode(t[:], []byte(s)); err != nil {
+		return fmt.Errorf("trace_id %q: %v", s, err)
+	}
+	return nil
+}
+
+// kindData converts the data of the line's kind.
+func (l *line) kindData(d *decoded) error {
+	e, data := &d.e, &l.Content.Data
+	switch e.Kind {
+	case vmspan.EventStart:
+		e.Name, e.SpanKind = data.Name, vmspan.ParseKind(data.SpanKind)
+		e.Args = args(data.ArgNames, data.Args)
+		e.Tags = tags(data.Tags)
+	case vmspan.EventSetTags:
+		e.Tags = tags(data.SetTags)
+	case vmspan.EventEnd:
+		e.Name, e.SpanKind = data.Name, vmspan.ParseKind(data.SpanKind)
+		e.Result = value(data.Result)
+		if data.Error != nil {
+			e.Err, e.Result = &vmspan.ErrorInfo{Type: data.Error.Type, Message: data.Error.Message}, nil
+		}
+		var err error
+		if e.Duration, err = durationOf(data.DurNs, data.DurMs); err != nil {
+			return fmt.Errorf("duration: %v", err)
+		}
+		if e.Attempts, err = attempts(data.LLMCalls); err != nil {
+			return err
+		}
+		if data.StartNano != "" {
+			if e.Start, err = timeOf(data.StartNano, ""); err != nil {
+				return fmt.Errorf("start_unix_nano: %v", err)
+			}
+			d.hasStart = true
+		}
+	}
+	return nil
+}
+
+// complete fills in what the line leaves out from the lines before it.
+func (st *state) complete(d *decoded) {
+	e := &d.e
+	if !d.hasTrace {
+		e.TraceID = st.traceID(e)
+	}
+	if d.stackScratch && e.Kind != vmspan.EventEnd {
+		e.Stack = slices.Clone(e.Stack)
 	}
 	switch e.Kind {
 	case vmspan.EventStart:
-		st.start(e, d)
+		o := st.newOpenSpan()
+		*o = openSpan{name: e.Name, kind: e.SpanKind, stack: e.Stack, args: e.Args, tags: e.Tags, start: e.Time, remote: e.Remote}
+		if old := st.open[e.Span.ID]; old != nil {
+			st.free = append(st.free, old)
+		}
+		st.open[e.Span.ID] = o
 	case vmspan.EventEnd:
-		err = st.end(e, d)
+		st.end(d)
 	case vmspan.EventSetTags:
-		st.setTags(e, d)
+		st.setTags(e)
 	}
-	return err
 }
 
-func (st *state) start(e *vmspan.Event, d *lineData) {
-	e.Name, e.SpanKind = d.Name, vmspan.ParseKind(d.SpanKind)
-	e.Args = args(d.ArgNames, d.Args)
-	e.Tags = tags(d.Tags)
-	st.open[e.Span.ID] = &openSpan{name: e.Name, kind: e.SpanKind, args: e.Args, tags: e.Tags, start: e.Time, remote: e.Remote}
+func (st *state) newOpenSpan() *openSpan {
+	if n := len(st.free); n > 0 {
+		o := st.free[n-1]
+		st.free = st.free[:n-1]
+		return o
+	}
+	return new(openSpan)
 }
 
-func (st *state) end(e *vmspan.Event, d *lineData) error {
-	e.Name, e.SpanKind = d.Name, vmspan.ParseKind(d.SpanKind)
-	e.Result = value(d.Result)
-	if d.Error != nil {
-		e.Err, e.Result = &vmspan.ErrorInfo{Type: d.Error.Type, Message: d.Error.Message}, nil
-	}
-	var err error
-	if e.Duration, err = durationOf(d.DurNs, d.DurMs); err != nil {
-		return fmt.Errorf("duration: %v", err)
-	}
-	if e.Attempts, err = attempts(d.LLMCalls); err != nil {
-		return err
-	}
+func (st *state) end(d *decoded) {
+	e := &d.e
 	o := st.open[e.Span.ID]
 	delete(st.open, e.Span.ID)
 	if e.Span.ID == e.Span.Root {
 		delete(st.traces, e.Span.ID)
 	}
 	if o != nil {
-		e.Args, e.Tags, e.Start = o.args, o.tags, o.start
-	}
-	if d.StartNano != "" {
-		if e.Start, err = timeOf(d.StartNano, ""); err != nil {
-			return fmt.Errorf("start_unix_nano: %v", err)
+		e.Args, e.Tags = o.args, o.tags
+		if !d.hasStart {
+			e.Start = o.start
 		}
-	} else if o == nil {
+		if slices.Equal(o.stack, e.Stack) {
+			e.Stack = o.stack // the start event's stack, read-only as all events are
+		} else if d.stackScratch {
+			e.Stack = slices.Clone(e.Stack)
+		}
+		*o = openSpan{}
+		st.free = append(st.free, o)
+		return
+	}
+	if d.stackScratch {
+		e.Stack = slices.Clone(e.Stack)
+	}
+	if !d.hasStart {
 		e.Start = e.Time.Add(-e.Duration)
 	}
-	return nil
 }
 
-func (st *state) setTags(e *vmspan.Event, d *lineData) {
-	e.Tags = tags(d.SetTags)
+func (st *state) setTags(e *vmspan.Event) {
 	o := st.open[e.Span.ID]
 	if o == nil {
 		return
@@ -395,27 +506,17 @@ func (st *state) setTags(e *vmspan.Event, d *lineData) {
 	o.tags = merged
 }
 
-// traceID returns the line's trace_id or, for files without one, the
-// trace of the tree: its remote parent's, else vmspan.OTelTraceID(root).
-func (st *state) traceID(e *vmspan.Event, s string) ([16]byte, error) {
-	var t [16]byte
-	if s != "" {
-		if len(s) != 32 {
-			return t, fmt.Errorf("trace_id %q: want 32 hex digits", s)
-		}
-		if _, err := hex.Decode(t[:], []byte(s)); err != nil {
-			return t, fmt.Errorf("trace_id %q: %v", s, err)
-		}
-		return t, nil
-	}
+// traceID returns the trace of the tree of a line without "trace_id": its
+// remote parent's, else vmspan.OTelTraceID(root).
+func (st *state) traceID(e *vmspan.Event) [16]byte {
 	if t, ok := st.traces[e.Span.Root]; ok {
-		return t, nil
+		return t
 	}
 	if e.Remote != nil && e.Span.ID == e.Span.Root && e.Kind == vmspan.EventStart {
 		st.traces[e.Span.Root] = e.Remote.TraceID
-		return e.Remote.TraceID, nil
+		return e.Remote.TraceID
 	}
-	return [16]byte(vmspan.OTelTraceID(e.Span.Root)), nil
+	return [16]byte(vmspan.OTelTraceID(e.Span.Root))
 }
 
 func timeOf(nano, ms json.Number) (time.Time, error) {

@@ -169,7 +169,7 @@ func TestLongLines(t *testing.T) {
 	t.Run("TooLong", func(t *testing.T) {
 		var lines []int
 		var names []string
-		for e, err := range read(bytes.NewReader(buf.Bytes()), 200<<10) {
+		for e, err := range read(bytes.NewReader(buf.Bytes()), 200<<10, true) {
 			var le *LineError
 			if errors.As(err, &le) && errors.Is(err, ErrLineTooLong) {
 				lines = append(lines, le.Line)
