@@ -126,7 +126,7 @@ func (c *Collector) route(e *vmspan.Event) *call {
 	if e.Kind != vmspan.EventStart {
 		return nil
 	}
-	cl := newCall(e.Span.ID, len(stack)-1)
+	cl := newCall(e, len(stack)-1)
 	c.calls[cl.root] = cl
 	c.order = append(c.order, cl)
 	return cl
@@ -164,12 +164,7 @@ func (c *Collector) retain(cl *call, e *vmspan.Event, r *spanRec) {
 		c.omitted++
 		return
 	}
-	ev := *e
-	ev.Stack, ev.Args = r.stack, nil
-	if e.Kind != vmspan.EventSetTags {
-		ev.Args = r.args
-	}
-	cl.events = append(cl.events, ev)
+	cl.retain(r, e)
 	c.events++
 	retained.Add(1)
 }
@@ -208,7 +203,7 @@ func (c *Collector) remove(cl *call) {
 	}
 	c.events -= len(cl.events)
 	retained.Add(-int64(len(cl.events)))
-	cl.events = nil
+	cl.events, cl.full = nil, nil
 }
 
 // compact drops removed calls from order once they are the majority.

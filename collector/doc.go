@@ -46,6 +46,15 @@
 // Usage, Result) and are counted in FunctionLog.EventsOmitted and
 // Stats.OmittedEvents. Nothing is lost without being counted.
 //
+// Retained events are kept in a compact form: a span's record holds what
+// its start and end events share (names, ids, stack, arguments, result,
+// attempts) and each event only its id, time and tags, about 200 bytes per
+// event in all for engine calls; FunctionLog.Events rebuilds them as
+// vmspan.Events when a log is read. Events that differ from their span's
+// other event in what the record shares, and set-tags events, are kept
+// whole. A snapshot is kept only while its caller holds it (a weak
+// pointer), so reading logs does not make a Collector hold more.
+//
 // Clear releases the completed logs; Close releases everything and makes
 // the Collector ignore later events. Retained reports the events held by
 // all Collectors of the process, which drops to zero once every Collector

@@ -90,7 +90,7 @@ type SpanLog struct {
 
 func newLLMCall(s *spanRec, a vmspan.LLMAttempt) LLMCall {
 	return LLMCall{
-		FunctionName: s.log.Name, SpanID: s.log.ID, Client: a.Client, Provider: a.Provider, Model: a.Model,
+		FunctionName: s.name, SpanID: s.id, Client: a.Client, Provider: a.Provider, Model: a.Model,
 		Timing: timing(a.Start, a.Duration), Usage: a.Usage, FinishReason: a.FinishReason, Selected: a.Selected,
 		Request: a.Request, Response: a.Response, Error: a.Err, Attempt: a,
 	}
