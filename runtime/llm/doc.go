@@ -191,11 +191,11 @@
 //   - connect: 10 s per dial (a provider that does not answer is tried
 //     again by the retry policy rather than waited for);
 //   - TLS handshake: 10 s;
-//   - response headers: 10 minutes from the start of the request, which
-//     includes connecting and sending it. A non-streaming completion sends
-//     its headers only when the whole reply is generated, so this bound is
-//     the longest generation a call allows; it is the default total timeout
-//     of OpenAI's and Anthropic's own SDKs;
+//   - sending the request: 10 minutes for a write to make progress;
+//   - response headers: 10 minutes from sending the request. A
+//     non-streaming completion sends its headers only when the whole reply
+//     is generated, so this bound is the longest generation a call allows;
+//     it is the default total timeout of OpenAI's and Anthropic's own SDKs;
 //   - response body: 10 minutes without a byte;
 //   - HTTP/2: a connection that has received no frame for 30 s is pinged and
 //     closed when no answer comes within 15 s, or when a write makes no

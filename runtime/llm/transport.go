@@ -19,6 +19,7 @@ const (
 	dialTimeout         = 10 * time.Second
 	tlsHandshakeTimeout = 10 * time.Second
 	headerTimeout       = 10 * time.Minute
+	writeTimeout        = 10 * time.Minute
 	bodyIdleTimeout     = 10 * time.Minute
 	keepAlive           = 30 * time.Second
 	idleConnTimeout     = 90 * time.Second
@@ -43,26 +44,33 @@ var defaultHTTPClient = sync.OnceValue(NewHTTPClient)
 // for about every other request), speaks HTTP/2 to providers that offer it
 // over TLS, honours the proxy environment variables (HTTPS_PROXY,
 // NO_PROXY) as http.DefaultTransport does, and bounds every wait: 10 s to
-// connect, 10 s for the TLS handshake, 10 minutes from the start of a
-// request to its response headers, and 10 minutes without a byte while
-// reading the response body. A request that exceeds a bound fails with an
-// error whose Timeout method reports true. ctx and the request_timeout_ms
-// client option can only shorten these bounds.
+// connect, 10 s for the TLS handshake, 10 minutes for a write to make
+// progress, 10 minutes from sending a request to its response headers, and
+// 10 minutes without a byte while reading the response body. A request that
+// exceeds a bound fails with an error whose Timeout method reports true.
+// ctx and the request_timeout_ms client option can only shorten these
+// bounds.
 //
 // Wrap its Transport to add instrumentation (otelhttp, logging) and pass
 // the result with WithHTTPClient.
 func NewHTTPClient() *http.Client {
-	return &http.Client{Transport: &boundedTransport{base: newTransport(), header: headerTimeout, idle: bodyIdleTimeout}}
+	return &http.Client{Transport: &boundedTransport{base: newTransport(headerTimeout, writeTimeout), idle: bodyIdleTimeout}}
 }
 
-func newTransport() *http.Transport {
+func newTransport(header, write time.Duration) *http.Transport {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive}
 	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           d.DialContext,
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &writeBoundConn{Conn: c, bound: write}, nil
+		},
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   tlsHandshakeTimeout,
-		ResponseHeaderTimeout: headerTimeout,
+		ResponseHeaderTimeout: header,
 		ExpectContinueTimeout: time.Second,
 		IdleConnTimeout:       idleConnTimeout,
 		MaxIdleConns:          maxIdleConns,
@@ -75,32 +83,36 @@ func newTransport() *http.Transport {
 	}
 }
 
-// A boundedTransport bounds the time to a response's headers and the time
-// between reads of its body. The time to headers includes connecting and
-// writing the request, which http.Transport's ResponseHeaderTimeout does not
-// cover for HTTP/1; the body's idle bound has no counterpart in
-// http.Transport at all.
-type boundedTransport struct {
-	base         http.RoundTripper
-	header, idle time.Duration
+// A writeBoundConn fails a write that makes no progress for bound: HTTP/1
+// has no bound on sending a request (ResponseHeaderTimeout starts once it
+// is sent). Setting a deadline costs no allocation.
+type writeBoundConn struct {
+	net.Conn
+	bound time.Duration
 }
 
-// RoundTrip sends req under a context that the transport's timer cancels
-// when a bound is exceeded.
+func (c *writeBoundConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.bound)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
+// A boundedTransport bounds the pauses while a response body is read,
+// which http.Transport does not bound at all.
+type boundedTransport struct {
+	base http.RoundTripper
+	idle time.Duration
+}
+
+// RoundTrip sends req and bounds the reads of its response's body.
 func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancel(req.Context())
-	b := &boundedBody{cancel: cancel, idle: t.idle}
-	b.timer = time.AfterFunc(t.header, b.expire)
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		b.stop()
-		if b.expired.Load() {
-			err = &timeoutError{"no response headers within " + t.header.String()}
-		}
 		return nil, err
 	}
-	b.timer.Reset(t.idle)
-	b.rc = resp.Body
+	b := &boundedBody{rc: resp.Body, idle: t.idle}
+	b.timer = time.AfterFunc(t.idle, b.expire)
 	resp.Body = b
 	return resp, nil
 }
@@ -113,46 +125,45 @@ func (t *boundedTransport) CloseIdleConnections() {
 }
 
 // A boundedBody is a response body whose reads are bounded: each read
-// restarts the idle timer, and when the timer fires the request's context
-// is cancelled, which ends the read in progress.
+// restarts the idle timer, and when the timer fires the body is closed,
+// which ends a read in progress (the transport closes the connection, or
+// resets the HTTP/2 stream).
 type boundedBody struct {
 	rc      io.ReadCloser
 	timer   *time.Timer
 	idle    time.Duration
-	cancel  context.CancelFunc
 	expired atomic.Bool
 }
 
 func (b *boundedBody) expire() {
 	b.expired.Store(true)
-	b.cancel()
-}
-
-func (b *boundedBody) stop() {
-	b.timer.Stop()
-	b.cancel()
+	_ = b.rc.Close()
 }
 
 // Read reads from the body, failing with a timeout once idle has passed
 // without a read completing.
 func (b *boundedBody) Read(p []byte) (int, error) {
 	if !b.timer.Reset(b.idle) && b.expired.Load() {
-		return 0, &timeoutError{"no response data for " + b.idle.String()}
+		return 0, b.timeout()
 	}
 	n, err := b.rc.Read(p)
 	if err != nil && err != io.EOF && b.expired.Load() {
-		err = &timeoutError{"no response data for " + b.idle.String()}
+		err = b.timeout()
 	}
 	return n, err
 }
 
-// Close closes the body and releases the request's timer and context.
+func (b *boundedBody) timeout() error {
+	return &timeoutError{"no response data for " + b.idle.String()}
+}
+
+// Close stops the timer and closes the body.
 func (b *boundedBody) Close() error {
-	b.stop()
+	b.timer.Stop()
 	return b.rc.Close()
 }
 
-// A timeoutError is a request that exceeded one of the transport's bounds.
+// A timeoutError is a response body that stalled longer than the bound.
 // It is a net.Error whose Timeout method reports true.
 type timeoutError struct{ msg string }
 

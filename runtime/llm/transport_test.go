@@ -90,7 +90,7 @@ func TestDefaultClientReusesConnections(t *testing.T) {
 
 // boundedClient is NewHTTPClient with short bounds, for tests.
 func boundedClient(header, idle time.Duration) *http.Client {
-	return &http.Client{Transport: &boundedTransport{base: newTransport(), header: header, idle: idle}}
+	return &http.Client{Transport: &boundedTransport{base: newTransport(header, header), idle: idle}}
 }
 
 func TestTransportBounds(t *testing.T) {
