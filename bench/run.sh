@@ -13,6 +13,13 @@
 #   - 1,000 Collectors holding 1M events, and reading a 1M-event file;
 #   - LLM output parsing: a valid JSON reply against encoding/json decoding
 #     it into a struct, typical messy replies, and a pathological 1 MB one;
+#   - the pipeline: one LLM function (a string in, a class of three fields
+#     out) against a fake provider on 127.0.0.1, 2,000 calls one at a time
+#     and 64 in flight, each implementation in a process of its own: the
+#     floor (net/http + encoding/json), bex with tracing off, a Collector,
+#     the JSONL writer and the OTel bridge (OTLP to the fake provider), and
+#     BAML's own runtime (npm @boundaryml/baml through scripts/baml.sh, when
+#     node is installed; skipped with a note otherwise);
 #   - when valgrind is installed, the instructions fib(27) executes in
 #     both builds, and those of one traced call (cachegrind, garbage
 #     collector off): counts that do not depend on the machine's load, to
@@ -47,6 +54,15 @@ trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out.txt
 
 echo "# bex benchmarks: $count round(s), -benchtime $benchtime; $(go version); $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
+# BAML's runtime for the pipeline benchmarks (the BAML rows are skipped,
+# with a note, when it cannot be installed).
+if [ -z "${BEX_BAML_DIR:-}" ]; then
+	if BEX_BAML_DIR=$(bash ../scripts/baml.sh 2>/dev/null); then
+		export BEX_BAML_DIR
+	else
+		echo "# BAML's runtime is not available (node and npm are needed): the pipeline's BAML rows are skipped"
+	fi
+fi
 go test -c -o "$tmp/bench.test" .
 go test -c -tags bexnotrace -o "$tmp/notrace.test" .
 (cd .. && go test -c -o "$tmp/otelbridge.test" ./otelbridge)
@@ -70,6 +86,8 @@ while [ "$i" -le "$count" ]; do
 		run notrace.test "$builds" "$benchtime"
 	fi
 	(cd ../otelbridge && run otelbridge.test '^BenchmarkBridgeRatio$' 1x)
+	# One process per implementation and round: 2,000 calls each.
+	run bench.test '^(BenchmarkPipelineSeq|BenchmarkPipeline64)$' 1x
 	i=$((i + 1))
 done
 # Instruction counts (valgrind's cachegrind, garbage collector off): fib(27)

@@ -35,7 +35,7 @@ type section struct {
 	first   []string // implementations in this order, then the rest by name
 	only    []string // if set, only these implementations
 	cols    []col
-	ratio   *ratioCol
+	ratios  []*ratioCol
 }
 
 var (
@@ -44,22 +44,32 @@ var (
 		{"allocs/op", "allocs/op", 1, 0}, {"B/op", "B/op", 1, 0}, {"dropped %", "dropped-share", 0.01, 1}}
 )
 
+// The pipeline's implementations: the floor (net/http + encoding/json),
+// bex with each kind of tracing, BAML's runtime.
+var (
+	pipelineImpls = []string{"floor", "off", "collector", "jsonl", "otel", "baml"}
+	pipelineCols  = []col{{"cpu µs/call", "cpu-ns/call", 1e3, 1}, {"wall µs/call", "ns/call", 1e3, 1},
+		{"calls/s", "calls/s", 1, 0}, {"peak RSS MB", "peak-rss-MB", 1, 1}, {"allocs/call", "allocs/call", 1, 0}, {"KB/call", "B/call", 1e3, 1}}
+	pipelineRatios = []*ratioCol{{head: "impl/floor cpu (wall)", cpu: "cpu-ns/call", wall: "ns/call", base: "floor"},
+		{head: "impl/baml cpu", cpu: "cpu-ns/call", base: "baml"}}
+)
+
 var sections = []section{
 	{
 		title:   "VM: fib(27) and a 10M-iteration loop, bex against gopher-lua, starlark-go and Go",
 		benches: []string{"Fib27", "Loop10M"}, first: []string{"bex"}, cols: msCols,
-		ratio: &ratioCol{head: "bex/impl cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "bex", baseOver: true},
+		ratios: []*ratioCol{{head: "bex/impl cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "bex", baseOver: true}},
 	},
 	{
 		title:   "Tracing when nobody listens: fib(27) through engine.Call (untraced calls under one root span)",
 		benches: []string{"UntracedFib27", "LayoutLoop10M"}, first: []string{"compiled-out", "no-sink", "discard-sink", "collector"}, cols: msCols,
-		ratio: &ratioCol{head: "impl/compiled-out cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "compiled-out"},
+		ratios: []*ratioCol{{head: "impl/compiled-out cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "compiled-out"}},
 	},
 	{
 		title:   "Instructions executed by fib(27) through engine.Call (valgrind cachegrind; independent of machine load)",
 		benches: []string{"InstructionsFib27"}, first: []string{"compiled-out", "no-sink", "discard-sink"},
-		cols:  []col{{"M instructions", "instructions/op", 1e6, 2}},
-		ratio: &ratioCol{head: "impl/compiled-out", cpu: "instructions/op", base: "compiled-out"},
+		cols:   []col{{"M instructions", "instructions/op", 1e6, 2}},
+		ratios: []*ratioCol{{head: "impl/compiled-out", cpu: "instructions/op", base: "compiled-out"}},
 	},
 	{
 		title:   "Instructions per traced call (valgrind cachegrind, garbage collector off; see TracedCall below)",
@@ -69,13 +79,13 @@ var sections = []section{
 	{
 		title:   "One traced call (start + end events, one argument and a result) against the OTel SDK's Start+End",
 		benches: []string{"TracedCall"}, first: []string{"bex", "retaining", "untraced", "vmspan", "otel-sdk", "otel-sdk-attrs"}, cols: nsCols,
-		ratio: &ratioCol{head: "impl/otel-sdk cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "otel-sdk"},
+		ratios: []*ratioCol{{head: "impl/otel-sdk cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "otel-sdk"}},
 	},
 	{
 		title:   "Bridge: 100,000 spans through otelbridge and made directly with the SDK, in-memory exporter, flush included",
 		benches: []string{"Bridge100k"}, first: []string{"bridge", "sdk"},
-		cols:  []col{{"cpu ns/span", "cpu-ns/span", 1, 0}, {"wall ns/span", "ns/span", 1, 0}, {"dropped", "dropped", 1, 0}},
-		ratio: &ratioCol{head: "impl/sdk cpu (wall)", cpu: "cpu-ns/span", wall: "ns/span", base: "sdk"},
+		cols:   []col{{"cpu ns/span", "cpu-ns/span", 1, 0}, {"wall ns/span", "ns/span", 1, 0}, {"dropped", "dropped", 1, 0}},
+		ratios: []*ratioCol{{head: "impl/sdk cpu (wall)", cpu: "cpu-ns/span", wall: "ns/span", base: "sdk"}},
 	},
 	{
 		title:   "otelbridge BenchmarkBridgeRatio: the same bursts, counting exporter, final flush excluded (wall ns/span)",
@@ -88,14 +98,23 @@ var sections = []section{
 		benches: []string{"JSONL"}, first: []string{"encode", "writer", "raw"},
 		cols: []col{{"M events/s", "events/s", 1e6, 2}, {"cpu M events/s", "cpu-events/s", 1e6, 2},
 			{"MB/s", "MB/s", 1, 0}, {"cpu MB/s", "cpu-MB/s", 1, 0}, {"B/event", "B/event", 1, 0}},
-		ratio: &ratioCol{head: "MB/s impl/raw cpu (wall)", cpu: "cpu-MB/s", wall: "MB/s", base: "raw"},
+		ratios: []*ratioCol{{head: "MB/s impl/raw cpu (wall)", cpu: "cpu-MB/s", wall: "MB/s", base: "raw"}},
+	},
+	{
+		title: "Pipeline: one LLM function (a string in, a class of three fields out) against a fake provider on 127.0.0.1, " +
+			"2,000 calls one after another; each implementation in a process of its own",
+		benches: []string{"PipelineSeq"}, first: pipelineImpls, cols: pipelineCols, ratios: pipelineRatios,
+	},
+	{
+		title:   "Pipeline: the same with 64 calls in flight",
+		benches: []string{"Pipeline64"}, first: pipelineImpls, cols: pipelineCols, ratios: pipelineRatios,
 	},
 	{
 		title:   "Output parsing: a 1.3 KB reply to a class with a list of ten items; encoding/json decoding the same JSON into a Go struct, then typical messy replies",
 		benches: []string{"Parse"}, first: []string{"valid-encoding-json", "valid-bex", "fenced-bex", "repaired-bex", "truncated-bex", "enum-in-prose-bex"},
 		cols: []col{{"cpu ns/op", "cpu-ns/op", 1, 0}, {"wall ns/op", "ns/op", 1, 0}, {"MB/s", "MB/s", 1, 1},
 			{"allocs/op", "allocs/op", 1, 0}, {"B/op", "B/op", 1, 0}},
-		ratio: &ratioCol{head: "impl/encoding-json cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "valid-encoding-json"},
+		ratios: []*ratioCol{{head: "impl/encoding-json cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "valid-encoding-json"}},
 	},
 	{
 		title:   "Output parsing of a pathological 1 MB reply: opening brackets ([[[[...) to int[]",
@@ -137,8 +156,8 @@ func (s *section) write(w io.Writer, r *results) {
 	for _, c := range s.cols {
 		head = append(head, c.head)
 	}
-	if s.ratio != nil {
-		head = append(head, s.ratio.head)
+	for _, c := range s.ratios {
+		head = append(head, c.head)
 	}
 	rows := [][]string{head}
 	for _, b := range s.benches {
@@ -174,8 +193,8 @@ func (s *section) row(r *results, bench, impl string) (row []string, ok bool) {
 		}
 		row = append(row, cell)
 	}
-	if s.ratio != nil {
-		row = append(row, s.ratio.cell(r, bench, impl))
+	for _, c := range s.ratios {
+		row = append(row, c.cell(r, bench, impl))
 	}
 	return row, ok
 }
