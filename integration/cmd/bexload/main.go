@@ -10,6 +10,12 @@
 // provider's delivery counts at exit (Setup keeps the provider it builds to
 // itself).
 //
+// With -rate, the workers start calls at that many per second in all (a
+// fixed load, for soak tests), else as fast as they can. With -sample, it
+// prints "sample {...}" every interval: the process's RSS, Go heap,
+// goroutines, calls finished and the exporter's delivery counts, so that a
+// soak test can see whether memory stays flat.
+//
 // On SIGTERM bexload stops starting calls, lets the calls in flight finish
 // (for at most -drain), then calls Setup's shutdown func and shuts the
 // provider down, together within -shutdown, so that the trace file is balanced
@@ -32,6 +38,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -87,6 +97,8 @@ func run() int {
 	progress := flag.Int64("progress", 200, "print \"progress N\" after this many calls")
 	drain := flag.Duration("drain", 10*time.Second, "bound on waiting for calls in flight after SIGTERM")
 	shutdownMax := flag.Duration("shutdown", 10*time.Second, "bound on flushing the trace file and exporting the queue")
+	rate := flag.Float64("rate", 0, "calls started per second in all (0: as fast as the workers go)")
+	sampleEvery := flag.Duration("sample", 0, "print a \"sample\" line of memory and counts this often (0: never)")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -108,6 +120,13 @@ func run() int {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, os.Interrupt)
 	l := &loadState{eng: eng, stop: make(chan struct{}), progress: *progress}
+	if *rate > 0 {
+		l.tokens = make(chan struct{})
+		go l.pace(*rate)
+	}
+	if *sampleEvery > 0 {
+		go l.sample(*sampleEvery, tp)
+	}
 	var wg sync.WaitGroup
 	for range *workers {
 		wg.Go(l.work)
@@ -169,8 +188,9 @@ type loadState struct {
 	eng      *engine.Engine
 	stop     chan struct{}
 	progress int64
+	tokens   chan struct{} // with -rate: one per call to start
 
-	started, finished, failed, inFlight atomic.Int64
+	started, finished, failed, inFlight, missed atomic.Int64
 }
 
 // work makes calls one after another until stop is closed. The calls get a
@@ -181,6 +201,13 @@ func (l *loadState) work() {
 		case <-l.stop:
 			return
 		default:
+		}
+		if l.tokens != nil {
+			select {
+			case <-l.stop:
+				return
+			case <-l.tokens:
+			}
 		}
 		n := l.started.Add(1)
 		l.inFlight.Add(1)
@@ -194,6 +221,75 @@ func (l *loadState) work() {
 			fmt.Printf("progress %d\n", l.progress)
 		}
 	}
+}
+
+// pace hands out rate tokens per second to the workers until stop; tokens
+// that no worker takes in time (all are busy) are not kept for later.
+func (l *loadState) pace(rate float64) {
+	t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			select {
+			case l.tokens <- struct{}{}:
+			default:
+				l.missed.Add(1)
+			}
+		}
+	}
+}
+
+// A sample is one "sample" line.
+type sample struct {
+	Seconds    float64                  `json:"t_s"`
+	RSSMB      float64                  `json:"rss_mb"`
+	HeapMB     float64                  `json:"heap_mb"` // live and not yet swept Go objects
+	Goroutines int                      `json:"goroutines"`
+	Finished   int64                    `json:"finished"`
+	Failed     int64                    `json:"failed"`
+	Missed     int64                    `json:"missed"` // -rate ticks when every worker was busy
+	Delivery   otelbridge.DeliveryStats `json:"delivery"`
+}
+
+// sample prints a sample line every d until stop.
+func (l *loadState) sample(d time.Duration, tp *otelbridge.Provider) {
+	start := time.Now()
+	t := time.NewTicker(d)
+	defer t.Stop()
+	ms := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+		metrics.Read(ms)
+		s := sample{
+			Seconds: time.Since(start).Seconds(), RSSMB: float64(rss()) / 1e6, HeapMB: float64(ms[0].Value.Uint64()) / 1e6,
+			Goroutines: runtime.NumGoroutine(), Finished: l.finished.Load(), Failed: l.failed.Load(), Missed: l.missed.Load(),
+			Delivery: tp.Stats(),
+		}
+		b, _ := json.Marshal(s)
+		fmt.Printf("sample %s\n", b)
+	}
+}
+
+// rss returns the process's resident set size, from /proc/self/statm (0
+// where there is none).
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
 }
 
 // waitTimeout waits for wg, at most d; it reports whether wg finished.
