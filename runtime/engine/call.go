@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"sync"
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/vm"
@@ -151,7 +152,9 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	// Calls nested through host functions share one depth limit, so that
 	// bex -> host -> bex -> ... recursion ends in an error, not in a Go
 	// stack overflow, which would kill the process.
-	th := &vm.Thread{Ctx: ctx, MaxSteps: e.maxSteps, MaxDepth: e.maxDepth - nested, Externals: cs}
+	th := threads.Get().(*vm.Thread)
+	defer releaseThread(th)
+	th.Ctx, th.MaxSteps, th.MaxDepth, th.Externals, th.Hook = ctx, e.maxSteps, e.maxDepth-nested, cs, nil
 	if cfg.maxSteps != nil {
 		th.MaxSteps = *cfg.maxSteps
 	}
@@ -171,6 +174,18 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 		return nil, err
 	}
 	return vm.ToGo(res), nil
+}
+
+// threads holds the VM threads of ended calls, so that a call reuses a
+// thread's stack instead of allocating one.
+var threads = sync.Pool{New: func() any { return new(vm.Thread) }}
+
+// releaseThread returns th to the pool without the references of its call.
+// The VM ends a call (clearing the stack) before Program.Call returns, on
+// every path.
+func releaseThread(th *vm.Thread) {
+	th.Ctx, th.Externals, th.Hook = nil, nil, nil
+	threads.Put(th)
 }
 
 // InternalError reports a panic inside the engine or VM itself (a bug); the

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -30,6 +31,7 @@ type templates struct {
 	mediaMarker string   // media marker prefix; holds the same nonce
 	cfg         *config.Config
 	env         *exec.Environment
+	noPlan      bool // render every template with gonja (tests compare the two)
 }
 
 type promptKey struct {
@@ -41,7 +43,26 @@ type promptKey struct {
 type compiled struct {
 	once sync.Once
 	tpl  *exec.Template
+	plan *plan // nil unless the template is simple enough (see plan)
 	err  error
+	// format caches the output format of the last schema rendered: a
+	// function's schema is built once, so it is nearly always the same.
+	format atomic.Pointer[schemaFormat]
+}
+
+type schemaFormat struct {
+	schema *Schema
+	text   string
+}
+
+// outputFormat returns OutputFormat(s), cached for the last schema.
+func (c *compiled) outputFormat(s *Schema) string {
+	if f := c.format.Load(); f != nil && f.schema == s {
+		return f.text
+	}
+	f := &schemaFormat{s, OutputFormat(s)}
+	c.format.Store(f)
+	return f.text
 }
 
 func newTemplates(nonce string) *templates {
@@ -62,30 +83,45 @@ func newTemplates(nonce string) *templates {
 const templateName = "/prompt"
 
 // get returns the compiled template for a prompt, compiling it on first use.
-func (t *templates) get(req *Request) (*exec.Template, error) {
+func (t *templates) get(req *Request) (*compiled, error) {
 	key := promptKey{req.PromptFile, req.PromptLine, req.Prompt}
-	v, _ := t.cache.LoadOrStore(key, &compiled{})
+	v, ok := t.cache.Load(key)
+	if !ok {
+		v, _ = t.cache.LoadOrStore(key, &compiled{})
+	}
 	c := v.(*compiled)
 	c.once.Do(func() {
 		defer recoverTo(&c.err, req)
 		// A memory loader serving only this template: {% include %} and
 		// {% extends %} cannot read the file system.
-		ld, err := loaders.NewMemoryLoader(map[string]string{templateName: dedent(req.Prompt)})
+		src := dedent(req.Prompt)
+		ld, err := loaders.NewMemoryLoader(map[string]string{templateName: src})
 		if err == nil {
 			c.tpl, err = exec.NewTemplate(templateName, t.cfg, ld, t.env)
 		}
 		if err != nil {
 			c.err = compileError(req, err)
+			return
 		}
+		c.plan = planOf(src, t.roleMarker)
 	})
-	return c.tpl, c.err
+	return c, c.err
 }
+
+// roleMarker is what _.role(role) prints: a marker that split cuts at.
+func (t *templates) roleMarker(role string) string { return t.marker + role + "\x00" }
 
 // render renders req's prompt and splits it into messages.
 func (t *templates) render(req *Request, clientName, provider, defaultRole string) ([]vmspan.Message, error) {
-	tpl, err := t.get(req)
+	c, err := t.get(req)
 	if err != nil {
 		return nil, err
+	}
+	if c.plan != nil && !t.noPlan {
+		format := func() string { return c.outputFormat(req.Output) }
+		if out, ok := c.plan.render(req, format, clientName, provider); ok {
+			return t.messages(req, out, defaultRole, nil)
+		}
 	}
 	data := make(map[string]any, len(req.Args)+2)
 	cv := &tplConv{marker: t.mediaMarker}
@@ -93,18 +129,24 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 		data[a.Name] = cv.value(a.Value)
 	}
 	data["ctx"] = map[string]any{
-		"output_format": OutputFormat(req.Output),
+		"output_format": c.outputFormat(req.Output),
 		"client":        map[string]any{"name": clientName, "provider": provider},
 	}
 	data["_"] = map[string]any{"role": t.roleFunc()}
-	out, err := execute(tpl, data, req)
+	out, err := execute(c.tpl, data, req)
 	if pe := (*PromptError)(nil); errors.As(err, &pe) {
 		return nil, pe
 	}
 	if err != nil {
 		return nil, renderError(req, err)
 	}
-	msgs := t.split(out, defaultRole, cv.media)
+	return t.messages(req, out, defaultRole, cv.media)
+}
+
+// messages splits rendered text into messages; text that renders to no
+// message is an error.
+func (t *templates) messages(req *Request, out, defaultRole string, media []*vmspan.Media) ([]vmspan.Message, error) {
+	msgs := t.split(out, defaultRole, media)
 	if len(msgs) == 0 {
 		return nil, &PromptError{Function: req.Function, File: req.PromptFile, Line: req.PromptLine, Msg: "the prompt renders to empty text"}
 	}
@@ -130,7 +172,7 @@ func (t *templates) roleFunc() func(string) (string, error) {
 		if !validRoles[role] {
 			return "", fmt.Errorf("_.role(%q): role must be \"system\", \"user\" or \"assistant\"", role)
 		}
-		return t.marker + role + "\x00", nil
+		return t.roleMarker(role), nil
 	}
 }
 
