@@ -5,7 +5,6 @@ package llm
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -287,7 +286,7 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 	for k, v := range at.ep.headers { // the client's headers win, even over ours
 		wr.header.Set(k, v)
 	}
-	body, err := json.Marshal(wr.body)
+	body, err := marshalBody(wr.body)
 	if err != nil {
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
 	}
@@ -317,9 +316,22 @@ func (cs *call) send(hreq *http.Request, a *vmspan.LLMAttempt, red redactor) (*h
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
+	body, err := readBody(resp)
 	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: red.headers(resp.Header), Body: red.body(body)}
 	return resp, body, err
+}
+
+// readBody reads a reply's body, at most maxReplyBody bytes, into a buffer
+// sized by its Content-Length when it has one (one allocation instead of
+// io.ReadAll's doubling).
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxReplyBody)
+	if n := resp.ContentLength; n > 0 && n < maxReplyBody {
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(r)
 }
 
 func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, err error) error {
