@@ -95,21 +95,26 @@ func (u *openAIUsage) usage() vmspan.Usage {
 }
 
 type openAIReply struct {
-	ID      string `json:"id"`
-	Model   string `json:"model"`
-	Choices []struct {
-		Message struct {
-			Content *string `json:"content"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *openAIUsage `json:"usage"`
+	ID      string         `json:"id"`
+	Model   string         `json:"model"`
+	Choices []openAIChoice `json:"choices"`
+	Usage   *openAIUsage   `json:"usage"`
+}
+
+type openAIChoice struct {
+	Message struct {
+		Content *string `json:"content"`
+	} `json:"message"`
+	FinishReason string `json:"finish_reason"`
 }
 
 func (openAIWire) parse(body []byte) (completion, error) {
 	var r openAIReply
-	if err := json.Unmarshal(body, &r); err != nil {
-		return completion{}, fmt.Errorf("not a chat completion: %v", err)
+	if !r.decodeFast(body) {
+		r = openAIReply{}
+		if err := json.Unmarshal(body, &r); err != nil {
+			return completion{}, fmt.Errorf("not a chat completion: %v", err)
+		}
 	}
 	if len(r.Choices) == 0 {
 		return completion{}, fmt.Errorf("the completion has no choices")

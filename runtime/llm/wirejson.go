@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/bexrun/bex/internal/jsonscan"
 )
 
 // marshalBody returns json.Marshal(body). Request bodies are maps of
@@ -161,4 +163,101 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// Keys of a chat completion, in the order OpenAI writes them.
+var (
+	openAIReplyKeys   = jsonscan.NewKeySet("id", "model", "choices", "usage")
+	openAIChoiceKeys  = jsonscan.NewKeySet("message", "finish_reason")
+	openAIMessageKeys = jsonscan.NewKeySet("content")
+	openAIUsageKeys   = jsonscan.NewKeySet("prompt_tokens", "completion_tokens", "prompt_tokens_details")
+	openAIDetailKeys  = jsonscan.NewKeySet("cached_tokens")
+)
+
+// decodeFast decodes a chat completion as json.Unmarshal would into r, and
+// reports whether it could: anything it does not take exactly as
+// json.Unmarshal would (a null or mistyped field, a duplicate key, a key
+// that matches only case-insensitively, malformed JSON) makes it report
+// false, and the caller uses json.Unmarshal. Replies as providers write
+// them take this path, which costs a fraction of the reflection.
+func (r *openAIReply) decodeFast(body []byte) bool {
+	var s jsonscan.Scanner
+	s.Reset(body)
+	_, ok := s.Members(openAIReplyKeys, func(k int) bool {
+		switch k {
+		case 0:
+			return scanString(&s, &r.ID)
+		case 1:
+			return scanString(&s, &r.Model)
+		case 2:
+			return s.Array(func() bool {
+				r.Choices = append(r.Choices, openAIChoice{})
+				return r.Choices[len(r.Choices)-1].decodeFast(&s)
+			}) && r.Choices != nil
+		default:
+			if s.Null() {
+				return true
+			}
+			r.Usage = &openAIUsage{}
+			return r.Usage.decodeFast(&s)
+		}
+	})
+	return ok && s.End()
+}
+
+func (c *openAIChoice) decodeFast(s *jsonscan.Scanner) bool {
+	_, ok := s.Members(openAIChoiceKeys, func(k int) bool {
+		if k == 1 {
+			return scanString(s, &c.FinishReason)
+		}
+		_, ok := s.Members(openAIMessageKeys, func(int) bool {
+			if s.Null() {
+				return true
+			}
+			var text string
+			c.Message.Content = &text
+			return scanString(s, &text)
+		})
+		return ok
+	})
+	return ok
+}
+
+func (u *openAIUsage) decodeFast(s *jsonscan.Scanner) bool {
+	_, ok := s.Members(openAIUsageKeys, func(k int) bool {
+		switch k {
+		case 0:
+			return scanCount(s, &u.PromptTokens)
+		case 1:
+			return scanCount(s, &u.CompletionTokens)
+		}
+		if s.Null() {
+			return true
+		}
+		u.PromptTokensDetails = &struct {
+			CachedTokens *int64 `json:"cached_tokens"`
+		}{}
+		_, ok := s.Members(openAIDetailKeys, func(int) bool { return scanCount(s, &u.PromptTokensDetails.CachedTokens) })
+		return ok
+	})
+	return ok
+}
+
+// scanString reads a string into *dst (not null: json.Unmarshal leaves the
+// field as it was, which a fast decoder does not copy).
+func scanString(s *jsonscan.Scanner, dst *string) bool {
+	b, ok := s.Str()
+	*dst = string(b)
+	return ok
+}
+
+// scanCount reads null or an int64 into a token count.
+func scanCount(s *jsonscan.Scanner, dst **int64) bool {
+	if s.Null() {
+		*dst = nil
+		return true
+	}
+	n, ok := s.Int()
+	*dst = &n
+	return ok
 }
