@@ -146,8 +146,8 @@ const (
 )
 
 var attemptKeys = jsonscan.NewKeySet("client", "duration_ms", "duration_ns", "error", "finish_reason", "max_tokens", "messages", "model",
-	"output", "provider", "request", "response", "response_id", "response_model", "selected", "server_address", "server_port",
-	"start_epoch_ms", "start_unix_nano", "temperature", "usage")
+	"output", "parse_notes", "provider", "request", "response", "response_id", "response_model", "selected", "server_address",
+	"server_port", "start_epoch_ms", "start_unix_nano", "temperature", "usage")
 
 const (
 	aClient = iota
@@ -159,6 +159,7 @@ const (
 	aMessages
 	aModel
 	aOutput
+	aParseNotes
 	aProvider
 	aRequest
 	aResponse
@@ -185,7 +186,11 @@ const (
 	hURL
 )
 
-var messageKeys = jsonscan.NewKeySet("content", "role")
+// messageKeys has "parts", which the Writer never writes: a line that has
+// it is left to encoding/json.
+var messageKeys = jsonscan.NewKeySet("content", "role", "parts")
+
+var noteKeys = jsonscan.NewKeySet("detail", "kind", "path")
 
 // line decodes the top-level object and checks what decodeStd's event
 // would check.
@@ -438,6 +443,8 @@ func (p *fastDecoder) attempt(a *vmspan.LLMAttempt) bool {
 			a.Output, ok = p.string()
 		case aError:
 			a.Err, ok = p.errorInfo()
+		case aParseNotes:
+			a.ParseNotes, ok = p.parseNotes()
 		}
 		return ok
 	})
@@ -506,14 +513,43 @@ func (p *fastDecoder) messages() ([]vmspan.Message, bool) {
 		var m vmspan.Message
 		_, ok := p.s.Members(messageKeys, func(k int) bool {
 			var ok bool
-			if k == 0 {
+			switch k {
+			case 0:
 				m.Content, ok = p.string()
-			} else {
+			case 1:
 				m.Role, ok = p.internedStr()
 			}
 			return ok
 		})
 		out = append(out, m)
+		return ok
+	})
+	return out, ok
+}
+
+// parseNotes decodes an attempt's parse notes, or null.
+func (p *fastDecoder) parseNotes() ([]vmspan.ParseNote, bool) {
+	if p.s.Null() {
+		return nil, true
+	}
+	out := []vmspan.ParseNote{}
+	ok := p.s.Array(func() bool {
+		var n vmspan.ParseNote
+		_, ok := p.s.Members(noteKeys, func(k int) bool {
+			var ok bool
+			var s string
+			switch k {
+			case 0:
+				n.Detail, ok = p.string()
+			case 1:
+				s, ok = p.internedStr()
+				n.Kind = vmspan.ParseNoteKind(s)
+			case 2:
+				n.Path, ok = p.string()
+			}
+			return ok
+		})
+		out = append(out, n)
 		return ok
 	})
 	return out, ok

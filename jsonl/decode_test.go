@@ -2,10 +2,12 @@ package jsonl
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,6 +23,13 @@ func corpus(t testing.TB) [][]byte {
 	for _, e := range traceEvents(200) {
 		buf.Write(AppendEvent(nil, &e))
 	}
+	// An LLM span whose attempt has parse notes.
+	tr := newTracer(vmspan.SinkFunc(func(e *vmspan.Event) { buf.Write(AppendEvent(nil, e)) }))
+	l := tr.StartSpan(context.Background(), "Classify", vmspan.StartConfig{Kind: vmspan.KindLLM})
+	a := attempt(tr, "gpt-4o", nil)
+	a.ParseNotes = []vmspan.ParseNote{{Kind: vmspan.ParseRounded, Path: "priority", Detail: "1.6 rounded to 2"}, {Kind: vmspan.ParseDropped, Detail: "x"}}
+	l.AddAttempts(a)
+	l.End("ok", nil)
 	for _, f := range []string{"testdata/reference.jsonl", "testdata/trace.golden.jsonl"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -271,5 +280,32 @@ func BenchmarkDecodeLine(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// TestFastKeysCoverLineStructs: every key that the encoding/json decoder
+// reads is one that the fast decoder knows (and decodes, or leaves the line
+// to encoding/json for); a key it skipped would lose what encoding/json
+// keeps. When the line format gains a field, this fails until the fast
+// decoder learns it.
+func TestFastKeysCoverLineStructs(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		keys []string
+	}{
+		{line{}, lineKeys.Names()}, {lineContent{}, contentKeys.Names()}, {lineData{}, dataKeys.Names()},
+		{lineError{}, errorKeys.Names()}, {lineAttempt{}, attemptKeys.Names()}, {lineUsage{}, usageKeys.Names()},
+		{vmspan.HTTPRecord{}, httpKeys.Names()}, {vmspan.Message{}, messageKeys.Names()}, {vmspan.ParseNote{}, noteKeys.Names()},
+	} {
+		rt := reflect.TypeOf(tc.v)
+		for i := range rt.NumField() {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			if name == "" {
+				name = rt.Field(i).Name
+			}
+			if !slices.Contains(tc.keys, name) {
+				t.Errorf("%s: the fast decoder does not know key %q", rt, name)
+			}
+		}
 	}
 }

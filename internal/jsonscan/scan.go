@@ -561,3 +561,6 @@ var Unhex = func() (t [256]byte) {
 	}
 	return t
 }()
+
+// Names returns the keys of ks, in order.
+func (ks *KeySet) Names() []string { return ks.names }
