@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -108,4 +110,31 @@ func FuzzOpenAIReply(f *testing.F) {
 		f.Add([]byte(r))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) { checkOpenAIReply(t, body) })
+}
+
+// TestOpenAIReplyKeys: every field json.Unmarshal fills in a chat
+// completion has its key in the fast decoder; a field it did not know would
+// be lost on the fast path.
+func TestOpenAIReplyKeys(t *testing.T) {
+	var r openAIReply
+	var c openAIChoice
+	var u openAIUsage
+	for _, tc := range []struct {
+		v    any
+		keys []string
+	}{
+		{r, openAIReplyKeys.Names()}, {c, openAIChoiceKeys.Names()}, {c.Message, openAIMessageKeys.Names()},
+		{u, openAIUsageKeys.Names()}, {u.PromptTokensDetails, openAIDetailKeys.Names()},
+	} {
+		rt := reflect.TypeOf(tc.v)
+		if rt.Kind() == reflect.Pointer {
+			rt = rt.Elem()
+		}
+		for i := range rt.NumField() {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			if !slices.Contains(tc.keys, name) {
+				t.Errorf("%s: the fast decoder does not know key %q", rt, name)
+			}
+		}
+	}
 }
