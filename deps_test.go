@@ -59,14 +59,14 @@ func depRule(rel, d string, isSDK func(string) bool) string {
 		if isSDK(d) {
 			return "runtime never imports the OTel SDK or an exporter"
 		}
-	case rel == "internal/jsonscan":
+	case rel == "internal/fastjson":
 		if !isStd(d) {
-			return "jsonscan, the scanner under the JSON decoders, imports only the standard library"
+			return "fastjson, the scanner under the JSON decoders, imports only the standard library"
 		}
 	case rel == "collector" || rel == "jsonl":
-		// internal/jsonscan is a leaf of the standard library that jsonl's
+		// internal/fastjson is a leaf of the standard library that jsonl's
 		// reader and the LLM reply readers share.
-		if isOwn && !isVmspan(own) && own != "internal/jsonscan" {
+		if isOwn && !isVmspan(own) && own != "internal/fastjson" {
 			return "collector and jsonl build on vmspan only (and never import each other)"
 		}
 		if !isOwn && !(isStd(d) || strings.HasPrefix(d, "github.com/google/uuid") || isOTelAPI(d)) {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/bexrun/bex/internal/jsonscan"
+	"github.com/bexrun/bex/internal/fastjson"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -35,7 +35,7 @@ const (
 // Strings seen again and again are interned: an event's names, tag keys
 // and values, and short string values share memory with earlier events'.
 type fastDecoder struct {
-	s     jsonscan.Scanner
+	s     fastjson.Scanner
 	ids   []vmspan.SpanID // call_stack
 	names []string        // arg_names
 	vals  []any           // elements of the arrays being decoded
@@ -101,7 +101,7 @@ func (p *fastDecoder) dropScratch() {
 
 // The keys of the objects of a line. Each member function switches on the
 // index of its key in the set, named by the constants below it.
-var lineKeys = jsonscan.NewKeySet("call_id", "call_stack", "content", "function_event_id", "timestamp_epoch_ms", "timestamp_unix_nano", "trace_id", "traceparent")
+var lineKeys = fastjson.NewKeySet("call_id", "call_stack", "content", "function_event_id", "timestamp_epoch_ms", "timestamp_unix_nano", "trace_id", "traceparent")
 
 const (
 	kCallID = iota
@@ -114,14 +114,14 @@ const (
 	kTraceparent
 )
 
-var contentKeys = jsonscan.NewKeySet("data", "type")
+var contentKeys = fastjson.NewKeySet("data", "type")
 
 const (
 	kData = iota
 	kType
 )
 
-var dataKeys = jsonscan.NewKeySet("SetTags", "arg_names", "args", "duration_ms", "duration_ns", "error", "function_display_name", "llm_calls", "result", "span_kind", "start_unix_nano", "tags")
+var dataKeys = fastjson.NewKeySet("SetTags", "arg_names", "args", "duration_ms", "duration_ns", "error", "function_display_name", "llm_calls", "result", "span_kind", "start_unix_nano", "tags")
 
 const (
 	kSetTags = iota
@@ -138,14 +138,14 @@ const (
 	kTags
 )
 
-var errorKeys = jsonscan.NewKeySet("message", "type")
+var errorKeys = fastjson.NewKeySet("message", "type")
 
 const (
 	kMessage = iota
 	kErrType
 )
 
-var attemptKeys = jsonscan.NewKeySet("client", "duration_ms", "duration_ns", "error", "finish_reason", "max_tokens", "messages", "model",
+var attemptKeys = fastjson.NewKeySet("client", "duration_ms", "duration_ns", "error", "finish_reason", "max_tokens", "messages", "model",
 	"output", "parse_notes", "provider", "request", "response", "response_id", "response_model", "selected", "server_address",
 	"server_port", "start_epoch_ms", "start_unix_nano", "temperature", "usage")
 
@@ -174,9 +174,9 @@ const (
 	aUsage
 )
 
-var usageKeys = jsonscan.NewKeySet("cached_input_tokens", "input_tokens", "output_tokens")
+var usageKeys = fastjson.NewKeySet("cached_input_tokens", "input_tokens", "output_tokens")
 
-var httpKeys = jsonscan.NewKeySet("body", "headers", "method", "status", "url")
+var httpKeys = fastjson.NewKeySet("body", "headers", "method", "status", "url")
 
 const (
 	hBody = iota
@@ -188,9 +188,9 @@ const (
 
 // messageKeys has "parts", which the Writer never writes: a line that has
 // it is left to encoding/json.
-var messageKeys = jsonscan.NewKeySet("content", "role", "parts")
+var messageKeys = fastjson.NewKeySet("content", "role", "parts")
 
-var noteKeys = jsonscan.NewKeySet("detail", "kind", "path")
+var noteKeys = fastjson.NewKeySet("detail", "kind", "path")
 
 // line decodes the top-level object and checks what decodeStd's event
 // would check.
@@ -722,7 +722,7 @@ func (p *fastDecoder) number() (any, bool) {
 		return nil, false
 	}
 	if isInt {
-		if n, ok := jsonscan.ParseInt(raw); ok {
+		if n, ok := fastjson.ParseInt(raw); ok {
 			return n, true
 		}
 	}
@@ -804,7 +804,7 @@ func (p *fastDecoder) traceID(t *[16]byte) bool {
 // hexPair decodes the hex digits hi and lo, or-ing their values into bad,
 // which exceeds 0xf once a digit was not hex.
 func hexPair(hi, lo byte, bad *byte) byte {
-	h, l := jsonscan.Unhex[hi], jsonscan.Unhex[lo]
+	h, l := fastjson.Unhex[hi], fastjson.Unhex[lo]
 	*bad |= h | l
 	return h<<4 | l
 }

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/bexrun/bex/internal/fastjson"
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
@@ -226,11 +227,14 @@ func Decode[T any](v any) (T, error) {
 	if x, ok := v.(T); ok {
 		return x, nil
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return out, err
+	b, ok := fastjson.Append(nil, v, nil) // json.Marshal's bytes, for the values results are made of
+	if !ok {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return out, err
+		}
 	}
-	err = json.Unmarshal(b, &out)
+	err := json.Unmarshal(b, &out)
 	return out, err
 }
 

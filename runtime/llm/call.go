@@ -326,12 +326,32 @@ func (cs *call) send(hreq *http.Request, a *vmspan.LLMAttempt, red redactor) (*h
 // io.ReadAll's doubling).
 func readBody(resp *http.Response) ([]byte, error) {
 	r := io.LimitReader(resp.Body, maxReplyBody)
-	if n := resp.ContentLength; n > 0 && n < maxReplyBody {
-		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
-		_, err := buf.ReadFrom(r)
-		return buf.Bytes(), err
+	n := resp.ContentLength
+	if n <= 0 || n >= maxReplyBody {
+		return io.ReadAll(r)
 	}
-	return io.ReadAll(r)
+	b := make([]byte, 0, n)
+	for len(b) < cap(b) {
+		k, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	// Full: the end should come next (unless Content-Length was wrong).
+	var one [1]byte
+	switch k, err := r.Read(one[:]); {
+	case err == io.EOF:
+		return b, nil
+	case k > 0 || err == nil:
+		rest, err := io.ReadAll(r)
+		return append(append(b, one[:k]...), rest...), err
+	default:
+		return b, err
+	}
 }
 
 func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, err error) error {
@@ -543,8 +563,12 @@ func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
 // client may appear in another's prompt) and returns them.
 func (cs *call) finish() []vmspan.LLMAttempt {
 	red := redactor{secrets: cs.secrets, media: cs.media}
+	// An attempt's HTTP records were redacted with every secret and media
+	// value of its own when they were made; only another attempt's can be
+	// new to them.
+	records := len(cs.attempts) > 1
 	for i := range cs.attempts {
-		red.attempt(&cs.attempts[i])
+		red.attempt(&cs.attempts[i], records)
 	}
 	return cs.attempts
 }

@@ -5,6 +5,8 @@ package llm
 import (
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -56,7 +58,7 @@ func (r redactor) headers(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, vs := range h {
 		v := strings.Join(vs, ", ")
-		if vmspan.IsSecretKey(k) {
+		if isSecretHeader(k) {
 			v = vmspan.Redacted
 		} else {
 			v = r.str(v)
@@ -68,8 +70,9 @@ func (r redactor) headers(h http.Header) map[string]string {
 
 func (r redactor) url(raw string) string { return r.str(vmspan.RedactURL(raw)) }
 
-// attempt redacts every text field of a recorded attempt in place.
-func (r redactor) attempt(a *vmspan.LLMAttempt) {
+// attempt redacts every text field of a recorded attempt in place; its
+// HTTP records too when records is set.
+func (r redactor) attempt(a *vmspan.LLMAttempt, records bool) {
 	if len(r.secrets) == 0 {
 		return
 	}
@@ -84,6 +87,9 @@ func (r redactor) attempt(a *vmspan.LLMAttempt) {
 		msgs[i] = vmspan.Message{Role: m.Role, Content: r.str(m.Content)}
 	}
 	a.Messages = msgs
+	if !records {
+		return
+	}
 	for _, rec := range []*vmspan.HTTPRecord{a.Request, a.Response} {
 		if rec == nil {
 			continue
@@ -104,3 +110,23 @@ type redactedError struct {
 
 func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
+
+// secretHeaders caches vmspan.IsSecretKey for header names, which repeat
+// from request to request; it holds at most maxSecretHeaders names.
+var (
+	secretHeaders     sync.Map // string -> bool
+	secretHeaderCount atomic.Int32
+)
+
+const maxSecretHeaders = 1024
+
+func isSecretHeader(k string) bool {
+	if v, ok := secretHeaders.Load(k); ok {
+		return v.(bool)
+	}
+	secret := vmspan.IsSecretKey(k)
+	if secretHeaderCount.Add(1) <= maxSecretHeaders {
+		secretHeaders.Store(k, secret)
+	}
+	return secret
+}

@@ -124,6 +124,7 @@ func isIdent(s string) bool {
 // those, and reports the missing ones).
 func (p *plan) render(req *Request, format func() string, clientName, provider string) (string, bool) {
 	var b strings.Builder
+	b.Grow(p.size(req, format, clientName, provider))
 	for _, part := range p.parts {
 		switch part.kind {
 		case planText, planRole:
@@ -143,6 +144,24 @@ func (p *plan) render(req *Request, format func() string, clientName, provider s
 		}
 	}
 	return b.String(), true
+}
+
+// size returns the length of the rendered text, near enough to size the
+// buffer once.
+func (p *plan) size(req *Request, format func() string, clientName, provider string) int {
+	n := len(clientName) + len(provider)
+	for _, part := range p.parts {
+		switch part.kind {
+		case planText, planRole:
+			n += len(part.text)
+		case planFormat:
+			n += len(format())
+		case planArg:
+			s, _ := planArgText(req.Args, part.text)
+			n += len(s)
+		}
+	}
+	return n
 }
 
 // planArgText returns the text of argument name as gonja prints it, when

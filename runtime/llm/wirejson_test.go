@@ -43,18 +43,6 @@ func checkMarshalBody(t *testing.T, body map[string]any) {
 	}
 }
 
-// FuzzMarshalBody: strings and floats encode as json.Marshal encodes them.
-func FuzzMarshalBody(f *testing.F) {
-	f.Add("Be <brief> & \"exact\"\n\u2028\xff", 0.2)
-	f.Add("", 1e21)
-	f.Fuzz(func(t *testing.T, s string, x float64) {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			x = 0
-		}
-		checkMarshalBody(t, map[string]any{s: s, "f": x, "m": []any{chatMessage{s, s}}})
-	})
-}
-
 // openAIReplies are chat completions as providers write them, and unusual
 // ones.
 var openAIReplies = []string{

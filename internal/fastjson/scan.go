@@ -1,15 +1,20 @@
-// Package jsonscan is a strict JSON scanner for decoders made for one
-// format: the JSONL trace reader and the LLM reply readers. Such a decoder
-// walks the document with a Scanner, takes what it knows, and gives up on
-// anything else — it then hands the document to encoding/json, which stays
-// the authority on what the document means and on what is wrong with it.
+// Package fastjson holds fast paths for encoding/json where bex reads and
+// writes JSON per call or per event, each held to encoding/json's results
+// by tests and fuzz targets:
 //
-// The Scanner accepts only what encoding/json accepts (RFC 8259 syntax,
-// nesting at most 10,000 deep) and decodes strings as encoding/json decodes
-// them (escapes, surrogate pairs, invalid UTF-8 and unpaired surrogates as
-// U+FFFD). Its methods report false on malformed input and leave the
-// position where the fault was; a decoder then stops.
-package jsonscan
+//   - a strict Scanner for decoders made for one format (the JSONL trace
+//     reader, the LLM reply readers). Such a decoder walks the document,
+//     takes what it knows and gives up on anything else — it then hands the
+//     document to encoding/json, which stays the authority on what the
+//     document means and on what is wrong with it. The Scanner accepts only
+//     what encoding/json accepts (RFC 8259 syntax, nesting at most 10,000
+//     deep) and decodes strings as encoding/json decodes them (escapes,
+//     surrogate pairs, invalid UTF-8 and unpaired surrogates as U+FFFD). Its
+//     methods report false on malformed input and leave the position where
+//     the fault was; a decoder then stops.
+//   - Append, which writes plain Go values (strings, numbers, booleans,
+//     []any, map[string]any) byte for byte as json.Marshal writes them.
+package fastjson
 
 import (
 	"encoding/binary"
@@ -153,7 +158,7 @@ type KeySet struct {
 // NewKeySet returns the key set of names (at most 32).
 func NewKeySet(names ...string) *KeySet {
 	if len(names) > 32 {
-		panic("jsonscan: more than 32 keys")
+		panic("fastjson: more than 32 keys")
 	}
 	ks := &KeySet{names: names}
 	for _, n := range names {
