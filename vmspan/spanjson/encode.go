@@ -4,6 +4,7 @@ package spanjson
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -306,9 +307,16 @@ func AppendString(b []byte, s string) []byte {
 	start := 0
 	checked, valid := false, false
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plainWord(s[i:i+8]) {
-			i += 8
-			continue
+		if i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			m := specialBytes(x)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8 // the first byte that needs a look
 		}
 		switch byteClass[s[i]] {
 		case plain:
@@ -342,14 +350,14 @@ func AppendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// plainWord reports whether none of the 8 bytes of w needs a look: no '"',
-// '\\', control character or non-ASCII byte. It tests them at once.
-func plainWord(w string) bool {
-	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+// specialBytes returns the high bit of each byte of x (8 bytes) that needs
+// a look: '"', '\\', a control character or a non-ASCII byte. Borrows may
+// set bits above the lowest such byte too, never below it, so the lowest
+// bit set marks the first byte that needs one.
+func specialBytes(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	q, bs := x^(ones*'"'), x^(ones*'\\')
-	return ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x|x)&highs == 0
+	return ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x | x) & highs
 }
 
 // Byte classes for AppendString.
