@@ -4,6 +4,7 @@ package llm
 
 import (
 	"bytes"
+	"encoding/hex"
 	"context"
 	"errors"
 	"fmt"
@@ -459,10 +460,21 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 }
 
 // setTraceHeaders sets traceparent (and tracestate) for attempt idx.
+// traceparent returns "00-{trace id}-{span id}-01".
+func traceparent(t trace.TraceID, s trace.SpanID) string {
+	var b [55]byte
+	copy(b[:], "00-")
+	hex.Encode(b[3:35], t[:])
+	b[35] = '-'
+	hex.Encode(b[36:52], s[:])
+	copy(b[52:], "-01")
+	return string(b[:])
+}
+
 func setTraceHeaders(ctx context.Context, h http.Header, idx int) {
 	osc := trace.SpanContextFromContext(ctx)
 	if s := vmspan.SpanFromContext(ctx); s != nil {
-		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-01", s.TraceID(), vmspan.AttemptSpanID(s.SpanContext().ID, idx)))
+		h.Set("Traceparent", traceparent(s.TraceID(), vmspan.AttemptSpanID(s.SpanContext().ID, idx)))
 	} else if osc.IsValid() {
 		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-%s", osc.TraceID(), osc.SpanID(), osc.TraceFlags()))
 	} else {
