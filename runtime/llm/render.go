@@ -17,6 +17,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/loaders"
 	"github.com/nikolalohinski/gonja/v2/parser"
 
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -51,12 +52,12 @@ type compiled struct {
 }
 
 type schemaFormat struct {
-	schema *Schema
+	schema *types.Type
 	text   string
 }
 
 // outputFormat returns OutputFormat(s), cached for the last schema.
-func (c *compiled) outputFormat(s *Schema) string {
+func (c *compiled) outputFormat(s *types.Type) string {
 	if f := c.format.Load(); f != nil && f.schema == s {
 		return f.text
 	}
