@@ -89,6 +89,9 @@ func isURLSecret(param string) bool {
 // Signature, sig, key). Other text is left as it is; a string that does not
 // parse as a URL is returned unchanged.
 func RedactURL(raw string) string {
+	if !strings.ContainsAny(raw, "@=") { // no user info, no query parameter value
+		return raw
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.User == nil && !strings.Contains(u.RawQuery, "=")) {
 		return raw

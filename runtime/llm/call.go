@@ -292,7 +292,6 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
 	}
 	a := &cs.attempts[at.idx]
-	a.ServerAddress, a.ServerPort = serverOf(wr.url)
 	setTraceHeaders(cs.ctx, wr.header, at.idx)
 	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
 	if at.ep.timeout > 0 {
@@ -304,6 +303,7 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "bad base_url: " + at.red.str(err.Error())}
 	}
 	hreq.Header = wr.header
+	a.ServerAddress, a.ServerPort = serverOfURL(hreq.URL)
 	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.body(body)}
 	return hreq, cancel, nil
 }
@@ -415,7 +415,7 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 func (cs *call) recorder(at *attemptState) *recordingClient {
 	return &recordingClient{http: cs.r.http, before: func(req *http.Request) {
 		a := &cs.attempts[at.idx]
-		a.ServerAddress, a.ServerPort = serverOf(req.URL.String())
+		a.ServerAddress, a.ServerPort = serverOfURL(req.URL)
 		for k, v := range at.ep.headers { // after signing: SigV4 signs only the headers it names
 			req.Header.Set(k, v)
 		}
@@ -485,13 +485,10 @@ func setTraceHeaders(ctx context.Context, h http.Header, idx int) {
 	}
 }
 
-// serverOf returns the host and port of a URL (the scheme's default port
+
+// serverOfURL returns the host and port of u (the scheme's default port
 // when none is given).
-func serverOf(raw string) (string, int) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", 0
-	}
+func serverOfURL(u *url.URL) (string, int) {
 	port, _ := strconv.Atoi(u.Port())
 	if port == 0 {
 		switch u.Scheme {

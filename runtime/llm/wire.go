@@ -35,10 +35,8 @@ type wireRequest struct {
 // options, the model, the temperature and max_tokens (under the name the
 // API uses, "" to leave it out) in the body.
 func newWireRequest(ep *endpoint, url, maxTokensKey string) *wireRequest {
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set("Accept", "application/json")
-	body := map[string]any{}
+	h := http.Header{"Content-Type": applicationJSON, "Accept": applicationJSON}
+	body := make(map[string]any, len(ep.extra)+4)
 	for k, v := range ep.extra {
 		body[k] = v
 	}
@@ -53,6 +51,11 @@ func newWireRequest(ep *endpoint, url, maxTokensKey string) *wireRequest {
 	}
 	return &wireRequest{url: url, header: h, body: body}
 }
+
+// applicationJSON is the value of the JSON headers, shared by every request:
+// a Header.Add makes a new slice (its capacity is full), Set replaces it,
+// and http.Client copies headers before it sends them.
+var applicationJSON = []string{"application/json"}[:1:1]
 
 // A completion is what a provider's reply says.
 type completion struct {

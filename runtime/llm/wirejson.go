@@ -15,11 +15,36 @@ import (
 // (fastjson.Append), which costs a fraction of its reflection. A body
 // holding anything else goes to json.Marshal.
 func marshalBody(body map[string]any) ([]byte, error) {
-	b, ok := fastjson.Append(make([]byte, 0, 1024), body, appendChatMessage)
+	n := bodySize(body)
+	b, ok := fastjson.Append(make([]byte, 0, n+n/8+64), body, appendChatMessage)
 	if !ok {
 		return json.Marshal(body)
 	}
 	return b, nil
+}
+
+// bodySize returns about the encoded size of v (escapes aside), to size
+// the buffer once.
+func bodySize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + 2
+	case chatMessage:
+		return len(x.Role) + bodySize(x.Content) + 24
+	case []any:
+		n := 2
+		for _, e := range x {
+			n += bodySize(e) + 1
+		}
+		return n
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			n += len(k) + bodySize(e) + 4
+		}
+		return n
+	}
+	return 24
 }
 
 // appendChatMessage appends a chatMessage as json.Marshal does.
