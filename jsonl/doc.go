@@ -44,7 +44,8 @@
 // # Writing: durability and drops
 //
 // A Writer never loses an event without counting it. Emit encodes the
-// event into a buffer under a mutex and, once the buffer holds
+// event (on the caller's goroutine, without holding the Writer's lock),
+// appends the line to a buffer under a mutex and, once the buffer holds
 // WithBufferSize bytes (64 KiB), writes it before returning: a slow disk
 // slows the callers down instead of losing events. Flush writes the buffer
 // and, for files from Open, calls fsync; after it returns nil, everything

@@ -113,6 +113,11 @@ func Open(path string, opts ...Option) (*Writer, error) {
 // destination fails, events stay buffered up to the WithMaxBuffered limit;
 // beyond it, and after Close, events are dropped and counted.
 func (w *Writer) Emit(e *vmspan.Event) {
+	// Encode before taking the lock, so that callers on other goroutines
+	// wait only for the copy.
+	line := lineBufs.Get().(*[]byte)
+	*line = AppendEvent((*line)[:0], e)
+	defer putLineBuf(line)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
@@ -123,7 +128,7 @@ func (w *Writer) Emit(e *vmspan.Event) {
 		w.drop(fmt.Errorf("jsonl: buffer full (%d bytes) after failed writes", len(w.buf)))
 		return
 	}
-	w.buf = AppendEvent(w.buf, e)
+	w.buf = append(w.buf, *line...)
 	w.pending++
 	if len(w.buf) >= w.retryAt {
 		w.write()
@@ -284,5 +289,16 @@ func (w *Writer) flushLoop() {
 			w.write()
 			w.mu.Unlock()
 		}
+	}
+}
+
+// lineBufs holds the buffers Emit encodes lines into.
+var lineBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// putLineBuf returns a line buffer to the pool, unless a long line made it
+// large.
+func putLineBuf(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		lineBufs.Put(b)
 	}
 }
