@@ -33,6 +33,7 @@ import (
 	"github.com/bexrun/bex"
 	"github.com/bexrun/bex/collector"
 	"github.com/bexrun/bex/runtime/engine"
+	"github.com/bexrun/bex/runtime/llm"
 )
 
 // The pipeline: the same program for bex and for BAML.
@@ -231,7 +232,8 @@ func runPipelineProcess() int {
 func pipelineProcess() (pipelineResult, error) {
 	env := func(k string) int { n, _ := strconv.Atoi(os.Getenv(k)); return n }
 	inflight, calls, warmup := env("BEX_BENCH_INFLIGHT"), env("BEX_BENCH_CALLS"), env("BEX_BENCH_WARMUP")
-	call, finish, err := pipelineClient(os.Getenv("BEX_BENCH_IMPL"), inflight)
+	call, finish, err := pipelineClient(clientConfig{impl: os.Getenv("BEX_BENCH_IMPL"), inflight: inflight,
+		url: os.Getenv("BENCH_LLM_URL"), source: os.Getenv("BEX_BENCH_SOURCE"), ticket: os.Getenv("BEX_BENCH_TICKET"), dir: os.Getenv("BEX_BENCH_TMP")})
 	if err != nil {
 		return pipelineResult{}, err
 	}
@@ -294,17 +296,25 @@ func callMany(call func(context.Context) error, n, inflight int) error {
 
 // pipelineClient returns the call of implementation impl, and what must
 // run after the measured calls (flushing traces).
-func pipelineClient(impl string, inflight int) (call func(context.Context) error, finish func() error, err error) {
-	if impl == "floor" {
-		return floorClient(inflight), nil, nil
+func pipelineClient(cfg clientConfig) (call func(context.Context) error, finish func() error, err error) {
+	if cfg.impl == "floor" {
+		hc := cfg.http
+		if hc == nil {
+			hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(cfg.inflight, 2), ForceAttemptHTTP2: true}}
+		}
+		return floorClient(hc, cfg.url, cfg.ticket), nil, nil
 	}
-	eng, err := engine.New(engine.MustParse(map[string]string{"pipeline.baml": os.Getenv("BEX_BENCH_SOURCE")}))
+	var engOpts []engine.Option
+	if cfg.http != nil {
+		engOpts = append(engOpts, engine.WithLLMOptions(llm.WithHTTPClient(cfg.http)))
+	}
+	eng, err := engine.New(engine.MustParse(map[string]string{"pipeline.baml": cfg.source}), engOpts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	ticket := map[string]any{"body": os.Getenv("BEX_BENCH_TICKET")}
+	ticket := map[string]any{"body": cfg.ticket}
 	var opts func() ([]engine.CallOption, func())
-	switch impl {
+	switch impl := cfg.impl; impl {
 	case "off":
 	case "collector":
 		// Each call gets a Collector whose log is read, as a handler that
@@ -319,7 +329,7 @@ func pipelineClient(impl string, inflight int) (call func(context.Context) error
 			}
 		}
 	case "jsonl":
-		shutdown, err := bex.Setup(context.Background(), bex.WithTraceFile(filepath.Join(os.Getenv("BEX_BENCH_TMP"), "trace.jsonl")))
+		shutdown, err := bex.Setup(context.Background(), bex.WithTraceFile(filepath.Join(cfg.dir, "trace.jsonl")))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -333,7 +343,7 @@ func pipelineClient(impl string, inflight int) (call func(context.Context) error
 		}
 		finish = func() error { return shutdown(context.Background()) }
 	default:
-		return nil, nil, fmt.Errorf("unknown implementation %q", impl)
+		return nil, nil, fmt.Errorf("unknown implementation %q", cfg.impl)
 	}
 	call = func(ctx context.Context) error {
 		var o []engine.CallOption
@@ -355,11 +365,22 @@ func pipelineClient(impl string, inflight int) (call func(context.Context) error
 	return call, finish, nil
 }
 
-// floorClient is the same request and decode in plain Go: net/http with a
-// pool of as many idle connections as calls in flight, and encoding/json.
-func floorClient(inflight int) func(context.Context) error {
-	url := os.Getenv("BENCH_LLM_URL") + "/chat/completions"
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(inflight, 2), ForceAttemptHTTP2: true}}
+// A clientConfig says which implementation to run and against what.
+type clientConfig struct {
+	impl     string
+	inflight int
+	url      string // the provider's base URL
+	source   string // the program
+	ticket   string
+	dir      string       // for trace files
+	http     *http.Client // nil: the implementation's own
+}
+
+// floorClient is the same request and decode in plain Go: net/http (by
+// default with a pool of as many idle connections as calls in flight) and
+// encoding/json.
+func floorClient(hc *http.Client, base, ticket string) func(context.Context) error {
+	url := base + "/chat/completions"
 	type message struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
@@ -378,7 +399,6 @@ func floorClient(inflight int) func(context.Context) error {
 			CompletionTokens int64 `json:"completion_tokens"`
 		} `json:"usage"`
 	}
-	ticket := os.Getenv("BEX_BENCH_TICKET")
 	return func(ctx context.Context) error {
 		body, err := json.Marshal(request{Model: "gpt-4o-mini", Messages: []message{
 			{Role: "system", Content: pipelineFloorPrompt}, {Role: "user", Content: ticket}}})
@@ -497,11 +517,7 @@ func serveFakeLLM() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	reply, _ := json.Marshal(map[string]any{
-		"id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
-		"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": pipelineReply}, "finish_reason": "stop"}},
-		"usage":   map[string]any{"prompt_tokens": 92, "completion_tokens": 21, "total_tokens": 113},
-	})
+	reply := fakeReply()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -520,4 +536,54 @@ func serveFakeLLM() int {
 	fmt.Printf("listening http://%s\n", ln.Addr())
 	_ = srv.Serve(ln)
 	return 1
+}
+
+// BenchmarkPipelineInstr makes the pipeline's call in this process through a
+// transport that answers at once with the fake provider's reply: the work
+// of the client alone, without a network. run.sh counts its instructions
+// under valgrind (garbage collector off), which do not move with the load
+// of the machine, as the CPU times of BenchmarkPipelineSeq do.
+func BenchmarkPipelineInstr(b *testing.B) {
+	for _, impl := range []string{"floor", "off", "jsonl"} {
+		b.Run(impl, func(b *testing.B) {
+			call, finish, err := pipelineClient(clientConfig{impl: impl, inflight: 1, url: "http://fake.invalid/v1",
+				source: pipelineSource, ticket: pipelineTicket, dir: b.TempDir(), http: &http.Client{Transport: replyTransport{fakeReply()}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := call(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if finish != nil {
+				if err := finish(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A replyTransport answers every request with the same reply.
+type replyTransport struct{ reply []byte }
+
+func (t replyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+		ContentLength: int64(len(t.reply)), Body: io.NopCloser(bytes.NewReader(t.reply))}, nil
+}
+
+// fakeReply is the fake provider's chat completion.
+func fakeReply() []byte {
+	reply, _ := json.Marshal(map[string]any{
+		"id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
+		"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": pipelineReply}, "finish_reason": "stop"}},
+		"usage":   map[string]any{"prompt_tokens": 92, "completion_tokens": 21, "total_tokens": 113},
+	})
+	return reply
 }

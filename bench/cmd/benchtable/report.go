@@ -102,12 +102,18 @@ var sections = []section{
 	},
 	{
 		title: "Pipeline: one LLM function (a string in, a class of three fields out) against a fake provider on 127.0.0.1, " +
-			"2,000 calls one after another; each implementation in a process of its own",
+			"5,000 calls one after another; each implementation in a process of its own",
 		benches: []string{"PipelineSeq"}, first: pipelineImpls, cols: pipelineCols, ratios: pipelineRatios,
 	},
 	{
 		title:   "Pipeline: the same with 64 calls in flight",
 		benches: []string{"Pipeline64"}, first: pipelineImpls, cols: pipelineCols, ratios: pipelineRatios,
+	},
+	{
+		title:   "Instructions per pipeline call, made in process without a network (valgrind cachegrind, garbage collector off)",
+		benches: []string{"InstructionsPipeline"}, first: []string{"floor", "off", "jsonl"},
+		cols:   []col{{"instructions/call", "instructions/op", 1, 0}},
+		ratios: []*ratioCol{{head: "impl/floor", cpu: "instructions/op", base: "floor"}},
 	},
 	{
 		title:   "Output parsing: a 1.3 KB reply to a class with a list of ten items; encoding/json decoding the same JSON into a Go struct, then typical messy replies",
