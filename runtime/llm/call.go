@@ -485,7 +485,6 @@ func setTraceHeaders(ctx context.Context, h http.Header, idx int) {
 	}
 }
 
-
 // serverOfURL returns the host and port of u (the scheme's default port
 // when none is given).
 func serverOfURL(u *url.URL) (string, int) {
