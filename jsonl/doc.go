@@ -29,7 +29,9 @@
 //     null when not reported), finish reason, selected, the redacted
 //     HTTP request and response, and "parse_notes" (what coercing the
 //     reply to the return type lost: [{"detail","kind","path"}], see
-//     vmspan.ParseNote) when there are any;
+//     vmspan.ParseNote) and "checks" (the outcomes of the return type's
+//     @check constraints: [{"expression","name","path","status"}], status
+//     "succeeded" or "failed", see vmspan.CheckResult) when there are any;
 //   - "traceparent" (W3C, version 00) on the start and end lines of a span
 //     whose parent is a remote OpenTelemetry span.
 //

@@ -146,7 +146,8 @@ func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
 // appendAttempt writes an LLM attempt; optional fields are left out when
 // empty, and the three usage counts are null when not reported.
 func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
-	b = append(b, `{"client":`...)
+	b = appendChecks(append(b, '{'), a.Checks)
+	b = append(b, `"client":`...)
 	b = spanjson.AppendString(b, a.Client)
 	b = appendMsNs(b, `,"duration_ms":`, `,"duration_ns":`, a.Duration.Milliseconds(), int64(a.Duration))
 	if a.Err != nil {
@@ -203,6 +204,29 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `,"output_tokens":`...)
 	b = appendOptInt(b, a.Usage.OutputTokens)
 	return append(b, "}}"...)
+}
+
+// appendChecks writes "checks":[{"expression","name","path","status"}]
+// and a comma, or nothing when there are none.
+func appendChecks(b []byte, cs []vmspan.CheckResult) []byte {
+	if len(cs) == 0 {
+		return b
+	}
+	b = append(b, `"checks":[`...)
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"expression":`...)
+		b = spanjson.AppendString(b, c.Expr)
+		b = append(b, `,"name":`...)
+		b = spanjson.AppendString(b, c.Name)
+		b = appendOptString(b, `,"path":`, c.Path)
+		b = append(b, `,"status":`...)
+		b = spanjson.AppendString(b, c.Status())
+		b = append(b, '}')
+	}
+	return append(b, "],"...)
 }
 
 // appendParseNotes writes "parse_notes":[{"detail","kind","path"}], left

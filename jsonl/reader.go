@@ -199,7 +199,27 @@ type lineAttempt struct {
 	Messages      []vmspan.Message   `json:"messages"`
 	Output        string             `json:"output"`
 	ParseNotes    []vmspan.ParseNote `json:"parse_notes"`
+	Checks        []lineCheck        `json:"checks"`
 	Error         *lineError         `json:"error"`
+}
+
+// A lineCheck is a vmspan.CheckResult with its status spelled out.
+type lineCheck struct {
+	Path   string `json:"path"`
+	Name   string `json:"name"`
+	Expr   string `json:"expression"`
+	Status string `json:"status"`
+}
+
+func checkResults(ls []lineCheck) []vmspan.CheckResult {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]vmspan.CheckResult, len(ls))
+	for i, l := range ls {
+		out[i] = vmspan.CheckResult{Path: l.Path, Name: l.Name, Expr: l.Expr, Passed: l.Status == vmspan.CheckSucceeded}
+	}
+	return out
 }
 
 type lineUsage struct {
@@ -553,7 +573,7 @@ func attempts(ls []lineAttempt) ([]vmspan.LLMAttempt, error) {
 			Start: start, Duration: dur, FinishReason: l.FinishReason, Selected: l.Selected,
 			Usage:       vmspan.Usage{InputTokens: l.Usage.Input, OutputTokens: l.Usage.Output, CachedInputTokens: l.Usage.Cached},
 			Temperature: l.Temperature, MaxTokens: l.MaxTokens, Request: l.Request, Response: l.Response,
-			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes,
+			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes, Checks: checkResults(l.Checks),
 		}
 		if l.Error != nil {
 			out[i].Err = &vmspan.ErrorInfo{Type: l.Error.Type, Message: l.Error.Message}

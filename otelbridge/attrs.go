@@ -135,6 +135,7 @@ func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) *attrLis
 		}
 		attrs = appendUsage(attrs, u)
 		attrs = b.appendParseNotes(attrs, e.Attempts)
+		attrs = appendChecks(attrs, e.Attempts)
 	}
 	l.s = attrs
 	return l

@@ -56,7 +56,13 @@
 //     vmspan.ParseNotes), the number of notes of each kind:
 //     bex.parse.dropped, bex.parse.defaulted, bex.parse.rounded,
 //     bex.parse.truncated (each only when not zero); with content capture
-//     also bex.parse.notes, the notes as text (they quote the reply).
+//     also bex.parse.notes, the notes as text (they quote the reply);
+//     when the return type has @check constraints (the attempts'
+//     vmspan.CheckResults), bex.checks.passed and bex.checks.failed (the
+//     counts) and bex.checks.failed_names (the failed checks' names
+//     qualified by their paths, such as "items[0].short"); names, paths
+//     and expressions are schema, never the checked values, so they are
+//     set whether content capture is on or not.
 //
 // Each provider attempt of an LLM function (Event.Attempts of its end event)
 // becomes a child span of the function's span, kind CLIENT, named

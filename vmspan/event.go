@@ -171,6 +171,10 @@ type LLMAttempt struct {
 	// set on the selected attempt, and on an attempt whose reply was
 	// refused because strict parsing was asked for.
 	ParseNotes []ParseNote
+	// Checks lists the results of the @check constraints on the selected
+	// attempt's coerced output, in the order of the result (nil when the
+	// return type has none).
+	Checks []CheckResult
 }
 
 // A ParseNote reports one lossy step of coercing an LLM reply to the

@@ -46,6 +46,9 @@ loss (a list element that does not fit dropped, a number rounded to an int,
 a missing list defaulted to [], a value cut off by the end of the reply),
 each loss is reported on stderr ("bex run: F: reply coerced with loss: ...")
 and recorded in the trace; with --strict-parse the function fails instead.
+The outcome of every @check constraint on an LLM function's result is
+reported on stderr too ("bex run: F: check title.short failed: {{ ... }}")
+and recorded in the trace; a value that fails an @assert fails the function.
 
 The exit status is 1 when the program does not compile or the call fails (the
 error and its bex stack are printed on stderr), 2 for a bad command line.
@@ -132,6 +135,10 @@ func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, na
 	opts := []engine.CallOption{engine.WithParseNotes(func(fn string, notes []vmspan.ParseNote) {
 		for _, n := range notes {
 			fmt.Fprintf(s.stderr, "bex run: %s: reply coerced with loss: %s\n", fn, n)
+		}
+	}), engine.WithChecks(func(fn string, checks []vmspan.CheckResult) {
+		for _, c := range checks {
+			fmt.Fprintf(s.stderr, "bex run: %s: check %s\n", fn, c)
 		}
 	})}
 	if c.StrictParse {

@@ -24,6 +24,7 @@ type callConfig struct {
 	registry *llm.ClientRegistry
 	strict   bool
 	notes    func(function string, notes []vmspan.ParseNote)
+	checks   func(function string, checks []vmspan.CheckResult)
 }
 
 // WithClientRegistry makes the call use a client registry (BAML's
@@ -82,6 +83,16 @@ func WithParseNotes(f func(function string, notes []vmspan.ParseNote)) CallOptio
 	return func(c *callConfig) { c.notes = f }
 }
 
+// WithChecks has f called, on the calling goroutine, after each LLM
+// function of the call whose return type has @check constraints, with the
+// function's name and the checks' outcomes (see vmspan.CheckResult; their
+// paths place them in the function's result). Checks never fail a call;
+// the outcomes are also recorded on the LLM span's selected attempt, so
+// traces carry them too.
+func WithChecks(f func(function string, checks []vmspan.CheckResult)) CallOption {
+	return func(c *callConfig) { c.checks = f }
+}
+
 // UnknownFunctionError is returned by Call for a name the program does not define.
 type UnknownFunctionError struct{ Name string }
 
@@ -136,6 +147,11 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkArgs(fn, vals); err != nil {
+		msg := *err
+		msg.Function = "" // ArgError's message names it
+		return nil, &ArgError{Function: name, Msg: msg.Error(), Err: err}
+	}
 	nested := nesting(ctx)
 	if nested >= MaxNestedCalls {
 		return nil, fmt.Errorf("call %s: %d engine calls nested through host functions: %w", name, nested, vm.ErrStackOverflow)
@@ -144,7 +160,7 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes, checks: cfg.checks}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -358,6 +374,7 @@ type callState struct {
 	registry *llm.ClientRegistry
 	strict   bool // WithStrictParsing
 	notes    func(string, []vmspan.ParseNote)
+	checks   func(string, []vmspan.CheckResult)
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -396,6 +413,9 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 // the reply into the declared return type. The attempts are recorded on the
 // function's span.
 func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error) {
+	if err := cs.e.checkArgs(fn, args); err != nil {
+		return vm.Value{}, err
+	}
 	body := fn.Decl.LLM
 	named := make([]vmspan.Arg, len(args))
 	for i, a := range args {
@@ -417,6 +437,9 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 	}
 	if len(res.Notes) > 0 && cs.notes != nil {
 		cs.notes(fn.Name, res.Notes)
+	}
+	if len(res.Checks) > 0 && cs.checks != nil {
+		cs.checks(fn.Name, res.Checks)
 	}
 	return vm.FromGo(res.Value, fn.Result)
 }

@@ -68,17 +68,20 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err == nil {
 		p, err = cs.parse(out, &req)
 	}
-	return Result{Value: p.Value, Notes: p.Notes, Attempts: cs.finish(), Messages: msgs}, err
+	return Result{Value: p.Value, Notes: p.Notes, Checks: p.Checks, Attempts: cs.finish(), Messages: msgs}, err
 }
 
 // parse coerces the output of the attempt that succeeded, and marks that
 // attempt selected or failed; the parse notes go on the attempt too.
 func (cs *call) parse(out output, req *Request) (Parsed, error) {
-	p, err := ParseOutput(out.text, req.Output, ParseOptions{Strict: req.Strict})
+	p, err := ParseOutput(out.text, req.Output, ParseOptions{Strict: req.Strict, Types: req.Types})
 	a := &cs.attempts[out.index]
 	if err != nil {
 		pe := err.(*ParseError)
 		pe.Function = req.Function
+		if pe.Assert != nil {
+			pe.Assert.Function = req.Function
+		}
 		pe.Reply = redactor{secrets: cs.secrets}.str(pe.Reply)
 		a.Err = vmspan.ErrorInfoOf(pe)
 		a.ParseNotes = pe.Notes
@@ -86,6 +89,7 @@ func (cs *call) parse(out output, req *Request) (Parsed, error) {
 	}
 	a.Selected = true
 	a.ParseNotes = p.Notes
+	a.Checks = p.Checks
 	return p, nil
 }
 

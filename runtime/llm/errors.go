@@ -145,6 +145,9 @@ type ParseError struct {
 	// Notes lists the lossy coercions that strict parsing refused (nil
 	// when the reply could not be coerced at all).
 	Notes []vmspan.ParseNote
+	// Assert is set when the reply was refused because a value failed an
+	// @assert: Unwrap returns it, so errors.As finds it.
+	Assert *AssertError
 }
 
 // replyExcerptLen is how much of the reply a ParseError message shows.
@@ -162,8 +165,22 @@ func (e *ParseError) Error() string {
 	return s + ": " + e.Msg + "; reply starts: " + strconv.Quote(excerpt(e.Reply, replyExcerptLen))
 }
 
-// ErrorType returns "LLMParseError".
-func (e *ParseError) ErrorType() string { return "LLMParseError" }
+// ErrorType returns "LLMParseError", or "AssertError" when an @assert
+// refused the reply.
+func (e *ParseError) ErrorType() string {
+	if e.Assert != nil {
+		return e.Assert.ErrorType()
+	}
+	return "LLMParseError"
+}
+
+// Unwrap returns the *AssertError that refused the reply, if any.
+func (e *ParseError) Unwrap() error {
+	if e.Assert == nil {
+		return nil
+	}
+	return e.Assert
+}
 
 // excerpt returns the first n bytes of s (cut at a rune boundary), with "…"
 // when s is longer.

@@ -108,6 +108,10 @@ type Request struct {
 	// Strict refuses a reply whose coercion loses data (see ParseOptions):
 	// the call fails with a *ParseError listing the parse notes.
 	Strict bool
+	// Types holds what the call adds to the program's @@dynamic classes
+	// and enums (nil: nothing). The output format shows the additions and
+	// the reply is parsed with them.
+	Types *types.Overlay
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in
@@ -127,6 +131,10 @@ type Result struct {
 	// (elements dropped, values rounded or defaulted, a truncated reply);
 	// nil when nothing was. The selected attempt carries them too.
 	Notes []vmspan.ParseNote
+	// Checks lists the outcomes of the @check constraints on Value, in the
+	// order of the result (nil when the return type has none). The
+	// selected attempt carries them too.
+	Checks []vmspan.CheckResult
 }
 
 // ValidateClient reports whether a function may name client: a declared

@@ -1558,7 +1558,7 @@ func (p *parser) parseParenType() TypeExpr {
 			p.next()
 			named = true
 		}
-		ft.Params = append(ft.Params, p.parseAttrType())
+		ft.Params = append(ft.Params, p.parseAttrUnion())
 		if p.tok != COMMA {
 			break
 		}
@@ -1574,6 +1574,35 @@ func (p *parser) parseParenType() TypeExpr {
 		p.fail(p.tv.pos, "expected '->' after the parameter types of a function type, found %s", p.describe())
 	}
 	return ft.Params[0]
+}
+
+// parseAttrUnion parses, inside parentheses, a type whose union members
+// may each carry attributes, as in BAML's
+// `(int @assert(pos, {{ this > 0 }}) | bool)`; attributes after a single
+// type apply to it as in parseAttrType.
+func (p *parser) parseAttrUnion() TypeExpr {
+	p.enter("type")
+	defer p.leave()
+	member := func() TypeExpr {
+		t := p.parsePostfixType()
+		if p.tok == AT {
+			return &AttrType{Type: t, Attrs: p.parseAttrs()}
+		}
+		return t
+	}
+	t := member()
+	if p.tok != PIPE {
+		return t
+	}
+	u := &UnionType{Types: []TypeExpr{t}}
+	for p.tok == PIPE {
+		p.next()
+		u.Types = append(u.Types, member())
+	}
+	if p.tok == AT {
+		return &AttrType{Type: u, Attrs: p.parseAttrs()}
+	}
+	return u
 }
 
 // parseAttrType parses a type followed by attributes (@assert, @check,
