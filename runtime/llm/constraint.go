@@ -287,4 +287,3 @@ func fits(t *types.Type, v any) bool {
 	}
 	return u.Kind == types.Optional || u.Kind == types.Any || u.Kind == types.Media
 }
-
