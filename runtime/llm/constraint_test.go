@@ -367,3 +367,4 @@ func TestConstraintsBAMLDifferential(t *testing.T) {
 		}
 	}
 }
+
