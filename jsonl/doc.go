@@ -31,7 +31,9 @@
 //     reply to the return type lost: [{"detail","kind","path"}], see
 //     vmspan.ParseNote) and "checks" (the outcomes of the return type's
 //     @check constraints: [{"expression","name","path","status"}], status
-//     "succeeded" or "failed", see vmspan.CheckResult) when there are any;
+//     "succeeded" or "failed", see vmspan.CheckResult) and "dynamic_types"
+//     (what the call's type builder added to the return type's @@dynamic
+//     classes and enums, "Class.field" or "Enum.VALUE") when there are any;
 //   - "traceparent" (W3C, version 00) on the start and end lines of a span
 //     whose parent is a remote OpenTelemetry span.
 //

@@ -150,6 +150,16 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `"client":`...)
 	b = spanjson.AppendString(b, a.Client)
 	b = appendMsNs(b, `,"duration_ms":`, `,"duration_ns":`, a.Duration.Milliseconds(), int64(a.Duration))
+	if len(a.DynamicTypes) > 0 {
+		b = append(b, `,"dynamic_types":[`...)
+		for i, d := range a.DynamicTypes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = spanjson.AppendString(b, d)
+		}
+		b = append(b, ']')
+	}
 	if a.Err != nil {
 		b = append(b, `,"error":`...)
 		b = appendError(b, a.Err)

@@ -200,6 +200,7 @@ type lineAttempt struct {
 	Output        string             `json:"output"`
 	ParseNotes    []vmspan.ParseNote `json:"parse_notes"`
 	Checks        []lineCheck        `json:"checks"`
+	DynamicTypes  []string           `json:"dynamic_types"`
 	Error         *lineError         `json:"error"`
 }
 
@@ -573,7 +574,7 @@ func attempts(ls []lineAttempt) ([]vmspan.LLMAttempt, error) {
 			Start: start, Duration: dur, FinishReason: l.FinishReason, Selected: l.Selected,
 			Usage:       vmspan.Usage{InputTokens: l.Usage.Input, OutputTokens: l.Usage.Output, CachedInputTokens: l.Usage.Cached},
 			Temperature: l.Temperature, MaxTokens: l.MaxTokens, Request: l.Request, Response: l.Response,
-			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes, Checks: checkResults(l.Checks),
+			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes, Checks: checkResults(l.Checks), DynamicTypes: l.DynamicTypes,
 		}
 		if l.Error != nil {
 			out[i].Err = &vmspan.ErrorInfo{Type: l.Error.Type, Message: l.Error.Message}

@@ -136,6 +136,7 @@ func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) *attrLis
 		attrs = appendUsage(attrs, u)
 		attrs = b.appendParseNotes(attrs, e.Attempts)
 		attrs = appendChecks(attrs, e.Attempts)
+		attrs = appendDynamicTypes(attrs, e.Attempts, b.cfg.content)
 	}
 	l.s = attrs
 	return l

@@ -1,8 +1,11 @@
-// checks.go sets the attributes of @check outcomes on LLM function spans.
+// checks.go sets the attributes of @check outcomes and of dynamic types on
+// LLM function spans.
 
 package otelbridge
 
 import (
+	"strings"
+
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/bexrun/bex/vmspan"
@@ -16,6 +19,38 @@ const (
 	KeyChecksFailed      = attribute.Key("bex.checks.failed")
 	KeyChecksFailedNames = attribute.Key("bex.checks.failed_names") // "path.name" of each failed check
 )
+
+// Attribute keys of LLM function spans whose call added to the return
+// type's @@dynamic classes and enums (vmspan.LLMAttempt.DynamicTypes): the
+// names of the classes and enums it extended, which the program declares;
+// with content capture also what it added ("Class.field", "Enum.VALUE"),
+// since values loaded at run time (categories from a database) may be data.
+const (
+	KeyTypesDynamic        = attribute.Key("bex.types.dynamic")
+	KeyTypesDynamicMembers = attribute.Key("bex.types.dynamic.members")
+)
+
+// appendDynamicTypes adds the dynamic type attributes of an LLM function's
+// attempts (all carry the same additions).
+func appendDynamicTypes(attrs []attribute.KeyValue, as []vmspan.LLMAttempt, content bool) []attribute.KeyValue {
+	if len(as) == 0 || len(as[0].DynamicTypes) == 0 {
+		return attrs
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range as[0].DynamicTypes {
+		name, _, _ := strings.Cut(m, ".")
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	attrs = append(attrs, KeyTypesDynamic.StringSlice(names))
+	if content {
+		attrs = append(attrs, KeyTypesDynamicMembers.StringSlice(as[0].DynamicTypes))
+	}
+	return attrs
+}
 
 // appendChecks adds the check counts of an LLM function's attempts (the
 // selected one carries them), and the failed checks' names.

@@ -44,3 +44,25 @@ func TestCheckAttributes(t *testing.T) {
 	runLLM(f) // no checks: no attributes
 	checkAttrs(t, f.span(t, "Extract"), nil, KeyChecksPassed, KeyChecksFailed, KeyChecksFailedNames)
 }
+
+func TestDynamicTypeAttributes(t *testing.T) {
+	run := func(f *fixture) {
+		root := f.tracer.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
+		llm, endLLM := child(root, "Extract", vmspan.KindLLM, nil)
+		as := attemptsFor()
+		for i := range as {
+			as[i].DynamicTypes = []string{"Category.GREEN", "Category.YELLOW", "User.email"}
+		}
+		llm.AddAttempts(as...)
+		endLLM(nil, nil)
+		root.End(nil, nil)
+	}
+	f := newFixture(t, false)
+	run(f)
+	checkAttrs(t, f.span(t, "Extract"), map[attribute.Key]string{KeyTypesDynamic: `["Category","User"]`}, KeyTypesDynamicMembers)
+	f = newFixture(t, false, WithContentCapture(true))
+	run(f)
+	checkAttrs(t, f.span(t, "Extract"), map[attribute.Key]string{
+		KeyTypesDynamic: `["Category","User"]`, KeyTypesDynamicMembers: `["Category.GREEN","Category.YELLOW","User.email"]`,
+	})
+}

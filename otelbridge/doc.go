@@ -62,7 +62,12 @@
 //     counts) and bex.checks.failed_names (the failed checks' names
 //     qualified by their paths, such as "items[0].short"); names, paths
 //     and expressions are schema, never the checked values, so they are
-//     set whether content capture is on or not.
+//     set whether content capture is on or not; when the call's type
+//     builder extended the return type's @@dynamic classes or enums
+//     (vmspan.LLMAttempt.DynamicTypes), bex.types.dynamic (the names of
+//     those classes and enums) and, with content capture, the additions
+//     themselves as bex.types.dynamic.members ("Class.field",
+//     "Enum.VALUE": values loaded at run time may be data).
 //
 // Each provider attempt of an LLM function (Event.Attempts of its end event)
 // becomes a child span of the function's span, kind CLIENT, named

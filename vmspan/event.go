@@ -175,6 +175,10 @@ type LLMAttempt struct {
 	// attempt's coerced output, in the order of the result (nil when the
 	// return type has none).
 	Checks []CheckResult
+	// DynamicTypes lists what the call's type builder added to the return
+	// type's @@dynamic classes and enums, which the prompt's output format
+	// showed and the reply was parsed with: "Class.field", "Enum.VALUE".
+	DynamicTypes []string
 }
 
 // A ParseNote reports one lossy step of coercing an LLM reply to the

@@ -66,3 +66,34 @@ func TestRunChecks(t *testing.T) {
 		t.Errorf("argument assert: exit %d, stderr %q; want status 2 and the assert", r.code, r.stderr)
 	}
 }
+
+// TestRunTypes checks bex run --types with a BAML and a JSON file: the
+// added enum value reaches the prompt and the result; without it the
+// reply does not parse; a bad file is reported with positions.
+func TestRunTypes(t *testing.T) {
+	cleanEnv(t)
+	stub := startStub(t, llmstub.Rule{Contains: "Which category", Replies: []llmstub.Reply{{Text: "Food"}}})
+	const prog = "testdata/prog/evals"
+	for _, file := range []string{"testdata/types/category.baml", "testdata/types/category.json"} {
+		r := run(t, testApp(), "", "run", prog, "Categorize", "--arg", "body=The cafeteria is out of coffee.", "--types", file)
+		if r.code != ExitOK || r.stdout != "\"Food\"\n" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want \"Food\"", file, r.code, r.stdout, r.stderr)
+		}
+		reqs := stub.Requests()
+		if p := reqs[len(reqs)-1].Prompt(); !strings.Contains(p, "- Food: meals, drinks and the cafeteria") {
+			t.Errorf("%s: the prompt lacks the added value:\n%s", file, p)
+		}
+	}
+	r := run(t, testApp(), "", "run", prog, "Categorize", "--arg", "body=The cafeteria is out of coffee.")
+	if r.code != ExitError || !strings.Contains(r.stderr, "cannot parse LLM output of Categorize") {
+		t.Errorf("without --types: exit %d, stderr %q; want a parse error", r.code, r.stderr)
+	}
+	r = run(t, testApp(), "", "run", prog, "Categorize", "--arg", "body=x", "--types", "testdata/types/bad.baml")
+	want := "bex run: --types testdata/types/bad.baml:\n" +
+		"testdata/types/bad.baml:2:5: enum Category already has a value Billing\n" +
+		"testdata/types/bad.baml:5:5: class Ticket is not @@dynamic: fields cannot be added to it\n" +
+		"testdata/types/bad.baml:5:9: unknown type Dat\n"
+	if r.code != ExitError || r.stderr != want {
+		t.Errorf("bad types: exit %d, stderr %q; want %q", r.code, r.stderr, want)
+	}
+}

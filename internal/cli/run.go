@@ -50,6 +50,12 @@ The outcome of every @check constraint on an LLM function's result is
 reported on stderr too ("bex run: F: check title.short failed: {{ ... }}")
 and recorded in the trace; a value that fails an @assert fails the function.
 
+--types FILE adds dynamic types for the call: fields of @@dynamic classes,
+values of @@dynamic enums, and new classes and enums they use. FILE is a BAML
+snippet, written like a test's type_builder block (class and enum
+declarations, "dynamic class Name { ... }" and "dynamic enum Name { ... }"),
+or JSON when its name ends in .json (see docs/language.md, "Dynamic types").
+
 The exit status is 1 when the program does not compile or the call fails (the
 error and its bex stack are printed on stderr), 2 for a bad command line.
 `,
@@ -67,6 +73,7 @@ type RunConfig struct {
 	Timeout         time.Duration // --timeout: cancel the call after this long (0 = never)
 	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
 	StrictParse     bool          // --strict-parse: refuse LLM replies whose coercion loses data
+	Types           string        // --types: a BAML or JSON file of dynamic types
 
 	otlpSet bool // --otlp was given (true or false), overriding the environment
 }
@@ -81,6 +88,7 @@ func (c *RunConfig) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Timeout, "timeout", 0, "cancel the call after this `duration` (default: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "bound on flushing and shutting the exporters down")
 	fs.BoolVar(&c.StrictParse, "strict-parse", false, "fail an LLM function whose reply can only be coerced with loss (dropped elements, rounded numbers, defaulted fields, a truncated reply)")
+	fs.StringVar(&c.Types, "types", "", "add the dynamic types of this BAML (or .json) `file` to the call")
 }
 
 func (c *RunConfig) run(ctx context.Context, a *App, s *streams, args []string) int {
@@ -97,6 +105,16 @@ func (c *RunConfig) run(ctx context.Context, a *App, s *streams, args []string) 
 		fmt.Fprintf(s.stderr, "bex run: no function %q in %s (functions: %s)\n", args[1], args[0], functionNames(eng.Program()))
 		return ExitError
 	}
+	var opts []engine.CallOption
+	if c.Types != "" {
+		tb, err := loadTypes(eng, c.Types)
+		if err != nil {
+			fmt.Fprintf(s.stderr, "bex run: --types %s:\n", c.Types)
+			printErrors(s.stderr, err)
+			return ExitError
+		}
+		opts = append(opts, engine.WithTypes(tb))
+	}
 	named, err := callArgs(fn, c.ArgsJSON, s.stdin, c.Args)
 	if err != nil {
 		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
@@ -107,12 +125,32 @@ func (c *RunConfig) run(ctx context.Context, a *App, s *streams, args []string) 
 		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
 		return ExitError
 	}
-	code := c.call(ctx, s, eng, fn.Name, named)
+	code := c.call(ctx, s, eng, fn.Name, named, opts)
 	if err := exp.shutdown(ctx, s.stderr); err != nil {
 		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
 		return ExitError
 	}
 	return code
+}
+
+// loadTypes reads a --types file into a type builder and builds it, so
+// that its errors are reported before the call: JSON when the name ends
+// in .json, else a BAML snippet.
+func loadTypes(eng *engine.Engine, path string) (*engine.TypeBuilder, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	tb := eng.NewTypeBuilder()
+	if strings.HasSuffix(strings.ToLower(path), ".json") {
+		err = tb.AddJSON(data)
+	} else {
+		err = tb.AddBAML(path, string(data))
+	}
+	if err == nil {
+		_, err = tb.Build()
+	}
+	return tb, err
 }
 
 // functionNames lists the program's callable functions, sorted.
@@ -129,10 +167,10 @@ func functionNames(p *vm.Program) string {
 
 // call runs the function, prints its result (stdout) or error (stderr) and
 // the Collector summary, and returns the exit status.
-func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, name string, args map[string]any) int {
+func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, name string, args map[string]any, opts []engine.CallOption) int {
 	ctx, cancel := c.callContext(ctx, s)
 	defer cancel()
-	opts := []engine.CallOption{engine.WithParseNotes(func(fn string, notes []vmspan.ParseNote) {
+	opts = append(opts, engine.WithParseNotes(func(fn string, notes []vmspan.ParseNote) {
 		for _, n := range notes {
 			fmt.Fprintf(s.stderr, "bex run: %s: reply coerced with loss: %s\n", fn, n)
 		}
@@ -140,7 +178,7 @@ func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, na
 		for _, c := range checks {
 			fmt.Fprintf(s.stderr, "bex run: %s: check %s\n", fn, c)
 		}
-	})}
+	}))
 	if c.StrictParse {
 		opts = append(opts, engine.WithStrictParsing())
 	}

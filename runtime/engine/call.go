@@ -6,11 +6,13 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime/debug"
 
 	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -25,6 +27,7 @@ type callConfig struct {
 	strict   bool
 	notes    func(function string, notes []vmspan.ParseNote)
 	checks   func(function string, checks []vmspan.CheckResult)
+	types    *TypeBuilder
 }
 
 // WithClientRegistry makes the call use a client registry (BAML's
@@ -93,6 +96,15 @@ func WithChecks(f func(function string, checks []vmspan.CheckResult)) CallOption
 	return func(c *callConfig) { c.checks = f }
 }
 
+// WithTypes makes the call use the additions of a type builder: the
+// fields of @@dynamic classes and values of @@dynamic enums it adds appear
+// in {{ ctx.output_format }}, LLM replies are parsed and coerced with
+// them, and arguments and results carry them. The builder is built on
+// first use; its errors fail the call before it starts (no span).
+func WithTypes(tb *TypeBuilder) CallOption {
+	return func(c *callConfig) { c.types = tb }
+}
+
 // UnknownFunctionError is returned by Call for a name the program does not define.
 type UnknownFunctionError struct{ Name string }
 
@@ -143,7 +155,11 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if fn == nil || fn.Kind == vm.FuncHost {
 		return nil, &UnknownFunctionError{name}
 	}
-	vals, err := convertArgs(fn, args)
+	overlay, err := cfg.overlay(e)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := convertArgs(fn, args, overlay)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +176,7 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes, checks: cfg.checks}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes, checks: cfg.checks, overlay: overlay}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -235,7 +251,18 @@ func Decode[T any](v any) (T, error) {
 	return out, err
 }
 
-func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
+// overlay builds the call's type builder, if any.
+func (c *callConfig) overlay(e *Engine) (*types.Overlay, error) {
+	if c.types == nil {
+		return nil, nil
+	}
+	if c.types.e != e {
+		return nil, errors.New("WithTypes: the type builder was made by another engine")
+	}
+	return c.types.Build()
+}
+
+func convertArgs(fn *vm.Function, args any, o *types.Overlay) ([]vm.Value, error) {
 	named, positional, err := splitArgs(args)
 	if err != nil {
 		return nil, &ArgError{Function: fn.Name, Msg: err.Error(), Err: err}
@@ -244,14 +271,14 @@ func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
 		return nil, err
 	}
 	if named != nil {
-		return namedArgs(fn, named)
+		return namedArgs(fn, named, o)
 	}
 	if len(positional) != len(fn.Params) {
 		return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("want %d arguments, got %d", len(fn.Params), len(positional))}
 	}
 	vals := make([]vm.Value, len(positional))
 	for i, p := range fn.Params {
-		v, err := vm.FromGo(positional[i], p.Type)
+		v, err := vm.FromGoWith(positional[i], p.Type, o)
 		if err != nil {
 			return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("argument %s: %v", p.Name, err), Err: err}
 		}
@@ -260,7 +287,7 @@ func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
 	return vals, nil
 }
 
-func namedArgs(fn *vm.Function, named map[string]any) ([]vm.Value, error) {
+func namedArgs(fn *vm.Function, named map[string]any, o *types.Overlay) ([]vm.Value, error) {
 	vals := make([]vm.Value, len(fn.Params))
 	seen := 0
 	for i, p := range fn.Params {
@@ -271,7 +298,7 @@ func namedArgs(fn *vm.Function, named map[string]any) ([]vm.Value, error) {
 		if ok {
 			seen++
 		}
-		v, err := vm.FromGo(x, p.Type)
+		v, err := vm.FromGoWith(x, p.Type, o)
 		if err != nil {
 			return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("argument %s: %v", p.Name, err), Err: err}
 		}
@@ -375,6 +402,7 @@ type callState struct {
 	strict   bool // WithStrictParsing
 	notes    func(string, []vmspan.ParseNote)
 	checks   func(string, []vmspan.CheckResult)
+	overlay  *types.Overlay // WithTypes: what the call adds to @@dynamic types
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -426,6 +454,7 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
 		Strict:   cs.strict,
+		Types:    cs.overlay,
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)
@@ -441,5 +470,5 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 	if len(res.Checks) > 0 && cs.checks != nil {
 		cs.checks(fn.Name, res.Checks)
 	}
-	return vm.FromGo(res.Value, fn.Result)
+	return vm.FromGoWith(res.Value, fn.Result, cs.overlay)
 }

@@ -63,6 +63,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over}
+	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
 	out, err := cs.run(c)
 	var p Parsed
 	if err == nil {
@@ -74,7 +75,11 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 // parse coerces the output of the attempt that succeeded, and marks that
 // attempt selected or failed; the parse notes go on the attempt too.
 func (cs *call) parse(out output, req *Request) (Parsed, error) {
-	p, err := ParseOutput(out.text, req.Output, ParseOptions{Strict: req.Strict, Types: req.Types})
+	t := cs.target
+	if t == nil {
+		t, _ = targetWith(req.Output, req.Types)
+	}
+	p, err := parseTarget(out.text, t, ParseOptions{Strict: req.Strict, Types: req.Types})
 	a := &cs.attempts[out.index]
 	if err != nil {
 		pe := err.(*ParseError)
@@ -102,6 +107,8 @@ type call struct {
 	attempts []vmspan.LLMAttempt
 	secrets  []string        // every secret value used by the call's attempts
 	media    []*vmspan.Media // media sent inline, whose bytes records leave out
+	target   *target         // the return type, with the call's dynamic types
+	dynamic  []string        // what the call's type builder adds to it (LLMAttempt.DynamicTypes)
 }
 
 // An output is a successful attempt's completion text and index.
@@ -233,7 +240,7 @@ func (cs *call) begin(c *client) (*attemptState, error) {
 	at.red = cs.addSecrets(ep, msgs)
 	cs.attempts = append(cs.attempts, vmspan.LLMAttempt{
 		Client: c.name, Provider: c.provider, Model: ep.model,
-		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs,
+		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs, DynamicTypes: cs.dynamic,
 	})
 	return at, nil
 }

@@ -93,7 +93,7 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 		data[a.Name] = cv.value(a.Value)
 	}
 	data["ctx"] = map[string]any{
-		"output_format": OutputFormat(req.Output),
+		"output_format": OutputFormatWith(req.Output, req.Types),
 		"client":        map[string]any{"name": clientName, "provider": provider},
 	}
 	data["_"] = map[string]any{"role": t.roleFunc()}
