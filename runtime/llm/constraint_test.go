@@ -367,4 +367,3 @@ func TestConstraintsBAMLDifferential(t *testing.T) {
 		}
 	}
 }
-

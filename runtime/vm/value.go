@@ -253,16 +253,16 @@ func (v Value) Enum() (*types.EnumDecl, string) {
 	return e, e.Values[v.n].Name
 }
 
-func (v Value) list() *List           { return (*List)(v.p) }
-func (v Value) mapv() *Map            { return (*Map)(v.p) }
-func (v Value) instance() *Instance   { return (*Instance)(v.p) }
+func (v Value) list() *List         { return (*List)(v.p) }
+func (v Value) mapv() *Map          { return (*Map)(v.p) }
+func (v Value) instance() *Instance { return (*Instance)(v.p) }
 func (v Value) enum() *types.EnumDecl {
 	if v.n == dynEnum {
 		return (*dynEnumValue)(v.p).enum
 	}
 	return (*types.EnumDecl)(v.p)
 }
-func (v Value) float() float64        { return math.Float64frombits(v.n) }
+func (v Value) float() float64 { return math.Float64frombits(v.n) }
 
 // TypeName returns the name of v's type as error messages spell it: "int",
 // "string", "list", "map", "null", "function", a class name or an enum name.
