@@ -28,6 +28,7 @@ type callConfig struct {
 	notes    func(function string, notes []vmspan.ParseNote)
 	checks   func(function string, checks []vmspan.CheckResult)
 	types    *TypeBuilder
+	built    *types.Overlay // a test's type_builder
 }
 
 // WithClientRegistry makes the call use a client registry (BAML's
@@ -253,6 +254,12 @@ func Decode[T any](v any) (T, error) {
 
 // overlay builds the call's type builder, if any.
 func (c *callConfig) overlay(e *Engine) (*types.Overlay, error) {
+	if c.built != nil {
+		if c.types != nil {
+			return nil, errors.New("WithTypes: a test's type_builder and a type builder cannot be combined")
+		}
+		return c.built, nil
+	}
 	if c.types == nil {
 		return nil, nil
 	}

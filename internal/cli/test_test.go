@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"encoding/xml"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bexrun/bex/runtime/llm/llmstub"
+	"github.com/bexrun/bex/vmspan"
+)
+
+// testStub answers the evals program's prompts (see evalsStub), headlines
+// and categories too.
+func testStub(t *testing.T) *llmstub.Server {
+	return startStub(t,
+		llmstub.Rule{Contains: "outage", Replies: []llmstub.Reply{{Status: 500, Text: "the model is down"}}},
+		llmstub.Rule{Contains: "One line headline", Replies: []llmstub.Reply{{Text: "Login page down for everyone"}}},
+		llmstub.Rule{Contains: "Which category", Replies: []llmstub.Reply{{Text: "Food"}}},
+		llmstub.Rule{Contains: "login", Replies: []llmstub.Reply{{Text: `{"title": "Login down", "priority": 1}`}}},
+		llmstub.Rule{Contains: "printer", Replies: []llmstub.Reply{{Text: `{"title": "The printer on floor three is jammed", "priority": 3}`}}},
+		llmstub.Rule{Contains: "coffee", Replies: []llmstub.Reply{{Text: `{"title": "Coffee", "priority": 9}`}}},
+	)
+}
+
+// TestTestCommand runs bex test on a project with passing, failing and
+// erroring tests against the stub: the per-test lines, the summary and the
+// exit status (golden), the JUnit XML (parsed), and the trace (one root
+// span per test, tagged with its name).
+func TestTestCommand(t *testing.T) {
+	cleanEnv(t)
+	testStub(t)
+	runGolden(t, []golden{
+		{name: "test_evals", args: []string{"test", "testdata/prog/evals", "-parallel", "1"}, code: ExitError},
+		{name: "test_evals_passing", args: []string{"test", "testdata/prog/evals", "-run", "Login|Headlines|Cafeteria$", "-v", "-parallel", "1"}, code: ExitOK},
+		{name: "test_evals_none", args: []string{"test", "testdata/prog/evals", "-run", "Nope"}, code: ExitError},
+		{name: "test_no_tests", args: []string{"test", "testdata/prog/calc"}, code: ExitError},
+		{name: "test_bad_run", args: []string{"test", "testdata/prog/evals", "-run", "("}, code: ExitUsage},
+		{name: "test_bad_parallel", args: []string{"test", "testdata/prog/evals", "-parallel", "0"}, code: ExitUsage},
+		{name: "test_compile_error", args: []string{"test", "testdata/prog/badtypes"}, code: ExitError},
+	})
+
+	// In parallel, with the reports: the same outcomes.
+	dir := t.TempDir()
+	junit, trace := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "trace.jsonl")
+	r := run(t, testApp(), "", "test", "testdata/prog/evals", "-parallel", "4", "--junit", junit, "--jsonl", trace)
+	if r.code != ExitError || !strings.Contains(r.stdout, "7 tests: 3 passed, 2 failed, 2 errors (") {
+		t.Errorf("parallel: exit %d, stdout %q; want status 1 and the summary", r.code, r.stdout)
+	}
+
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("the JUnit report does not parse: %v\n%s", err, data)
+	}
+	if doc.Tests != 7 || doc.Failures != 2 || doc.Errors != 2 || len(doc.Suites) != 3 {
+		t.Errorf("JUnit totals: %d tests, %d failures, %d errors, %d suites; want 7, 2, 2, 3\n%s", doc.Tests, doc.Failures, doc.Errors, len(doc.Suites), data)
+	}
+	got := map[string]string{}
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			switch {
+			case c.Failure != nil:
+				got[c.Classname+"::"+c.Name] = "failure " + c.Failure.Type + ": " + c.Failure.Message
+			case c.Error != nil:
+				got[c.Classname+"::"+c.Name] = "error " + c.Error.Type
+			default:
+				got[c.Classname+"::"+c.Name] = "pass"
+			}
+		}
+	}
+	want := map[string]string{
+		"ClassifyTicket::Login":   "pass",
+		"ClassifyTicket::Printer": "failure TestFailure: @@check short_title failed: {{ this.title|length <= 20 }}",
+		"ClassifyTicket::Coffee":  `failure AssertError: cannot parse LLM output of ClassifyTicket: field "priority": @assert in_range failed: {{ this >= 1 and this <= 5 }} (value 9); reply starts: "{\"title\": \"Coffee\", \"priority\": 9}"`,
+		"ClassifyTicket::Outage":  "error LLMHTTPError",
+		"Headline::Outage":        "error LLMHTTPError",
+		"Headline::Headlines":     "pass",
+		"Categorize::Cafeteria":   "pass",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("JUnit %s: %q, want %q", k, got[k], w)
+		}
+	}
+
+	roots := map[string]vmspan.Event{}
+	events := readEvents(t, trace)
+	checkBalanced(t, events)
+	for _, e := range events {
+		if e.Kind == vmspan.EventEnd && e.Span.Parent.IsZero() {
+			roots[e.Name] = e
+		}
+	}
+	if len(roots) != 7 {
+		t.Errorf("%d root spans, want one per test (7): %v", len(roots), roots)
+	}
+	for name, e := range roots {
+		fn, test, _ := strings.Cut(name, "::")
+		if e.Tags["test"] != test || e.Tags["test_function"] != fn {
+			t.Errorf("root %s tags %v, want test=%s test_function=%s", name, e.Tags, test, fn)
+		}
+		if (e.Err == nil) != (got[name] == "pass") {
+			t.Errorf("root %s: error %v, but the test %s", name, e.Err, got[name])
+		}
+	}
+}
+
+// TestTestProgress checks the terminal display: colored statuses and a
+// progress line that is erased before each test line and at the end.
+func TestTestProgress(t *testing.T) {
+	cleanEnv(t)
+	testStub(t)
+	app := testApp()
+	app.Terminal = func(io.Writer) bool { return true }
+	r := run(t, app, "", "test", "testdata/prog/evals", "-run", "Login|Printer", "-parallel", "1")
+	for _, want := range []string{
+		"0/2 done (0 passed, 0 failed, 0 errors), 1 running: ClassifyTicket::Login…",
+		"\r\x1b[K\x1b[32mPASSED\x1b[0m ClassifyTicket::Login",
+		"\r\x1b[K\x1b[31mFAILED\x1b[0m ClassifyTicket::Printer",
+		"\r\x1b[K2 tests: 1 passed, 1 failed, 0 errors",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("terminal output lacks %q:\n%q", want, r.stdout)
+		}
+	}
+}
