@@ -209,14 +209,14 @@ func (c *TestConfig) report(s *streams, results []engine.TestResult, total time.
 // A progress prints the test lines; on a terminal it keeps a status line
 // below them, rewritten as tests start and end, and colors the statuses.
 type progress struct {
-	mu      sync.Mutex
-	w       io.Writer
-	tty     bool
-	verbose bool
-	total   int
-	finished   int
-	running map[string]bool
-	counts  map[engine.TestStatus]int
+	mu       sync.Mutex
+	w        io.Writer
+	tty      bool
+	verbose  bool
+	total    int
+	finished int
+	running  map[string]bool
+	counts   map[engine.TestStatus]int
 }
 
 func newProgress(w io.Writer, tty bool, total int, verbose bool) *progress {
