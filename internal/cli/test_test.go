@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"context"
 	"encoding/xml"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bexrun/bex/runtime/llm/llmstub"
 	"github.com/bexrun/bex/vmspan"
@@ -76,7 +81,7 @@ func TestTestCommand(t *testing.T) {
 	}
 	want := map[string]string{
 		"ClassifyTicket::Login":   "pass",
-		"ClassifyTicket::Printer": "failure TestFailure: @@check short_title failed: {{ this.title|length <= 20 }}",
+		"ClassifyTicket::Printer": "failure TestFailure: @@check low_priority failed: {{ this.priority >= 4 }}",
 		"ClassifyTicket::Coffee":  `failure AssertError: cannot parse LLM output of ClassifyTicket: field "priority": @assert in_range failed: {{ this >= 1 and this <= 5 }} (value 9); reply starts: "{\"title\": \"Coffee\", \"priority\": 9}"`,
 		"ClassifyTicket::Outage":  "error LLMHTTPError",
 		"Headline::Outage":        "error LLMHTTPError",
@@ -128,5 +133,45 @@ func TestTestProgress(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("terminal output lacks %q:\n%q", want, r.stdout)
 		}
+	}
+}
+
+// TestTestBAMLDifferential runs the evals project's tests with the
+// reference BAML CLI (baml-cli test, from BEX_BAML_DIR) and with bex test,
+// against the same stub, and checks that every test ends with the same
+// status.
+func TestTestBAMLDifferential(t *testing.T) {
+	dir := os.Getenv("BEX_BAML_DIR")
+	if dir == "" {
+		t.Skip("BEX_BAML_DIR is not set: run `bash scripts/baml.sh` (needs node and npm) and export its output")
+	}
+	cli := filepath.Join(dir, "node_modules", ".bin", "baml-cli")
+	if _, err := os.Stat(cli); err != nil {
+		t.Skipf("no baml-cli under BEX_BAML_DIR: %v", err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed: baml-cli cannot run")
+	}
+	cleanEnv(t)
+	stub := testStub(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cli, "test", "--from", "testdata/prog/evals/baml_src", "--parallel", "1")
+	cmd.Env = append(os.Environ(), "OPENAI_BASE_URL="+stub.URL()+"/v1", "OPENAI_API_KEY=k", "BAML_LOG=off")
+	out, _ := cmd.CombinedOutput() // exits non-zero: some tests fail
+	baml := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)\s(PASSED|FAILED|ERROR)\s+(\S+::\S+)\s*$`).FindAllStringSubmatch(string(out), -1) {
+		baml[m[2]] = m[1]
+	}
+	if len(baml) != 7 {
+		t.Fatalf("baml-cli reported %d tests, want 7:\n%s", len(baml), out)
+	}
+	r := run(t, testApp(), "", "test", "testdata/prog/evals", "-parallel", "1")
+	bex := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^(PASSED|FAILED|ERROR)\s+(\S+::\S+)`).FindAllStringSubmatch(r.stdout, -1) {
+		bex[m[2]] = m[1]
+	}
+	if !reflect.DeepEqual(bex, baml) {
+		t.Errorf("statuses differ:\nbex  %v\nBAML %v", bex, baml)
 	}
 }
