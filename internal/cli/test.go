@@ -163,6 +163,7 @@ func (c *TestConfig) runAll(ctx context.Context, a *App, s *streams, eng *engine
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				p.start(cases[i])
 				results[i] = c.runOne(ctx, eng, cases[i], opts)
 				p.done(results[i])
 			}
@@ -174,7 +175,6 @@ func (c *TestConfig) runAll(ctx context.Context, a *App, s *streams, eng *engine
 			p.done(results[i])
 			continue
 		}
-		p.start(tc)
 		next <- i
 	}
 	close(next)
@@ -195,8 +195,16 @@ func (c *TestConfig) runOne(ctx context.Context, eng *engine.Engine, tc engine.T
 // report prints the summary and returns the exit status.
 func (c *TestConfig) report(s *streams, results []engine.TestResult, total time.Duration) int {
 	n := map[engine.TestStatus]int{}
+	names := map[engine.TestStatus][]string{}
 	for _, r := range results {
 		n[r.Status]++
+		names[r.Status] = append(names[r.Status], r.Case.Name())
+	}
+	if len(names[engine.TestFailed]) > 0 {
+		fmt.Fprintf(s.stdout, "failed: %s\n", strings.Join(names[engine.TestFailed], ", "))
+	}
+	if len(names[engine.TestError]) > 0 {
+		fmt.Fprintf(s.stdout, "errors: %s\n", strings.Join(names[engine.TestError], ", "))
 	}
 	fmt.Fprintf(s.stdout, "%d tests: %d passed, %d failed, %d errors (%s)\n",
 		len(results), n[engine.TestPassed], n[engine.TestFailed], n[engine.TestError], fmtDuration(total))
@@ -227,6 +235,7 @@ func (p *progress) start(tc engine.TestCase) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running[tc.Name()] = true
+	p.clear()
 	p.status()
 }
 

@@ -125,14 +125,17 @@ func TestTestProgress(t *testing.T) {
 	app.Terminal = func(io.Writer) bool { return true }
 	r := run(t, app, "", "test", "testdata/prog/evals", "-run", "Login|Printer", "-parallel", "1")
 	for _, want := range []string{
-		"0/2 done (0 passed, 0 failed, 0 errors), 1 running: ClassifyTicket::Login…",
+		"\r\x1b[K0/2 done (0 passed, 0 failed, 0 errors), 1 running: ClassifyTicket::Login…\r\x1b[K\x1b[32mPASSED",
 		"\r\x1b[K\x1b[32mPASSED\x1b[0m ClassifyTicket::Login",
 		"\r\x1b[K\x1b[31mFAILED\x1b[0m ClassifyTicket::Printer",
-		"\r\x1b[K2 tests: 1 passed, 1 failed, 0 errors",
+		"\r\x1b[Kfailed: ClassifyTicket::Printer\n2 tests: 1 passed, 1 failed, 0 errors",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("terminal output lacks %q:\n%q", want, r.stdout)
 		}
+	}
+	if strings.Contains(r.stdout, "2 running") {
+		t.Errorf("with -parallel 1, two tests shown running:\n%q", r.stdout)
 	}
 }
 

@@ -389,6 +389,41 @@
 // values it has finished are immutable, so the readings of a growing reply
 // can share them.
 //
+// # Checks and asserts
+//
+// The @assert and @check constraints of the return type — on type
+// positions (the result, list elements, map values and union members in
+// parentheses, aliases), on fields, and on classes (@@assert, @@check,
+// wherever the class is used) — are tested on the values coercion makes,
+// as BAML's parser does: each is a Jinja expression over this, evaluated
+// by EvalPredicate with the engine of the prompts (gonja) and BAML's
+// regex_match filter, and must give a boolean. A value that fails an
+// @assert (or whose constraint cannot be evaluated, even a @check) fails
+// its coercion: a list element or map entry is then left out, an optional
+// field is null (with parse notes, and a type with constraints gets no
+// other default), a union takes another member, and anywhere else the
+// reply is refused with a *ParseError wrapping an *AssertError (the
+// constraint, the value's path, the value). That attempt is marked failed
+// and, like any reply that cannot be parsed, is not retried nor fallen
+// back from, as in BAML. The outcomes of the @checks of the result are in
+// Parsed.Checks and Result.Checks and on the selected attempt (Checks),
+// each with the path of its value. CheckArgs tests the @asserts of a
+// function's parameters on its arguments, as BAML does before a call.
+//
+// Where BAML 0.226 departs from its documentation bex follows the
+// documentation: a string result's constraints are tested (BAML returns
+// it untested), and a union member's asserts apply even when the value
+// fits that member exactly (BAML skips them then). TestConstraints runs
+// the cases both ways against the reference runtime.
+//
+// # Dynamic types
+//
+// Request.Types (ParseOptions.Types) is what a call adds to the program's
+// @@dynamic classes and enums: OutputFormatWith shows the added fields and
+// values after the declared ones, and the reply is parsed and coerced with
+// them as if declared. The attempts record the additions the return type
+// uses (LLMAttempt.DynamicTypes).
+//
 // # Streaming
 //
 // Every provider streams at the provider level: (*call).stream makes one
