@@ -367,3 +367,25 @@ func TestConstraintsBAMLDifferential(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEvalPredicate checks that no expression or value makes the Jinja
+// evaluation of constraints panic, and that it gives a boolean or an
+// error (the compiled-expression cache stops growing at
+// maxCachedPredicates, whatever the fuzzer feeds it).
+func FuzzEvalPredicate(f *testing.F) {
+	for _, tc := range []struct{ expr, this string }{
+		{"this|length > 3", "abcd"}, {"this > 0 and this < 10", "5"}, {`this|regex_match("^a")`, "ab"},
+		{"this.items|map(attribute='p')|sum == 8", `x`}, {"_.checks.a and not _.checks.b", ""}, {"1000 <= this <= 2100", "1"},
+		{"this is none", ""}, {"this|lower|upper", "A"}, {"{% if x %}", ""}, {"this[0:2] == 'ab'", "abc"},
+	} {
+		f.Add(tc.expr, tc.this)
+	}
+	f.Fuzz(func(t *testing.T, expr, this string) {
+		x := parsePredicate(expr)
+		if x.err != nil {
+			return
+		}
+		_, err := EvalPredicate(expr, map[string]any{"this": this, "_": map[string]any{"checks": map[string]any{"a": true}}})
+		_ = err // a boolean or an error; a panic fails the fuzz target
+	})
+}
