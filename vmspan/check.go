@@ -7,8 +7,9 @@ import "strings"
 // A CheckResult is the outcome of one @check (or @@check) constraint on a
 // value an LLM function returned: BAML's check with its name, expression
 // and status. Path names the checked value in the result ("title",
-// "items[2].qty"; empty for the whole result), as in ParseNote. A check
-// records, it never fails a call: a failing @assert is an error instead.
+// "items[2].qty"; empty for the whole result; list indices count the
+// result's elements, not the reply's as ParseNote's do). A check records,
+// it never fails a call: a failing @assert is an error instead.
 //
 // Names, expressions and statuses are schema, not content: unlike the
 // checked values, they may go on OpenTelemetry spans.

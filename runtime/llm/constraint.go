@@ -125,13 +125,18 @@ func (c *coercer) constrain(t *target, r *cval) (*cval, *cerr) {
 }
 
 // collectChecks appends the check outcomes of r and its parts, with their
-// paths, in the order of the result.
+// paths, in the order of the result. Unlike parse notes, whose list
+// indices count the reply's elements, a check's path locates its value in
+// the result: list indices count the elements kept.
 func collectChecks(r *cval, path []ckid, out []vmspan.CheckResult) []vmspan.CheckResult {
 	for _, k := range r.checks {
 		k.Path = pathText(path, "")
 		out = append(out, k)
 	}
-	for _, k := range r.kids {
+	for i, k := range r.kids {
+		if r.kind == types.List {
+			k.index = i
+		}
 		out = collectChecks(k.v, append(path, k), out)
 	}
 	return out

@@ -58,6 +58,9 @@ class Receipt {
 class Item {
   price int
 }
+class Tagged {
+  tags (string @assert(lower, {{ this == this|lower }}) @check(short, {{ this|length < 5 }}))[]
+}
 class Either {
   u (int @assert(pos, {{ this > 0 }}) | string)
 }
@@ -97,6 +100,10 @@ function GetReceipt(x: string) -> Receipt {
   prompt #"{{ x }} {{ ctx.output_format }}"#
 }
 function GetEmails(x: string) -> Email[] {
+  client Oracle
+  prompt #"{{ x }} {{ ctx.output_format }}"#
+}
+function GetTagged(x: string) -> Tagged {
   client Oracle
   prompt #"{{ x }} {{ ctx.output_format }}"#
 }
@@ -170,6 +177,9 @@ var constraintCases = []constraintCase{
 		want: `{"value": {"items": [{"price": 3}, {"price": 5}], "total": 9}, "checks": {"sums": {"name": "sums", "expression": "this.items|map(attribute=\"price\")|sum == this.total", "status": "failed"}}}`},
 	{name: "regex_match assert drops elements", fn: "GetEmails", reply: `[{"address": "a@b.c"}, {"address": "nope"}]`,
 		want: `[{"address": "a@b.c"}]`, notes: []string{"dropped [1]"}},
+	{name: "list element constraints", fn: "GetTagged", reply: `{"tags": ["ok", "Bad", "longer"]}`,
+		want: `{"tags": [{"value": "ok", "checks": {"short": {"name": "short", "expression": "this|length < 5", "status": "succeeded"}}}, {"value": "longer", "checks": {"short": {"name": "short", "expression": "this|length < 5", "status": "failed"}}}]}`,
+		notes: []string{"dropped tags[1]"}},
 	{name: "union member assert passes", fn: "GetEither", reply: `{"u": 3}`, want: `{"u": 3}`},
 	{name: "union member assert picks another member", fn: "GetEither", reply: `{"u": -3}`, want: `{"u": "-3"}`,
 		baml: `{"u": -3}`, why: "BAML 0.226 skips a union member's asserts when the value fits the member exactly; bex applies them, as BAML documents"},
