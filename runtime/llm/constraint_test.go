@@ -178,7 +178,7 @@ var constraintCases = []constraintCase{
 	{name: "regex_match assert drops elements", fn: "GetEmails", reply: `[{"address": "a@b.c"}, {"address": "nope"}]`,
 		want: `[{"address": "a@b.c"}]`, notes: []string{"dropped [1]"}},
 	{name: "list element constraints", fn: "GetTagged", reply: `{"tags": ["ok", "Bad", "longer"]}`,
-		want: `{"tags": [{"value": "ok", "checks": {"short": {"name": "short", "expression": "this|length < 5", "status": "succeeded"}}}, {"value": "longer", "checks": {"short": {"name": "short", "expression": "this|length < 5", "status": "failed"}}}]}`,
+		want:  `{"tags": [{"value": "ok", "checks": {"short": {"name": "short", "expression": "this|length < 5", "status": "succeeded"}}}, {"value": "longer", "checks": {"short": {"name": "short", "expression": "this|length < 5", "status": "failed"}}}]}`,
 		notes: []string{"dropped tags[1]"}},
 	{name: "union member assert passes", fn: "GetEither", reply: `{"u": 3}`, want: `{"u": 3}`},
 	{name: "union member assert picks another member", fn: "GetEither", reply: `{"u": -3}`, want: `{"u": "-3"}`,
