@@ -32,8 +32,9 @@ import (
 // builder already declares, a field or value added twice, a class or enum
 // that is not @@dynamic are errors, all reported together.
 //
-// A TypeBuilder is made by one goroutine; once built it is immutable and
-// may be used by concurrent calls. Adding to it after Build is an error.
+// A TypeBuilder's methods are safe for concurrent use; once built it is
+// immutable and may be used by concurrent calls. Adding to it after Build
+// is an error (reported by the calls that use it).
 type TypeBuilder struct {
 	e       *Engine
 	mu      sync.Mutex
@@ -254,10 +255,14 @@ func isClassMaker(mk func(*syntax.Ident) syntax.Decl) bool {
 	return ok
 }
 
-func (b *TypeBuilder) fail(err error) {
+func (b *TypeBuilder) fail(err error) { b.locked(func() { b.errs = append(b.errs, err) }) }
+
+// locked runs f holding b's lock: the methods may be called from several
+// goroutines while a builder is filled.
+func (b *TypeBuilder) locked(f func()) {
 	b.mu.Lock()
-	b.errs = append(b.errs, err)
-	b.mu.Unlock()
+	defer b.mu.Unlock()
+	f()
 }
 
 // A ClassBuilder adds fields to a class: a @@dynamic class of the program
@@ -278,9 +283,7 @@ func (c *ClassBuilder) AddField(name, typ string) *FieldBuilder {
 	}
 	noPositions(te) // positions in the type's text would read as positions in a file
 	f := &syntax.Field{Name: &syntax.Ident{Name: name}, Type: te}
-	c.b.mu.Lock()
-	c.d.Fields = append(c.d.Fields, f)
-	c.b.mu.Unlock()
+	c.b.locked(func() { c.d.Fields = append(c.d.Fields, f) })
 	return &FieldBuilder{b: c.b, f: f}
 }
 
@@ -294,9 +297,7 @@ func (c *ClassBuilder) Description(text string) *ClassBuilder {
 		c.b.fail(fmt.Errorf("type builder: class %s: the description of a declared class cannot change", c.d.Name.Name))
 		return c
 	}
-	c.b.mu.Lock()
-	c.d.Attrs = append(c.d.Attrs, textAttr("description", text, true))
-	c.b.mu.Unlock()
+	c.b.locked(func() { c.d.Attrs = append(c.d.Attrs, textAttr("description", text, true)) })
 	return c
 }
 
@@ -316,9 +317,7 @@ func (f *FieldBuilder) Alias(name string) *FieldBuilder { return f.attr("alias",
 
 func (f *FieldBuilder) attr(name, text string) *FieldBuilder {
 	if text != "" {
-		f.b.mu.Lock()
-		f.f.Attrs = append(f.f.Attrs, textAttr(name, text, false))
-		f.b.mu.Unlock()
+		f.b.locked(func() { f.f.Attrs = append(f.f.Attrs, textAttr(name, text, false)) })
 	}
 	return f
 }
@@ -333,18 +332,14 @@ type EnumBuilder struct {
 // AddValue adds a value.
 func (e *EnumBuilder) AddValue(name string) *EnumValueBuilder {
 	v := &syntax.EnumValue{Name: &syntax.Ident{Name: name}}
-	e.b.mu.Lock()
-	e.d.Values = append(e.d.Values, v)
-	e.b.mu.Unlock()
+	e.b.locked(func() { e.d.Values = append(e.d.Values, v) })
 	return &EnumValueBuilder{b: e.b, v: v}
 }
 
 // Description sets the description of a new enum.
 func (e *EnumBuilder) Description(text string) *EnumBuilder {
 	if text != "" {
-		e.b.mu.Lock()
-		e.d.Attrs = append(e.d.Attrs, textAttr("description", text, true))
-		e.b.mu.Unlock()
+		e.b.locked(func() { e.d.Attrs = append(e.d.Attrs, textAttr("description", text, true)) })
 	}
 	return e
 }
@@ -373,9 +368,7 @@ func (v *EnumValueBuilder) Skip() *EnumValueBuilder {
 
 func (v *EnumValueBuilder) attr(a *syntax.Attr, ok bool) *EnumValueBuilder {
 	if ok {
-		v.b.mu.Lock()
-		v.v.Attrs = append(v.v.Attrs, a)
-		v.b.mu.Unlock()
+		v.b.locked(func() { v.v.Attrs = append(v.v.Attrs, a) })
 	}
 	return v
 }
