@@ -289,3 +289,21 @@ func TestTypeBuilderErrors(t *testing.T) {
 		t.Error("a builder of another engine was accepted")
 	}
 }
+
+// TestTypeBuilderAfterBuild checks that adding to a built builder fails
+// the calls that use it instead of being ignored.
+func TestTypeBuilderAfterBuild(t *testing.T) {
+	eng, _, _ := dynamicEngine(t, `"Green"`)
+	tb := eng.NewTypeBuilder()
+	tb.Enum("Category").AddValue("Green")
+	if _, err := tb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	tb.Enum("Category").AddValue("Yellow")
+	if _, err := eng.Call(context.Background(), "Categorize", map[string]any{"body": "x"}, engine.WithTypes(tb)); err == nil || !strings.Contains(err.Error(), "already built") {
+		t.Errorf("call with a builder changed after Build: %v, want the error", err)
+	}
+	if err := tb.AddBAML("x.baml", "dynamic enum Category {\n  Blue\n}\n"); err == nil {
+		t.Error("AddBAML after Build succeeded")
+	}
+}

@@ -92,12 +92,11 @@ func (b *TypeBuilder) AddBAML(name, src string) error {
 	if err != nil {
 		return err
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.built {
+	added := false
+	b.locked(func() { b.srcs, added = append(b.srcs, vm.TypeSource{File: name, Types: tb}), true })
+	if !added {
 		return errBuilt
 	}
-	b.srcs = append(b.srcs, vm.TypeSource{File: name, Types: tb})
 	return nil
 }
 
@@ -221,15 +220,7 @@ func (b *TypeBuilder) Build() (*types.Overlay, error) {
 	return b.overlay, b.err
 }
 
-func (b *TypeBuilder) add(d syntax.Decl) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.built {
-		b.errs = append(b.errs, errBuilt)
-		return
-	}
-	b.goDecls = append(b.goDecls, d)
-}
+func (b *TypeBuilder) add(d syntax.Decl) { b.locked(func() { b.goDecls = append(b.goDecls, d) }) }
 
 // dynamicDecl returns the dynamic block for name, making it on first use.
 func (b *TypeBuilder) dynamicDecl(name string, mk func(*syntax.Ident) syntax.Decl) syntax.Decl {
@@ -257,11 +248,18 @@ func isClassMaker(mk func(*syntax.Ident) syntax.Decl) bool {
 
 func (b *TypeBuilder) fail(err error) { b.locked(func() { b.errs = append(b.errs, err) }) }
 
-// locked runs f holding b's lock: the methods may be called from several
-// goroutines while a builder is filled.
+// locked runs f holding b's lock (the methods may be called from several
+// goroutines while a builder is filled). Once b is built it runs nothing:
+// the builder then fails the calls that use it with errBuilt.
 func (b *TypeBuilder) locked(f func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.built {
+		if !errors.Is(b.err, errBuilt) {
+			b.overlay, b.err = nil, errors.Join(b.err, errBuilt)
+		}
+		return
+	}
 	f()
 }
 
