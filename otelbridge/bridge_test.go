@@ -31,7 +31,7 @@ func runTree(f *fixture) {
 }
 
 func TestMapping(t *testing.T) {
-	f := newFixture(t, false)
+	f := newFixture(t, false, WithContentCapture(true))
 	runTree(f)
 	if n := len(f.sr.Ended()); n != 3 {
 		t.Fatalf("%d spans, want 3", n)
@@ -93,6 +93,40 @@ func TestMapping(t *testing.T) {
 	}
 }
 
+// TestContentOff: without content capture (the default, unless the
+// environment turns it on) no span carries arguments or results.
+func TestContentOff(t *testing.T) {
+	t.Setenv(ContentCaptureEnv, "")
+	f := newFixture(t, false)
+	runTree(f)
+	for _, s := range f.sr.Ended() {
+		checkAttrs(t, s, nil, KeyArgs, KeyResult)
+	}
+	t.Setenv(ContentCaptureEnv, "true")
+	on := newFixture(t, false)
+	runTree(on)
+	checkAttrs(t, on.span(t, "Helper"), map[attribute.Key]string{KeyResult: "7"})
+	off := newFixture(t, false, WithContentCapture(false)) // the option wins
+	runTree(off)
+	checkAttrs(t, off.span(t, "Helper"), nil, KeyResult)
+}
+
+// TestSessionTags: tags named session_id, user_id and conversation_id also
+// set the conventions' session.id, user.id and gen_ai.conversation.id.
+func TestSessionTags(t *testing.T) {
+	f := newFixture(t, false)
+	ctx, h := f.tracer.Start(context.Background(), "Handle")
+	vmspan.SetTags(ctx, "session_id", "s1", "user_id", "u1", "conversation_id", "c1", "other_id", "x")
+	_, c := f.tracer.Start(ctx, "child")
+	c.End(nil, nil)
+	h.End(nil, nil)
+	for _, name := range []string{"Handle", "child"} {
+		checkAttrs(t, f.span(t, name), map[attribute.Key]string{
+			"session.id": "s1", "user.id": "u1", "gen_ai.conversation.id": "c1", "bex.tag.session_id": "s1", "bex.tag.other_id": "x",
+		})
+	}
+}
+
 func TestErrorStatus(t *testing.T) {
 	f := newFixture(t, false)
 	root := f.tracer.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
@@ -127,7 +161,7 @@ func handEvents(t *testing.T, opts ...Option) (*Bridge, *fixture) {
 }
 
 func TestSizeLimitAndTagRedaction(t *testing.T) {
-	b, f := handEvents(t, WithMaxAttributeSize(40))
+	b, f := handEvents(t, WithMaxAttributeSize(40), WithContentCapture(true))
 	id := vmspan.SequentialIDs()()
 	long := strings.Repeat("é", 100)
 	e := vmspan.Event{
