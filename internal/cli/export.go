@@ -22,6 +22,10 @@ import (
 	"github.com/bexrun/bex/vmspan"
 )
 
+// ServiceName is the service name of the spans bex run and bex trace export
+// send when OTEL_SERVICE_NAME gives none.
+const ServiceName = "bex"
+
 // exporters are the trace exporters of one bex run.
 type exporters struct {
 	setupShutdown func(context.Context) error
@@ -73,7 +77,7 @@ func (c *RunConfig) startExport(ctx context.Context, a *App) (*exporters, error)
 	}
 	if c.otlpOn() {
 		x.errs = captureOTelErrors()
-		p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout))
+		p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout), otelbridge.WithServiceName(ServiceName))
 		if err != nil {
 			x.errs.restore()
 			return nil, err

@@ -62,7 +62,7 @@ func (c *ExportConfig) run(ctx context.Context, _ *App, s *streams, args []strin
 	}
 	errs := captureOTelErrors()
 	defer errs.restore()
-	p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout))
+	p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout), otelbridge.WithServiceName(ServiceName))
 	if err != nil {
 		fmt.Fprintf(s.stderr, "bex trace export: %v\n", err)
 		return ExitError
