@@ -130,16 +130,7 @@ func TestSetupBridgesIntoGlobalProvider(t *testing.T) {
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	otel.SetTracerProvider(tp)
 	defer otel.SetTracerProvider(prevTP)
-	shutdown, err := bex.Setup(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := addEngine(t).Call(context.Background(), "add", []any{1, 2}); err != nil || got != int64(3) {
-		t.Fatal(got, err)
-	}
-	if err := shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	setupAndCall(t, nil)
 	if spans := rec.Ended(); len(spans) != 1 || spans[0].Name() != "add" {
 		t.Errorf("the application's provider recorded %d spans, want add", len(spans))
 	}
@@ -167,12 +158,16 @@ func inChild(t *testing.T, name string, env ...string) string {
 	return string(out)
 }
 
-// setupAndCall runs Setup from the environment and one call, then shuts
-// down: the child side of the tests that look at what is printed.
-func setupAndCall(t *testing.T) {
+// setupAndCall runs Setup from the environment, then check (when not
+// nil), and one call, then shuts down.
+func setupAndCall(t *testing.T, check func()) {
+	t.Helper()
 	shutdown, err := bex.Setup(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if check != nil {
+		check()
 	}
 	if got, err := addEngine(t).Call(context.Background(), "add", []any{1, 2}); err != nil || got != int64(3) {
 		t.Fatal(got, err)
@@ -185,7 +180,7 @@ func setupAndCall(t *testing.T) {
 // TestSetupConsoleExporter: OTEL_TRACES_EXPORTER=console prints the spans.
 func TestSetupConsoleExporter(t *testing.T) {
 	if os.Getenv("BEX_TEST_CHILD") == "1" {
-		setupAndCall(t)
+		setupAndCall(t, nil)
 		return
 	}
 	clearOTel(t)
@@ -199,17 +194,11 @@ func TestSetupConsoleExporter(t *testing.T) {
 // (the console exporter prints nothing) and calls still work.
 func TestSetupSDKDisabled(t *testing.T) {
 	if os.Getenv("BEX_TEST_CHILD") == "1" {
-		shutdown, err := bex.Setup(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer shutdown(context.Background())
-		if vmspan.Default().Sink() != nil {
-			t.Error("the SDK is disabled: the default tracer should have no sink")
-		}
-		if got, err := addEngine(t).Call(context.Background(), "add", []any{1, 2}); err != nil || got != int64(3) {
-			t.Fatal(got, err)
-		}
+		setupAndCall(t, func() {
+			if vmspan.Default().Sink() != nil {
+				t.Error("the SDK is disabled: the default tracer should have no sink")
+			}
+		})
 		return
 	}
 	clearOTel(t)

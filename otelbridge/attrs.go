@@ -3,6 +3,7 @@
 package otelbridge
 
 import (
+	"strconv"
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -235,7 +236,7 @@ func (b *Bridge) attemptEndAttrs(a *vmspan.LLMAttempt) *attrList {
 	}
 	if b.cfg.content && (a.Err == nil || a.Output != "") {
 		out := encodeJSON(func(buf []byte) []byte {
-			buf = appendMessage(append(buf, '['), "assistant", a.Output, a.FinishReason, true)
+			buf = appendMessage(append(buf, '['), vmspan.Message{Role: "assistant", Content: a.Output}, a.FinishReason, true)
 			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
 		})
 		attrs = append(attrs, semconv.GenAIOutputMessagesKey.String(out))
@@ -272,7 +273,7 @@ func (b *Bridge) appendInput(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) [
 				if i > 0 {
 					buf = append(buf, ',')
 				}
-				buf = appendTextPart(buf, m.Content)
+				buf = appendParts(buf, m)
 			}
 			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
 		})
@@ -285,7 +286,7 @@ func (b *Bridge) appendInput(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) [
 				if i > 0 {
 					buf = append(buf, ',')
 				}
-				buf = appendMessage(buf, m.Role, m.Content, "", false)
+				buf = appendMessage(buf, m, "", false)
 			}
 			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
 		})
@@ -294,13 +295,13 @@ func (b *Bridge) appendInput(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) [
 	return attrs
 }
 
-// appendMessage appends one GenAI message with a single text part; an
-// output message also has its finish_reason, which the conventions require.
-func appendMessage(b []byte, role, content, finish string, output bool) []byte {
+// appendMessage appends one GenAI message; an output message also has its
+// finish_reason, which the conventions require.
+func appendMessage(b []byte, m vmspan.Message, finish string, output bool) []byte {
 	b = append(b, `{"role":`...)
-	b = spanjson.AppendString(b, role)
+	b = spanjson.AppendString(b, m.Role)
 	b = append(b, `,"parts":[`...)
-	b = appendTextPart(b, content)
+	b = appendParts(b, m)
 	b = append(b, ']')
 	if output {
 		b = append(b, `,"finish_reason":`...)
@@ -341,6 +342,52 @@ func (b *Bridge) appendParseNotes(attrs []attribute.KeyValue, as []vmspan.LLMAtt
 		attrs = append(attrs, KeyParseNotes.StringSlice(text))
 	}
 	return attrs
+}
+
+// appendParts appends the parts of a message: its text, or, for a message
+// with media, its text and media parts in order. A media part is a
+// reference, never the bytes: {"type":"uri","modality":kind,
+// "mime_type":...,"uri":...} for a URL (its signature removed, as in trace
+// files), and {"type":"media","modality":kind,"mime_type":...,"size":n,
+// "sha256":...} for bytes held inline.
+func appendParts(b []byte, m vmspan.Message) []byte {
+	if len(m.Parts) == 0 {
+		return appendTextPart(b, m.Content)
+	}
+	for i, p := range m.Parts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if p.Media == nil {
+			b = appendTextPart(b, p.Text)
+			continue
+		}
+		b = appendMediaPart(b, p.Media)
+	}
+	return b
+}
+
+func appendMediaPart(b []byte, md *vmspan.Media) []byte {
+	if md.IsURL() {
+		b = append(b, `{"type":"uri","modality":`...)
+	} else {
+		b = append(b, `{"type":"media","modality":`...)
+	}
+	b = spanjson.AppendString(b, md.Kind)
+	if md.MediaType != "" {
+		b = append(b, `,"mime_type":`...)
+		b = spanjson.AppendString(b, md.MediaType)
+	}
+	if md.IsURL() {
+		b = append(b, `,"uri":`...)
+		b = spanjson.AppendString(b, vmspan.RedactURL(md.URL))
+	} else {
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, int64(md.Size), 10)
+		b = append(b, `,"sha256":`...)
+		b = spanjson.AppendString(b, md.SHA256)
+	}
+	return append(b, '}')
 }
 
 // appendTextPart appends {"type":"text","content":...}.

@@ -9,6 +9,7 @@ import (
 	"github.com/bexrun/bex/vmspan"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -82,6 +83,9 @@ func TestMapping(t *testing.T) {
 	}
 	checkParent(t, f.span(t, "Helper"), f.span(t, "main"))
 	checkParent(t, f.span(t, "main"), f.span(t, "Handle"))
+	if sc := f.span(t, "Handle").InstrumentationScope(); sc.Name != TracerName || sc.SchemaURL != semconv.SchemaURL || sc.Version == "" || sc.Version != Version() {
+		t.Errorf("instrumentation scope %+v, want bex's name, version and the semconv schema URL", sc)
+	}
 	if p := f.span(t, "Handle").Parent(); p.IsValid() {
 		t.Errorf("Handle has parent %v, want none", p)
 	}

@@ -148,3 +148,23 @@ func TestLLMWithoutUsage(t *testing.T) {
 	checkAttrs(t, f.span(t, "chat"), map[attribute.Key]string{semconv.GenAIOperationNameKey: "chat", KeyLLMSelected: "false"},
 		semconv.GenAIRequestModelKey, semconv.ServerPortKey, semconv.GenAIProviderNameKey)
 }
+
+// TestContentMedia: with content capture on, media in a prompt is recorded
+// by reference, never by its bytes.
+func TestContentMedia(t *testing.T) {
+	f := newFixture(t, false, WithContentCapture(true))
+	img := vmspan.NewMediaBytes(vmspan.MediaImage, []byte("PNG-BYTES-NEVER-EXPORTED"), "image/png")
+	url := vmspan.NewMediaURL(vmspan.MediaImage, "https://example.com/cat.png", "")
+	root := f.tracer.StartSpan(context.Background(), "Describe", vmspan.StartConfig{Kind: vmspan.KindLLM})
+	root.AddAttempts(vmspan.LLMAttempt{Provider: "openai", Model: "m", Start: base, Duration: time.Millisecond, Messages: []vmspan.Message{{
+		Role: "user", Content: "describe <image>", Parts: []vmspan.Part{{Text: "describe"}, {Media: img}, {Media: url}},
+	}}})
+	root.End("a cat", nil)
+	got := attrs(f.span(t, "chat m"))[semconv.GenAIInputMessagesKey].AsString()
+	want := `[{"role":"user","parts":[{"type":"text","content":"describe"},` +
+		`{"type":"media","modality":"image","mime_type":"image/png","size":24,"sha256":"` + img.SHA256 + `"},` +
+		`{"type":"uri","modality":"image","uri":"https://example.com/cat.png"}]}]`
+	if got != want {
+		t.Errorf("input messages\n got %s\nwant %s", got, want)
+	}
+}
