@@ -1,4 +1,5 @@
-// call.go runs an LLM function call: retries, fallbacks, attempts, tracing headers.
+// call.go runs an LLM function call: retries, fallbacks, attempts and their
+// live spans and trace headers.
 
 package llm
 
@@ -12,11 +13,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -41,11 +43,14 @@ const (
 // not retried: the request succeeded, and the same prompt would most likely
 // give a similar reply at the same cost.
 //
-// When ctx holds a bex span (vmspan.SpanFromContext), every request carries
-// a W3C traceparent naming the attempt's OpenTelemetry span:
-// 00-{span.TraceID()}-{vmspan.AttemptSpanID(span id, n)}-01, where n counts
-// the call's attempts from 0 across retries and fallbacks. Otherwise an
-// OpenTelemetry span in ctx is propagated as it is. tracestate is passed on.
+// Every attempt is started with vmspan.StartAttempt before its request is
+// sent, and its request is made with the ctx that returns: when a live
+// OpenTelemetry bridge follows the LLM function's span in ctx, that ctx
+// carries the attempt's CLIENT span, the propagator (WithPropagator; the
+// global one by default) injects its trace context into the request's
+// headers, and an instrumented HTTP client (WithHTTPClient with an otelhttp
+// transport) nests its own span under it. Otherwise the propagator injects
+// whatever span ctx carries.
 func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	over, err := r.overlay(req.Registry)
 	if err != nil {
@@ -63,11 +68,13 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over}
+	cs.collectSecrets(c, 0)
 	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
 	out, err := cs.run(c)
 	var p Parsed
 	if err == nil {
 		p, err = cs.parse(out, &req)
+		cs.endLive(out.at) // the attempt whose output was parsed
 	}
 	return Result{Value: p.Value, Notes: p.Notes, Checks: p.Checks, Attempts: cs.finish(), Messages: msgs}, err
 }
@@ -111,10 +118,12 @@ type call struct {
 	dynamic  []string        // what the call's type builder adds to it (LLMAttempt.DynamicTypes)
 }
 
-// An output is a successful attempt's completion text and index.
+// An output is a successful attempt's completion text and index, and the
+// attempt, still live until its output is parsed.
 type output struct {
 	text  string
 	index int
+	at    *attemptState
 }
 
 // run runs c, retrying as c's retry policy says.
@@ -222,6 +231,8 @@ type attemptState struct {
 	ep   *endpoint
 	msgs []vmspan.Message // the prompt with media prepared for the provider
 	red  redactor
+	ctx  context.Context // the attempt's: its request is made with it
+	live *vmspan.Attempt // the attempt as sinks follow it (vmspan.StartAttempt)
 }
 
 // begin resolves c's endpoint and media and records a new attempt. An
@@ -242,19 +253,38 @@ func (cs *call) begin(c *client) (*attemptState, error) {
 		Client: c.name, Provider: c.provider, Model: ep.model,
 		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs, DynamicTypes: cs.dynamic,
 	})
+	a := &cs.attempts[at.idx]
+	if ep.baseURL != "" {
+		a.ServerAddress, a.ServerPort = serverOf(ep.baseURL)
+	}
+	a.Start = cs.r.now()
+	at.ctx, at.live = vmspan.StartAttempt(cs.ctx, a)
 	return at, nil
 }
 
-// end records the outcome of attempt at.
+// end records the outcome of attempt at. A failed attempt ends here; a
+// successful one stays live until its output is parsed (see endLive).
 func (cs *call) end(at *attemptState, comp completion, err error) (output, error) {
 	a := &cs.attempts[at.idx]
 	if err != nil {
 		a.Err = vmspan.ErrorInfoOf(err)
+		cs.endLive(at)
 		return output{}, err
 	}
 	a.ResponseModel, a.ResponseID, a.FinishReason, a.Usage = comp.model, comp.id, comp.finish, comp.usage
 	a.Output = comp.text
-	return output{text: comp.text, index: at.idx}, nil
+	return output{text: comp.text, index: at.idx, at: at}, nil
+}
+
+// endLive ends the live attempt at with its record, redacted of every
+// secret the call may use.
+func (cs *call) endLive(at *attemptState) {
+	if at == nil || at.live == nil {
+		return
+	}
+	a := &cs.attempts[at.idx]
+	redactor{secrets: cs.secrets, media: cs.media}.attempt(a)
+	at.live.End(a)
 }
 
 // exchange sends the request of attempt at and reads the reply.
@@ -277,7 +307,7 @@ func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
 	}
 	comp, err := w.parse(rbody)
 	if err != nil {
-		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen)}
+		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen), Code: providerCode(rbody)}
 	}
 	return comp, nil
 }
@@ -304,8 +334,8 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 	}
 	a := &cs.attempts[at.idx]
 	a.ServerAddress, a.ServerPort = serverOf(wr.url)
-	setTraceHeaders(cs.ctx, wr.header, at.idx)
-	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
+	cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(wr.header))
+	ctx, cancel := at.ctx, context.CancelFunc(func() {})
 	if at.ep.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
 	}
@@ -319,9 +349,9 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 	return hreq, cancel, nil
 }
 
-// send makes the request and reads the whole reply, timing it into a.
+// send makes the request and reads the whole reply, timing it into a
+// (whose Start begin set).
 func (cs *call) send(hreq *http.Request, a *vmspan.LLMAttempt, red redactor) (*http.Response, []byte, error) {
-	a.Start = cs.r.now()
 	defer func() { a.Duration = cs.r.now().Sub(a.Start) }()
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
@@ -364,7 +394,7 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 		}
 		return completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()}
 	}
-	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
+	ctx, cancel := at.ctx, context.CancelFunc(func() {})
 	if at.ep.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
 	}
@@ -375,7 +405,6 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 		return completion{}, err
 	}
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	out, err := bc.Converse(ctx, in)
 	a.Duration = cs.r.now().Sub(a.Start)
 	cs.recordSDK(at, rec)
@@ -397,7 +426,7 @@ func (cs *call) recorder(at *attemptState) *recordingClient {
 		for k, v := range at.ep.headers { // after signing: SigV4 signs only the headers it names
 			req.Header.Set(k, v)
 		}
-		setTraceHeaders(cs.ctx, req.Header, at.idx)
+		cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(req.Header))
 	}}
 }
 
@@ -435,21 +464,6 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return d
 	}
 	return 0
-}
-
-// setTraceHeaders sets traceparent (and tracestate) for attempt idx.
-func setTraceHeaders(ctx context.Context, h http.Header, idx int) {
-	osc := trace.SpanContextFromContext(ctx)
-	if s := vmspan.SpanFromContext(ctx); s != nil {
-		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-01", s.TraceID(), vmspan.AttemptSpanID(s.SpanContext().ID, idx)))
-	} else if osc.IsValid() {
-		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-%s", osc.TraceID(), osc.SpanID(), osc.TraceFlags()))
-	} else {
-		return
-	}
-	if ts := osc.TraceState().String(); ts != "" {
-		h.Set("Tracestate", ts)
-	}
 }
 
 // serverOf returns the host and port of a URL (the scheme's default port
@@ -499,8 +513,47 @@ func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 			secrets = append(secrets, headerSecrets(v)...)
 		}
 	}
-	cs.secrets = append(cs.secrets, secrets...)
+	cs.noteSecrets(secrets...)
 	return redactor{secrets: secrets, media: cs.media}
+}
+
+// noteSecrets adds secrets to those of the call, once each.
+func (cs *call) noteSecrets(secrets ...string) {
+	for _, s := range secrets {
+		if s != "" && !slices.Contains(cs.secrets, s) {
+			cs.secrets = append(cs.secrets, s)
+		}
+	}
+}
+
+// collectSecrets notes the API keys and secret headers of every client c
+// may call (itself, or the clients of its strategy) before the first
+// attempt, so that each attempt's record is redacted of all of them when
+// it ends live (a key may sit in the prompt every attempt sends). A client
+// whose options cannot be resolved has none to note; credentials that
+// clouds issue per call (Vertex AI, Bedrock) are noted when obtained.
+func (cs *call) collectSecrets(c *client, depth int) {
+	if depth > len(cs.r.clients)+len(cs.over) { // a strategy cycle
+		return
+	}
+	if len(c.children) == 0 {
+		if key, err := cs.r.apiKey(c); err == nil {
+			cs.noteSecrets(key)
+		}
+		if h, err := cs.r.headers(c); err == nil {
+			for k, v := range h {
+				if vmspan.IsSecretKey(k) {
+					cs.noteSecrets(headerSecrets(v)...)
+				}
+			}
+		}
+		return
+	}
+	for _, name := range c.children {
+		if child, err := cs.r.lookupIn(cs.over, name); err == nil {
+			cs.collectSecrets(child, depth+1)
+		}
+	}
 }
 
 // headerSecrets returns the secret values in the value of a secret header:
@@ -532,7 +585,7 @@ func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
 			for _, v := range vs {
 				s := headerSecrets(v)
 				at.red.secrets = append(at.red.secrets, s...)
-				cs.secrets = append(cs.secrets, s...)
+				cs.noteSecrets(s...)
 			}
 		}
 	}

@@ -192,7 +192,6 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		return nil, err
 	}
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
 		a.Duration = cs.r.now().Sub(a.Start)
@@ -227,14 +226,16 @@ func (cs *call) streamEnd(c *client, at *attemptState, reqCtx context.Context, c
 		switch {
 		case err == nil:
 		case errors.As(err, &se):
-			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error())}
+			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error()), Code: se.code}
 		case errors.Is(err, errStreamTruncated):
 			err = &ResponseError{Client: c.name, Msg: err.Error()}
 		default:
 			err = cs.transportError(c, reqCtx, at.red, err)
 		}
 		s.err = err
-		cs.end(at, s.comp, err)
+		if _, err := cs.end(at, s.comp, err); err == nil {
+			cs.endLive(at) // nothing parses a stream at this layer
+		}
 	}
 }
 
@@ -246,7 +247,7 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		_, err = cs.end(at, completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()})
 		return nil, err
 	}
-	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
+	ctx, cancel := at.ctx, context.CancelFunc(func() {})
 	if at.ep.timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
 	}
@@ -258,7 +259,6 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		return nil, err
 	}
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	out, err := bc.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
 		ModelId: in.ModelId, Messages: in.Messages, System: in.System,
 		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
