@@ -399,3 +399,21 @@ func FuzzEvalPredicate(f *testing.F) {
 		_ = err // a boolean or an error; a panic fails the fuzz target
 	})
 }
+
+// BenchmarkParseChecked parses a reply into a class with a @check and an
+// @assert on its fields, and the same reply into the class without them,
+// so that the cost of evaluating two constraints shows side by side.
+func BenchmarkParseChecked(b *testing.B) {
+	sigs := constraintFuncs(b)
+	reply := `{"title": "Login broken", "priority": 2}`
+	for name, t := range map[string]*types.Type{"checked": sigs["GetTicket"].Result, "plain": ticketSchema} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseOutput(reply, t, ParseOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
