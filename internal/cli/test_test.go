@@ -178,3 +178,19 @@ func TestTestBAMLDifferential(t *testing.T) {
 		t.Errorf("statuses differ:\nbex  %v\nBAML %v", bex, baml)
 	}
 }
+
+// TestTestClientOverride checks that --client points every LLM function
+// at another client: here a "provider/model" shorthand whose requests the
+// stub sees with that model.
+func TestTestClientOverride(t *testing.T) {
+	cleanEnv(t)
+	stub := testStub(t)
+	r := run(t, testApp(), "", "test", "testdata/prog/evals", "-run", "Login$", "--client", "openai/stub-model")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	reqs := stub.Requests()
+	if len(reqs) != 1 || reqs[0].Model != "stub-model" {
+		t.Errorf("requests %+v, want one for stub-model", reqs)
+	}
+}
