@@ -24,6 +24,16 @@ type callConfig struct {
 	registry *llm.ClientRegistry
 	strict   bool
 	notes    func(function string, notes []vmspan.ParseNote)
+	timeouts llm.Timeouts
+}
+
+// WithTimeouts bounds the provider requests of the call's LLM functions
+// further: each set field applies where it is stricter than the client's
+// own timeouts (its http options, else the defaults), and t.Total bounds
+// each LLM function call as a whole, all its attempts included. See
+// llm.Timeouts.
+func WithTimeouts(t llm.Timeouts) CallOption {
+	return func(c *callConfig) { c.timeouts = t }
 }
 
 // WithClientRegistry makes the call use a client registry (BAML's
@@ -144,7 +154,8 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
+		timeouts: cfg.timeouts}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -358,6 +369,7 @@ type callState struct {
 	registry *llm.ClientRegistry
 	strict   bool // WithStrictParsing
 	notes    func(string, []vmspan.ParseNote)
+	timeouts llm.Timeouts // WithTimeouts
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -405,7 +417,7 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
-		Strict:   cs.strict,
+		Strict:   cs.strict, Timeouts: cs.timeouts,
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -292,9 +293,13 @@ func bedrockUsage(u *types.TokenUsage) vmspan.Usage {
 // bedrockError maps an SDK error to the runtime's error types: a service
 // reply with a status is an *HTTPError (its Retry-After honoured), a
 // failure to get one a *TransportError.
-func (cs *call) bedrockError(c *client, reqCtx context.Context, red redactor, err error) error {
+func (cs *call) bedrockError(c *client, at *attemptState, err error) error {
+	red := at.red
+	if at.wd.timedOut() != nil || cs.ctx.Err() != nil {
+		return cs.transportError(c, at, err)
+	}
 	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.Response != nil {
+	if errors.As(err, &re) && re.Response != nil && re.HTTPStatusCode() != 0 {
 		he := &HTTPError{Client: c.name, Provider: c.provider, Status: re.HTTPStatusCode()}
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
@@ -309,7 +314,7 @@ func (cs *call) bedrockError(c *client, reqCtx context.Context, red redactor, er
 	if errors.As(err, &de) {
 		return &ResponseError{Client: c.name, Msg: red.str(de.Error())}
 	}
-	return cs.transportError(c, reqCtx, red, err)
+	return cs.transportError(c, at, err)
 }
 
 // A recordingClient is the SDK's HTTP client for one attempt: it sends
@@ -317,6 +322,7 @@ func (cs *call) bedrockError(c *client, reqCtx context.Context, red redactor, er
 // request and response (bodies up to maxRecordedBody) for the attempt.
 type recordingClient struct {
 	http     *http.Client
+	wd       *watchdog           // the attempt's timeouts, which the reply's reads feed
 	before   func(*http.Request) // sets trace headers
 	req      *http.Request
 	reqBody  []byte
@@ -344,6 +350,7 @@ func (rc *recordingClient) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	rc.resp = resp
+	resp.Body = rc.wd.body(resp.Body)
 	if !strings.Contains(resp.Header.Get("Content-Type"), "eventstream") {
 		resp.Body = teeBody{resp.Body, io.TeeReader(resp.Body, &capWriter{&rc.respBody, maxRecordedBody})}
 	}
@@ -393,7 +400,12 @@ func (s *bedrockSource) next(c *completion) (string, error) {
 		}
 	}
 	if err := s.es.Err(); err != nil {
-		return "", fmt.Errorf("reading the event stream: %w", err)
+		err = fmt.Errorf("reading the event stream: %w", err)
+		var ne net.Error
+		if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
+			err = &decodeError{err} // not a network failure: a malformed stream
+		}
+		return "", err
 	}
 	if !s.done && c.finish == "" {
 		return "", errStreamTruncated

@@ -4,7 +4,6 @@
 package llm
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,9 +28,10 @@ import (
 // Close is enough) to release the connection on every path. A Stream is not
 // safe for concurrent use.
 //
-// Semantic streaming (typed partial values), time-to-first-chunk tracing
-// and idle timeouts are built on top of it (the engine's Stream); a Stream
-// itself adds no timer: the ctx of the request bounds it.
+// A Stream made by (*call).stream is bounded by its attempt's timeouts
+// (see Timeouts): its first text ends the time-to-first-token bound and
+// starts the idle bound. Semantic streaming (typed partial values) is
+// built on top of it.
 type Stream struct {
 	src    streamSource
 	comp   completion
@@ -39,6 +39,7 @@ type Stream struct {
 	err    error
 	done   bool
 	closed bool
+	wd     *watchdog // the attempt's timeouts; nil for none
 	// onEnd is called once when the stream ends (cleanly, with an error, or
 	// closed early), before Deltas returns; the attempt record uses it.
 	onEnd func(*Stream)
@@ -53,8 +54,15 @@ type streamSource interface {
 }
 
 // errStreamTruncated reports a stream that ended without the provider's
-// final event.
+// final event: the connection ended early, as when it drops.
 var errStreamTruncated = errors.New("the stream ended before the provider's final event")
+
+// A decodeError is a stream event that cannot be decoded: a malformed
+// reply, reported as a *ResponseError.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
 
 // Deltas yields the text deltas of the reply in order. Events without text
 // (usage, keep-alives) are not yielded. A failure ends the sequence with
@@ -63,6 +71,11 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		defer s.end()
 		for !s.done {
+			if err := s.wd.ended(); err != nil { // events may be buffered: check between them
+				s.err, s.done = err, true
+				yield("", err)
+				return
+			}
 			delta, err := s.src.next(&s.comp)
 			if err == io.EOF {
 				s.done = true
@@ -75,7 +88,11 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 				return
 			}
 			s.comp.text += delta
-			if delta != "" && !yield(delta, nil) {
+			if delta == "" {
+				continue
+			}
+			s.wd.firstText()
+			if !yield(delta, nil) {
 				return
 			}
 		}
@@ -154,6 +171,10 @@ func (s *sseSource) next(c *completion) (string, error) {
 		}
 		delta, final, err := s.dec.event(ev, c)
 		if err != nil {
+			var se *streamError
+			if !errors.As(err, &se) {
+				err = &decodeError{err}
+			}
 			return "", err
 		}
 		s.seen = final
@@ -196,8 +217,9 @@ func (cs *call) stream(c *client) (*Stream, error) {
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
 		a.Duration = cs.r.now().Sub(a.Start)
+		err = cs.transportError(c, at, err)
 		cancel()
-		_, err = cs.end(at, completion{}, cs.transportError(c, hreq.Context(), at.red, err))
+		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
 	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header)}
@@ -210,29 +232,32 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		_, err = cs.end(at, completion{}, cs.statusError(c, at.red, resp, body))
 		return nil, err
 	}
-	s := &Stream{src: newSSESource(resp.Body, w.decoder())}
-	s.onEnd = cs.streamEnd(c, at, hreq.Context(), cancel)
+	s := &Stream{src: newSSESource(at.wd.body(resp.Body), w.decoder()), wd: at.wd}
+	s.onEnd = cs.streamEnd(c, at)
 	return s, nil
 }
 
 // streamEnd returns the function that completes a streamed attempt's
 // record when its Stream ends.
-func (cs *call) streamEnd(c *client, at *attemptState, reqCtx context.Context, cancel context.CancelFunc) func(*Stream) {
+func (cs *call) streamEnd(c *client, at *attemptState) func(*Stream) {
 	return func(s *Stream) {
-		cancel()
 		a := &cs.attempts[at.idx]
 		a.Duration = cs.r.now().Sub(a.Start)
 		err := s.err
 		var se *streamError
+		var de *decodeError
 		switch {
-		case err == nil:
+		case err == nil, errors.Is(err, ErrStopped):
+		case at.wd.timedOut() != nil || cs.ctx.Err() != nil:
+			err = cs.transportError(c, at, err)
 		case errors.As(err, &se):
 			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error())}
-		case errors.Is(err, errStreamTruncated):
-			err = &ResponseError{Client: c.name, Msg: err.Error()}
-		default:
-			err = cs.transportError(c, reqCtx, at.red, err)
+		case errors.As(err, &de):
+			err = &ResponseError{Client: c.name, Msg: at.red.str(de.Error())}
+		default: // a network error, or a stream that ended early
+			err = cs.transportError(c, at, err)
 		}
+		at.wd.stop()
 		s.err = err
 		cs.end(at, s.comp, err)
 	}
@@ -246,17 +271,14 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		_, err = cs.end(at, completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()})
 		return nil, err
 	}
-	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
-	if at.ep.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
-	}
 	rec := cs.recorder(at)
-	bc, err := cs.r.bedrockClient(ctx, c, at.ep.aws, rec)
+	bc, err := cs.r.bedrockClient(cs.ctx, c, at.ep.aws, rec)
 	if err != nil {
-		cancel()
 		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
+	ctx := cs.watch(c, at, true)
+	rec.wd = at.wd
 	a := &cs.attempts[at.idx]
 	a.Start = cs.r.now()
 	out, err := bc.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
@@ -266,12 +288,54 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 	cs.recordSDK(at, rec)
 	if err != nil {
 		a.Duration = cs.r.now().Sub(a.Start)
-		cancel()
-		_, err = cs.end(at, completion{}, cs.bedrockError(c, ctx, at.red, err))
+		err = cs.bedrockError(c, at, err)
+		at.wd.stop()
+		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
-	s := &Stream{src: &bedrockSource{es: out.GetStream()}}
+	s := &Stream{src: &bedrockSource{es: out.GetStream()}, wd: at.wd}
 	s.comp.id, _ = awsmw.GetRequestIDMetadata(out.ResultMetadata)
-	s.onEnd = cs.streamEnd(c, at, ctx, cancel)
+	s.onEnd = cs.streamEnd(c, at)
 	return s, nil
+}
+
+// streamAttempt makes one streamed attempt with leaf client c, passing the
+// partial values of its reply to the call's partial as the reply grows. A
+// failure before any partial value was delivered is retried and falls back
+// as for an attempt that is not streamed; once values were delivered, it
+// ends the call (see mustStop).
+func (cs *call) streamAttempt(c *client) (output, error) {
+	s, err := cs.stream(c)
+	if err != nil {
+		return output{}, err
+	}
+	defer s.Close()
+	idx := len(cs.attempts) - 1
+	cs.partials.reset()
+	for delta, err := range s.Deltas() {
+		if err != nil {
+			break
+		}
+		v, ok := cs.partials.feed(delta)
+		if !ok {
+			continue
+		}
+		cs.delivered = true
+		if !cs.partial(v) {
+			s.err = ErrStopped // the attempt ends with it
+			break
+		}
+	}
+	if err := s.Err(); err != nil {
+		return output{}, err
+	}
+	return output{text: s.Text(), index: idx}, nil
+}
+
+// streams reports whether c's replies may be streamed: BAML's
+// supports_streaming false says they may not (the call then gets the
+// whole reply at once).
+func streams(c *client) bool {
+	v, ok := c.options["supports_streaming"].(bool)
+	return !ok || v
 }
