@@ -63,7 +63,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	}
 	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial}
 	if cs.partial != nil {
-		cs.partials = newPartialParser(req.Output)
+		cs.partials = newPartials(req.Output)
 	}
 	if cs.limits.Total > 0 {
 		defer cs.bound(c, cs.limits.Total)()
@@ -107,7 +107,7 @@ type call struct {
 	// partial receives the partial values of a streamed call
 	// (Request.Partial), parsed by partials; nil when not streamed.
 	partial   func(any) bool
-	partials  partialParser
+	partials  partials
 	delivered bool // partial values went to partial
 }
 

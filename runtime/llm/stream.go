@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strings"
 
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -34,7 +35,8 @@ import (
 // built on top of it.
 type Stream struct {
 	src    streamSource
-	comp   completion
+	comp   completion // its text is kept in text while the stream is read
+	text   strings.Builder
 	chunks int
 	err    error
 	done   bool
@@ -87,7 +89,7 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 				yield("", err)
 				return
 			}
-			s.comp.text += delta
+			s.text.WriteString(delta)
 			if delta == "" {
 				continue
 			}
@@ -100,6 +102,7 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 }
 
 func (s *Stream) end() {
+	s.comp.text = s.text.String()
 	s.Close()
 	if s.onEnd != nil {
 		f := s.onEnd
@@ -116,11 +119,15 @@ func (s *Stream) Chunks() int { return s.chunks }
 func (s *Stream) Err() error { return s.err }
 
 // Text returns the text received so far.
-func (s *Stream) Text() string { return s.comp.text }
+func (s *Stream) Text() string { return s.text.String() }
 
 // Completion returns what the reply said: its text so far, and the usage,
 // finish reason, response model and id as far as the provider sent them.
-func (s *Stream) Completion() completion { return s.comp }
+func (s *Stream) Completion() completion {
+	c := s.comp
+	c.text = s.text.String()
+	return c
+}
 
 // Close releases the reply. A Stream closed before its end ends with no
 // error of its own (the consumer stopped).

@@ -37,13 +37,15 @@ type classTarget struct {
 	fields []fieldTarget
 	all    []string // the declared field names, in order (the result's fields)
 	pos    []int    // pos[i]: the place of fields[i] in all
+	done   bool     // @@stream.done: partial values show it only whole
 }
 
 type fieldTarget struct {
 	name     string // the declared name: the name in the result
 	key      string // the name the model is shown: @alias, else the name
 	t        *target
-	optional bool // null is a value of t, so the field may be missing
+	optional bool         // null is a value of t, so the field may be missing
+	stream   types.Stream // how partial values show it
 }
 
 type enumTarget struct {
@@ -182,7 +184,7 @@ func (c *targetCompiler) class(cs *types.ClassDecl) *classTarget {
 	if ct, ok := c.classes[cs]; ok {
 		return ct
 	}
-	ct := &classTarget{name: cs.Name, all: make([]string, len(cs.Fields))}
+	ct := &classTarget{name: cs.Name, all: make([]string, len(cs.Fields)), done: cs.Stream.Done}
 	c.classes[cs] = ct
 	for i, f := range cs.Fields {
 		ct.all[i] = f.Name
@@ -190,7 +192,7 @@ func (c *targetCompiler) class(cs *types.ClassDecl) *classTarget {
 			continue
 		}
 		ft := c.compile(f.Type)
-		ct.fields = append(ct.fields, fieldTarget{name: f.Name, key: f.ShownName(), t: ft, optional: ft.nullable()})
+		ct.fields = append(ct.fields, fieldTarget{name: f.Name, key: f.ShownName(), t: ft, optional: ft.nullable(), stream: f.Stream})
 		ct.pos = append(ct.pos, i)
 	}
 	return ct
