@@ -47,6 +47,13 @@ a missing list defaulted to [], a value cut off by the end of the reply),
 each loss is reported on stderr ("bex run: F: reply coerced with loss: ...")
 and recorded in the trace; with --strict-parse the function fails instead.
 
+With --stream, LLM replies are streamed and their partial values printed as
+they arrive: on a terminal, one line redrawn in place ("F: {partial value}"),
+then the result as without --stream; otherwise JSON Lines, one object per
+partial value, {"function": "F", "partial": value}, and a last line
+{"function": "FUNCTION", "result": value}. An expression function prints the
+partial values of each LLM call it makes (see engine.Stream).
+
 The exit status is 1 when the program does not compile or the call fails (the
 error and its bex stack are printed on stderr), 2 for a bad command line.
 `,
@@ -64,6 +71,7 @@ type RunConfig struct {
 	Timeout         time.Duration // --timeout: cancel the call after this long (0 = never)
 	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
 	StrictParse     bool          // --strict-parse: refuse LLM replies whose coercion loses data
+	Stream          bool          // --stream: print partial values as LLM replies arrive
 
 	otlpSet bool // --otlp was given (true or false), overriding the environment
 }
@@ -77,6 +85,7 @@ func (c *RunConfig) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Collector, "collector", false, "print the call's summary (duration, tokens, LLM attempts) on stderr")
 	fs.DurationVar(&c.Timeout, "timeout", 0, "cancel the call after this `duration` (default: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "bound on flushing and shutting the exporters down")
+	fs.BoolVar(&c.Stream, "stream", false, "stream LLM replies and print their partial values as they arrive (JSON Lines, or one line redrawn on a terminal)")
 	fs.BoolVar(&c.StrictParse, "strict-parse", false, "fail an LLM function whose reply can only be coerced with loss (dropped elements, rounded numbers, defaulted fields, a truncated reply)")
 }
 
@@ -104,7 +113,7 @@ func (c *RunConfig) run(ctx context.Context, a *App, s *streams, args []string) 
 		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
 		return ExitError
 	}
-	code := c.call(ctx, s, eng, fn.Name, named)
+	code := c.call(ctx, a, s, eng, fn.Name, named)
 	if err := exp.shutdown(ctx, s.stderr); err != nil {
 		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
 		return ExitError
@@ -126,7 +135,7 @@ func functionNames(p *vm.Program) string {
 
 // call runs the function, prints its result (stdout) or error (stderr) and
 // the Collector summary, and returns the exit status.
-func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, name string, args map[string]any) int {
+func (c *RunConfig) call(ctx context.Context, a *App, s *streams, eng *engine.Engine, name string, args map[string]any) int {
 	ctx, cancel := c.callContext(ctx, s)
 	defer cancel()
 	opts := []engine.CallOption{engine.WithParseNotes(func(fn string, notes []vmspan.ParseNote) {
@@ -143,9 +152,18 @@ func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, na
 		defer col.Close()
 		opts = append(opts, engine.WithCollector(col))
 	}
-	res, err := eng.Call(ctx, name, args, opts...)
+	var res any
+	var err error
+	if c.Stream {
+		res, err = streamCall(ctx, s, eng, name, args, opts, a.isTerminal(s.stdout))
+	} else {
+		res, err = eng.Call(ctx, name, args, opts...)
+	}
 	if col != nil {
 		printSummary(s.stderr, col.Last())
+	}
+	if c.Stream && err == nil && !a.isTerminal(s.stdout) {
+		return printStreamLine(s, map[string]any{"function": name, "result": res})
 	}
 	return printResult(s, name, res, err)
 }

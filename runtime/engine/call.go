@@ -134,6 +134,12 @@ func (e *ArgError) ErrorType() string { return "ArgumentError" }
 // below it; every span ends exactly once, with the error if it failed.
 // Cancelling ctx stops the call promptly with an error wrapping ctx.Err().
 func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOption) (any, error) {
+	return e.call(ctx, name, args, nil, opts)
+}
+
+// call runs a call; partial, when not nil, receives the partial values of
+// the LLM calls it makes (see Stream).
+func (e *Engine) call(ctx context.Context, name string, args any, partial func(fn string, v any) bool, opts []CallOption) (any, error) {
 	var cfg callConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -155,7 +161,7 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 		tracer = vmspan.Default()
 	}
 	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
-		timeouts: cfg.timeouts}
+		timeouts: cfg.timeouts, partial: partial}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -370,6 +376,9 @@ type callState struct {
 	strict   bool // WithStrictParsing
 	notes    func(string, []vmspan.ParseNote)
 	timeouts llm.Timeouts // WithTimeouts
+	// partial receives the partial values of a streamed call's LLM calls
+	// (Stream); nil for Call.
+	partial func(fn string, v any) bool
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -418,6 +427,9 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
 		Strict:   cs.strict, Timeouts: cs.timeouts,
+	}
+	if cs.partial != nil {
+		req.Partial = func(v any) bool { return cs.partial(fn.Name, v) }
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)
