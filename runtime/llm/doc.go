@@ -444,9 +444,50 @@
 // and Partial receives the partial values of the return type as the reply
 // grows; the Result is what the same call not streamed returns (the whole
 // text, parsed once more), and usage and finish reason come from the
-// stream. For a string return type the partial values are the text so far.
-// Partial returning false stops the call with ErrStopped (a cancellation):
-// the reply's connection is closed and nothing is retried.
+// stream. Partial returning false stops the call with ErrStopped (a
+// cancellation): the reply's connection is closed and nothing is retried.
+//
+// Partial values follow BAML's semantic streaming, in the engine's form
+// (class instances as maps by field name, enum values as names):
+//
+//   - string: the text so far;
+//   - a class: a map with every field, null until read (a list field [],
+//     a map field {}); strings as far as written; numbers, booleans, enum
+//     values and literals only once whole; list elements as soon as they
+//     open; a field @stream.done only once whole; an object with a
+//     @stream.not_null field without a value is left out; a field
+//     @stream.with_state is {"state": "Pending"|"Incomplete"|"Complete",
+//     "value": ...}; a class @@stream.done only once whole;
+//   - a list: the elements read so far, an element that cannot be read left
+//     out; a map: its entries so far (a repeated key keeps its first value);
+//   - a union: the variant whose fields an open object's keys name (a
+//     literal field that does not fit rules a variant out), the list or
+//     string variant for a list or string; once whole, the variant the
+//     final coercion chooses;
+//   - other types (numbers, booleans, enums, literals): no partial values.
+//
+// The partial values are read from the JSON of the reply as the full
+// parser finds it: the content of the first ``` fence with a tag, else the
+// text from the first { or [. Values read whole are coerced as in the
+// final value, part by part, so that a partial value never loses what it
+// showed: a value read whole never changes, strings only grow, lists and
+// objects only gain. The final value may differ where the whole reply
+// reads otherwise (another reading, a list element dropped). A value that
+// the reply so far ends with counts as whole only once the byte after it
+// shows that it ended (a quote may be inside the string, a comma inside a
+// word), and a string shows from its first character: BAML, which shows
+// "GREEN" and 3, before that byte and "" on an opening quote, may be one
+// byte ahead (TestPartialsBAMLDifferential).
+//
+// Partial values are kept up to date incrementally: the JSON is fed to the
+// repairing reader as chunks arrive, values read whole are coerced once and
+// shared by the partial values that follow (they never change), and only
+// the values still open are built again; a new partial value is built
+// after a chunk only once the reply has grown by half a byte for each
+// element or field the last one copied, so that a reply in small chunks
+// costs a small constant times one parse (BenchmarkStreamParse in bench/,
+// budget 5). PartialParser gives the same partial values for a stream bex
+// does not make.
 //
 // A streamed attempt that fails before any partial value was delivered
 // (an error status, a timeout, a connection dropped or a stream ended

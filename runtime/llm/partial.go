@@ -133,6 +133,7 @@ type pnode struct {
 	text    string // an open bare word or triple-quoted string so far
 	shown   bool   // the value was shown by the last build
 	child   bool   // its open part was shown by the last build
+	open    int    // class: the field whose value is open, or -1
 	union   unionScore
 }
 
@@ -187,7 +188,7 @@ func (p *structPartials) node(d int, id uint32, t *target) (*pnode, bool) {
 	if n.id == id && n.t == t {
 		return n, false
 	}
-	*n = pnode{id: id, t: t}
+	*n = pnode{id: id, t: t, open: -1}
 	return n, true
 }
 
@@ -272,21 +273,23 @@ func (p *structPartials) openMap(d int, fr *frame, n *pnode, t *target) (any, bo
 		if !ok {
 			continue
 		}
-		if _, seen := n.vals[k]; !seen {
-			n.keys = append(n.keys, k)
+		if _, seen := n.vals[k]; seen {
+			continue // a repeated key keeps its first value, so that partial values never change (the final value has the last)
 		}
-		n.vals[k] = v // a repeated key keeps its last value, as in the final value
+		n.keys = append(n.keys, k)
+		n.vals[k] = v
 		changed = true
 	}
 	m := make(map[string]any, len(n.vals)+1)
 	for k, v := range n.vals {
 		m[k] = v
 	}
-	if len(fr.keys) > len(fr.items) {
-		if cv, ok, ch := p.child(d, n, t.elem); ok {
-			m[fr.keys[len(fr.items)]] = cv
-			changed = changed || ch
-		} else {
+	if k := len(fr.items); len(fr.keys) > k {
+		if _, seen := n.vals[fr.keys[k]]; !seen {
+			cv, ok, ch := p.child(d, n, t.elem)
+			if ok {
+				m[fr.keys[k]] = cv
+			}
 			changed = changed || ch
 		}
 	}
@@ -308,17 +311,23 @@ func (p *structPartials) openClass(d int, fr *frame, n *pnode, ct *classTarget) 
 		n.fields[f] = pfield{v, ok, true}
 		changed = true
 	}
+	// The open field: its key is read and its value has begun.
 	open, ov, ook := -1, any(nil), false
-	if len(fr.keys) > len(fr.items) {
-		if f := fieldForKey(ct, fr.keys[len(fr.items)]); f >= 0 && !n.fields[f].set && !ct.fields[f].stream.Done {
+	if len(fr.keys) > len(fr.items) && d+1 < len(p.f.stack) {
+		if f := fieldForKey(ct, fr.keys[len(fr.items)]); f >= 0 && !n.fields[f].set {
 			open = f
-			var ch bool
-			ov, ook, ch = p.child(d, n, ct.fields[f].t)
-			changed = changed || ch
+			if !ct.fields[f].stream.Done { // @stream.done: shown only whole
+				var ch bool
+				ov, ook, ch = p.child(d, n, ct.fields[f].t)
+				changed = changed || ch
+			}
 		}
 	}
-	if open < 0 && n.child {
+	if !ook && n.child {
 		n.child, changed = false, true
+	}
+	if open != n.open {
+		n.open, changed = open, true // a with_state field moves from Pending to Incomplete
 	}
 	if ct.done {
 		return nil, false, false // @@stream.done: shown only whole
@@ -329,6 +338,8 @@ func (p *structPartials) openClass(d int, fr *frame, n *pnode, ct *classTarget) 
 			return fl.v, stateComplete
 		case j == open && ook:
 			return ov, stateIncomplete
+		case j == open:
+			return nil, stateIncomplete // begun, but not shown before it is whole
 		}
 		return nil, statePending
 	})
@@ -345,7 +356,7 @@ func classPartial(ct *classTarget, field func(j int) (any, string)) (any, bool) 
 	for j := range ct.fields {
 		ft := &ct.fields[j]
 		v, state := field(j)
-		if state == statePending {
+		if v == nil && state != stateComplete {
 			v = emptyPartial(ft.t)
 		}
 		if ft.stream.NotNull && (state == statePending || v == nil) {
@@ -429,7 +440,7 @@ func (p *structPartials) openUnion(d int, fr *frame, n *pnode, t *target) (any, 
 	changed := false
 	if v != n.variant { // a different variant: its state starts anew
 		u := n.union
-		*n = pnode{id: n.id, t: n.t, variant: v, union: u}
+		*n = pnode{id: n.id, t: n.t, variant: v, union: u, open: -1}
 		changed = true
 	}
 	val, ok, ch := p.openAs(d, fr, n, v)
@@ -517,6 +528,9 @@ func (p *structPartials) whole(t *target, v *jvalue) (any, bool) {
 	case v.kind == jObject && t.kind == types.Map:
 		m := make(map[string]any, len(v.items))
 		for i, x := range v.items {
+			if _, seen := m[v.keys[i]]; seen {
+				continue // the first of a repeated key, as while it was open
+			}
 			if e, ok := p.whole(t.elem, x); ok {
 				m[v.keys[i]] = e
 			}
