@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/types"
 )
 
 // streamReply is a 64 KiB reply: a list of tickets, as a streamed reply
@@ -22,8 +23,8 @@ var streamReply = func() string {
 	return b.String()
 }()
 
-var streamTickets = llm.ListOf(llm.ClassOf(&llm.ClassSchema{Name: "Ticket", Fields: []llm.FieldSchema{
-	{Name: "title", Type: llm.String}, {Name: "priority", Type: llm.Int},
+var streamTickets = types.ListOf(types.ClassOf(&types.ClassDecl{Name: "Ticket", Fields: []*types.Field{
+	{Name: "title", Type: types.StringType}, {Name: "priority", Type: types.IntType},
 }}))
 
 // BenchmarkStreamParse measures what streaming a structured reply costs

@@ -308,3 +308,88 @@ func TestCallTimesOut(t *testing.T) {
 		t.Errorf("span error %+v, %d attempts (want 2: a timeout is retried)", end.Err, len(end.Attempts))
 	}
 }
+
+// The streaming attributes of a program reach the partial values: a
+// @stream.done field shows only whole, an object waits for its
+// @stream.not_null field, a @stream.with_state field carries its state, a
+// @@stream.done class shows only whole; the final value is plain.
+func TestStreamAttributes(t *testing.T) {
+	const src = `
+client<llm> GPT {
+    provider openai
+    options {
+        model "gpt-4o-mini"
+        base_url env.STUB_URL
+        api_key "k"
+    }
+}
+class Step {
+    title string @stream.not_null
+    detail string @stream.done
+}
+class Point {
+    x int
+    y int
+    @@stream.done
+}
+class Plan {
+    steps Step[]
+    status string @stream.with_state
+    points Point[]
+}
+function MakePlan(goal: string) -> Plan {
+    client GPT
+    prompt #"Plan: {{ goal }} {{ ctx.output_format }}"#
+}
+`
+	reply := `{"steps": [{"detail": "first boil the water", "title": "Boil"}, {"title": "Steep", "detail": "four minutes"}], "status": "ready to serve", "points": [{"x": 1, "y": 2}, {"x": 3, "y": 4}]}`
+	srv := llmstub.New(llmstub.WithRules(llmstub.Rule{Replies: []llmstub.Reply{{Text: reply, ChunkSize: 3}}}))
+	defer srv.Close()
+	env := func(k string) (string, bool) { return srv.URL(), k == "STUB_URL" }
+	e, err := engine.New(engine.MustParse(map[string]string{"main.baml": src}), engine.WithLLMOptions(llm.WithEnv(env)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	sawDetailInPart, sawStepBeforeTitle, sawPointInPart := false, false, false
+	var final any
+	for p, err := range e.Stream(context.Background(), "MakePlan", map[string]any{"goal": "tea"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Final {
+			final = p.Value
+			continue
+		}
+		m := p.Value.(map[string]any)
+		st := m["status"].(map[string]any)["state"].(string)
+		if len(states) == 0 || states[len(states)-1] != st {
+			states = append(states, st)
+		}
+		for _, s := range m["steps"].([]any) {
+			step := s.(map[string]any)
+			if d, _ := step["detail"].(string); d != "" && d != "first boil the water" && d != "four minutes" {
+				sawDetailInPart = true
+			}
+			if step["title"] == nil {
+				sawStepBeforeTitle = true
+			}
+		}
+		for _, pt := range m["points"].([]any) {
+			if pt.(map[string]any)["y"] == nil {
+				sawPointInPart = true
+			}
+		}
+	}
+	if want := []string{"Pending", "Incomplete", "Complete"}; !reflect.DeepEqual(states, want) {
+		t.Errorf("status states %v, want %v", states, want)
+	}
+	if sawDetailInPart || sawStepBeforeTitle || sawPointInPart {
+		t.Errorf("a @stream.done field in part: %v; a step before its @stream.not_null title: %v; a @@stream.done point in part: %v",
+			sawDetailInPart, sawStepBeforeTitle, sawPointInPart)
+	}
+	want, err := e.Call(context.Background(), "MakePlan", map[string]any{"goal": "tea"})
+	if err != nil || !reflect.DeepEqual(final, want) || final.(map[string]any)["status"] != "ready to serve" {
+		t.Errorf("final %v, Call %v (%v)", final, want, err)
+	}
+}

@@ -337,7 +337,7 @@ func attrs(alias, desc string) string {
 
 // streamAttrs renders streaming attributes, each with the prefix (@ for a
 // field, @@ for a class).
-func streamAttrs(a StreamAttrs, prefix string) string {
+func streamAttrs(a types.Stream, prefix string) string {
 	s := ""
 	for _, x := range []struct {
 		on   bool

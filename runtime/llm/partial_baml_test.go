@@ -2,6 +2,7 @@ package llm
 
 import (
 	"encoding/json"
+	"github.com/bexrun/bex/runtime/types"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 // partialReplies are streamed replies, with the types to read them as,
 // for TestPartialsBAMLDifferential.
 var partialReplies = []struct {
-	typ   *Schema
+	typ   *types.Type
 	reply string
 }{
 	{pOrder, `{"id": 1042, "customer": "Acme Corp", "items": [{"name": "Widget", "qty": 3, "price": 12.5, "tags": ["a", "bb"]}, {"name": "Gadget", "qty": 10, "price": 1.25, "tags": []}], "note": "rush", "color": "GREEN", "m": {"k1": 10, "k2": 20}}`},
@@ -18,10 +19,10 @@ var partialReplies = []struct {
 	{pOrder, `{customer: 'Initech', items: [{name: 'Stapler', qty: 1, price: 9.99, tags: ['red',],},], // done
  color: GREEN}`},
 	{boxSchema, `{"items": [{"qty": 3, "name": "Widget", "note": "hello world"}, {"name": "x", "qty": 1, "note": "n"}], "label": "abc def", "count": 12, "ps": [{"x": 1, "y": "two"}, {"x": 3, "y": "four"}]}`},
-	{ListOf(pItem), `[{"name": "a", "qty": 1, "price": 2, "tags": []}, {"name": "b", "qty": 22, "price": 3.5, "tags": ["x", "y"]}]`},
-	{ListOf(Int), `[1, 22, 333, 4444]`},
-	{UnionOf(unionA, unionB), `{"kind": "b", "b": 7}`},
-	{MapOf(ListOf(String)), `{"fruits": ["apple", "banana"], "veg": ["kale"]}`},
+	{types.ListOf(pItem), `[{"name": "a", "qty": 1, "price": 2, "tags": []}, {"name": "b", "qty": 22, "price": 3.5, "tags": ["x", "y"]}]`},
+	{types.ListOf(types.IntType), `[1, 22, 333, 4444]`},
+	{types.UnionOf(unionA, unionB), `{"kind": "b", "b": 7}`},
+	{types.MapOf(types.StringType, types.ListOf(types.StringType)), `{"fruits": ["apple", "banana"], "veg": ["kale"]}`},
 }
 
 // TestPartialsBAMLDifferential compares the partial values of replies cut

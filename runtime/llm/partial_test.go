@@ -3,6 +3,7 @@ package llm
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/bexrun/bex/runtime/types"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -11,33 +12,33 @@ import (
 
 // Types of the partial tests, after BAML's streaming guide.
 var (
-	pColor = EnumOf(&EnumSchema{Name: "Color", Values: []EnumValueSchema{{Name: "RED"}, {Name: "GREEN"}}})
-	pItem  = ClassOf(&ClassSchema{Name: "Item", Fields: []FieldSchema{
-		{Name: "name", Type: String}, {Name: "qty", Type: Int}, {Name: "price", Type: Float}, {Name: "tags", Type: ListOf(String)},
+	pColor = types.EnumOf(&types.EnumDecl{Name: "Color", Values: []*types.EnumValue{{Name: "RED"}, {Name: "GREEN"}}})
+	pItem  = types.ClassOf(&types.ClassDecl{Name: "Item", Fields: []*types.Field{
+		{Name: "name", Type: types.StringType}, {Name: "qty", Type: types.IntType}, {Name: "price", Type: types.FloatType}, {Name: "tags", Type: types.ListOf(types.StringType)},
 	}})
-	pOrder = ClassOf(&ClassSchema{Name: "Order", Fields: []FieldSchema{
-		{Name: "id", Type: Int}, {Name: "customer", Type: String}, {Name: "items", Type: ListOf(pItem)},
-		{Name: "note", Type: OptionalOf(String)}, {Name: "color", Type: pColor}, {Name: "m", Type: MapOf(Int)},
+	pOrder = types.ClassOf(&types.ClassDecl{Name: "Order", Fields: []*types.Field{
+		{Name: "id", Type: types.IntType}, {Name: "customer", Type: types.StringType}, {Name: "items", Type: types.ListOf(pItem)},
+		{Name: "note", Type: types.OptionalOf(types.StringType)}, {Name: "color", Type: pColor}, {Name: "m", Type: types.MapOf(types.StringType, types.IntType)},
 	}})
-	attrItem = ClassOf(&ClassSchema{Name: "AItem", Fields: []FieldSchema{
-		{Name: "name", Type: String, Stream: StreamAttrs{NotNull: true}}, {Name: "qty", Type: Int},
-		{Name: "note", Type: String, Stream: StreamAttrs{Done: true}},
+	attrItem = types.ClassOf(&types.ClassDecl{Name: "AItem", Fields: []*types.Field{
+		{Name: "name", Type: types.StringType, Stream: types.Stream{NotNull: true}}, {Name: "qty", Type: types.IntType},
+		{Name: "note", Type: types.StringType, Stream: types.Stream{Done: true}},
 	}})
-	doneClass = ClassOf(&ClassSchema{Name: "P", Fields: []FieldSchema{{Name: "x", Type: Int}, {Name: "y", Type: String}},
-		Stream: StreamAttrs{Done: true}})
-	boxSchema = ClassOf(&ClassSchema{Name: "Box", Fields: []FieldSchema{
-		{Name: "items", Type: ListOf(attrItem)},
-		{Name: "label", Type: String, Stream: StreamAttrs{WithState: true}},
-		{Name: "count", Type: Int, Stream: StreamAttrs{WithState: true}},
-		{Name: "ps", Type: ListOf(doneClass)},
+	doneClass = types.ClassOf(&types.ClassDecl{Name: "P", Fields: []*types.Field{{Name: "x", Type: types.IntType}, {Name: "y", Type: types.StringType}},
+		Stream: types.Stream{Done: true}})
+	boxSchema = types.ClassOf(&types.ClassDecl{Name: "Box", Fields: []*types.Field{
+		{Name: "items", Type: types.ListOf(attrItem)},
+		{Name: "label", Type: types.StringType, Stream: types.Stream{WithState: true}},
+		{Name: "count", Type: types.IntType, Stream: types.Stream{WithState: true}},
+		{Name: "ps", Type: types.ListOf(doneClass)},
 	}})
-	unionA = ClassOf(&ClassSchema{Name: "A", Fields: []FieldSchema{{Name: "kind", Type: LiteralOf("a")}, {Name: "a", Type: String}}})
-	unionB = ClassOf(&ClassSchema{Name: "B", Fields: []FieldSchema{{Name: "kind", Type: LiteralOf("b")}, {Name: "b", Type: Int}}})
+	unionA = types.ClassOf(&types.ClassDecl{Name: "A", Fields: []*types.Field{{Name: "kind", Type: types.LiteralOf("a")}, {Name: "a", Type: types.StringType}}})
+	unionB = types.ClassOf(&types.ClassDecl{Name: "B", Fields: []*types.Field{{Name: "kind", Type: types.LiteralOf("b")}, {Name: "b", Type: types.IntType}}})
 )
 
 // partialAt returns the partial value of reply read as s, as JSON (maps
 // with sorted keys), or "-" when there is none.
-func partialAt(s *Schema, reply string) string {
+func partialAt(s *types.Type, reply string) string {
 	p := newPartials(s)
 	v, ok := p.feed(reply)
 	if !ok {
@@ -55,7 +56,7 @@ func partialAt(s *Schema, reply string) string {
 // enums appear only whole, list elements appear as soon as they open.
 func TestPartialValues(t *testing.T) {
 	for _, tc := range []struct {
-		s           *Schema
+		s           *types.Type
 		reply, want string
 	}{
 		{pOrder, ``, `-`},
@@ -77,10 +78,10 @@ func TestPartialValues(t *testing.T) {
 		{pOrder, `{"m": {"k1": 10, "k2": 2`, `{"color":null,"customer":null,"id":null,"items":[],"m":{"k1":10},"note":null}`},
 		{pOrder, "Here you go:\n```json\n{\"id\": 7, \"note\": \"x", `{"color":null,"customer":null,"id":7,"items":[],"m":{},"note":"x"}`},
 		{pOrder, "The order is {\"id\": 7, ", `{"color":null,"customer":null,"id":7,"items":[],"m":{},"note":null}`},
-		{ListOf(pItem), `[{"name": "a"}, {"na`, `[{"name":"a","price":null,"qty":null,"tags":[]},{"name":null,"price":null,"qty":null,"tags":[]}]`},
-		{ListOf(Int), `[1, 22, 33`, `[1,22]`},
-		{ListOf(String), `["x", "y`, `["x","y"]`},
-		{Int, `12`, `-`},
+		{types.ListOf(pItem), `[{"name": "a"}, {"na`, `[{"name":"a","price":null,"qty":null,"tags":[]},{"name":null,"price":null,"qty":null,"tags":[]}]`},
+		{types.ListOf(types.IntType), `[1, 22, 33`, `[1,22]`},
+		{types.ListOf(types.StringType), `["x", "y`, `["x","y"]`},
+		{types.IntType, `12`, `-`},
 		{pColor, `GREEN`, `-`},
 		// @stream.not_null: the item waits for its name; @stream.done: the
 		// note shows only whole; @@stream.done: the class shows only whole.
@@ -98,10 +99,10 @@ func TestPartialValues(t *testing.T) {
 		{boxSchema, `{"ps": [{"x": 1, "y": "two"}, {"x": 3, "y": "fo`,
 			`{"count":{"state":"Pending","value":null},"items":[],"label":{"state":"Pending","value":null},"ps":[{"x":1,"y":"two"}]}`},
 		// A union reads an open object as the class its keys name.
-		{UnionOf(unionA, unionB), `{`, `{"a":null,"kind":null}`},
-		{UnionOf(unionA, unionB), `{"kind": "b", "b": 7`, `{"b":null,"kind":"b"}`},
-		{UnionOf(unionA, unionB), `{"kind": "b", "b": 7}`, `{"b":7,"kind":"b"}`},
-		{OptionalOf(unionA), `{"kind": "a", "a": "z`, `{"a":"z","kind":"a"}`},
+		{types.UnionOf(unionA, unionB), `{`, `{"a":null,"kind":null}`},
+		{types.UnionOf(unionA, unionB), `{"kind": "b", "b": 7`, `{"b":null,"kind":"b"}`},
+		{types.UnionOf(unionA, unionB), `{"kind": "b", "b": 7}`, `{"b":7,"kind":"b"}`},
+		{types.OptionalOf(unionA), `{"kind": "a", "a": "z`, `{"a":"z","kind":"a"}`},
 	} {
 		if got := partialAt(tc.s, tc.reply); got != tc.want {
 			t.Errorf("%s %q:\n got %s\nwant %s", tc.s, tc.reply, got, tc.want)
@@ -236,8 +237,8 @@ func grows(a, b any, path string) error {
 // byte per element the last partial copied; the partial values still end
 // with the whole list.
 func TestPartialsLongListAmortized(t *testing.T) {
-	ticket := ClassOf(&ClassSchema{Name: "Ticket", Fields: []FieldSchema{{Name: "title", Type: String}, {Name: "priority", Type: Int}}})
-	p := newPartials(ListOf(ticket))
+	ticket := types.ClassOf(&types.ClassDecl{Name: "Ticket", Fields: []*types.Field{{Name: "title", Type: types.StringType}, {Name: "priority", Type: types.IntType}}})
+	p := newPartials(types.ListOf(ticket))
 	partials := feedChunks(p, streamReply, []int{10})
 	chunks := (len(streamReply) + 9) / 10
 	last, _, _ := p.(*structPartials).build()
@@ -257,7 +258,7 @@ func FuzzPartials(f *testing.F) {
 	}
 	f.Add(`{"items": [{"qty": 3, "name": "Widget", "note": "hello world"}], "label": "abc def", "count": 12, "ps": [{"x": 1}]}`, uint8(1), uint8(4))
 	f.Add("```json\n{\"customer\": 'Acme', items: [{name: \"a\"}]}\n```", uint8(2), uint8(1))
-	types := []*Schema{pOrder, boxSchema, ListOf(pItem), ListOf(Int), UnionOf(unionA, unionB), MapOf(ListOf(String)), OptionalOf(pOrder)}
+	types := []*types.Type{pOrder, boxSchema, types.ListOf(pItem), types.ListOf(types.IntType), types.UnionOf(unionA, unionB), types.MapOf(types.StringType, types.ListOf(types.StringType)), types.OptionalOf(pOrder)}
 	f.Fuzz(func(t *testing.T, reply string, size, which uint8) {
 		if len(reply) > 1024 { // the check reads every prefix again: quadratic
 			return
