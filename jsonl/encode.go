@@ -192,6 +192,7 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	if !a.Start.IsZero() {
 		b = appendMsNs(b, `,"start_epoch_ms":`, `,"start_unix_nano":`, a.Start.UnixMilli(), a.Start.UnixNano())
 	}
+	b = appendStream(b, a.Stream)
 	if a.Temperature != nil {
 		b = append(b, `,"temperature":`...)
 		b = spanjson.AppendFloat(b, *a.Temperature)
@@ -203,6 +204,29 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `,"output_tokens":`...)
 	b = appendOptInt(b, a.Usage.OutputTokens)
 	return append(b, "}}"...)
+}
+
+// appendStream writes a streamed attempt's "stream":{"chunks", "events",
+// "first_chunk_ms", "first_chunk_ns"}, left out for a plain attempt (and
+// events when none were recorded).
+func appendStream(b []byte, s *vmspan.StreamInfo) []byte {
+	if s == nil {
+		return b
+	}
+	b = append(b, `,"stream":{"chunks":`...)
+	b = strconv.AppendInt(b, int64(s.Chunks), 10)
+	if len(s.Events) > 0 {
+		b = append(b, `,"events":[`...)
+		for i, e := range s.Events {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = spanjson.AppendString(b, e)
+		}
+		b = append(b, ']')
+	}
+	b = appendMsNs(b, `,"first_chunk_ms":`, `,"first_chunk_ns":`, s.FirstChunk.Milliseconds(), int64(s.FirstChunk))
+	return append(b, '}')
 }
 
 // appendParseNotes writes "parse_notes":[{"detail","kind","path"}], left

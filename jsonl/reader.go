@@ -200,6 +200,14 @@ type lineAttempt struct {
 	Output        string             `json:"output"`
 	ParseNotes    []vmspan.ParseNote `json:"parse_notes"`
 	Error         *lineError         `json:"error"`
+	Stream        *lineStream        `json:"stream"`
+}
+
+type lineStream struct {
+	Chunks       int         `json:"chunks"`
+	Events       []string    `json:"events"`
+	FirstChunkMs json.Number `json:"first_chunk_ms"`
+	FirstChunkNs json.Number `json:"first_chunk_ns"`
 }
 
 type lineUsage struct {
@@ -557,6 +565,13 @@ func attempts(ls []lineAttempt) ([]vmspan.LLMAttempt, error) {
 		}
 		if l.Error != nil {
 			out[i].Err = &vmspan.ErrorInfo{Type: l.Error.Type, Message: l.Error.Message}
+		}
+		if s := l.Stream; s != nil {
+			first, err := durationOf(s.FirstChunkNs, s.FirstChunkMs)
+			if err != nil {
+				return nil, fmt.Errorf("llm_calls[%d]: stream: first chunk: %v", i, err)
+			}
+			out[i].Stream = &vmspan.StreamInfo{FirstChunk: first, Chunks: s.Chunks, Events: s.Events}
 		}
 	}
 	return out, nil

@@ -171,6 +171,24 @@ type LLMAttempt struct {
 	// set on the selected attempt, and on an attempt whose reply was
 	// refused because strict parsing was asked for.
 	ParseNotes []ParseNote
+	// Stream describes the reply of a streamed attempt (Output is the text
+	// of its chunks, put together); nil when the reply was not streamed.
+	Stream *StreamInfo
+}
+
+// A StreamInfo describes the reply of a streamed LLM attempt.
+type StreamInfo struct {
+	// FirstChunk is the time from the start of the request to the first
+	// chunk of output text (the GenAI conventions' time to first chunk); 0
+	// when none came.
+	FirstChunk time.Duration
+	// Chunks counts the chunks of output text received.
+	Chunks int
+	// Events holds the stream's events as received, redacted, when they
+	// were asked for (engine.WithStreamEvents): server-sent events as
+	// "event: NAME\ndata: DATA" (the event line only when named), Bedrock's
+	// as "TYPE JSON". At most 1 MiB of them is kept; nil otherwise.
+	Events []string
 }
 
 // A ParseNote reports one lossy step of coercing an LLM reply to the

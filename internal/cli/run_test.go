@@ -59,6 +59,30 @@ func TestRun(t *testing.T) {
 	})
 }
 
+// A streamed run's trace file records each attempt's time to first chunk
+// and chunks, which bex trace view shows.
+func TestRunStreamTrace(t *testing.T) {
+	cleanEnv(t)
+	startStub(t)
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	app := testApp()
+	r := run(t, app, "", "run", "testdata/prog/triage", "Triage", "--stream", "--jsonl", trace, "--arg", "body=The checkout page is down for all users.")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	events := readEvents(t, trace)
+	checkBalanced(t, events)
+	for _, e := range events {
+		for _, a := range e.Attempts {
+			if a.Stream == nil || a.Stream.Chunks == 0 || a.Stream.FirstChunk <= 0 {
+				t.Errorf("%s: attempt stream %+v", e.Name, a.Stream)
+			}
+		}
+	}
+	v := run(t, app, "", "trace", "view", trace)
+	checkGolden(t, "view_stream.txt", v.format([]string{"trace", "view", "trace.jsonl"}))
+}
+
 // On a terminal, --stream redraws one line with the latest partial value
 // and erases it before printing the result.
 func TestRunStreamTerminal(t *testing.T) {

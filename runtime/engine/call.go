@@ -25,6 +25,15 @@ type callConfig struct {
 	strict   bool
 	notes    func(function string, notes []vmspan.ParseNote)
 	timeouts llm.Timeouts
+	events   bool
+}
+
+// WithStreamEvents records the events of the call's streamed LLM replies
+// (see Stream) as received, redacted, in each attempt's Stream.Events (at
+// most 1 MiB per attempt), for the Collector and the trace file. By
+// default only the time to first chunk and the chunk count are recorded.
+func WithStreamEvents() CallOption {
+	return func(c *callConfig) { c.events = true }
 }
 
 // WithTimeouts bounds the provider requests of the call's LLM functions
@@ -161,7 +170,7 @@ func (e *Engine) call(ctx context.Context, name string, args any, partial func(f
 		tracer = vmspan.Default()
 	}
 	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
-		timeouts: cfg.timeouts, partial: partial}
+		timeouts: cfg.timeouts, partial: partial, events: cfg.events}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -379,6 +388,7 @@ type callState struct {
 	// partial receives the partial values of a streamed call's LLM calls
 	// (Stream); nil for Call.
 	partial func(fn string, v any) bool
+	events  bool // WithStreamEvents
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -426,7 +436,7 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
-		Strict:   cs.strict, Timeouts: cs.timeouts,
+		Strict:   cs.strict, Timeouts: cs.timeouts, StreamEvents: cs.events,
 	}
 	if cs.partial != nil {
 		req.Partial = func(v any) bool { return cs.partial(fn.Name, v) }

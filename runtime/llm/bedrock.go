@@ -8,6 +8,7 @@ package llm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -381,11 +382,15 @@ func (w *capWriter) Write(p []byte) (int, error) {
 // bedrockSource reads a ConverseStream event stream (decoded by the SDK).
 type bedrockSource struct {
 	es   *bedrockruntime.ConverseStreamEventStream
-	done bool // messageStop or metadata seen
+	done bool      // messageStop or metadata seen
+	log  *eventLog // nil unless the events are recorded
 }
 
 func (s *bedrockSource) next(c *completion) (string, error) {
 	for ev := range s.es.Events() {
+		if s.log != nil {
+			s.log.add(bedrockEventText(ev))
+		}
 		switch e := ev.(type) {
 		case *types.ConverseStreamOutputMemberContentBlockDelta:
 			if t, ok := e.Value.Delta.(*types.ContentBlockDeltaMemberText); ok && t.Value != "" {
@@ -414,3 +419,29 @@ func (s *bedrockSource) next(c *completion) (string, error) {
 }
 
 func (s *bedrockSource) close() error { return s.es.Close() }
+
+// bedrockEventText renders a ConverseStream event for the record: its type
+// and its value as JSON.
+func bedrockEventText(ev types.ConverseStreamOutput) string {
+	name := strings.TrimPrefix(fmt.Sprintf("%T", ev), "*types.ConverseStreamOutputMember")
+	var v any = ev
+	switch e := ev.(type) {
+	case *types.ConverseStreamOutputMemberContentBlockDelta:
+		v = e.Value
+	case *types.ConverseStreamOutputMemberContentBlockStart:
+		v = e.Value
+	case *types.ConverseStreamOutputMemberContentBlockStop:
+		v = e.Value
+	case *types.ConverseStreamOutputMemberMessageStart:
+		v = e.Value
+	case *types.ConverseStreamOutputMemberMessageStop:
+		v = e.Value
+	case *types.ConverseStreamOutputMemberMetadata:
+		v = e.Value
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return name
+	}
+	return name + " " + string(b)
+}

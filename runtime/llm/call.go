@@ -61,7 +61,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents}
 	if cs.partial != nil {
 		cs.partials = newPartials(req.Output)
 	}
@@ -109,6 +109,7 @@ type call struct {
 	partial   func(any) bool
 	partials  partials
 	delivered bool // partial values went to partial
+	events    bool // record the events of streamed replies (Request.StreamEvents)
 }
 
 // mustStop reports whether the call must not try again after err, by a

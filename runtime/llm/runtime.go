@@ -115,6 +115,9 @@ type Request struct {
 	// doc). It returns false to stop the call, which then fails with
 	// ErrStopped. Call's Result is the same as without Partial.
 	Partial func(v any) bool
+	// StreamEvents records the events of each streamed reply, as received
+	// and redacted, in its attempt's Stream.Events (at most 1 MiB).
+	StreamEvents bool
 	// Timeouts bound this call's requests further: each set field applies
 	// where it is stricter than the client's own (see Timeouts); Total
 	// bounds the whole call, all attempts included.

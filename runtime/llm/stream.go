@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"strings"
+	"time"
 
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -37,11 +38,17 @@ type Stream struct {
 	src    streamSource
 	comp   completion // its text is kept in text while the stream is read
 	text   strings.Builder
-	chunks int
+	chunks int // events with text, or the final event
+	texts  int // events with text
 	err    error
 	done   bool
 	closed bool
 	wd     *watchdog // the attempt's timeouts; nil for none
+	// now reads the clock for first, the time of the first text (zero
+	// before it); nil: not timed.
+	now   func() time.Time
+	first time.Time
+	log   *eventLog // the events as received, when asked for
 	// onEnd is called once when the stream ends (cleanly, with an error, or
 	// closed early), before Deltas returns; the attempt record uses it.
 	onEnd func(*Stream)
@@ -93,7 +100,13 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 			if delta == "" {
 				continue
 			}
-			s.wd.firstText()
+			s.texts++
+			if s.texts == 1 {
+				s.wd.firstText()
+				if s.now != nil {
+					s.first = s.now()
+				}
+			}
 			if !yield(delta, nil) {
 				return
 			}
@@ -144,7 +157,32 @@ type sseSource struct {
 	body io.ReadCloser
 	sse  *sseReader
 	dec  streamDecoder
-	seen bool // the decoder saw its final event
+	seen bool      // the decoder saw its final event
+	log  *eventLog // nil unless the events are recorded
+}
+
+// An eventLog keeps the events of a stream as received, redacted, up to
+// maxRecordedBody bytes (Request.StreamEvents).
+type eventLog struct {
+	red    redactor
+	events []string
+	size   int
+}
+
+func (l *eventLog) add(e string) {
+	if l == nil || l.size >= maxRecordedBody {
+		return
+	}
+	e = l.red.str(e)
+	l.size += len(e)
+	l.events = append(l.events, e)
+}
+
+func (l *eventLog) list() []string {
+	if l == nil {
+		return nil
+	}
+	return l.events
 }
 
 // A streamDecoder decodes one API's stream events. event adds what ev says
@@ -175,6 +213,13 @@ func (s *sseSource) next(c *completion) (string, error) {
 		}
 		if err != nil {
 			return "", fmt.Errorf("reading the stream: %w", err)
+		}
+		if s.log != nil {
+			if ev.Event != "" {
+				s.log.add("event: " + ev.Event + "\ndata: " + ev.Data)
+			} else {
+				s.log.add("data: " + ev.Data)
+			}
 		}
 		delta, final, err := s.dec.event(ev, c)
 		if err != nil {
@@ -239,7 +284,12 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		_, err = cs.end(at, completion{}, cs.statusError(c, at.red, resp, body))
 		return nil, err
 	}
-	s := &Stream{src: newSSESource(at.wd.body(resp.Body), w.decoder()), wd: at.wd}
+	src := newSSESource(at.wd.body(resp.Body), w.decoder())
+	s := &Stream{src: src, wd: at.wd, now: cs.r.now}
+	if cs.events {
+		s.log = &eventLog{red: at.red}
+		src.log = s.log
+	}
 	s.onEnd = cs.streamEnd(c, at)
 	return s, nil
 }
@@ -266,6 +316,10 @@ func (cs *call) streamEnd(c *client, at *attemptState) func(*Stream) {
 		}
 		at.wd.stop()
 		s.err = err
+		a.Stream = &vmspan.StreamInfo{Chunks: s.texts, Events: s.log.list()}
+		if !s.first.IsZero() {
+			a.Stream.FirstChunk = s.first.Sub(a.Start)
+		}
 		cs.end(at, s.comp, err)
 	}
 }
@@ -300,7 +354,12 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
-	s := &Stream{src: &bedrockSource{es: out.GetStream()}, wd: at.wd}
+	src := &bedrockSource{es: out.GetStream()}
+	s := &Stream{src: src, wd: at.wd, now: cs.r.now}
+	if cs.events {
+		s.log = &eventLog{red: at.red}
+		src.log = s.log
+	}
 	s.comp.id, _ = awsmw.GetRequestIDMetadata(out.ResultMetadata)
 	s.onEnd = cs.streamEnd(c, at)
 	return s, nil

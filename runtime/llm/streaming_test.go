@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bexrun/bex/runtime/llm/llmstub"
 	"github.com/bexrun/bex/vmspan"
@@ -266,4 +268,42 @@ func attemptErrors(as []vmspan.LLMAttempt) string {
 		}
 	}
 	return b.String()
+}
+
+// A streamed attempt records its time to first chunk (on the runtime's
+// clock), its chunks of text, and its events when asked; a plain attempt
+// records no stream.
+func TestStreamCallRecordsStream(t *testing.T) {
+	for _, api := range streamAPIs {
+		t.Run(api, func(t *testing.T) {
+			srv := newStubAll(t, llmstub.WithRules(llmstub.Rule{Replies: []llmstub.Reply{{Text: streamedText, ChunkSize: 8}}}))
+			var mu sync.Mutex
+			now := time.Unix(1700000000, 0)
+			clock := func() time.Time { // each reading a millisecond later
+				mu.Lock()
+				defer mu.Unlock()
+				now = now.Add(time.Millisecond)
+				return now
+			}
+			rt := streamRuntime(t, srv, nil, WithClock(clock))
+			res, err := rt.Call(context.Background(), Request{Client: api, Prompt: "hi", StreamEvents: true, Partial: func(any) bool { return true }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := res.Attempts[0].Stream
+			chunks := (len(streamedText) + 7) / 8
+			if st == nil || st.Chunks != chunks || st.FirstChunk <= 0 || st.FirstChunk >= res.Attempts[0].Duration || len(st.Events) < chunks ||
+				!strings.Contains(strings.Join(st.Events, "\n"), "Hello th") {
+				t.Fatalf("stream record %+v (want %d chunks, a time to first chunk within the attempt's %v)", st, chunks, res.Attempts[0].Duration)
+			}
+			res, err = rt.Call(context.Background(), Request{Client: api, Prompt: "hi", Partial: func(any) bool { return true }})
+			if err != nil || res.Attempts[0].Stream == nil || res.Attempts[0].Stream.Events != nil {
+				t.Errorf("events recorded without being asked for: %+v", res.Attempts[0].Stream)
+			}
+			res, err = rt.Call(context.Background(), Request{Client: api, Prompt: "hi"})
+			if err != nil || res.Attempts[0].Stream != nil {
+				t.Errorf("a plain attempt records a stream: %+v", res.Attempts[0].Stream)
+			}
+		})
+	}
 }
