@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -421,23 +422,14 @@ func (s *bedrockSource) next(c *completion) (string, error) {
 func (s *bedrockSource) close() error { return s.es.Close() }
 
 // bedrockEventText renders a ConverseStream event for the record: its type
-// and its value as JSON.
+// and its value (every member type holds it in its Value field) as JSON.
 func bedrockEventText(ev types.ConverseStreamOutput) string {
 	name := strings.TrimPrefix(fmt.Sprintf("%T", ev), "*types.ConverseStreamOutputMember")
 	var v any = ev
-	switch e := ev.(type) {
-	case *types.ConverseStreamOutputMemberContentBlockDelta:
-		v = e.Value
-	case *types.ConverseStreamOutputMemberContentBlockStart:
-		v = e.Value
-	case *types.ConverseStreamOutputMemberContentBlockStop:
-		v = e.Value
-	case *types.ConverseStreamOutputMemberMessageStart:
-		v = e.Value
-	case *types.ConverseStreamOutputMemberMessageStop:
-		v = e.Value
-	case *types.ConverseStreamOutputMemberMetadata:
-		v = e.Value
+	if rv := reflect.ValueOf(ev); rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Struct {
+		if f := rv.Elem().FieldByName("Value"); f.IsValid() {
+			v = f.Interface()
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
