@@ -41,6 +41,12 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	if e.Remote != nil && e.Kind != vmspan.EventSetTags {
 		b = append(b, `","traceparent":"`...)
 		b = appendTraceparent(b, e.Remote)
+		if st := e.Remote.State.String(); st != "" {
+			b = append(b, '"')
+			b = append(b, `,"tracestate":`...)
+			b = spanjson.AppendString(b, st)
+			return append(b, "}\n"...)
+		}
 	}
 	return append(b, "\"}\n"...)
 }
@@ -92,7 +98,7 @@ func appendStartData(b []byte, e *vmspan.Event) []byte {
 }
 
 // appendEndData writes {"duration_ms", "duration_ns", "error",
-// "function_display_name", "llm_calls", "result", "span_kind",
+// "function_display_name", "llm_calls", "otel", "result", "span_kind",
 // "start_unix_nano"}.
 func appendEndData(b []byte, e *vmspan.Event) []byte {
 	b = appendMsNs(b, `{"duration_ms":`, `,"duration_ns":`, e.Duration.Milliseconds(), int64(e.Duration))
@@ -112,6 +118,7 @@ func appendEndData(b []byte, e *vmspan.Event) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = appendOTel(b, e.OTel)
 	b = append(b, `,"result":`...)
 	if e.Err != nil {
 		b = append(b, "null"...)
@@ -135,8 +142,35 @@ func appendSpanKind(b []byte, k vmspan.Kind) []byte {
 	return append(b, '"')
 }
 
+// appendOTel writes ,"otel":{"parent_span_id","sampled","span_id","trace_id"}
+// when ids is set; the parent is left out when zero.
+func appendOTel(b []byte, ids *vmspan.OTelIDs) []byte {
+	if ids == nil {
+		return b
+	}
+	b = append(b, `,"otel":{`...)
+	if ids.Parent.IsValid() {
+		b = append(b, `"parent_span_id":"`...)
+		b = appendHex(b, ids.Parent[:])
+		b = append(b, `",`...)
+	}
+	b = append(b, `"sampled":`...)
+	b = strconv.AppendBool(b, ids.Sampled)
+	b = append(b, `,"span_id":"`...)
+	b = appendHex(b, ids.SpanID[:])
+	b = append(b, `","trace_id":"`...)
+	b = appendHex(b, ids.TraceID[:])
+	return append(b, `"}`...)
+}
+
 func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
-	b = append(b, `{"message":`...)
+	if e.Code != "" {
+		b = append(b, `{"code":`...)
+		b = spanjson.AppendString(b, e.Code)
+		b = append(b, `,"message":`...)
+	} else {
+		b = append(b, `{"message":`...)
+	}
 	b = spanjson.AppendString(b, e.Message)
 	b = append(b, `,"type":`...)
 	b = spanjson.AppendString(b, e.Type)
@@ -144,7 +178,7 @@ func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
 }
 
 // appendAttempt writes an LLM attempt; optional fields are left out when
-// empty, and the three usage counts are null when not reported.
+// empty, and the usage counts are null when not reported.
 func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `{"client":`...)
 	b = spanjson.AppendString(b, a.Client)
@@ -174,6 +208,7 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	}
 	b = append(b, `,"model":`...)
 	b = spanjson.AppendString(b, a.Model)
+	b = appendOTel(b, a.OTel)
 	b = appendOptString(b, `,"output":`, a.Output)
 	b = appendParseNotes(b, a.ParseNotes)
 	b = append(b, `,"provider":`...)
@@ -197,12 +232,16 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 		b = append(b, `,"temperature":`...)
 		b = spanjson.AppendFloat(b, *a.Temperature)
 	}
-	b = append(b, `,"usage":{"cached_input_tokens":`...)
+	b = append(b, `,"usage":{"cache_creation_input_tokens":`...)
+	b = appendOptInt(b, a.Usage.CacheCreationInputTokens)
+	b = append(b, `,"cached_input_tokens":`...)
 	b = appendOptInt(b, a.Usage.CachedInputTokens)
 	b = append(b, `,"input_tokens":`...)
 	b = appendOptInt(b, a.Usage.InputTokens)
 	b = append(b, `,"output_tokens":`...)
 	b = appendOptInt(b, a.Usage.OutputTokens)
+	b = append(b, `,"reasoning_tokens":`...)
+	b = appendOptInt(b, a.Usage.ReasoningTokens)
 	return append(b, "}}"...)
 }
 

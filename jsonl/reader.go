@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -150,6 +152,7 @@ type line struct {
 	UnixNano  json.Number `json:"timestamp_unix_nano"`
 	TraceID   string      `json:"trace_id"`
 	Parent    string      `json:"traceparent"`
+	State     string      `json:"tracestate"`
 }
 
 type lineContent struct {
@@ -169,12 +172,58 @@ type lineData struct {
 	Result    any            `json:"result"`
 	Error     *lineError     `json:"error"`
 	LLMCalls  []lineAttempt  `json:"llm_calls"`
+	OTel      *lineOTel      `json:"otel"`
 	SetTags   map[string]any `json:"SetTags"`
 }
 
 type lineError struct {
+	Code    string `json:"code"`
 	Message string `json:"message"`
 	Type    string `json:"type"`
+}
+
+func (e *lineError) info() *vmspan.ErrorInfo {
+	if e == nil {
+		return nil
+	}
+	return &vmspan.ErrorInfo{Type: e.Type, Message: e.Message, Code: e.Code}
+}
+
+// lineOTel is the OpenTelemetry ids a live bridge exported a span or an
+// attempt with.
+type lineOTel struct {
+	Parent  string `json:"parent_span_id"`
+	Sampled bool   `json:"sampled"`
+	SpanID  string `json:"span_id"`
+	TraceID string `json:"trace_id"`
+}
+
+func (o *lineOTel) ids() (*vmspan.OTelIDs, error) {
+	if o == nil {
+		return nil, nil
+	}
+	ids := &vmspan.OTelIDs{Sampled: o.Sampled}
+	if err := hexID(ids.TraceID[:], o.TraceID); err != nil || !ids.TraceID.IsValid() {
+		return nil, fmt.Errorf("otel.trace_id %q: want 32 hex digits, not all zero", o.TraceID)
+	}
+	if err := hexID(ids.SpanID[:], o.SpanID); err != nil || !ids.SpanID.IsValid() {
+		return nil, fmt.Errorf("otel.span_id %q: want 16 hex digits, not all zero", o.SpanID)
+	}
+	if o.Parent != "" {
+		if err := hexID(ids.Parent[:], o.Parent); err != nil {
+			return nil, fmt.Errorf("otel.parent_span_id %q: want 16 hex digits", o.Parent)
+		}
+	}
+	return ids, nil
+}
+
+// hexID decodes s, which must be exactly len(dst) bytes of hex.
+func hexID(dst []byte, s string) error {
+	if len(s) != 2*len(dst) {
+		return errors.New("wrong length")
+	}
+	_, err := hex.Decode(dst, []byte(s))
+	return err
 }
 
 type lineAttempt struct {
@@ -200,6 +249,7 @@ type lineAttempt struct {
 	Output        string             `json:"output"`
 	ParseNotes    []vmspan.ParseNote `json:"parse_notes"`
 	Error         *lineError         `json:"error"`
+	OTel          *lineOTel          `json:"otel"`
 	Stream        *lineStream        `json:"stream"`
 }
 
@@ -211,9 +261,11 @@ type lineStream struct {
 }
 
 type lineUsage struct {
-	Input  *int64 `json:"input_tokens"`
-	Output *int64 `json:"output_tokens"`
-	Cached *int64 `json:"cached_input_tokens"`
+	Input         *int64 `json:"input_tokens"`
+	Output        *int64 `json:"output_tokens"`
+	Cached        *int64 `json:"cached_input_tokens"`
+	CacheCreation *int64 `json:"cache_creation_input_tokens"`
+	Reasoning     *int64 `json:"reasoning_tokens"`
 }
 
 // state is what the reader remembers between lines: the spans that have
@@ -285,6 +337,11 @@ func (l *line) event() (vmspan.Event, error) {
 		r, err := vmspan.ParseTraceparent(l.Parent)
 		if err != nil {
 			return e, err
+		}
+		if l.State != "" {
+			if r.State, err = trace.ParseTraceState(l.State); err != nil {
+				return e, fmt.Errorf("tracestate: %v", err)
+			}
 		}
 		e.Remote = &r
 	}
@@ -361,9 +418,12 @@ func (st *state) end(e *vmspan.Event, d *lineData) error {
 	e.Name, e.SpanKind = d.Name, vmspan.ParseKind(d.SpanKind)
 	e.Result = value(d.Result)
 	if d.Error != nil {
-		e.Err, e.Result = &vmspan.ErrorInfo{Type: d.Error.Type, Message: d.Error.Message}, nil
+		e.Err, e.Result = d.Error.info(), nil
 	}
 	var err error
+	if e.OTel, err = d.OTel.ids(); err != nil {
+		return err
+	}
 	if e.Duration, err = durationOf(d.DurNs, d.DurMs); err != nil {
 		return fmt.Errorf("duration: %v", err)
 	}
@@ -559,12 +619,13 @@ func attempts(ls []lineAttempt) ([]vmspan.LLMAttempt, error) {
 			Client: l.Client, Provider: l.Provider, Model: l.Model, ResponseModel: l.ResponseModel,
 			ResponseID: l.ResponseID, ServerAddress: l.ServerAddress, ServerPort: l.ServerPort,
 			Start: start, Duration: dur, FinishReason: l.FinishReason, Selected: l.Selected,
-			Usage:       vmspan.Usage{InputTokens: l.Usage.Input, OutputTokens: l.Usage.Output, CachedInputTokens: l.Usage.Cached},
+			Usage: vmspan.Usage{InputTokens: l.Usage.Input, OutputTokens: l.Usage.Output, CachedInputTokens: l.Usage.Cached,
+				CacheCreationInputTokens: l.Usage.CacheCreation, ReasoningTokens: l.Usage.Reasoning},
 			Temperature: l.Temperature, MaxTokens: l.MaxTokens, Request: l.Request, Response: l.Response,
-			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes,
+			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes, Err: l.Error.info(),
 		}
-		if l.Error != nil {
-			out[i].Err = &vmspan.ErrorInfo{Type: l.Error.Type, Message: l.Error.Message}
+		if out[i].OTel, err = l.OTel.ids(); err != nil {
+			return nil, fmt.Errorf("llm_calls[%d]: %v", i, err)
 		}
 		if s := l.Stream; s != nil {
 			first, err := durationOf(s.FirstChunkNs, s.FirstChunkMs)

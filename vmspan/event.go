@@ -93,17 +93,31 @@ type Enum struct {
 	Value string // the variant
 }
 
-// An ErrorInfo describes the error that ended a span.
+// An ErrorInfo describes the error that ended a span or an LLM attempt.
 type ErrorInfo struct {
-	Type    string // a short type name, such as "EvalError", "LLMError", "Canceled"
+	Type    string // a short type name, such as "EvalError", "LLMHTTPError", "Canceled"
 	Message string
+	// Code is a low-cardinality code for OpenTelemetry's error.type, when
+	// the error has one: the HTTP status of a failed provider request
+	// ("429"), the provider's error code, or "timeout"; "" otherwise.
+	Code string
 }
 
-// Usage counts tokens. A nil field means the provider did not report it.
+// Usage counts tokens with the meaning of the OpenTelemetry GenAI
+// conventions, whatever the provider reports: the LLM layer adds up what a
+// provider counts apart. A nil field means the provider did not report it.
 type Usage struct {
-	InputTokens       *int64
-	OutputTokens      *int64
+	// InputTokens counts every input token, those read from and written
+	// to the provider's cache included.
+	InputTokens *int64
+	// OutputTokens counts every output token, reasoning tokens included.
+	OutputTokens *int64
+	// CachedInputTokens counts the input tokens read from the cache.
 	CachedInputTokens *int64
+	// CacheCreationInputTokens counts the input tokens written to the cache.
+	CacheCreationInputTokens *int64
+	// ReasoningTokens counts the output tokens spent on reasoning.
+	ReasoningTokens *int64
 }
 
 // Add returns u + v, field by field; a field is nil only when both are nil.
@@ -121,7 +135,18 @@ func (u Usage) Add(v Usage) Usage {
 		}
 		return &n
 	}
-	return Usage{add(u.InputTokens, v.InputTokens), add(u.OutputTokens, v.OutputTokens), add(u.CachedInputTokens, v.CachedInputTokens)}
+	return Usage{add(u.InputTokens, v.InputTokens), add(u.OutputTokens, v.OutputTokens), add(u.CachedInputTokens, v.CachedInputTokens),
+		add(u.CacheCreationInputTokens, v.CacheCreationInputTokens), add(u.ReasoningTokens, v.ReasoningTokens)}
+}
+
+// OTelIDs are the OpenTelemetry ids a span or an LLM attempt was exported
+// with by a live bridge (see IDSink and StartAttempt), whatever ids its
+// provider chose, so that a replay of the recorded events reproduces them.
+type OTelIDs struct {
+	TraceID trace.TraceID
+	SpanID  trace.SpanID
+	Parent  trace.SpanID // the OTel parent's span id; zero for a trace's root
+	Sampled bool         // the sampler recorded the span
 }
 
 // An HTTPRecord is an HTTP request or response of an LLM attempt, with
@@ -171,6 +196,9 @@ type LLMAttempt struct {
 	// set on the selected attempt, and on an attempt whose reply was
 	// refused because strict parsing was asked for.
 	ParseNotes []ParseNote
+	// OTel holds the ids of the attempt's OpenTelemetry span when a live
+	// bridge exported it (see StartAttempt); nil otherwise.
+	OTel *OTelIDs
 	// Stream describes the reply of a streamed attempt (Output is the text
 	// of its chunks, put together); nil when the reply was not streamed.
 	Stream *StreamInfo
@@ -261,6 +289,9 @@ type Event struct {
 	// Remote is set on the start and end events of a span whose parent is a
 	// remote (non-bex) OpenTelemetry span.
 	Remote *RemoteParent
+	// OTel is set on the end event of a span that a live OpenTelemetry
+	// bridge exported: the ids it was exported with (see IDSink).
+	OTel *OTelIDs
 }
 
 // Failed reports whether e is the end of a span that failed.

@@ -33,8 +33,13 @@ parameter's declared type: n=27 is an int for "n: int" and a string for
 
 The call's spans go to a JSONL trace file (--jsonl, or BEX_TRACE_FILE) and to
 OpenTelemetry over OTLP (--otlp, or when OTEL_EXPORTER_OTLP_ENDPOINT is
-set; configured by the standard OTEL_* variables). The engine's root span is
-the trace's root; with TRACEPARENT set (W3C format) it joins that trace.
+set; configured by the standard OTEL_* variables, http/protobuf by default).
+With OTLP on, LLM requests carry the W3C trace context of their attempt's
+span. Prompts, completions, arguments and results go on the OpenTelemetry
+spans only with --capture-content (or
+OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true); the trace file
+keeps arguments and results either way. The engine's root span is the
+trace's root; with TRACEPARENT set (W3C format) it joins that trace.
 Exporters are flushed and shut down before bex exits, within
 --shutdown-timeout; spans OTLP could not deliver are reported on stderr but
 do not change the exit status. LLM clients read their own variables
@@ -67,13 +72,15 @@ type RunConfig struct {
 	ArgsJSON        string        // --args-json: an object of named arguments, or "-" for stdin
 	JSONL           string        // --jsonl: the trace file ("" = BEX_TRACE_FILE)
 	OTLP            bool          // --otlp: export over OTLP
+	CaptureContent  bool          // --capture-content: content on the OpenTelemetry spans
 	Collector       bool          // --collector: print the call's summary on stderr
 	Timeout         time.Duration // --timeout: cancel the call after this long (0 = never)
 	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
 	StrictParse     bool          // --strict-parse: refuse LLM replies whose coercion loses data
 	Stream          bool          // --stream: print partial values as LLM replies arrive
 
-	otlpSet bool // --otlp was given (true or false), overriding the environment
+	otlpSet    bool // --otlp was given (true or false), overriding the environment
+	captureSet bool // --capture-content was given, overriding the environment
 }
 
 // Flags registers the flags of bex run.
@@ -82,6 +89,7 @@ func (c *RunConfig) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ArgsJSON, "args-json", "", "the arguments as a `JSON` object (or array), or - to read it from stdin")
 	fs.StringVar(&c.JSONL, "jsonl", "", "append the trace to this JSONL `file` (default $BEX_TRACE_FILE)")
 	fs.Var(&setBool{&c.OTLP, &c.otlpSet}, "otlp", "export the trace over OTLP (default: on when $OTEL_EXPORTER_OTLP_ENDPOINT is set)")
+	fs.Var(&setBool{&c.CaptureContent, &c.captureSet}, "capture-content", "put prompts, completions, arguments and results on the OpenTelemetry spans (default: $OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT)")
 	fs.BoolVar(&c.Collector, "collector", false, "print the call's summary (duration, tokens, LLM attempts) on stderr")
 	fs.DurationVar(&c.Timeout, "timeout", 0, "cancel the call after this `duration` (default: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "bound on flushing and shutting the exporters down")

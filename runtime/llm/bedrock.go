@@ -289,7 +289,10 @@ func bedrockUsage(u *types.TokenUsage) vmspan.Usage {
 		}
 		return int64p(int64(*n))
 	}
-	return vmspan.Usage{InputTokens: p(u.InputTokens), OutputTokens: p(u.OutputTokens), CachedInputTokens: p(u.CacheReadInputTokens)}
+	// As Anthropic's, Bedrock's input count leaves out the tokens read from
+	// and written to the cache; the conventions' includes them.
+	return vmspan.Usage{InputTokens: sum(p(u.InputTokens), p(u.CacheReadInputTokens), p(u.CacheWriteInputTokens)), OutputTokens: p(u.OutputTokens),
+		CachedInputTokens: p(u.CacheReadInputTokens), CacheCreationInputTokens: p(u.CacheWriteInputTokens)}
 }
 
 // bedrockError maps an SDK error to the runtime's error types: a service

@@ -1,4 +1,5 @@
-// call.go runs an LLM function call: retries, fallbacks, attempts, tracing headers.
+// call.go runs an LLM function call: retries, fallbacks, attempts and their
+// live spans and trace headers.
 
 package llm
 
@@ -11,11 +12,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -40,11 +42,14 @@ const (
 // not retried: the request succeeded, and the same prompt would most likely
 // give a similar reply at the same cost.
 //
-// When ctx holds a bex span (vmspan.SpanFromContext), every request carries
-// a W3C traceparent naming the attempt's OpenTelemetry span:
-// 00-{span.TraceID()}-{vmspan.AttemptSpanID(span id, n)}-01, where n counts
-// the call's attempts from 0 across retries and fallbacks. Otherwise an
-// OpenTelemetry span in ctx is propagated as it is. tracestate is passed on.
+// Every attempt is started with vmspan.StartAttempt before its request is
+// sent, and its request is made with the ctx that returns: when a live
+// OpenTelemetry bridge follows the LLM function's span in ctx, that ctx
+// carries the attempt's CLIENT span, the propagator (WithPropagator; the
+// global one by default) injects its trace context into the request's
+// headers, and an instrumented HTTP client (WithHTTPClient with an otelhttp
+// transport) nests its own span under it. Otherwise the propagator injects
+// whatever span ctx carries.
 func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	over, err := r.overlay(req.Registry)
 	if err != nil {
@@ -62,6 +67,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents}
+	cs.collectSecrets(c, 0)
 	if cs.partial != nil {
 		cs.partials = newPartials(req.Output)
 	}
@@ -72,6 +78,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	var p Parsed
 	if err == nil {
 		p, err = cs.parse(out, &req)
+		cs.endLive(out.at) // the attempt whose output was parsed
 	}
 	return Result{Value: p.Value, Notes: p.Notes, Attempts: cs.finish(), Messages: msgs}, err
 }
@@ -120,10 +127,12 @@ func (cs *call) mustStop(err error) bool {
 	return cs.ctx.Err() != nil || cs.delivered || errors.Is(err, ErrStopped)
 }
 
-// An output is a successful attempt's completion text and index.
+// An output is a successful attempt's completion text and index, and the
+// attempt, still live until its output is parsed.
 type output struct {
 	text  string
 	index int
+	at    *attemptState
 }
 
 // run runs c, retrying as c's retry policy says.
@@ -252,7 +261,9 @@ type attemptState struct {
 	ep   *endpoint
 	msgs []vmspan.Message // the prompt with media prepared for the provider
 	red  redactor
-	wd   *watchdog // the attempt's timeouts, once its request is made
+	ctx  context.Context // the attempt's: its request is made with it
+	live *vmspan.Attempt // the attempt as sinks follow it (vmspan.StartAttempt)
+	wd   *watchdog       // the attempt's timeouts, once its request is made
 }
 
 // begin resolves c's endpoint and media and records a new attempt. An
@@ -273,19 +284,38 @@ func (cs *call) begin(c *client) (*attemptState, error) {
 		Client: c.name, Provider: c.provider, Model: ep.model,
 		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs,
 	})
+	a := &cs.attempts[at.idx]
+	if ep.baseURL != "" {
+		a.ServerAddress, a.ServerPort = serverOf(ep.baseURL)
+	}
+	a.Start = cs.r.now()
+	at.ctx, at.live = vmspan.StartAttempt(cs.ctx, a)
 	return at, nil
 }
 
-// end records the outcome of attempt at.
+// end records the outcome of attempt at. A failed attempt ends here; a
+// successful one stays live until its output is parsed (see endLive).
 func (cs *call) end(at *attemptState, comp completion, err error) (output, error) {
 	a := &cs.attempts[at.idx]
 	if err != nil {
 		a.Err = vmspan.ErrorInfoOf(err)
+		cs.endLive(at)
 		return output{}, err
 	}
 	a.ResponseModel, a.ResponseID, a.FinishReason, a.Usage = comp.model, comp.id, comp.finish, comp.usage
 	a.Output = comp.text
-	return output{text: comp.text, index: at.idx}, nil
+	return output{text: comp.text, index: at.idx, at: at}, nil
+}
+
+// endLive ends the live attempt at with its record, redacted of every
+// secret the call may use.
+func (cs *call) endLive(at *attemptState) {
+	if at == nil || at.live == nil {
+		return
+	}
+	a := &cs.attempts[at.idx]
+	redactor{secrets: cs.secrets, media: cs.media}.attempt(a)
+	at.live.End(a)
 }
 
 // exchange sends the request of attempt at and reads the reply.
@@ -308,7 +338,7 @@ func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
 	}
 	comp, err := w.parse(rbody)
 	if err != nil {
-		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen)}
+		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen), Code: providerCode(rbody)}
 	}
 	return comp, nil
 }
@@ -336,7 +366,7 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 	}
 	a := &cs.attempts[at.idx]
 	a.ServerAddress, a.ServerPort = serverOf(wr.url)
-	setTraceHeaders(cs.ctx, wr.header, at.idx)
+	cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(wr.header))
 	ctx := cs.watch(c, at, stream)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, wr.url, bytes.NewReader(body))
 	if err != nil {
@@ -350,10 +380,11 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 
 // watch starts the watchdog of attempt at with its effective timeouts:
 // the stricter of the client's and the call's, else the runtime's
-// defaults. It returns the ctx of the attempt's request.
+// defaults. It returns the ctx of the attempt's request, below the
+// attempt's own (which carries its live span).
 func (cs *call) watch(c *client, at *attemptState, stream bool) context.Context {
 	lim := at.ep.timeouts.stricter(cs.limits).or(cs.r.timeouts)
-	ctx, wd := watch(cs.ctx, c.name, lim, stream)
+	ctx, wd := watch(at.ctx, c.name, lim, stream)
 	at.wd = wd
 	return ctx
 }
@@ -378,10 +409,9 @@ func (cs *call) totalTimeout() *TimeoutError {
 }
 
 // send makes the request of attempt at and reads the whole reply, timing
-// it into the attempt's record.
+// it into the attempt's record (whose Start begin set).
 func (cs *call) send(hreq *http.Request, at *attemptState) (*http.Response, []byte, error) {
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	defer func() { a.Duration = cs.r.now().Sub(a.Start) }()
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
@@ -435,7 +465,7 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 		return completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()}
 	}
 	rec := cs.recorder(at)
-	bc, err := cs.r.bedrockClient(cs.ctx, c, at.ep.aws, rec)
+	bc, err := cs.r.bedrockClient(at.ctx, c, at.ep.aws, rec)
 	if err != nil {
 		return completion{}, err
 	}
@@ -443,7 +473,6 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 	defer at.wd.stop()
 	rec.wd = at.wd
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	out, err := bc.Converse(ctx, in)
 	a.Duration = cs.r.now().Sub(a.Start)
 	cs.recordSDK(at, rec)
@@ -465,7 +494,7 @@ func (cs *call) recorder(at *attemptState) *recordingClient {
 		for k, v := range at.ep.headers { // after signing: SigV4 signs only the headers it names
 			req.Header.Set(k, v)
 		}
-		setTraceHeaders(cs.ctx, req.Header, at.idx)
+		cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(req.Header))
 	}}
 }
 
@@ -503,21 +532,6 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return d
 	}
 	return 0
-}
-
-// setTraceHeaders sets traceparent (and tracestate) for attempt idx.
-func setTraceHeaders(ctx context.Context, h http.Header, idx int) {
-	osc := trace.SpanContextFromContext(ctx)
-	if s := vmspan.SpanFromContext(ctx); s != nil {
-		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-01", s.TraceID(), vmspan.AttemptSpanID(s.SpanContext().ID, idx)))
-	} else if osc.IsValid() {
-		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-%s", osc.TraceID(), osc.SpanID(), osc.TraceFlags()))
-	} else {
-		return
-	}
-	if ts := osc.TraceState().String(); ts != "" {
-		h.Set("Tracestate", ts)
-	}
 }
 
 // serverOf returns the host and port of a URL (the scheme's default port
@@ -567,8 +581,47 @@ func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 			secrets = append(secrets, headerSecrets(v)...)
 		}
 	}
-	cs.secrets = append(cs.secrets, secrets...)
+	cs.noteSecrets(secrets...)
 	return redactor{secrets: secrets, media: cs.media}
+}
+
+// noteSecrets adds secrets to those of the call, once each.
+func (cs *call) noteSecrets(secrets ...string) {
+	for _, s := range secrets {
+		if s != "" && !slices.Contains(cs.secrets, s) {
+			cs.secrets = append(cs.secrets, s)
+		}
+	}
+}
+
+// collectSecrets notes the API keys and secret headers of every client c
+// may call (itself, or the clients of its strategy) before the first
+// attempt, so that each attempt's record is redacted of all of them when
+// it ends live (a key may sit in the prompt every attempt sends). A client
+// whose options cannot be resolved has none to note; credentials that
+// clouds issue per call (Vertex AI, Bedrock) are noted when obtained.
+func (cs *call) collectSecrets(c *client, depth int) {
+	if depth > len(cs.r.clients)+len(cs.over) { // a strategy cycle
+		return
+	}
+	if len(c.children) == 0 {
+		if key, err := cs.r.apiKey(c); err == nil {
+			cs.noteSecrets(key)
+		}
+		if h, err := cs.r.headers(c); err == nil {
+			for k, v := range h {
+				if vmspan.IsSecretKey(k) {
+					cs.noteSecrets(headerSecrets(v)...)
+				}
+			}
+		}
+		return
+	}
+	for _, name := range c.children {
+		if child, err := cs.r.lookupIn(cs.over, name); err == nil {
+			cs.collectSecrets(child, depth+1)
+		}
+	}
 }
 
 // headerSecrets returns the secret values in the value of a secret header:
@@ -600,7 +653,7 @@ func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
 			for _, v := range vs {
 				s := headerSecrets(v)
 				at.red.secrets = append(at.red.secrets, s...)
-				cs.secrets = append(cs.secrets, s...)
+				cs.noteSecrets(s...)
 			}
 		}
 	}

@@ -255,30 +255,44 @@
 //
 // Every provider request is a vmspan.LLMAttempt in Result.Attempts (also
 // when Call fails): client, provider, model, response model and id, server
-// address and port, start and duration, usage (OpenAI prompt_tokens,
-// completion_tokens, prompt_tokens_details.cached_tokens; Anthropic
-// input_tokens, output_tokens, cache_read_input_tokens — as reported, so
-// Anthropic's input count excludes cached tokens; Gemini promptTokenCount,
-// candidatesTokenCount plus thoughtsTokenCount, cachedContentTokenCount;
-// Responses input_tokens, output_tokens, input_tokens_details.cached_tokens;
-// Bedrock inputTokens, outputTokens, cacheReadInputTokens), finish reason
-// (OpenAI finish_reason, Anthropic stop_reason, Gemini finishReason,
-// Responses status, Bedrock stopReason), temperature, max_tokens, the
-// prompt messages, the output text, the HTTP request and response, and the
-// error. Selected is true only on the attempt whose output became the
-// result. Secrets are redacted: Authorization, x-api-key, api-key,
+// address and port, start and duration, usage with the meaning of the
+// OpenTelemetry GenAI conventions (vmspan.Usage: the input count includes
+// cached tokens, the output count reasoning tokens): OpenAI prompt_tokens,
+// completion_tokens, prompt_tokens_details.cached_tokens,
+// completion_tokens_details.reasoning_tokens; Anthropic input_tokens plus
+// cache_read_input_tokens plus cache_creation_input_tokens as the input
+// count (Anthropic's input_tokens leaves them out), output_tokens, and the
+// two cache counts; Gemini promptTokenCount, candidatesTokenCount plus
+// thoughtsTokenCount, cachedContentTokenCount, thoughtsTokenCount as
+// reasoning; Responses input_tokens, output_tokens,
+// input_tokens_details.cached_tokens,
+// output_tokens_details.reasoning_tokens; Bedrock as Anthropic
+// (inputTokens plus cacheReadInputTokens plus cacheWriteInputTokens),
+// finish reason (OpenAI finish_reason, Anthropic stop_reason, Gemini
+// finishReason, Responses status, Bedrock stopReason), temperature,
+// max_tokens, the prompt messages, the output text, the HTTP request and
+// response, and the error, whose code (vmspan.ErrorInfo.Code, OpenTelemetry's
+// error.type) is the HTTP status, the provider's error code, or "timeout".
+// Selected is true only on the attempt whose output became the result. Secrets are redacted: Authorization, x-api-key, api-key,
 // x-goog-api-key, X-Amz-Security-Token and every header for which
 // vmspan.IsSecretKey holds, secret URL parameters (signed URLs' signatures
 // and credentials), and the literal values of the API key, the Vertex
 // access token, the AWS secret key and session token, and secret headers
-// wherever they appear (bodies, messages, output, errors).
+// wherever they appear (bodies, messages, output, errors); the API keys and
+// secret headers of every client a call may reach are collected before its
+// first attempt.
 //
-// Each request carries a W3C traceparent naming its attempt's
-// OpenTelemetry span: when ctx holds a bex span s (the LLM function's span),
-// 00-{s.TraceID()}-{vmspan.AttemptSpanID(s.SpanContext().ID, n)}-01, where n
-// counts the call's attempts from 0 across retries and fallbacks — the ids
-// otelbridge gives the attempt spans. Without a bex span, an OpenTelemetry
-// span in ctx is propagated as is. tracestate is passed on when present.
+// Each attempt is started with vmspan.StartAttempt just before its request
+// and ended with its complete record (a failed attempt when it fails, the
+// successful one once its output is parsed, so that it records whether it
+// was selected). With a live OpenTelemetry bridge, the ctx StartAttempt
+// returns carries the attempt's CLIENT span, and the request is made with
+// it: the propagator (WithPropagator; by default the global one, a no-op
+// until the application sets one) injects that span's traceparent, with
+// its sampling decision, and tracestate and baggage, and an instrumented
+// HTTP client (an otelhttp transport in WithHTTPClient) puts its own span
+// below it. Without a bridge, the propagator injects whatever span ctx
+// carries (the application's own), and nothing when it carries none.
 //
 // # Output parsing
 //

@@ -98,6 +98,10 @@ func (e *HTTPError) Error() string {
 // ErrorType returns "LLMHTTPError".
 func (e *HTTPError) ErrorType() string { return "LLMHTTPError" }
 
+// ErrorCode returns the HTTP status, such as "429": OpenTelemetry's
+// error.type of the attempt.
+func (e *HTTPError) ErrorCode() string { return strconv.Itoa(e.Status) }
+
 // Retryable reports whether the request may succeed if repeated: status 429
 // or 5xx.
 func (e *HTTPError) Retryable() bool { return e.Status == 429 || e.Status >= 500 }
@@ -122,12 +126,16 @@ func (e *TransportError) Unwrap() error { return e.Err }
 func (e *TransportError) ErrorType() string { return "LLMTransportError" }
 
 // A ResponseError reports a 2xx reply whose body is not a valid completion
-// (undecodable JSON, no choices). It is not retried.
+// (undecodable JSON, no choices, an error object). It is not retried.
 type ResponseError struct {
 	Client string
 	Msg    string
 	Body   string // the start of the body (redacted)
+	Code   string // the provider's error code, when the body has one
 }
+
+// ErrorCode returns the provider's error code, or "".
+func (e *ResponseError) ErrorCode() string { return e.Code }
 
 // Error returns the client and what is wrong with the body.
 func (e *ResponseError) Error() string {

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+
 	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -27,7 +30,8 @@ type Runtime struct {
 	sleep    func(context.Context, time.Duration) error
 	now      func() time.Time
 	timeouts Timeouts // the defaults, all set
-	gcreds   sync.Map // credentials key -> *google.Credentials (vertex-ai)
+	gcreds   sync.Map                      // credentials key -> *google.Credentials (vertex-ai)
+	prop     propagation.TextMapPropagator // nil: the global one, at each request
 }
 
 // An Option configures a Runtime.
@@ -53,6 +57,23 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 // WithClock sets the clock for attempt start times and durations, and for
 // Retry-After dates (default time.Now).
 func WithClock(f func() time.Time) Option { return func(r *Runtime) { r.now = f } }
+
+// WithPropagator sets the propagator that injects the trace context of
+// each attempt into its request's headers (traceparent, tracestate and
+// baggage, with the default W3C propagators). The default is the global
+// propagator (otel.GetTextMapPropagator) at the time of each request,
+// which is a no-op until the application sets one.
+func WithPropagator(p propagation.TextMapPropagator) Option {
+	return func(r *Runtime) { r.prop = p }
+}
+
+// propagator returns the propagator of the requests made now.
+func (r *Runtime) propagator() propagation.TextMapPropagator {
+	if r.prop != nil {
+		return r.prop
+	}
+	return otel.GetTextMapPropagator()
+}
 
 // NewRuntime validates the client and retry policy declarations and returns
 // a Runtime. Every problem found is reported (errors.Join of *ConfigError,

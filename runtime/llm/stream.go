@@ -49,6 +49,10 @@ type Stream struct {
 	now   func() time.Time
 	first time.Time
 	log   *eventLog // the events as received, when asked for
+	// at is the attempt; keepLive leaves it live when the stream ends
+	// well, for the caller to end once it has parsed the output.
+	at       *attemptState
+	keepLive bool
 	// onEnd is called once when the stream ends (cleanly, with an error, or
 	// closed early), before Deltas returns; the attempt record uses it.
 	onEnd func(*Stream)
@@ -265,7 +269,6 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		return nil, err
 	}
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
 		a.Duration = cs.r.now().Sub(a.Start)
@@ -285,7 +288,7 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		return nil, err
 	}
 	src := newSSESource(at.wd.body(resp.Body), w.decoder())
-	s := &Stream{src: src, wd: at.wd, now: cs.r.now}
+	s := &Stream{src: src, wd: at.wd, now: cs.r.now, at: at}
 	if cs.events {
 		s.log = &eventLog{red: at.red}
 		src.log = s.log
@@ -308,7 +311,7 @@ func (cs *call) streamEnd(c *client, at *attemptState) func(*Stream) {
 		case at.wd.timedOut() != nil || cs.ctx.Err() != nil:
 			err = cs.transportError(c, at, err)
 		case errors.As(err, &se):
-			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error())}
+			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error()), Code: se.code}
 		case errors.As(err, &de):
 			err = &ResponseError{Client: c.name, Msg: at.red.str(de.Error())}
 		default: // a network error, or a stream that ended early
@@ -320,7 +323,9 @@ func (cs *call) streamEnd(c *client, at *attemptState) func(*Stream) {
 		if !s.first.IsZero() {
 			a.Stream.FirstChunk = s.first.Sub(a.Start)
 		}
-		cs.end(at, s.comp, err)
+		if _, err := cs.end(at, s.comp, err); err == nil && !s.keepLive {
+			cs.endLive(at) // nothing parses this stream's output (see streamAttempt)
+		}
 	}
 }
 
@@ -333,7 +338,7 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		return nil, err
 	}
 	rec := cs.recorder(at)
-	bc, err := cs.r.bedrockClient(cs.ctx, c, at.ep.aws, rec)
+	bc, err := cs.r.bedrockClient(at.ctx, c, at.ep.aws, rec)
 	if err != nil {
 		_, err = cs.end(at, completion{}, err)
 		return nil, err
@@ -341,7 +346,6 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 	ctx := cs.watch(c, at, true)
 	rec.wd = at.wd
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	out, err := bc.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
 		ModelId: in.ModelId, Messages: in.Messages, System: in.System,
 		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
@@ -355,7 +359,7 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		return nil, err
 	}
 	src := &bedrockSource{es: out.GetStream()}
-	s := &Stream{src: src, wd: at.wd, now: cs.r.now}
+	s := &Stream{src: src, wd: at.wd, now: cs.r.now, at: at}
 	if cs.events {
 		s.log = &eventLog{red: at.red}
 		src.log = s.log
@@ -376,7 +380,7 @@ func (cs *call) streamAttempt(c *client) (output, error) {
 		return output{}, err
 	}
 	defer s.Close()
-	idx := len(cs.attempts) - 1
+	s.keepLive = true // Call ends it once the output is parsed
 	cs.partials.reset()
 	for delta, err := range s.Deltas() {
 		if err != nil {
@@ -395,7 +399,7 @@ func (cs *call) streamAttempt(c *client) (output, error) {
 	if err := s.Err(); err != nil {
 		return output{}, err
 	}
-	return output{text: s.Text(), index: idx}, nil
+	return output{text: s.Text(), index: s.at.idx, at: s.at}, nil
 }
 
 // streams reports whether c's replies may be streamed: BAML's

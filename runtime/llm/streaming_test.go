@@ -83,7 +83,10 @@ func TestStreamCallEveryProvider(t *testing.T) {
 				}
 			}
 			a := res.Attempts[0]
-			if len(res.Attempts) != 1 || !a.Selected || usageString(a.Usage) != "7/11/2" || a.FinishReason == "" || a.Output != streamedText {
+			// The usage the stream reports is the usage of the same reply not
+			// streamed (with the conventions' meaning: see Usage).
+			if len(res.Attempts) != 1 || !a.Selected || usageString(a.Usage) != usageString(plain.Attempts[0].Usage) || a.Usage.OutputTokens == nil ||
+				*a.Usage.OutputTokens != 11 || a.FinishReason != plain.Attempts[0].FinishReason || a.Output != streamedText {
 				t.Errorf("attempt %+v", a)
 			}
 		})

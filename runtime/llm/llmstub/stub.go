@@ -51,6 +51,10 @@ type Reply struct {
 // Usage is the token usage a reply reports.
 type Usage struct {
 	Input, Output, Cached int64
+	// CacheCreation is what Anthropic and Bedrock report as tokens
+	// written to the cache; Reasoning is OpenAI's
+	// completion_tokens_details.reasoning_tokens, sent when not zero.
+	CacheCreation, Reasoning int64
 }
 
 // A Rule answers the requests it matches. Replies are used in order, the

@@ -131,7 +131,7 @@ func completionBody(req *Request, r *Reply, id int) any {
 			"content":     []any{map[string]any{"type": "text", "text": r.Text}},
 			"stop_reason": f.finish, "stop_sequence": nil,
 			"usage": map[string]any{"input_tokens": u.Input, "output_tokens": u.Output,
-				"cache_read_input_tokens": u.Cached, "cache_creation_input_tokens": 0},
+				"cache_read_input_tokens": u.Cached, "cache_creation_input_tokens": u.CacheCreation},
 		}
 	case "google":
 		return googleBody(f, r.Text, f.finish, id)
@@ -152,12 +152,20 @@ func completionBody(req *Request, r *Reply, id int) any {
 }
 
 func openAIUsage(u Usage) map[string]any {
-	return map[string]any{"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
+	m := map[string]any{"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
 		"prompt_tokens_details": map[string]any{"cached_tokens": u.Cached}}
+	if u.Reasoning != 0 {
+		m["completion_tokens_details"] = map[string]any{"reasoning_tokens": u.Reasoning}
+	}
+	return m
 }
 
 func bedrockUsage(u Usage) map[string]any {
-	return map[string]any{"inputTokens": u.Input, "outputTokens": u.Output, "totalTokens": u.Input + u.Output, "cacheReadInputTokens": u.Cached}
+	m := map[string]any{"inputTokens": u.Input, "outputTokens": u.Output, "totalTokens": u.Input + u.Output, "cacheReadInputTokens": u.Cached}
+	if u.CacheCreation != 0 {
+		m["cacheWriteInputTokens"] = u.CacheCreation
+	}
+	return m
 }
 
 // googleBody is a GenerateContentResponse (finish "" for a stream's
@@ -327,7 +335,7 @@ func anthropicEvents(f replyFacts, parts []string, id int) []streamEvent {
 		{name: "message_start", data: map[string]any{"type": "message_start", "message": map[string]any{
 			"id": fmt.Sprintf("msg_stub_%04d", id), "type": "message", "role": "assistant", "model": f.model, "content": []any{},
 			"stop_reason": nil, "stop_sequence": nil,
-			"usage": map[string]any{"input_tokens": f.u.Input, "output_tokens": 1, "cache_read_input_tokens": f.u.Cached, "cache_creation_input_tokens": 0}}}},
+			"usage": map[string]any{"input_tokens": f.u.Input, "output_tokens": 1, "cache_read_input_tokens": f.u.Cached, "cache_creation_input_tokens": f.u.CacheCreation}}}},
 		{name: "content_block_start", data: map[string]any{"type": "content_block_start", "index": 0, "content_block": map[string]any{"type": "text", "text": ""}}},
 		{name: "ping", data: map[string]any{"type": "ping"}},
 	}
