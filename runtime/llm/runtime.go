@@ -29,7 +29,7 @@ type Runtime struct {
 	env      func(string) (string, bool)
 	sleep    func(context.Context, time.Duration) error
 	now      func() time.Time
-	timeouts Timeouts // the defaults, all set
+	timeouts Timeouts                      // the defaults, all set
 	gcreds   sync.Map                      // credentials key -> *google.Credentials (vertex-ai)
 	prop     propagation.TextMapPropagator // nil: the global one, at each request
 }
