@@ -304,8 +304,13 @@ func TestCallTimesOut(t *testing.T) {
 	}
 	checkBalanced(t, rec)
 	end, _ := rec.Find(vmspan.EventEnd, "Headline")
-	if end.Err == nil || end.Err.Type != "LLMTimeoutError" || len(end.Attempts) != 2 {
+	if end.Err == nil || end.Err.Type != "LLMTimeoutError" || end.Err.Code != "timeout" || len(end.Attempts) != 2 {
 		t.Errorf("span error %+v, %d attempts (want 2: a timeout is retried)", end.Err, len(end.Attempts))
+	}
+	for _, a := range end.Attempts {
+		if a.Err == nil || a.Err.Code != "timeout" { // OpenTelemetry's error.type
+			t.Errorf("attempt error %+v, want code timeout", a.Err)
+		}
 	}
 }
 

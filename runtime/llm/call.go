@@ -247,7 +247,7 @@ func (cs *call) attempt(c *client) (output, error) {
 	if cs.partial != nil && streams(c) {
 		return cs.streamAttempt(c)
 	}
-	at, err := cs.begin(c)
+	at, err := cs.begin(c, false)
 	if err != nil {
 		return output{}, err
 	}
@@ -266,10 +266,11 @@ type attemptState struct {
 	wd   *watchdog       // the attempt's timeouts, once its request is made
 }
 
-// begin resolves c's endpoint and media and records a new attempt. An
-// error before any request is made (an unset variable, a media URL that
-// cannot be fetched) records no attempt.
-func (cs *call) begin(c *client) (*attemptState, error) {
+// begin resolves c's endpoint and media and records a new attempt (its
+// Stream set when the reply is streamed), which it starts live. An error
+// before any request is made (an unset variable, a media URL that cannot be
+// fetched) records no attempt.
+func (cs *call) begin(c *client, streamed bool) (*attemptState, error) {
 	ep, err := cs.r.endpoint(cs.ctx, c)
 	if err != nil {
 		return nil, err
@@ -287,6 +288,9 @@ func (cs *call) begin(c *client) (*attemptState, error) {
 	a := &cs.attempts[at.idx]
 	if ep.baseURL != "" {
 		a.ServerAddress, a.ServerPort = serverOf(ep.baseURL)
+	}
+	if streamed {
+		a.Stream = &vmspan.StreamInfo{} // filled in when the stream ends
 	}
 	a.Start = cs.r.now()
 	at.ctx, at.live = vmspan.StartAttempt(cs.ctx, a)

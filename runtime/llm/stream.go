@@ -255,7 +255,7 @@ func (s *sseSource) close() error { return s.body.Close() }
 // after the first byte (partial parsing, chunk timing, idle timeouts) is
 // the consumer's.
 func (cs *call) stream(c *client) (*Stream, error) {
-	at, err := cs.begin(c)
+	at, err := cs.begin(c, true)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +319,7 @@ func (cs *call) streamEnd(c *client, at *attemptState) func(*Stream) {
 		}
 		at.wd.stop()
 		s.err = err
-		a.Stream = &vmspan.StreamInfo{Chunks: s.texts, Events: s.log.list()}
+		a.Stream = &vmspan.StreamInfo{Chunks: s.texts, Events: s.log.list()} // a new record: the start's may be kept by a sink
 		if !s.first.IsZero() {
 			a.Stream.FirstChunk = s.first.Sub(a.Start)
 		}
