@@ -31,7 +31,14 @@
 //     of vmspan.Usage, null when not reported), finish reason, selected,
 //     the redacted HTTP request and response, and "parse_notes" (what
 //     coercing the reply to the return type lost:
-//     [{"detail","kind","path"}], see vmspan.ParseNote) when there are any;
+//     [{"detail","kind","path"}], see vmspan.ParseNote) when there are any,
+//     and "stream" on a streamed attempt ({"chunks", "events" (only when
+//     recorded: engine.WithStreamEvents), "first_chunk_ms",
+//     "first_chunk_ns"}: its chunks of text and time to first chunk);
+//   - intermediate lines {"Partial": value}: a partial value of an LLM
+//     span's result while its reply streamed (vmspan.EventPartial), written
+//     only when asked for (engine.WithPartialEvents, bex run
+//     --partial-events) and at most that many per LLM call;
 //   - "otel" ({"parent_span_id","sampled","span_id","trace_id"}, hex) in the
 //     end data of a span, and in an attempt, that a live OpenTelemetry
 //     bridge exported: the ids it used, so that a replay (bex trace export)

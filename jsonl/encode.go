@@ -14,7 +14,8 @@ import (
 // AppendEvent appends e to b as one JSONL line, newline included, and
 // returns the extended buffer. Keys are sorted at every level. It never
 // fails: values outside the snapshot form are snapshotted first, and an
-// event of an unknown kind is written as a set-tags line.
+// event of an unknown kind is written as a set-tags line. A partial value
+// (vmspan.EventPartial) is an intermediate line {"Partial": value}.
 func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	b = append(b, `{"call_id":"`...)
 	b = appendSpanID(b, e.Span.ID)
@@ -28,6 +29,10 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	case vmspan.EventEnd:
 		b = appendEndData(b, e)
 		b = append(b, `,"type":"function_end"}`...)
+	case vmspan.EventPartial:
+		b = append(b, `{"Partial":`...)
+		b = spanjson.AppendValue(b, e.Result)
+		b = append(b, `},"type":"intermediate"}`...)
 	default:
 		b = append(b, `{"SetTags":`...)
 		b = spanjson.AppendStringMap(b, e.Tags)
@@ -38,7 +43,7 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	b = appendMsNs(b, `","timestamp_epoch_ms":`, `,"timestamp_unix_nano":`, e.Time.UnixMilli(), e.Time.UnixNano())
 	b = append(b, `,"trace_id":"`...)
 	b = appendHex(b, e.TraceID[:])
-	if e.Remote != nil && e.Kind != vmspan.EventSetTags {
+	if e.Remote != nil && (e.Kind == vmspan.EventStart || e.Kind == vmspan.EventEnd) {
 		b = append(b, `","traceparent":"`...)
 		b = appendTraceparent(b, e.Remote)
 		if st := e.Remote.State.String(); st != "" {

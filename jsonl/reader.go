@@ -174,6 +174,7 @@ type lineData struct {
 	LLMCalls  []lineAttempt  `json:"llm_calls"`
 	OTel      *lineOTel      `json:"otel"`
 	SetTags   map[string]any `json:"SetTags"`
+	Partial   *any           `json:"Partial"`
 }
 
 type lineError struct {
@@ -402,6 +403,10 @@ func (st *state) complete(e *vmspan.Event, l *line) error {
 	case vmspan.EventEnd:
 		err = st.end(e, d)
 	case vmspan.EventSetTags:
+		if d.Partial != nil {
+			st.partial(e, d)
+			break
+		}
 		st.setTags(e, d)
 	}
 	return err
@@ -446,6 +451,15 @@ func (st *state) end(e *vmspan.Event, d *lineData) error {
 		e.Start = e.Time.Add(-e.Duration)
 	}
 	return nil
+}
+
+// partial reads an intermediate line {"Partial": value}: a partial value
+// of an open span's result.
+func (st *state) partial(e *vmspan.Event, d *lineData) {
+	e.Kind, e.Result = vmspan.EventPartial, value(*d.Partial)
+	if o := st.open[e.Span.ID]; o != nil {
+		e.Name, e.SpanKind = o.name, o.kind
+	}
 }
 
 func (st *state) setTags(e *vmspan.Event, d *lineData) {

@@ -43,3 +43,33 @@ func TestStreamRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialRoundTrip writes a span's partial value as an intermediate
+// line {"Partial": value} and reads it back as a partial event of that
+// span.
+func TestPartialRoundTrip(t *testing.T) {
+	rec := new(spantest.Recorder)
+	tr := newTracer(rec)
+	llm := tr.StartSpan(context.Background(), "Extract", vmspan.StartConfig{Kind: vmspan.KindLLM})
+	partial := map[string]any{"items": []any{map[string]any{"name": "Wid", "qty": nil}}, "customer": "Acme"}
+	llm.Partial(partial)
+	llm.End("done", nil)
+	llm.Partial("after the end: ignored")
+	evs := rec.Events()
+	if len(evs) != 3 || evs[1].Kind != vmspan.EventPartial {
+		t.Fatalf("events %+v", evs)
+	}
+	line := AppendEvent(nil, &evs[1])
+	if !bytes.Contains(line, []byte(`"content":{"data":{"Partial":{"customer":"Acme","items":[{"name":"Wid","qty":null}]}},"type":"intermediate"}`)) {
+		t.Errorf("partial line: %s", line)
+	}
+	var file []byte
+	for i := range evs {
+		file = AppendEvent(file, &evs[i])
+	}
+	got := readAll(t, file)
+	if len(got) != 3 || got[1].Kind != vmspan.EventPartial || got[1].Name != "Extract" || got[1].SpanKind != vmspan.KindLLM ||
+		!reflect.DeepEqual(got[1].Result, partial) || got[2].Kind != vmspan.EventEnd {
+		t.Fatalf("read back %+v", got)
+	}
+}

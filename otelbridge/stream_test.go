@@ -23,6 +23,7 @@ func runStreamedLLM(f *fixture, stream *vmspan.StreamInfo) {
 	rec := attemptsFor()[1]
 	rec.Selected, rec.Stream = false, &vmspan.StreamInfo{}
 	_, att := vmspan.StartAttempt(ctx, &rec)
+	vmspan.SpanFromContext(ctx).Partial(map[string]any{"name": "An"}) // a partial event: no span event
 	rec.Selected, rec.Stream = true, stream
 	att.End(&rec)
 	vmspan.SpanFromContext(ctx).AddAttempts(rec)
@@ -54,6 +55,9 @@ func TestStreamedAttempt(t *testing.T) {
 		}
 	}
 	check(t, f.span(t, "chat claude-sonnet"))
+	if ev := f.span(t, "main").Events(); len(ev) != 0 {
+		t.Errorf("the function span has events %v: partial values are not exported", ev)
+	}
 	tp, sr := newRecorder(t, false)
 	if _, err := Export(context.Background(), seq(f.rec.Events()), WithTracerProvider(tp)); err != nil {
 		t.Fatal(err)

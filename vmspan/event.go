@@ -49,9 +49,13 @@ const (
 	EventStart   EventKind = iota + 1 // a span started
 	EventEnd                          // a span ended
 	EventSetTags                      // tags were set on a span
+	// EventPartial reports a partial value of an LLM span's result, in
+	// Result, while its reply streams (see Span.Partial). Sinks that have
+	// no use for it ignore it.
+	EventPartial
 )
 
-// String returns "start", "end" or "set-tags".
+// String returns "start", "end", "set-tags" or "partial".
 func (k EventKind) String() string {
 	switch k {
 	case EventStart:
@@ -60,6 +64,8 @@ func (k EventKind) String() string {
 		return "end"
 	case EventSetTags:
 		return "set-tags"
+	case EventPartial:
+		return "partial"
 	}
 	return "unknown"
 }

@@ -57,7 +57,9 @@ they arrive: on a terminal, one line redrawn in place ("F: {partial value}"),
 then the result as without --stream; otherwise JSON Lines, one object per
 partial value, {"function": "F", "partial": value}, and a last line
 {"function": "FUNCTION", "result": value}. An expression function prints the
-partial values of each LLM call it makes (see engine.Stream).
+partial values of each LLM call it makes (see engine.Stream). With
+--partial-events N the first N partial values of each LLM call also go to
+the trace file, as intermediate lines {"Partial": value}.
 
 The exit status is 1 when the program does not compile or the call fails (the
 error and its bex stack are printed on stderr), 2 for a bad command line.
@@ -78,6 +80,7 @@ type RunConfig struct {
 	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
 	StrictParse     bool          // --strict-parse: refuse LLM replies whose coercion loses data
 	Stream          bool          // --stream: print partial values as LLM replies arrive
+	PartialEvents   int           // --partial-events: partial values of each LLM call written to the trace
 
 	otlpSet    bool // --otlp was given (true or false), overriding the environment
 	captureSet bool // --capture-content was given, overriding the environment
@@ -94,6 +97,7 @@ func (c *RunConfig) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Timeout, "timeout", 0, "cancel the call after this `duration` (default: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "bound on flushing and shutting the exporters down")
 	fs.BoolVar(&c.Stream, "stream", false, "stream LLM replies and print their partial values as they arrive (JSON Lines, or one line redrawn on a terminal)")
+	fs.IntVar(&c.PartialEvents, "partial-events", 0, "with --stream, write the first `n` partial values of each LLM call to the trace file (intermediate lines)")
 	fs.BoolVar(&c.StrictParse, "strict-parse", false, "fail an LLM function whose reply can only be coerced with loss (dropped elements, rounded numbers, defaulted fields, a truncated reply)")
 }
 
@@ -153,6 +157,9 @@ func (c *RunConfig) call(ctx context.Context, a *App, s *streams, eng *engine.En
 	})}
 	if c.StrictParse {
 		opts = append(opts, engine.WithStrictParsing())
+	}
+	if c.PartialEvents > 0 {
+		opts = append(opts, engine.WithPartialEvents(c.PartialEvents))
 	}
 	var col *collector.Collector
 	if c.Collector {

@@ -26,6 +26,17 @@ type callConfig struct {
 	notes    func(function string, notes []vmspan.ParseNote)
 	timeouts llm.Timeouts
 	events   bool
+	partials int
+}
+
+// WithPartialEvents records the first max partial values of each LLM call
+// of a streamed call (see Stream) as events of its span
+// (vmspan.EventPartial): a trace file writes them as intermediate lines
+// {"Partial": value}; the Collector and the OpenTelemetry bridge ignore
+// them (no span event per chunk). By default none is recorded: the span's
+// end has the result.
+func WithPartialEvents(max int) CallOption {
+	return func(c *callConfig) { c.partials = max }
 }
 
 // WithStreamEvents records the events of the call's streamed LLM replies
@@ -170,7 +181,7 @@ func (e *Engine) call(ctx context.Context, name string, args any, partial func(f
 		tracer = vmspan.Default()
 	}
 	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
-		timeouts: cfg.timeouts, partial: partial, events: cfg.events}
+		timeouts: cfg.timeouts, partial: partial, events: cfg.events, partialEvents: cfg.partials}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -389,6 +400,9 @@ type callState struct {
 	// (Stream); nil for Call.
 	partial func(fn string, v any) bool
 	events  bool // WithStreamEvents
+	// partialEvents is how many partial values of each LLM call become
+	// span events (WithPartialEvents).
+	partialEvents int
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -423,6 +437,15 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 	return v, nil
 }
 
+// llmSpan returns the span of the LLM function being called, or nil when
+// nothing listens.
+func (cs *callState) llmSpan() *vmspan.Span {
+	if cs.frames == nil {
+		return nil
+	}
+	return vmspan.SpanFromContext(cs.spanCtx())
+}
+
 // CallLLM renders the function's prompt, calls the provider(s) and parses
 // the reply into the declared return type. The attempts are recorded on the
 // function's span.
@@ -439,7 +462,14 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Strict:   cs.strict, Timeouts: cs.timeouts, StreamEvents: cs.events,
 	}
 	if cs.partial != nil {
-		req.Partial = func(v any) bool { return cs.partial(fn.Name, v) }
+		span, left := cs.llmSpan(), cs.partialEvents
+		req.Partial = func(v any) bool {
+			if left > 0 && span != nil {
+				span.Partial(v) // partial values are immutable: no copy needed
+				left--
+			}
+			return cs.partial(fn.Name, v)
+		}
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)

@@ -398,3 +398,47 @@ function MakePlan(goal: string) -> Plan {
 		t.Errorf("final %v, Call %v (%v)", final, want, err)
 	}
 }
+
+// WithPartialEvents records the first partial values of each LLM call as
+// events of its span (here the call's root: the LLM function is the one
+// called), between its start and end; without it, none.
+func TestStreamPartialEvents(t *testing.T) {
+	e, rec, _ := streamEngine(t)
+	var seen []any
+	for p, err := range e.Stream(context.Background(), "ExtractGPT", map[string]any{"text": "x"}, engine.WithPartialEvents(3)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Final {
+			seen = append(seen, p.Value)
+		}
+	}
+	checkBalanced(t, rec)
+	var got []any
+	started, ended := false, false
+	for _, ev := range rec.Events() {
+		if ev.Name != "ExtractGPT" {
+			t.Fatalf("event of %s", ev.Name)
+		}
+		switch ev.Kind {
+		case vmspan.EventStart:
+			started = true
+		case vmspan.EventEnd:
+			ended = true
+		case vmspan.EventPartial:
+			if !started || ended {
+				t.Errorf("partial event %+v outside its LLM span", ev)
+			}
+			got = append(got, ev.Result)
+		}
+	}
+	if len(seen) < 4 || !reflect.DeepEqual(got, seen[:3]) {
+		t.Errorf("partial events %v, want the first 3 of %d partial values", got, len(seen))
+	}
+	rec.Reset()
+	for range e.Stream(context.Background(), "ExtractGPT", map[string]any{"text": "x"}) {
+	}
+	if n := rec.Count(vmspan.EventPartial); n != 0 {
+		t.Errorf("%d partial events without WithPartialEvents", n)
+	}
+}
