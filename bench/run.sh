@@ -13,6 +13,8 @@
 #   - 1,000 Collectors holding 1M events, and reading a 1M-event file;
 #   - LLM output parsing: a valid JSON reply against encoding/json decoding
 #     it into a struct, typical messy replies, and a pathological 1 MB one;
+#   - streaming: a 64 KiB reply parsed whole against its partial values in
+#     10-byte chunks, and the quadratic control;
 #   - when valgrind is installed, the instructions fib(27) executes in
 #     both builds, and those of one traced call (cachegrind, garbage
 #     collector off): counts that do not depend on the machine's load, to
@@ -51,7 +53,7 @@ go test -c -o "$tmp/bench.test" .
 go test -c -tags bexnotrace -o "$tmp/notrace.test" .
 (cd .. && go test -c -o "$tmp/otelbridge.test" ./otelbridge)
 
-main='^(BenchmarkFib27|BenchmarkLoop10M|BenchmarkTracedCall|BenchmarkBridge100k|BenchmarkJSONL|BenchmarkScale|BenchmarkParse|BenchmarkParseNested1MB)$'
+main='^(BenchmarkFib27|BenchmarkLoop10M|BenchmarkTracedCall|BenchmarkBridge100k|BenchmarkJSONL|BenchmarkScale|BenchmarkParse|BenchmarkParseNested1MB|BenchmarkStreamParse)$'
 # Run in both builds: fib(27) through the engine, and its layout control.
 builds='^(BenchmarkUntracedFib27|BenchmarkLayoutLoop10M)$'
 run() { # binary, pattern, benchtime

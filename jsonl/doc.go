@@ -36,7 +36,14 @@
 //     [{"expression","name","path","status"}], status "succeeded" or
 //     "failed", see vmspan.CheckResult) and "dynamic_types" (what the
 //     call's type builder added to the return type's @@dynamic classes and
-//     enums, "Class.field" or "Enum.VALUE") when there are any;
+//     enums, "Class.field" or "Enum.VALUE") when there are any, and
+//     "stream" on a streamed attempt ({"chunks", "events" (only when
+//     recorded: engine.WithStreamEvents), "first_chunk_ms",
+//     "first_chunk_ns"}: its chunks of text and time to first chunk);
+//   - intermediate lines {"Partial": value}: a partial value of an LLM
+//     span's result while its reply streamed (vmspan.EventPartial), written
+//     only when asked for (engine.WithPartialEvents, bex run
+//     --partial-events) and at most that many per LLM call;
 //   - "otel" ({"parent_span_id","sampled","span_id","trace_id"}, hex) in the
 //     end data of a span, and in an attempt, that a live OpenTelemetry
 //     bridge exported: the ids it used, so that a replay (bex trace export)

@@ -14,7 +14,8 @@ import (
 // AppendEvent appends e to b as one JSONL line, newline included, and
 // returns the extended buffer. Keys are sorted at every level. It never
 // fails: values outside the snapshot form are snapshotted first, and an
-// event of an unknown kind is written as a set-tags line.
+// event of an unknown kind is written as a set-tags line. A partial value
+// (vmspan.EventPartial) is an intermediate line {"Partial": value}.
 func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	b = append(b, `{"call_id":"`...)
 	b = appendSpanID(b, e.Span.ID)
@@ -28,6 +29,10 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	case vmspan.EventEnd:
 		b = appendEndData(b, e)
 		b = append(b, `,"type":"function_end"}`...)
+	case vmspan.EventPartial:
+		b = append(b, `{"Partial":`...)
+		b = spanjson.AppendValue(b, e.Result)
+		b = append(b, `},"type":"intermediate"}`...)
 	default:
 		b = append(b, `{"SetTags":`...)
 		b = spanjson.AppendStringMap(b, e.Tags)
@@ -38,7 +43,7 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	b = appendMsNs(b, `","timestamp_epoch_ms":`, `,"timestamp_unix_nano":`, e.Time.UnixMilli(), e.Time.UnixNano())
 	b = append(b, `,"trace_id":"`...)
 	b = appendHex(b, e.TraceID[:])
-	if e.Remote != nil && e.Kind != vmspan.EventSetTags {
+	if e.Remote != nil && (e.Kind == vmspan.EventStart || e.Kind == vmspan.EventEnd) {
 		b = append(b, `","traceparent":"`...)
 		b = appendTraceparent(b, e.Remote)
 		if st := e.Remote.State.String(); st != "" {
@@ -238,6 +243,7 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	if !a.Start.IsZero() {
 		b = appendMsNs(b, `,"start_epoch_ms":`, `,"start_unix_nano":`, a.Start.UnixMilli(), a.Start.UnixNano())
 	}
+	b = appendStream(b, a.Stream)
 	if a.Temperature != nil {
 		b = append(b, `,"temperature":`...)
 		b = spanjson.AppendFloat(b, *a.Temperature)
@@ -276,6 +282,29 @@ func appendChecks(b []byte, cs []vmspan.CheckResult) []byte {
 		b = append(b, '}')
 	}
 	return append(b, "],"...)
+}
+
+// appendStream writes a streamed attempt's "stream":{"chunks", "events",
+// "first_chunk_ms", "first_chunk_ns"}, left out for a plain attempt (and
+// events when none were recorded).
+func appendStream(b []byte, s *vmspan.StreamInfo) []byte {
+	if s == nil {
+		return b
+	}
+	b = append(b, `,"stream":{"chunks":`...)
+	b = strconv.AppendInt(b, int64(s.Chunks), 10)
+	if len(s.Events) > 0 {
+		b = append(b, `,"events":[`...)
+		for i, e := range s.Events {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = spanjson.AppendString(b, e)
+		}
+		b = append(b, ']')
+	}
+	b = appendMsNs(b, `,"first_chunk_ms":`, `,"first_chunk_ns":`, s.FirstChunk.Milliseconds(), int64(s.FirstChunk))
+	return append(b, '}')
 }
 
 // appendParseNotes writes "parse_notes":[{"detail","kind","path"}], left

@@ -174,6 +174,7 @@ type lineData struct {
 	LLMCalls  []lineAttempt  `json:"llm_calls"`
 	OTel      *lineOTel      `json:"otel"`
 	SetTags   map[string]any `json:"SetTags"`
+	Partial   *any           `json:"Partial"`
 }
 
 type lineError struct {
@@ -252,6 +253,14 @@ type lineAttempt struct {
 	DynamicTypes  []string           `json:"dynamic_types"`
 	Error         *lineError         `json:"error"`
 	OTel          *lineOTel          `json:"otel"`
+	Stream        *lineStream        `json:"stream"`
+}
+
+type lineStream struct {
+	Chunks       int         `json:"chunks"`
+	Events       []string    `json:"events"`
+	FirstChunkMs json.Number `json:"first_chunk_ms"`
+	FirstChunkNs json.Number `json:"first_chunk_ns"`
 }
 
 // A lineCheck is a vmspan.CheckResult with its status spelled out.
@@ -415,6 +424,10 @@ func (st *state) complete(e *vmspan.Event, l *line) error {
 	case vmspan.EventEnd:
 		err = st.end(e, d)
 	case vmspan.EventSetTags:
+		if d.Partial != nil {
+			st.partial(e, d)
+			break
+		}
 		st.setTags(e, d)
 	}
 	return err
@@ -459,6 +472,15 @@ func (st *state) end(e *vmspan.Event, d *lineData) error {
 		e.Start = e.Time.Add(-e.Duration)
 	}
 	return nil
+}
+
+// partial reads an intermediate line {"Partial": value}: a partial value
+// of an open span's result.
+func (st *state) partial(e *vmspan.Event, d *lineData) {
+	e.Kind, e.Result = vmspan.EventPartial, value(*d.Partial)
+	if o := st.open[e.Span.ID]; o != nil {
+		e.Name, e.SpanKind = o.name, o.kind
+	}
 }
 
 func (st *state) setTags(e *vmspan.Event, d *lineData) {
@@ -640,6 +662,13 @@ func attempts(ls []lineAttempt) ([]vmspan.LLMAttempt, error) {
 		}
 		if out[i].OTel, err = l.OTel.ids(); err != nil {
 			return nil, fmt.Errorf("llm_calls[%d]: %v", i, err)
+		}
+		if s := l.Stream; s != nil {
+			first, err := durationOf(s.FirstChunkNs, s.FirstChunkMs)
+			if err != nil {
+				return nil, fmt.Errorf("llm_calls[%d]: stream: first chunk: %v", i, err)
+			}
+			out[i].Stream = &vmspan.StreamInfo{FirstChunk: first, Chunks: s.Chunks, Events: s.Events}
 		}
 	}
 	return out, nil

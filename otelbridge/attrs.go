@@ -25,6 +25,7 @@ const (
 	KeyErrorType    = attribute.Key("bex.error.type")    // the bex error type (vmspan.ErrorInfo.Type)
 	KeyLLMClient    = attribute.Key("bex.llm.client")    // attempt: the client<llm> name
 	KeyLLMSelected  = attribute.Key("bex.llm.selected")  // attempt: its output is the result
+	KeyLLMChunks    = attribute.Key("bex.llm.chunks")    // streamed attempt: chunks of output text received
 	KeyLLMAttempts  = attribute.Key("bex.llm.attempts")  // LLM function: number of attempts
 
 	// Token usage of an LLM function, summed over its attempts, with the
@@ -51,6 +52,11 @@ const (
 	KeyParseTruncated = attribute.Key("bex.parse.truncated") // values cut off by the end of the reply
 	KeyParseNotes     = attribute.Key("bex.parse.notes")     // the notes as text (content capture only)
 )
+
+// EventFirstChunk is the span event that marks, on a streamed attempt's
+// span, when the first chunk of output text arrived (the GenAI conventions
+// name the duration, gen_ai.response.time_to_first_chunk, not an event).
+const EventFirstChunk = "bex.llm.first_chunk"
 
 // tagAliases are the tags that also set a semantic-convention attribute.
 var tagAliases = map[string]attribute.Key{
@@ -211,6 +217,9 @@ func (b *Bridge) attemptStartAttrs(a *vmspan.LLMAttempt) *attrList {
 	if a.ServerPort > 0 {
 		attrs = append(attrs, semconv.ServerPortKey.Int(a.ServerPort))
 	}
+	if a.Stream != nil {
+		attrs = append(attrs, semconv.GenAIRequestStreamKey.Bool(true))
+	}
 	attrs = appendNonEmpty(attrs, KeyLLMClient, a.Client)
 	if b.cfg.content {
 		attrs = b.appendInput(attrs, a)
@@ -229,6 +238,12 @@ func (b *Bridge) attemptEndAttrs(a *vmspan.LLMAttempt) *attrList {
 	}
 	attrs = appendUsage(attrs, a.Usage, genAIUsageKeys)
 	attrs = append(attrs, KeyLLMSelected.Bool(a.Selected))
+	if st := a.Stream; st != nil {
+		if st.Chunks > 0 {
+			attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunkKey.Float64(st.FirstChunk.Seconds()))
+		}
+		attrs = append(attrs, KeyLLMChunks.Int(st.Chunks))
+	}
 	if a.Err != nil {
 		typ := a.Err.Code
 		if typ == "" {

@@ -382,6 +382,9 @@ func (b *Bridge) endAttempt(span trace.Span, a *vmspan.LLMAttempt) {
 		attrs := b.attemptEndAttrs(a)
 		span.SetAttributes(attrs.s...)
 		attrs.free()
+		if st := a.Stream; st != nil && st.Chunks > 0 && !a.Start.IsZero() {
+			span.AddEvent(EventFirstChunk, trace.WithTimestamp(a.Start.Add(st.FirstChunk)))
+		}
 		if a.Err != nil {
 			recordError(span, a.Err, end, true) // an attempt has no children: its errors arise there
 		}

@@ -100,7 +100,8 @@
 // pinned semconv package: at the start, what a sampler may see —
 // gen_ai.operation.name ("chat"), gen_ai.provider.name (the conventions'
 // well-known value, see vmspan.GenAIProviderName), gen_ai.request.model,
-// gen_ai.request.temperature, gen_ai.request.max_tokens, server.address,
+// gen_ai.request.temperature, gen_ai.request.max_tokens,
+// gen_ai.request.stream (true for a streamed reply), server.address,
 // server.port, bex.llm.client; at the end gen_ai.response.model,
 // gen_ai.response.id, gen_ai.response.finish_reasons, the usage with the
 // conventions' meaning (vmspan.Usage: gen_ai.usage.input_tokens including
@@ -108,7 +109,12 @@
 // gen_ai.usage.cache_read.input_tokens,
 // gen_ai.usage.cache_creation.input_tokens,
 // gen_ai.usage.reasoning.output_tokens, where reported) and
-// bex.llm.selected; a failed attempt gets status Error, error.type (the
+// bex.llm.selected; a streamed attempt also gets
+// gen_ai.response.time_to_first_chunk (seconds from the request to the
+// first chunk of output text, the conventions' attribute), bex.llm.chunks
+// (the chunks of text received) and one span event, EventFirstChunk, at
+// the time the first chunk arrived (never an event per chunk); a failed
+// attempt gets status Error, error.type (the
 // HTTP status code, the provider's error code, "timeout", or "_OTHER"),
 // bex.error.type and an exception event. With content capture on it also
 // gets gen_ai.input.messages and gen_ai.output.messages, JSON in the GenAI

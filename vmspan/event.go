@@ -49,9 +49,13 @@ const (
 	EventStart   EventKind = iota + 1 // a span started
 	EventEnd                          // a span ended
 	EventSetTags                      // tags were set on a span
+	// EventPartial reports a partial value of an LLM span's result, in
+	// Result, while its reply streams (see Span.Partial). Sinks that have
+	// no use for it ignore it.
+	EventPartial
 )
 
-// String returns "start", "end" or "set-tags".
+// String returns "start", "end", "set-tags" or "partial".
 func (k EventKind) String() string {
 	switch k {
 	case EventStart:
@@ -60,6 +64,8 @@ func (k EventKind) String() string {
 		return "end"
 	case EventSetTags:
 		return "set-tags"
+	case EventPartial:
+		return "partial"
 	}
 	return "unknown"
 }
@@ -207,6 +213,24 @@ type LLMAttempt struct {
 	// OTel holds the ids of the attempt's OpenTelemetry span when a live
 	// bridge exported it (see StartAttempt); nil otherwise.
 	OTel *OTelIDs
+	// Stream describes the reply of a streamed attempt (Output is the text
+	// of its chunks, put together); nil when the reply was not streamed.
+	Stream *StreamInfo
+}
+
+// A StreamInfo describes the reply of a streamed LLM attempt.
+type StreamInfo struct {
+	// FirstChunk is the time from the start of the request to the first
+	// chunk of output text (the GenAI conventions' time to first chunk); 0
+	// when none came.
+	FirstChunk time.Duration
+	// Chunks counts the chunks of output text received.
+	Chunks int
+	// Events holds the stream's events as received, redacted, when they
+	// were asked for (engine.WithStreamEvents): server-sent events as
+	// "event: NAME\ndata: DATA" (the event line only when named), Bedrock's
+	// as "TYPE JSON". At most 1 MiB of them is kept; nil otherwise.
+	Events []string
 }
 
 // A ParseNote reports one lossy step of coercing an LLM reply to the

@@ -310,6 +310,20 @@ func (s *Span) SetTags(kv ...any) {
 		Name: e.Name, SpanKind: e.SpanKind, Tags: set, TraceID: e.TraceID, Remote: e.Remote})
 }
 
+// Partial reports v, a partial value of the span's result (a snapshot
+// value; an LLM function's reply as far as it has streamed), to the span's
+// sinks as an EventPartial. It does nothing once the span has ended.
+func (s *Span) Partial(v any) {
+	if s == nil || atomic.LoadUint32(&s.state)&spanEnded != 0 {
+		return
+	}
+	t := s.tree.tracer
+	now := t.Now()
+	e := &s.ev
+	s.tree.sink.Emit(&Event{Kind: EventPartial, ID: t.id(now), Span: e.Span, Stack: e.Stack, Time: now,
+		Name: e.Name, SpanKind: e.SpanKind, Result: v, TraceID: e.TraceID})
+}
+
 // AddAttempts records LLM provider attempts, reported in the end event.
 func (s *Span) AddAttempts(a ...LLMAttempt) {
 	if s == nil {

@@ -61,6 +61,15 @@ snippet, written like a test's type_builder block (class and enum
 declarations, "dynamic class Name { ... }" and "dynamic enum Name { ... }"),
 or JSON when its name ends in .json (see docs/language.md, "Dynamic types").
 
+With --stream, LLM replies are streamed and their partial values printed as
+they arrive: on a terminal, one line redrawn in place ("F: {partial value}"),
+then the result as without --stream; otherwise JSON Lines, one object per
+partial value, {"function": "F", "partial": value}, and a last line
+{"function": "FUNCTION", "result": value}. An expression function prints the
+partial values of each LLM call it makes (see engine.Stream). With
+--partial-events N the first N partial values of each LLM call also go to
+the trace file, as intermediate lines {"Partial": value}.
+
 The exit status is 1 when the program does not compile or the call fails (the
 error and its bex stack are printed on stderr), 2 for a bad command line.
 `,
@@ -80,6 +89,8 @@ type RunConfig struct {
 	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
 	StrictParse     bool          // --strict-parse: refuse LLM replies whose coercion loses data
 	Types           string        // --types: a BAML or JSON file of dynamic types
+	Stream          bool          // --stream: print partial values as LLM replies arrive
+	PartialEvents   int           // --partial-events: partial values of each LLM call written to the trace
 
 	otlpSet    bool // --otlp was given (true or false), overriding the environment
 	captureSet bool // --capture-content was given, overriding the environment
@@ -95,6 +106,8 @@ func (c *RunConfig) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Collector, "collector", false, "print the call's summary (duration, tokens, LLM attempts) on stderr")
 	fs.DurationVar(&c.Timeout, "timeout", 0, "cancel the call after this `duration` (default: no limit)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "bound on flushing and shutting the exporters down")
+	fs.BoolVar(&c.Stream, "stream", false, "stream LLM replies and print their partial values as they arrive (JSON Lines, or one line redrawn on a terminal)")
+	fs.IntVar(&c.PartialEvents, "partial-events", 0, "with --stream, write the first `n` partial values of each LLM call to the trace file (intermediate lines)")
 	fs.BoolVar(&c.StrictParse, "strict-parse", false, "fail an LLM function whose reply can only be coerced with loss (dropped elements, rounded numbers, defaulted fields, a truncated reply)")
 	fs.StringVar(&c.Types, "types", "", "add the dynamic types of this BAML (or .json) `file` to the call")
 }
@@ -133,7 +146,7 @@ func (c *RunConfig) run(ctx context.Context, a *App, s *streams, args []string) 
 		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
 		return ExitError
 	}
-	code := c.call(ctx, s, eng, fn.Name, named, opts)
+	code := c.call(ctx, a, s, eng, fn.Name, named, opts)
 	if err := exp.shutdown(ctx, s.stderr); err != nil {
 		fmt.Fprintf(s.stderr, "bex run: %v\n", err)
 		return ExitError
@@ -175,7 +188,7 @@ func functionNames(p *vm.Program) string {
 
 // call runs the function, prints its result (stdout) or error (stderr) and
 // the Collector summary, and returns the exit status.
-func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, name string, args map[string]any, opts []engine.CallOption) int {
+func (c *RunConfig) call(ctx context.Context, a *App, s *streams, eng *engine.Engine, name string, args map[string]any, opts []engine.CallOption) int {
 	ctx, cancel := c.callContext(ctx, s)
 	defer cancel()
 	opts = append(opts, engine.WithParseNotes(func(fn string, notes []vmspan.ParseNote) {
@@ -190,15 +203,27 @@ func (c *RunConfig) call(ctx context.Context, s *streams, eng *engine.Engine, na
 	if c.StrictParse {
 		opts = append(opts, engine.WithStrictParsing())
 	}
+	if c.PartialEvents > 0 {
+		opts = append(opts, engine.WithPartialEvents(c.PartialEvents))
+	}
 	var col *collector.Collector
 	if c.Collector {
 		col = collector.New("bex run")
 		defer col.Close()
 		opts = append(opts, engine.WithCollector(col))
 	}
-	res, err := eng.Call(ctx, name, args, opts...)
+	var res any
+	var err error
+	if c.Stream {
+		res, err = streamCall(ctx, s, eng, name, args, opts, a.isTerminal(s.stdout))
+	} else {
+		res, err = eng.Call(ctx, name, args, opts...)
+	}
 	if col != nil {
 		printSummary(s.stderr, col.Last())
+	}
+	if c.Stream && err == nil && !a.isTerminal(s.stdout) {
+		return printStreamLine(s, map[string]any{"function": name, "result": res})
 	}
 	return printResult(s, name, res, err)
 }

@@ -29,6 +29,36 @@ type callConfig struct {
 	checks   func(function string, checks []vmspan.CheckResult)
 	types    *TypeBuilder
 	built    *types.Overlay // a test's type_builder
+	timeouts llm.Timeouts
+	events   bool
+	partials int
+}
+
+// WithPartialEvents records the first max partial values of each LLM call
+// of a streamed call (see Stream) as events of its span
+// (vmspan.EventPartial): a trace file writes them as intermediate lines
+// {"Partial": value}; the Collector and the OpenTelemetry bridge ignore
+// them (no span event per chunk). By default none is recorded: the span's
+// end has the result.
+func WithPartialEvents(max int) CallOption {
+	return func(c *callConfig) { c.partials = max }
+}
+
+// WithStreamEvents records the events of the call's streamed LLM replies
+// (see Stream) as received, redacted, in each attempt's Stream.Events (at
+// most 1 MiB per attempt), for the Collector and the trace file. By
+// default only the time to first chunk and the chunk count are recorded.
+func WithStreamEvents() CallOption {
+	return func(c *callConfig) { c.events = true }
+}
+
+// WithTimeouts bounds the provider requests of the call's LLM functions
+// further: each set field applies where it is stricter than the client's
+// own timeouts (its http options, else the defaults), and t.Total bounds
+// each LLM function call as a whole, all its attempts included. See
+// llm.Timeouts.
+func WithTimeouts(t llm.Timeouts) CallOption {
+	return func(c *callConfig) { c.timeouts = t }
 }
 
 // WithClientRegistry makes the call use a client registry (BAML's
@@ -148,6 +178,12 @@ func (e *ArgError) ErrorType() string { return "ArgumentError" }
 // below it; every span ends exactly once, with the error if it failed.
 // Cancelling ctx stops the call promptly with an error wrapping ctx.Err().
 func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOption) (any, error) {
+	return e.call(ctx, name, args, nil, opts)
+}
+
+// call runs a call; partial, when not nil, receives the partial values of
+// the LLM calls it makes (see Stream).
+func (e *Engine) call(ctx context.Context, name string, args any, partial func(fn string, v any) bool, opts []CallOption) (any, error) {
 	var cfg callConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -177,7 +213,9 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes, checks: cfg.checks, overlay: overlay}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
+		checks: cfg.checks, overlay: overlay,
+		timeouts: cfg.timeouts, partial: partial, events: cfg.events, partialEvents: cfg.partials}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -410,6 +448,14 @@ type callState struct {
 	notes    func(string, []vmspan.ParseNote)
 	checks   func(string, []vmspan.CheckResult)
 	overlay  *types.Overlay // WithTypes: what the call adds to @@dynamic types
+	timeouts llm.Timeouts   // WithTimeouts
+	// partial receives the partial values of a streamed call's LLM calls
+	// (Stream); nil for Call.
+	partial func(fn string, v any) bool
+	events  bool // WithStreamEvents
+	// partialEvents is how many partial values of each LLM call become
+	// span events (WithPartialEvents).
+	partialEvents int
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -444,6 +490,15 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 	return v, nil
 }
 
+// llmSpan returns the span of the LLM function being called, or nil when
+// nothing listens.
+func (cs *callState) llmSpan() *vmspan.Span {
+	if cs.frames == nil {
+		return nil
+	}
+	return vmspan.SpanFromContext(cs.spanCtx())
+}
+
 // CallLLM renders the function's prompt, calls the provider(s) and parses
 // the reply into the declared return type. The attempts are recorded on the
 // function's span.
@@ -460,8 +515,18 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
-		Strict:   cs.strict,
-		Types:    cs.overlay,
+		Strict:   cs.strict, Timeouts: cs.timeouts, StreamEvents: cs.events,
+		Types: cs.overlay,
+	}
+	if cs.partial != nil {
+		span, left := cs.llmSpan(), cs.partialEvents
+		req.Partial = func(v any) bool {
+			if left > 0 && span != nil {
+				span.Partial(v) // partial values are immutable: no copy needed
+				left--
+			}
+			return cs.partial(fn.Name, v)
+		}
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)

@@ -11,6 +11,25 @@
 //	}))
 //	res, err := eng.Call(ctx, "Triage", map[string]any{"body": text})
 //
+// # Streaming
+//
+// Engine.Stream runs a function like Call and yields, as a Go iterator, the
+// partial values of its LLM replies as they arrive, then its result (the
+// value Call returns): typed partial values of the LLM function's return
+// type, with BAML's semantic streaming (fields null until read, strings
+// growing, numbers and enum values only whole, @stream.done,
+// @stream.not_null, @stream.with_state). An expression function streams
+// the LLM calls it waits on. A consumer that stops early cancels the
+// provider request; see Stream and Partial.
+//
+// # Timeouts
+//
+// Provider requests are bounded by their client's timeouts (BAML's http
+// options, finite defaults: see "Timeouts" in package llm); WithTimeouts
+// sets stricter ones for one call, and llm.WithTimeouts (through
+// WithLLMOptions) other defaults. A timeout fails the attempt with an
+// *llm.TimeoutError, which the client's retry policy retries.
+//
 // # Concurrency
 //
 // An Engine is immutable once built and safe for concurrent use: each Call
@@ -92,7 +111,7 @@
 // runtime errors are *vm.EvalError values carrying the bex call stack, which
 // unwrap to their cause: context.Canceled or context.DeadlineExceeded,
 // vm.ErrStepLimit, vm.ErrStackOverflow, *vm.PanicError, or an error of
-// package llm (*llm.HTTPError, *llm.ParseError, ...).
+// package llm (*llm.HTTPError, *llm.TimeoutError, *llm.ParseError, ...).
 //
 // # Limits
 //

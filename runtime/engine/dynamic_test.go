@@ -307,3 +307,34 @@ func TestTypeBuilderAfterBuild(t *testing.T) {
 		t.Error("AddBAML after Build succeeded")
 	}
 }
+
+// TestDynamicTypesStreamed checks that a streamed call parses its partial
+// values and its final value with the call's dynamic types, as Call does.
+func TestDynamicTypesStreamed(t *testing.T) {
+	reply := `{"title": "Roses", "category": "Green", "urgency": "whenever", "tags": ["flowers"]}`
+	eng, _, _ := dynamicEngine(t, reply)
+	tb := ticketTypes(eng)
+	want, err := eng.Call(context.Background(), "Classify", map[string]any{"body": "x"}, engine.WithTypes(tb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last engine.Partial
+	sawUrgency := false
+	for p, err := range eng.Stream(context.Background(), "Classify", map[string]any{"body": "x"}, engine.WithTypes(tb)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, ok := p.Value.(map[string]any); ok && !p.Final {
+			if _, ok := m["urgency"]; ok {
+				sawUrgency = true
+			}
+		}
+		last = p
+	}
+	if !last.Final || !reflect.DeepEqual(last.Value, want) {
+		t.Errorf("streamed final %#v, want Call's %#v", last.Value, want)
+	}
+	if !sawUrgency {
+		t.Error("no partial value has the added field urgency")
+	}
+}

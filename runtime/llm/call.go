@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -67,9 +66,15 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents}
 	cs.collectSecrets(c, 0)
 	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
+	if cs.partial != nil {
+		cs.partials = partialsFor(cs.target)
+	}
+	if cs.limits.Total > 0 {
+		defer cs.bound(c, cs.limits.Total)()
+	}
 	out, err := cs.run(c)
 	var p Parsed
 	if err == nil {
@@ -116,6 +121,21 @@ type call struct {
 	media    []*vmspan.Media // media sent inline, whose bytes records leave out
 	target   *target         // the return type, with the call's dynamic types
 	dynamic  []string        // what the call's type builder adds to it (LLMAttempt.DynamicTypes)
+	limits   Timeouts        // the call's own timeouts (Request.Timeouts)
+	// partial receives the partial values of a streamed call
+	// (Request.Partial), parsed by partials; nil when not streamed.
+	partial   func(any) bool
+	partials  partials
+	delivered bool // partial values went to partial
+	events    bool // record the events of streamed replies (Request.StreamEvents)
+}
+
+// mustStop reports whether the call must not try again after err, by a
+// retry or a fallback: its ctx ended, its consumer stopped it, or partial
+// values of the failed reply were delivered (another reply would not
+// continue them).
+func (cs *call) mustStop(err error) bool {
+	return cs.ctx.Err() != nil || cs.delivered || errors.Is(err, ErrStopped)
 }
 
 // An output is a successful attempt's completion text and index, and the
@@ -138,13 +158,26 @@ func (cs *call) run(c *client) (output, error) {
 			return out, err
 		}
 		if serr := cs.r.sleep(cs.ctx, d); serr != nil {
+			if te := cs.totalTimeout(); te != nil {
+				return output{}, te
+			}
 			return output{}, fmt.Errorf("client %s: waiting to retry after %v: %w", c.name, err, serr)
 		}
 	}
 }
 
-// runOnce makes one request for a provider client, or runs a strategy.
+// runOnce makes one request for a provider client, or runs a strategy
+// within its total_timeout_ms.
 func (cs *call) runOnce(c *client) (output, error) {
+	if c.info.strategy {
+		t, err := cs.r.clientTimeouts(c)
+		if err != nil {
+			return output{}, err
+		}
+		if t.Total > 0 {
+			defer cs.bound(c, t.Total)()
+		}
+	}
 	switch c.provider {
 	case "fallback":
 		var last error
@@ -157,7 +190,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 				}
 			}
 			last = err
-			if cs.ctx.Err() != nil {
+			if cs.mustStop(err) {
 				return output{}, err
 			}
 		}
@@ -178,7 +211,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 // Retry-After when that is longer.
 func (cs *call) retryDelay(c *client, try int, err error) (time.Duration, bool) {
 	p := c.policy
-	if p == nil || try >= p.maxRetries || cs.ctx.Err() != nil || !retryable(err) {
+	if p == nil || try >= p.maxRetries || cs.mustStop(err) || !retryable(err) {
 		return 0, false
 	}
 	d := p.backoff(try)
@@ -205,19 +238,27 @@ func (p *retryPolicy) backoff(try int) time.Duration {
 }
 
 // retryable reports whether err is worth repeating: status 429 or 5xx, a
-// network error or a request timeout.
+// network error or an attempt's timeout.
 func retryable(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Retryable()
 	}
+	var toe *TimeoutError
+	if errors.As(err, &toe) {
+		return toe.Kind != TimeoutTotal
+	}
 	var te *TransportError
 	return errors.As(err, &te)
 }
 
-// attempt makes one provider request and records it.
+// attempt makes one provider request and records it; a streamed one when
+// the call is (see streamAttempt).
 func (cs *call) attempt(c *client) (output, error) {
-	at, err := cs.begin(c)
+	if cs.partial != nil && streams(c) {
+		return cs.streamAttempt(c)
+	}
+	at, err := cs.begin(c, false)
 	if err != nil {
 		return output{}, err
 	}
@@ -233,12 +274,14 @@ type attemptState struct {
 	red  redactor
 	ctx  context.Context // the attempt's: its request is made with it
 	live *vmspan.Attempt // the attempt as sinks follow it (vmspan.StartAttempt)
+	wd   *watchdog       // the attempt's timeouts, once its request is made
 }
 
-// begin resolves c's endpoint and media and records a new attempt. An
-// error before any request is made (an unset variable, a media URL that
-// cannot be fetched) records no attempt.
-func (cs *call) begin(c *client) (*attemptState, error) {
+// begin resolves c's endpoint and media and records a new attempt (its
+// Stream set when the reply is streamed), which it starts live. An error
+// before any request is made (an unset variable, a media URL that cannot be
+// fetched) records no attempt.
+func (cs *call) begin(c *client, streamed bool) (*attemptState, error) {
 	ep, err := cs.r.endpoint(cs.ctx, c)
 	if err != nil {
 		return nil, err
@@ -256,6 +299,9 @@ func (cs *call) begin(c *client) (*attemptState, error) {
 	a := &cs.attempts[at.idx]
 	if ep.baseURL != "" {
 		a.ServerAddress, a.ServerPort = serverOf(ep.baseURL)
+	}
+	if streamed {
+		a.Stream = &vmspan.StreamInfo{} // filled in when the stream ends
 	}
 	a.Start = cs.r.now()
 	at.ctx, at.live = vmspan.StartAttempt(cs.ctx, a)
@@ -298,9 +344,9 @@ func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
 		return completion{}, err
 	}
 	defer cancel()
-	resp, rbody, err := cs.send(hreq, &cs.attempts[at.idx], at.red)
+	resp, rbody, err := cs.send(hreq, at)
 	if err != nil {
-		return completion{}, cs.transportError(c, hreq.Context(), at.red, err)
+		return completion{}, cs.transportError(c, at, err)
 	}
 	if err := cs.statusError(c, at.red, resp, rbody); err != nil {
 		return completion{}, err
@@ -313,7 +359,8 @@ func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
 }
 
 // httpRequest builds the HTTP request of attempt at and records it. The
-// returned cancel ends the request's timeout (request_timeout_ms).
+// request's ctx carries the attempt's timeouts (see watch); the returned
+// cancel ends them and must be called when the attempt ends.
 func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*http.Request, context.CancelFunc, error) {
 	wr, err := w.build(at.ep, at.msgs, stream)
 	if err != nil {
@@ -335,41 +382,79 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 	a := &cs.attempts[at.idx]
 	a.ServerAddress, a.ServerPort = serverOf(wr.url)
 	cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(wr.header))
-	ctx, cancel := at.ctx, context.CancelFunc(func() {})
-	if at.ep.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
-	}
+	ctx := cs.watch(c, at, stream)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, wr.url, bytes.NewReader(body))
 	if err != nil {
-		cancel()
+		at.wd.stop()
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "bad base_url: " + at.red.str(err.Error())}
 	}
 	hreq.Header = wr.header
 	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.body(body)}
-	return hreq, cancel, nil
+	return hreq, at.wd.stop, nil
 }
 
-// send makes the request and reads the whole reply, timing it into a
-// (whose Start begin set).
-func (cs *call) send(hreq *http.Request, a *vmspan.LLMAttempt, red redactor) (*http.Response, []byte, error) {
+// watch starts the watchdog of attempt at with its effective timeouts:
+// the stricter of the client's and the call's, else the runtime's
+// defaults. It returns the ctx of the attempt's request, below the
+// attempt's own (which carries its live span).
+func (cs *call) watch(c *client, at *attemptState, stream bool) context.Context {
+	lim := at.ep.timeouts.stricter(cs.limits).or(cs.r.timeouts)
+	ctx, wd := watch(at.ctx, c.name, lim, stream)
+	at.wd = wd
+	return ctx
+}
+
+// bound makes c's attempts end within total (a strategy's total_timeout_ms
+// or the call's Total) and returns the function that lifts the bound.
+func (cs *call) bound(c *client, total time.Duration) func() {
+	saved := cs.ctx
+	ctx, cancel := context.WithTimeoutCause(saved, total, &TimeoutError{Client: c.name, Kind: TimeoutTotal, Limit: total})
+	cs.ctx = ctx
+	return func() { cancel(); cs.ctx = saved }
+}
+
+// totalTimeout returns the *TimeoutError of a total bound that has passed,
+// or nil.
+func (cs *call) totalTimeout() *TimeoutError {
+	var te *TimeoutError
+	if cs.ctx.Err() != nil && errors.As(context.Cause(cs.ctx), &te) {
+		return te
+	}
+	return nil
+}
+
+// send makes the request of attempt at and reads the whole reply, timing
+// it into the attempt's record (whose Start begin set).
+func (cs *call) send(hreq *http.Request, at *attemptState) (*http.Response, []byte, error) {
+	a := &cs.attempts[at.idx]
 	defer func() { a.Duration = cs.r.now().Sub(a.Start) }()
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
-	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: red.headers(resp.Header), Body: red.body(body)}
+	body, err := io.ReadAll(io.LimitReader(at.wd.body(resp.Body), maxReplyBody))
+	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header), Body: at.red.body(body)}
 	return resp, body, err
 }
 
-func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, err error) error {
+// transportError returns the error of attempt at whose request or reply
+// failed with err: the *TimeoutError of a timeout, the call's ctx error
+// when it ended, else a *TransportError.
+func (cs *call) transportError(c *client, at *attemptState, err error) error {
+	if te := at.wd.timedOut(); te != nil {
+		return te
+	}
 	if cerr := cs.ctx.Err(); cerr != nil {
+		if te := cs.totalTimeout(); te != nil {
+			return te
+		}
 		return fmt.Errorf("client %s: %w", c.name, cerr)
 	}
-	var ne net.Error
-	timeout := errors.Is(reqCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-	return &TransportError{Client: c.name, Timeout: timeout, Err: redactedError{red.str(err.Error()), err}}
+	if te := at.wd.transportTimeout(err); te != nil {
+		return te
+	}
+	return &TransportError{Client: c.name, Err: redactedError{at.red.str(err.Error()), err}}
 }
 
 // statusError returns the *HTTPError of a non-2xx reply, or nil.
@@ -394,22 +479,20 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 		}
 		return completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()}
 	}
-	ctx, cancel := at.ctx, context.CancelFunc(func() {})
-	if at.ep.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
-	}
-	defer cancel()
 	rec := cs.recorder(at)
-	bc, err := cs.r.bedrockClient(ctx, c, at.ep.aws, rec)
+	bc, err := cs.r.bedrockClient(at.ctx, c, at.ep.aws, rec)
 	if err != nil {
 		return completion{}, err
 	}
+	ctx := cs.watch(c, at, false)
+	defer at.wd.stop()
+	rec.wd = at.wd
 	a := &cs.attempts[at.idx]
 	out, err := bc.Converse(ctx, in)
 	a.Duration = cs.r.now().Sub(a.Start)
 	cs.recordSDK(at, rec)
 	if err != nil {
-		return completion{}, cs.bedrockError(c, ctx, at.red, err)
+		return completion{}, cs.bedrockError(c, at, err)
 	}
 	comp, err := converseCompletion(at.ep, out)
 	if err != nil {

@@ -625,9 +625,9 @@ func TestCallRequestTimeout(t *testing.T) {
 	c.Options["request_timeout_ms"] = int64(20)
 	f := newFixture(t, []ClientDecl{c}, policies, llmstub.Rule{Model: "slow", Replies: []llmstub.Reply{{Text: "late", Delay: time.Hour}}})
 	res, err := f.rt.Call(context.Background(), headlineRequest("T"))
-	var te *TransportError
-	if !errors.As(err, &te) || !te.Timeout {
-		t.Fatalf("err = %v, want a *TransportError timeout", err)
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Kind != TimeoutRequest || te.Limit != 20*time.Millisecond {
+		t.Fatalf("err = %v, want a request *TimeoutError of 20ms", err)
 	}
 	if len(res.Attempts) != 2 {
 		t.Errorf("attempts = %d, want 2 (a timeout is retried)", len(res.Attempts))

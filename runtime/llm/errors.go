@@ -3,12 +3,18 @@
 package llm
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
 )
+
+// ErrStopped is the error of a streamed call whose consumer stopped it
+// (Request.Partial returned false). It wraps context.Canceled: the call was
+// cancelled.
+var ErrStopped = fmt.Errorf("the consumer stopped the stream: %w", context.Canceled)
 
 // A ConfigError reports a bad client<llm> or retry_policy declaration, an
 // unknown client, or an option that cannot be resolved at call time (such as
@@ -100,19 +106,16 @@ func (e *HTTPError) ErrorCode() string { return strconv.Itoa(e.Status) }
 // or 5xx.
 func (e *HTTPError) Retryable() bool { return e.Status == 429 || e.Status >= 500 }
 
-// A TransportError reports a request that got no HTTP reply: a network
-// error or the client's request_timeout_ms. It is retried.
+// A TransportError reports a request whose reply failed for a network
+// error: no connection, a connection dropped before or during the reply. It
+// is retried. (A timeout is a *TimeoutError.)
 type TransportError struct {
-	Client  string
-	Timeout bool
-	Err     error
+	Client string
+	Err    error
 }
 
 // Error returns the client and the network error.
 func (e *TransportError) Error() string {
-	if e.Timeout {
-		return "client " + e.Client + ": request timed out: " + e.Err.Error()
-	}
 	return "client " + e.Client + ": " + e.Err.Error()
 }
 
@@ -121,14 +124,6 @@ func (e *TransportError) Unwrap() error { return e.Err }
 
 // ErrorType returns "LLMTransportError".
 func (e *TransportError) ErrorType() string { return "LLMTransportError" }
-
-// ErrorCode returns "timeout" for a request that timed out, else "".
-func (e *TransportError) ErrorCode() string {
-	if e.Timeout {
-		return "timeout"
-	}
-	return ""
-}
 
 // A ResponseError reports a 2xx reply whose body is not a valid completion
 // (undecodable JSON, no choices, an error object). It is not retried.

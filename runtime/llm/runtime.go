@@ -29,6 +29,7 @@ type Runtime struct {
 	env      func(string) (string, bool)
 	sleep    func(context.Context, time.Duration) error
 	now      func() time.Time
+	timeouts Timeouts                      // the defaults, all set
 	gcreds   sync.Map                      // credentials key -> *google.Credentials (vertex-ai)
 	prop     propagation.TextMapPropagator // nil: the global one, at each request
 }
@@ -38,8 +39,8 @@ type Option func(*Runtime)
 
 // WithHTTPClient sets the HTTP client for provider requests (default: one
 // made by NewHTTPClient, shared by every Runtime of the process). The
-// client's own timeouts then bound each request, besides ctx and the
-// request_timeout_ms option.
+// client's own timeouts then bound each request too, besides ctx and the
+// runtime's timeouts (see Timeouts).
 func WithHTTPClient(c *http.Client) Option { return func(r *Runtime) { r.http = c } }
 
 // WithEnv sets how env.NAME option values are read, at call time (default
@@ -85,7 +86,7 @@ func NewRuntime(clients []ClientDecl, policies []RetryPolicyDecl, opts ...Option
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{clients: cs, policies: ps, tpl: newTemplates(nonce()), http: defaultHTTPClient(), env: os.LookupEnv, sleep: sleepCtx, now: time.Now}
+	r := &Runtime{clients: cs, policies: ps, tpl: newTemplates(nonce()), http: defaultHTTPClient(), env: os.LookupEnv, sleep: sleepCtx, now: time.Now, timeouts: DefaultTimeouts()}
 	for _, o := range opts {
 		o(r)
 	}
@@ -133,6 +134,19 @@ type Request struct {
 	// and enums (nil: nothing). The output format shows the additions and
 	// the reply is parsed with them.
 	Types *types.Overlay
+	// Partial, when set, streams the call: every provider attempt asks for
+	// a streamed reply, and Partial is called with each new partial value
+	// of the return type as the reply grows (see Streaming in the package
+	// doc). It returns false to stop the call, which then fails with
+	// ErrStopped. Call's Result is the same as without Partial.
+	Partial func(v any) bool
+	// StreamEvents records the events of each streamed reply, as received
+	// and redacted, in its attempt's Stream.Events (at most 1 MiB).
+	StreamEvents bool
+	// Timeouts bound this call's requests further: each set field applies
+	// where it is stricter than the client's own (see Timeouts); Total
+	// bounds the whole call, all attempts included.
+	Timeouts Timeouts
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in

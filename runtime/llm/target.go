@@ -41,13 +41,15 @@ type classTarget struct {
 	fields []fieldTarget
 	all    []string // the declared field names, in order (the result's fields)
 	pos    []int    // pos[i]: the place of fields[i] in all
+	done   bool     // @@stream.done: partial values show it only whole
 }
 
 type fieldTarget struct {
 	name     string // the declared name: the name in the result
 	key      string // the name the model is shown: @alias, else the name
 	t        *target
-	optional bool // null is a value of t, so the field may be missing
+	optional bool         // null is a value of t, so the field may be missing
+	stream   types.Stream // how partial values show it
 }
 
 type enumTarget struct {
@@ -244,7 +246,7 @@ func (c *targetCompiler) class(cs *types.ClassDecl) *classTarget {
 	}
 	fields := c.overlay.Fields(cs)
 	noteDynamic(c, cs, cs.Name, cs.Fields, fields, func(f *types.Field) string { return f.Name })
-	ct := &classTarget{name: cs.Name, all: make([]string, len(fields))}
+	ct := &classTarget{name: cs.Name, all: make([]string, len(fields)), done: cs.Stream.Done}
 	c.classes[cs] = ct
 	for i, f := range fields {
 		ct.all[i] = f.Name
@@ -252,7 +254,7 @@ func (c *targetCompiler) class(cs *types.ClassDecl) *classTarget {
 			continue
 		}
 		ft := c.withChecks(c.compile(f.Type), f.Checks)
-		ct.fields = append(ct.fields, fieldTarget{name: f.Name, key: f.ShownName(), t: ft, optional: ft.nullable()})
+		ct.fields = append(ct.fields, fieldTarget{name: f.Name, key: f.ShownName(), t: ft, optional: ft.nullable(), stream: f.Stream})
 		ct.pos = append(ct.pos, i)
 	}
 	return ct

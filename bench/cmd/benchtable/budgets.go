@@ -57,6 +57,7 @@ var budgets = []budget{
 	{"bridge/SDK for 100k spans, wall time", ratio("Bridge100k", "bridge", "sdk", "ns/span"), 1.2, false, 2, ""},
 	{"bridge: spans dropped of 100k", fig("Bridge100k", "bridge", "dropped"), 0, false, 0, ""},
 	{"JSONL encoding, events per CPU second", fig("JSONL", "encode", "cpu-events/s"), 1e6, true, 0, ""},
+	{"streamed 64 KiB reply in 10-byte chunks / parsed once, CPU time", ratio("StreamParse", "chunks10", "whole", "cpu-ns/op"), 5, false, 2, ""},
 }
 
 func writeBudgets(w io.Writer, r *results) {

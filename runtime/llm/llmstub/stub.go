@@ -4,6 +4,7 @@ package llmstub
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -37,6 +38,14 @@ type Reply struct {
 	// ChunkSize is the most bytes of text one event of a streamed reply
 	// carries (default 16; cut at rune boundaries).
 	ChunkSize int
+	// FirstChunkDelay holds back the first event of a streamed reply (the
+	// body of a plain one) after the headers are sent; ChunkDelay holds
+	// back each later event. Both end early when the client goes away.
+	FirstChunkDelay, ChunkDelay time.Duration
+	// Fault makes the reply go wrong (see Fault), after FaultAfter events
+	// of a streamed reply.
+	Fault      Fault
+	FaultAfter int
 }
 
 // Usage is the token usage a reply reports.
@@ -225,20 +234,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if reply.Delay > 0 && !wait(r.Context(), reply.Delay) {
 		return
 	}
+	if reply.Fault == FaultHang {
+		<-r.Context().Done()
+		return
+	}
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)
 	}
 	switch {
 	case reply.Body != "":
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status(reply))
-		io.WriteString(w, reply.Body)
+		writePlain(r.Context(), w, &reply, []byte(reply.Body))
 	case status(reply) >= 400:
 		writeError(w, api, status(reply), reply.Text)
 	case req.Stream:
 		writeStream(r.Context(), w, &req, &reply, id)
 	default:
-		writeJSON(w, 200, completionBody(&req, &reply, id))
+		b, _ := json.Marshal(completionBody(&req, &reply, id))
+		writePlain(r.Context(), w, &reply, append(b, '\n'))
 	}
 }
 
