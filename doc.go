@@ -1,7 +1,9 @@
 // Package bex is the entry point of the bex runtime for LLM pipelines: Setup
-// wires the default tracer from the environment (a JSONL trace file when
-// BEX_TRACE_FILE is set, OpenTelemetry export when OTEL_EXPORTER_OTLP_* is
-// set) and returns one shutdown function that flushes everything.
+// wires the default tracer (a JSONL trace file when BEX_TRACE_FILE is set;
+// OpenTelemetry through the application's own TracerProvider when it has
+// one, else through a provider built from the OTEL_* environment) and
+// returns one shutdown function that flushes everything. Setup changes no
+// process-wide OpenTelemetry state unless WithSetGlobal asks.
 //
 // Programs are loaded and run with package runtime/engine; spans are
 // described in package vmspan, collected natively by package collector,

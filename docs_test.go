@@ -1,6 +1,7 @@
 package bex_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bexrun/bex/runtime/engine"
+	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/syntax"
 	"github.com/bexrun/bex/runtime/vm"
 )
@@ -17,7 +20,7 @@ import (
 // program: its functions named test_* must run without error (they call
 // assert_eq(want, got), a host function given here). An example whose first
 // line is "// error: REGEXP" must fail to compile with an error matching
-// REGEXP.
+// REGEXP. The test blocks of an example run too (see runDocTests).
 func TestDocExamples(t *testing.T) {
 	for _, doc := range []string{"docs/language.md", "README.md"} {
 		text, err := os.ReadFile(doc)
@@ -83,7 +86,58 @@ func runDocExample(t *testing.T, src string) {
 			t.Errorf("%s: %v", fn.Name, err)
 		}
 	}
+	if len(prog.Tests()) > 0 {
+		runDocTests(t, src)
+	}
 }
+
+var (
+	docReplyRE = regexp.MustCompile(`(?m)^// reply (\w+): (.*)$`)
+	docFailsRE = regexp.MustCompile(`(?m)^// (FAILED|ERROR) (\S+::\S+)$`)
+)
+
+// runDocTests runs the test blocks of an example, as bex test does. The
+// LLM functions answer with the text of the example's "// reply F: text"
+// lines, parsed into their return types (checks, asserts and the test's
+// dynamic types included). Every test must pass, except those an
+// "// FAILED F::T" or "// ERROR F::T" line names, which must end so.
+func runDocTests(t *testing.T, src string) {
+	replies := map[string]string{}
+	for _, m := range docReplyRE.FindAllStringSubmatch(src, -1) {
+		replies[m[1]] = m[2]
+	}
+	want := map[string]string{}
+	for _, m := range docFailsRE.FindAllStringSubmatch(src, -1) {
+		want[m[2]] = m[1]
+	}
+	fake := docLLM(func(req llm.Request) (llm.Result, error) {
+		reply, ok := replies[req.Function]
+		if !ok {
+			return llm.Result{}, fmt.Errorf("the example has no // reply %s: line", req.Function)
+		}
+		p, err := llm.ParseOutput(reply, req.Output, llm.ParseOptions{Types: req.Types})
+		return llm.Result{Value: p.Value, Checks: p.Checks, Notes: p.Notes}, err
+	})
+	eng, err := engine.New(engine.MustParse(map[string]string{"example.baml": src}), engine.WithLLM(fake))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range eng.Tests() {
+		r := eng.RunTest(context.Background(), tc)
+		status := want[tc.Name()]
+		if status == "" {
+			status = "PASSED"
+		}
+		if r.Status.String() != status {
+			t.Errorf("test %s: %s (err %v, checks %v), want %s", tc.Name(), r.Status, r.Err, r.Checks, status)
+		}
+	}
+}
+
+// docLLM answers LLM calls with a function.
+type docLLM func(llm.Request) (llm.Result, error)
+
+func (f docLLM) Call(_ context.Context, req llm.Request) (llm.Result, error) { return f(req) }
 
 // docExternals implements assert_eq; the examples make no LLM calls.
 type docExternals struct{}

@@ -1,8 +1,8 @@
 package bex_test
 
 // End-to-end tests of LLM functions: real HTTP against the stub server for
-// both providers, retries, fallbacks, malformed output, secrets and
-// traceparent, seen through the engine, the Collector and the JSONL writer.
+// both providers, retries, fallbacks, malformed output and secrets,
+// seen through the engine, the Collector and the JSONL writer.
 
 import (
 	"bytes"
@@ -236,22 +236,6 @@ func TestMalformedOutput(t *testing.T) {
 		t.Errorf("log = %+v", log)
 	}
 	r.noSecret(t)
-}
-
-func TestRequestCarriesTraceparent(t *testing.T) {
-	r := newRig(t, "openai", func(b string) string { return pipeline("openai", b) })
-	if _, err := r.call(t, "Triage", map[string]any{"body": "Printer error"}); err != nil {
-		t.Fatal(err)
-	}
-	reqs := r.stub.Requests()
-	if len(reqs) != 2 {
-		t.Fatalf("requests = %d", len(reqs))
-	}
-	start := r.rec.Filter(vmspan.EventStart, "ClassifyTicket")[0]
-	want := fmt.Sprintf("00-%s-%s-01", start.TraceID, vmspan.AttemptSpanID(start.Span.ID, 0))
-	if got := reqs[0].Header.Get("traceparent"); got != want {
-		t.Errorf("traceparent = %q, want %q", got, want)
-	}
 }
 
 // TestLossyOutputIsVisible checks that a reply coerced with loss reaches

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bexrun/bex/jsonl"
@@ -28,20 +31,22 @@ type config struct {
 	bridgeOpts  []otelbridge.Option
 	provOpts    []otelbridge.ProviderOption
 	shutdownMax time.Duration
+	setGlobal   bool
 }
 
 // WithTraceFile appends JSONL trace events to path ("" disables the file),
 // overriding BEX_TRACE_FILE.
 func WithTraceFile(path string) Option { return func(c *config) { c.traceFile = &path } }
 
-// WithOTLP turns OTLP export on or off, overriding the default, which is on
-// when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
-// set.
+// WithOTLP turns the OpenTelemetry export that Setup builds on or off,
+// overriding the environment (see Setup). WithOTLP(false) also keeps bex
+// out of an application's global TracerProvider; a provider given with
+// WithTracerProvider is used either way.
 func WithOTLP(on bool) Option { return func(c *config) { c.otlp = &on } }
 
-// WithTracerProvider makes the bridge use the application's own
-// TracerProvider instead of building one; Setup then neither exports nor
-// shuts that provider down (the application does).
+// WithTracerProvider makes the bridge use tp, the application's own
+// TracerProvider, instead of the global one or one Setup would build;
+// Setup then neither exports nor shuts tp down (the application does).
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.provider = tp }
 }
@@ -56,11 +61,26 @@ func WithBridgeOptions(o ...otelbridge.Option) Option {
 	return func(c *config) { c.bridgeOpts = append(c.bridgeOpts, o...) }
 }
 
+// WithContentCapture turns content capture on the OpenTelemetry spans on
+// or off (see otelbridge.WithContentCapture); without it, the environment
+// variable OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true turns
+// it on. The trace file keeps arguments and results either way.
+func WithContentCapture(on bool) Option {
+	return WithBridgeOptions(otelbridge.WithContentCapture(on))
+}
+
 // WithProviderOptions passes options to the TracerProvider that Setup builds
-// for OTLP export.
+// when the application has none.
 func WithProviderOptions(o ...otelbridge.ProviderOption) Option {
 	return func(c *config) { c.provOpts = append(c.provOpts, o...) }
 }
+
+// WithSetGlobal makes the TracerProvider that Setup builds (when it builds
+// one) the global one, and sets the global propagator to W3C trace context
+// and baggage, until shutdown restores the previous ones. Without it Setup
+// changes no process-wide OpenTelemetry state: a program that owns its
+// process (the bex CLI) may ask for it, a library should not.
+func WithSetGlobal(on bool) Option { return func(c *config) { c.setGlobal = on } }
 
 // WithShutdownTimeout bounds the shutdown func when its ctx has no deadline
 // (default 5 seconds).
@@ -70,15 +90,30 @@ func WithShutdownTimeout(d time.Duration) Option { return func(c *config) { c.sh
 //
 //   - a JSONL trace file when BEX_TRACE_FILE (or WithTraceFile) names one;
 //     events are appended, so several runs can share a file;
-//   - OpenTelemetry, through otelbridge, when OTEL_EXPORTER_OTLP_ENDPOINT or
-//     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (or WithOTLP(true)): Setup
-//     builds a TracerProvider with otelbridge.NewProvider, configured by the
-//     standard OTEL_* variables; with WithTracerProvider the application's
-//     provider is used instead.
+//   - OpenTelemetry, through otelbridge, into the first of: the provider
+//     given with WithTracerProvider; the application's global
+//     TracerProvider, when it has set one (otel.SetTracerProvider); a
+//     provider that Setup builds with otelbridge.NewProvider (its exporter
+//     chosen by go.opentelemetry.io/contrib/exporters/autoexport from the
+//     standard OTEL_* variables, http/protobuf by default) when the
+//     environment configures an exporter (OTEL_TRACES_EXPORTER, or
+//     OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
+//     set) or WithOTLP(true) asks for one. OTEL_SDK_DISABLED=true keeps
+//     Setup from building a provider; WithOTLP(false) keeps bex out of
+//     OpenTelemetry unless WithTracerProvider gives a provider.
+//
+// Setup bridges into the application's provider as it is: it builds no
+// exporter then, and it never sets the global provider or propagator
+// unless WithSetGlobal asks. LLM requests carry the trace context through
+// the global propagator, which the application sets (a no-op until then).
+// Content (arguments, results, prompts, completions) goes on OpenTelemetry
+// spans only with content capture on (WithContentCapture, or
+// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true).
 //
 // Engines created without their own tracer use the default tracer at each
 // call. Setup returns one shutdown func that flushes the file, exports what
-// is queued, closes everything (within ctx's deadline, or the shutdown
+// is queued (shutting down the provider it built, flushing the
+// application's), closes everything (within ctx's deadline, or the shutdown
 // timeout) and restores a default tracer with no sink. Call it before the
 // process exits.
 func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
@@ -104,20 +139,13 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 			return errors.Join(w.Flush(ctx), w.Close())
 		})
 	}
-	if tp := c.provider; tp != nil || c.otlpOn() {
-		var b *otelbridge.Bridge
-		if tp == nil {
-			p, err := otelbridge.NewProvider(ctx, c.provOpts...)
-			if err != nil {
-				return fail(fmt.Errorf("bex.Setup: OpenTelemetry: %w", err))
-			}
-			b = otelbridge.New(append([]otelbridge.Option{otelbridge.WithTracerProvider(p)}, c.bridgeOpts...)...)
-			closers = append(closers, p.Shutdown) // exports what is queued
-		} else {
-			b = otelbridge.New(append([]otelbridge.Option{otelbridge.WithTracerProvider(tp)}, c.bridgeOpts...)...)
-			closers = append(closers, b.Flush) // the application shuts its provider down
-		}
+	b, closer, err := c.bridge(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("bex.Setup: OpenTelemetry: %w", err))
+	}
+	if b != nil {
 		sinks = append(sinks, b)
+		closers = append(closers, closer)
 	}
 	vmspan.SetDefault(vmspan.NewTracer(vmspan.Fanout(sinks...)))
 	return func(ctx context.Context) error {
@@ -135,6 +163,53 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	}, nil
 }
 
+// bridge returns the OpenTelemetry bridge Setup installs, with the func
+// that flushes or shuts down what it exports to, or nil when OpenTelemetry
+// is off.
+func (c *config) bridge(ctx context.Context) (*otelbridge.Bridge, func(context.Context) error, error) {
+	if tp := c.provider; tp != nil {
+		b := otelbridge.New(append([]otelbridge.Option{otelbridge.WithTracerProvider(tp)}, c.bridgeOpts...)...)
+		return b, b.Flush, nil // the application shuts its provider down
+	}
+	if c.otlp != nil && !*c.otlp {
+		return nil, nil, nil
+	}
+	if globalProviderSet() {
+		b := otelbridge.New(c.bridgeOpts...) // the global provider, at each span
+		return b, b.Flush, nil
+	}
+	if !c.exportOn() || otelbridge.SDKDisabled() {
+		return nil, nil, nil
+	}
+	p, err := otelbridge.NewProvider(ctx, c.provOpts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := otelbridge.New(append([]otelbridge.Option{otelbridge.WithTracerProvider(p)}, c.bridgeOpts...)...)
+	if !c.setGlobal {
+		return b, p.Shutdown, nil // exports what is queued
+	}
+	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
+	otel.SetTracerProvider(p)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	return b, func(ctx context.Context) error {
+		otel.SetTracerProvider(prevTP)
+		otel.SetTextMapPropagator(prevProp)
+		return p.Shutdown(ctx)
+	}, nil
+}
+
+// globalProviderSet reports whether the application has set a global
+// TracerProvider: until it does, otel.GetTracerProvider returns a delegate
+// of the otel package's own, which creates nothing.
+func globalProviderSet() bool {
+	t := reflect.TypeOf(otel.GetTracerProvider())
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath() != "go.opentelemetry.io/otel/internal/global"
+}
+
 func (c *config) traceFilePath() string {
 	if c.traceFile != nil {
 		return *c.traceFile
@@ -142,9 +217,15 @@ func (c *config) traceFilePath() string {
 	return strings.TrimSpace(os.Getenv("BEX_TRACE_FILE"))
 }
 
-func (c *config) otlpOn() bool {
+// exportOn reports whether Setup should build a provider: WithOTLP(true),
+// or an exporter configured by the environment.
+func (c *config) exportOn() bool {
 	if c.otlp != nil {
 		return *c.otlp
 	}
-	return os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+	exp := strings.TrimSpace(os.Getenv("OTEL_TRACES_EXPORTER"))
+	if exp == "none" {
+		return false
+	}
+	return exp != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 }

@@ -20,6 +20,8 @@
 #     the JSONL writer and the OTel bridge (OTLP to the fake provider), and
 #     BAML's own runtime (npm @boundaryml/baml through scripts/baml.sh, when
 #     node is installed; skipped with a note otherwise);
+#   - streaming: a 64 KiB reply parsed whole against its partial values in
+#     10-byte chunks, and the quadratic control;
 #   - when valgrind is installed, the instructions fib(27) executes in
 #     both builds, and those of one traced call (cachegrind, garbage
 #     collector off): counts that do not depend on the machine's load, to
@@ -68,7 +70,7 @@ go test -c -o "$tmp/bench.test" .
 go test -c -tags bexnotrace -o "$tmp/notrace.test" .
 (cd .. && go test -c -o "$tmp/otelbridge.test" ./otelbridge)
 
-main='^(BenchmarkFib27|BenchmarkLoop10M|BenchmarkTracedCall|BenchmarkBridge100k|BenchmarkJSONL|BenchmarkScale|BenchmarkParse|BenchmarkParseNested1MB)$'
+main='^(BenchmarkFib27|BenchmarkLoop10M|BenchmarkTracedCall|BenchmarkBridge100k|BenchmarkJSONL|BenchmarkScale|BenchmarkParse|BenchmarkParseNested1MB|BenchmarkStreamParse)$'
 # Run in both builds: fib(27) through the engine, and its layout control.
 builds='^(BenchmarkUntracedFib27|BenchmarkLayoutLoop10M)$'
 run() { # binary, pattern, benchtime

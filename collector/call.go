@@ -4,6 +4,7 @@ package collector
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"time"
 	"weak"
@@ -178,6 +179,7 @@ type spanMore struct {
 	err      *vmspan.ErrorInfo
 	remote   *vmspan.RemoteParent // the call's own copy
 	attempts []vmspan.LLMAttempt
+	otel     *vmspan.OTelIDs // the end event's
 	tagIDs   []vmspan.SpanID // set-tags events applied, to skip duplicates
 	start    time.Time       // when packTime cannot hold it
 	hasStart bool
@@ -335,9 +337,9 @@ func (cl *call) end(e *vmspan.Event) *spanRec {
 	}
 	r.ended, r.result, r.dur = true, e.Result, e.Duration
 	r.setStart(e.Start, cl.utc)
-	if e.Err != nil || e.Attempts != nil {
+	if e.Err != nil || e.Attempts != nil || e.OTel != nil {
 		m := r.set()
-		m.err, m.attempts = e.Err, e.Attempts
+		m.err, m.attempts, m.otel = e.Err, e.Attempts, e.OTel
 	}
 	for _, a := range e.Attempts {
 		cl.usage = cl.usage.Add(a.Usage)
@@ -402,11 +404,17 @@ func (cl *call) retain(r *spanRec, e *vmspan.Event) {
 func (cl *call) fits(r *spanRec, e *vmspan.Event) bool {
 	m := r.get()
 	if e.Name != r.name || e.SpanKind != r.kind || e.Span.Parent != r.parent || e.Span.Root != cl.treeRoot ||
-		e.TraceID != cl.traceID || (e.Remote == nil) != (m.remote == nil) || e.Remote != nil && *e.Remote != *m.remote {
+		e.TraceID != cl.traceID || !sameRemote(e.Remote, m.remote) {
 		return false
 	}
 	return e.Kind == vmspan.EventEnd ||
-		e.Result == nil && e.Err == nil && e.Start.IsZero() && e.Duration == 0 && e.Attempts == nil
+		e.Result == nil && e.Err == nil && e.Start.IsZero() && e.Duration == 0 && e.Attempts == nil && e.OTel == nil
+}
+
+// sameRemote reports whether a and b are the same remote parent: the same
+// pointer, as the tracer gives a span's events, or equal values.
+func sameRemote(a, b *vmspan.RemoteParent) bool {
+	return a == b || a != nil && b != nil && reflect.DeepEqual(*a, *b)
 }
 
 // index returns r's index in cl.order.
@@ -437,6 +445,7 @@ func (cl *call) event(x evIndex, stacks [][]vmspan.SpanID) vmspan.Event {
 	}
 	if k == evEnd {
 		e.Kind, e.Result, e.Err, e.Start, e.Duration, e.Attempts = vmspan.EventEnd, r.result, m.err, r.startTime(cl.utc), r.dur, m.attempts
+		e.OTel = m.otel
 	}
 	return e
 }

@@ -91,6 +91,15 @@ func TestEventsExact(t *testing.T) {
 	add(base(vmspan.EventStart, 6, 10), func(e *vmspan.Event) { e.Span.Root = id(77) })
 	add(base(vmspan.EventStart, 7, 11), func(e *vmspan.Event) { e.Span.Parent = id(6); e.Stack = stack(id(6), id(7)) })
 	add(base(vmspan.EventEnd, 7, 12), func(e *vmspan.Event) { e.Tags = map[string]string{"late": "tag"} })
+	ts, _ := trace.ParseTraceState("a=1,b=2")
+	otel := &vmspan.OTelIDs{TraceID: trace.TraceID{3}, SpanID: trace.SpanID{4}, Sampled: true}
+	add(base(vmspan.EventStart, 8, 13), func(e *vmspan.Event) { e.Remote = &vmspan.RemoteParent{TraceID: trace.TraceID{7}, State: ts} })
+	add(base(vmspan.EventEnd, 8, 14), func(e *vmspan.Event) {
+		e.Remote = &vmspan.RemoteParent{TraceID: trace.TraceID{7}, State: ts} // equal, not the same pointer
+		e.OTel = otel
+	})
+	add(base(vmspan.EventStart, 9, 15), func(e *vmspan.Event) { e.OTel = otel })
+	add(base(vmspan.EventEnd, 9, 16), func(e *vmspan.Event) { e.Remote = &vmspan.RemoteParent{TraceID: trace.TraceID{7}, State: ts} })
 	for _, e := range odd {
 		both.Emit(&e)
 	}

@@ -71,6 +71,13 @@ type LLMCall struct {
 	Request      *vmspan.HTTPRecord
 	Response     *vmspan.HTTPRecord
 	Error        *vmspan.ErrorInfo
+	// Output is the completion text; of a streamed reply, its chunks put
+	// together.
+	Output string
+	// Stream holds a streamed attempt's time to first chunk, its count of
+	// chunks and, when they were asked for (engine.WithStreamEvents), its
+	// events as received; nil when the reply was not streamed.
+	Stream *vmspan.StreamInfo
 	// Attempt holds every detail the engine recorded (messages, output,
 	// response model, server address, temperature, ...).
 	Attempt vmspan.LLMAttempt
@@ -92,6 +99,6 @@ func newLLMCall(s *spanRec, a vmspan.LLMAttempt) LLMCall {
 	return LLMCall{
 		FunctionName: s.name, SpanID: s.id, Client: a.Client, Provider: a.Provider, Model: a.Model,
 		Timing: timing(a.Start, a.Duration), Usage: a.Usage, FinishReason: a.FinishReason, Selected: a.Selected,
-		Request: a.Request, Response: a.Response, Error: a.Err, Attempt: a,
+		Request: a.Request, Response: a.Response, Error: a.Err, Output: a.Output, Stream: a.Stream, Attempt: a,
 	}
 }

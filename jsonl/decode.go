@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/bexrun/bex/internal/fastjson"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -66,6 +68,10 @@ type fastData struct {
 	result    any
 	err       *vmspan.ErrorInfo
 	attempts  []vmspan.LLMAttempt
+	otel      *vmspan.OTelIDs
+	// partial is the value of "Partial" when hasPartial (not null).
+	partial    any
+	hasPartial bool
 }
 
 // decode decodes line b into d, reporting whether it could.
@@ -101,7 +107,7 @@ func (p *fastDecoder) dropScratch() {
 
 // The keys of the objects of a line. Each member function switches on the
 // index of its key in the set, named by the constants below it.
-var lineKeys = fastjson.NewKeySet("call_id", "call_stack", "content", "function_event_id", "timestamp_epoch_ms", "timestamp_unix_nano", "trace_id", "traceparent")
+var lineKeys = fastjson.NewKeySet("call_id", "call_stack", "content", "function_event_id", "timestamp_epoch_ms", "timestamp_unix_nano", "trace_id", "traceparent", "tracestate")
 
 const (
 	kCallID = iota
@@ -112,6 +118,7 @@ const (
 	kUnixNano
 	kTraceID
 	kTraceparent
+	kTracestate
 )
 
 var contentKeys = fastjson.NewKeySet("data", "type")
@@ -121,10 +128,11 @@ const (
 	kType
 )
 
-var dataKeys = fastjson.NewKeySet("SetTags", "arg_names", "args", "duration_ms", "duration_ns", "error", "function_display_name", "llm_calls", "result", "span_kind", "start_unix_nano", "tags")
+var dataKeys = fastjson.NewKeySet("Partial", "SetTags", "arg_names", "args", "duration_ms", "duration_ns", "error", "function_display_name", "llm_calls", "otel", "result", "span_kind", "start_unix_nano", "tags")
 
 const (
-	kSetTags = iota
+	kPartial = iota
+	kSetTags
 	kArgNames
 	kArgs
 	kDurMs
@@ -132,32 +140,37 @@ const (
 	kError
 	kName
 	kLLMCalls
+	kOTel
 	kResult
 	kSpanKind
 	kStartNano
 	kTags
 )
 
-var errorKeys = fastjson.NewKeySet("message", "type")
+var errorKeys = fastjson.NewKeySet("code", "message", "type")
 
 const (
-	kMessage = iota
+	kCode = iota
+	kMessage
 	kErrType
 )
 
-var attemptKeys = fastjson.NewKeySet("client", "duration_ms", "duration_ns", "error", "finish_reason", "max_tokens", "messages", "model",
-	"output", "parse_notes", "provider", "request", "response", "response_id", "response_model", "selected", "server_address",
-	"server_port", "start_epoch_ms", "start_unix_nano", "temperature", "usage")
+var attemptKeys = fastjson.NewKeySet("checks", "client", "duration_ms", "duration_ns", "dynamic_types", "error", "finish_reason", "max_tokens", "messages", "model",
+	"otel", "output", "parse_notes", "provider", "request", "response", "response_id", "response_model", "selected", "server_address",
+	"server_port", "start_epoch_ms", "start_unix_nano", "stream", "temperature", "usage")
 
 const (
-	aClient = iota
+	aChecks = iota
+	aClient
 	aDurMs
 	aDurNs
+	aDynamicTypes
 	aError
 	aFinish
 	aMaxTokens
 	aMessages
 	aModel
+	aOTel
 	aOutput
 	aParseNotes
 	aProvider
@@ -170,11 +183,39 @@ const (
 	aServerPort
 	aStartMs
 	aStartNs
+	aStream
 	aTemperature
 	aUsage
 )
 
-var usageKeys = fastjson.NewKeySet("cached_input_tokens", "input_tokens", "output_tokens")
+var usageKeys = fastjson.NewKeySet("cache_creation_input_tokens", "cached_input_tokens", "input_tokens", "output_tokens", "reasoning_tokens")
+
+var otelKeys = fastjson.NewKeySet("parent_span_id", "sampled", "span_id", "trace_id")
+
+const (
+	oParent = iota
+	oSampled
+	oSpanID
+	oTraceID
+)
+
+var streamKeys = fastjson.NewKeySet("chunks", "events", "first_chunk_ms", "first_chunk_ns")
+
+const (
+	sChunks = iota
+	sEvents
+	sFirstMs
+	sFirstNs
+)
+
+var checkKeys = fastjson.NewKeySet("expression", "name", "path", "status")
+
+const (
+	cExpr = iota
+	cName
+	cPath
+	cStatus
+)
 
 var httpKeys = fastjson.NewKeySet("body", "headers", "method", "status", "url")
 
@@ -200,6 +241,7 @@ func (p *fastDecoder) line(d *decoded) bool {
 		typ    vmspan.EventKind
 		ms, ns int64
 		parent []byte
+		state  string
 	)
 	seen, ok := p.s.Members(lineKeys, func(k int) bool {
 		var ok bool
@@ -223,6 +265,8 @@ func (p *fastDecoder) line(d *decoded) bool {
 			var s []byte
 			s, ok = p.s.Str()
 			parent = append(parent[:0], s...)
+		case kTracestate:
+			state, ok = p.string()
 		}
 		return ok
 	})
@@ -253,6 +297,11 @@ func (p *fastDecoder) line(d *decoded) bool {
 		if err != nil {
 			return false
 		}
+		if state != "" {
+			if r.State, err = trace.ParseTraceState(state); err != nil {
+				return false
+			}
+		}
 		e.Remote = &r
 	}
 	p.kindData(d)
@@ -279,10 +328,14 @@ func (p *fastDecoder) kindData(d *decoded) {
 		}
 		e.Tags = data.tags
 	case vmspan.EventSetTags:
+		if data.hasPartial {
+			e.Kind, e.Result = vmspan.EventPartial, data.partial
+			break
+		}
 		e.Tags = data.setTags
 	case vmspan.EventEnd:
 		e.Name, e.SpanKind = data.name, vmspan.ParseKind(data.spanKind)
-		e.Result, e.Err = data.result, data.err
+		e.Result, e.Err, e.OTel = data.result, data.err, data.otel
 		if e.Err != nil {
 			e.Result = nil
 		}
@@ -352,6 +405,14 @@ func (p *fastDecoder) dataObject() bool {
 			d.err, ok = p.errorInfo()
 		case kLLMCalls:
 			d.attempts, ok = p.attempts()
+		case kOTel:
+			d.otel, ok = p.otelIDs()
+		case kPartial:
+			if p.s.Null() {
+				return true // as encoding/json: no partial value
+			}
+			d.partial, ok = p.value()
+			d.hasPartial = true
 		}
 		return ok
 	})
@@ -359,7 +420,7 @@ func (p *fastDecoder) dataObject() bool {
 	return ok
 }
 
-// errorInfo decodes {"message", "type"} or null.
+// errorInfo decodes {"code", "message", "type"} or null.
 func (p *fastDecoder) errorInfo() (*vmspan.ErrorInfo, bool) {
 	if p.s.Null() {
 		return nil, true
@@ -367,9 +428,12 @@ func (p *fastDecoder) errorInfo() (*vmspan.ErrorInfo, bool) {
 	var e vmspan.ErrorInfo
 	_, ok := p.s.Members(errorKeys, func(k int) bool {
 		var ok bool
-		if k == kMessage {
+		switch k {
+		case kCode:
+			e.Code, ok = p.internedStr()
+		case kMessage:
 			e.Message, ok = p.internedStr()
-		} else {
+		case kErrType:
 			e.Type, ok = p.internedStr()
 		}
 		return ok
@@ -445,6 +509,14 @@ func (p *fastDecoder) attempt(a *vmspan.LLMAttempt) bool {
 			a.Err, ok = p.errorInfo()
 		case aParseNotes:
 			a.ParseNotes, ok = p.parseNotes()
+		case aChecks:
+			a.Checks, ok = p.checks()
+		case aDynamicTypes:
+			a.DynamicTypes, ok = p.strings()
+		case aOTel:
+			a.OTel, ok = p.otelIDs()
+		case aStream:
+			a.Stream, ok = p.stream()
 		}
 		return ok
 	})
@@ -463,15 +535,134 @@ func (p *fastDecoder) attempt(a *vmspan.LLMAttempt) bool {
 	return ok
 }
 
-// usage decodes {"cached_input_tokens", "input_tokens", "output_tokens"}.
+// usage decodes {"cache_creation_input_tokens", "cached_input_tokens",
+// "input_tokens", "output_tokens", "reasoning_tokens"}.
 func (p *fastDecoder) usage(u *vmspan.Usage) bool {
-	counts := [...]**int64{&u.CachedInputTokens, &u.InputTokens, &u.OutputTokens}
+	counts := [...]**int64{&u.CacheCreationInputTokens, &u.CachedInputTokens, &u.InputTokens, &u.OutputTokens, &u.ReasoningTokens}
 	_, ok := p.s.Members(usageKeys, func(k int) bool {
 		var ok bool
 		*counts[k], ok = p.optInt()
 		return ok
 	})
 	return ok
+}
+
+// otelIDs decodes "otel" ({"parent_span_id", "sampled", "span_id",
+// "trace_id"}) or null; ids that (*lineOTel).ids refuses are left to
+// encoding/json.
+func (p *fastDecoder) otelIDs() (*vmspan.OTelIDs, bool) {
+	if p.s.Null() {
+		return nil, true
+	}
+	ids := new(vmspan.OTelIDs)
+	seen, ok := p.s.Members(otelKeys, func(k int) bool {
+		switch k {
+		case oParent:
+			return p.hexID(ids.Parent[:])
+		case oSampled:
+			var ok bool
+			ids.Sampled, ok = p.s.Bool()
+			return ok
+		case oSpanID:
+			return p.hexID(ids.SpanID[:])
+		case oTraceID:
+			return p.hexID(ids.TraceID[:])
+		}
+		return false
+	})
+	if !ok || seen&(1<<oTraceID|1<<oSpanID) != 1<<oTraceID|1<<oSpanID || !ids.TraceID.IsValid() || !ids.SpanID.IsValid() {
+		return nil, false
+	}
+	return ids, true
+}
+
+// hexID decodes a string of exactly 2*len(dst) hex digits into dst.
+func (p *fastDecoder) hexID(dst []byte) bool {
+	s, ok := p.s.Str()
+	if !ok || len(s) != 2*len(dst) {
+		return false
+	}
+	var bad byte
+	for j := range dst {
+		dst[j] = hexPair(s[2*j], s[2*j+1], &bad)
+	}
+	return bad <= 0xf
+}
+
+// stream decodes an attempt's "stream" or null.
+func (p *fastDecoder) stream() (*vmspan.StreamInfo, bool) {
+	if p.s.Null() {
+		return nil, true
+	}
+	var si vmspan.StreamInfo
+	var ms, ns int64
+	seen, ok := p.s.Members(streamKeys, func(k int) bool {
+		var ok bool
+		var n int64
+		switch k {
+		case sChunks:
+			n, ok = p.s.Int()
+			si.Chunks = int(n)
+		case sEvents:
+			si.Events, ok = p.strings()
+		case sFirstMs:
+			ms, ok = p.s.Int()
+		case sFirstNs:
+			ns, ok = p.s.Int()
+		}
+		return ok
+	})
+	switch {
+	case seen&(1<<sFirstNs) != 0:
+		si.FirstChunk = time.Duration(ns)
+	case seen&(1<<sFirstMs) != 0:
+		si.FirstChunk = time.Duration(ms) * time.Millisecond
+	}
+	return &si, ok
+}
+
+// checks decodes an attempt's "checks", or null.
+func (p *fastDecoder) checks() ([]vmspan.CheckResult, bool) {
+	if p.s.Null() {
+		return nil, true
+	}
+	var out []vmspan.CheckResult
+	ok := p.s.Array(func() bool {
+		var c vmspan.CheckResult
+		_, ok := p.s.Members(checkKeys, func(k int) bool {
+			var ok bool
+			var s string
+			switch k {
+			case cExpr:
+				c.Expr, ok = p.internedStr()
+			case cName:
+				c.Name, ok = p.internedStr()
+			case cPath:
+				c.Path, ok = p.internedStr()
+			case cStatus:
+				s, ok = p.internedStr()
+				c.Passed = s == vmspan.CheckSucceeded
+			}
+			return ok
+		})
+		out = append(out, c)
+		return ok
+	})
+	return out, ok
+}
+
+// strings decodes an array of strings (not null elements), or null.
+func (p *fastDecoder) strings() ([]string, bool) {
+	if p.s.Null() {
+		return nil, true
+	}
+	out := []string{}
+	ok := p.s.Array(func() bool {
+		s, ok := p.internedStr()
+		out = append(out, s)
+		return ok
+	})
+	return out, ok
 }
 
 // httpRecord decodes an attempt's "request" or "response", or null.

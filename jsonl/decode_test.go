@@ -30,6 +30,17 @@ func corpus(t testing.TB) [][]byte {
 	a.ParseNotes = []vmspan.ParseNote{{Kind: vmspan.ParseRounded, Path: "priority", Detail: "1.6 rounded to 2"}, {Kind: vmspan.ParseDropped, Detail: "x"}}
 	l.AddAttempts(a)
 	l.End("ok", nil)
+	// A streamed LLM span with partial values, checks, dynamic types and
+	// an error with a code.
+	l = tr.StartSpan(context.Background(), "Stream", vmspan.StartConfig{Kind: vmspan.KindLLM})
+	l.Partial(map[string]any{"customer": "Acme", "items": []any{}})
+	l.Partial(nil)
+	a = attempt(tr, "gpt-4o", typedErr{"timed out", "TimeoutError", "timeout"})
+	a.Stream = &vmspan.StreamInfo{FirstChunk: 1234567, Chunks: 3, Events: []string{"a", "b"}}
+	a.Checks = []vmspan.CheckResult{{Path: "items", Name: "nonempty", Expr: "this|length > 0", Passed: true}, {Name: "n", Expr: "false"}}
+	a.DynamicTypes = []string{"Category"}
+	l.AddAttempts(a)
+	l.End(nil, typedErr{"timed out", "TimeoutError", "timeout"})
 	for _, f := range []string{"testdata/reference.jsonl", "testdata/trace.golden.jsonl"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -107,8 +118,14 @@ func TestDecodersAgree(t *testing.T) {
 	for name, change := range lineChanges {
 		t.Run(name, func(t *testing.T) {
 			var changed [][]byte
+			same := true
 			for _, l := range lines {
-				changed = append(changed, []byte(change(strings.TrimSpace(string(l)))+"\n"))
+				c := change(strings.TrimSpace(string(l))) + "\n"
+				same = same && c == strings.TrimSpace(string(l))+"\n"
+				changed = append(changed, []byte(c))
+			}
+			if same {
+				t.Fatal("the change changes no line of the corpus")
 			}
 			agree(t, bytes.Join(changed, nil))
 		})
@@ -193,6 +210,35 @@ var lineChanges = map[string]func(string) string{
 	},
 	"error object": func(s string) string {
 		return strings.Replace(s, `"function_display_name"`, `"error":{"type":"T","message":"m","x":1},"function_display_name"`, -1)
+	},
+	"null partial": func(s string) string { return strings.Replace(s, `"Partial":`, `"Partial":null,"x":`, 1) },
+	"partial and tags": func(s string) string {
+		return strings.Replace(s, `"Partial":`, `"SetTags":{"a":"b"},"Partial":`, 1)
+	},
+	"null otel":  func(s string) string { return strings.Replace(s, `"otel":{`, `"otel":null,"x":{`, -1) },
+	"empty otel": func(s string) string { return strings.Replace(s, `"otel":{`, `"otel":{},"x":{`, -1) },
+	"zero otel span": func(s string) string {
+		return strings.Replace(s, `"otel":{`, `"otel":{"span_id":"0000000000000000","trace_id":"0000000000000000000000000000000f"},"x":{`, -1)
+	},
+	"short otel parent": func(s string) string {
+		return strings.Replace(s, `"parent_span_id":"`, `"parent_span_id":"0","x":"`, -1)
+	},
+	"null sampled":      func(s string) string { return strings.Replace(s, `"sampled":`, `"sampled":null,"x":`, -1) },
+	"bad tracestate":    func(s string) string { return strings.Replace(s, `"tracestate":"`, `"tracestate":"=,=","x":"`, -1) },
+	"empty tracestate":  func(s string) string { return strings.Replace(s, `"tracestate":"`, `"tracestate":"","x":"`, -1) },
+	"null stream":       func(s string) string { return strings.Replace(s, `"stream":{`, `"stream":null,"x":{`, -1) },
+	"empty events":      func(s string) string { return strings.Replace(s, `"events":[`, `"events":[],"x":[`, -1) },
+	"null event":        func(s string) string { return strings.Replace(s, `"events":[`, `"events":[null,`, -1) },
+	"float chunks":      func(s string) string { return strings.Replace(s, `"chunks":`, `"chunks":1.5,"x":`, -1) },
+	"empty checks":      func(s string) string { return strings.Replace(s, `"checks":[`, `"checks":[],"x":[`, -1) },
+	"null checks":       func(s string) string { return strings.Replace(s, `"checks":[`, `"checks":null,"x":[`, -1) },
+	"null check status": func(s string) string { return strings.Replace(s, `"status":"`, `"status":null,"x":"`, -1) },
+	"no dynamic types": func(s string) string {
+		return strings.Replace(s, `"dynamic_types":[`, `"dynamic_types":[],"x":[`, -1)
+	},
+	"null error code": func(s string) string { return strings.Replace(s, `{"code":`, `{"code":null,"x":`, -1) },
+	"null reasoning": func(s string) string {
+		return strings.Replace(s, `"reasoning_tokens":`, `"reasoning_tokens":null,"x":`, -1)
 	},
 	"trailing data": func(s string) string { return s + ` {}` },
 	"not an object": func(s string) string { return "[" + s + "]" },
@@ -296,6 +342,7 @@ func TestFastKeysCoverLineStructs(t *testing.T) {
 		{line{}, lineKeys.Names()}, {lineContent{}, contentKeys.Names()}, {lineData{}, dataKeys.Names()},
 		{lineError{}, errorKeys.Names()}, {lineAttempt{}, attemptKeys.Names()}, {lineUsage{}, usageKeys.Names()},
 		{vmspan.HTTPRecord{}, httpKeys.Names()}, {vmspan.Message{}, messageKeys.Names()}, {vmspan.ParseNote{}, noteKeys.Names()},
+		{lineOTel{}, otelKeys.Names()}, {lineStream{}, streamKeys.Names()}, {lineCheck{}, checkKeys.Names()},
 	} {
 		rt := reflect.TypeOf(tc.v)
 		for i := range rt.NumField() {

@@ -23,15 +23,34 @@
 //     "args" stays a positional array) and "span_kind";
 //   - in end data, "span_kind", "duration_ns" and "start_unix_nano" (so
 //     that a replay reproduces exact timings), "error" ({"message","type"};
-//     "result" is then null) on a failed span, and "llm_calls" on an LLM
+//     "result" is then null; "code", the OpenTelemetry error.type code,
+//     when the error has one) on a failed span, and "llm_calls" on an LLM
 //     function span: its provider attempts with client, provider, model,
-//     timing, usage ({"cached_input_tokens","input_tokens","output_tokens"},
-//     null when not reported), finish reason, selected, the redacted
-//     HTTP request and response, and "parse_notes" (what coercing the
-//     reply to the return type lost: [{"detail","kind","path"}], see
-//     vmspan.ParseNote) when there are any;
-//   - "traceparent" (W3C, version 00) on the start and end lines of a span
-//     whose parent is a remote OpenTelemetry span.
+//     timing, usage ({"cache_creation_input_tokens","cached_input_tokens",
+//     "input_tokens","output_tokens","reasoning_tokens"} with the meaning
+//     of vmspan.Usage, null when not reported), finish reason, selected,
+//     the redacted HTTP request and response, and "parse_notes" (what
+//     coercing the reply to the return type lost:
+//     [{"detail","kind","path"}], see vmspan.ParseNote), "checks" (the
+//     outcomes of the return type's @check constraints:
+//     [{"expression","name","path","status"}], status "succeeded" or
+//     "failed", see vmspan.CheckResult) and "dynamic_types" (what the
+//     call's type builder added to the return type's @@dynamic classes and
+//     enums, "Class.field" or "Enum.VALUE") when there are any, and
+//     "stream" on a streamed attempt ({"chunks", "events" (only when
+//     recorded: engine.WithStreamEvents), "first_chunk_ms",
+//     "first_chunk_ns"}: its chunks of text and time to first chunk);
+//   - intermediate lines {"Partial": value}: a partial value of an LLM
+//     span's result while its reply streamed (vmspan.EventPartial), written
+//     only when asked for (engine.WithPartialEvents, bex run
+//     --partial-events) and at most that many per LLM call;
+//   - "otel" ({"parent_span_id","sampled","span_id","trace_id"}, hex) in the
+//     end data of a span, and in an attempt, that a live OpenTelemetry
+//     bridge exported: the ids it used, so that a replay (bex trace export)
+//     reproduces them whatever ids the live provider chose;
+//   - "traceparent" (W3C, version 00), and "tracestate" when the parent
+//     has one, on the start and end lines of a span whose parent is a
+//     remote OpenTelemetry span.
 //
 // Values are JSON values; a class instance is an object holding
 // "__class":"<Name>" and its fields, an enum value is

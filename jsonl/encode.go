@@ -14,7 +14,8 @@ import (
 // AppendEvent appends e to b as one JSONL line, newline included, and
 // returns the extended buffer. Keys are sorted at every level. It never
 // fails: values outside the snapshot form are snapshotted first, and an
-// event of an unknown kind is written as a set-tags line.
+// event of an unknown kind is written as a set-tags line. A partial value
+// (vmspan.EventPartial) is an intermediate line {"Partial": value}.
 func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	b = append(b, `{"call_id":"`...)
 	b = appendSpanID(b, e.Span.ID)
@@ -28,6 +29,10 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	case vmspan.EventEnd:
 		b = appendEndData(b, e)
 		b = append(b, `,"type":"function_end"}`...)
+	case vmspan.EventPartial:
+		b = append(b, `{"Partial":`...)
+		b = spanjson.AppendValue(b, e.Result)
+		b = append(b, `},"type":"intermediate"}`...)
 	default:
 		b = append(b, `{"SetTags":`...)
 		b = spanjson.AppendStringMap(b, e.Tags)
@@ -38,9 +43,15 @@ func AppendEvent(b []byte, e *vmspan.Event) []byte {
 	b = appendMsNs(b, `","timestamp_epoch_ms":`, `,"timestamp_unix_nano":`, e.Time.UnixMilli(), e.Time.UnixNano())
 	b = append(b, `,"trace_id":"`...)
 	b = appendHex(b, e.TraceID[:])
-	if e.Remote != nil && e.Kind != vmspan.EventSetTags {
+	if e.Remote != nil && (e.Kind == vmspan.EventStart || e.Kind == vmspan.EventEnd) {
 		b = append(b, `","traceparent":"`...)
 		b = appendTraceparent(b, e.Remote)
+		if st := e.Remote.State.String(); st != "" {
+			b = append(b, '"')
+			b = append(b, `,"tracestate":`...)
+			b = spanjson.AppendString(b, st)
+			return append(b, "}\n"...)
+		}
 	}
 	return append(b, "\"}\n"...)
 }
@@ -92,7 +103,7 @@ func appendStartData(b []byte, e *vmspan.Event) []byte {
 }
 
 // appendEndData writes {"duration_ms", "duration_ns", "error",
-// "function_display_name", "llm_calls", "result", "span_kind",
+// "function_display_name", "llm_calls", "otel", "result", "span_kind",
 // "start_unix_nano"}.
 func appendEndData(b []byte, e *vmspan.Event) []byte {
 	b = appendMsNs(b, `{"duration_ms":`, `,"duration_ns":`, e.Duration.Milliseconds(), int64(e.Duration))
@@ -112,6 +123,7 @@ func appendEndData(b []byte, e *vmspan.Event) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = appendOTel(b, e.OTel)
 	b = append(b, `,"result":`...)
 	if e.Err != nil {
 		b = append(b, "null"...)
@@ -135,8 +147,35 @@ func appendSpanKind(b []byte, k vmspan.Kind) []byte {
 	return append(b, '"')
 }
 
+// appendOTel writes ,"otel":{"parent_span_id","sampled","span_id","trace_id"}
+// when ids is set; the parent is left out when zero.
+func appendOTel(b []byte, ids *vmspan.OTelIDs) []byte {
+	if ids == nil {
+		return b
+	}
+	b = append(b, `,"otel":{`...)
+	if ids.Parent.IsValid() {
+		b = append(b, `"parent_span_id":"`...)
+		b = appendHex(b, ids.Parent[:])
+		b = append(b, `",`...)
+	}
+	b = append(b, `"sampled":`...)
+	b = strconv.AppendBool(b, ids.Sampled)
+	b = append(b, `,"span_id":"`...)
+	b = appendHex(b, ids.SpanID[:])
+	b = append(b, `","trace_id":"`...)
+	b = appendHex(b, ids.TraceID[:])
+	return append(b, `"}`...)
+}
+
 func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
-	b = append(b, `{"message":`...)
+	if e.Code != "" {
+		b = append(b, `{"code":`...)
+		b = spanjson.AppendString(b, e.Code)
+		b = append(b, `,"message":`...)
+	} else {
+		b = append(b, `{"message":`...)
+	}
 	b = spanjson.AppendString(b, e.Message)
 	b = append(b, `,"type":`...)
 	b = spanjson.AppendString(b, e.Type)
@@ -144,11 +183,22 @@ func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
 }
 
 // appendAttempt writes an LLM attempt; optional fields are left out when
-// empty, and the three usage counts are null when not reported.
+// empty, and the usage counts are null when not reported.
 func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
-	b = append(b, `{"client":`...)
+	b = appendChecks(append(b, '{'), a.Checks)
+	b = append(b, `"client":`...)
 	b = spanjson.AppendString(b, a.Client)
 	b = appendMsNs(b, `,"duration_ms":`, `,"duration_ns":`, a.Duration.Milliseconds(), int64(a.Duration))
+	if len(a.DynamicTypes) > 0 {
+		b = append(b, `,"dynamic_types":[`...)
+		for i, d := range a.DynamicTypes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = spanjson.AppendString(b, d)
+		}
+		b = append(b, ']')
+	}
 	if a.Err != nil {
 		b = append(b, `,"error":`...)
 		b = appendError(b, a.Err)
@@ -174,6 +224,7 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	}
 	b = append(b, `,"model":`...)
 	b = spanjson.AppendString(b, a.Model)
+	b = appendOTel(b, a.OTel)
 	b = appendOptString(b, `,"output":`, a.Output)
 	b = appendParseNotes(b, a.ParseNotes)
 	b = append(b, `,"provider":`...)
@@ -192,17 +243,68 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	if !a.Start.IsZero() {
 		b = appendMsNs(b, `,"start_epoch_ms":`, `,"start_unix_nano":`, a.Start.UnixMilli(), a.Start.UnixNano())
 	}
+	b = appendStream(b, a.Stream)
 	if a.Temperature != nil {
 		b = append(b, `,"temperature":`...)
 		b = spanjson.AppendFloat(b, *a.Temperature)
 	}
-	b = append(b, `,"usage":{"cached_input_tokens":`...)
+	b = append(b, `,"usage":{"cache_creation_input_tokens":`...)
+	b = appendOptInt(b, a.Usage.CacheCreationInputTokens)
+	b = append(b, `,"cached_input_tokens":`...)
 	b = appendOptInt(b, a.Usage.CachedInputTokens)
 	b = append(b, `,"input_tokens":`...)
 	b = appendOptInt(b, a.Usage.InputTokens)
 	b = append(b, `,"output_tokens":`...)
 	b = appendOptInt(b, a.Usage.OutputTokens)
+	b = append(b, `,"reasoning_tokens":`...)
+	b = appendOptInt(b, a.Usage.ReasoningTokens)
 	return append(b, "}}"...)
+}
+
+// appendChecks writes "checks":[{"expression","name","path","status"}]
+// and a comma, or nothing when there are none.
+func appendChecks(b []byte, cs []vmspan.CheckResult) []byte {
+	if len(cs) == 0 {
+		return b
+	}
+	b = append(b, `"checks":[`...)
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"expression":`...)
+		b = spanjson.AppendString(b, c.Expr)
+		b = append(b, `,"name":`...)
+		b = spanjson.AppendString(b, c.Name)
+		b = appendOptString(b, `,"path":`, c.Path)
+		b = append(b, `,"status":`...)
+		b = spanjson.AppendString(b, c.Status())
+		b = append(b, '}')
+	}
+	return append(b, "],"...)
+}
+
+// appendStream writes a streamed attempt's "stream":{"chunks", "events",
+// "first_chunk_ms", "first_chunk_ns"}, left out for a plain attempt (and
+// events when none were recorded).
+func appendStream(b []byte, s *vmspan.StreamInfo) []byte {
+	if s == nil {
+		return b
+	}
+	b = append(b, `,"stream":{"chunks":`...)
+	b = strconv.AppendInt(b, int64(s.Chunks), 10)
+	if len(s.Events) > 0 {
+		b = append(b, `,"events":[`...)
+		for i, e := range s.Events {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = spanjson.AppendString(b, e)
+		}
+		b = append(b, ']')
+	}
+	b = appendMsNs(b, `,"first_chunk_ms":`, `,"first_chunk_ns":`, s.FirstChunk.Milliseconds(), int64(s.FirstChunk))
+	return append(b, '}')
 }
 
 // appendParseNotes writes "parse_notes":[{"detail","kind","path"}], left

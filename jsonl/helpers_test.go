@@ -48,15 +48,28 @@ var remoteParent = trace.NewSpanContext(trace.SpanContextConfig{
 	TraceID:    trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36},
 	SpanID:     trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7},
 	TraceFlags: trace.FlagsSampled,
+	TraceState: mustTraceState("vendor=abc,other=1"),
 	Remote:     true,
 })
+
+func mustTraceState(s string) trace.TraceState {
+	ts, err := trace.ParseTraceState(s)
+	if err != nil {
+		panic(err)
+	}
+	return ts
+}
 
 // workload emits a deterministic trace covering every kind of line and
 // value: a host span under a remote parent with set-tags, an engine call
 // with LLM attempts, class, enum, list and map values, a failure two
 // traced levels down, and a second tree with awkward strings.
+// workloadEvents is the number of events workload emits.
+const workloadEvents = 18
+
 func workload(sink vmspan.Sink) {
-	tr := newTracer(sink)
+	ids, clock := vmspan.SequentialIDs(), spantest.StepClock()
+	tr := vmspan.NewTracer(sink, vmspan.WithIDs(ids), vmspan.WithClock(clock))
 	ctx := trace.ContextWithRemoteSpanContext(context.Background(), remoteParent)
 	ctx, h := tr.Start(ctx, "HandleRequest", "user", "ann", "api_key", "sk-live-123", "n", 3, "ratio", 0.5, "whole", 2.0)
 	vmspan.SetTags(ctx, "env", "test", "region", "eu")
@@ -82,16 +95,43 @@ func workload(sink vmspan.Sink) {
 
 	_, s := tr.Start(context.Background(), "naïve \x01 \xff name", "emoji", "😀", "big", 1e21, "tiny", 1e-7)
 	s.End(nil, nil)
+
+	// A tree exported by a live OpenTelemetry bridge, whose ids its end
+	// lines record.
+	bridged := vmspan.NewTracer(vmspan.Fanout(sink, exportedIDs{}), vmspan.WithIDs(ids), vmspan.WithClock(clock))
+	bctx, b := bridged.Start(context.Background(), "Bridged")
+	_, c := bridged.Start(bctx, "Child")
+	c.End(nil, typedErr{"LLMHTTPError", "HTTP 429", "429"})
+	b.End(nil, nil)
 }
 
+// exportedIDs is an IDSink that says every span was exported with ids
+// made from its bex id, under the parent it would have.
+type exportedIDs struct{}
+
+func (exportedIDs) Emit(*vmspan.Event) {}
+
+func (exportedIDs) RetainsEvents() bool { return false }
+
+func (exportedIDs) OTelIDs(id vmspan.SpanID) (vmspan.OTelIDs, bool) {
+	return vmspan.OTelIDs{TraceID: trace.TraceID{0xab, 15: 0xcd}, SpanID: vmspan.OTelSpanID(id), Sampled: true}, true
+}
+
+// typedErr is an error with a bex type and an OpenTelemetry code.
+type typedErr struct{ typ, msg, code string }
+
+func (e typedErr) Error() string     { return e.msg }
+func (e typedErr) ErrorType() string { return e.typ }
+func (e typedErr) ErrorCode() string { return e.code }
+
 func attempt(tr *vmspan.Tracer, model string, err error) vmspan.LLMAttempt {
-	in, out, cached, maxTok := int64(120), int64(9), int64(100), int64(256)
+	in, out, cached, created, reasoning, maxTok := int64(120), int64(9), int64(100), int64(8), int64(4), int64(256)
 	temp := 0.2
 	start := tr.Now()
 	a := vmspan.LLMAttempt{
 		Client: "Fast", Provider: "openai", Model: model, ResponseModel: model + "-2024-07-18", ResponseID: "chatcmpl-1",
 		ServerAddress: "127.0.0.1", ServerPort: 8080, Start: start, Duration: tr.Now().Sub(start),
-		Usage:        vmspan.Usage{InputTokens: &in, OutputTokens: &out, CachedInputTokens: &cached},
+		Usage:        vmspan.Usage{InputTokens: &in, OutputTokens: &out, CachedInputTokens: &cached, CacheCreationInputTokens: &created, ReasoningTokens: &reasoning},
 		FinishReason: "stop", Selected: err == nil, Temperature: &temp, MaxTokens: &maxTok,
 		Request: &vmspan.HTTPRecord{Method: "POST", URL: "http://127.0.0.1:8080/v1/chat/completions",
 			Headers: map[string]string{"Authorization": vmspan.Redacted, "Content-Type": "application/json"}, Body: `{"model":"` + model + `"}`},
@@ -102,6 +142,9 @@ func attempt(tr *vmspan.Tracer, model string, err error) vmspan.LLMAttempt {
 	if err != nil {
 		a.Err, a.Response, a.Output, a.FinishReason = vmspan.ErrorInfoOf(err), &vmspan.HTTPRecord{Status: 500}, "", ""
 		a.Usage = vmspan.Usage{}
+		a.Err.Code = "500"
+	} else {
+		a.OTel = &vmspan.OTelIDs{TraceID: trace.TraceID{0x4b, 15: 0x36}, SpanID: trace.SpanID{0x01, 7: 0x02}, Parent: trace.SpanID{0x03, 7: 0x04}, Sampled: true}
 	}
 	return a
 }

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -167,6 +169,7 @@ type line struct {
 	UnixNano  json.Number `json:"timestamp_unix_nano"`
 	TraceID   string      `json:"trace_id"`
 	Parent    string      `json:"traceparent"`
+	State     string      `json:"tracestate"`
 }
 
 type lineContent struct {
@@ -186,12 +189,59 @@ type lineData struct {
 	Result    any            `json:"result"`
 	Error     *lineError     `json:"error"`
 	LLMCalls  []lineAttempt  `json:"llm_calls"`
+	OTel      *lineOTel      `json:"otel"`
 	SetTags   map[string]any `json:"SetTags"`
+	Partial   *any           `json:"Partial"`
 }
 
 type lineError struct {
+	Code    string `json:"code"`
 	Message string `json:"message"`
 	Type    string `json:"type"`
+}
+
+func (e *lineError) info() *vmspan.ErrorInfo {
+	if e == nil {
+		return nil
+	}
+	return &vmspan.ErrorInfo{Type: e.Type, Message: e.Message, Code: e.Code}
+}
+
+// lineOTel is the OpenTelemetry ids a live bridge exported a span or an
+// attempt with.
+type lineOTel struct {
+	Parent  string `json:"parent_span_id"`
+	Sampled bool   `json:"sampled"`
+	SpanID  string `json:"span_id"`
+	TraceID string `json:"trace_id"`
+}
+
+func (o *lineOTel) ids() (*vmspan.OTelIDs, error) {
+	if o == nil {
+		return nil, nil
+	}
+	ids := &vmspan.OTelIDs{Sampled: o.Sampled}
+	if err := hexID(ids.TraceID[:], o.TraceID); err != nil || !ids.TraceID.IsValid() {
+		return nil, fmt.Errorf("otel.trace_id %q: want 32 hex digits, not all zero", o.TraceID)
+	}
+	if err := hexID(ids.SpanID[:], o.SpanID); err != nil || !ids.SpanID.IsValid() {
+		return nil, fmt.Errorf("otel.span_id %q: want 16 hex digits, not all zero", o.SpanID)
+	}
+	if o.Parent != "" {
+		if err := hexID(ids.Parent[:], o.Parent); err != nil {
+			return nil, fmt.Errorf("otel.parent_span_id %q: want 16 hex digits", o.Parent)
+		}
+	}
+	return ids, nil
+}
+
+// hexID decodes s, which must be exactly len(dst) bytes of hex.
+func hexID(dst []byte, s string) error {
+	if len(s) != 2*len(dst) {
+		return errors.New("wrong length")
+	}
+	_, err := hex.Decode(dst, []byte(s))
+	return err
 }
 
 type lineAttempt struct {
@@ -216,13 +266,45 @@ type lineAttempt struct {
 	Messages      []vmspan.Message   `json:"messages"`
 	Output        string             `json:"output"`
 	ParseNotes    []vmspan.ParseNote `json:"parse_notes"`
+	Checks        []lineCheck        `json:"checks"`
+	DynamicTypes  []string           `json:"dynamic_types"`
 	Error         *lineError         `json:"error"`
+	OTel          *lineOTel          `json:"otel"`
+	Stream        *lineStream        `json:"stream"`
+}
+
+type lineStream struct {
+	Chunks       int         `json:"chunks"`
+	Events       []string    `json:"events"`
+	FirstChunkMs json.Number `json:"first_chunk_ms"`
+	FirstChunkNs json.Number `json:"first_chunk_ns"`
+}
+
+// A lineCheck is a vmspan.CheckResult with its status spelled out.
+type lineCheck struct {
+	Path   string `json:"path"`
+	Name   string `json:"name"`
+	Expr   string `json:"expression"`
+	Status string `json:"status"`
+}
+
+func checkResults(ls []lineCheck) []vmspan.CheckResult {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]vmspan.CheckResult, len(ls))
+	for i, l := range ls {
+		out[i] = vmspan.CheckResult{Path: l.Path, Name: l.Name, Expr: l.Expr, Passed: l.Status == vmspan.CheckSucceeded}
+	}
+	return out
 }
 
 type lineUsage struct {
-	Input  *int64 `json:"input_tokens"`
-	Output *int64 `json:"output_tokens"`
-	Cached *int64 `json:"cached_input_tokens"`
+	Input         *int64 `json:"input_tokens"`
+	Output        *int64 `json:"output_tokens"`
+	Cached        *int64 `json:"cached_input_tokens"`
+	CacheCreation *int64 `json:"cache_creation_input_tokens"`
+	Reasoning     *int64 `json:"reasoning_tokens"`
 }
 
 // A decoded line: its event as far as the line tells it, and what the
@@ -323,6 +405,11 @@ func (l *line) event(e *vmspan.Event) error {
 		if err != nil {
 			return err
 		}
+		if l.State != "" {
+			if r.State, err = trace.ParseTraceState(l.State); err != nil {
+				return fmt.Errorf("tracestate: %v", err)
+			}
+		}
 		e.Remote = &r
 	}
 	return nil
@@ -406,14 +493,21 @@ func (l *line) kindData(d *decoded) error {
 		e.Args = args(data.ArgNames, data.Args)
 		e.Tags = tags(data.Tags)
 	case vmspan.EventSetTags:
+		if data.Partial != nil {
+			e.Kind, e.Result = vmspan.EventPartial, value(*data.Partial)
+			break
+		}
 		e.Tags = tags(data.SetTags)
 	case vmspan.EventEnd:
 		e.Name, e.SpanKind = data.Name, vmspan.ParseKind(data.SpanKind)
 		e.Result = value(data.Result)
 		if data.Error != nil {
-			e.Err, e.Result = &vmspan.ErrorInfo{Type: data.Error.Type, Message: data.Error.Message}, nil
+			e.Err, e.Result = data.Error.info(), nil
 		}
 		var err error
+		if e.OTel, err = data.OTel.ids(); err != nil {
+			return err
+		}
 		if e.Duration, err = durationOf(data.DurNs, data.DurMs); err != nil {
 			return fmt.Errorf("duration: %v", err)
 		}
@@ -451,6 +545,8 @@ func (st *state) complete(d *decoded) {
 		st.end(d)
 	case vmspan.EventSetTags:
 		st.setTags(e)
+	case vmspan.EventPartial:
+		st.partial(e)
 	}
 }
 
@@ -489,6 +585,14 @@ func (st *state) end(d *decoded) {
 	}
 	if !d.hasStart {
 		e.Start = e.Time.Add(-e.Duration)
+	}
+}
+
+// partial completes an intermediate line {"Partial": value}, a partial
+// value of an open span's result, with the span's name and kind.
+func (st *state) partial(e *vmspan.Event) {
+	if o := st.open[e.Span.ID]; o != nil {
+		e.Name, e.SpanKind = o.name, o.kind
 	}
 }
 
@@ -652,12 +756,21 @@ func attempts(ls []lineAttempt) ([]vmspan.LLMAttempt, error) {
 			Client: l.Client, Provider: l.Provider, Model: l.Model, ResponseModel: l.ResponseModel,
 			ResponseID: l.ResponseID, ServerAddress: l.ServerAddress, ServerPort: l.ServerPort,
 			Start: start, Duration: dur, FinishReason: l.FinishReason, Selected: l.Selected,
-			Usage:       vmspan.Usage{InputTokens: l.Usage.Input, OutputTokens: l.Usage.Output, CachedInputTokens: l.Usage.Cached},
+			Usage: vmspan.Usage{InputTokens: l.Usage.Input, OutputTokens: l.Usage.Output, CachedInputTokens: l.Usage.Cached,
+				CacheCreationInputTokens: l.Usage.CacheCreation, ReasoningTokens: l.Usage.Reasoning},
 			Temperature: l.Temperature, MaxTokens: l.MaxTokens, Request: l.Request, Response: l.Response,
-			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes,
+			Messages: l.Messages, Output: l.Output, ParseNotes: l.ParseNotes, Err: l.Error.info(),
+			Checks: checkResults(l.Checks), DynamicTypes: l.DynamicTypes,
 		}
-		if l.Error != nil {
-			out[i].Err = &vmspan.ErrorInfo{Type: l.Error.Type, Message: l.Error.Message}
+		if out[i].OTel, err = l.OTel.ids(); err != nil {
+			return nil, fmt.Errorf("llm_calls[%d]: %v", i, err)
+		}
+		if s := l.Stream; s != nil {
+			first, err := durationOf(s.FirstChunkNs, s.FirstChunkMs)
+			if err != nil {
+				return nil, fmt.Errorf("llm_calls[%d]: stream: first chunk: %v", i, err)
+			}
+			out[i].Stream = &vmspan.StreamInfo{FirstChunk: first, Chunks: s.Chunks, Events: s.Events}
 		}
 	}
 	return out, nil

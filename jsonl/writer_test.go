@@ -56,16 +56,16 @@ func TestFlushWritesEverything(t *testing.T) {
 	if buf.Len() != 0 {
 		t.Fatalf("%d bytes written before Flush; the workload should fit in the buffer", buf.Len())
 	}
-	if s := w.Stats(); s.Buffered != 14 || s.Events != 0 {
-		t.Errorf("Stats() = %+v, want 14 buffered", s)
+	if s := w.Stats(); s.Buffered != workloadEvents || s.Events != 0 {
+		t.Errorf("Stats() = %+v, want %d buffered", s, workloadEvents)
 	}
 	if err := w.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(readAll(t, buf.Bytes())); got != 14 {
-		t.Errorf("%d events after Flush, want 14", got)
+	if got := len(readAll(t, buf.Bytes())); got != workloadEvents {
+		t.Errorf("%d events after Flush, want %d", got, workloadEvents)
 	}
-	if s := w.Stats(); s != (Stats{Events: 14, Bytes: int64(buf.Len())}) {
+	if s := w.Stats(); s != (Stats{Events: workloadEvents, Bytes: int64(buf.Len())}) {
 		t.Errorf("Stats() = %+v", s)
 	}
 	if err := w.Close(); err != nil || w.Err() != nil {
@@ -93,8 +93,8 @@ func TestFileFlushDurability(t *testing.T) {
 			}
 			n++
 		}
-		if n != 14*round {
-			t.Errorf("round %d: %d events in the file after Flush, want %d", round, n, 14*round)
+		if n != workloadEvents*round {
+			t.Errorf("round %d: %d events in the file after Flush, want %d", round, n, workloadEvents*round)
 		}
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
@@ -127,8 +127,8 @@ func TestBufferSizeTriggersWrites(t *testing.T) {
 	w := NewWriter(&buf, WithBufferSize(0))
 	defer w.Close()
 	workload(w)
-	if got := len(readAll(t, buf.Bytes())); got != 14 {
-		t.Errorf("with no buffer, %d events written at once, want 14", got)
+	if got := len(readAll(t, buf.Bytes())); got != workloadEvents {
+		t.Errorf("with no buffer, %d events written at once, want %d", got, workloadEvents)
 	}
 }
 
@@ -147,11 +147,11 @@ func TestFailedWritesAreRetried(t *testing.T) {
 		t.Fatalf("Close() = %v", err)
 	}
 	s := w.Stats()
-	if s.Dropped != 0 || s.Events != 70 || s.Buffered != 0 {
-		t.Errorf("Stats() = %+v, want 70 events written, none dropped", s)
+	if s.Dropped != 0 || s.Events != 5*workloadEvents || s.Buffered != 0 {
+		t.Errorf("Stats() = %+v, want %d events written, none dropped", s, 5*workloadEvents)
 	}
-	if got := len(readAll(t, f.buf.Bytes())); got != 70 {
-		t.Errorf("%d events reached the destination, want 70", got)
+	if got := len(readAll(t, f.buf.Bytes())); got != 5*workloadEvents {
+		t.Errorf("%d events reached the destination, want %d", got, 5*workloadEvents)
 	}
 }
 
@@ -164,8 +164,8 @@ func TestDropsAreCounted(t *testing.T) {
 		workload(w)
 	}
 	s := w.Stats()
-	if s.Dropped == 0 || s.Buffered+s.Dropped != 140 || s.Events != 0 {
-		t.Fatalf("Stats() = %+v, want 140 events buffered or dropped", s)
+	if s.Dropped == 0 || s.Buffered+s.Dropped != 10*workloadEvents || s.Events != 0 {
+		t.Fatalf("Stats() = %+v, want %d events buffered or dropped", s, 10*workloadEvents)
 	}
 	if !errors.Is(w.Err(), errDiskFull) {
 		t.Errorf("Err() = %v, want the write error", w.Err())
@@ -190,8 +190,8 @@ func TestEmitAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	workload(w)
-	if s := w.Stats(); s.Dropped != 14 {
-		t.Errorf("Stats() = %+v, want 14 dropped", s)
+	if s := w.Stats(); s.Dropped != workloadEvents {
+		t.Errorf("Stats() = %+v, want %d dropped", s, workloadEvents)
 	}
 	if !errors.Is(w.Err(), ErrClosed) {
 		t.Errorf("Err() = %v, want ErrClosed", w.Err())

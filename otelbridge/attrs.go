@@ -3,23 +3,40 @@
 package otelbridge
 
 import (
+	"strconv"
 	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 
 	"github.com/bexrun/bex/vmspan"
 	"github.com/bexrun/bex/vmspan/spanjson"
-	"go.opentelemetry.io/otel/attribute"
 )
 
-// Attribute keys of bex spans.
+// Attribute keys of bex spans. The OpenTelemetry keys (GenAI, server,
+// error, session and user) are those of the semconv package of the pinned
+// OpenTelemetry version, go.opentelemetry.io/otel/semconv/v1.41.0.
 const (
 	KeySpanID       = attribute.Key("bex.span_id")       // the bex span id (UUID string)
 	KeyFunctionName = attribute.Key("bex.function.name") // function or host span name
 	KeySpanKind     = attribute.Key("bex.span.kind")     // vmspan.Kind.String()
-	KeyArgs         = attribute.Key("bex.args")          // JSON object name -> value, in order
-	KeyResult       = attribute.Key("bex.result")        // JSON value
+	KeyArgs         = attribute.Key("bex.args")          // content: JSON object name -> value, in order
+	KeyResult       = attribute.Key("bex.result")        // content: JSON value
+	KeyErrorType    = attribute.Key("bex.error.type")    // the bex error type (vmspan.ErrorInfo.Type)
 	KeyLLMClient    = attribute.Key("bex.llm.client")    // attempt: the client<llm> name
 	KeyLLMSelected  = attribute.Key("bex.llm.selected")  // attempt: its output is the result
+	KeyLLMChunks    = attribute.Key("bex.llm.chunks")    // streamed attempt: chunks of output text received
 	KeyLLMAttempts  = attribute.Key("bex.llm.attempts")  // LLM function: number of attempts
+
+	// Token usage of an LLM function, summed over its attempts, with the
+	// meaning of the gen_ai.usage.* keys of its attempt spans (which carry
+	// those keys; the function span does not, so that a backend summing
+	// gen_ai.usage.* over a trace counts each token once).
+	KeyUsageInputTokens         = attribute.Key("bex.usage.input_tokens")
+	KeyUsageOutputTokens        = attribute.Key("bex.usage.output_tokens")
+	KeyUsageCacheReadTokens     = attribute.Key("bex.usage.cache_read.input_tokens")
+	KeyUsageCacheCreationTokens = attribute.Key("bex.usage.cache_creation.input_tokens")
+	KeyUsageReasoningTokens     = attribute.Key("bex.usage.reasoning.output_tokens")
 
 	// TagPrefix prefixes a tag's key: tag "env" becomes "bex.tag.env".
 	TagPrefix = "bex.tag."
@@ -36,33 +53,32 @@ const (
 	KeyParseNotes     = attribute.Key("bex.parse.notes")     // the notes as text (content capture only)
 )
 
-// GenAI semantic-convention keys (experimental; the names current when this
-// was written). go.opentelemetry.io/otel/semconv no longer defines them.
-const (
-	KeyGenAIOperationName         = attribute.Key("gen_ai.operation.name")
-	KeyGenAIProviderName          = attribute.Key("gen_ai.provider.name")
-	KeyGenAIRequestModel          = attribute.Key("gen_ai.request.model")
-	KeyGenAIRequestTemperature    = attribute.Key("gen_ai.request.temperature")
-	KeyGenAIRequestMaxTokens      = attribute.Key("gen_ai.request.max_tokens")
-	KeyGenAIResponseModel         = attribute.Key("gen_ai.response.model")
-	KeyGenAIResponseID            = attribute.Key("gen_ai.response.id")
-	KeyGenAIResponseFinishReasons = attribute.Key("gen_ai.response.finish_reasons")
-	KeyGenAIUsageInputTokens      = attribute.Key("gen_ai.usage.input_tokens")
-	KeyGenAIUsageOutputTokens     = attribute.Key("gen_ai.usage.output_tokens")
-	KeyGenAIUsageCacheReadTokens  = attribute.Key("gen_ai.usage.cache_read.input_tokens")
-	KeyGenAIInputMessages         = attribute.Key("gen_ai.input.messages")
-	KeyGenAIOutputMessages        = attribute.Key("gen_ai.output.messages")
-	KeyServerAddress              = attribute.Key("server.address")
-	KeyServerPort                 = attribute.Key("server.port")
-	KeyErrorType                  = attribute.Key("error.type")
-)
+// EventFirstChunk is the span event that marks, on a streamed attempt's
+// span, when the first chunk of output text arrived (the GenAI conventions
+// name the duration, gen_ai.response.time_to_first_chunk, not an event).
+const EventFirstChunk = "bex.llm.first_chunk"
+
+// tagAliases are the tags that also set a semantic-convention attribute.
+var tagAliases = map[string]attribute.Key{
+	"session_id":      semconv.SessionIDKey,
+	"user_id":         semconv.UserIDKey,
+	"conversation_id": semconv.GenAIConversationIDKey,
+}
+
+// separateSystem reports whether a provider takes system instructions
+// apart from the chat history (gen_ai.system_instructions) rather than as
+// messages (gen_ai.input.messages).
+func separateSystem(provider string) bool {
+	switch provider {
+	case "anthropic", "google-ai", "vertex-ai", "aws-bedrock":
+		return true
+	}
+	return false
+}
 
 const (
-	genAIOperationChat  = "chat"
-	exceptionEventName  = "exception" // as span.RecordError names it
-	keyExceptionType    = attribute.Key("exception.type")
-	keyExceptionMessage = attribute.Key("exception.message")
-	unbalancedMessage   = "span not ended in trace file"
+	genAIOperationChat = "chat"
+	unbalancedMessage  = "span not ended in trace file"
 )
 
 // attrList is a pooled attribute slice: OTel copies the attributes it is
@@ -91,40 +107,50 @@ func (b *Bridge) startAttrs(e *vmspan.Event) *attrList {
 		KeyFunctionName.String(e.Name),
 		KeySpanKind.String(e.SpanKind.String()),
 	)
-	if len(e.Args) > 0 {
+	if b.cfg.content && len(e.Args) > 0 {
 		attrs = append(attrs, KeyArgs.String(b.argsJSON(e.Args)))
 	}
 	for k, v := range e.Tags {
-		attrs = append(attrs, b.tagAttr(k, v))
+		attrs = b.appendTag(attrs, k, v)
 	}
 	l.s = attrs
 	return l
 }
 
-// tagAttr returns tag k=v as bex.tag.<k>, redacted when k names a secret.
-func (b *Bridge) tagAttr(k, v string) attribute.KeyValue {
+// appendTag appends tag k=v as bex.tag.<k> (redacted when k names a
+// secret), and as its semantic-convention attribute when it has one.
+func (b *Bridge) appendTag(attrs []attribute.KeyValue, k, v string) []attribute.KeyValue {
 	info := lookupKey(k)
 	if info.secret {
 		v = vmspan.Redacted
 	}
-	return attribute.String(info.tagKey, truncateString(v, b.cfg.maxSize))
+	v = truncateString(v, b.cfg.maxSize)
+	attrs = append(attrs, attribute.String(info.tagKey, v))
+	if info.alias != "" {
+		attrs = append(attrs, info.alias.String(v))
+	}
+	return attrs
 }
 
 // endAttrs returns the attributes an end event adds: tags that differ from
-// those the span started with, the result, the error type and, for an LLM
-// function, its attempt count and summed usage.
+// those the span started with, the result, the error's types and, for an
+// LLM function, its attempt count and summed usage.
 func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) *attrList {
 	l := newAttrs()
 	attrs := l.s
 	for k, v := range e.Tags {
 		if old, ok := startTags[k]; !ok || old != v {
-			attrs = append(attrs, b.tagAttr(k, v))
+			attrs = b.appendTag(attrs, k, v)
 		}
 	}
 	switch {
 	case e.Err != nil:
-		attrs = append(attrs, KeyErrorType.String(e.Err.Type))
-	case e.Result != nil:
+		typ := e.Err.Code
+		if typ == "" {
+			typ = e.Err.Type
+		}
+		attrs = append(attrs, semconv.ErrorTypeKey.String(typ), KeyErrorType.String(e.Err.Type))
+	case e.Result != nil && b.cfg.content:
 		attrs = append(attrs, KeyResult.String(b.valueJSON(e.Result)))
 	}
 	if len(e.Attempts) > 0 {
@@ -133,22 +159,35 @@ func (b *Bridge) endAttrs(startTags map[string]string, e *vmspan.Event) *attrLis
 		for _, a := range e.Attempts {
 			u = u.Add(a.Usage)
 		}
-		attrs = appendUsage(attrs, u)
+		attrs = appendUsage(attrs, u, bexUsageKeys)
 		attrs = b.appendParseNotes(attrs, e.Attempts)
+		attrs = appendChecks(attrs, e.Attempts)
+		attrs = appendDynamicTypes(attrs, e.Attempts, b.cfg.content)
 	}
 	l.s = attrs
 	return l
 }
 
-func appendUsage(attrs []attribute.KeyValue, u vmspan.Usage) []attribute.KeyValue {
-	if u.InputTokens != nil {
-		attrs = append(attrs, KeyGenAIUsageInputTokens.Int64(*u.InputTokens))
-	}
-	if u.OutputTokens != nil {
-		attrs = append(attrs, KeyGenAIUsageOutputTokens.Int64(*u.OutputTokens))
-	}
-	if u.CachedInputTokens != nil {
-		attrs = append(attrs, KeyGenAIUsageCacheReadTokens.Int64(*u.CachedInputTokens))
+// usageKeys name the five token counts of vmspan.Usage.
+type usageKeys struct{ input, output, cacheRead, cacheCreation, reasoning attribute.Key }
+
+var (
+	genAIUsageKeys = usageKeys{semconv.GenAIUsageInputTokensKey, semconv.GenAIUsageOutputTokensKey,
+		semconv.GenAIUsageCacheReadInputTokensKey, semconv.GenAIUsageCacheCreationInputTokensKey, semconv.GenAIUsageReasoningOutputTokensKey}
+	bexUsageKeys = usageKeys{KeyUsageInputTokens, KeyUsageOutputTokens,
+		KeyUsageCacheReadTokens, KeyUsageCacheCreationTokens, KeyUsageReasoningTokens}
+)
+
+// appendUsage appends the counts that were reported.
+func appendUsage(attrs []attribute.KeyValue, u vmspan.Usage, k usageKeys) []attribute.KeyValue {
+	for _, c := range []struct {
+		key attribute.Key
+		n   *int64
+	}{{k.input, u.InputTokens}, {k.output, u.OutputTokens}, {k.cacheRead, u.CachedInputTokens},
+		{k.cacheCreation, u.CacheCreationInputTokens}, {k.reasoning, u.ReasoningTokens}} {
+		if c.n != nil {
+			attrs = append(attrs, c.key.Int64(*c.n))
+		}
 	}
 	return attrs
 }
@@ -161,35 +200,63 @@ func attemptName(a *vmspan.LLMAttempt) string {
 	return genAIOperationChat + " " + a.Model
 }
 
-// attemptAttrs returns the GenAI attributes of one provider attempt.
-func (b *Bridge) attemptAttrs(a *vmspan.LLMAttempt) *attrList {
+// attemptStartAttrs returns what is known of an attempt before its request
+// is sent: the attributes a sampler sees.
+func (b *Bridge) attemptStartAttrs(a *vmspan.LLMAttempt) *attrList {
 	l := newAttrs()
-	attrs := append(l.s, KeyGenAIOperationName.String(genAIOperationChat))
-	attrs = appendNonEmpty(attrs, KeyGenAIProviderName, vmspan.GenAIProviderName(a.Provider))
-	attrs = appendNonEmpty(attrs, KeyGenAIRequestModel, a.Model)
-	attrs = appendNonEmpty(attrs, KeyGenAIResponseModel, a.ResponseModel)
-	attrs = appendNonEmpty(attrs, KeyGenAIResponseID, a.ResponseID)
+	attrs := append(l.s, semconv.GenAIOperationNameChat)
+	attrs = appendNonEmpty(attrs, semconv.GenAIProviderNameKey, vmspan.GenAIProviderName(a.Provider))
+	attrs = appendNonEmpty(attrs, semconv.GenAIRequestModelKey, a.Model)
 	if a.Temperature != nil {
-		attrs = append(attrs, KeyGenAIRequestTemperature.Float64(*a.Temperature))
+		attrs = append(attrs, semconv.GenAIRequestTemperatureKey.Float64(*a.Temperature))
 	}
 	if a.MaxTokens != nil {
-		attrs = append(attrs, KeyGenAIRequestMaxTokens.Int64(*a.MaxTokens))
+		attrs = append(attrs, semconv.GenAIRequestMaxTokensKey.Int64(*a.MaxTokens))
 	}
-	attrs = appendUsage(attrs, a.Usage)
-	if a.FinishReason != "" {
-		attrs = append(attrs, KeyGenAIResponseFinishReasons.StringSlice([]string{a.FinishReason}))
-	}
-	attrs = appendNonEmpty(attrs, KeyServerAddress, a.ServerAddress)
+	attrs = appendNonEmpty(attrs, semconv.ServerAddressKey, a.ServerAddress)
 	if a.ServerPort > 0 {
-		attrs = append(attrs, KeyServerPort.Int(a.ServerPort))
+		attrs = append(attrs, semconv.ServerPortKey.Int(a.ServerPort))
+	}
+	if a.Stream != nil {
+		attrs = append(attrs, semconv.GenAIRequestStreamKey.Bool(true))
 	}
 	attrs = appendNonEmpty(attrs, KeyLLMClient, a.Client)
-	attrs = append(attrs, KeyLLMSelected.Bool(a.Selected))
-	if a.Err != nil {
-		attrs = append(attrs, KeyErrorType.String(a.Err.Type))
-	}
 	if b.cfg.content {
-		attrs = b.appendContent(attrs, a)
+		attrs = b.appendInput(attrs, a)
+	}
+	l.s = attrs
+	return l
+}
+
+// attemptEndAttrs returns what an attempt's outcome adds.
+func (b *Bridge) attemptEndAttrs(a *vmspan.LLMAttempt) *attrList {
+	l := newAttrs()
+	attrs := appendNonEmpty(l.s, semconv.GenAIResponseModelKey, a.ResponseModel)
+	attrs = appendNonEmpty(attrs, semconv.GenAIResponseIDKey, a.ResponseID)
+	if a.FinishReason != "" {
+		attrs = append(attrs, semconv.GenAIResponseFinishReasonsKey.StringSlice([]string{a.FinishReason}))
+	}
+	attrs = appendUsage(attrs, a.Usage, genAIUsageKeys)
+	attrs = append(attrs, KeyLLMSelected.Bool(a.Selected))
+	if st := a.Stream; st != nil {
+		if st.Chunks > 0 {
+			attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunkKey.Float64(st.FirstChunk.Seconds()))
+		}
+		attrs = append(attrs, KeyLLMChunks.Int(st.Chunks))
+	}
+	if a.Err != nil {
+		typ := a.Err.Code
+		if typ == "" {
+			typ = semconv.ErrorTypeOther.Value.AsString()
+		}
+		attrs = append(attrs, semconv.ErrorTypeKey.String(typ), KeyErrorType.String(a.Err.Type))
+	}
+	if b.cfg.content && (a.Err == nil || a.Output != "") {
+		out := encodeJSON(func(buf []byte) []byte {
+			buf = appendMessage(append(buf, '['), vmspan.Message{Role: "assistant", Content: a.Output}, a.FinishReason, true)
+			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
+		})
+		attrs = append(attrs, semconv.GenAIOutputMessagesKey.String(out))
 	}
 	l.s = attrs
 	return l
@@ -202,42 +269,58 @@ func appendNonEmpty(attrs []attribute.KeyValue, k attribute.Key, v string) []att
 	return append(attrs, k.String(v))
 }
 
-// appendContent adds the prompt and completion in the GenAI message shape:
-// [{"role":"user","parts":[{"type":"text","content":"..."}]}].
-func (b *Bridge) appendContent(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) []attribute.KeyValue {
-	limit := b.cfg.maxSize
-	if len(a.Messages) > 0 {
+// appendInput adds the prompt in the GenAI conventions' shapes:
+// gen_ai.input.messages, [{"role":"user","parts":[{"type":"text",
+// "content":"..."}]}], and, for providers that take system instructions
+// apart, gen_ai.system_instructions, [{"type":"text","content":"..."}].
+func (b *Bridge) appendInput(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) []attribute.KeyValue {
+	apart := separateSystem(a.Provider)
+	var system, chat []vmspan.Message
+	for _, m := range a.Messages {
+		if apart && m.Role == "system" {
+			system = append(system, m)
+		} else {
+			chat = append(chat, m)
+		}
+	}
+	if len(system) > 0 {
 		in := encodeJSON(func(buf []byte) []byte {
 			buf = append(buf, '[')
-			for i, m := range a.Messages {
+			for i, m := range system {
 				if i > 0 {
 					buf = append(buf, ',')
 				}
-				buf = appendMessage(buf, m.Role, m.Content, "")
+				buf = appendParts(buf, m)
 			}
-			return spanjson.Truncate(append(buf, ']'), limit)
+			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
 		})
-		attrs = append(attrs, KeyGenAIInputMessages.String(in))
+		attrs = append(attrs, semconv.GenAISystemInstructionsKey.String(in))
 	}
-	if a.Err == nil || a.Output != "" {
-		out := encodeJSON(func(buf []byte) []byte {
-			buf = appendMessage(append(buf, '['), "assistant", a.Output, a.FinishReason)
-			return spanjson.Truncate(append(buf, ']'), limit)
+	if len(chat) > 0 {
+		in := encodeJSON(func(buf []byte) []byte {
+			buf = append(buf, '[')
+			for i, m := range chat {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				buf = appendMessage(buf, m, "", false)
+			}
+			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
 		})
-		attrs = append(attrs, KeyGenAIOutputMessages.String(out))
+		attrs = append(attrs, semconv.GenAIInputMessagesKey.String(in))
 	}
 	return attrs
 }
 
-// appendMessage appends one GenAI message with a single text part; finish
-// is the output message's finish_reason (left out when empty).
-func appendMessage(b []byte, role, content, finish string) []byte {
+// appendMessage appends one GenAI message; an output message also has its
+// finish_reason, which the conventions require.
+func appendMessage(b []byte, m vmspan.Message, finish string, output bool) []byte {
 	b = append(b, `{"role":`...)
-	b = spanjson.AppendString(b, role)
-	b = append(b, `,"parts":[{"type":"text","content":`...)
-	b = spanjson.AppendString(b, content)
-	b = append(b, "}]"...)
-	if finish != "" {
+	b = spanjson.AppendString(b, m.Role)
+	b = append(b, `,"parts":[`...)
+	b = appendParts(b, m)
+	b = append(b, ']')
+	if output {
 		b = append(b, `,"finish_reason":`...)
 		b = spanjson.AppendString(b, finish)
 	}
@@ -276,4 +359,62 @@ func (b *Bridge) appendParseNotes(attrs []attribute.KeyValue, as []vmspan.LLMAtt
 		attrs = append(attrs, KeyParseNotes.StringSlice(text))
 	}
 	return attrs
+}
+
+// appendParts appends the parts of a message: its text, or, for a message
+// with media, its text and media parts in order. A media part is a
+// reference, never the bytes: {"type":"uri","modality":kind,
+// "mime_type":...,"uri":...} for a URL (its signature removed, as in trace
+// files), and {"type":"media","modality":kind,"mime_type":...,"size":n,
+// "sha256":...} for bytes held inline.
+func appendParts(b []byte, m vmspan.Message) []byte {
+	if len(m.Parts) == 0 {
+		return appendTextPart(b, m.Content)
+	}
+	for i, p := range m.Parts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if p.Media == nil {
+			b = appendTextPart(b, p.Text)
+			continue
+		}
+		b = appendMediaPart(b, p.Media)
+	}
+	return b
+}
+
+func appendMediaPart(b []byte, md *vmspan.Media) []byte {
+	if md.IsURL() {
+		b = append(b, `{"type":"uri","modality":`...)
+	} else {
+		b = append(b, `{"type":"media","modality":`...)
+	}
+	b = spanjson.AppendString(b, md.Kind)
+	if md.MediaType != "" {
+		b = append(b, `,"mime_type":`...)
+		b = spanjson.AppendString(b, md.MediaType)
+	}
+	if md.IsURL() {
+		b = append(b, `,"uri":`...)
+		b = spanjson.AppendString(b, vmspan.RedactURL(md.URL))
+	} else {
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, int64(md.Size), 10)
+		b = append(b, `,"sha256":`...)
+		b = spanjson.AppendString(b, md.SHA256)
+	}
+	return append(b, '}')
+}
+
+// appendTextPart appends {"type":"text","content":...}.
+func appendTextPart(b []byte, content string) []byte {
+	b = append(b, `{"type":"text","content":`...)
+	b = spanjson.AppendString(b, content)
+	return append(b, '}')
+}
+
+// exceptionAttrs are the attributes of an exception event.
+func exceptionAttrs(err *vmspan.ErrorInfo) []attribute.KeyValue {
+	return []attribute.KeyValue{semconv.ExceptionTypeKey.String(err.Type), semconv.ExceptionMessageKey.String(err.Message)}
 }

@@ -4,14 +4,19 @@ package otelbridge
 
 import (
 	"context"
+	"os"
 	"reflect"
+	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/bexrun/bex/vmspan"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/bexrun/bex/vmspan"
 )
 
 // TracerName is the instrumentation scope name of the spans the bridge creates.
@@ -21,10 +26,17 @@ const TracerName = "github.com/bexrun/bex/otelbridge"
 // result, tag or message attribute value.
 const DefaultMaxAttributeSize = 4 << 10
 
-// A Bridge is a vmspan.Sink (and vmspan.ContextSink and vmspan.Flusher) that
-// turns every bex span into an OpenTelemetry span; see the package
-// documentation for the mapping. It is safe for concurrent use: Emit may be
-// called from many goroutines at once, as vmspan.Sink requires.
+// ContentCaptureEnv is the environment variable that turns content capture
+// on (see WithContentCapture) when it is "true", as in other GenAI
+// instrumentations.
+const ContentCaptureEnv = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+// A Bridge is a vmspan.Sink that turns every bex span into an OpenTelemetry
+// span, and every LLM attempt into a live CLIENT span; see the package
+// documentation for the mapping. It implements vmspan.ContextSink,
+// vmspan.AttemptSink, vmspan.IDSink and vmspan.Flusher. It is safe for
+// concurrent use: Emit may be called from many goroutines at once, as
+// vmspan.Sink requires.
 type Bridge struct {
 	cfg      config
 	fixed    trace.Tracer // the tracer of cfg.provider, when one was given
@@ -40,9 +52,10 @@ type Bridge struct {
 type Option func(*config)
 
 type config struct {
-	provider trace.TracerProvider // nil: the global provider, looked up at each span
-	maxSize  int
-	content  bool
+	provider   trace.TracerProvider // nil: the global provider, looked up at each span
+	maxSize    int
+	content    bool
+	contentSet bool
 }
 
 // WithTracerProvider makes the bridge create spans with tp. The default is
@@ -60,11 +73,15 @@ func WithMaxAttributeSize(n int) Option {
 	return func(c *config) { c.maxSize = n }
 }
 
-// WithContentCapture records the prompt and completion of every LLM attempt
-// as gen_ai.input.messages and gen_ai.output.messages. It is off by default:
-// prompts and completions often hold personal data.
+// WithContentCapture turns content capture on or off: the arguments and
+// results of bex spans (bex.args, bex.result) and the prompts, system
+// instructions and completions of LLM attempts (gen_ai.input.messages,
+// gen_ai.system_instructions, gen_ai.output.messages). Without the option
+// it is on when the environment variable ContentCaptureEnv is "true", and
+// off otherwise: arguments are prompt variables, and prompts and
+// completions often hold personal data.
 func WithContentCapture(on bool) Option {
-	return func(c *config) { c.content = on }
+	return func(c *config) { c.content, c.contentSet = on, true }
 }
 
 // New returns a Bridge. Install it as (part of) a vmspan.Tracer's sink.
@@ -73,10 +90,51 @@ func New(opts ...Option) *Bridge {
 	for _, o := range opts {
 		o(&b.cfg)
 	}
+	if !b.cfg.contentSet {
+		b.cfg.content = strings.EqualFold(strings.TrimSpace(os.Getenv(ContentCaptureEnv)), "true")
+	}
 	if b.cfg.provider != nil {
-		b.fixed = b.cfg.provider.Tracer(TracerName)
+		b.fixed = newTracer(b.cfg.provider)
 	}
 	return b
+}
+
+// newTracer returns the bridge's tracer of tp: bex's version and the
+// schema URL of the semantic conventions it follows.
+func newTracer(tp trace.TracerProvider) trace.Tracer {
+	return tp.Tracer(TracerName, trace.WithInstrumentationVersion(Version()), trace.WithSchemaURL(semconv.SchemaURL))
+}
+
+// Version returns the version of the bex module in this binary, as the
+// build recorded it ("(devel)" for a build of bex's own source tree).
+func Version() string { return version }
+
+var version = func() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	if info.Main.Path == module {
+		return orDevel(info.Main.Version)
+	}
+	for _, d := range info.Deps {
+		if d.Path == module {
+			if d.Replace != nil {
+				return orDevel(d.Replace.Version)
+			}
+			return orDevel(d.Version)
+		}
+	}
+	return "(devel)"
+}()
+
+const module = "github.com/bexrun/bex"
+
+func orDevel(v string) string {
+	if v == "" {
+		return "(devel)"
+	}
+	return v
 }
 
 type tracerCache struct {
@@ -102,7 +160,7 @@ func (b *Bridge) tracer() trace.Tracer {
 	if c := b.cached.Load(); c != nil && sameProvider(c.provider, tp) {
 		return c.tracer
 	}
-	c := &tracerCache{provider: tp, tracer: tp.Tracer(TracerName)}
+	c := &tracerCache{provider: tp, tracer: newTracer(tp)}
 	b.cached.Store(c)
 	return c.tracer
 }
@@ -156,14 +214,19 @@ var (
 // Start returned, holds the span for its children; it also holds the ids
 // wanted for this span, which a child's own wanted ids shadow, so it never
 // leaves the package (ContextFor builds a fresh ctx).
-func (b *Bridge) startSpan(e *vmspan.Event, at time.Time) openSpan {
-	ctx := withIDs(b.parentContext(e), e.TraceID, vmspan.OTelSpanID(e.Span.ID))
+func (b *Bridge) startSpan(e *vmspan.Event, at time.Time) *openSpan {
+	parent := b.parentContext(e)
+	return b.startWith(withIDs(parent, e.TraceID, vmspan.OTelSpanID(e.Span.ID)), parent, e, at)
+}
+
+// startWith starts the OTel span of e's bex span from ctx (the parent and
+// the wanted ids); parent is the ctx of the parent alone.
+func (b *Bridge) startWith(ctx, parent context.Context, e *vmspan.Event, at time.Time) *openSpan {
 	attrs := b.startAttrs(e)
-	ctx, span := b.tracer().Start(ctx, e.Name,
-		trace.WithTimestamp(at), kindInternal, trace.WithAttributes(attrs.s...))
+	ctx, span := b.tracer().Start(ctx, e.Name, trace.WithTimestamp(at), kindInternal, trace.WithAttributes(attrs.s...))
 	attrs.free()
 	b.spans.Add(1)
-	return openSpan{span: span, ctx: ctx, tags: e.Tags}
+	return &openSpan{span: span, ctx: ctx, parent: trace.SpanContextFromContext(parent).SpanID(), tags: e.Tags}
 }
 
 // parentContext returns a ctx holding the OTel parent of e's span: the
@@ -200,7 +263,12 @@ func (b *Bridge) end(e *vmspan.Event) {
 		o = b.startSpan(e, startTime(e))
 		b.late.Add(1)
 	}
-	b.finish(o, e, endTime(e))
+	b.finish(o, e, endTime(e), o.childErr.Load(), true)
+	if e.Err != nil {
+		if p, ok := b.open.get(e.Span.Parent); ok {
+			p.childErr.Store(e.Err)
+		}
+	}
 }
 
 func startTime(e *vmspan.Event) time.Time {
@@ -219,9 +287,23 @@ func endTime(e *vmspan.Event) time.Time {
 	return e.Start.Add(e.Duration)
 }
 
-func (b *Bridge) finish(o openSpan, e *vmspan.Event, end time.Time) {
+// finish sets the end attributes of o's span, creates its LLM attempts'
+// spans (those not already exported live, when live is set), records the
+// error and ends the span. childErr is the error the span's last failing
+// child ended with, if any.
+func (b *Bridge) finish(o *openSpan, e *vmspan.Event, end time.Time, childErr *vmspan.ErrorInfo, live bool) {
 	span := o.span
 	defer b.ended.Add(1)
+	for i := range e.Attempts {
+		a := &e.Attempts[i]
+		if live && a.OTel != nil {
+			continue // exported live, when it happened
+		}
+		b.recordedAttempt(o.ctx, e, i)
+		if a.Err != nil {
+			childErr = a.Err
+		}
+	}
 	if !span.IsRecording() {
 		span.End(trace.WithTimestamp(end))
 		return
@@ -230,42 +312,135 @@ func (b *Bridge) finish(o openSpan, e *vmspan.Event, end time.Time) {
 	span.SetAttributes(attrs.s...)
 	attrs.free()
 	if e.Err != nil {
-		recordError(span, e.Err, end)
-	}
-	for i := range e.Attempts {
-		b.attempt(o.ctx, e, i)
+		recordError(span, e.Err, end, aroseHere(e.Err, childErr))
 	}
 	span.End(trace.WithTimestamp(end))
 }
 
-// recordError adds the exception event that span.RecordError would, but
-// with bex's error type rather than the Go type of an error value, and sets
-// the status, which RecordError does not.
-func recordError(span trace.Span, err *vmspan.ErrorInfo, at time.Time) {
-	span.AddEvent(exceptionEventName, trace.WithTimestamp(at), trace.WithAttributes(
-		keyExceptionType.String(err.Type), keyExceptionMessage.String(err.Message)))
+// aroseHere reports whether err arose in its span rather than in the child
+// that last failed with childErr: a span's error arose below when its
+// message holds the child's (bex errors keep the message of the error they
+// wrap).
+func aroseHere(err, childErr *vmspan.ErrorInfo) bool {
+	return childErr == nil || childErr.Message == "" || !strings.Contains(err.Message, childErr.Message)
+}
+
+// recordError sets the status of a failed span and, when the error arose
+// there, adds the exception event that span.RecordError would, with bex's
+// error type rather than the Go type of an error value.
+func recordError(span trace.Span, err *vmspan.ErrorInfo, at time.Time, exception bool) {
+	if exception {
+		span.AddEvent(semconv.ExceptionEventName, trace.WithTimestamp(at), trace.WithAttributes(exceptionAttrs(err)...))
+	}
 	span.SetStatus(codes.Error, err.Message)
 }
 
-// attempt creates the CLIENT span of LLM attempt i of the function span in
-// fn (the function span's kept ctx).
-func (b *Bridge) attempt(fn context.Context, e *vmspan.Event, i int) {
+// recordedAttempt creates the CLIENT span of LLM attempt i of the function
+// span in e, from its record, below fn (the function span's ctx): the ids
+// the live export recorded, else the attempt's deterministic ids.
+func (b *Bridge) recordedAttempt(fn context.Context, e *vmspan.Event, i int) {
 	a := &e.Attempts[i]
 	start := a.Start
 	if start.IsZero() {
 		start = startTime(e)
 	}
 	ctx := withIDs(fn, e.TraceID, vmspan.AttemptSpanID(e.Span.ID, i))
-	attrs := b.attemptAttrs(a)
-	_, span := b.tracer().Start(ctx, attemptName(a),
-		trace.WithTimestamp(start), kindClient, trace.WithAttributes(attrs.s...))
+	if ids := a.OTel; ids != nil {
+		ctx = recordedContext(ids)
+	}
+	b.endAttempt(b.startAttempt(ctx, a, start), a)
+}
+
+// recordedContext returns a ctx asking for recorded ids, under their
+// recorded parent.
+func recordedContext(ids *vmspan.OTelIDs) context.Context {
+	ctx := context.Background()
+	if ids.Parent.IsValid() {
+		ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: ids.TraceID, SpanID: ids.Parent, TraceFlags: trace.FlagsSampled, Remote: true,
+		}))
+	}
+	return withIDs(ctx, ids.TraceID, ids.SpanID)
+}
+
+// startAttempt starts the CLIENT span of attempt a at start, from ctx.
+func (b *Bridge) startAttempt(ctx context.Context, a *vmspan.LLMAttempt, start time.Time) trace.Span {
+	attrs := b.attemptStartAttrs(a)
+	_, span := b.tracer().Start(ctx, attemptName(a), trace.WithTimestamp(start), kindClient, trace.WithAttributes(attrs.s...))
 	attrs.free()
-	end := start.Add(a.Duration)
-	if a.Err != nil {
-		recordError(span, a.Err, end)
+	b.attempts.Add(1)
+	return span
+}
+
+// endAttempt ends the span of attempt a with its outcome.
+func (b *Bridge) endAttempt(span trace.Span, a *vmspan.LLMAttempt) {
+	end := a.Start.Add(a.Duration)
+	if a.Start.IsZero() {
+		end = time.Now()
+	}
+	if span.IsRecording() {
+		attrs := b.attemptEndAttrs(a)
+		span.SetAttributes(attrs.s...)
+		attrs.free()
+		if st := a.Stream; st != nil && st.Chunks > 0 && !a.Start.IsZero() {
+			span.AddEvent(EventFirstChunk, trace.WithTimestamp(a.Start.Add(st.FirstChunk)))
+		}
+		if a.Err != nil {
+			recordError(span, a.Err, end, true) // an attempt has no children: its errors arise there
+		}
 	}
 	span.End(trace.WithTimestamp(end))
-	b.attempts.Add(1)
+}
+
+// attemptKey keys the live attempt span of one Bridge in the ctx its
+// StartAttempt returned.
+type attemptKey struct{ b *Bridge }
+
+// StartAttempt starts the live CLIENT span of LLM attempt n of the function
+// span that fn describes, as a child of the function's span, and returns
+// ctx carrying it: the attempt's request is made with that ctx, so that
+// the configured propagator names the attempt's span (and its sampling
+// decision) in the request's headers, and an instrumented HTTP client's
+// span is its child. See vmspan.AttemptSink.
+func (b *Bridge) StartAttempt(ctx context.Context, fn *vmspan.Event, n int, a *vmspan.LLMAttempt) context.Context {
+	parent := context.Background()
+	if o, ok := b.open.get(fn.Span.ID); ok {
+		parent = o.ctx
+	} else {
+		parent = trace.ContextWithRemoteSpanContext(parent, spanContextOf(fn.TraceID, fn.Span.ID))
+	}
+	start := a.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
+	span := b.startAttempt(withIDs(parent, fn.TraceID, vmspan.AttemptSpanID(fn.Span.ID, n)), a, start)
+	return context.WithValue(trace.ContextWithSpan(ctx, span), attemptKey{b}, span)
+}
+
+// EndAttempt ends the live span StartAttempt started, with the attempt's
+// complete record. See vmspan.AttemptSink.
+func (b *Bridge) EndAttempt(ctx context.Context, fn *vmspan.Event, a *vmspan.LLMAttempt) {
+	span, ok := ctx.Value(attemptKey{b}).(trace.Span)
+	if !ok {
+		return
+	}
+	b.endAttempt(span, a)
+	if a.Err != nil {
+		if o, ok := b.open.get(fn.Span.ID); ok {
+			o.childErr.Store(a.Err)
+		}
+	}
+}
+
+// OTelIDs returns the ids the bridge's provider gave the open span id. See
+// vmspan.IDSink.
+func (b *Bridge) OTelIDs(id vmspan.SpanID) (vmspan.OTelIDs, bool) {
+	o, ok := b.open.get(id)
+	if !ok {
+		return vmspan.OTelIDs{}, false
+	}
+	sc := o.span.SpanContext()
+	return vmspan.OTelIDs{TraceID: sc.TraceID(), SpanID: sc.SpanID(), Parent: o.parent, Sampled: sc.IsSampled()}, sc.IsValid()
 }
 
 // setTags sets the tags on the open span at once, so that they are there
@@ -277,7 +452,7 @@ func (b *Bridge) setTags(e *vmspan.Event) {
 	}
 	attrs := newAttrs()
 	for k, v := range e.Tags {
-		attrs.s = append(attrs.s, b.tagAttr(k, v))
+		attrs.s = b.appendTag(attrs.s, k, v)
 	}
 	o.span.SetAttributes(attrs.s...)
 	attrs.free()
@@ -307,18 +482,6 @@ func (b *Bridge) Flush(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// endOpen ends every open span at time at with an error status saying why,
-// and returns how many it ended.
-func (b *Bridge) endOpen(at time.Time, why string) int {
-	open := b.open.takeAll()
-	for _, o := range open {
-		o.span.SetStatus(codes.Error, why)
-		o.span.End(trace.WithTimestamp(at))
-		b.ended.Add(1)
-	}
-	return len(open)
-}
-
 // Stats describes what a Bridge has done so far.
 type Stats struct {
 	Spans    int64 // OTel spans created for bex spans
@@ -346,6 +509,8 @@ func (b *Bridge) DroppedSpans() int64 { return b.Stats().Delivery.Dropped }
 
 var (
 	_ vmspan.ContextSink = (*Bridge)(nil)
+	_ vmspan.AttemptSink = (*Bridge)(nil)
+	_ vmspan.IDSink      = (*Bridge)(nil)
 	_ vmspan.Flusher     = (*Bridge)(nil)
 	_ vmspan.Retainer    = (*Bridge)(nil)
 )

@@ -9,6 +9,7 @@ import (
 	"github.com/bexrun/bex/vmspan"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -31,7 +32,7 @@ func runTree(f *fixture) {
 }
 
 func TestMapping(t *testing.T) {
-	f := newFixture(t, false)
+	f := newFixture(t, false, WithContentCapture(true))
 	runTree(f)
 	if n := len(f.sr.Ended()); n != 3 {
 		t.Fatalf("%d spans, want 3", n)
@@ -82,6 +83,9 @@ func TestMapping(t *testing.T) {
 	}
 	checkParent(t, f.span(t, "Helper"), f.span(t, "main"))
 	checkParent(t, f.span(t, "main"), f.span(t, "Handle"))
+	if sc := f.span(t, "Handle").InstrumentationScope(); sc.Name != TracerName || sc.SchemaURL != semconv.SchemaURL || sc.Version == "" || sc.Version != Version() {
+		t.Errorf("instrumentation scope %+v, want bex's name, version and the semconv schema URL", sc)
+	}
 	if p := f.span(t, "Handle").Parent(); p.IsValid() {
 		t.Errorf("Handle has parent %v, want none", p)
 	}
@@ -90,6 +94,40 @@ func TestMapping(t *testing.T) {
 	}
 	if s := f.bridge.Stats(); s.Spans != 3 || s.Open != 0 || s.Late != 0 {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestContentOff: without content capture (the default, unless the
+// environment turns it on) no span carries arguments or results.
+func TestContentOff(t *testing.T) {
+	t.Setenv(ContentCaptureEnv, "")
+	f := newFixture(t, false)
+	runTree(f)
+	for _, s := range f.sr.Ended() {
+		checkAttrs(t, s, nil, KeyArgs, KeyResult)
+	}
+	t.Setenv(ContentCaptureEnv, "true")
+	on := newFixture(t, false)
+	runTree(on)
+	checkAttrs(t, on.span(t, "Helper"), map[attribute.Key]string{KeyResult: "7"})
+	off := newFixture(t, false, WithContentCapture(false)) // the option wins
+	runTree(off)
+	checkAttrs(t, off.span(t, "Helper"), nil, KeyResult)
+}
+
+// TestSessionTags: tags named session_id, user_id and conversation_id also
+// set the conventions' session.id, user.id and gen_ai.conversation.id.
+func TestSessionTags(t *testing.T) {
+	f := newFixture(t, false)
+	ctx, h := f.tracer.Start(context.Background(), "Handle")
+	vmspan.SetTags(ctx, "session_id", "s1", "user_id", "u1", "conversation_id", "c1", "other_id", "x")
+	_, c := f.tracer.Start(ctx, "child")
+	c.End(nil, nil)
+	h.End(nil, nil)
+	for _, name := range []string{"Handle", "child"} {
+		checkAttrs(t, f.span(t, name), map[attribute.Key]string{
+			"session.id": "s1", "user.id": "u1", "gen_ai.conversation.id": "c1", "bex.tag.session_id": "s1", "bex.tag.other_id": "x",
+		})
 	}
 }
 
@@ -127,7 +165,7 @@ func handEvents(t *testing.T, opts ...Option) (*Bridge, *fixture) {
 }
 
 func TestSizeLimitAndTagRedaction(t *testing.T) {
-	b, f := handEvents(t, WithMaxAttributeSize(40))
+	b, f := handEvents(t, WithMaxAttributeSize(40), WithContentCapture(true))
 	id := vmspan.SequentialIDs()()
 	long := strings.Repeat("é", 100)
 	e := vmspan.Event{

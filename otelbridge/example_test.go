@@ -33,7 +33,9 @@ func Example() {
 	sr := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr), sdktrace.WithIDGenerator(otelbridge.IDGenerator()))
 	defer tp.Shutdown(context.Background())
-	tracer := vmspan.NewTracer(otelbridge.New(otelbridge.WithTracerProvider(tp)))
+	// Content capture puts arguments and results on the spans; it is off
+	// by default.
+	tracer := vmspan.NewTracer(otelbridge.New(otelbridge.WithTracerProvider(tp), otelbridge.WithContentCapture(true)))
 
 	ctx, span := tracer.Start(context.Background(), "HandleRequest", "user", "ann", "api_key", "sk-123")
 	vmspan.SetTags(ctx, "env", "prod")

@@ -5,6 +5,7 @@ package otelbridge
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bexrun/bex/vmspan"
 	"go.opentelemetry.io/otel/trace"
@@ -14,9 +15,14 @@ import (
 // seen yet, with the tags it was started with (so that End sets only the
 // tags that changed).
 type openSpan struct {
-	span trace.Span
-	ctx  context.Context // holds span: the parent ctx for its children and attempts
-	tags map[string]string
+	span   trace.Span
+	ctx    context.Context // holds span: the parent ctx for its children and attempts
+	parent trace.SpanID    // the OTel parent's span id
+	tags   map[string]string
+	// childErr is the error the span's last failing child (a bex span or
+	// an LLM attempt) ended with: the span's own error arose there when it
+	// holds the child's message.
+	childErr atomic.Pointer[vmspan.ErrorInfo]
 }
 
 const shardCount = 64 // a power of two
@@ -29,7 +35,7 @@ type openSpans struct {
 
 type shard struct {
 	mu sync.Mutex
-	m  map[vmspan.SpanID]openSpan
+	m  map[vmspan.SpanID]*openSpan
 	_  [48]byte // keep neighbouring shards' locks off one cache line
 }
 
@@ -39,7 +45,7 @@ func (o *openSpans) shardOf(id vmspan.SpanID) *shard {
 	return &o.shards[(id[15]^id[12])&(shardCount-1)]
 }
 
-func (o *openSpans) get(id vmspan.SpanID) (openSpan, bool) {
+func (o *openSpans) get(id vmspan.SpanID) (*openSpan, bool) {
 	s := o.shardOf(id)
 	s.mu.Lock()
 	v, ok := s.m[id]
@@ -48,7 +54,7 @@ func (o *openSpans) get(id vmspan.SpanID) (openSpan, bool) {
 }
 
 // add stores v under id unless id is already open; it reports whether it did.
-func (o *openSpans) add(id vmspan.SpanID, v openSpan) bool {
+func (o *openSpans) add(id vmspan.SpanID, v *openSpan) bool {
 	s := o.shardOf(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -56,14 +62,14 @@ func (o *openSpans) add(id vmspan.SpanID, v openSpan) bool {
 		return false
 	}
 	if s.m == nil {
-		s.m = make(map[vmspan.SpanID]openSpan)
+		s.m = make(map[vmspan.SpanID]*openSpan)
 	}
 	s.m[id] = v
 	return true
 }
 
 // take removes and returns the span open under id.
-func (o *openSpans) take(id vmspan.SpanID) (openSpan, bool) {
+func (o *openSpans) take(id vmspan.SpanID) (*openSpan, bool) {
 	s := o.shardOf(id)
 	s.mu.Lock()
 	v, ok := s.m[id]
@@ -72,19 +78,4 @@ func (o *openSpans) take(id vmspan.SpanID) (openSpan, bool) {
 	}
 	s.mu.Unlock()
 	return v, ok
-}
-
-// takeAll removes and returns every open span.
-func (o *openSpans) takeAll() []openSpan {
-	var out []openSpan
-	for i := range o.shards {
-		s := &o.shards[i]
-		s.mu.Lock()
-		for id, v := range s.m {
-			out = append(out, v)
-			delete(s.m, id)
-		}
-		s.mu.Unlock()
-	}
-	return out
 }

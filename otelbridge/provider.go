@@ -11,19 +11,17 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 )
 
 // Defaults of NewProvider. The queue holds a burst of 64k spans, more than
 // the SDK's 2048, because a burst larger than the queue is what loses spans.
 const (
-	DefaultServiceName     = "bex"
 	DefaultQueueSize       = 65536
 	DefaultBatchSize       = 2048
 	DefaultBatchTimeout    = 5 * time.Second
@@ -56,14 +54,15 @@ type providerConfig struct {
 	shutdownTimeout time.Duration
 }
 
-// WithExporter sends spans to exp instead of the OTLP exporter chosen from
-// the environment.
+// WithExporter sends spans to exp instead of the exporter chosen from the
+// environment.
 func WithExporter(exp sdktrace.SpanExporter) ProviderOption {
 	return func(c *providerConfig) { c.exporter = exp }
 }
 
-// WithServiceName sets the default service name (DefaultServiceName);
-// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override it.
+// WithServiceName sets the service name when the environment gives none
+// (OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override it); without
+// either, it is unknown_service:<executable>.
 func WithServiceName(name string) ProviderOption {
 	return func(c *providerConfig) { c.serviceName = name }
 }
@@ -111,26 +110,32 @@ func WithShutdownTimeout(d time.Duration) ProviderOption {
 	return func(c *providerConfig) { c.shutdownTimeout = d }
 }
 
-// NewProvider returns a TracerProvider that exports over OTLP, configured by
-// the standard environment variables:
+// NewProvider returns an SDK TracerProvider whose exporter the environment
+// chooses, with go.opentelemetry.io/contrib/exporters/autoexport:
 //
-//   - the exporter reads OTEL_EXPORTER_OTLP[_TRACES]_ENDPOINT, _HEADERS,
-//     _TIMEOUT, _COMPRESSION, _INSECURE, _CERTIFICATE; an http:// endpoint
-//     is sent in plain text, as Jaeger and Tempo expect;
-//   - OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL chooses gRPC (default) or
-//     http/protobuf; OTEL_TRACES_EXPORTER=none exports nothing;
-//   - OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override the default
-//     service name ("bex") and attributes;
-//   - OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG choose the sampler;
-//   - OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE and
+//   - OTEL_TRACES_EXPORTER: otlp (the default), console (spans printed to
+//     standard output) or none;
+//   - for otlp, OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL: http/protobuf (the
+//     default, port 4318) or grpc (port 4317), and every other
+//     OTEL_EXPORTER_OTLP[_TRACES]_* variable (ENDPOINT, HEADERS, TIMEOUT,
+//     COMPRESSION, INSECURE, CERTIFICATE, ...);
+//   - OTEL_SDK_DISABLED=true: no exporter at all (spans are still made,
+//     and dropped);
+//   - OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG choose the sampler,
+//     as the SDK reads them;
+//   - OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
 //     OTEL_BSP_SCHEDULE_DELAY (ms) and OTEL_BSP_EXPORT_TIMEOUT (ms) size the
-//     batch processor.
+//     batch processor;
+//   - the resource comes from the SDK's detectors: service.name is
+//     OTEL_SERVICE_NAME, else the name given with WithServiceName, else
+//     unknown_service:<executable>, as the specification says;
+//     OTEL_RESOURCE_ATTRIBUTES adds attributes.
 //
-// Options given in code override the environment, except the resource
-// defaults, which the environment overrides. The provider uses IDGenerator,
-// so bridge spans get their deterministic ids. NewProvider also sets the
-// global propagator to W3C trace context and baggage, so that outgoing
-// requests carry traceparent; it does not set the global TracerProvider.
+// Options given in code override the environment, except for the
+// resource, where the environment wins. The provider uses IDGenerator, so
+// bridge spans get their deterministic ids. NewProvider changes no
+// process-wide state: it sets neither the global TracerProvider nor the
+// global propagator (the application does, or bex.Setup when asked to).
 //
 // Ended spans are exported in batches. When the queue is full, ending a span
 // waits for room (WithQueueFullWait) and then drops the span; every span
@@ -146,9 +151,12 @@ func NewProvider(ctx context.Context, opts ...ProviderOption) (*Provider, error)
 		return nil, err
 	}
 	exp := c.exporter
-	if exp == nil {
-		if exp, err = newExporter(ctx); err != nil {
-			return nil, err
+	if exp == nil && !SDKDisabled() {
+		if exp, err = autoexport.NewSpanExporter(ctx); err != nil {
+			return nil, fmt.Errorf("otelbridge: %w", err)
+		}
+		if autoexport.IsNoneSpanExporter(exp) {
+			exp = nil
 		}
 	}
 	p := &Provider{shutdownTimeout: c.shutdownTimeout}
@@ -161,13 +169,17 @@ func NewProvider(ctx context.Context, opts ...ProviderOption) (*Provider, error)
 		tpOpts = append(tpOpts, sdktrace.WithSampler(c.sampler))
 	}
 	p.TracerProvider = sdktrace.NewTracerProvider(tpOpts...)
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	return p, nil
+}
+
+// SDKDisabled reports whether OTEL_SDK_DISABLED is "true": the
+// specification's switch that turns the OpenTelemetry SDK off.
+func SDKDisabled() bool {
+	return strings.EqualFold(strings.TrimSpace(os.Getenv("OTEL_SDK_DISABLED")), "true")
 }
 
 func newProviderConfig(opts []ProviderOption) (*providerConfig, error) {
 	c := &providerConfig{
-		serviceName:     DefaultServiceName,
 		queueFullWait:   DefaultQueueFullWait,
 		shutdownTimeout: DefaultShutdownTimeout,
 	}
@@ -200,42 +212,29 @@ func envInt(key string, def int, errs *[]error) int {
 	return n
 }
 
-// newResource builds the resource so that the environment wins over the
-// defaults given in code (later detectors win).
+// newResource builds the resource from the SDK's detectors (service.name
+// unknown_service:<executable>, the telemetry SDK, OTEL_RESOURCE_ATTRIBUTES
+// and OTEL_SERVICE_NAME) with the defaults given in code between them, so
+// that the environment wins over the code and the code over the detectors.
 func newResource(ctx context.Context, c *providerConfig) (*resource.Resource, error) {
-	defaults := append([]attribute.KeyValue{attribute.String("service.name", c.serviceName)}, c.attrs...)
-	res, err := resource.New(ctx,
-		resource.WithAttributes(defaults...),
-		resource.WithFromEnv(),
-		resource.WithTelemetrySDK())
+	var defaults []attribute.KeyValue
+	if c.serviceName != "" {
+		defaults = append(defaults, semconv.ServiceName(c.serviceName))
+	}
+	defaults = append(defaults, c.attrs...)
+	env, err := resource.New(ctx, resource.WithFromEnv())
 	if errors.Is(err, resource.ErrPartialResource) {
 		otel.Handle(err) // a malformed OTEL_RESOURCE_ATTRIBUTES entry: keep the rest
 		err = nil
 	}
-	return res, err
-}
-
-// newExporter returns the OTLP exporter that the environment asks for, or
-// nil for OTEL_TRACES_EXPORTER=none.
-func newExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
-	switch e := strings.TrimSpace(os.Getenv("OTEL_TRACES_EXPORTER")); e {
-	case "", "otlp":
-	case "none":
-		return nil, nil
-	default:
-		return nil, fmt.Errorf("otelbridge: OTEL_TRACES_EXPORTER=%q is not supported (otlp, none)", e)
+	if err != nil {
+		return nil, err
 	}
-	proto := os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-	if proto == "" {
-		proto = os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(defaults...))
+	if err != nil {
+		return nil, err
 	}
-	switch strings.TrimSpace(proto) {
-	case "", "grpc":
-		return otlptracegrpc.New(ctx)
-	case "http/protobuf":
-		return otlptracehttp.New(ctx)
-	}
-	return nil, fmt.Errorf("otelbridge: OTLP protocol %q is not supported (grpc, http/protobuf)", proto)
+	return resource.Merge(res, env)
 }
 
 // Stats returns the provider's delivery counts. Dropped is exact: every

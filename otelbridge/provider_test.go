@@ -3,6 +3,8 @@ package otelbridge
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -199,6 +201,10 @@ func resourceOf(t *testing.T, opts ...ProviderOption) map[attribute.Key]string {
 	return m
 }
 
+// exe is the name of the running executable, as the SDK's default service
+// name has it.
+func exe() string { return filepath.Base(os.Args[0]) }
+
 func TestProviderResource(t *testing.T) {
 	tests := []struct {
 		name string
@@ -206,7 +212,8 @@ func TestProviderResource(t *testing.T) {
 		opts []ProviderOption
 		want map[attribute.Key]string
 	}{
-		{"Default", nil, nil, map[attribute.Key]string{"service.name": "bex", "telemetry.sdk.name": "opentelemetry"}},
+		// The specification's default: unknown_service:<executable>.
+		{"Default", nil, nil, map[attribute.Key]string{"service.name": "unknown_service:" + exe(), "telemetry.sdk.name": "opentelemetry"}},
 		{"CodeDefault", nil, []ProviderOption{WithServiceName("billing"), WithResourceAttributes(attribute.String("team", "a"))},
 			map[attribute.Key]string{"service.name": "billing", "team": "a"}},
 		{"ServiceNameEnvWins", map[string]string{"OTEL_SERVICE_NAME": "from-env"}, []ProviderOption{WithServiceName("billing")},
@@ -217,7 +224,7 @@ func TestProviderResource(t *testing.T) {
 		{"ServiceNameBeatsResourceAttributes", map[string]string{"OTEL_SERVICE_NAME": "svc", "OTEL_RESOURCE_ATTRIBUTES": "service.name=attrs"}, nil,
 			map[attribute.Key]string{"service.name": "svc"}},
 		{"MalformedResourceAttributes", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "novalue,team=c"}, nil,
-			map[attribute.Key]string{"service.name": "bex"}},
+			map[attribute.Key]string{"service.name": "unknown_service:" + exe()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/bexrun/bex/vmspan"
 	"github.com/bexrun/bex/vmspan/spanjson"
 )
@@ -58,11 +60,13 @@ func truncateString(s string, limit int) string {
 	return string(spanjson.Truncate([]byte(s), limit))
 }
 
-// keyInfo caches, per tag key, whether it names a secret and the tag's
-// attribute key (TagPrefix + key, built once).
+// keyInfo caches, per tag key, whether it names a secret, the tag's
+// attribute key (TagPrefix + key, built once) and its semantic-convention
+// alias (see tagAliases), if any.
 type keyInfo struct {
 	secret bool
 	tagKey string
+	alias  attribute.Key
 }
 
 // keyCache is a copy-on-write map: reads are an atomic load and a map
@@ -82,7 +86,7 @@ func lookupKey(k string) keyInfo {
 			return info
 		}
 	}
-	info := keyInfo{secret: vmspan.IsSecretKey(k), tagKey: TagPrefix + k}
+	info := keyInfo{secret: vmspan.IsSecretKey(k), tagKey: TagPrefix + k, alias: tagAliases[k]}
 	keyCacheMu.Lock()
 	defer keyCacheMu.Unlock()
 	old := keyCache.Load()

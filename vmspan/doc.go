@@ -45,10 +45,25 @@
 //
 // # Deterministic OpenTelemetry ids
 //
-// OTelTraceID and OTelSpanID map bex span ids to OpenTelemetry ids with
-// SHA-256, so exporting a trace file later reproduces exactly the trace that
-// the live bridge sent. Hashing (rather than reusing UUID bytes) keeps
-// ratio-based samplers fair: they read trace-id bytes that UUIDs fix.
+// OTelTraceID, OTelSpanID and AttemptSpanID map bex span ids to
+// OpenTelemetry ids with SHA-256, so that exporting a trace file later
+// reproduces exactly the trace that a live bridge with bex's id generator
+// sent. Hashing (rather than reusing UUID bytes) keeps ratio-based samplers
+// fair: they read trace-id bytes that UUIDs fix. Under a provider that
+// chooses its own ids (the application's), the bridge is an IDSink: the
+// tracer records in each end event the ids it used (Event.OTel), so that a
+// trace file keeps them.
+//
+// # LLM attempts
+//
+// An LLM function's provider attempts are not spans of the native trace:
+// its span's end event records them (Event.Attempts). Sinks that want to
+// follow them as they happen implement AttemptSink: the LLM layer calls
+// StartAttempt before each request, which gives it the ctx to make the
+// request with (the OpenTelemetry bridge puts the attempt's live span
+// there, for the propagator and an instrumented HTTP client), and
+// Attempt.End when the attempt's record is complete. Further optional
+// interfaces will carry more of an attempt (the events of a streamed one).
 //
 // # The frame protocol
 //

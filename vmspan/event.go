@@ -49,9 +49,13 @@ const (
 	EventStart   EventKind = iota + 1 // a span started
 	EventEnd                          // a span ended
 	EventSetTags                      // tags were set on a span
+	// EventPartial reports a partial value of an LLM span's result, in
+	// Result, while its reply streams (see Span.Partial). Sinks that have
+	// no use for it ignore it.
+	EventPartial
 )
 
-// String returns "start", "end" or "set-tags".
+// String returns "start", "end", "set-tags" or "partial".
 func (k EventKind) String() string {
 	switch k {
 	case EventStart:
@@ -60,6 +64,8 @@ func (k EventKind) String() string {
 		return "end"
 	case EventSetTags:
 		return "set-tags"
+	case EventPartial:
+		return "partial"
 	}
 	return "unknown"
 }
@@ -93,17 +99,31 @@ type Enum struct {
 	Value string // the variant
 }
 
-// An ErrorInfo describes the error that ended a span.
+// An ErrorInfo describes the error that ended a span or an LLM attempt.
 type ErrorInfo struct {
-	Type    string // a short type name, such as "EvalError", "LLMError", "Canceled"
+	Type    string // a short type name, such as "EvalError", "LLMHTTPError", "Canceled"
 	Message string
+	// Code is a low-cardinality code for OpenTelemetry's error.type, when
+	// the error has one: the HTTP status of a failed provider request
+	// ("429"), the provider's error code, or "timeout"; "" otherwise.
+	Code string
 }
 
-// Usage counts tokens. A nil field means the provider did not report it.
+// Usage counts tokens with the meaning of the OpenTelemetry GenAI
+// conventions, whatever the provider reports: the LLM layer adds up what a
+// provider counts apart. A nil field means the provider did not report it.
 type Usage struct {
-	InputTokens       *int64
-	OutputTokens      *int64
+	// InputTokens counts every input token, those read from and written
+	// to the provider's cache included.
+	InputTokens *int64
+	// OutputTokens counts every output token, reasoning tokens included.
+	OutputTokens *int64
+	// CachedInputTokens counts the input tokens read from the cache.
 	CachedInputTokens *int64
+	// CacheCreationInputTokens counts the input tokens written to the cache.
+	CacheCreationInputTokens *int64
+	// ReasoningTokens counts the output tokens spent on reasoning.
+	ReasoningTokens *int64
 }
 
 // Add returns u + v, field by field; a field is nil only when both are nil.
@@ -121,7 +141,18 @@ func (u Usage) Add(v Usage) Usage {
 		}
 		return &n
 	}
-	return Usage{add(u.InputTokens, v.InputTokens), add(u.OutputTokens, v.OutputTokens), add(u.CachedInputTokens, v.CachedInputTokens)}
+	return Usage{add(u.InputTokens, v.InputTokens), add(u.OutputTokens, v.OutputTokens), add(u.CachedInputTokens, v.CachedInputTokens),
+		add(u.CacheCreationInputTokens, v.CacheCreationInputTokens), add(u.ReasoningTokens, v.ReasoningTokens)}
+}
+
+// OTelIDs are the OpenTelemetry ids a span or an LLM attempt was exported
+// with by a live bridge (see IDSink and StartAttempt), whatever ids its
+// provider chose, so that a replay of the recorded events reproduces them.
+type OTelIDs struct {
+	TraceID trace.TraceID
+	SpanID  trace.SpanID
+	Parent  trace.SpanID // the OTel parent's span id; zero for a trace's root
+	Sampled bool         // the sampler recorded the span
 }
 
 // An HTTPRecord is an HTTP request or response of an LLM attempt, with
@@ -171,6 +202,35 @@ type LLMAttempt struct {
 	// set on the selected attempt, and on an attempt whose reply was
 	// refused because strict parsing was asked for.
 	ParseNotes []ParseNote
+	// Checks lists the results of the @check constraints on the selected
+	// attempt's coerced output, in the order of the result (nil when the
+	// return type has none).
+	Checks []CheckResult
+	// DynamicTypes lists what the call's type builder added to the return
+	// type's @@dynamic classes and enums, which the prompt's output format
+	// showed and the reply was parsed with: "Class.field", "Enum.VALUE".
+	DynamicTypes []string
+	// OTel holds the ids of the attempt's OpenTelemetry span when a live
+	// bridge exported it (see StartAttempt); nil otherwise.
+	OTel *OTelIDs
+	// Stream describes the reply of a streamed attempt (Output is the text
+	// of its chunks, put together); nil when the reply was not streamed.
+	Stream *StreamInfo
+}
+
+// A StreamInfo describes the reply of a streamed LLM attempt.
+type StreamInfo struct {
+	// FirstChunk is the time from the start of the request to the first
+	// chunk of output text (the GenAI conventions' time to first chunk); 0
+	// when none came.
+	FirstChunk time.Duration
+	// Chunks counts the chunks of output text received.
+	Chunks int
+	// Events holds the stream's events as received, redacted, when they
+	// were asked for (engine.WithStreamEvents): server-sent events as
+	// "event: NAME\ndata: DATA" (the event line only when named), Bedrock's
+	// as "TYPE JSON". At most 1 MiB of them is kept; nil otherwise.
+	Events []string
 }
 
 // A ParseNote reports one lossy step of coercing an LLM reply to the
@@ -243,6 +303,9 @@ type Event struct {
 	// Remote is set on the start and end events of a span whose parent is a
 	// remote (non-bex) OpenTelemetry span.
 	Remote *RemoteParent
+	// OTel is set on the end event of a span that a live OpenTelemetry
+	// bridge exported: the ids it was exported with (see IDSink).
+	OTel *OTelIDs
 }
 
 // Failed reports whether e is the end of a span that failed.

@@ -16,6 +16,9 @@ type RemoteParent struct {
 	TraceID trace.TraceID
 	SpanID  trace.SpanID
 	Flags   trace.TraceFlags
+	// State is the span's W3C tracestate, which its descendants carry on
+	// (so that it reaches the services bex calls).
+	State trace.TraceState
 }
 
 // Traceparent returns the W3C traceparent header value, version 00.
@@ -25,7 +28,7 @@ func (r RemoteParent) Traceparent() string {
 
 // SpanContext returns r as a remote OpenTelemetry span context.
 func (r RemoteParent) SpanContext() trace.SpanContext {
-	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: r.TraceID, SpanID: r.SpanID, TraceFlags: r.Flags, Remote: true})
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: r.TraceID, SpanID: r.SpanID, TraceFlags: r.Flags, TraceState: r.State, Remote: true})
 }
 
 // ParseTraceparent parses a W3C traceparent header value
@@ -112,5 +115,5 @@ func remoteFrom(ctx context.Context, p *Span) *RemoteParent {
 	if p != nil && p.otelSpanID() == osc.SpanID() {
 		return nil
 	}
-	return &RemoteParent{TraceID: osc.TraceID(), SpanID: osc.SpanID(), Flags: osc.TraceFlags()}
+	return &RemoteParent{TraceID: osc.TraceID(), SpanID: osc.SpanID(), Flags: osc.TraceFlags(), State: osc.TraceState()}
 }

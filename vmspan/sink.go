@@ -36,6 +36,40 @@ type ContextSink interface {
 	ContextFor(ctx context.Context, start *Event) context.Context
 }
 
+// An IDSink is a Sink that exports spans with OpenTelemetry ids of its
+// provider's choosing: the OpenTelemetry bridge, whose provider may be the
+// application's, with random ids. Before a span's end event, the tracer
+// asks the first IDSink among its sinks for the ids it exported the span
+// with and records them in Event.OTel, so that sinks that keep events (a
+// trace file) keep the ids the live export used. It is found by type
+// assertion.
+type IDSink interface {
+	Sink
+	// OTelIDs returns the ids the sink gave the span id, and whether it
+	// has the span (started and not yet ended).
+	OTelIDs(id SpanID) (OTelIDs, bool)
+}
+
+// An AttemptSink is a Sink that follows LLM provider attempts as they
+// happen (the OpenTelemetry bridge makes each a live CLIENT span, which the
+// attempt's request names in its headers). It is found by type assertion;
+// see StartAttempt. Sinks that want more of an attempt (the events of a
+// streamed one) will implement further optional interfaces.
+type AttemptSink interface {
+	Sink
+	// StartAttempt is called before attempt n (counted from 0 for each
+	// LLM function span) sends its request. fn is the LLM function span's
+	// start event, ctx its ctx (see Span.Context), and a the attempt as
+	// far as it is known: client, provider, model, request parameters,
+	// server and start time. StartAttempt returns ctx extended for the
+	// attempt; the request is made with it.
+	StartAttempt(ctx context.Context, fn *Event, n int, a *LLMAttempt) context.Context
+	// EndAttempt is called once for each StartAttempt, with the ctx it
+	// returned, when the attempt's record a is complete (its outcome,
+	// usage, duration, and whether its output was selected).
+	EndAttempt(ctx context.Context, fn *Event, a *LLMAttempt)
+}
+
 // A Retainer is a Sink that says whether it retains events. A sink may keep
 // the Events it receives, and what they reference, for as long as it likes
 // (a Collector keeps them until its calls are cleared), and a Sink that does
@@ -141,6 +175,39 @@ func (f fanout) RetainsEvents() bool {
 		}
 	}
 	return false
+}
+
+// StartAttempt passes ctx through every member that is an AttemptSink.
+func (f fanout) StartAttempt(ctx context.Context, fn *Event, n int, a *LLMAttempt) context.Context {
+	for _, s := range f {
+		if as, ok := s.(AttemptSink); ok {
+			ctx = as.StartAttempt(ctx, fn, n, a)
+		}
+	}
+	return ctx
+}
+
+// EndAttempt ends the attempt in every member that is an AttemptSink.
+func (f fanout) EndAttempt(ctx context.Context, fn *Event, a *LLMAttempt) {
+	for _, s := range f {
+		if as, ok := s.(AttemptSink); ok {
+			as.EndAttempt(ctx, fn, a)
+		}
+	}
+}
+
+// idSink returns the first IDSink among the members of sink, or nil.
+func idSink(sink Sink) IDSink {
+	if f, ok := sink.(fanout); ok {
+		for _, s := range f {
+			if ids, ok := s.(IDSink); ok {
+				return ids
+			}
+		}
+		return nil
+	}
+	ids, _ := sink.(IDSink)
+	return ids
 }
 
 // ContextFor passes ctx through every member that is a ContextSink.

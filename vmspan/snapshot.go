@@ -117,12 +117,25 @@ func normalizeJSON(v any) any {
 // ErrorInfoOf describes err for an end event, or returns nil for a nil err.
 // The type is the ErrorType() of the first error in err's chain that has
 // one, "Canceled" or "DeadlineExceeded" for context errors, and otherwise
-// the Go type name of err without its package.
+// the Go type name of err without its package. The code is the
+// ErrorCode() of the first error in err's chain that has one, "timeout"
+// for an exceeded deadline, and otherwise "".
 func ErrorInfoOf(err error) *ErrorInfo {
 	if err == nil {
 		return nil
 	}
-	return &ErrorInfo{Type: errorType(err), Message: err.Error()}
+	return &ErrorInfo{Type: errorType(err), Message: err.Error(), Code: errorCode(err)}
+}
+
+func errorCode(err error) string {
+	var coded interface{ ErrorCode() string }
+	if errors.As(err, &coded) {
+		return coded.ErrorCode()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return ""
 }
 
 func errorType(err error) string {

@@ -89,9 +89,10 @@ type Span struct {
 
 // spanMore holds the state few spans need.
 type spanMore struct {
-	startID  SpanID // the start event's id, when ids come from WithIDs
-	attempts []LLMAttempt
-	otelID   trace.SpanID // the OTel span current in this span's ctx
+	startID   SpanID // the start event's id, when ids come from WithIDs
+	attempts  []LLMAttempt
+	nAttempts int          // attempts started with StartAttempt
+	otelID    trace.SpanID // the OTel span current in this span's ctx
 }
 
 // A spanTree holds what a span started by StartSpan (its owner) shares with
@@ -103,6 +104,7 @@ type spanTree struct {
 	traceID trace.TraceID
 	owner   *Span
 	remote  *RemoteParent // the owner's remote parent, if any
+	ids     IDSink        // the sink that chooses OTel ids, if any
 	reuse   bool          // no sink retains events: ended spans may be reused (see FrameTracker)
 }
 
@@ -162,7 +164,7 @@ func (s *Span) emitStart(now time.Time, mono int64) {
 		atomic.OrUint32(&s.state, spanHasMore)
 	}
 	e.Kind, e.Time, e.Tags = EventStart, now, s.loadTags()
-	e.Result, e.Err, e.Start, e.Duration, e.Attempts = nil, nil, time.Time{}, 0, nil
+	e.Result, e.Err, e.Start, e.Duration, e.Attempts, e.OTel = nil, nil, time.Time{}, 0, nil, nil
 	s.tree.sink.Emit(e)
 }
 
@@ -308,6 +310,20 @@ func (s *Span) SetTags(kv ...any) {
 		Name: e.Name, SpanKind: e.SpanKind, Tags: set, TraceID: e.TraceID, Remote: e.Remote})
 }
 
+// Partial reports v, a partial value of the span's result (a snapshot
+// value; an LLM function's reply as far as it has streamed), to the span's
+// sinks as an EventPartial. It does nothing once the span has ended.
+func (s *Span) Partial(v any) {
+	if s == nil || atomic.LoadUint32(&s.state)&spanEnded != 0 {
+		return
+	}
+	t := s.tree.tracer
+	now := t.Now()
+	e := &s.ev
+	s.tree.sink.Emit(&Event{Kind: EventPartial, ID: t.id(now), Span: e.Span, Stack: e.Stack, Time: now,
+		Name: e.Name, SpanKind: e.SpanKind, Result: v, TraceID: e.TraceID})
+}
+
 // AddAttempts records LLM provider attempts, reported in the end event.
 func (s *Span) AddAttempts(a ...LLMAttempt) {
 	if s == nil {
@@ -380,6 +396,12 @@ func (s *Span) end(result any, err error, excl bool) bool {
 	}
 	e := &s.ev
 	t.endID(e, st.Wall)
+	if ids := s.tree.ids; ids != nil { // a live OpenTelemetry bridge
+		e.OTel = nil
+		if o, ok := ids.OTelIDs(e.Span.ID); ok {
+			e.OTel = &o
+		}
+	}
 	e.Kind, e.Time, e.Tags = EventEnd, now, s.loadTags()
 	e.Result, e.Err, e.Start, e.Duration, e.Attempts = result, info, s.start, d, attempts
 	s.tree.sink.Emit(e)

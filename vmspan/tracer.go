@@ -164,6 +164,7 @@ func (t *Tracer) StartSpan(ctx context.Context, name string, cfg StartConfig) *S
 	r.tree.scoped = Fanout(append([]Sink{inherited}, cfg.Sinks...)...)
 	r.tree.remote = remoteFrom(ctx, parent)
 	r.tree.reuse = !Retains(sink)
+	r.tree.ids = idSink(sink)
 	now, st := t.read()
 	e := &s.ev
 	if parent != nil {

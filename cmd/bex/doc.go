@@ -7,6 +7,7 @@
 //
 //	bex check DIR|FILE...                 parse and compile, report every error
 //	bex run DIR|FILE FUNCTION [flags]     run one function, print its result as JSON
+//	bex test [DIR] [flags]                run the program's test blocks (JUnit XML with --junit)
 //	bex trace view FILE.jsonl [flags]     the span trees of a trace file
 //	bex trace stats FILE.jsonl [flags]    counts, duration percentiles, tokens, unbalanced spans
 //	bex trace export FILE.jsonl [flags]   send a trace file over OTLP

@@ -4,7 +4,7 @@
 // span, the two LLM function spans and their `chat <model>` client spans.
 //
 // Configuration is the standard environment: OTEL_EXPORTER_OTLP_ENDPOINT
-// (for example http://localhost:4317) turns on export, OTEL_SERVICE_NAME
+// (for example http://localhost:4318, OTLP over HTTP) turns on export, OTEL_SERVICE_NAME
 // names the service (default bex-httpserver), OPENAI_BASE_URL and
 // OPENAI_API_KEY point the LLM client at a provider — when OPENAI_BASE_URL
 // is unset, an LLM stub runs in process. ADDR is the listen address

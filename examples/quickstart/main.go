@@ -3,7 +3,7 @@
 // host span with a Collector attached, and the program prints the result,
 // the span tree and the path of the JSONL trace file. When
 // OTEL_EXPORTER_OTLP_ENDPOINT is set, the spans are also exported over OTLP
-// (for example to Jaeger: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317).
+// (for example to Jaeger: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318).
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart -ticket "The export button crashes the app."

@@ -40,7 +40,7 @@ func TestTraceExportToJaeger(t *testing.T) {
 	file := filepath.Join(filepath.Dir(here), "..", "..", "internal", "cli", "testdata", "trace", "pipeline.jsonl")
 
 	cmd := exec.Command(bin, "trace", "export", file)
-	cmd.Env = append(os.Environ(), "OTEL_EXPORTER_OTLP_ENDPOINT=http://"+j.OTLPGRPCEndpoint(), "OTEL_SERVICE_NAME=bex-export-test")
+	cmd.Env = append(os.Environ(), "OTEL_EXPORTER_OTLP_ENDPOINT=http://"+j.OTLPHTTPEndpoint(), "OTEL_SERVICE_NAME=bex-export-test")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("bex trace export: %v\n%s", err, out)

@@ -94,7 +94,7 @@ func TestComposeServices(t *testing.T) {
 	t.Run("environment", func(t *testing.T) {
 		checkEnv(t, svc["httpserver"], map[string]string{
 			"ADDR":                        ":8080",
-			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger:4317",
+			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger:4318",
 			"OTEL_SERVICE_NAME":           "bex-httpserver",
 			"OPENAI_BASE_URL":             "http://llmstub:8081/v1",
 			"OPENAI_API_KEY":              "demo",

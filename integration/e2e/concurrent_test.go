@@ -24,7 +24,7 @@ func TestConcurrentCalls(t *testing.T) {
 		wantSpans = calls * perTrace
 	)
 	j := jaegertest.Start(t)
-	r := newRig(t, j.OTLPGRPCEndpoint())
+	r := newRig(t, j.OTLPHTTPEndpoint())
 
 	type result struct {
 		trace  trace.TraceID

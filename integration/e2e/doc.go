@@ -1,8 +1,9 @@
 // Package e2e holds end-to-end tests of bex's OpenTelemetry export against a
 // real Jaeger v2 (started by package jaegertest): the bex engine runs the
 // ticket-triage pipeline against the LLM stub, its spans go through
-// otelbridge to an OTLP/gRPC exporter built by otelbridge.NewProvider from the
-// OTEL_* environment, and the tests read every trace back from Jaeger's query
+// otelbridge to an OTLP exporter (http/protobuf, the default) built by
+// otelbridge.NewProvider from the OTEL_* environment, and the tests read
+// every trace back from Jaeger's query
 // API by trace id and compare the whole tree (span ids, parents, names,
 // service, GenAI attributes, error status) with the tree computed from the
 // bex span ids (vmspan.OTelSpanID, vmspan.AttemptSpanID).

@@ -100,7 +100,7 @@ func TestReplayAfterOutage(t *testing.T) {
 
 	// The exporter is back: send the trace file.
 	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "10000")
-	tp2 := newProvider(t, j.OTLPGRPCEndpoint())
+	tp2 := newProvider(t, j.OTLPHTTPEndpoint())
 	st, err := otelbridge.Export(ctx, jsonl.ReadFile(path), otelbridge.WithTracerProvider(tp2))
 	if err != nil {
 		t.Fatalf("Export: %v (stats %+v)", err, st)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bexrun/bex/integration/jaegertest"
@@ -125,9 +126,10 @@ type rig struct {
 	dbSpans sync.Map // trace.TraceID -> trace.SpanID of the span lookup starts
 }
 
-// newRig exports to the OTLP/gRPC receiver at endpoint (host:port),
-// configured the way an application would be: OTEL_EXPORTER_OTLP_ENDPOINT
-// and OTEL_SERVICE_NAME. Extra sinks see every bex event too.
+// newRig exports to the OTLP receiver at endpoint (host:port), configured
+// the way an application would be: OTEL_EXPORTER_OTLP_ENDPOINT and
+// OTEL_SERVICE_NAME only, so the exporter speaks http/protobuf, the
+// default protocol. Extra sinks see every bex event too.
 func newRig(t *testing.T, endpoint string, sinks ...vmspan.Sink) *rig {
 	t.Helper()
 	r := &rig{rec: new(spantest.Recorder)}
@@ -148,7 +150,8 @@ func newRig(t *testing.T, endpoint string, sinks ...vmspan.Sink) *rig {
 	eng, err := engine.New(engine.MustParse(map[string]string{"triage.baml": program}),
 		engine.WithTracer(r.tracer),
 		engine.WithHost(r.lookup()),
-		engine.WithLLMOptions(llm.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
+		engine.WithLLMOptions(llm.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }),
+			llm.WithPropagator(propagation.TraceContext{})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -248,6 +248,7 @@ func exportWithCLI(t *testing.T, bex, path, endpoint, service string) string {
 	cmd := exec.Command(bex, "trace", "export", path)
 	cmd.Env = append(withoutOTel(os.Environ()),
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+endpoint,
+		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
 		"OTEL_SERVICE_NAME="+service)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -86,6 +86,7 @@ func runUntilSIGTERM(t *testing.T, bin, endpoint, service, shutdown string) (str
 	cmd.Env = append(withoutOTel(os.Environ()),
 		"BEX_TRACE_FILE="+path,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+endpoint,
+		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
 		"OTEL_SERVICE_NAME="+service)
 	cmd.Stderr = &tailWriter{t: t}
 	stdout, err := cmd.StdoutPipe()

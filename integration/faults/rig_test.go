@@ -82,6 +82,7 @@ type rig struct {
 func newRig(t *testing.T, service, endpoint string, exportTimeout time.Duration, opts ...otelbridge.ProviderOption) *rig {
 	t.Helper()
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+endpoint)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") // the default is http/protobuf
 	t.Setenv("OTEL_SERVICE_NAME", service)
 	t.Setenv("OTEL_EXPORTER_OTLP_TIMEOUT", fmt.Sprint(exportTimeout.Milliseconds()))
 	r := &rig{service: service, path: filepath.Join(t.TempDir(), "trace.jsonl"), errs: captureOTelErrors(t)}

@@ -78,7 +78,7 @@ type config interface {
 // commands returns the command table, in the order of the help text.
 func commands() []*command {
 	return []*command{
-		checkCommand, runCommand, traceViewCommand, traceStatsCommand, traceExportCommand,
+		checkCommand, runCommand, testCommand, traceViewCommand, traceStatsCommand, traceExportCommand,
 		disasmCommand, versionCommand,
 	}
 }

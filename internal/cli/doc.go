@@ -3,7 +3,7 @@
 // calls Main.
 //
 // The shape follows Jaeger's commands: each command has a Config (CheckConfig,
-// RunConfig, ViewConfig, StatsConfig, ExportConfig, DisasmConfig,
+// RunConfig, TestConfig, ViewConfig, StatsConfig, ExportConfig, DisasmConfig,
 // VersionConfig) whose Flags method registers its flags on a standard
 // flag.FlagSet, and Run executes one command line against the streams it is
 // given and returns the exit status:
@@ -24,7 +24,11 @@
 //   - run DIR|FILE FUNCTION: run one function, print its result as JSON on
 //     stdout; --arg values are converted by the parameter's declared type;
 //     traces go to a JSONL file and OTLP through bex.Setup; --collector
-//     prints the call's Collector summary on stderr;
+//     prints the call's Collector summary on stderr; --types adds dynamic
+//     types; @check outcomes and parse notes go to stderr;
+//   - test [DIR]: run the program's test blocks (engine.RunTest), a line per
+//     test, a summary, a progress line on a terminal; -run, -parallel,
+//     --client, --junit (JUnit XML), --jsonl/--otlp (a root span per test);
 //   - trace view FILE: the span trees, with durations, status, tokens and
 //     LLM attempts;
 //   - trace stats FILE: counts, duration percentiles per function, tokens

@@ -15,16 +15,22 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/bexrun/bex"
 	"github.com/bexrun/bex/otelbridge"
 	"github.com/bexrun/bex/vmspan"
 )
 
+// ServiceName is the service name of the spans bex run and bex trace export
+// send when OTEL_SERVICE_NAME gives none.
+const ServiceName = "bex"
+
 // exporters are the trace exporters of one bex run.
 type exporters struct {
 	setupShutdown func(context.Context) error
 	otlp          *otlpProvider // nil without OTLP
+	prevProp      propagation.TextMapPropagator
 	errs          *otelErrors
 	timeout       time.Duration
 }
@@ -71,13 +77,20 @@ func (c *RunConfig) startExport(ctx context.Context, a *App) (*exporters, error)
 	}
 	if c.otlpOn() {
 		x.errs = captureOTelErrors()
-		p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout))
+		p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout), otelbridge.WithServiceName(ServiceName))
 		if err != nil {
 			x.errs.restore()
 			return nil, err
 		}
 		x.otlp = &otlpProvider{p}
 		opts = append(opts, bex.WithTracerProvider(x.otlp))
+		if c.captureSet {
+			opts = append(opts, bex.WithContentCapture(c.CaptureContent))
+		}
+		// bex run owns its process: its LLM requests carry the W3C trace
+		// context of their attempts' spans through the global propagator.
+		x.prevProp = otel.GetTextMapPropagator()
+		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	}
 	shutdown, err := bex.Setup(ctx, opts...)
 	if err != nil {
@@ -110,6 +123,7 @@ func (x *exporters) shutdownOTLP(ctx context.Context, w io.Writer) {
 	if x.otlp == nil {
 		return
 	}
+	otel.SetTextMapPropagator(x.prevProp)
 	err := x.otlp.Shutdown(ctx)
 	x.errs.restore()
 	if msg := deliveryProblem(x.otlp.Stats(), err, x.errs, x.timeout); msg != "" {

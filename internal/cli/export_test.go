@@ -46,7 +46,8 @@ func (r *receiver) received() []*tracepb.Span {
 }
 
 // startReceiver serves a receiver on 127.0.0.1 and points the OTLP
-// exporter at it (plain text, through OTEL_EXPORTER_OTLP_ENDPOINT).
+// exporter at it (gRPC, whose default is http/protobuf, in plain text,
+// through OTEL_EXPORTER_OTLP_ENDPOINT).
 func startReceiver(t *testing.T) *receiver {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -60,6 +61,7 @@ func startReceiver(t *testing.T) *receiver {
 	go func() { defer close(done); _ = srv.Serve(lis) }()
 	t.Cleanup(func() { srv.Stop(); <-done })
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+lis.Addr().String())
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
 	return r
 }
 
@@ -74,6 +76,7 @@ func closedEndpoint(t *testing.T) string {
 	addr := "http://" + lis.Addr().String()
 	lis.Close()
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", addr)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
 	// The exporter gives up within its own timeout (default 10 s), even
 	// after bex's shutdown deadline; a short one lets its goroutines end
 	// before goleak looks.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,7 +54,46 @@ func TestRun(t *testing.T) {
 		{name: "run_missing_args", args: []string{"run", calc}, code: ExitUsage},
 		{name: "run_bad_duration", args: []string{"run", calc, "Fib", "--timeout", "soon"}, code: ExitUsage},
 		{name: "run_triage", args: []string{"run", "testdata/prog/triage", "Triage", "--arg", "body=The checkout page is down for all users.", "--collector"}},
+		{name: "run_stream", args: []string{"run", "testdata/prog/triage", "Triage", "--stream", "--arg", "body=The checkout page is down for all users."}},
+		{name: "run_stream_class", args: []string{"run", "testdata/prog/triage", "ClassifyTicket", "--stream", "--arg", "body=The checkout page is down."}},
 	})
+}
+
+// A streamed run's trace file records each attempt's time to first chunk
+// and chunks, which bex trace view shows.
+func TestRunStreamTrace(t *testing.T) {
+	cleanEnv(t)
+	startStub(t)
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	app := testApp()
+	r := run(t, app, "", "run", "testdata/prog/triage", "Triage", "--stream", "--jsonl", trace, "--arg", "body=The checkout page is down for all users.")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	events := readEvents(t, trace)
+	checkBalanced(t, events)
+	for _, e := range events {
+		for _, a := range e.Attempts {
+			if a.Stream == nil || a.Stream.Chunks == 0 || a.Stream.FirstChunk <= 0 {
+				t.Errorf("%s: attempt stream %+v", e.Name, a.Stream)
+			}
+		}
+	}
+	v := run(t, app, "", "trace", "view", trace)
+	checkGolden(t, "view_stream.txt", v.format([]string{"trace", "view", "trace.jsonl"}))
+}
+
+// On a terminal, --stream redraws one line with the latest partial value
+// and erases it before printing the result.
+func TestRunStreamTerminal(t *testing.T) {
+	cleanEnv(t)
+	startStub(t)
+	app := testApp()
+	app.Terminal = func(io.Writer) bool { return true }
+	r := run(t, app, "", "run", "testdata/prog/triage", "Headline", "--stream", "--arg", "body=The checkout page is down for all users.")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "\r\x1b[2KHeadline: \"") || !strings.HasSuffix(r.stdout, "\r\x1b[2K\"The checkout page is down for all users\"\n") {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestRunTimeout(t *testing.T) {

@@ -24,8 +24,12 @@ var traceExportCommand = &command{
 	help: `Export sends the spans of a JSONL trace file (- for stdin) over OTLP, configured
 by the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS,
 _PROTOCOL, OTEL_SERVICE_NAME, ...). The spans get the same trace and span
-ids, parents, times and attributes as the live bridge gives them, so a trace
-exported later is the trace that live export would have sent. Spans the
+ids, parents, times and attributes as the live bridge gave them (the ids it
+recorded in the file, whatever ids its provider chose, or those derived from
+bex ids for a file written without a live bridge), so a trace exported later
+is the trace that live export sent or would have sent; spans the live
+sampler dropped are not sent. Content goes on the spans only with
+--capture-content (or OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true). Spans the
 file never ends are exported ending at the file's last timestamp, with
 status error.
 
@@ -40,11 +44,15 @@ lines were malformed (they are reported on stderr and skipped).
 // ExportConfig is the configuration of bex trace export.
 type ExportConfig struct {
 	ShutdownTimeout time.Duration // --timeout: bound on delivering the spans after reading the file
+	CaptureContent  bool          // --capture-content: content on the spans
+
+	captureSet bool
 }
 
 // Flags registers the flags of bex trace export.
 func (c *ExportConfig) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "timeout", c.ShutdownTimeout, "bound on delivering the spans once the file is read")
+	fs.Var(&setBool{&c.CaptureContent, &c.captureSet}, "capture-content", "put prompts, completions, arguments and results on the spans (default: $OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT)")
 }
 
 func (c *ExportConfig) run(ctx context.Context, _ *App, s *streams, args []string) int {
@@ -54,7 +62,7 @@ func (c *ExportConfig) run(ctx context.Context, _ *App, s *streams, args []strin
 	}
 	errs := captureOTelErrors()
 	defer errs.restore()
-	p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout))
+	p, err := otelbridge.NewProvider(ctx, otelbridge.WithShutdownTimeout(c.ShutdownTimeout), otelbridge.WithServiceName(ServiceName))
 	if err != nil {
 		fmt.Fprintf(s.stderr, "bex trace export: %v\n", err)
 		return ExitError
@@ -62,7 +70,11 @@ func (c *ExportConfig) run(ctx context.Context, _ *App, s *streams, args []strin
 	src := &exportSource{events: openEvents(path, s.stdin), report: func(err error) { reportLine(s.stderr, path, err) }, traces: map[trace.TraceID]bool{}}
 	// Export flushes the provider it is given with ctx, which has no
 	// deadline; Shutdown below exports the queue within --timeout instead.
-	st, _ := otelbridge.Export(ctx, src.all(), otelbridge.WithTracerProvider(otlpProvider{p}))
+	opts := []otelbridge.Option{otelbridge.WithTracerProvider(otlpProvider{p})}
+	if c.captureSet {
+		opts = append(opts, otelbridge.WithContentCapture(c.CaptureContent))
+	}
+	st, _ := otelbridge.Export(ctx, src.all(), opts...)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
 	defer cancel()
 	shutdownErr := p.Shutdown(sctx)

@@ -22,7 +22,8 @@ var traceViewCommand = &command{
 	summary: "print the span trees of a trace file",
 	help: `View prints each span tree of a JSONL trace file (- for stdin): one line per
 span with its kind, duration, token usage (LLM spans) and status, indented
-under its parent, and one line per LLM provider attempt. Spans that started
+under its parent, and one line per LLM provider attempt (a streamed one shows
+its time to first chunk and its count of chunks). Spans that started
 and never ended are marked "(not ended)". Files in the reference format
 (without span kinds and bex fields) are read too.
 
@@ -162,7 +163,7 @@ func (v *viewer) span(w io.Writer, n *spanNode, first, rest string) {
 	kids := len(n.attempts) + len(n.children)
 	for i, a := range n.attempts {
 		f, _ := branch(rest, i == kids-1)
-		fmt.Fprintf(w, "%s%s\tattempt\t%s\t%s\t%s\n", f, attemptName(a), fmtDuration(a.Duration), fmtTokens(a.Usage), v.attemptStatus(a))
+		fmt.Fprintf(w, "%s%s\t%s\t%s\t%s\t%s\n", f, attemptName(a), attemptKind(a), attemptDuration(a), fmtTokens(a.Usage), v.attemptStatus(a))
 	}
 	for i, c := range n.children {
 		f, r := branch(rest, len(n.attempts)+i == kids-1)
@@ -207,6 +208,28 @@ func (v *viewer) spanValues(n *spanNode) string {
 	s := "  " + fmtArgs(n.args)
 	if n.ended && n.err == nil {
 		s += " -> " + fmtValue(n.result)
+	}
+	return s
+}
+
+// attemptKind is "attempt", or "stream" for a streamed one.
+func attemptKind(a vmspan.LLMAttempt) string {
+	if a.Stream != nil {
+		return "stream"
+	}
+	return "attempt"
+}
+
+// attemptDuration is the attempt's duration, and a streamed one's time to
+// first chunk and count of chunks.
+func attemptDuration(a vmspan.LLMAttempt) string {
+	s := fmtDuration(a.Duration)
+	if st := a.Stream; st != nil {
+		first := "none"
+		if st.Chunks > 0 {
+			first = fmtDuration(st.FirstChunk)
+		}
+		s += " (first chunk " + first + ", " + plural(st.Chunks, "chunk") + ")"
 	}
 	return s
 }

@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime/debug"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/bexrun/bex/internal/fastjson"
 	"github.com/bexrun/bex/runtime/llm"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -26,6 +28,39 @@ type callConfig struct {
 	registry *llm.ClientRegistry
 	strict   bool
 	notes    func(function string, notes []vmspan.ParseNote)
+	checks   func(function string, checks []vmspan.CheckResult)
+	types    *TypeBuilder
+	built    *types.Overlay // a test's type_builder
+	timeouts llm.Timeouts
+	events   bool
+	partials int
+}
+
+// WithPartialEvents records the first max partial values of each LLM call
+// of a streamed call (see Stream) as events of its span
+// (vmspan.EventPartial): a trace file writes them as intermediate lines
+// {"Partial": value}; the Collector and the OpenTelemetry bridge ignore
+// them (no span event per chunk). By default none is recorded: the span's
+// end has the result.
+func WithPartialEvents(max int) CallOption {
+	return func(c *callConfig) { c.partials = max }
+}
+
+// WithStreamEvents records the events of the call's streamed LLM replies
+// (see Stream) as received, redacted, in each attempt's Stream.Events (at
+// most 1 MiB per attempt), for the Collector and the trace file. By
+// default only the time to first chunk and the chunk count are recorded.
+func WithStreamEvents() CallOption {
+	return func(c *callConfig) { c.events = true }
+}
+
+// WithTimeouts bounds the provider requests of the call's LLM functions
+// further: each set field applies where it is stricter than the client's
+// own timeouts (its http options, else the defaults), and t.Total bounds
+// each LLM function call as a whole, all its attempts included. See
+// llm.Timeouts.
+func WithTimeouts(t llm.Timeouts) CallOption {
+	return func(c *callConfig) { c.timeouts = t }
 }
 
 // WithClientRegistry makes the call use a client registry (BAML's
@@ -84,6 +119,25 @@ func WithParseNotes(f func(function string, notes []vmspan.ParseNote)) CallOptio
 	return func(c *callConfig) { c.notes = f }
 }
 
+// WithChecks has f called, on the calling goroutine, after each LLM
+// function of the call whose return type has @check constraints, with the
+// function's name and the checks' outcomes (see vmspan.CheckResult; their
+// paths place them in the function's result). Checks never fail a call;
+// the outcomes are also recorded on the LLM span's selected attempt, so
+// traces carry them too.
+func WithChecks(f func(function string, checks []vmspan.CheckResult)) CallOption {
+	return func(c *callConfig) { c.checks = f }
+}
+
+// WithTypes makes the call use the additions of a type builder: the
+// fields of @@dynamic classes and values of @@dynamic enums it adds appear
+// in {{ ctx.output_format }}, LLM replies are parsed and coerced with
+// them, and arguments and results carry them. The builder is built on
+// first use; its errors fail the call before it starts (no span).
+func WithTypes(tb *TypeBuilder) CallOption {
+	return func(c *callConfig) { c.types = tb }
+}
+
 // UnknownFunctionError is returned by Call for a name the program does not define.
 type UnknownFunctionError struct{ Name string }
 
@@ -126,6 +180,12 @@ func (e *ArgError) ErrorType() string { return "ArgumentError" }
 // below it; every span ends exactly once, with the error if it failed.
 // Cancelling ctx stops the call promptly with an error wrapping ctx.Err().
 func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOption) (any, error) {
+	return e.call(ctx, name, args, nil, opts)
+}
+
+// call runs a call; partial, when not nil, receives the partial values of
+// the LLM calls it makes (see Stream).
+func (e *Engine) call(ctx context.Context, name string, args any, partial func(fn string, v any) bool, opts []CallOption) (any, error) {
 	var cfg callConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -134,9 +194,18 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if fn == nil || fn.Kind == vm.FuncHost {
 		return nil, &UnknownFunctionError{name}
 	}
-	vals, err := convertArgs(fn, args)
+	overlay, err := cfg.overlay(e)
 	if err != nil {
 		return nil, err
+	}
+	vals, err := convertArgs(fn, args, overlay)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkArgs(fn, vals); err != nil {
+		msg := *err
+		msg.Function = "" // ArgError's message names it
+		return nil, &ArgError{Function: name, Msg: msg.Error(), Err: err}
 	}
 	nested := nesting(ctx)
 	if nested >= MaxNestedCalls {
@@ -146,7 +215,9 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes}
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
+		checks: cfg.checks, overlay: overlay,
+		timeouts: cfg.timeouts, partial: partial, events: cfg.events, partialEvents: cfg.partials}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
 		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
 	})
@@ -238,7 +309,24 @@ func Decode[T any](v any) (T, error) {
 	return out, err
 }
 
-func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
+// overlay builds the call's type builder, if any.
+func (c *callConfig) overlay(e *Engine) (*types.Overlay, error) {
+	if c.built != nil {
+		if c.types != nil {
+			return nil, errors.New("WithTypes: a test's type_builder and a type builder cannot be combined")
+		}
+		return c.built, nil
+	}
+	if c.types == nil {
+		return nil, nil
+	}
+	if c.types.e != e {
+		return nil, errors.New("WithTypes: the type builder was made by another engine")
+	}
+	return c.types.Build()
+}
+
+func convertArgs(fn *vm.Function, args any, o *types.Overlay) ([]vm.Value, error) {
 	named, positional, err := splitArgs(args)
 	if err != nil {
 		return nil, &ArgError{Function: fn.Name, Msg: err.Error(), Err: err}
@@ -247,14 +335,14 @@ func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
 		return nil, err
 	}
 	if named != nil {
-		return namedArgs(fn, named)
+		return namedArgs(fn, named, o)
 	}
 	if len(positional) != len(fn.Params) {
 		return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("want %d arguments, got %d", len(fn.Params), len(positional))}
 	}
 	vals := make([]vm.Value, len(positional))
 	for i, p := range fn.Params {
-		v, err := vm.FromGo(positional[i], p.Type)
+		v, err := vm.FromGoWith(positional[i], p.Type, o)
 		if err != nil {
 			return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("argument %s: %v", p.Name, err), Err: err}
 		}
@@ -263,7 +351,7 @@ func convertArgs(fn *vm.Function, args any) ([]vm.Value, error) {
 	return vals, nil
 }
 
-func namedArgs(fn *vm.Function, named map[string]any) ([]vm.Value, error) {
+func namedArgs(fn *vm.Function, named map[string]any, o *types.Overlay) ([]vm.Value, error) {
 	vals := make([]vm.Value, len(fn.Params))
 	seen := 0
 	for i, p := range fn.Params {
@@ -274,7 +362,7 @@ func namedArgs(fn *vm.Function, named map[string]any) ([]vm.Value, error) {
 		if ok {
 			seen++
 		}
-		v, err := vm.FromGo(x, p.Type)
+		v, err := vm.FromGoWith(x, p.Type, o)
 		if err != nil {
 			return nil, &ArgError{Function: fn.Name, Msg: fmt.Sprintf("argument %s: %v", p.Name, err), Err: err}
 		}
@@ -377,6 +465,16 @@ type callState struct {
 	registry *llm.ClientRegistry
 	strict   bool // WithStrictParsing
 	notes    func(string, []vmspan.ParseNote)
+	checks   func(string, []vmspan.CheckResult)
+	overlay  *types.Overlay // WithTypes: what the call adds to @@dynamic types
+	timeouts llm.Timeouts   // WithTimeouts
+	// partial receives the partial values of a streamed call's LLM calls
+	// (Stream); nil for Call.
+	partial func(fn string, v any) bool
+	events  bool // WithStreamEvents
+	// partialEvents is how many partial values of each LLM call become
+	// span events (WithPartialEvents).
+	partialEvents int
 }
 
 // spanCtx returns the ctx for code running in the innermost traced frame:
@@ -411,10 +509,22 @@ func (cs *callState) CallHost(fn *vm.Function, args []vm.Value) (vm.Value, error
 	return v, nil
 }
 
+// llmSpan returns the span of the LLM function being called, or nil when
+// nothing listens.
+func (cs *callState) llmSpan() *vmspan.Span {
+	if cs.frames == nil {
+		return nil
+	}
+	return vmspan.SpanFromContext(cs.spanCtx())
+}
+
 // CallLLM renders the function's prompt, calls the provider(s) and parses
 // the reply into the declared return type. The attempts are recorded on the
 // function's span.
 func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error) {
+	if err := cs.e.checkArgs(fn, args); err != nil {
+		return vm.Value{}, err
+	}
 	body := fn.Decl.LLM
 	named := make([]vmspan.Arg, len(args))
 	for i, a := range args {
@@ -424,7 +534,18 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
-		Strict:   cs.strict,
+		Strict:   cs.strict, Timeouts: cs.timeouts, StreamEvents: cs.events,
+		Types: cs.overlay,
+	}
+	if cs.partial != nil {
+		span, left := cs.llmSpan(), cs.partialEvents
+		req.Partial = func(v any) bool {
+			if left > 0 && span != nil {
+				span.Partial(v) // partial values are immutable: no copy needed
+				left--
+			}
+			return cs.partial(fn.Name, v)
+		}
 	}
 	ctx := cs.spanCtx()
 	res, err := cs.e.llm.Call(ctx, req)
@@ -437,5 +558,8 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 	if len(res.Notes) > 0 && cs.notes != nil {
 		cs.notes(fn.Name, res.Notes)
 	}
-	return vm.FromGo(res.Value, fn.Result)
+	if len(res.Checks) > 0 && cs.checks != nil {
+		cs.checks(fn.Name, res.Checks)
+	}
+	return vm.FromGoWith(res.Value, fn.Result, cs.overlay)
 }

@@ -11,6 +11,25 @@
 //	}))
 //	res, err := eng.Call(ctx, "Triage", map[string]any{"body": text})
 //
+// # Streaming
+//
+// Engine.Stream runs a function like Call and yields, as a Go iterator, the
+// partial values of its LLM replies as they arrive, then its result (the
+// value Call returns): typed partial values of the LLM function's return
+// type, with BAML's semantic streaming (fields null until read, strings
+// growing, numbers and enum values only whole, @stream.done,
+// @stream.not_null, @stream.with_state). An expression function streams
+// the LLM calls it waits on. A consumer that stops early cancels the
+// provider request; see Stream and Partial.
+//
+// # Timeouts
+//
+// Provider requests are bounded by their client's timeouts (BAML's http
+// options, finite defaults: see "Timeouts" in package llm); WithTimeouts
+// sets stricter ones for one call, and llm.WithTimeouts (through
+// WithLLMOptions) other defaults. A timeout fails the attempt with an
+// *llm.TimeoutError, which the client's retry policy retries.
+//
 // # Concurrency
 //
 // An Engine is immutable once built and safe for concurrent use: each Call
@@ -53,6 +72,33 @@
 // them to the caller, and WithStrictParsing makes such a reply an
 // *llm.ParseError instead.
 //
+// # Checks, asserts and tests
+//
+// The @assert and @check constraints of an LLM function's return type are
+// tested on the parsed reply (see "Checks and asserts" in package llm): a
+// failing assert rejects the value (the call fails with an *llm.ParseError
+// wrapping an *llm.AssertError, unless the value was a list element, map
+// entry or optional field), and the outcomes of the checks are recorded on
+// the LLM span's selected attempt; WithChecks also hands them to the
+// caller. The @assert constraints of a function's parameters are tested on
+// the arguments of Call (an *ArgError wrapping the *llm.AssertError) and of
+// every LLM function call.
+//
+// Tests returns the program's test blocks, one TestCase per test and
+// function, and RunTest runs one: the function with the test's arguments
+// and type_builder, then the test's @@check and @@assert constraints; each
+// test is traced as a host span named "Function::Test" (bex test runs
+// them).
+//
+// # Dynamic types
+//
+// A TypeBuilder adds, for the calls made with WithTypes, fields to the
+// program's @@dynamic classes, values to its @@dynamic enums, and new
+// classes and enums; it is built from Go calls, BAML snippets or JSON and
+// validated like declarations. The declarations never change: each call
+// sees its additions in {{ ctx.output_format }}, in the parsing and
+// coercion of replies, in the values it returns and in its spans.
+//
 // # Errors
 //
 // Load and compile errors carry file:line:col and are reported together, as
@@ -65,7 +111,7 @@
 // runtime errors are *vm.EvalError values carrying the bex call stack, which
 // unwrap to their cause: context.Canceled or context.DeadlineExceeded,
 // vm.ErrStepLimit, vm.ErrStackOverflow, *vm.PanicError, or an error of
-// package llm (*llm.HTTPError, *llm.ParseError, ...).
+// package llm (*llm.HTTPError, *llm.TimeoutError, *llm.ParseError, ...).
 //
 // # Limits
 //

@@ -120,6 +120,9 @@ type Engine struct {
 	llmOpts  []llm.Option
 	maxSteps int64
 	maxDepth int
+	// asserts names the functions whose parameters have @assert
+	// constraints, which every call's arguments are tested against.
+	asserts map[*vm.Function]bool
 }
 
 // New compiles p, with the host functions given by options, into an Engine.
@@ -141,6 +144,15 @@ func New(p *Sources, opts ...Option) (*Engine, error) {
 	e.prog, err = vm.Compile(p.files, vm.CompileOptions{HostFuncs: e.hostSigs()})
 	if err != nil {
 		return nil, err
+	}
+	if errs := checkConstraints(e.prog); len(errs) > 0 {
+		return nil, errs
+	}
+	e.asserts = map[*vm.Function]bool{}
+	for _, fn := range e.prog.Functions() {
+		if hasAsserts(fn) {
+			e.asserts[fn] = true
+		}
 	}
 	if e.llm == nil {
 		rt, err := llm.NewRuntime(clientDecls(e.prog), policyDecls(e.prog), e.llmOpts...)

@@ -144,6 +144,7 @@ func bamlOracle(t *testing.T) (node, dir string) {
 type oracleCase struct {
 	Function string `json:"function"`
 	Reply    string `json:"reply"`
+	Partial  bool   `json:"partial,omitempty"` // parse the reply as a stream's partial reply
 }
 
 type oracleRequest struct {
@@ -154,7 +155,7 @@ type oracleRequest struct {
 func oracleInput(source string, fn map[string]string, cases []parseCase) oracleRequest {
 	in := oracleRequest{Source: source}
 	for _, tc := range cases {
-		in.Cases = append(in.Cases, oracleCase{fn[bamlType(tc.typ)], tc.reply})
+		in.Cases = append(in.Cases, oracleCase{Function: fn[bamlType(tc.typ)], Reply: tc.reply})
 	}
 	return in
 }
@@ -298,10 +299,13 @@ func (d *bamlDecls) walk(s *types.Type) {
 		d.seenClass[s.Class] = true
 		fmt.Fprintf(d.out, "class %s {\n", s.Class.Name)
 		for _, f := range s.Class.Fields {
-			fmt.Fprintf(d.out, "  %s %s%s\n", f.Name, f.Type, attrs(f.Alias, f.Description))
+			fmt.Fprintf(d.out, "  %s %s%s%s\n", f.Name, f.Type, attrs(f.Alias, f.Description), streamAttrs(f.Stream, "@"))
 		}
 		if s.Class.Description != "" {
 			fmt.Fprintf(d.out, "  @@description(#\"%s\"#)\n", s.Class.Description)
+		}
+		if a := streamAttrs(s.Class.Stream, "@@"); a != "" {
+			fmt.Fprintf(d.out, " %s\n", a)
 		}
 		d.out.WriteString("}\n")
 		for _, f := range s.Class.Fields {
@@ -327,6 +331,21 @@ func attrs(alias, desc string) string {
 	}
 	if desc != "" {
 		s += ` @description(#"` + desc + `"#)`
+	}
+	return s
+}
+
+// streamAttrs renders streaming attributes, each with the prefix (@ for a
+// field, @@ for a class).
+func streamAttrs(a types.Stream, prefix string) string {
+	s := ""
+	for _, x := range []struct {
+		on   bool
+		name string
+	}{{a.Done, "done"}, {a.NotNull, "not_null"}, {a.WithState, "with_state"}} {
+		if x.on {
+			s += " " + prefix + "stream." + x.name
+		}
 	}
 	return s
 }

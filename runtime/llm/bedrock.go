@@ -8,10 +8,13 @@ package llm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -286,15 +289,22 @@ func bedrockUsage(u *types.TokenUsage) vmspan.Usage {
 		}
 		return int64p(int64(*n))
 	}
-	return vmspan.Usage{InputTokens: p(u.InputTokens), OutputTokens: p(u.OutputTokens), CachedInputTokens: p(u.CacheReadInputTokens)}
+	// As Anthropic's, Bedrock's input count leaves out the tokens read from
+	// and written to the cache; the conventions' includes them.
+	return vmspan.Usage{InputTokens: sum(p(u.InputTokens), p(u.CacheReadInputTokens), p(u.CacheWriteInputTokens)), OutputTokens: p(u.OutputTokens),
+		CachedInputTokens: p(u.CacheReadInputTokens), CacheCreationInputTokens: p(u.CacheWriteInputTokens)}
 }
 
 // bedrockError maps an SDK error to the runtime's error types: a service
 // reply with a status is an *HTTPError (its Retry-After honoured), a
 // failure to get one a *TransportError.
-func (cs *call) bedrockError(c *client, reqCtx context.Context, red redactor, err error) error {
+func (cs *call) bedrockError(c *client, at *attemptState, err error) error {
+	red := at.red
+	if at.wd.timedOut() != nil || cs.ctx.Err() != nil {
+		return cs.transportError(c, at, err)
+	}
 	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.Response != nil {
+	if errors.As(err, &re) && re.Response != nil && re.HTTPStatusCode() != 0 {
 		he := &HTTPError{Client: c.name, Provider: c.provider, Status: re.HTTPStatusCode()}
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
@@ -309,7 +319,7 @@ func (cs *call) bedrockError(c *client, reqCtx context.Context, red redactor, er
 	if errors.As(err, &de) {
 		return &ResponseError{Client: c.name, Msg: red.str(de.Error())}
 	}
-	return cs.transportError(c, reqCtx, red, err)
+	return cs.transportError(c, at, err)
 }
 
 // A recordingClient is the SDK's HTTP client for one attempt: it sends
@@ -317,6 +327,7 @@ func (cs *call) bedrockError(c *client, reqCtx context.Context, red redactor, er
 // request and response (bodies up to maxRecordedBody) for the attempt.
 type recordingClient struct {
 	http     *http.Client
+	wd       *watchdog           // the attempt's timeouts, which the reply's reads feed
 	before   func(*http.Request) // sets trace headers
 	req      *http.Request
 	reqBody  []byte
@@ -344,6 +355,7 @@ func (rc *recordingClient) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	rc.resp = resp
+	resp.Body = rc.wd.body(resp.Body)
 	if !strings.Contains(resp.Header.Get("Content-Type"), "eventstream") {
 		resp.Body = teeBody{resp.Body, io.TeeReader(resp.Body, &capWriter{&rc.respBody, maxRecordedBody})}
 	}
@@ -374,11 +386,15 @@ func (w *capWriter) Write(p []byte) (int, error) {
 // bedrockSource reads a ConverseStream event stream (decoded by the SDK).
 type bedrockSource struct {
 	es   *bedrockruntime.ConverseStreamEventStream
-	done bool // messageStop or metadata seen
+	done bool      // messageStop or metadata seen
+	log  *eventLog // nil unless the events are recorded
 }
 
 func (s *bedrockSource) next(c *completion) (string, error) {
 	for ev := range s.es.Events() {
+		if s.log != nil {
+			s.log.add(bedrockEventText(ev))
+		}
 		switch e := ev.(type) {
 		case *types.ConverseStreamOutputMemberContentBlockDelta:
 			if t, ok := e.Value.Delta.(*types.ContentBlockDeltaMemberText); ok && t.Value != "" {
@@ -393,7 +409,12 @@ func (s *bedrockSource) next(c *completion) (string, error) {
 		}
 	}
 	if err := s.es.Err(); err != nil {
-		return "", fmt.Errorf("reading the event stream: %w", err)
+		err = fmt.Errorf("reading the event stream: %w", err)
+		var ne net.Error
+		if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
+			err = &decodeError{err} // not a network failure: a malformed stream
+		}
+		return "", err
 	}
 	if !s.done && c.finish == "" {
 		return "", errStreamTruncated
@@ -402,3 +423,20 @@ func (s *bedrockSource) next(c *completion) (string, error) {
 }
 
 func (s *bedrockSource) close() error { return s.es.Close() }
+
+// bedrockEventText renders a ConverseStream event for the record: its type
+// and its value (every member type holds it in its Value field) as JSON.
+func bedrockEventText(ev types.ConverseStreamOutput) string {
+	name := strings.TrimPrefix(fmt.Sprintf("%T", ev), "*types.ConverseStreamOutputMember")
+	var v any = ev
+	if rv := reflect.ValueOf(ev); rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Struct {
+		if f := rv.Elem().FieldByName("Value"); f.IsValid() {
+			v = f.Interface()
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return name
+	}
+	return name + " " + string(b)
+}

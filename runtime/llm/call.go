@@ -1,22 +1,22 @@
-// call.go runs an LLM function call: retries, fallbacks, attempts, tracing headers.
+// call.go runs an LLM function call: retries, fallbacks, attempts and their
+// live spans and trace headers.
 
 package llm
 
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -41,11 +41,14 @@ const (
 // not retried: the request succeeded, and the same prompt would most likely
 // give a similar reply at the same cost.
 //
-// When ctx holds a bex span (vmspan.SpanFromContext), every request carries
-// a W3C traceparent naming the attempt's OpenTelemetry span:
-// 00-{span.TraceID()}-{vmspan.AttemptSpanID(span id, n)}-01, where n counts
-// the call's attempts from 0 across retries and fallbacks. Otherwise an
-// OpenTelemetry span in ctx is propagated as it is. tracestate is passed on.
+// Every attempt is started with vmspan.StartAttempt before its request is
+// sent, and its request is made with the ctx that returns: when a live
+// OpenTelemetry bridge follows the LLM function's span in ctx, that ctx
+// carries the attempt's CLIENT span, the propagator (WithPropagator; the
+// global one by default) injects its trace context into the request's
+// headers, and an instrumented HTTP client (WithHTTPClient with an otelhttp
+// transport) nests its own span under it. Otherwise the propagator injects
+// whatever span ctx carries.
 func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	over, err := r.overlay(req.Registry)
 	if err != nil {
@@ -62,23 +65,39 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents}
+	cs.collectSecrets(c, 0)
+	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
+	if cs.partial != nil {
+		cs.partials = partialsFor(cs.target)
+	}
+	if cs.limits.Total > 0 {
+		defer cs.bound(c, cs.limits.Total)()
+	}
 	out, err := cs.run(c)
 	var p Parsed
 	if err == nil {
 		p, err = cs.parse(out, &req)
+		cs.endLive(out.at) // the attempt whose output was parsed
 	}
-	return Result{Value: p.Value, Notes: p.Notes, Attempts: cs.finish(), Messages: msgs}, err
+	return Result{Value: p.Value, Notes: p.Notes, Checks: p.Checks, Attempts: cs.finish(), Messages: msgs}, err
 }
 
 // parse coerces the output of the attempt that succeeded, and marks that
 // attempt selected or failed; the parse notes go on the attempt too.
 func (cs *call) parse(out output, req *Request) (Parsed, error) {
-	p, err := ParseOutput(out.text, req.Output, ParseOptions{Strict: req.Strict})
+	t := cs.target
+	if t == nil {
+		t, _ = targetWith(req.Output, req.Types)
+	}
+	p, err := parseTarget(out.text, t, ParseOptions{Strict: req.Strict, Types: req.Types})
 	a := &cs.attempts[out.index]
 	if err != nil {
 		pe := err.(*ParseError)
 		pe.Function = req.Function
+		if pe.Assert != nil {
+			pe.Assert.Function = req.Function
+		}
 		pe.Reply = redactor{secrets: cs.secrets}.str(pe.Reply)
 		a.Err = vmspan.ErrorInfoOf(pe)
 		a.ParseNotes = pe.Notes
@@ -86,6 +105,7 @@ func (cs *call) parse(out output, req *Request) (Parsed, error) {
 	}
 	a.Selected = true
 	a.ParseNotes = p.Notes
+	a.Checks = p.Checks
 	return p, nil
 }
 
@@ -98,12 +118,31 @@ type call struct {
 	attempts []vmspan.LLMAttempt
 	secrets  []string        // every secret value used by the call's attempts
 	media    []*vmspan.Media // media sent inline, whose bytes records leave out
+	target   *target         // the return type, with the call's dynamic types
+	dynamic  []string        // what the call's type builder adds to it (LLMAttempt.DynamicTypes)
+	limits   Timeouts        // the call's own timeouts (Request.Timeouts)
+	// partial receives the partial values of a streamed call
+	// (Request.Partial), parsed by partials; nil when not streamed.
+	partial   func(any) bool
+	partials  partials
+	delivered bool // partial values went to partial
+	events    bool // record the events of streamed replies (Request.StreamEvents)
 }
 
-// An output is a successful attempt's completion text and index.
+// mustStop reports whether the call must not try again after err, by a
+// retry or a fallback: its ctx ended, its consumer stopped it, or partial
+// values of the failed reply were delivered (another reply would not
+// continue them).
+func (cs *call) mustStop(err error) bool {
+	return cs.ctx.Err() != nil || cs.delivered || errors.Is(err, ErrStopped)
+}
+
+// An output is a successful attempt's completion text and index, and the
+// attempt, still live until its output is parsed.
 type output struct {
 	text  string
 	index int
+	at    *attemptState
 }
 
 // run runs c, retrying as c's retry policy says.
@@ -118,13 +157,26 @@ func (cs *call) run(c *client) (output, error) {
 			return out, err
 		}
 		if serr := cs.r.sleep(cs.ctx, d); serr != nil {
+			if te := cs.totalTimeout(); te != nil {
+				return output{}, te
+			}
 			return output{}, fmt.Errorf("client %s: waiting to retry after %v: %w", c.name, err, serr)
 		}
 	}
 }
 
-// runOnce makes one request for a provider client, or runs a strategy.
+// runOnce makes one request for a provider client, or runs a strategy
+// within its total_timeout_ms.
 func (cs *call) runOnce(c *client) (output, error) {
+	if c.info.strategy {
+		t, err := cs.r.clientTimeouts(c)
+		if err != nil {
+			return output{}, err
+		}
+		if t.Total > 0 {
+			defer cs.bound(c, t.Total)()
+		}
+	}
 	switch c.provider {
 	case "fallback":
 		var last error
@@ -137,7 +189,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 				}
 			}
 			last = err
-			if cs.ctx.Err() != nil {
+			if cs.mustStop(err) {
 				return output{}, err
 			}
 		}
@@ -158,7 +210,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 // Retry-After when that is longer.
 func (cs *call) retryDelay(c *client, try int, err error) (time.Duration, bool) {
 	p := c.policy
-	if p == nil || try >= p.maxRetries || cs.ctx.Err() != nil || !retryable(err) {
+	if p == nil || try >= p.maxRetries || cs.mustStop(err) || !retryable(err) {
 		return 0, false
 	}
 	d := p.backoff(try)
@@ -185,19 +237,27 @@ func (p *retryPolicy) backoff(try int) time.Duration {
 }
 
 // retryable reports whether err is worth repeating: status 429 or 5xx, a
-// network error or a request timeout.
+// network error or an attempt's timeout.
 func retryable(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Retryable()
 	}
+	var toe *TimeoutError
+	if errors.As(err, &toe) {
+		return toe.Kind != TimeoutTotal
+	}
 	var te *TransportError
 	return errors.As(err, &te)
 }
 
-// attempt makes one provider request and records it.
+// attempt makes one provider request and records it; a streamed one when
+// the call is (see streamAttempt).
 func (cs *call) attempt(c *client) (output, error) {
-	at, err := cs.begin(c)
+	if cs.partial != nil && streams(c) {
+		return cs.streamAttempt(c)
+	}
+	at, err := cs.begin(c, false)
 	if err != nil {
 		return output{}, err
 	}
@@ -211,12 +271,16 @@ type attemptState struct {
 	ep   *endpoint
 	msgs []vmspan.Message // the prompt with media prepared for the provider
 	red  redactor
+	ctx  context.Context // the attempt's: its request is made with it
+	live *vmspan.Attempt // the attempt as sinks follow it (vmspan.StartAttempt)
+	wd   *watchdog       // the attempt's timeouts, once its request is made
 }
 
-// begin resolves c's endpoint and media and records a new attempt. An
-// error before any request is made (an unset variable, a media URL that
-// cannot be fetched) records no attempt.
-func (cs *call) begin(c *client) (*attemptState, error) {
+// begin resolves c's endpoint and media and records a new attempt (its
+// Stream set when the reply is streamed), which it starts live. An error
+// before any request is made (an unset variable, a media URL that cannot be
+// fetched) records no attempt.
+func (cs *call) begin(c *client, streamed bool) (*attemptState, error) {
 	ep, err := cs.r.endpoint(cs.ctx, c)
 	if err != nil {
 		return nil, err
@@ -229,21 +293,43 @@ func (cs *call) begin(c *client) (*attemptState, error) {
 	at.red = cs.addSecrets(ep, msgs)
 	cs.attempts = append(cs.attempts, vmspan.LLMAttempt{
 		Client: c.name, Provider: c.provider, Model: ep.model,
-		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs,
+		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs, DynamicTypes: cs.dynamic,
 	})
+	a := &cs.attempts[at.idx]
+	if ep.baseURL != "" {
+		a.ServerAddress, a.ServerPort = serverOf(ep.baseURL)
+	}
+	if streamed {
+		a.Stream = &vmspan.StreamInfo{} // filled in when the stream ends
+	}
+	a.Start = cs.r.now()
+	at.ctx, at.live = vmspan.StartAttempt(cs.ctx, a)
 	return at, nil
 }
 
-// end records the outcome of attempt at.
+// end records the outcome of attempt at. A failed attempt ends here; a
+// successful one stays live until its output is parsed (see endLive).
 func (cs *call) end(at *attemptState, comp completion, err error) (output, error) {
 	a := &cs.attempts[at.idx]
 	if err != nil {
 		a.Err = vmspan.ErrorInfoOf(err)
+		cs.endLive(at)
 		return output{}, err
 	}
 	a.ResponseModel, a.ResponseID, a.FinishReason, a.Usage = comp.model, comp.id, comp.finish, comp.usage
 	a.Output = comp.text
-	return output{text: comp.text, index: at.idx}, nil
+	return output{text: comp.text, index: at.idx, at: at}, nil
+}
+
+// endLive ends the live attempt at with its record, redacted of every
+// secret the call may use.
+func (cs *call) endLive(at *attemptState) {
+	if at == nil || at.live == nil {
+		return
+	}
+	a := &cs.attempts[at.idx]
+	redactor{secrets: cs.secrets, media: cs.media}.attempt(a, len(cs.attempts) > 1) // see finish
+	at.live.End(a)
 }
 
 // exchange sends the request of attempt at and reads the reply.
@@ -257,22 +343,23 @@ func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
 		return completion{}, err
 	}
 	defer cancel()
-	resp, rbody, err := cs.send(hreq, &cs.attempts[at.idx], at.red)
+	resp, rbody, err := cs.send(hreq, at)
 	if err != nil {
-		return completion{}, cs.transportError(c, hreq.Context(), at.red, err)
+		return completion{}, cs.transportError(c, at, err)
 	}
 	if err := cs.statusError(c, at.red, resp, rbody); err != nil {
 		return completion{}, err
 	}
 	comp, err := w.parse(rbody)
 	if err != nil {
-		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen)}
+		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen), Code: providerCode(rbody)}
 	}
 	return comp, nil
 }
 
 // httpRequest builds the HTTP request of attempt at and records it. The
-// returned cancel ends the request's timeout (request_timeout_ms).
+// request's ctx carries the attempt's timeouts (see watch); the returned
+// cancel ends them and must be called when the attempt ends.
 func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*http.Request, context.CancelFunc, error) {
 	wr, err := w.build(at.ep, at.msgs, stream)
 	if err != nil {
@@ -292,42 +379,68 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
 	}
 	a := &cs.attempts[at.idx]
-	setTraceHeaders(cs.ctx, wr.header, at.idx)
-	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
-	if at.ep.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
-	}
+	cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(wr.header))
+	ctx := cs.watch(c, at, stream)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, wr.url, bytes.NewReader(body))
 	if err != nil {
-		cancel()
+		at.wd.stop()
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "bad base_url: " + at.red.str(err.Error())}
 	}
 	hreq.Header = wr.header
 	a.ServerAddress, a.ServerPort = serverOfURL(hreq.URL)
 	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.body(body)}
-	return hreq, cancel, nil
+	return hreq, at.wd.stop, nil
 }
 
-// send makes the request and reads the whole reply, timing it into a.
-func (cs *call) send(hreq *http.Request, a *vmspan.LLMAttempt, red redactor) (*http.Response, []byte, error) {
-	a.Start = cs.r.now()
+// watch starts the watchdog of attempt at with its effective timeouts:
+// the stricter of the client's and the call's, else the runtime's
+// defaults. It returns the ctx of the attempt's request, below the
+// attempt's own (which carries its live span).
+func (cs *call) watch(c *client, at *attemptState, stream bool) context.Context {
+	lim := at.ep.timeouts.stricter(cs.limits).or(cs.r.timeouts)
+	ctx, wd := watch(at.ctx, c.name, lim, stream)
+	at.wd = wd
+	return ctx
+}
+
+// bound makes c's attempts end within total (a strategy's total_timeout_ms
+// or the call's Total) and returns the function that lifts the bound.
+func (cs *call) bound(c *client, total time.Duration) func() {
+	saved := cs.ctx
+	ctx, cancel := context.WithTimeoutCause(saved, total, &TimeoutError{Client: c.name, Kind: TimeoutTotal, Limit: total})
+	cs.ctx = ctx
+	return func() { cancel(); cs.ctx = saved }
+}
+
+// totalTimeout returns the *TimeoutError of a total bound that has passed,
+// or nil.
+func (cs *call) totalTimeout() *TimeoutError {
+	var te *TimeoutError
+	if cs.ctx.Err() != nil && errors.As(context.Cause(cs.ctx), &te) {
+		return te
+	}
+	return nil
+}
+
+// send makes the request of attempt at and reads the whole reply, timing
+// it into the attempt's record (whose Start begin set).
+func (cs *call) send(hreq *http.Request, at *attemptState) (*http.Response, []byte, error) {
+	a := &cs.attempts[at.idx]
 	defer func() { a.Duration = cs.r.now().Sub(a.Start) }()
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
-	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: red.headers(resp.Header), Body: red.body(body)}
+	body, err := readBody(io.LimitReader(at.wd.body(resp.Body), maxReplyBody), resp.ContentLength)
+	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header), Body: at.red.body(body)}
 	return resp, body, err
 }
 
-// readBody reads a reply's body, at most maxReplyBody bytes, into a buffer
-// sized by its Content-Length when it has one (one allocation instead of
-// io.ReadAll's doubling).
-func readBody(resp *http.Response) ([]byte, error) {
-	r := io.LimitReader(resp.Body, maxReplyBody)
-	n := resp.ContentLength
+// readBody reads r, a reply's body whose Content-Length is n (-1 when
+// unknown), into a buffer sized by n when it is known (one allocation
+// instead of io.ReadAll's doubling).
+func readBody(r io.Reader, n int64) ([]byte, error) {
 	if n <= 0 || n >= maxReplyBody {
 		return io.ReadAll(r)
 	}
@@ -355,13 +468,23 @@ func readBody(resp *http.Response) ([]byte, error) {
 	}
 }
 
-func (cs *call) transportError(c *client, reqCtx context.Context, red redactor, err error) error {
+// transportError returns the error of attempt at whose request or reply
+// failed with err: the *TimeoutError of a timeout, the call's ctx error
+// when it ended, else a *TransportError.
+func (cs *call) transportError(c *client, at *attemptState, err error) error {
+	if te := at.wd.timedOut(); te != nil {
+		return te
+	}
 	if cerr := cs.ctx.Err(); cerr != nil {
+		if te := cs.totalTimeout(); te != nil {
+			return te
+		}
 		return fmt.Errorf("client %s: %w", c.name, cerr)
 	}
-	var ne net.Error
-	timeout := errors.Is(reqCtx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-	return &TransportError{Client: c.name, Timeout: timeout, Err: redactedError{red.str(err.Error()), err}}
+	if te := at.wd.transportTimeout(err); te != nil {
+		return te
+	}
+	return &TransportError{Client: c.name, Err: redactedError{at.red.str(err.Error()), err}}
 }
 
 // statusError returns the *HTTPError of a non-2xx reply, or nil.
@@ -386,23 +509,20 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 		}
 		return completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()}
 	}
-	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
-	if at.ep.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
-	}
-	defer cancel()
 	rec := cs.recorder(at)
-	bc, err := cs.r.bedrockClient(ctx, c, at.ep.aws, rec)
+	bc, err := cs.r.bedrockClient(at.ctx, c, at.ep.aws, rec)
 	if err != nil {
 		return completion{}, err
 	}
+	ctx := cs.watch(c, at, false)
+	defer at.wd.stop()
+	rec.wd = at.wd
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	out, err := bc.Converse(ctx, in)
 	a.Duration = cs.r.now().Sub(a.Start)
 	cs.recordSDK(at, rec)
 	if err != nil {
-		return completion{}, cs.bedrockError(c, ctx, at.red, err)
+		return completion{}, cs.bedrockError(c, at, err)
 	}
 	comp, err := converseCompletion(at.ep, out)
 	if err != nil {
@@ -419,7 +539,7 @@ func (cs *call) recorder(at *attemptState) *recordingClient {
 		for k, v := range at.ep.headers { // after signing: SigV4 signs only the headers it names
 			req.Header.Set(k, v)
 		}
-		setTraceHeaders(cs.ctx, req.Header, at.idx)
+		cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(req.Header))
 	}}
 }
 
@@ -459,34 +579,17 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// setTraceHeaders sets traceparent (and tracestate) for attempt idx.
-// traceparent returns "00-{trace id}-{span id}-01".
-func traceparent(t trace.TraceID, s trace.SpanID) string {
-	var b [55]byte
-	copy(b[:], "00-")
-	hex.Encode(b[3:35], t[:])
-	b[35] = '-'
-	hex.Encode(b[36:52], s[:])
-	copy(b[52:], "-01")
-	return string(b[:])
-}
-
-func setTraceHeaders(ctx context.Context, h http.Header, idx int) {
-	osc := trace.SpanContextFromContext(ctx)
-	if s := vmspan.SpanFromContext(ctx); s != nil {
-		h.Set("Traceparent", traceparent(s.TraceID(), vmspan.AttemptSpanID(s.SpanContext().ID, idx)))
-	} else if osc.IsValid() {
-		h.Set("Traceparent", fmt.Sprintf("00-%s-%s-%s", osc.TraceID(), osc.SpanID(), osc.TraceFlags()))
-	} else {
-		return
-	}
-	if ts := osc.TraceState().String(); ts != "" {
-		h.Set("Tracestate", ts)
-	}
-}
-
-// serverOfURL returns the host and port of u (the scheme's default port
+// serverOf returns the host and port of a URL (the scheme's default port
 // when none is given).
+func serverOf(raw string) (string, int) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", 0
+	}
+	return serverOfURL(u)
+}
+
+// serverOfURL is serverOf for a parsed URL.
 func serverOfURL(u *url.URL) (string, int) {
 	port, _ := strconv.Atoi(u.Port())
 	if port == 0 {
@@ -528,8 +631,47 @@ func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 			secrets = append(secrets, headerSecrets(v)...)
 		}
 	}
-	cs.secrets = append(cs.secrets, secrets...)
+	cs.noteSecrets(secrets...)
 	return redactor{secrets: secrets, media: cs.media}
+}
+
+// noteSecrets adds secrets to those of the call, once each.
+func (cs *call) noteSecrets(secrets ...string) {
+	for _, s := range secrets {
+		if s != "" && !slices.Contains(cs.secrets, s) {
+			cs.secrets = append(cs.secrets, s)
+		}
+	}
+}
+
+// collectSecrets notes the API keys and secret headers of every client c
+// may call (itself, or the clients of its strategy) before the first
+// attempt, so that each attempt's record is redacted of all of them when
+// it ends live (a key may sit in the prompt every attempt sends). A client
+// whose options cannot be resolved has none to note; credentials that
+// clouds issue per call (Vertex AI, Bedrock) are noted when obtained.
+func (cs *call) collectSecrets(c *client, depth int) {
+	if depth > len(cs.r.clients)+len(cs.over) { // a strategy cycle
+		return
+	}
+	if len(c.children) == 0 {
+		if key, err := cs.r.apiKey(c); err == nil {
+			cs.noteSecrets(key)
+		}
+		if h, err := cs.r.headers(c); err == nil {
+			for k, v := range h {
+				if vmspan.IsSecretKey(k) {
+					cs.noteSecrets(headerSecrets(v)...)
+				}
+			}
+		}
+		return
+	}
+	for _, name := range c.children {
+		if child, err := cs.r.lookupIn(cs.over, name); err == nil {
+			cs.collectSecrets(child, depth+1)
+		}
+	}
 }
 
 // headerSecrets returns the secret values in the value of a secret header:
@@ -561,7 +703,7 @@ func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
 			for _, v := range vs {
 				s := headerSecrets(v)
 				at.red.secrets = append(at.red.secrets, s...)
-				cs.secrets = append(cs.secrets, s...)
+				cs.noteSecrets(s...)
 			}
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
@@ -103,8 +105,51 @@ func newFixture(t *testing.T, clients []ClientDecl, policies []RetryPolicyDecl, 
 		"ANTHROPIC_BASE_URL": srv.URL(), "ANTHROPIC_API_KEY": anthropicKey,
 	}}}
 	f.rt = mustRuntime(t, append([]ClientDecl{fastClient, claudeClient}, clients...), policies,
-		WithEnv(f.env.lookup), WithSleep(f.sleep.sleep))
+		WithEnv(f.env.lookup), WithSleep(f.sleep.sleep), WithPropagator(w3c))
 	return f
+}
+
+// w3c is the propagator of the tests: W3C trace context and baggage.
+var w3c = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+
+// liveAttempts is a vmspan.AttemptSink that plays the OpenTelemetry bridge
+// without the SDK: the ctx of attempt n carries a span context with the
+// attempt's deterministic ids, sampled unless dropped is set, and it keeps
+// the records the attempts end with.
+type liveAttempts struct {
+	mu      sync.Mutex
+	dropped bool
+	started int
+	ended   []vmspan.LLMAttempt
+}
+
+func (l *liveAttempts) Emit(*vmspan.Event) {}
+
+func (l *liveAttempts) StartAttempt(ctx context.Context, fn *vmspan.Event, n int, a *vmspan.LLMAttempt) context.Context {
+	l.mu.Lock()
+	l.started++
+	l.mu.Unlock()
+	flags := trace.FlagsSampled
+	if l.dropped {
+		flags = 0
+	}
+	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: fn.TraceID, SpanID: vmspan.AttemptSpanID(fn.Span.ID, n), TraceFlags: flags, TraceState: trace.SpanContextFromContext(ctx).TraceState()}))
+}
+
+func (l *liveAttempts) EndAttempt(ctx context.Context, fn *vmspan.Event, a *vmspan.LLMAttempt) {
+	l.mu.Lock()
+	l.ended = append(l.ended, *a)
+	l.mu.Unlock()
+}
+
+func ptr(n int64) *int64 { return &n }
+
+func show(n *int64) string {
+	if n == nil {
+		return "nil"
+	}
+	return strconv.FormatInt(*n, 10)
 }
 
 func (f *fixture) port(t *testing.T) int {
@@ -163,19 +208,36 @@ func TestCallSPECExample(t *testing.T) {
 	}
 }
 
+// TestCallUsageAndFinishReason checks token counts with the GenAI
+// conventions' meaning: the input count includes cached tokens (OpenAI's
+// prompt_tokens does; Anthropic's input_tokens leaves out cache reads and
+// writes, which are added), the output count reasoning tokens.
 func TestCallUsageAndFinishReason(t *testing.T) {
-	reply := llmstub.Reply{Text: "ok", FinishReason: "length", Model: "served-model", Usage: &llmstub.Usage{Input: 120, Output: 7, Cached: 100}}
-	for _, c := range []string{"Fast", "Claude"} {
-		t.Run(c, func(t *testing.T) {
+	for _, tt := range []struct {
+		client                               string
+		usage                                llmstub.Usage
+		in, out, cached, creation, reasoning *int64
+	}{
+		{"Fast", llmstub.Usage{Input: 120, Output: 7, Cached: 100, Reasoning: 3}, ptr(120), ptr(7), ptr(100), nil, ptr(3)},
+		{"Claude", llmstub.Usage{Input: 20, Output: 7, Cached: 100, CacheCreation: 30}, ptr(150), ptr(7), ptr(100), ptr(30), nil},
+	} {
+		t.Run(tt.client, func(t *testing.T) {
+			reply := llmstub.Reply{Text: "ok", FinishReason: "length", Model: "served-model", Usage: &tt.usage}
 			f := newFixture(t, nil, nil, llmstub.Rule{Replies: []llmstub.Reply{reply}})
-			res, err := f.rt.Call(context.Background(), headlineRequest(c))
+			res, err := f.rt.Call(context.Background(), headlineRequest(tt.client))
 			if err != nil {
 				t.Fatal(err)
 			}
 			a := res.Attempts[0]
-			in, out, cached := a.Usage.InputTokens, a.Usage.OutputTokens, a.Usage.CachedInputTokens
-			if in == nil || out == nil || cached == nil || *in != 120 || *out != 7 || *cached != 100 {
-				t.Errorf("usage = %v %v %v, want 120 7 100", in, out, cached)
+			u := a.Usage
+			for _, c := range []struct {
+				name      string
+				got, want *int64
+			}{{"input", u.InputTokens, tt.in}, {"output", u.OutputTokens, tt.out}, {"cached", u.CachedInputTokens, tt.cached},
+				{"cache creation", u.CacheCreationInputTokens, tt.creation}, {"reasoning", u.ReasoningTokens, tt.reasoning}} {
+				if (c.got == nil) != (c.want == nil) || c.got != nil && *c.got != *c.want {
+					t.Errorf("%s tokens = %s, want %s", c.name, show(c.got), show(c.want))
+				}
 			}
 			if a.FinishReason != "length" || a.ResponseModel != "served-model" {
 				t.Errorf("finish %q, response model %q", a.FinishReason, a.ResponseModel)
@@ -312,7 +374,7 @@ func TestCallFallback(t *testing.T) {
 		{Name: "Chain", Provider: "fallback", Options: map[string]any{"strategy": []any{"Broken", "Claude"}}},
 	}
 	f := newFixture(t, clients, policies, llmstub.Rule{Model: "broken-model", Replies: []llmstub.Reply{{Status: 500, Text: "overloaded"}}})
-	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()))
+	tracer := vmspan.NewTracer(&liveAttempts{}, vmspan.WithIDs(vmspan.SequentialIDs()))
 	ctx, span := tracer.Start(context.Background(), "handler")
 	defer span.End(nil, nil)
 
@@ -452,28 +514,48 @@ func expectedTraceparent(span *vmspan.Span, attempt int) string {
 	return fmt.Sprintf("00-%s-%s-01", span.TraceID(), vmspan.AttemptSpanID(span.SpanContext().ID, attempt))
 }
 
+// TestCallTraceparent checks that each attempt is started live before its
+// request, whose traceparent names the attempt's span (with its sampling
+// decision), and ended once with its record, which gets the span's ids.
 func TestCallTraceparent(t *testing.T) {
-	policies := []RetryPolicyDecl{{Name: "Once", Fields: map[string]any{"max_retries": int64(1)}}}
-	f := newFixture(t, []ClientDecl{withModel(fastClient, "R", "m", "Once")}, policies,
-		llmstub.Rule{Model: "m", Replies: []llmstub.Reply{{Status: 429}, {Text: "ok"}}})
-	tracer := vmspan.NewTracer(vmspan.SinkFunc(func(*vmspan.Event) {}), vmspan.WithIDs(vmspan.SequentialIDs()))
-	ctx, span := tracer.Start(context.Background(), "ClassifyTicket")
-	defer span.End(nil, nil)
-	if _, err := f.rt.Call(ctx, headlineRequest("R")); err != nil {
-		t.Fatal(err)
-	}
-	reqs := f.srv.Requests()
-	if len(reqs) != 2 {
-		t.Fatalf("requests = %d, want 2", len(reqs))
-	}
-	for i, r := range reqs {
-		got := r.Header.Get("traceparent")
-		if want := expectedTraceparent(span, i); got != want {
-			t.Errorf("attempt %d: traceparent %q, want %q", i, got, want)
-		}
-		if _, err := vmspan.ParseTraceparent(got); err != nil {
-			t.Errorf("attempt %d: %v", i, err)
-		}
+	for _, dropped := range []bool{false, true} {
+		t.Run(fmt.Sprint("dropped=", dropped), func(t *testing.T) {
+			policies := []RetryPolicyDecl{{Name: "Once", Fields: map[string]any{"max_retries": int64(1)}}}
+			f := newFixture(t, []ClientDecl{withModel(fastClient, "R", "m", "Once")}, policies,
+				llmstub.Rule{Model: "m", Replies: []llmstub.Reply{{Status: 429}, {Text: "ok"}}})
+			live := &liveAttempts{dropped: dropped}
+			tracer := vmspan.NewTracer(live, vmspan.WithIDs(vmspan.SequentialIDs()))
+			ctx, span := tracer.Start(context.Background(), "ClassifyTicket")
+			defer span.End(nil, nil)
+			res, err := f.rt.Call(ctx, headlineRequest("R"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := f.srv.Requests()
+			if len(reqs) != 2 || live.started != 2 || len(live.ended) != 2 {
+				t.Fatalf("%d requests, %d attempts started, %d ended; want 2 each", len(reqs), live.started, len(live.ended))
+			}
+			for i, r := range reqs {
+				got := r.Header.Get("traceparent")
+				want := expectedTraceparent(span, i)
+				if dropped {
+					want = strings.TrimSuffix(want, "-01") + "-00"
+				}
+				if got != want {
+					t.Errorf("attempt %d: traceparent %q, want %q", i, got, want)
+				}
+				ids := res.Attempts[i].OTel
+				if ids == nil || ids.SpanID != vmspan.AttemptSpanID(span.SpanContext().ID, i) || ids.Sampled == dropped {
+					t.Errorf("attempt %d: recorded ids %+v", i, ids)
+				}
+			}
+			if e := live.ended[0]; e.Err == nil || e.Err.Code != "429" || e.Selected {
+				t.Errorf("first attempt ended with %+v, want the 429", e.Err)
+			}
+			if e := live.ended[1]; e.Err != nil || !e.Selected || e.Usage.OutputTokens == nil {
+				t.Errorf("second attempt ended as %+v, want the selected one with its usage", e)
+			}
+		})
 	}
 }
 
@@ -488,6 +570,9 @@ func TestCallTraceparentFromOTelSpan(t *testing.T) {
 		TraceFlags: trace.FlagsSampled, TraceState: ts,
 	})
 	ctx := trace.ContextWithSpanContext(context.Background(), sc)
+	member, _ := baggage.NewMember("tenant", "acme")
+	bag, _ := baggage.New(member)
+	ctx = baggage.ContextWithBaggage(ctx, bag)
 	if _, err := f.rt.Call(ctx, headlineRequest("Fast")); err != nil {
 		t.Fatal(err)
 	}
@@ -497,6 +582,9 @@ func TestCallTraceparentFromOTelSpan(t *testing.T) {
 	}
 	if got := h.Get("tracestate"); got != "vendor=abc" {
 		t.Errorf("tracestate = %q", got)
+	}
+	if got := h.Get("baggage"); got != "tenant=acme" {
+		t.Errorf("baggage = %q", got)
 	}
 }
 
@@ -537,9 +625,9 @@ func TestCallRequestTimeout(t *testing.T) {
 	c.Options["request_timeout_ms"] = int64(20)
 	f := newFixture(t, []ClientDecl{c}, policies, llmstub.Rule{Model: "slow", Replies: []llmstub.Reply{{Text: "late", Delay: time.Hour}}})
 	res, err := f.rt.Call(context.Background(), headlineRequest("T"))
-	var te *TransportError
-	if !errors.As(err, &te) || !te.Timeout {
-		t.Fatalf("err = %v, want a *TransportError timeout", err)
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Kind != TimeoutRequest || te.Limit != 20*time.Millisecond {
+		t.Fatalf("err = %v, want a request *TimeoutError of 20ms", err)
 	}
 	if len(res.Attempts) != 2 {
 		t.Errorf("attempts = %d, want 2 (a timeout is retried)", len(res.Attempts))
@@ -712,6 +800,34 @@ func TestParseRetryAfter(t *testing.T) {
 	for _, tt := range tests {
 		if got := parseRetryAfter(tt.in, now); got != tt.want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestLiveAttemptRedactsLaterSecrets: an attempt that fails before the
+// fallback reaches another client is ended live with a record redacted of
+// that client's key too (a key may sit in the prompt that every attempt
+// sends).
+func TestLiveAttemptRedactsLaterSecrets(t *testing.T) {
+	clients := []ClientDecl{
+		withModel(fastClient, "Broken", "broken-model", ""),
+		{Name: "Chain", Provider: "fallback", Options: map[string]any{"strategy": []any{"Broken", "Claude"}}},
+	}
+	f := newFixture(t, clients, nil, llmstub.Rule{Model: "broken-model", Replies: []llmstub.Reply{{Status: 500, Text: "overloaded"}}})
+	live := &liveAttempts{}
+	ctx, span := vmspan.NewTracer(live).Start(context.Background(), "Headline")
+	defer span.End(nil, nil)
+	req := headlineRequest("Chain")
+	req.Args = []vmspan.Arg{{Name: "body", Value: "the key is " + anthropicKey}}
+	if _, err := f.rt.Call(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if len(live.ended) != 2 {
+		t.Fatalf("%d attempts ended, want 2", len(live.ended))
+	}
+	for i, a := range live.ended {
+		if s := fmt.Sprintf("%+v", a.Messages); strings.Contains(s, anthropicKey) || !strings.Contains(s, vmspan.Redacted) {
+			t.Errorf("attempt %d ended with messages %s", i, s)
 		}
 	}
 }

@@ -84,6 +84,8 @@ type cval struct {
 	flags []cflag
 	kids  []ckid // class fields (in order), list elements, map entries
 	score int    // total score, kept up to date by addFlag
+	// checks are the outcomes of the @check constraints on this value.
+	checks []vmspan.CheckResult
 }
 
 // A ckid is a part of a cval: a field or map entry (name), or a list
@@ -155,6 +157,9 @@ type cerr struct {
 	path  string
 	msg   string
 	depth int
+	// assert is set when the value failed an @assert (or a constraint
+	// could not be evaluated); its Path is filled in from path at the end.
+	assert *AssertError
 }
 
 func failAt(msg string) *cerr { return &cerr{msg: msg} }
@@ -170,7 +175,7 @@ func (e *cerr) under(seg string) *cerr {
 	default:
 		p += "." + e.path
 	}
-	return &cerr{path: p, msg: e.msg, depth: e.depth + 1}
+	return &cerr{path: p, msg: e.msg, depth: e.depth + 1, assert: e.assert}
 }
 
 // deeper returns the error that got further into the value.
@@ -188,6 +193,9 @@ const maxCoerceDepth = 100
 // A coercer coerces one reply.
 type coercer struct {
 	depth int
+	// constraints makes coercion test the targets' @assert and @check
+	// constraints (ParseOutput sets it).
+	constraints bool
 }
 
 // coerce converts v to t.
@@ -216,6 +224,9 @@ func (c *coercer) coerce(t *target, v *jvalue) (*cval, *cerr) {
 	}
 	if r = c.tryCast(t, v); r == nil {
 		r, err = c.convert(t, v)
+		if err == nil {
+			r, err = c.constrain(t, r)
+		}
 	}
 	if err == nil && !v.complete {
 		r.addFlag(cflag{kind: flIncomplete})
@@ -399,10 +410,22 @@ func emptySingle(c *cval) bool {
 	return c.kind == types.List && len(c.kids) == 0 && c.has(flSingleToArray)
 }
 
-// tryCast converts v to t when it fits exactly (no conversion at all), or
-// returns nil. Coercion tries it first at every level, so an exact fit
-// always wins over a conversion.
+// tryCast converts v to t when it fits exactly (no conversion at all) and
+// passes t's asserts, or returns nil. Coercion tries it first at every
+// level, so an exact fit always wins over a conversion.
 func (c *coercer) tryCast(t *target, v *jvalue) *cval {
+	r := c.tryCastExact(t, v)
+	if r == nil {
+		return nil
+	}
+	r, err := c.constrain(t, r)
+	if err != nil {
+		return nil // coerce reports the failure
+	}
+	return r
+}
+
+func (c *coercer) tryCastExact(t *target, v *jvalue) *cval {
 	switch t.kind {
 	case types.String:
 		if v.kind == jString {
@@ -1044,7 +1067,9 @@ func fieldForKey(ct *classTarget, key string) int {
 
 // defaultValue returns the value a field of type t gets when it is missing
 // (had is false) or could not be read (err): an empty list or map, or null
-// for an optional type; nil when t has no default.
+// for an optional type; nil when t has no default. A type with
+// constraints has no default but null, as in BAML: an empty list might not
+// pass them.
 func defaultValue(t *target, had bool, err *cerr) *cval {
 	fl := cflag{kind: flDefaultNoValue}
 	if had {
@@ -1053,6 +1078,8 @@ func defaultValue(t *target, had bool, err *cerr) *cval {
 	var v any
 	kind := t.kind
 	switch {
+	case len(t.checks) > 0 && !t.nullable():
+		return nil
 	case t.kind == types.List:
 		v = []any{}
 	case t.kind == types.Map:

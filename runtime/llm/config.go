@@ -255,6 +255,11 @@ func compileClient(d ClientDecl, policies map[string]*retryPolicy) (*client, []e
 		if len(c.children) == 0 {
 			bad("a %s client needs options { strategy [ClientA, ClientB] }", d.Provider)
 		}
+		if v, ok := d.Options["http"]; ok {
+			for _, msg := range checkHTTPOptions(v, true) {
+				bad("%s", msg)
+			}
+		}
 		return c, errs
 	}
 	for _, msg := range checkLeafOptions(name, info, d.Options) {
@@ -338,6 +343,9 @@ func checkLeafOptions(provider string, info providerInfo, opts map[string]any) [
 				bad("%s must be a positive int", k)
 			}
 		}
+	}
+	if v, ok := opts["http"]; ok {
+		msgs = append(msgs, checkHTTPOptions(v, false)...)
 	}
 	if v, ok := opts["headers"]; ok {
 		m, isMap := v.(map[string]any)

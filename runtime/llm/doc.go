@@ -92,16 +92,18 @@
 // model (required), base_url, api_key, temperature, max_tokens, headers (a
 // block of "Name" "value"; they override the runtime's own headers),
 // default_role (the role of text before the first _.role marker, default
-// "system"), and request_timeout_ms (a per-request timeout; a timeout is
-// retried). Any other option is passed through into the request body
-// (top_p, stop, seed, response_format, ...), except BAML options that mean
-// nothing to a provider (allowed_roles, supports_streaming, http, ...).
+// "system"), http (the timeouts, see Timeouts below; request_timeout_ms
+// outside it is accepted too), and supports_streaming (false: a streamed
+// call makes plain requests to this client and gets no partial values).
+// Any other option is passed through into the request body (top_p, stop,
+// seed, response_format, ...), except BAML options that mean nothing to a
+// provider (allowed_roles, ...).
 //
 // Each provider's own options are listed above; media_url_handler (and its
 // older name media_url_resolver) says how media URLs are sent (see Media).
-// allowed_roles, allowed_role_metadata, remap_roles, supports_streaming,
-// finish_reason_allow_list, finish_reason_deny_list, client_response_type
-// and http are accepted and not sent.
+// allowed_roles, allowed_role_metadata, remap_roles,
+// finish_reason_allow_list, finish_reason_deny_list and
+// client_response_type are accepted and not sent.
 //
 // Option values written env.NAME are read when a call is made, never at
 // load, so rotated keys are picked up without reloading. An unset variable is
@@ -166,8 +168,10 @@
 // waiting delay_ms between them (constant_delay, BAML's default strategy with
 // 200 ms), or delay_ms × multiplier^n capped at max_delay_ms
 // (exponential_backoff; defaults 200 ms, 1.5, 10 s). Retried: status 429
-// and 5xx, network errors and request timeouts; not retried: other 4xx,
-// malformed reply bodies, configuration errors, cancellation. On 429 and 503
+// and 5xx, network errors (a stream that ends early included) and timeouts
+// (except a strategy's total); not retried: other 4xx, malformed reply
+// bodies, configuration errors, cancellation, and a streamed attempt that
+// fails after partial values of its reply were delivered. On 429 and 503
 // a Retry-After header (seconds or an HTTP date) is honoured when it asks for
 // more than the policy's delay; one asking for more than a minute is not
 // waited for, and the error is returned. Waits end early when ctx ends.
@@ -177,7 +181,49 @@
 // prompt would cost as much again for a likely similar reply. The error is a
 // *ParseError; its attempt records it.
 //
-// # Connections and timeouts
+// # Timeouts
+//
+// Every attempt is bounded phase by phase, as BAML's http options say,
+// with finite defaults where BAML's are infinite:
+//
+//		client<llm> Fast {
+//		    provider openai
+//		    options {
+//		        model "gpt-4o-mini"
+//		        http {
+//		            connect_timeout_ms 5000               // default 10 s
+//		            time_to_first_token_timeout_ms 30000  // default 10 minutes
+//		            idle_timeout_ms 15000                 // default 2 minutes
+//		            request_timeout_ms 120000             // default 30 minutes
+//		        }
+//		    }
+//		}
+//
+//	  - connect_timeout_ms: getting a connection (dial and TLS handshake, or a
+//	    pooled connection);
+//	  - time_to_first_token_timeout_ms: from the start of the request to the
+//	    reply's first text: a streamed reply's first event with output text;
+//	    a plain reply's first body byte, which comes once the whole reply is
+//	    generated, so for a call that is not streamed this bounds the
+//	    generation (the default is OpenAI's and Anthropic's SDKs' timeout);
+//	  - idle_timeout_ms: a pause in the reply after its first text (any data
+//	    counts, keep-alive events too);
+//	  - request_timeout_ms: the whole attempt, streamed or not.
+//
+// A fallback or round-robin client takes http { total_timeout_ms N }: all
+// its attempts (retries and waits included) end within N, or it fails with
+// a total timeout and is not retried; an enclosing fallback moves on. The
+// http keys are those BAML accepts (a leaf client also takes
+// enable_connection_pooling, which changes nothing: connections are always
+// pooled); 0 turns a bound off. A call's own Request.Timeouts (the engine's
+// WithTimeouts call option) apply where they are stricter, and Total bounds
+// the whole call; WithTimeouts changes a Runtime's defaults. A bound that
+// passes fails the attempt with a *TimeoutError naming it (error type
+// LLMTimeoutError, OpenTelemetry error.type timeout), which is retried and
+// moves a fallback on like a network error. Each retry gets its bounds
+// afresh.
+//
+// # Connections
 //
 // Requests go through one HTTP client per process (NewHTTPClient; replace
 // it with WithHTTPClient). Its pool keeps up to 256 idle connections per
@@ -186,53 +232,70 @@
 // opening one, and paying a TLS handshake, for most requests, as Go's
 // default of two idle connections per host makes it do. It speaks HTTP/2 to
 // providers that offer it over TLS (many calls share one connection) and
-// honours HTTPS_PROXY and NO_PROXY. Every network wait is bounded:
+// honours HTTPS_PROXY and NO_PROXY. Besides the timeouts above, which the
+// runtime enforces on each attempt whatever the HTTP client, the client
+// bounds its own waits:
 //
-//   - connect: 10 s per dial (a provider that does not answer is tried
-//     again by the retry policy rather than waited for);
+//   - connect: 10 s per dial;
 //   - TLS handshake: 10 s;
 //   - sending the request: 10 minutes for a write to make progress;
-//   - response headers: 10 minutes from sending the request. A
+//   - response headers: 10 minutes from sending the request (a
 //     non-streaming completion sends its headers only when the whole reply
-//     is generated, so this bound is the longest generation a call allows;
-//     it is the default total timeout of OpenAI's and Anthropic's own SDKs;
+//     is generated; 10 minutes is the default total timeout of OpenAI's and
+//     Anthropic's own SDKs);
 //   - response body: 10 minutes without a byte;
 //   - HTTP/2: a connection that has received no frame for 30 s is pinged and
 //     closed when no answer comes within 15 s, or when a write makes no
 //     progress for 30 s; the requests on it fail and are retried.
 //
-// A request that exceeds a bound fails with a *TransportError whose Timeout
-// is true, and is retried like other network errors. ctx deadlines and the
-// request_timeout_ms option bound a request further, never less.
+// These are the outer limits of its requests: a client timeout set longer
+// (a time to first token over 10 minutes for a call that is not streamed)
+// needs a streamed call, or WithHTTPClient with a client without them. A
+// request that exceeds one fails with a *TimeoutError whose Err is the HTTP
+// client's error, retried like the others.
 //
 // # Attempts and tracing
 //
 // Every provider request is a vmspan.LLMAttempt in Result.Attempts (also
 // when Call fails): client, provider, model, response model and id, server
-// address and port, start and duration, usage (OpenAI prompt_tokens,
-// completion_tokens, prompt_tokens_details.cached_tokens; Anthropic
-// input_tokens, output_tokens, cache_read_input_tokens — as reported, so
-// Anthropic's input count excludes cached tokens; Gemini promptTokenCount,
-// candidatesTokenCount plus thoughtsTokenCount, cachedContentTokenCount;
-// Responses input_tokens, output_tokens, input_tokens_details.cached_tokens;
-// Bedrock inputTokens, outputTokens, cacheReadInputTokens), finish reason
-// (OpenAI finish_reason, Anthropic stop_reason, Gemini finishReason,
-// Responses status, Bedrock stopReason), temperature, max_tokens, the
-// prompt messages, the output text, the HTTP request and response, and the
-// error. Selected is true only on the attempt whose output became the
-// result. Secrets are redacted: Authorization, x-api-key, api-key,
+// address and port, start and duration, usage with the meaning of the
+// OpenTelemetry GenAI conventions (vmspan.Usage: the input count includes
+// cached tokens, the output count reasoning tokens): OpenAI prompt_tokens,
+// completion_tokens, prompt_tokens_details.cached_tokens,
+// completion_tokens_details.reasoning_tokens; Anthropic input_tokens plus
+// cache_read_input_tokens plus cache_creation_input_tokens as the input
+// count (Anthropic's input_tokens leaves them out), output_tokens, and the
+// two cache counts; Gemini promptTokenCount, candidatesTokenCount plus
+// thoughtsTokenCount, cachedContentTokenCount, thoughtsTokenCount as
+// reasoning; Responses input_tokens, output_tokens,
+// input_tokens_details.cached_tokens,
+// output_tokens_details.reasoning_tokens; Bedrock as Anthropic
+// (inputTokens plus cacheReadInputTokens plus cacheWriteInputTokens),
+// finish reason (OpenAI finish_reason, Anthropic stop_reason, Gemini
+// finishReason, Responses status, Bedrock stopReason), temperature,
+// max_tokens, the prompt messages, the output text, the HTTP request and
+// response, and the error, whose code (vmspan.ErrorInfo.Code, OpenTelemetry's
+// error.type) is the HTTP status, the provider's error code, or "timeout".
+// Selected is true only on the attempt whose output became the result. Secrets are redacted: Authorization, x-api-key, api-key,
 // x-goog-api-key, X-Amz-Security-Token and every header for which
 // vmspan.IsSecretKey holds, secret URL parameters (signed URLs' signatures
 // and credentials), and the literal values of the API key, the Vertex
 // access token, the AWS secret key and session token, and secret headers
-// wherever they appear (bodies, messages, output, errors).
+// wherever they appear (bodies, messages, output, errors); the API keys and
+// secret headers of every client a call may reach are collected before its
+// first attempt.
 //
-// Each request carries a W3C traceparent naming its attempt's
-// OpenTelemetry span: when ctx holds a bex span s (the LLM function's span),
-// 00-{s.TraceID()}-{vmspan.AttemptSpanID(s.SpanContext().ID, n)}-01, where n
-// counts the call's attempts from 0 across retries and fallbacks — the ids
-// otelbridge gives the attempt spans. Without a bex span, an OpenTelemetry
-// span in ctx is propagated as is. tracestate is passed on when present.
+// Each attempt is started with vmspan.StartAttempt just before its request
+// and ended with its complete record (a failed attempt when it fails, the
+// successful one once its output is parsed, so that it records whether it
+// was selected). With a live OpenTelemetry bridge, the ctx StartAttempt
+// returns carries the attempt's CLIENT span, and the request is made with
+// it: the propagator (WithPropagator; by default the global one, a no-op
+// until the application sets one) injects that span's traceparent, with
+// its sampling decision, and tracestate and baggage, and an instrumented
+// HTTP client (an otelhttp transport in WithHTTPClient) puts its own span
+// below it. Without a bridge, the propagator injects whatever span ctx
+// carries (the application's own), and nothing when it carries none.
 //
 // # Output parsing
 //
@@ -389,27 +452,117 @@
 // values it has finished are immutable, so the readings of a growing reply
 // can share them.
 //
+// # Checks and asserts
+//
+// The @assert and @check constraints of the return type — on type
+// positions (the result, list elements, map values and union members in
+// parentheses, aliases), on fields, and on classes (@@assert, @@check,
+// wherever the class is used) — are tested on the values coercion makes,
+// as BAML's parser does: each is a Jinja expression over this, evaluated
+// by EvalPredicate with the engine of the prompts (gonja) and BAML's
+// regex_match filter, and must give a boolean. A value that fails an
+// @assert (or whose constraint cannot be evaluated, even a @check) fails
+// its coercion: a list element or map entry is then left out, an optional
+// field is null (with parse notes, and a type with constraints gets no
+// other default), a union takes another member, and anywhere else the
+// reply is refused with a *ParseError wrapping an *AssertError (the
+// constraint, the value's path, the value). That attempt is marked failed
+// and, like any reply that cannot be parsed, is not retried nor fallen
+// back from, as in BAML. The outcomes of the @checks of the result are in
+// Parsed.Checks and Result.Checks and on the selected attempt (Checks),
+// each with the path of its value. CheckArgs tests the @asserts of a
+// function's parameters on its arguments, as BAML does before a call.
+//
+// Where BAML 0.226 departs from its documentation bex follows the
+// documentation: a string result's constraints are tested (BAML returns
+// it untested), and a union member's asserts apply even when the value
+// fits that member exactly (BAML skips them then). TestConstraints runs
+// the cases both ways against the reference runtime.
+//
+// # Dynamic types
+//
+// Request.Types (ParseOptions.Types) is what a call adds to the program's
+// @@dynamic classes and enums: OutputFormatWith shows the added fields and
+// values after the declared ones, and the reply is parsed and coerced with
+// them as if declared. The attempts record the additions the return type
+// uses (LLMAttempt.DynamicTypes).
+//
 // # Streaming
 //
-// Every provider streams at the provider level: (*call).stream makes one
-// streamed attempt (stream: true with OpenAI's include_usage, Anthropic's
-// and Responses' event streams, Gemini's streamGenerateContent?alt=sse,
-// Bedrock's ConverseStream through the SDK) and returns a Stream, which
-// yields text deltas (Deltas, an iter.Seq2) and then the completion they
-// add up to (usage, finish reason, response model and id) and fills in the
-// attempt's record. SSE is read by a tolerant reader (comments and
-// keep-alives, multi-line data, [DONE], CRLF and lone CR, events split
-// across reads; FuzzSSE). A stream that ends without its API's final event
-// (and without a finish reason) is a *ResponseError; an error event in a
-// 2xx stream too. Engine-level streaming (typed partial values, chunk
-// timing, idle timeouts) is built on this API.
+// A call with Request.Partial set is streamed: each provider attempt asks
+// for a streamed reply (stream: true with OpenAI's include_usage,
+// Anthropic's and Responses' event streams, Gemini's
+// streamGenerateContent?alt=sse, Bedrock's ConverseStream through the SDK)
+// and Partial receives the partial values of the return type as the reply
+// grows; the Result is what the same call not streamed returns (the whole
+// text, parsed once more), and usage and finish reason come from the
+// stream. Partial returning false stops the call with ErrStopped (a
+// cancellation): the reply's connection is closed and nothing is retried.
+//
+// Partial values follow BAML's semantic streaming, in the engine's form
+// (class instances as maps by field name, enum values as names):
+//
+//   - string: the text so far;
+//   - a class: a map with every field, null until read (a list field [],
+//     a map field {}); strings as far as written; numbers, booleans, enum
+//     values and literals only once whole; list elements as soon as they
+//     open; a field @stream.done only once whole; an object with a
+//     @stream.not_null field without a value is left out; a field
+//     @stream.with_state is {"state": "Pending"|"Incomplete"|"Complete",
+//     "value": ...}; a class @@stream.done only once whole;
+//   - a list: the elements read so far, an element that cannot be read left
+//     out; a map: its entries so far (a repeated key keeps its first value);
+//   - a union: the variant whose fields an open object's keys name (a
+//     literal field that does not fit rules a variant out), the list or
+//     string variant for a list or string; once whole, the variant the
+//     final coercion chooses;
+//   - other types (numbers, booleans, enums, literals): no partial values.
+//
+// The partial values are read from the JSON of the reply as the full
+// parser finds it: the content of the first ``` fence with a tag, else the
+// text from the first { or [. Values read whole are coerced as in the
+// final value, part by part, so that a partial value never loses what it
+// showed: a value read whole never changes, strings only grow, lists and
+// objects only gain. The final value may differ where the whole reply
+// reads otherwise (another reading, a list element dropped). A value that
+// the reply so far ends with counts as whole only once the byte after it
+// shows that it ended (a quote may be inside the string, a comma inside a
+// word), and a string shows from its first character: BAML, which shows
+// "GREEN" and 3, before that byte and "" on an opening quote, may be one
+// byte ahead (TestPartialsBAMLDifferential).
+//
+// Partial values are kept up to date incrementally: the JSON is fed to the
+// repairing reader as chunks arrive, values read whole are coerced once and
+// shared by the partial values that follow (they never change), and only
+// the values still open are built again; a new partial value is built
+// after a chunk only once the reply has grown by half a byte for each
+// element or field the last one copied, so that a reply in small chunks
+// costs a small constant times one parse (BenchmarkStreamParse in bench/,
+// budget 5). PartialParser gives the same partial values for a stream bex
+// does not make.
+//
+// A streamed attempt that fails before any partial value was delivered
+// (an error status, a timeout, a connection dropped or a stream ended
+// before its text) is retried and falls back as a plain one; once values
+// were delivered, a failure ends the call, since another reply would not
+// continue them. A stream that ends without its API's final event (and
+// without a finish reason) is a *TransportError, a malformed event or an
+// error event in a 2xx stream a *ResponseError.
+//
+// Below this, (*call).stream makes one streamed attempt and returns a
+// Stream, which yields text deltas (Deltas, an iter.Seq2) and then the
+// completion they add up to (usage, finish reason, response model and id)
+// and fills in the attempt's record. SSE is read by a tolerant reader
+// (comments and keep-alives, multi-line data, [DONE], CRLF and lone CR,
+// events split across reads; FuzzSSE).
 //
 // # Bounds
 //
-// Every network wait is bounded: a provider request (Bedrock's SDK requests
-// included, which go through the Runtime's HTTP client) by the HTTP
-// client's bounds (see NewHTTPClient), ctx and request_timeout_ms; a media fetch by MediaFetchTimeout, MaxMediaBytes and
-// ctx; a Vertex token request by TokenFetchTimeout (tokens are cached until
+// Every network wait is bounded: a provider request, streamed or not
+// (Bedrock's SDK requests included, which go through the Runtime's HTTP
+// client), by its timeouts (see Timeouts: finite by default), the HTTP
+// client's own bounds (see NewHTTPClient) and ctx; a media fetch by
+// MediaFetchTimeout, MaxMediaBytes and ctx; a Vertex token request by TokenFetchTimeout (tokens are cached until
 // shortly before they expire); AWS credential providers by the SDK's own
 // timeouts (instance metadata: 250 ms to connect, 500 ms to the first byte)
 // and ctx; a streamed event is at most 16 MiB.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // An endpoint is a leaf client's options resolved for one attempt.
@@ -25,7 +24,7 @@ type endpoint struct {
 	maxTokens    *int64
 	headers      map[string]string
 	extra        map[string]any // passed-through options
-	timeout      time.Duration
+	timeouts     Timeouts       // the client's own (http block, request_timeout_ms)
 	mediaHandler map[string]string
 	aws          *awsOptions // aws-bedrock
 }
@@ -191,10 +190,8 @@ func (r *Runtime) numbers(c *client, ep *endpoint) error {
 	if v, present := c.options["max_tokens"]; present && v == nil {
 		ep.maxTokens = nil // max_tokens null: send none (reasoning models)
 	}
-	v, ok, err := r.numberOption(c, "request_timeout_ms")
-	if ok {
-		ep.timeout = time.Duration(v) * time.Millisecond
-	}
+	var err error
+	ep.timeouts, err = r.clientTimeouts(c)
 	return err
 }
 

@@ -3,12 +3,18 @@
 package llm
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/bexrun/bex/vmspan"
 )
+
+// ErrStopped is the error of a streamed call whose consumer stopped it
+// (Request.Partial returned false). It wraps context.Canceled: the call was
+// cancelled.
+var ErrStopped = fmt.Errorf("the consumer stopped the stream: %w", context.Canceled)
 
 // A ConfigError reports a bad client<llm> or retry_policy declaration, an
 // unknown client, or an option that cannot be resolved at call time (such as
@@ -92,23 +98,24 @@ func (e *HTTPError) Error() string {
 // ErrorType returns "LLMHTTPError".
 func (e *HTTPError) ErrorType() string { return "LLMHTTPError" }
 
+// ErrorCode returns the HTTP status, such as "429": OpenTelemetry's
+// error.type of the attempt.
+func (e *HTTPError) ErrorCode() string { return strconv.Itoa(e.Status) }
+
 // Retryable reports whether the request may succeed if repeated: status 429
 // or 5xx.
 func (e *HTTPError) Retryable() bool { return e.Status == 429 || e.Status >= 500 }
 
-// A TransportError reports a request that got no HTTP reply: a network
-// error or the client's request_timeout_ms. It is retried.
+// A TransportError reports a request whose reply failed for a network
+// error: no connection, a connection dropped before or during the reply. It
+// is retried. (A timeout is a *TimeoutError.)
 type TransportError struct {
-	Client  string
-	Timeout bool
-	Err     error
+	Client string
+	Err    error
 }
 
 // Error returns the client and the network error.
 func (e *TransportError) Error() string {
-	if e.Timeout {
-		return "client " + e.Client + ": request timed out: " + e.Err.Error()
-	}
 	return "client " + e.Client + ": " + e.Err.Error()
 }
 
@@ -119,12 +126,16 @@ func (e *TransportError) Unwrap() error { return e.Err }
 func (e *TransportError) ErrorType() string { return "LLMTransportError" }
 
 // A ResponseError reports a 2xx reply whose body is not a valid completion
-// (undecodable JSON, no choices). It is not retried.
+// (undecodable JSON, no choices, an error object). It is not retried.
 type ResponseError struct {
 	Client string
 	Msg    string
 	Body   string // the start of the body (redacted)
+	Code   string // the provider's error code, when the body has one
 }
+
+// ErrorCode returns the provider's error code, or "".
+func (e *ResponseError) ErrorCode() string { return e.Code }
 
 // Error returns the client and what is wrong with the body.
 func (e *ResponseError) Error() string {
@@ -145,6 +156,9 @@ type ParseError struct {
 	// Notes lists the lossy coercions that strict parsing refused (nil
 	// when the reply could not be coerced at all).
 	Notes []vmspan.ParseNote
+	// Assert is set when the reply was refused because a value failed an
+	// @assert: Unwrap returns it, so errors.As finds it.
+	Assert *AssertError
 }
 
 // replyExcerptLen is how much of the reply a ParseError message shows.
@@ -162,8 +176,22 @@ func (e *ParseError) Error() string {
 	return s + ": " + e.Msg + "; reply starts: " + strconv.Quote(excerpt(e.Reply, replyExcerptLen))
 }
 
-// ErrorType returns "LLMParseError".
-func (e *ParseError) ErrorType() string { return "LLMParseError" }
+// ErrorType returns "LLMParseError", or "AssertError" when an @assert
+// refused the reply.
+func (e *ParseError) ErrorType() string {
+	if e.Assert != nil {
+		return e.Assert.ErrorType()
+	}
+	return "LLMParseError"
+}
+
+// Unwrap returns the *AssertError that refused the reply, if any.
+func (e *ParseError) Unwrap() error {
+	if e.Assert == nil {
+		return nil
+	}
+	return e.Assert
+}
 
 // excerpt returns the first n bytes of s (cut at a rune boundary), with "…"
 // when s is longer.

@@ -42,6 +42,7 @@ const (
 // A frame is an open value of the repairing reader.
 type frame struct {
 	kind  frameKind
+	id    uint32    // distinct for every frame pushed, so that a reader of the stack can tell a new frame from an old one
 	buf   []byte    // string kinds: the text so far
 	keys  []string  // fObject
 	items []*jvalue // fObject: values; fArray: elements
@@ -78,6 +79,7 @@ type fixer struct {
 	// stalled: reading stopped at i because what the byte there means
 	// depends on text that has not arrived yet.
 	stalled bool
+	pushes  uint32 // frames pushed so far (the next frame's id)
 }
 
 // fixJSON reads s with the repairing reader and returns the values found:
@@ -441,7 +443,8 @@ func (f *fixer) start(i int) int {
 }
 
 func (f *fixer) push(k frameKind) {
-	fr := frame{kind: k}
+	f.pushes++
+	fr := frame{kind: k, id: f.pushes}
 	switch k {
 	case fArray:
 		fr.items = []*jvalue{}

@@ -15,18 +15,23 @@ import (
 // descriptions as // comments, enums as a list of their values (hoisted
 // above the schema when used inside it), lists, optionals ("X or null") and
 // unions ("A or B"). For a plain string return type it is empty.
-func OutputFormat(s *types.Type) string {
+func OutputFormat(s *types.Type) string { return OutputFormatWith(s, nil) }
+
+// OutputFormatWith is OutputFormat for a call whose overlay o adds fields
+// to @@dynamic classes and values to @@dynamic enums: they are shown after
+// the declared ones, like them.
+func OutputFormatWith(s *types.Type, o *types.Overlay) string {
 	if s == nil {
 		s = types.StringType
 	}
-	if text, ok := simpleFormat(s); ok {
+	if text, ok := simpleFormat(s, o); ok {
 		return text
 	}
-	f := &formatter{inClass: map[*types.ClassDecl]bool{}, seenEnum: map[*types.EnumDecl]bool{}, inAlias: map[*types.AliasDecl]bool{}}
+	f := &formatter{inClass: map[*types.ClassDecl]bool{}, seenEnum: map[*types.EnumDecl]bool{}, inAlias: map[*types.AliasDecl]bool{}, overlay: o}
 	body := f.typeText(s, 0)
 	var b strings.Builder
 	for _, e := range f.enums {
-		b.WriteString(enumDef(e))
+		b.WriteString(enumDef(e, o))
 		b.WriteString("\n\n")
 	}
 	b.WriteString(lead(kindOf(s)))
@@ -35,7 +40,7 @@ func OutputFormat(s *types.Type) string {
 }
 
 // simpleFormat returns the output format of types that need no schema.
-func simpleFormat(s *types.Type) (string, bool) {
+func simpleFormat(s *types.Type, o *types.Overlay) (string, bool) {
 	u := s.Underlying()
 	switch kindOf(s) {
 	case types.String:
@@ -54,7 +59,7 @@ func simpleFormat(s *types.Type) (string, bool) {
 	case types.Null:
 		return "Answer with null", true
 	case types.Enum:
-		return "Answer with any of the categories:\n" + enumDef(u.Enum), true
+		return "Answer with any of the categories:\n" + enumDef(u.Enum, o), true
 	case types.List, types.Map, types.Class, types.Union, types.Literal:
 		return "", false
 	}
@@ -78,6 +83,7 @@ type formatter struct {
 	inAlias  map[*types.AliasDecl]bool // aliases being rendered (recursion guard)
 	seenEnum map[*types.EnumDecl]bool
 	enums    []*types.EnumDecl
+	overlay  *types.Overlay // the call's additions to @@dynamic types
 }
 
 func (f *formatter) typeText(s *types.Type, indent int) string {
@@ -144,7 +150,7 @@ func (f *formatter) classText(c *types.ClassDecl, indent int) string {
 	pad := strings.Repeat(" ", indent+2)
 	var b strings.Builder
 	b.WriteString("{\n")
-	for _, fd := range c.Fields {
+	for _, fd := range f.overlay.Fields(c) {
 		if fd.Skip {
 			continue
 		}
@@ -171,14 +177,14 @@ func descriptionLines(d string) []string {
 
 // enumDef renders an enum as its name, a rule, and one "- VALUE: description"
 // line per variant.
-func enumDef(e *types.EnumDecl) string {
+func enumDef(e *types.EnumDecl, o *types.Overlay) string {
 	var b strings.Builder
 	b.WriteString(e.Name)
 	if d := strings.Join(descriptionLines(e.Description), " "); d != "" {
 		b.WriteString(": " + d)
 	}
 	b.WriteString("\n----")
-	for _, v := range e.Values {
+	for _, v := range o.Values(e) {
 		if v.Skip {
 			continue
 		}

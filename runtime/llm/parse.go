@@ -16,6 +16,10 @@ type ParseOptions struct {
 	// Strict makes every lossy coercion an error (a *ParseError listing
 	// the notes) instead of a note on the result.
 	Strict bool
+	// Types holds what the call adds to the program's @@dynamic classes
+	// and enums (nil: nothing): their extra fields and values are read
+	// from the reply like declared ones.
+	Types *types.Overlay
 }
 
 // A Parsed is a reply coerced to the return type.
@@ -25,6 +29,9 @@ type Parsed struct {
 	// Notes lists what the coercion lost, in the order of the result
 	// (nil when nothing was lost).
 	Notes []vmspan.ParseNote
+	// Checks lists the outcomes of the @check constraints on the result
+	// and its parts, in the order of the result (nil when there are none).
+	Checks []vmspan.CheckResult
 }
 
 // ParseOutput turns a model's reply into a value of the return type s (nil
@@ -35,29 +42,59 @@ type Parsed struct {
 // Where the conversion loses data — a list element or map entry dropped,
 // a number rounded, a missing list or an unreadable value defaulted, a
 // value cut off by the end of the reply — the result carries a note; with
-// o.Strict such a reply is refused instead. Errors are *ParseError.
+// o.Strict such a reply is refused instead.
+//
+// The @assert and @check constraints of the type, its fields and classes
+// are tested on the coerced values (see "Checks and asserts" in the
+// package docs): a value that fails an assert is not returned, and the
+// outcomes of the checks are in Parsed.Checks. Errors are *ParseError; one
+// caused by an assert wraps an *AssertError.
 func ParseOutput(reply string, s *types.Type, o ParseOptions) (Parsed, error) {
-	t := targetOf(s)
-	if t.kind == types.String {
+	t, _ := targetWith(s, o.Types)
+	return parseTarget(reply, t, o)
+}
+
+func parseTarget(reply string, t *target, o ParseOptions) (Parsed, error) {
+	if t.kind == types.String && len(t.checks) == 0 {
 		return Parsed{Value: reply}, nil
+	}
+	if t.kind == types.String {
+		c := coercer{constraints: true}
+		r, cerr := c.constrain(t, newCval(reply, types.String))
+		if cerr != nil {
+			return Parsed{}, parseError(cerr, reply)
+		}
+		return Parsed{Value: reply, Checks: collectChecks(r, nil, nil)}, nil
 	}
 	v, err := readText(reply, readOpts{})
 	if err != nil { // cannot happen: the plain text is always a reading
 		v = jstr(reply, true)
 	}
-	var c coercer
+	c := coercer{constraints: true}
 	r, cerr := c.coerce(t, v)
 	if cerr == nil && r.kind == types.Class && inferredFromText(r) {
 		cerr = failAt("want " + t.name + ", got " + describe(jstr(reply, true)))
 	}
 	if cerr != nil {
-		return Parsed{}, &ParseError{Path: cerr.path, Msg: cerr.msg, Reply: reply}
+		return Parsed{}, parseError(cerr, reply)
 	}
 	notes := collectNotes(r, nil, nil)
 	if o.Strict && len(notes) > 0 {
 		return Parsed{}, strictError(notes, reply)
 	}
-	return Parsed{Value: r.v, Notes: notes}, nil
+	return Parsed{Value: r.v, Notes: notes, Checks: collectChecks(r, nil, nil)}, nil
+}
+
+// parseError makes the *ParseError of a failed coercion; when an assert
+// failed, it wraps the *AssertError, whose Path is the error's.
+func parseError(e *cerr, reply string) *ParseError {
+	pe := &ParseError{Path: e.path, Msg: e.msg, Reply: reply}
+	if e.assert != nil {
+		ae := *e.assert
+		ae.Path = e.path
+		pe.Assert = &ae
+	}
+	return pe
 }
 
 // inferredFromText reports whether a one-field class was made from plain

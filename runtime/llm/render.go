@@ -56,8 +56,12 @@ type schemaFormat struct {
 	text   string
 }
 
-// outputFormat returns OutputFormat(s), cached for the last schema.
-func (c *compiled) outputFormat(s *types.Type) string {
+// outputFormat returns OutputFormatWith(s, o), cached for the last schema
+// of calls without dynamic types (o == nil).
+func (c *compiled) outputFormat(s *types.Type, o *types.Overlay) string {
+	if o != nil {
+		return OutputFormatWith(s, o)
+	}
 	if f := c.format.Load(); f != nil && f.schema == s {
 		return f.text
 	}
@@ -119,7 +123,7 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 		return nil, err
 	}
 	if c.plan != nil && !t.noPlan {
-		format := func() string { return c.outputFormat(req.Output) }
+		format := func() string { return c.outputFormat(req.Output, req.Types) }
 		if out, ok := c.plan.render(req, format, clientName, provider); ok {
 			return t.messages(req, out, defaultRole, nil)
 		}
@@ -130,7 +134,7 @@ func (t *templates) render(req *Request, clientName, provider, defaultRole strin
 		data[a.Name] = cv.value(a.Value)
 	}
 	data["ctx"] = map[string]any{
-		"output_format": c.outputFormat(req.Output),
+		"output_format": c.outputFormat(req.Output, req.Types),
 		"client":        map[string]any{"name": clientName, "provider": provider},
 	}
 	data["_"] = map[string]any{"role": t.roleFunc()}

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+
 	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -26,7 +29,9 @@ type Runtime struct {
 	env      func(string) (string, bool)
 	sleep    func(context.Context, time.Duration) error
 	now      func() time.Time
-	gcreds   sync.Map // credentials key -> *google.Credentials (vertex-ai)
+	timeouts Timeouts                      // the defaults, all set
+	gcreds   sync.Map                      // credentials key -> *google.Credentials (vertex-ai)
+	prop     propagation.TextMapPropagator // nil: the global one, at each request
 }
 
 // An Option configures a Runtime.
@@ -34,8 +39,8 @@ type Option func(*Runtime)
 
 // WithHTTPClient sets the HTTP client for provider requests (default: one
 // made by NewHTTPClient, shared by every Runtime of the process). The
-// client's own timeouts then bound each request, besides ctx and the
-// request_timeout_ms option.
+// client's own timeouts then bound each request too, besides ctx and the
+// runtime's timeouts (see Timeouts).
 func WithHTTPClient(c *http.Client) Option { return func(r *Runtime) { r.http = c } }
 
 // WithEnv sets how env.NAME option values are read, at call time (default
@@ -53,6 +58,23 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 // Retry-After dates (default time.Now).
 func WithClock(f func() time.Time) Option { return func(r *Runtime) { r.now = f } }
 
+// WithPropagator sets the propagator that injects the trace context of
+// each attempt into its request's headers (traceparent, tracestate and
+// baggage, with the default W3C propagators). The default is the global
+// propagator (otel.GetTextMapPropagator) at the time of each request,
+// which is a no-op until the application sets one.
+func WithPropagator(p propagation.TextMapPropagator) Option {
+	return func(r *Runtime) { r.prop = p }
+}
+
+// propagator returns the propagator of the requests made now.
+func (r *Runtime) propagator() propagation.TextMapPropagator {
+	if r.prop != nil {
+		return r.prop
+	}
+	return otel.GetTextMapPropagator()
+}
+
 // NewRuntime validates the client and retry policy declarations and returns
 // a Runtime. Every problem found is reported (errors.Join of *ConfigError,
 // each with its declaration's Pos): an unknown provider or retry policy, a
@@ -64,7 +86,7 @@ func NewRuntime(clients []ClientDecl, policies []RetryPolicyDecl, opts ...Option
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{clients: cs, policies: ps, tpl: newTemplates(nonce()), http: defaultHTTPClient(), env: os.LookupEnv, sleep: sleepCtx, now: time.Now}
+	r := &Runtime{clients: cs, policies: ps, tpl: newTemplates(nonce()), http: defaultHTTPClient(), env: os.LookupEnv, sleep: sleepCtx, now: time.Now, timeouts: DefaultTimeouts()}
 	for _, o := range opts {
 		o(r)
 	}
@@ -108,6 +130,23 @@ type Request struct {
 	// Strict refuses a reply whose coercion loses data (see ParseOptions):
 	// the call fails with a *ParseError listing the parse notes.
 	Strict bool
+	// Types holds what the call adds to the program's @@dynamic classes
+	// and enums (nil: nothing). The output format shows the additions and
+	// the reply is parsed with them.
+	Types *types.Overlay
+	// Partial, when set, streams the call: every provider attempt asks for
+	// a streamed reply, and Partial is called with each new partial value
+	// of the return type as the reply grows (see Streaming in the package
+	// doc). It returns false to stop the call, which then fails with
+	// ErrStopped. Call's Result is the same as without Partial.
+	Partial func(v any) bool
+	// StreamEvents records the events of each streamed reply, as received
+	// and redacted, in its attempt's Stream.Events (at most 1 MiB).
+	StreamEvents bool
+	// Timeouts bound this call's requests further: each set field applies
+	// where it is stricter than the client's own (see Timeouts); Total
+	// bounds the whole call, all attempts included.
+	Timeouts Timeouts
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in
@@ -127,6 +166,10 @@ type Result struct {
 	// (elements dropped, values rounded or defaulted, a truncated reply);
 	// nil when nothing was. The selected attempt carries them too.
 	Notes []vmspan.ParseNote
+	// Checks lists the outcomes of the @check constraints on Value, in the
+	// order of the result (nil when the return type has none). The
+	// selected attempt carries them too.
+	Checks []vmspan.CheckResult
 }
 
 // ValidateClient reports whether a function may name client: a declared

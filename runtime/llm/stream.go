@@ -4,11 +4,12 @@
 package llm
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
+	"strings"
+	"time"
 
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -29,16 +30,29 @@ import (
 // Close is enough) to release the connection on every path. A Stream is not
 // safe for concurrent use.
 //
-// Semantic streaming (typed partial values), time-to-first-chunk tracing
-// and idle timeouts are built on top of it (the engine's Stream); a Stream
-// itself adds no timer: the ctx of the request bounds it.
+// A Stream made by (*call).stream is bounded by its attempt's timeouts
+// (see Timeouts): its first text ends the time-to-first-token bound and
+// starts the idle bound. Semantic streaming (typed partial values) is
+// built on top of it.
 type Stream struct {
 	src    streamSource
-	comp   completion
-	chunks int
+	comp   completion // its text is kept in text while the stream is read
+	text   strings.Builder
+	chunks int // events with text, or the final event
+	texts  int // events with text
 	err    error
 	done   bool
 	closed bool
+	wd     *watchdog // the attempt's timeouts; nil for none
+	// now reads the clock for first, the time of the first text (zero
+	// before it); nil: not timed.
+	now   func() time.Time
+	first time.Time
+	log   *eventLog // the events as received, when asked for
+	// at is the attempt; keepLive leaves it live when the stream ends
+	// well, for the caller to end once it has parsed the output.
+	at       *attemptState
+	keepLive bool
 	// onEnd is called once when the stream ends (cleanly, with an error, or
 	// closed early), before Deltas returns; the attempt record uses it.
 	onEnd func(*Stream)
@@ -53,8 +67,15 @@ type streamSource interface {
 }
 
 // errStreamTruncated reports a stream that ended without the provider's
-// final event.
+// final event: the connection ended early, as when it drops.
 var errStreamTruncated = errors.New("the stream ended before the provider's final event")
+
+// A decodeError is a stream event that cannot be decoded: a malformed
+// reply, reported as a *ResponseError.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
 
 // Deltas yields the text deltas of the reply in order. Events without text
 // (usage, keep-alives) are not yielded. A failure ends the sequence with
@@ -63,6 +84,11 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		defer s.end()
 		for !s.done {
+			if err := s.wd.ended(); err != nil { // events may be buffered: check between them
+				s.err, s.done = err, true
+				yield("", err)
+				return
+			}
 			delta, err := s.src.next(&s.comp)
 			if err == io.EOF {
 				s.done = true
@@ -74,8 +100,18 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 				yield("", err)
 				return
 			}
-			s.comp.text += delta
-			if delta != "" && !yield(delta, nil) {
+			s.text.WriteString(delta)
+			if delta == "" {
+				continue
+			}
+			s.texts++
+			if s.texts == 1 {
+				s.wd.firstText()
+				if s.now != nil {
+					s.first = s.now()
+				}
+			}
+			if !yield(delta, nil) {
 				return
 			}
 		}
@@ -83,6 +119,7 @@ func (s *Stream) Deltas() iter.Seq2[string, error] {
 }
 
 func (s *Stream) end() {
+	s.comp.text = s.text.String()
 	s.Close()
 	if s.onEnd != nil {
 		f := s.onEnd
@@ -99,11 +136,15 @@ func (s *Stream) Chunks() int { return s.chunks }
 func (s *Stream) Err() error { return s.err }
 
 // Text returns the text received so far.
-func (s *Stream) Text() string { return s.comp.text }
+func (s *Stream) Text() string { return s.text.String() }
 
 // Completion returns what the reply said: its text so far, and the usage,
 // finish reason, response model and id as far as the provider sent them.
-func (s *Stream) Completion() completion { return s.comp }
+func (s *Stream) Completion() completion {
+	c := s.comp
+	c.text = s.text.String()
+	return c
+}
 
 // Close releases the reply. A Stream closed before its end ends with no
 // error of its own (the consumer stopped).
@@ -120,7 +161,32 @@ type sseSource struct {
 	body io.ReadCloser
 	sse  *sseReader
 	dec  streamDecoder
-	seen bool // the decoder saw its final event
+	seen bool      // the decoder saw its final event
+	log  *eventLog // nil unless the events are recorded
+}
+
+// An eventLog keeps the events of a stream as received, redacted, up to
+// maxRecordedBody bytes (Request.StreamEvents).
+type eventLog struct {
+	red    redactor
+	events []string
+	size   int
+}
+
+func (l *eventLog) add(e string) {
+	if l == nil || l.size >= maxRecordedBody {
+		return
+	}
+	e = l.red.str(e)
+	l.size += len(e)
+	l.events = append(l.events, e)
+}
+
+func (l *eventLog) list() []string {
+	if l == nil {
+		return nil
+	}
+	return l.events
 }
 
 // A streamDecoder decodes one API's stream events. event adds what ev says
@@ -152,8 +218,19 @@ func (s *sseSource) next(c *completion) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("reading the stream: %w", err)
 		}
+		if s.log != nil {
+			if ev.Event != "" {
+				s.log.add("event: " + ev.Event + "\ndata: " + ev.Data)
+			} else {
+				s.log.add("data: " + ev.Data)
+			}
+		}
 		delta, final, err := s.dec.event(ev, c)
 		if err != nil {
+			var se *streamError
+			if !errors.As(err, &se) {
+				err = &decodeError{err}
+			}
 			return "", err
 		}
 		s.seen = final
@@ -178,7 +255,7 @@ func (s *sseSource) close() error { return s.body.Close() }
 // after the first byte (partial parsing, chunk timing, idle timeouts) is
 // the consumer's.
 func (cs *call) stream(c *client) (*Stream, error) {
-	at, err := cs.begin(c)
+	at, err := cs.begin(c, true)
 	if err != nil {
 		return nil, err
 	}
@@ -192,12 +269,12 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		return nil, err
 	}
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	resp, err := cs.r.http.Do(hreq)
 	if err != nil {
 		a.Duration = cs.r.now().Sub(a.Start)
+		err = cs.transportError(c, at, err)
 		cancel()
-		_, err = cs.end(at, completion{}, cs.transportError(c, hreq.Context(), at.red, err))
+		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
 	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header)}
@@ -210,31 +287,45 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		_, err = cs.end(at, completion{}, cs.statusError(c, at.red, resp, body))
 		return nil, err
 	}
-	s := &Stream{src: newSSESource(resp.Body, w.decoder())}
-	s.onEnd = cs.streamEnd(c, at, hreq.Context(), cancel)
+	src := newSSESource(at.wd.body(resp.Body), w.decoder())
+	s := &Stream{src: src, wd: at.wd, now: cs.r.now, at: at}
+	if cs.events {
+		s.log = &eventLog{red: at.red}
+		src.log = s.log
+	}
+	s.onEnd = cs.streamEnd(c, at)
 	return s, nil
 }
 
 // streamEnd returns the function that completes a streamed attempt's
 // record when its Stream ends.
-func (cs *call) streamEnd(c *client, at *attemptState, reqCtx context.Context, cancel context.CancelFunc) func(*Stream) {
+func (cs *call) streamEnd(c *client, at *attemptState) func(*Stream) {
 	return func(s *Stream) {
-		cancel()
 		a := &cs.attempts[at.idx]
 		a.Duration = cs.r.now().Sub(a.Start)
 		err := s.err
 		var se *streamError
+		var de *decodeError
 		switch {
-		case err == nil:
+		case err == nil, errors.Is(err, ErrStopped):
+		case at.wd.timedOut() != nil || cs.ctx.Err() != nil:
+			err = cs.transportError(c, at, err)
 		case errors.As(err, &se):
-			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error())}
-		case errors.Is(err, errStreamTruncated):
-			err = &ResponseError{Client: c.name, Msg: err.Error()}
-		default:
-			err = cs.transportError(c, reqCtx, at.red, err)
+			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error()), Code: se.code}
+		case errors.As(err, &de):
+			err = &ResponseError{Client: c.name, Msg: at.red.str(de.Error())}
+		default: // a network error, or a stream that ended early
+			err = cs.transportError(c, at, err)
 		}
+		at.wd.stop()
 		s.err = err
-		cs.end(at, s.comp, err)
+		a.Stream = &vmspan.StreamInfo{Chunks: s.texts, Events: s.log.list()} // a new record: the start's may be kept by a sink
+		if !s.first.IsZero() {
+			a.Stream.FirstChunk = s.first.Sub(a.Start)
+		}
+		if _, err := cs.end(at, s.comp, err); err == nil && !s.keepLive {
+			cs.endLive(at) // nothing parses this stream's output (see streamAttempt)
+		}
 	}
 }
 
@@ -246,19 +337,15 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 		_, err = cs.end(at, completion{}, &ConfigError{Pos: c.pos, Client: c.name, Msg: "aws-bedrock: " + err.Error()})
 		return nil, err
 	}
-	ctx, cancel := cs.ctx, context.CancelFunc(func() {})
-	if at.ep.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, at.ep.timeout)
-	}
 	rec := cs.recorder(at)
-	bc, err := cs.r.bedrockClient(ctx, c, at.ep.aws, rec)
+	bc, err := cs.r.bedrockClient(at.ctx, c, at.ep.aws, rec)
 	if err != nil {
-		cancel()
 		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
+	ctx := cs.watch(c, at, true)
+	rec.wd = at.wd
 	a := &cs.attempts[at.idx]
-	a.Start = cs.r.now()
 	out, err := bc.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{
 		ModelId: in.ModelId, Messages: in.Messages, System: in.System,
 		InferenceConfig: in.InferenceConfig, AdditionalModelRequestFields: in.AdditionalModelRequestFields,
@@ -266,12 +353,59 @@ func (cs *call) converseStream(c *client, at *attemptState) (*Stream, error) {
 	cs.recordSDK(at, rec)
 	if err != nil {
 		a.Duration = cs.r.now().Sub(a.Start)
-		cancel()
-		_, err = cs.end(at, completion{}, cs.bedrockError(c, ctx, at.red, err))
+		err = cs.bedrockError(c, at, err)
+		at.wd.stop()
+		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
-	s := &Stream{src: &bedrockSource{es: out.GetStream()}}
+	src := &bedrockSource{es: out.GetStream()}
+	s := &Stream{src: src, wd: at.wd, now: cs.r.now, at: at}
+	if cs.events {
+		s.log = &eventLog{red: at.red}
+		src.log = s.log
+	}
 	s.comp.id, _ = awsmw.GetRequestIDMetadata(out.ResultMetadata)
-	s.onEnd = cs.streamEnd(c, at, ctx, cancel)
+	s.onEnd = cs.streamEnd(c, at)
 	return s, nil
+}
+
+// streamAttempt makes one streamed attempt with leaf client c, passing the
+// partial values of its reply to the call's partial as the reply grows. A
+// failure before any partial value was delivered is retried and falls back
+// as for an attempt that is not streamed; once values were delivered, it
+// ends the call (see mustStop).
+func (cs *call) streamAttempt(c *client) (output, error) {
+	s, err := cs.stream(c)
+	if err != nil {
+		return output{}, err
+	}
+	defer s.Close()
+	s.keepLive = true // Call ends it once the output is parsed
+	cs.partials.reset()
+	for delta, err := range s.Deltas() {
+		if err != nil {
+			break
+		}
+		v, ok := cs.partials.feed(delta)
+		if !ok {
+			continue
+		}
+		cs.delivered = true
+		if !cs.partial(v) {
+			s.err = ErrStopped // the attempt ends with it
+			break
+		}
+	}
+	if err := s.Err(); err != nil {
+		return output{}, err
+	}
+	return output{text: s.Text(), index: s.at.idx, at: s.at}, nil
+}
+
+// streams reports whether c's replies may be streamed: BAML's
+// supports_streaming false says they may not (the call then gets the
+// whole reply at once).
+func streams(c *client) bool {
+	v, ok := c.options["supports_streaming"].(bool)
+	return !ok || v
 }

@@ -52,7 +52,14 @@ func TestEveryProviderAgainstStub(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := res.Attempts[0]
-			if res.Value != "Hello there, general Kenobi!" || usageString(a.Usage) != "7/5/2" || !a.Selected || a.FinishReason == "" {
+			// The stub reports 7 input tokens, 2 of them read from the
+			// cache; Anthropic and Bedrock count the 2 apart (as 7 + 2),
+			// which the conventions' input count adds back.
+			want := "7/5/2"
+			if c.Provider == "anthropic" || c.Provider == "aws-bedrock" {
+				want = "9/5/2"
+			}
+			if res.Value != "Hello there, general Kenobi!" || usageString(a.Usage) != want || !a.Selected || a.FinishReason == "" {
 				t.Errorf("call: %v, attempt %+v", res.Value, a)
 			}
 			cl, _ := rt.lookup(c.Name)
@@ -69,7 +76,7 @@ func TestEveryProviderAgainstStub(t *testing.T) {
 				}
 				deltas = append(deltas, d)
 			}
-			if strings.Join(deltas, "") != "Hello there, general Kenobi!" || len(deltas) < 2 || usageString(s.Completion().usage) != "7/5/2" {
+			if strings.Join(deltas, "") != "Hello there, general Kenobi!" || len(deltas) < 2 || usageString(s.Completion().usage) != want {
 				t.Errorf("stream: %q, usage %s", deltas, usageString(s.Completion().usage))
 			}
 		})

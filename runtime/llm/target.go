@@ -28,6 +28,10 @@ type target struct {
 	class    *classTarget
 	enum     *enumTarget
 	literal  any // Literal: string, int64, float64 or bool
+	// checks are the @assert and @check constraints a value of this
+	// target must be tested against once coerced: those of the type
+	// position, of the field it is the type of, and of its class.
+	checks []*types.Constraint
 }
 
 // A classTarget lists the fields the model is shown and fills; fields
@@ -37,13 +41,15 @@ type classTarget struct {
 	fields []fieldTarget
 	all    []string // the declared field names, in order (the result's fields)
 	pos    []int    // pos[i]: the place of fields[i] in all
+	done   bool     // @@stream.done: partial values show it only whole
 }
 
 type fieldTarget struct {
 	name     string // the declared name: the name in the result
 	key      string // the name the model is shown: @alias, else the name
 	t        *target
-	optional bool // null is a value of t, so the field may be missing
+	optional bool         // null is a value of t, so the field may be missing
+	stream   types.Stream // how partial values show it
 }
 
 type enumTarget struct {
@@ -65,18 +71,32 @@ var targets sync.Map // weak.Pointer[types.Type] -> *target
 
 // targetOf returns the compiled target of s, compiling it on first use.
 func targetOf(s *types.Type) *target {
+	t, _ := targetWith(s, nil)
+	return t
+}
+
+// targetWith returns the target of s as the call's overlay o extends its
+// @@dynamic classes and enums, and the names of the additions it uses
+// ("Class.field", "Enum.VALUE"). A target that uses an overlay is compiled
+// for its call and not cached.
+func targetWith(s *types.Type, o *types.Overlay) (*target, []string) {
 	if s == nil {
-		return stringTarget
+		return stringTarget, nil
+	}
+	if o != nil {
+		c := newTargetCompiler(o)
+		t := c.compile(s)
+		return t, c.dynamic
 	}
 	k := weak.Make(s)
 	if t, ok := targets.Load(k); ok {
-		return t.(*target)
+		return t.(*target), nil
 	}
 	t := compileTarget(s)
 	if _, loaded := targets.LoadOrStore(k, t); !loaded {
 		runtime.AddCleanup(s, func(k weak.Pointer[types.Type]) { targets.Delete(k) }, k)
 	}
-	return t
+	return t, nil
 }
 
 var stringTarget = &target{kind: types.String, name: "string"}
@@ -85,16 +105,51 @@ var stringTarget = &target{kind: types.String, name: "string"}
 // compile to cyclic targets. The target holds no pointer to s (see
 // targets).
 func compileTarget(s *types.Type) *target {
-	c := targetCompiler{classes: map[*types.ClassDecl]*classTarget{}, aliases: map[*types.AliasDecl]*target{}}
-	return c.compile(s)
+	return newTargetCompiler(nil).compile(s)
+}
+
+func newTargetCompiler(o *types.Overlay) *targetCompiler {
+	return &targetCompiler{classes: map[*types.ClassDecl]*classTarget{}, aliases: map[*types.AliasDecl]*target{},
+		filling: map[*target][]func(){}, overlay: o, seen: map[any]bool{}}
 }
 
 type targetCompiler struct {
 	classes map[*types.ClassDecl]*classTarget
 	aliases map[*types.AliasDecl]*target
+	// filling holds the alias targets being compiled, with what to do
+	// once they are complete (copies that add constraints).
+	filling map[*target][]func()
+	overlay *types.Overlay
+	dynamic []string     // the overlay's additions met, "Class.field" or "Enum.VALUE"
+	seen    map[any]bool // the dynamic classes and enums already listed in dynamic
 }
 
+// compile prepares s for coercion, with the constraints written on it.
 func (c *targetCompiler) compile(s *types.Type) *target {
+	return c.withChecks(c.compileType(s), s.Checks)
+}
+
+// withChecks returns t with the constraints ks added: t itself when there
+// are none, else a copy (made once t is complete when t is an alias still
+// being compiled).
+func (c *targetCompiler) withChecks(t *target, ks []*types.Constraint) *target {
+	if len(ks) == 0 {
+		return t
+	}
+	cp := &target{}
+	fill := func() {
+		*cp = *t
+		cp.checks = append(t.checks[:len(t.checks):len(t.checks)], ks...)
+	}
+	if fix, ok := c.filling[t]; ok {
+		c.filling[t] = append(fix, fill)
+	} else {
+		fill()
+	}
+	return cp
+}
+
+func (c *targetCompiler) compileType(s *types.Type) *target {
 	if s.Kind == types.Alias {
 		return c.alias(s)
 	}
@@ -120,8 +175,9 @@ func (c *targetCompiler) compile(s *types.Type) *target {
 		t.literal = s.Literal
 	case types.Class:
 		t.class = c.class(s.Class)
+		t.checks = s.Class.Checks
 	case types.Enum:
-		t.enum = compileEnum(s.Enum)
+		t.enum = c.enum(s.Enum)
 	case types.Media, types.Func:
 		t.kind = types.Any
 	}
@@ -143,8 +199,14 @@ func (c *targetCompiler) alias(s *types.Type) *target {
 		*t = target{kind: types.Any, name: s.String()}
 		return t
 	}
+	c.filling[t] = nil
 	*t = *c.compile(s.Alias.Type)
 	t.name = s.String()
+	fix := c.filling[t]
+	delete(c.filling, t)
+	for _, f := range fix {
+		f()
+	}
 	return t
 }
 
@@ -154,13 +216,13 @@ func (c *targetCompiler) union(name string, variants []*types.Type) *target {
 	t := &target{kind: types.Union, name: name}
 	var add func(v *target)
 	add = func(v *target) {
-		switch v.kind {
-		case types.Union:
+		switch {
+		case v.kind == types.Union && len(v.checks) == 0:
 			for _, x := range v.variants {
 				add(x)
 			}
 			t.optional = t.optional || v.optional
-		case types.Null:
+		case v.kind == types.Null:
 			t.optional = true
 		default:
 			t.variants = append(t.variants, v)
@@ -182,23 +244,27 @@ func (c *targetCompiler) class(cs *types.ClassDecl) *classTarget {
 	if ct, ok := c.classes[cs]; ok {
 		return ct
 	}
-	ct := &classTarget{name: cs.Name, all: make([]string, len(cs.Fields))}
+	fields := c.overlay.Fields(cs)
+	noteDynamic(c, cs, cs.Name, cs.Fields, fields, func(f *types.Field) string { return f.Name })
+	ct := &classTarget{name: cs.Name, all: make([]string, len(fields)), done: cs.Stream.Done}
 	c.classes[cs] = ct
-	for i, f := range cs.Fields {
+	for i, f := range fields {
 		ct.all[i] = f.Name
 		if f.Skip { // @skip: never shown to the model, never read from the reply
 			continue
 		}
-		ft := c.compile(f.Type)
-		ct.fields = append(ct.fields, fieldTarget{name: f.Name, key: f.ShownName(), t: ft, optional: ft.nullable()})
+		ft := c.withChecks(c.compile(f.Type), f.Checks)
+		ct.fields = append(ct.fields, fieldTarget{name: f.Name, key: f.ShownName(), t: ft, optional: ft.nullable(), stream: f.Stream})
 		ct.pos = append(ct.pos, i)
 	}
 	return ct
 }
 
-func compileEnum(es *types.EnumDecl) *enumTarget {
+func (c *targetCompiler) enum(es *types.EnumDecl) *enumTarget {
+	values := c.overlay.Values(es)
+	noteDynamic(c, es, es.Name, es.Values, values, func(v *types.EnumValue) string { return v.Name })
 	et := &enumTarget{name: es.Name}
-	for _, v := range es.Values {
+	for _, v := range values {
 		if v.Skip {
 			continue
 		}
@@ -231,4 +297,16 @@ func (t *target) stringLike() bool {
 
 func (t *target) composite() bool {
 	return t.kind == types.Class || t.kind == types.List || t.kind == types.Map
+}
+
+// noteDynamic lists, once per declaration, the members the overlay adds to
+// it (all past the declared ones).
+func noteDynamic[T any](c *targetCompiler, decl any, name string, declared, all []T, member func(T) string) {
+	if len(all) == len(declared) || c.seen[decl] {
+		return
+	}
+	c.seen[decl] = true
+	for _, m := range all[len(declared):] {
+		c.dynamic = append(c.dynamic, name+"."+member(m))
+	}
 }

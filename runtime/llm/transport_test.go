@@ -136,9 +136,9 @@ func TestTransportBounds(t *testing.T) {
 				return v, ok
 			}))
 			res, err := rt.Call(context.Background(), headlineRequest("Fast"))
-			var te *TransportError
-			if !errors.As(err, &te) || !te.Timeout {
-				t.Fatalf("Call error = %v (%T), want a *TransportError with Timeout", err, err)
+			var te *TimeoutError
+			if !errors.As(err, &te) || te.Err == nil {
+				t.Fatalf("Call error = %v (%T), want a *TimeoutError of the HTTP client's bound", err, err)
 			}
 			if len(res.Attempts) != 1 || res.Attempts[0].Err == nil {
 				t.Errorf("attempts = %+v, want one that failed", res.Attempts)

@@ -74,6 +74,46 @@ var wires = map[string]wire{
 	apiResponses: responsesWire{},
 }
 
+// sum adds the counts that are reported; nil when none is.
+func sum(ns ...*int64) *int64 {
+	var total *int64
+	for _, n := range ns {
+		if n != nil {
+			if total == nil {
+				total = new(int64)
+			}
+			*total += *n
+		}
+	}
+	return total
+}
+
+// providerCode extracts the error code of an error body: OpenAI's
+// {"error": {"code": ...}} (or its "type"), Anthropic's {"error": {"type":
+// ...}}, Gemini's {"error": {"status": ...}}; "" when there is none.
+func providerCode(body []byte) string {
+	var r struct {
+		Error struct {
+			Code   any    `json:"code"`
+			Type   string `json:"type"`
+			Status string `json:"status"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return ""
+	}
+	switch c := r.Error.Code.(type) {
+	case string:
+		if c != "" {
+			return c
+		}
+	}
+	if r.Error.Type != "" {
+		return r.Error.Type
+	}
+	return r.Error.Status
+}
+
 // providerMessage extracts the error message of an error body: OpenAI's,
 // Anthropic's and Google's {"error": {"message": ...}}, a plain
 // {"error": "..."}, or Bedrock's {"message": ...} / {"Message": ...}.

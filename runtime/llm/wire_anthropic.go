@@ -103,23 +103,30 @@ func anthropicParts(parts []vmspan.Part) ([]any, error) {
 }
 
 type anthropicUsage struct {
-	InputTokens          *int64 `json:"input_tokens"`
-	OutputTokens         *int64 `json:"output_tokens"`
-	CacheReadInputTokens *int64 `json:"cache_read_input_tokens"`
+	InputTokens              *int64 `json:"input_tokens"`
+	OutputTokens             *int64 `json:"output_tokens"`
+	CacheReadInputTokens     *int64 `json:"cache_read_input_tokens"`
+	CacheCreationInputTokens *int64 `json:"cache_creation_input_tokens"`
 }
 
+// add sets the counts u reports in v. Anthropic's input_tokens leaves out
+// the tokens read from and written to the cache; the conventions' input
+// count (vmspan.Usage) includes them.
 func (u *anthropicUsage) add(v *vmspan.Usage) {
 	if u == nil {
 		return
 	}
-	if u.InputTokens != nil {
-		v.InputTokens = u.InputTokens
+	if u.InputTokens != nil || u.CacheReadInputTokens != nil || u.CacheCreationInputTokens != nil {
+		v.InputTokens = sum(u.InputTokens, u.CacheReadInputTokens, u.CacheCreationInputTokens)
 	}
 	if u.OutputTokens != nil {
 		v.OutputTokens = u.OutputTokens
 	}
 	if u.CacheReadInputTokens != nil {
 		v.CachedInputTokens = u.CacheReadInputTokens
+	}
+	if u.CacheCreationInputTokens != nil {
+		v.CacheCreationInputTokens = u.CacheCreationInputTokens
 	}
 }
 
@@ -197,7 +204,7 @@ func (anthropicDecoder) event(ev sseEvent, c *completion) (string, bool, error) 
 	case "message_stop":
 		return "", true, nil
 	case "error":
-		return "", false, &streamError{msg: providerMessage([]byte(ev.Data))}
+		return "", false, &streamError{msg: providerMessage([]byte(ev.Data)), code: providerCode([]byte(ev.Data))}
 	}
 	return "", false, nil
 }

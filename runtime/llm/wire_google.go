@@ -123,6 +123,7 @@ func (r *googleReply) apply(c *completion) string {
 		c.usage = vmspan.Usage{InputTokens: u.PromptTokenCount, OutputTokens: u.CandidatesTokenCount, CachedInputTokens: u.CachedContentTokenCount}
 		if u.ThoughtsTokenCount != nil { // thinking tokens are output tokens, billed as such
 			c.usage.OutputTokens = int64p(*u.ThoughtsTokenCount + deref(u.CandidatesTokenCount))
+			c.usage.ReasoningTokens = u.ThoughtsTokenCount
 		}
 	}
 	if len(r.Candidates) == 0 {

@@ -81,8 +81,14 @@ type openAIUsage struct {
 	PromptTokensDetails *struct {
 		CachedTokens *int64 `json:"cached_tokens"`
 	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails *struct {
+		ReasoningTokens *int64 `json:"reasoning_tokens"`
+	} `json:"completion_tokens_details"`
 }
 
+// usage returns u with the conventions' meaning, which OpenAI's counts
+// have: prompt_tokens includes the cached tokens, completion_tokens the
+// reasoning tokens.
 func (u *openAIUsage) usage() vmspan.Usage {
 	if u == nil {
 		return vmspan.Usage{}
@@ -90,6 +96,9 @@ func (u *openAIUsage) usage() vmspan.Usage {
 	v := vmspan.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
 	if u.PromptTokensDetails != nil {
 		v.CachedInputTokens = u.PromptTokensDetails.CachedTokens
+	}
+	if u.CompletionTokensDetails != nil {
+		v.ReasoningTokens = u.CompletionTokensDetails.ReasoningTokens
 	}
 	return v
 }
@@ -153,7 +162,7 @@ func (openAIDecoder) event(ev sseEvent, c *completion) (string, bool, error) {
 		return "", false, fmt.Errorf("not a chat completion chunk: %v", err)
 	}
 	if r.Error != nil {
-		return "", false, &streamError{msg: providerMessage([]byte(ev.Data))}
+		return "", false, &streamError{msg: providerMessage([]byte(ev.Data)), code: providerCode([]byte(ev.Data))}
 	}
 	setString(&c.id, r.ID)
 	setString(&c.model, r.Model)
@@ -174,7 +183,7 @@ func (openAIDecoder) event(ev sseEvent, c *completion) (string, bool, error) {
 }
 
 // A streamError is an error event inside a 2xx stream.
-type streamError struct{ msg string }
+type streamError struct{ msg, code string } // code: the provider's error code, if any
 
 func (e *streamError) Error() string { return "the provider sent an error event: " + e.msg }
 

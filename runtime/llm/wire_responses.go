@@ -96,6 +96,9 @@ type responsesReply struct {
 		InputTokensDetails *struct {
 			CachedTokens *int64 `json:"cached_tokens"`
 		} `json:"input_tokens_details"`
+		OutputTokensDetails *struct {
+			ReasoningTokens *int64 `json:"reasoning_tokens"`
+		} `json:"output_tokens_details"`
 	} `json:"usage"`
 }
 
@@ -113,6 +116,9 @@ func (r *responsesReply) apply(c *completion) {
 		c.usage = vmspan.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens}
 		if u.InputTokensDetails != nil {
 			c.usage.CachedInputTokens = u.InputTokensDetails.CachedTokens
+		}
+		if u.OutputTokensDetails != nil {
+			c.usage.ReasoningTokens = u.OutputTokensDetails.ReasoningTokens
 		}
 	}
 }

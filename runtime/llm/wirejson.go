@@ -62,11 +62,12 @@ func appendChatMessage(b []byte, v any) ([]byte, bool) {
 
 // Keys of a chat completion, in the order OpenAI writes them.
 var (
-	openAIReplyKeys   = fastjson.NewKeySet("id", "model", "choices", "usage")
-	openAIChoiceKeys  = fastjson.NewKeySet("message", "finish_reason")
-	openAIMessageKeys = fastjson.NewKeySet("content")
-	openAIUsageKeys   = fastjson.NewKeySet("prompt_tokens", "completion_tokens", "prompt_tokens_details")
-	openAIDetailKeys  = fastjson.NewKeySet("cached_tokens")
+	openAIReplyKeys     = fastjson.NewKeySet("id", "model", "choices", "usage")
+	openAIChoiceKeys    = fastjson.NewKeySet("message", "finish_reason")
+	openAIMessageKeys   = fastjson.NewKeySet("content")
+	openAIUsageKeys     = fastjson.NewKeySet("prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details")
+	openAIDetailKeys    = fastjson.NewKeySet("cached_tokens")
+	openAIOutDetailKeys = fastjson.NewKeySet("reasoning_tokens")
 )
 
 // decodeFast decodes a chat completion as json.Unmarshal would into r, and
@@ -129,10 +130,17 @@ func (u *openAIUsage) decodeFast(s *fastjson.Scanner) bool {
 		if s.Null() {
 			return true
 		}
-		u.PromptTokensDetails = &struct {
-			CachedTokens *int64 `json:"cached_tokens"`
+		if k == 2 {
+			u.PromptTokensDetails = &struct {
+				CachedTokens *int64 `json:"cached_tokens"`
+			}{}
+			_, ok := s.Members(openAIDetailKeys, func(int) bool { return scanCount(s, &u.PromptTokensDetails.CachedTokens) })
+			return ok
+		}
+		u.CompletionTokensDetails = &struct {
+			ReasoningTokens *int64 `json:"reasoning_tokens"`
 		}{}
-		_, ok := s.Members(openAIDetailKeys, func(int) bool { return scanCount(s, &u.PromptTokensDetails.CachedTokens) })
+		_, ok := s.Members(openAIOutDetailKeys, func(int) bool { return scanCount(s, &u.CompletionTokensDetails.ReasoningTokens) })
 		return ok
 	})
 	return ok

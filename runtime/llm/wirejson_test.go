@@ -113,6 +113,7 @@ func TestOpenAIReplyKeys(t *testing.T) {
 	}{
 		{r, openAIReplyKeys.Names()}, {c, openAIChoiceKeys.Names()}, {c.Message, openAIMessageKeys.Names()},
 		{u, openAIUsageKeys.Names()}, {u.PromptTokensDetails, openAIDetailKeys.Names()},
+		{u.CompletionTokensDetails, openAIOutDetailKeys.Names()},
 	} {
 		rt := reflect.TypeOf(tc.v)
 		if rt.Kind() == reflect.Pointer {

@@ -24,7 +24,8 @@ type File struct {
 }
 
 // A Decl is a top-level declaration: *ClassDecl, *EnumDecl, *TypeAliasDecl,
-// *ClientDecl, *RetryPolicyDecl, *FuncDecl, *GlobalDecl or *OtherDecl.
+// *ClientDecl, *RetryPolicyDecl, *FuncDecl, *GlobalDecl, *TestDecl or
+// *OtherDecl.
 type Decl interface {
 	Node
 	DeclName() string
@@ -152,7 +153,46 @@ type LLMBody struct {
 	Prompt    string // the raw template text, unescaped
 }
 
-// An OtherDecl is a declaration that is parsed and ignored: `test`, `generator`,
+// A TestDecl is a test block:
+//
+//	test Name {
+//	    functions [F, G]
+//	    args { body "text"  items [ { qty 1 } ] }
+//	    type_builder { class Extra { ... }  dynamic class Ticket { ... } }
+//	    @@check(name, {{ ... }})
+//	    @@assert(name, {{ ... }})
+//	}
+//
+// Args values are *Literal (strings, also unquoted text, numbers, bools,
+// null), *ListExpr and *MapExpr (objects, for classes, maps and media).
+type TestDecl struct {
+	Test      Pos
+	Name      *Ident
+	Functions []*Ident
+	Args      []*MapEntry
+	ArgsPos   Pos          // the args keyword; zero when there is no args block
+	Types     *TypeBuilder // the type_builder block, or nil
+	Attrs     []*Attr      // @@check and @@assert, in order
+	Rbrace    Pos
+}
+
+// A TypeBuilder declares types for one call: new classes and enums, and
+// DynamicDecls that add fields and values to @@dynamic ones. It is the body
+// of a test's type_builder block, or a file given to ParseTypes.
+type TypeBuilder struct {
+	Lbrace Pos
+	Decls  []Decl // *ClassDecl, *EnumDecl and *DynamicDecl
+}
+
+// A DynamicDecl is `dynamic class Name { ... }` or `dynamic enum Name
+// { ... }` in a type builder: the fields or values it lists are added to
+// the @@dynamic class or enum of that name.
+type DynamicDecl struct {
+	Dynamic Pos
+	Decl    Decl // *ClassDecl or *EnumDecl
+}
+
+// An OtherDecl is a declaration that is parsed and ignored: `generator`,
 // `template_string`.
 type OtherDecl struct {
 	KeywordPos Pos
@@ -459,6 +499,9 @@ func (d *FuncDecl) Span() Pos        { return d.Function }
 func (d *OtherDecl) Span() Pos       { return d.KeywordPos }
 func (d *TypeAliasDecl) Span() Pos   { return d.TypePos }
 func (d *GlobalDecl) Span() Pos      { return d.Let.Let }
+func (d *TestDecl) Span() Pos        { return d.Test }
+func (d *DynamicDecl) Span() Pos     { return d.Dynamic }
+func (b *TypeBuilder) Span() Pos     { return b.Lbrace }
 
 func (d *ClassDecl) DeclName() string       { return d.Name.Name }
 func (d *EnumDecl) DeclName() string        { return d.Name.Name }
@@ -467,6 +510,8 @@ func (d *RetryPolicyDecl) DeclName() string { return d.Name.Name }
 func (d *FuncDecl) DeclName() string        { return d.Name.Name }
 func (d *TypeAliasDecl) DeclName() string   { return d.Name.Name }
 func (d *GlobalDecl) DeclName() string      { return d.Let.Name.Name }
+func (d *TestDecl) DeclName() string        { return d.Name.Name }
+func (d *DynamicDecl) DeclName() string     { return d.Decl.DeclName() }
 func (d *OtherDecl) DeclName() string {
 	if d.Name == nil {
 		return ""

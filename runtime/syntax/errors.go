@@ -33,14 +33,19 @@ type Error struct {
 	Warning bool // a warning: reported, but the program still compiles
 }
 
-// Error returns "file:line:col: msg" (or "line:col: msg" when File is empty).
+// Error returns "file:line:col: msg" (or "line:col: msg" when File is
+// empty, and "file: msg" when the position is unknown, as for what a Go
+// API declared).
 func (e *Error) Error() string {
 	msg := e.Msg
 	if e.Warning {
 		msg = "warning: " + msg
 	}
-	if e.File == "" {
+	switch {
+	case e.File == "":
 		return e.Pos.String() + ": " + msg
+	case !e.Pos.IsValid():
+		return e.File + ": " + msg
 	}
 	return e.File + ":" + e.Pos.String() + ": " + msg
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// FuzzParse checks that Parse and ParseExpr never panic, that every error
+// FuzzParse checks that Parse, ParseExpr and ParseTypes never panic, that every error
 // is positioned and one line long, and that error-free trees are
 // well-formed. Seeds: the committed corpus in testdata/fuzz/FuzzParse and
 // the .baml programs in testdata.
@@ -37,6 +37,13 @@ func FuzzParse(f *testing.F) {
 		checkErrors(t, err, lines)
 		if err == nil {
 			checkTree(t, x, lines)
+		}
+		tb, err := ParseTypes("fuzz.baml", src)
+		checkErrors(t, err, lines)
+		if err == nil {
+			for _, d := range tb.Decls {
+				checkTree(t, d, lines)
+			}
 		}
 	})
 }

@@ -50,6 +50,20 @@ func ParseType(filename string, src []byte) (TypeExpr, error) {
 	return parseLone(filename, src, "type", (*parser).parseAttrType)
 }
 
+// ParseTypes parses the body of a type builder given on its own (as bex
+// run --types reads it): classes, enums, and `dynamic class` / `dynamic
+// enum` blocks that add to @@dynamic ones (see TypeBuilder). Errors are
+// reported as by Parse.
+func ParseTypes(filename string, src []byte) (*TypeBuilder, error) {
+	p := newParser(filename, src)
+	var tb *TypeBuilder
+	p.run(func() { tb = p.parseTypeBuilderBody(Pos{}) })
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return tb, nil
+}
+
 // parseLone parses src as one construct (what) with parse, which must use
 // all of it.
 func parseLone[T Node](filename string, src []byte, what string, parse func(*parser) T) (T, error) {
@@ -466,7 +480,9 @@ func (p *parser) parseDecl() Decl {
 		switch p.tv.raw {
 		case "client":
 			return p.parseClient()
-		case "test", "generator", "template_string":
+		case "test":
+			return p.parseTest()
+		case "generator", "template_string":
 			return p.parseOther()
 		case "type":
 			if p.peek() == IDENT {
@@ -902,7 +918,187 @@ func (p *parser) parseLLMClient(b *LLMBody) {
 	p.next()
 }
 
-// parseOther parses `test`, `generator` and `template_string` declarations
+// parseTest parses a test block (see TestDecl).
+func (p *parser) parseTest() Decl {
+	d := &TestDecl{Test: p.next()}
+	d.Name = p.parseIdent("test name")
+	what := label{kind: "test", name: d.Name.Name}
+	lbrace := p.expectAfter(LBRACE, "after", what)
+	seen := map[string]bool{}
+	for p.tok != RBRACE && p.tok != EOF {
+		p.parseMember(func() { p.parseTestMember(d, seen) })
+	}
+	d.Rbrace = p.closeBrace(lbrace, what)
+	if d.Functions == nil {
+		p.report(d.Name.NamePos, "test %s has no functions field: write functions [F]", d.Name.Name)
+	}
+	return d
+}
+
+// parseTestMember parses one field or block attribute of a test.
+func (p *parser) parseTestMember(d *TestDecl, seen map[string]bool) {
+	if p.tok == ATAT {
+		d.Attrs = append(d.Attrs, p.parseAttr())
+		return
+	}
+	pos, key := p.tv.pos, p.tv.raw
+	if p.tok != IDENT {
+		p.fail(pos, "expected a test field (functions, args, type_builder) or @@check/@@assert, found %s", p.describe())
+	}
+	if seen[key] {
+		p.fail(pos, "test %s: field %s given twice", d.Name.Name, key)
+	}
+	seen[key] = true
+	p.next()
+	switch key {
+	case "functions":
+		d.Functions = p.parseTestFunctions()
+	case "args":
+		d.ArgsPos = pos
+		lbrace := p.expectAfter(LBRACE, "after", label{kind: "args of test", name: d.Name.Name})
+		d.Args, _ = p.parseTestEntries(lbrace)
+	case "type_builder":
+		d.Types = p.parseTypeBuilderBody(p.expectAfter(LBRACE, "after", label{kind: "type_builder of test", name: d.Name.Name}))
+	default:
+		p.fail(pos, "test %s: unknown field %s (want functions, args or type_builder)", d.Name.Name, key)
+	}
+	if p.tok == AT {
+		p.fail(p.tv.pos, "attributes on test fields are not allowed: write @@check or @@assert in the test block")
+	}
+}
+
+// parseTestFunctions parses `[F, G]` (commas optional).
+func (p *parser) parseTestFunctions() []*Ident {
+	p.expect(LBRACK, "after functions")
+	fns := []*Ident{}
+	for p.tok != RBRACK {
+		fns = append(fns, p.parseIdent("function name"))
+		if p.tok == COMMA {
+			p.next()
+		}
+	}
+	p.next()
+	return fns
+}
+
+// parseTestEntries parses `key value ...` up to and including the '}'
+// (the '{' at lbrace is consumed) and returns the entries and the '}';
+// commas between entries are optional.
+func (p *parser) parseTestEntries(lbrace Pos) ([]*MapEntry, Pos) {
+	p.enter("test arguments")
+	defer p.leave()
+	entries := []*MapEntry{}
+	for p.tok != RBRACE && p.tok != EOF {
+		e := &MapEntry{KeyPos: p.tv.pos}
+		switch {
+		case p.tok == STRING || p.tok == RAW_STRING:
+			e.Key = p.tv.str
+		case p.tok == IDENT || isKeyword(p.tok):
+			e.Key = p.tv.raw
+		default:
+			p.fail(p.tv.pos, "expected a name in test arguments, found %s", p.describe())
+		}
+		p.next()
+		if p.tok == COLON {
+			p.next()
+		}
+		e.Value = p.parseTestValue()
+		entries = append(entries, e)
+		if p.tok == COMMA {
+			p.next()
+		}
+	}
+	return entries, p.closeBrace(lbrace, label{kind: "test arguments"})
+}
+
+// parseTestValue parses a test argument value: a literal, unquoted text
+// (a string), a list `[v v]` or an object `{ key value }`.
+func (p *parser) parseTestValue() Expr {
+	switch p.tok {
+	case STRING, RAW_STRING, INT, FLOAT, TRUE, FALSE, NULL:
+		return p.parseLiteral()
+	case MINUS:
+		return p.parseNegativeLiteralType().(*LiteralType).Value
+	case LBRACE:
+		m := &MapExpr{Lbrace: p.next()}
+		m.Entries, m.Rbrace = p.parseTestEntries(m.Lbrace)
+		return m
+	case LBRACK:
+		p.enter("test arguments")
+		defer p.leave()
+		l := &ListExpr{Lbrack: p.next()}
+		for p.tok != RBRACK {
+			if p.tok == EOF {
+				p.fail(p.tv.pos, "expected ']' to close the list, found end of file")
+			}
+			l.Elems = append(l.Elems, p.parseTestValue())
+			if p.tok == COMMA {
+				p.next()
+			}
+		}
+		l.Rbrack = p.next()
+		return l
+	case IDENT:
+		text := p.sc.unquotedFrom(p.tv.off)
+		lit := &Literal{ValuePos: p.tv.pos, Kind: StringLit, Raw: text, Value: text}
+		if len(text) > len(p.tv.raw) {
+			p.sc.rewind(p.tv.off, p.tv.pos)
+			p.sc.advanceTo(p.tv.off + len(text))
+			p.nahead = 0
+			p.tv.end = p.sc.pos()
+		}
+		p.next()
+		return lit
+	}
+	p.fail(p.tv.pos, "expected a test argument value, found %s", p.describe())
+	return nil
+}
+
+// parseTypeBuilderBody parses the classes, enums and dynamic blocks of a
+// type builder up to and including the '}' (the '{' at lbrace is
+// consumed; a zero lbrace parses to the end of the file).
+func (p *parser) parseTypeBuilderBody(lbrace Pos) *TypeBuilder {
+	tb := &TypeBuilder{Lbrace: lbrace}
+	for p.tok != EOF && (p.tok != RBRACE || !lbrace.IsValid()) {
+		start := p.tv.off
+		p.recoverTo(func() { tb.Decls = append(tb.Decls, p.parseTypeBuilderDecl()) }, func(int) {
+			p.inClass = false
+			p.skipOne(start)
+			for p.tok != EOF && p.tok != CLASS && p.tok != ENUM && !(p.tok == IDENT && p.tv.raw == "dynamic") && (p.tok != RBRACE || p.tv.pos.Col > lbrace.Col) {
+				p.next()
+			}
+		})
+	}
+	if lbrace.IsValid() {
+		p.closeBrace(lbrace, label{kind: "type_builder"})
+	}
+	return tb
+}
+
+// parseTypeBuilderDecl parses a class, an enum, or a dynamic block.
+func (p *parser) parseTypeBuilderDecl() Decl {
+	switch {
+	case p.tok == CLASS:
+		return p.parseClass()
+	case p.tok == ENUM:
+		return p.parseEnum()
+	case p.tok == IDENT && p.tv.raw == "dynamic":
+		d := &DynamicDecl{Dynamic: p.next()}
+		switch p.tok {
+		case CLASS:
+			d.Decl = p.parseClass()
+		case ENUM:
+			d.Decl = p.parseEnum()
+		default:
+			p.fail(p.tv.pos, "expected class or enum after dynamic, found %s", p.describe())
+		}
+		return d
+	}
+	p.fail(p.tv.pos, "expected class, enum, dynamic class or dynamic enum in a type builder, found %s", p.describe())
+	return nil
+}
+
+// parseOther parses `generator` and `template_string` declarations
 // loosely: their bodies are skipped.
 func (p *parser) parseOther() Decl {
 	d := &OtherDecl{KeywordPos: p.tv.pos, Keyword: p.tv.raw}
@@ -1558,7 +1754,7 @@ func (p *parser) parseParenType() TypeExpr {
 			p.next()
 			named = true
 		}
-		ft.Params = append(ft.Params, p.parseAttrType())
+		ft.Params = append(ft.Params, p.parseAttrUnion())
 		if p.tok != COMMA {
 			break
 		}
@@ -1574,6 +1770,35 @@ func (p *parser) parseParenType() TypeExpr {
 		p.fail(p.tv.pos, "expected '->' after the parameter types of a function type, found %s", p.describe())
 	}
 	return ft.Params[0]
+}
+
+// parseAttrUnion parses, inside parentheses, a type whose union members
+// may each carry attributes, as in BAML's
+// `(int @assert(pos, {{ this > 0 }}) | bool)`; attributes after a single
+// type apply to it as in parseAttrType.
+func (p *parser) parseAttrUnion() TypeExpr {
+	p.enter("type")
+	defer p.leave()
+	member := func() TypeExpr {
+		t := p.parsePostfixType()
+		if p.tok == AT {
+			return &AttrType{Type: t, Attrs: p.parseAttrs()}
+		}
+		return t
+	}
+	t := member()
+	if p.tok != PIPE {
+		return t
+	}
+	u := &UnionType{Types: []TypeExpr{t}}
+	for p.tok == PIPE {
+		p.next()
+		u.Types = append(u.Types, member())
+	}
+	if p.tok == AT {
+		return &AttrType{Type: u, Attrs: p.parseAttrs()}
+	}
+	return u
 }
 
 // parseAttrType parses a type followed by attributes (@assert, @check,

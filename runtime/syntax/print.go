@@ -152,7 +152,36 @@ func (pr *printer) decl(d Decl) {
 		pr.function(d)
 	case *OtherDecl:
 		pr.WriteString("(" + d.Keyword + " " + d.DeclName() + ")")
+	case *TestDecl:
+		pr.WriteString("(test " + d.Name.Name + " [")
+		for i, fn := range d.Functions {
+			if i > 0 {
+				pr.WriteByte(' ')
+			}
+			pr.WriteString(fn.Name)
+		}
+		pr.WriteString("] ")
+		pr.expr(&MapExpr{Entries: d.Args})
+		if d.Types != nil {
+			pr.WriteByte(' ')
+			pr.typeBuilder(d.Types)
+		}
+		pr.attrs(d.Attrs)
+		pr.WriteByte(')')
+	case *DynamicDecl:
+		pr.WriteString("(dynamic ")
+		pr.decl(d.Decl)
+		pr.WriteByte(')')
 	}
+}
+
+func (pr *printer) typeBuilder(tb *TypeBuilder) {
+	pr.WriteString("(type_builder")
+	for _, d := range tb.Decls {
+		pr.WriteByte(' ')
+		pr.decl(d)
+	}
+	pr.WriteByte(')')
 }
 
 func (pr *printer) function(d *FuncDecl) {

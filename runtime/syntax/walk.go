@@ -80,6 +80,24 @@ func Walk(n Node, f func(Node) bool) {
 		if n.Name != nil {
 			Walk(n.Name, f)
 		}
+	case *TestDecl:
+		Walk(n.Name, f)
+		for _, fn := range n.Functions {
+			Walk(fn, f)
+		}
+		for _, e := range n.Args {
+			Walk(e, f)
+		}
+		if n.Types != nil {
+			Walk(n.Types, f)
+		}
+		walkAttrs(n.Attrs, f)
+	case *TypeBuilder:
+		for _, d := range n.Decls {
+			Walk(d, f)
+		}
+	case *DynamicDecl:
+		Walk(n.Decl, f)
 	case *LiteralType:
 		Walk(n.Value, f)
 	case *LLMBody, *NamedType, *Ident, *Literal, *BranchStmt:

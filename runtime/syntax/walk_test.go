@@ -89,6 +89,7 @@ func TestWalkCoversAllNodeTypes(t *testing.T) {
 		&Ident{}, &Literal{}, &ListExpr{}, &MapExpr{}, &MapEntry{}, &ClassLit{}, &DotExpr{}, &IndexExpr{},
 		&CallExpr{}, &UnaryExpr{}, &BinaryExpr{}, &IfExpr{}, &BlockExpr{},
 		&TypeAliasDecl{}, &GlobalDecl{}, &FuncType{}, &AttrType{}, &InstanceofExpr{}, &LambdaExpr{},
+		&TestDecl{}, &TypeBuilder{}, &DynamicDecl{},
 	} {
 		if name := fmt.Sprintf("%T", want); !types[name] {
 			t.Errorf("testdata/all_forms.baml has no %s", name)

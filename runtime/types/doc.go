@@ -24,12 +24,15 @@
 // of one type is a value of another: the static checker reports No as an
 // error and lets the VM check Maybe at run time.
 //
-// # Attributes kept for later stages
+// # Attributes for later stages
 //
-// The model keeps what the parser reads even where bex does not act on it
-// yet: @assert and @check constraints (Constraint, on fields, classes and
-// type positions such as parameters and results), the streaming attributes
-// @stream.done, @stream.not_null and @stream.with_state (Stream), @skip,
-// and @@dynamic. An Overlay holds what one call adds to @@dynamic classes
-// and enums without changing the shared declarations.
+// The model keeps the attributes the later stages act on: @assert and
+// @check constraints (Constraint, on fields, classes and type positions
+// such as parameters and results; the LLM layer tests them on parsed
+// replies and arguments), the streaming attributes @stream.done,
+// @stream.not_null and @stream.with_state (Stream), @skip, and @@dynamic.
+// An Overlay holds what one call adds to @@dynamic classes and enums
+// without changing the shared declarations (the compiler builds it from a
+// type builder; the output format, the parser and the VM's values read
+// it).
 package types

@@ -76,9 +76,12 @@ func (w *walk) toGo(v Value, depth int) any {
 		return out
 	case KindInstance:
 		in := v.instance()
-		out := make(map[string]any, len(in.fields))
+		out := make(map[string]any, len(in.fields)+len(in.extra))
 		for i, f := range in.class.Fields {
 			out[f.Name] = w.toGo(in.fields[i], depth+1)
+		}
+		for i, f := range in.dyn {
+			out[f.Name] = w.toGo(in.extra[i], depth+1)
 		}
 		return out
 	case KindEnum:
@@ -126,9 +129,12 @@ func (w *walk) snapshot(v Value, depth int) any {
 		return out
 	case KindInstance:
 		in := v.instance()
-		fields := make([]vmspan.Arg, len(in.fields))
+		fields := make([]vmspan.Arg, len(in.fields), len(in.fields)+len(in.extra))
 		for i, f := range in.class.Fields {
 			fields[i] = vmspan.Arg{Name: f.Name, Value: w.secret(f.Name, in.fields[i], depth)}
+		}
+		for i, f := range in.dyn {
+			fields = append(fields, vmspan.Arg{Name: f.Name, Value: w.secret(f.Name, in.extra[i], depth)})
 		}
 		return vmspan.Object{Class: in.class.Name, Fields: fields}
 	case KindEnum:
@@ -160,7 +166,15 @@ func (w *walk) secret(key string, v Value, depth int) any {
 // expected. Errors name the path, such as "field tags: element 2: want
 // string, got int".
 func FromGo(x any, t *types.Type) (Value, error) {
-	v, err := fromGo(x, orAnyType(t), 0)
+	return FromGoWith(x, t, nil)
+}
+
+// FromGoWith is FromGo for a call whose overlay o adds fields and values
+// to @@dynamic classes and enums (nil: none): a class instance gets the
+// fields o adds (null when x lacks them, as for optional fields), and an
+// enum value may be one o adds.
+func FromGoWith(x any, t *types.Type, o *types.Overlay) (Value, error) {
+	v, err := conv{o}.fromGo(x, orAnyType(t), 0)
 	if err != nil {
 		return Null, err
 	}
@@ -173,6 +187,9 @@ func orAnyType(t *types.Type) *types.Type {
 	}
 	return t
 }
+
+// A conv converts Go values with a call's overlay.
+type conv struct{ o *types.Overlay }
 
 // A convError is a failed conversion; path names where in the value it is.
 type convError struct {
@@ -244,7 +261,7 @@ func goTypeName(x any) string {
 	return rv.Type().String()
 }
 
-func fromGo(x any, t *types.Type, depth int) (Value, *convError) {
+func (cv conv) fromGo(x any, t *types.Type, depth int) (Value, *convError) {
 	if depth > maxNesting {
 		return Null, &convError{msg: "value nested too deeply"}
 	}
@@ -259,22 +276,22 @@ func fromGo(x any, t *types.Type, depth int) (Value, *convError) {
 	u := t.Underlying()
 	switch u.Kind {
 	case types.Any, types.Media, types.Func:
-		return inferGo(x, depth)
+		return cv.inferGo(x, depth)
 	case types.Optional:
 		if x == nil {
 			return Null, nil
 		}
-		return fromGo(x, u.Elem, depth+1)
+		return cv.fromGo(x, u.Elem, depth+1)
 	case types.Union:
-		return unionFromGo(x, t, u, depth)
+		return cv.unionFromGo(x, t, u, depth)
 	case types.List:
-		return listFromGo(x, t, u.Elem, depth)
+		return cv.listFromGo(x, t, u.Elem, depth)
 	case types.Map:
-		return mapFromGo(x, t, u.Elem, depth)
+		return cv.mapFromGo(x, t, u.Elem, depth)
 	case types.Class:
-		return classFromGo(x, t, u.Class, depth)
+		return cv.classFromGo(x, t, u.Class, depth)
 	case types.Enum:
-		return enumFromGo(x, t, u.Enum)
+		return cv.enumFromGo(x, t, u.Enum)
 	case types.Literal:
 		lit := literalValue(u.Literal)
 		v, err := scalarFromGo(x, &types.Type{Kind: types.LiteralKind(u.Literal)})
@@ -359,7 +376,7 @@ func numberFromGo(x any) (Value, bool) {
 }
 
 // inferGo converts x to the Value its Go type suggests.
-func inferGo(x any, depth int) (Value, *convError) {
+func (cv conv) inferGo(x any, depth int) (Value, *convError) {
 	switch x := x.(type) {
 	case nil:
 		return Null, nil
@@ -374,7 +391,7 @@ func inferGo(x any, depth int) (Value, *convError) {
 	case vmspan.Object:
 		m := newMap(len(x.Fields))
 		for _, f := range x.Fields {
-			v, err := inferGo(deref(f.Value), depth+1)
+			v, err := cv.inferGo(deref(f.Value), depth+1)
 			if err != nil {
 				return Null, err.within("field " + f.Name)
 			}
@@ -391,11 +408,11 @@ func inferGo(x any, depth int) (Value, *convError) {
 		if rv.Type().Elem().Kind() == reflect.Uint8 && rv.Kind() == reflect.Slice {
 			return String(string(rv.Bytes())), nil // []byte is text, as in JSON's view of it
 		}
-		return listFromGo(x, anyList, types.AnyType, depth)
+		return cv.listFromGo(x, anyList, types.AnyType, depth)
 	case reflect.Map:
-		return mapFromGo(x, anyMap, types.AnyType, depth)
+		return cv.mapFromGo(x, anyMap, types.AnyType, depth)
 	case reflect.Struct:
-		return viaJSON(x, types.AnyType, depth)
+		return cv.viaJSON(x, types.AnyType, depth)
 	case reflect.String:
 		return String(rv.String()), nil
 	}
@@ -410,7 +427,7 @@ var (
 func mapValue(m *Map) Value { return Value{k: KindMap, p: unsafe.Pointer(m)} }
 
 // viaJSON converts a struct through its JSON encoding (so json tags apply).
-func viaJSON(x any, t *types.Type, depth int) (Value, *convError) {
+func (cv conv) viaJSON(x any, t *types.Type, depth int) (Value, *convError) {
 	b, err := json.Marshal(x)
 	if err != nil {
 		return Null, &convError{msg: fmt.Sprintf("cannot convert Go %T: %v", x, err)}
@@ -421,19 +438,19 @@ func viaJSON(x any, t *types.Type, depth int) (Value, *convError) {
 	if err := dec.Decode(&out); err != nil {
 		return Null, &convError{msg: fmt.Sprintf("cannot convert Go %T: %v", x, err)}
 	}
-	return fromGo(out, t, depth)
+	return cv.fromGo(out, t, depth)
 }
 
-func unionFromGo(x any, t, u *types.Type, depth int) (Value, *convError) {
+func (cv conv) unionFromGo(x any, t, u *types.Type, depth int) (Value, *convError) {
 	for _, v := range u.Variants {
-		if v, err := fromGo(x, v, depth+1); err == nil {
+		if v, err := cv.fromGo(x, v, depth+1); err == nil {
 			return v, nil
 		}
 	}
 	return Null, mismatch(t, x)
 }
 
-func listFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
+func (cv conv) listFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 	if x == nil {
 		return Null, mismatch(t, x)
 	}
@@ -443,7 +460,7 @@ func listFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 	}
 	elems := make([]Value, rv.Len())
 	for i := range elems {
-		v, err := fromGo(rv.Index(i).Interface(), elem, depth+1)
+		v, err := cv.fromGo(rv.Index(i).Interface(), elem, depth+1)
 		if err != nil {
 			return Null, err.within("element " + strconv.Itoa(i))
 		}
@@ -452,13 +469,13 @@ func listFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 	return NewList(elems), nil
 }
 
-func mapFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
+func (cv conv) mapFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 	if x == nil {
 		return Null, mismatch(t, x)
 	}
 	rv := reflect.ValueOf(x)
 	if rv.Kind() == reflect.Struct {
-		return viaJSON(x, t, depth)
+		return cv.viaJSON(x, t, depth)
 	}
 	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
 		return Null, mismatch(t, x)
@@ -471,7 +488,7 @@ func mapFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 	slices.Sort(names) // Go maps have no order: make the Value's order deterministic
 	m := newMap(len(keys))
 	for _, k := range names {
-		v, err := fromGo(rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key())).Interface(), elem, depth+1)
+		v, err := cv.fromGo(rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key())).Interface(), elem, depth+1)
 		if err != nil {
 			return Null, err.within("key " + strconv.Quote(k))
 		}
@@ -481,7 +498,7 @@ func mapFromGo(x any, t, elem *types.Type, depth int) (Value, *convError) {
 }
 
 // classFromGo converts a map, struct or vmspan.Object to an instance.
-func classFromGo(x any, t *types.Type, cls *types.ClassDecl, depth int) (Value, *convError) {
+func (cv conv) classFromGo(x any, t *types.Type, cls *types.ClassDecl, depth int) (Value, *convError) {
 	var get func(name string) (any, bool)
 	switch x := x.(type) {
 	case vmspan.Object:
@@ -499,7 +516,7 @@ func classFromGo(x any, t *types.Type, cls *types.ClassDecl, depth int) (Value, 
 		rv := reflect.ValueOf(x)
 		switch {
 		case x != nil && rv.Kind() == reflect.Struct:
-			return viaJSON(x, t, depth)
+			return cv.viaJSON(x, t, depth)
 		case x != nil && rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String:
 			get = func(name string) (any, bool) {
 				v := rv.MapIndex(reflect.ValueOf(name).Convert(rv.Type().Key()))
@@ -512,8 +529,9 @@ func classFromGo(x any, t *types.Type, cls *types.ClassDecl, depth int) (Value, 
 			return Null, mismatch(t, x)
 		}
 	}
-	fields := make([]Value, len(cls.Fields))
-	for i, f := range cls.Fields {
+	all := cv.o.Fields(cls)
+	vals := make([]Value, len(all))
+	for i, f := range all {
 		raw, ok := get(f.Name)
 		if !ok && f.Alias != "" {
 			raw, ok = get(f.Alias)
@@ -521,16 +539,21 @@ func classFromGo(x any, t *types.Type, cls *types.ClassDecl, depth int) (Value, 
 		if !ok && !f.Type.Nullable() {
 			return Null, &convError{path: []string{"field " + f.Name}, msg: "missing"}
 		}
-		v, err := fromGo(raw, f.Type, depth+1)
+		v, err := cv.fromGo(raw, f.Type, depth+1)
 		if err != nil {
 			return Null, err.within("field " + f.Name)
 		}
-		fields[i] = v
+		vals[i] = v
 	}
-	return NewInstance(cls, fields), nil
+	n := len(cls.Fields)
+	if len(all) == n {
+		return NewInstance(cls, vals), nil
+	}
+	in := &Instance{class: cls, fields: vals[:n:n], dyn: all[n:], extra: vals[n:]}
+	return Value{k: KindInstance, p: unsafe.Pointer(in)}, nil
 }
 
-func enumFromGo(x any, t *types.Type, e *types.EnumDecl) (Value, *convError) {
+func (cv conv) enumFromGo(x any, t *types.Type, e *types.EnumDecl) (Value, *convError) {
 	var s string
 	switch x := x.(type) {
 	case string:
@@ -541,8 +564,16 @@ func enumFromGo(x any, t *types.Type, e *types.EnumDecl) (Value, *convError) {
 		return Null, mismatch(t, x)
 	}
 	i := e.Lookup(s)
-	if i < 0 {
-		return Null, &convError{msg: fmt.Sprintf("%s is not a value of enum %s", strconv.Quote(s), e.Name)}
+	if i >= 0 {
+		return enumAt(e, i), nil
 	}
-	return enumAt(e, i), nil
+	all := cv.o.Values(e)
+	for _, exact := range []bool{true, false} {
+		for _, v := range all[len(e.Values):] {
+			if v.Name == s || !exact && (strings.EqualFold(v.Name, s) || v.Alias != "" && strings.EqualFold(v.Alias, s)) {
+				return dynEnumAt(e, v), nil
+			}
+		}
+	}
+	return Null, &convError{msg: fmt.Sprintf("%s is not a value of enum %s", strconv.Quote(s), e.Name)}
 }

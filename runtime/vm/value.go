@@ -116,6 +116,20 @@ func enumAt(e *types.EnumDecl, i int) Value {
 	return Value{k: KindEnum, n: uint64(i), p: unsafe.Pointer(e)}
 }
 
+// dynEnum marks (as an enum Value's n) a value a call's overlay added to a
+// @@dynamic enum: p then points to a dynEnumValue, not to the enum.
+const dynEnum = math.MaxUint64
+
+// A dynEnumValue is an enum value that a call's overlay added.
+type dynEnumValue struct {
+	enum  *types.EnumDecl
+	value *types.EnumValue
+}
+
+func dynEnumAt(e *types.EnumDecl, v *types.EnumValue) Value {
+	return Value{k: KindEnum, n: dynEnum, p: unsafe.Pointer(&dynEnumValue{e, v})}
+}
+
 // funcValue returns the value of a function without captures.
 func funcValue(fn *Function) Value { return Value{k: KindFunc, p: unsafe.Pointer(fn)} }
 
@@ -231,15 +245,24 @@ func (v Value) Enum() (*types.EnumDecl, string) {
 	if v.k != KindEnum {
 		return nil, ""
 	}
+	if v.n == dynEnum {
+		d := (*dynEnumValue)(v.p)
+		return d.enum, d.value.Name
+	}
 	e := (*types.EnumDecl)(v.p)
 	return e, e.Values[v.n].Name
 }
 
-func (v Value) list() *List           { return (*List)(v.p) }
-func (v Value) mapv() *Map            { return (*Map)(v.p) }
-func (v Value) instance() *Instance   { return (*Instance)(v.p) }
-func (v Value) enum() *types.EnumDecl { return (*types.EnumDecl)(v.p) }
-func (v Value) float() float64        { return math.Float64frombits(v.n) }
+func (v Value) list() *List         { return (*List)(v.p) }
+func (v Value) mapv() *Map          { return (*Map)(v.p) }
+func (v Value) instance() *Instance { return (*Instance)(v.p) }
+func (v Value) enum() *types.EnumDecl {
+	if v.n == dynEnum {
+		return (*dynEnumValue)(v.p).enum
+	}
+	return (*types.EnumDecl)(v.p)
+}
+func (v Value) float() float64 { return math.Float64frombits(v.n) }
 
 // TypeName returns the name of v's type as error messages spell it: "int",
 // "string", "list", "map", "null", "function", a class name or an enum name.
@@ -318,6 +341,13 @@ func (v Value) writeDepth(b *strings.Builder, depth int) {
 			}
 			b.WriteString(" " + f.Name + ": ")
 			in.fields[i].writeDepth(b, depth+1)
+		}
+		for i, f := range in.dyn {
+			if i > 0 || len(in.fields) > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(" " + f.Name + ": ")
+			in.extra[i].writeDepth(b, depth+1)
 		}
 		b.WriteString(" }")
 	case KindEnum:
@@ -441,10 +471,13 @@ func (m *Map) reindex() {
 }
 
 // An Instance is a class instance: a class and its field values in
-// declaration order.
+// declaration order, then the values of the fields a call's overlay added
+// to its @@dynamic class, if any.
 type Instance struct {
 	class  *types.ClassDecl
 	fields []Value
+	dyn    []*types.Field // the fields the overlay added (a shared slice)
+	extra  []Value        // their values
 }
 
 // Class returns the instance's class.
@@ -453,14 +486,25 @@ func (in *Instance) Class() *types.ClassDecl { return in.class }
 // Fields returns the field values in declaration order (the instance's own storage).
 func (in *Instance) Fields() []Value { return in.fields }
 
-// Field returns the value of the named field and whether the class has it.
+// Field returns the value of the named field and whether the class has
+// it (a declared field, or one the call's overlay added).
 func (in *Instance) Field(name string) (Value, bool) {
 	i := in.class.FieldIndex(name)
 	if i < 0 {
+		for j, f := range in.dyn {
+			if f.Name == name {
+				return in.extra[j], true
+			}
+		}
 		return Null, false
 	}
 	return in.fields[i], true
 }
+
+// DynamicFields returns the fields a call's overlay added to the
+// instance's @@dynamic class, and their values (shared slices: do not
+// modify).
+func (in *Instance) DynamicFields() ([]*types.Field, []Value) { return in.dyn, in.extra }
 
 // ---- equality and ordering ----
 
@@ -520,6 +564,11 @@ func (st *eqState) equal(x, y Value, depth int) bool {
 	case KindString:
 		return x.n == y.n && x.str() == y.str()
 	case KindEnum:
+		if x.n == dynEnum || y.n == dynEnum {
+			xe, xn := x.Enum()
+			ye, yn := y.Enum()
+			return xe == ye && xn == yn
+		}
 		return x.p == y.p && x.n == y.n
 	case KindMedia:
 		a, b := x.Media(), y.Media()
@@ -574,6 +623,14 @@ func (st *eqState) equalInstances(a, b *Instance, depth int) bool {
 	}
 	for i := range a.fields {
 		if !st.equal(a.fields[i], b.fields[i], depth+1) {
+			return false
+		}
+	}
+	if len(a.extra) != len(b.extra) {
+		return false
+	}
+	for i := range a.extra {
+		if a.dyn[i].Name != b.dyn[i].Name || !st.equal(a.extra[i], b.extra[i], depth+1) {
 			return false
 		}
 	}

@@ -127,6 +127,13 @@ var sections = []section{
 		benches: []string{"ParseNested1MB"}, cols: msCols,
 	},
 	{
+		title:   "Streaming: a 64 KiB reply (a list of tickets) parsed whole; fed in 10-byte chunks to the partial parser, its partial values built, then parsed whole for the final value; the control parses the reply so far again after every chunk (its first 16 KiB only: it is quadratic)",
+		benches: []string{"StreamParse"}, first: []string{"whole", "chunks10", "naive10"},
+		cols: []col{{"cpu ms/op", "cpu-ns/op", 1e6, 2}, {"wall ms/op", "ns/op", 1e6, 2}, {"partials/op", "partials/op", 1, 0},
+			{"allocs/op", "allocs/op", 1, 0}, {"B/op", "B/op", 1, 0}},
+		ratios: []*ratioCol{{head: "impl/whole cpu (wall)", cpu: "cpu-ns/op", wall: "ns/op", base: "whole"}},
+	},
+	{
 		title:   "Scale: 1,000 open Collectors holding 1M events",
 		benches: []string{"Scale"}, only: []string{"collectors"},
 		cols: []col{{"heap MB", "heap-MB", 1, 0}, {"B/event", "B/event", 1, 0},

@@ -45,7 +45,7 @@ func (c *compiler) checkClient(file string, d *syntax.ClientDecl) {
 			continue
 		}
 		for _, o := range e.Block.Entries {
-			if o.Key != "strategy" && !(o.Key == "start" && provider == "round-robin") {
+			if o.Key != "strategy" && o.Key != "http" && !(o.Key == "start" && provider == "round-robin") { // http: total_timeout_ms, checked by the LLM layer
 				c.errorf(file, o.KeyPos, "unsupported property `%s` for a %s client", o.Key, provider)
 			}
 		}

@@ -66,29 +66,34 @@ func (c *compiler) declareEnum(file string, d *syntax.EnumDecl) {
 		}
 	}
 	for _, v := range d.Values {
-		c.checkUpper(file, v.Name, "enum value")
 		if en.ValueIndex(v.Name.Name) >= 0 {
 			c.errorf(file, v.Name.NamePos, "enum %s: value %s redeclared", en.Name, v.Name.Name)
 			continue
 		}
-		ev := &types.EnumValue{Name: v.Name.Name}
-		c.onceAttrs(file, v.Attrs)
-		for _, a := range v.Attrs {
-			switch a.Name {
-			case "alias":
-				ev.Alias = c.attrString(file, a)
-			case "description":
-				ev.Description = c.attrString(file, a)
-			case "skip":
-				ev.Skip = true
-			default:
-				c.unknownAttr(file, a, "enum value")
-			}
-		}
-		en.Values = append(en.Values, ev)
+		en.Values = append(en.Values, c.enumValue(file, v))
 	}
 	c.enums[en.Name] = en
 	c.prog.Enums = append(c.prog.Enums, en)
+}
+
+// enumValue resolves an enum value and its attributes.
+func (c *compiler) enumValue(file string, v *syntax.EnumValue) *types.EnumValue {
+	c.checkUpper(file, v.Name, "enum value")
+	ev := &types.EnumValue{Name: v.Name.Name}
+	c.onceAttrs(file, v.Attrs)
+	for _, a := range v.Attrs {
+		switch a.Name {
+		case "alias":
+			ev.Alias = c.attrString(file, a)
+		case "description":
+			ev.Description = c.attrString(file, a)
+		case "skip":
+			ev.Skip = true
+		default:
+			c.unknownAttr(file, a, "enum value")
+		}
+	}
+	return ev
 }
 
 // checkUpper reports a class, enum, enum value or alias whose name does not

@@ -106,6 +106,7 @@ type Program struct {
 	Constants     []any         // int64, float64, string or EnumConst
 	Names         []string      // field and method names used by ATTR, SETATTR and METHOD
 	Types         []*types.Type // types used by CHECKTYPE
+	Tests         []*Test       // the test blocks, in declaration order
 	Warnings      syntax.ErrorList
 }
 
@@ -150,6 +151,7 @@ func Compile(files []*syntax.File, hosts []*HostSig) (*Program, syntax.ErrorList
 	c.declareFuncs(files, hosts)
 	c.checkConfigs()
 	c.compileBodies()
+	c.compileTests(files)
 	c.sortDiags()
 	if c.errorCount() > 0 {
 		return nil, c.diags

@@ -4,6 +4,7 @@
 package llmstub
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -86,37 +87,26 @@ func between(s, start, end string) string {
 	return strings.TrimSpace(v)
 }
 
-// writeEventStream writes a ConverseStream reply: messageStart,
-// contentBlockDelta events, contentBlockStop, messageStop and metadata,
-// each an event-stream message encoded by the SDK's encoder.
-func writeEventStream(ctx context.Context, w http.ResponseWriter, req *Request, r *Reply, id int) {
-	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
-	w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("stub-req-%04d", id))
-	w.WriteHeader(200)
-	f := facts(req, r)
-	enc := eventstream.NewEncoder()
-	send := func(typ string, payload any) bool {
-		if ctx.Err() != nil {
-			return false
-		}
-		b, _ := json.Marshal(payload)
-		var hs eventstream.Headers
-		hs.Set(":event-type", eventstream.StringValue(typ))
-		hs.Set(":content-type", eventstream.StringValue("application/json"))
-		hs.Set(":message-type", eventstream.StringValue("event"))
-		if err := enc.Encode(w, eventstream.Message{Headers: hs, Payload: b}); err != nil {
-			return false
-		}
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
-		return true
+// bedrockEvents are the events of a ConverseStream reply.
+func bedrockEvents(f replyFacts, parts []string) []streamEvent {
+	evs := []streamEvent{{name: "messageStart", data: map[string]any{"role": "assistant"}}}
+	for _, p := range parts {
+		evs = append(evs, streamEvent{name: "contentBlockDelta", data: map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": p}}})
 	}
-	ok := send("messageStart", map[string]any{"role": "assistant"})
-	for _, p := range chunks(r.Text, r.ChunkSize) {
-		ok = ok && send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": p}})
-	}
-	_ = ok && send("contentBlockStop", map[string]any{"contentBlockIndex": 0}) &&
-		send("messageStop", map[string]any{"stopReason": f.finish}) &&
-		send("metadata", map[string]any{"usage": bedrockUsage(f.u), "metrics": map[string]any{"latencyMs": 1}})
+	return append(evs,
+		streamEvent{name: "contentBlockStop", data: map[string]any{"contentBlockIndex": 0}},
+		streamEvent{name: "messageStop", data: map[string]any{"stopReason": f.finish}, final: true},
+		streamEvent{name: "metadata", data: map[string]any{"usage": bedrockUsage(f.u), "metrics": map[string]any{"latencyMs": 1}}, final: true})
+}
+
+// encodeAWS encodes ev as an AWS event-stream message.
+func encodeAWS(ev streamEvent) []byte {
+	b, _ := json.Marshal(ev.data)
+	var hs eventstream.Headers
+	hs.Set(":event-type", eventstream.StringValue(ev.name))
+	hs.Set(":content-type", eventstream.StringValue("application/json"))
+	hs.Set(":message-type", eventstream.StringValue("event"))
+	var buf bytes.Buffer
+	_ = eventstream.NewEncoder().Encode(&buf, eventstream.Message{Headers: hs, Payload: b})
+	return buf.Bytes()
 }

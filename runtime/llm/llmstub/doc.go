@@ -14,7 +14,15 @@
 //   - Bedrock: POST /model/{id}/converse and /converse-stream, the stream in
 //     the AWS event-stream encoding (the SDK's encoder).
 //
-// Streamed replies cut the text into events of Reply.ChunkSize bytes.
+// Streamed replies cut the text into events of Reply.ChunkSize bytes,
+// paced by Reply.FirstChunkDelay and Reply.ChunkDelay. Reply.Fault makes a
+// reply go wrong the ways real ones do, after Reply.FaultAfter events:
+// FaultHang (no headers, ever), FaultStall (headers, then silence; with
+// FaultAfter 0 not a byte of the body), FaultDrop (the connection drops in
+// the middle of an event), FaultMalformed (an event that is not JSON, or
+// not an AWS event-stream message), FaultNoFinal (the text, then a clean
+// end without the API's final events). Every wait ends when the client
+// goes away.
 // Credentials are checked as the providers would: WithAPIKey for the API
 // keys (Authorization, x-api-key, x-goog-api-key, api-key);
 // WithGoogleServiceAccount serves an OAuth token endpoint at TokenPath that

@@ -4,6 +4,7 @@ package llmstub
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -37,11 +38,23 @@ type Reply struct {
 	// ChunkSize is the most bytes of text one event of a streamed reply
 	// carries (default 16; cut at rune boundaries).
 	ChunkSize int
+	// FirstChunkDelay holds back the first event of a streamed reply (the
+	// body of a plain one) after the headers are sent; ChunkDelay holds
+	// back each later event. Both end early when the client goes away.
+	FirstChunkDelay, ChunkDelay time.Duration
+	// Fault makes the reply go wrong (see Fault), after FaultAfter events
+	// of a streamed reply.
+	Fault      Fault
+	FaultAfter int
 }
 
 // Usage is the token usage a reply reports.
 type Usage struct {
 	Input, Output, Cached int64
+	// CacheCreation is what Anthropic and Bedrock report as tokens
+	// written to the cache; Reasoning is OpenAI's
+	// completion_tokens_details.reasoning_tokens, sent when not zero.
+	CacheCreation, Reasoning int64
 }
 
 // A Rule answers the requests it matches. Replies are used in order, the
@@ -221,20 +234,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if reply.Delay > 0 && !wait(r.Context(), reply.Delay) {
 		return
 	}
+	if reply.Fault == FaultHang {
+		<-r.Context().Done()
+		return
+	}
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)
 	}
 	switch {
 	case reply.Body != "":
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status(reply))
-		io.WriteString(w, reply.Body)
+		writePlain(r.Context(), w, &reply, []byte(reply.Body))
 	case status(reply) >= 400:
 		writeError(w, api, status(reply), reply.Text)
 	case req.Stream:
 		writeStream(r.Context(), w, &req, &reply, id)
 	default:
-		writeJSON(w, 200, completionBody(&req, &reply, id))
+		b, _ := json.Marshal(completionBody(&req, &reply, id))
+		writePlain(r.Context(), w, &reply, append(b, '\n'))
 	}
 }
 

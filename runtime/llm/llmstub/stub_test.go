@@ -238,3 +238,55 @@ func TestKeep(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Each fault goes wrong on the wire as documented, streamed and not.
+func TestFaults(t *testing.T) {
+	streamBody := `{"model": "gpt-4o-mini", "stream": true, "stream_options": {"include_usage": true}, "messages": [{"role": "user", "content": "hi"}]}`
+	for _, tc := range []struct {
+		name   string
+		reply  Reply
+		body   string
+		status int    // 0: no reply before the client gives up
+		want   string // in what was read
+		broken bool   // the read ends in an error
+	}{
+		{"hang", Reply{Fault: FaultHang}, openAIBody, 0, "", false},
+		{"stall", Reply{Text: "abc", Fault: FaultStall}, openAIBody, 200, "", true},
+		{"stall streamed", Reply{Text: "abcdef", ChunkSize: 2, Fault: FaultStall, FaultAfter: 2}, streamBody, 200, `"content":"ab"`, true},
+		{"drop", Reply{Text: "abc", Fault: FaultDrop}, openAIBody, 200, `{"choices"`, true},
+		{"drop streamed", Reply{Text: "abcdef", ChunkSize: 2, Fault: FaultDrop, FaultAfter: 2}, streamBody, 200, `"content":"ab"`, true},
+		{"malformed streamed", Reply{Text: "abcdef", ChunkSize: 2, Fault: FaultMalformed, FaultAfter: 1}, streamBody, 200, `"content": "broken`, false},
+		{"no final", Reply{Text: "abcdef", ChunkSize: 2, Fault: FaultNoFinal}, streamBody, 200, `"content":"ef"`, false},
+		{"paced", Reply{Text: "abcdef", ChunkSize: 2, FirstChunkDelay: time.Millisecond, ChunkDelay: time.Millisecond}, streamBody, 200, "[DONE]", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(WithRules(Rule{Replies: []Reply{tc.reply}}))
+			defer s.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/v1/chat/completions", strings.NewReader(tc.body))
+			resp, err := http.DefaultClient.Do(req)
+			if tc.status == 0 {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("got a reply, want none")
+				}
+				return
+			}
+			if err != nil || resp.StatusCode != tc.status {
+				t.Fatalf("%v %v", resp, err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if (err != nil) != tc.broken || !strings.Contains(string(b), tc.want) {
+				t.Errorf("read %q, err %v; want %q, broken %v", b, err, tc.want, tc.broken)
+			}
+			if tc.reply.Fault == FaultNoFinal && (strings.Contains(string(b), "[DONE]") || strings.Contains(string(b), `"finish_reason":"stop"`)) {
+				t.Errorf("no-final reply has its final events: %s", b)
+			}
+		})
+	}
+	if FaultDrop.String() != "drop" || Fault(99).String() != "fault(?)" {
+		t.Error("Fault.String")
+	}
+}

@@ -131,7 +131,7 @@ func completionBody(req *Request, r *Reply, id int) any {
 			"content":     []any{map[string]any{"type": "text", "text": r.Text}},
 			"stop_reason": f.finish, "stop_sequence": nil,
 			"usage": map[string]any{"input_tokens": u.Input, "output_tokens": u.Output,
-				"cache_read_input_tokens": u.Cached, "cache_creation_input_tokens": 0},
+				"cache_read_input_tokens": u.Cached, "cache_creation_input_tokens": u.CacheCreation},
 		}
 	case "google":
 		return googleBody(f, r.Text, f.finish, id)
@@ -152,12 +152,20 @@ func completionBody(req *Request, r *Reply, id int) any {
 }
 
 func openAIUsage(u Usage) map[string]any {
-	return map[string]any{"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
+	m := map[string]any{"prompt_tokens": u.Input, "completion_tokens": u.Output, "total_tokens": u.Input + u.Output,
 		"prompt_tokens_details": map[string]any{"cached_tokens": u.Cached}}
+	if u.Reasoning != 0 {
+		m["completion_tokens_details"] = map[string]any{"reasoning_tokens": u.Reasoning}
+	}
+	return m
 }
 
 func bedrockUsage(u Usage) map[string]any {
-	return map[string]any{"inputTokens": u.Input, "outputTokens": u.Output, "totalTokens": u.Input + u.Output, "cacheReadInputTokens": u.Cached}
+	m := map[string]any{"inputTokens": u.Input, "outputTokens": u.Output, "totalTokens": u.Input + u.Output, "cacheReadInputTokens": u.Cached}
+	if u.CacheCreation != 0 {
+		m["cacheWriteInputTokens"] = u.CacheCreation
+	}
+	return m
 }
 
 // googleBody is a GenerateContentResponse (finish "" for a stream's
@@ -246,84 +254,69 @@ func chunks(text string, n int) []string {
 	return out
 }
 
-// An sseWriter writes server-sent events, flushing each.
-type sseWriter struct {
-	w   http.ResponseWriter
-	ctx context.Context
-}
-
-func (s sseWriter) event(name string, v any) bool {
-	if s.ctx.Err() != nil {
-		return false
-	}
-	var b strings.Builder
-	if name != "" {
-		b.WriteString("event: " + name + "\n")
-	}
-	data := "[DONE]"
-	if v != nil {
-		j, _ := json.Marshal(v)
-		data = string(j)
-	}
-	b.WriteString("data: " + data + "\n\n")
-	if _, err := s.w.Write([]byte(b.String())); err != nil {
-		return false
-	}
-	if f, ok := s.w.(http.Flusher); ok {
-		f.Flush()
-	}
-	return true
+// A streamEvent is one event of a streamed reply: its SSE event name (or
+// Bedrock's event type) and JSON payload (nil: OpenAI's [DONE]). final marks
+// the API's closing events, from the one carrying the finish reason on,
+// which FaultNoFinal leaves out.
+type streamEvent struct {
+	name  string
+	data  any
+	final bool
 }
 
 // writeStream writes a streamed reply in req's API.
 func writeStream(ctx context.Context, w http.ResponseWriter, req *Request, r *Reply, id int) {
-	if req.API == "bedrock" {
-		writeEventStream(ctx, w, req, r, id)
-		return
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(200)
-	s := sseWriter{w, ctx}
 	f := facts(req, r)
 	parts := chunks(r.Text, r.ChunkSize)
+	var evs []streamEvent
 	switch req.API {
 	case "anthropic":
-		anthropicStream(s, f, parts, id)
+		evs = anthropicEvents(f, parts, id)
 	case "google":
-		for i, p := range parts {
-			fin := ""
-			if i == len(parts)-1 {
-				fin = f.finish
-			}
-			if !s.event("", googleBody(f, p, fin, id)) {
-				return
-			}
-		}
-		if len(parts) == 0 {
-			s.event("", googleBody(f, "", f.finish, id))
-		}
+		evs = googleEvents(f, parts, id)
 	case "responses":
-		responsesStream(s, f, r.Text, parts, id)
+		evs = responsesEvents(f, r.Text, parts, id)
+	case "bedrock":
+		evs = bedrockEvents(f, parts)
+		w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+		w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("stub-req-%04d", id))
 	default:
-		openAIStream(s, req, f, parts, id)
+		evs = openAIEvents(req, f, parts, id)
 	}
+	if req.API != "bedrock" {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.WriteHeader(200)
+	flush(w)
+	sendEvents(ctx, w, r, evs, req.API == "bedrock")
 }
 
-func openAIStream(s sseWriter, req *Request, f replyFacts, parts []string, id int) {
+// encodeSSE encodes ev as a server-sent event.
+func encodeSSE(ev streamEvent) []byte {
+	var b []byte
+	if ev.name != "" {
+		b = append(b, "event: "+ev.name+"\n"...)
+	}
+	data := []byte("[DONE]")
+	if ev.data != nil {
+		data, _ = json.Marshal(ev.data)
+	}
+	b = append(b, "data: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
+}
+
+func openAIEvents(req *Request, f replyFacts, parts []string, id int) []streamEvent {
 	chunk := func(delta map[string]any, finish any) map[string]any {
 		return map[string]any{"id": fmt.Sprintf("chatcmpl-stub-%04d", id), "object": "chat.completion.chunk", "created": created, "model": f.model,
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
 	}
-	if !s.event("", chunk(map[string]any{"role": "assistant", "content": ""}, nil)) {
-		return
-	}
+	evs := []streamEvent{{data: chunk(map[string]any{"role": "assistant", "content": ""}, nil)}}
 	for _, p := range parts {
-		if !s.event("", chunk(map[string]any{"content": p}, nil)) {
-			return
-		}
+		evs = append(evs, streamEvent{data: chunk(map[string]any{"content": p}, nil)})
 	}
-	s.event("", chunk(map[string]any{}, f.finish))
+	evs = append(evs, streamEvent{data: chunk(map[string]any{}, f.finish), final: true})
 	var opts struct {
 		StreamOptions struct {
 			IncludeUsage bool `json:"include_usage"`
@@ -331,35 +324,51 @@ func openAIStream(s sseWriter, req *Request, f replyFacts, parts []string, id in
 	}
 	_ = json.Unmarshal(req.Body, &opts)
 	if opts.StreamOptions.IncludeUsage {
-		s.event("", map[string]any{"id": fmt.Sprintf("chatcmpl-stub-%04d", id), "object": "chat.completion.chunk", "created": created,
-			"model": f.model, "choices": []any{}, "usage": openAIUsage(f.u)})
+		evs = append(evs, streamEvent{data: map[string]any{"id": fmt.Sprintf("chatcmpl-stub-%04d", id), "object": "chat.completion.chunk", "created": created,
+			"model": f.model, "choices": []any{}, "usage": openAIUsage(f.u)}, final: true})
 	}
-	s.event("", nil)
+	return append(evs, streamEvent{final: true})
 }
 
-func anthropicStream(s sseWriter, f replyFacts, parts []string, id int) {
-	ok := s.event("message_start", map[string]any{"type": "message_start", "message": map[string]any{
-		"id": fmt.Sprintf("msg_stub_%04d", id), "type": "message", "role": "assistant", "model": f.model, "content": []any{},
-		"stop_reason": nil, "stop_sequence": nil,
-		"usage": map[string]any{"input_tokens": f.u.Input, "output_tokens": 1, "cache_read_input_tokens": f.u.Cached, "cache_creation_input_tokens": 0}}}) &&
-		s.event("content_block_start", map[string]any{"type": "content_block_start", "index": 0, "content_block": map[string]any{"type": "text", "text": ""}}) &&
-		s.event("ping", map[string]any{"type": "ping"})
+func anthropicEvents(f replyFacts, parts []string, id int) []streamEvent {
+	evs := []streamEvent{
+		{name: "message_start", data: map[string]any{"type": "message_start", "message": map[string]any{
+			"id": fmt.Sprintf("msg_stub_%04d", id), "type": "message", "role": "assistant", "model": f.model, "content": []any{},
+			"stop_reason": nil, "stop_sequence": nil,
+			"usage": map[string]any{"input_tokens": f.u.Input, "output_tokens": 1, "cache_read_input_tokens": f.u.Cached, "cache_creation_input_tokens": f.u.CacheCreation}}}},
+		{name: "content_block_start", data: map[string]any{"type": "content_block_start", "index": 0, "content_block": map[string]any{"type": "text", "text": ""}}},
+		{name: "ping", data: map[string]any{"type": "ping"}},
+	}
 	for _, p := range parts {
-		ok = ok && s.event("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": p}})
+		evs = append(evs, streamEvent{name: "content_block_delta", data: map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": p}}})
 	}
-	_ = ok && s.event("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0}) &&
-		s.event("message_delta", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": f.finish, "stop_sequence": nil},
-			"usage": map[string]any{"output_tokens": f.u.Output}}) &&
-		s.event("message_stop", map[string]any{"type": "message_stop"})
+	return append(evs,
+		streamEvent{name: "content_block_stop", data: map[string]any{"type": "content_block_stop", "index": 0}},
+		streamEvent{name: "message_delta", data: map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": f.finish, "stop_sequence": nil},
+			"usage": map[string]any{"output_tokens": f.u.Output}}, final: true},
+		streamEvent{name: "message_stop", data: map[string]any{"type": "message_stop"}, final: true})
 }
 
-func responsesStream(s sseWriter, f replyFacts, text string, parts []string, id int) {
+func googleEvents(f replyFacts, parts []string, id int) []streamEvent {
+	if len(parts) == 0 {
+		return []streamEvent{{data: googleBody(f, "", f.finish, id), final: true}}
+	}
+	evs := make([]streamEvent, len(parts))
+	for i, p := range parts {
+		evs[i].data = googleBody(f, p, "", id)
+	}
+	evs[len(evs)-1] = streamEvent{data: googleBody(f, parts[len(parts)-1], f.finish, id), final: true}
+	return evs
+}
+
+func responsesEvents(f replyFacts, text string, parts []string, id int) []streamEvent {
 	created := responseObject(f, "", id)
 	created["status"], created["output"], created["usage"] = "in_progress", []any{}, nil
-	ok := s.event("response.created", map[string]any{"type": "response.created", "sequence_number": 0, "response": created})
+	evs := []streamEvent{{name: "response.created", data: map[string]any{"type": "response.created", "sequence_number": 0, "response": created}}}
 	for i, p := range parts {
-		ok = ok && s.event("response.output_text.delta", map[string]any{"type": "response.output_text.delta", "sequence_number": i + 1,
-			"item_id": fmt.Sprintf("msg_stub_%04d", id), "output_index": 0, "content_index": 0, "delta": p})
+		evs = append(evs, streamEvent{name: "response.output_text.delta", data: map[string]any{"type": "response.output_text.delta", "sequence_number": i + 1,
+			"item_id": fmt.Sprintf("msg_stub_%04d", id), "output_index": 0, "content_index": 0, "delta": p}})
 	}
-	_ = ok && s.event("response.completed", map[string]any{"type": "response.completed", "sequence_number": len(parts) + 1, "response": responseObject(f, text, id)})
+	return append(evs, streamEvent{name: "response.completed", data: map[string]any{"type": "response.completed", "sequence_number": len(parts) + 1,
+		"response": responseObject(f, text, id)}, final: true})
 }

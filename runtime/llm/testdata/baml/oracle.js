@@ -6,8 +6,10 @@
 // INPUT is JSON: {"source": "<BAML classes, enums and functions>",
 // "cases": [{"function": "F0", "reply": "..."}, ...]}. The source gets a
 // client named Oracle that talks to the fake server; each function takes
-// one string argument x. Output: one JSON line per case, {"ok": value} or
-// {"error": "message"}.
+// one string argument x. A case with "partial": true is not called: its
+// reply is parsed as the partial reply of a stream (BAML's
+// parseLlmResponse with partials allowed). Output: one JSON line per case,
+// {"ok": value} or {"error": "message"}.
 const dir = process.env.BEX_BAML_DIR;
 process.env.BAML_LOG = 'off';
 const { BamlRuntime, BamlCtxManager } = require(dir + '/node_modules/@boundaryml/baml');
@@ -56,8 +58,13 @@ retry_policy None {
     for (const c of cases) {
       reply = c.reply;
       try {
-        const r = await rt.callFunction(c.function, { x: 'x' }, ctx.cloneContext(), null, null, [], {}, {});
-        const v = r.parsed(false);
+        let v;
+        if (c.partial) {
+          v = rt.parseLlmResponse(c.function, c.reply, true, ctx.cloneContext(), null, null, {});
+        } else {
+          const r = await rt.callFunction(c.function, { x: 'x' }, ctx.cloneContext(), null, null, [], {}, {});
+          v = r.parsed(false);
+        }
         console.log(JSON.stringify({ ok: v === undefined ? null : v }));
       } catch (e) {
         let m = String(e.message || e);
