@@ -304,10 +304,17 @@ func pipelineClient(cfg clientConfig) (call func(context.Context) error, finish 
 		}
 		return floorClient(hc, cfg.url, cfg.ticket), nil, nil
 	}
-	var engOpts []engine.Option
+	// The provider's URL, as the client's base_url env.BENCH_LLM_URL.
+	llmOpts := []llm.Option{llm.WithEnv(func(k string) (string, bool) {
+		if k == "BENCH_LLM_URL" {
+			return cfg.url, true
+		}
+		return os.LookupEnv(k)
+	})}
 	if cfg.http != nil {
-		engOpts = append(engOpts, engine.WithLLMOptions(llm.WithHTTPClient(cfg.http)))
+		llmOpts = append(llmOpts, llm.WithHTTPClient(cfg.http))
 	}
+	engOpts := []engine.Option{engine.WithLLMOptions(llmOpts...)}
 	eng, err := engine.New(engine.MustParse(map[string]string{"pipeline.baml": cfg.source}), engOpts...)
 	if err != nil {
 		return nil, nil, err

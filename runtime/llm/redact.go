@@ -30,7 +30,7 @@ type redactor struct {
 
 func (r redactor) str(s string) string {
 	for _, sec := range r.secrets {
-		if len(sec) >= minSecretLen {
+		if len(sec) >= minSecretLen && len(sec) <= len(s) && indexSecret(s, sec) >= 0 {
 			s = strings.ReplaceAll(s, sec, vmspan.Redacted)
 		}
 	}
@@ -40,6 +40,58 @@ func (r redactor) str(s string) string {
 		}
 	}
 	return s
+}
+
+// byteRank orders bytes by how common they are in prompts, replies and
+// their JSON: the first most common. Bytes not listed (most punctuation,
+// control bytes, non-ASCII) are the rarest.
+const byteRank = ` etaoinsrhldcu"m:,fpgwyb0123456789vk.-{}_/ETAOINSRHLDCUMFPGWYBVKxjqzXJQZ`
+
+// byteRarity is byteRank as a table: higher is rarer.
+var byteRarity = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = 255
+	}
+	for i := range len(byteRank) {
+		t[byteRank[i]] = uint8(i)
+	}
+	return t
+}()
+
+// indexSecret returns the index of the first sec in s, or -1. It looks
+// for the rarest byte by byteRank of sec's last eight instead of its first
+// (an API key's first bytes, like "sk-", are common in text), so that a long text
+// without the secret costs about one vectorized byte search. After many
+// false hits it leaves the rest to strings.Index, which bounds the work.
+func indexSecret(s, sec string) int {
+	p := max(len(sec)-8, 0) // the random tail of a key ("sk-…", "Bearer …")
+	for i := p + 1; i < len(sec); i++ {
+		if byteRarity[sec[i]] > byteRarity[sec[p]] {
+			p = i
+		}
+	}
+	b, fails := sec[p], 0
+	for i := p; i < len(s); {
+		j := strings.IndexByte(s[i:], b)
+		if j < 0 {
+			return -1
+		}
+		k := i + j - p
+		if k+len(sec) > len(s) {
+			return -1
+		}
+		if s[k:k+len(sec)] == sec {
+			return k
+		}
+		if fails++; fails > 16+k/16 {
+			if n := strings.Index(s[k+1:], sec); n >= 0 {
+				return k + 1 + n
+			}
+			return -1
+		}
+		i += j + 1
+	}
+	return -1
 }
 
 // body returns a recorded body: redacted, and cut at maxRecordedBody.
