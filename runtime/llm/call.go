@@ -591,7 +591,10 @@ func serverOf(raw string) (string, int) {
 
 // serverOfURL is serverOf for a parsed URL.
 func serverOfURL(u *url.URL) (string, int) {
-	port, _ := strconv.Atoi(u.Port())
+	port := 0
+	if p := u.Port(); p != "" {
+		port, _ = strconv.Atoi(p)
+	}
 	if port == 0 {
 		switch u.Scheme {
 		case "https":

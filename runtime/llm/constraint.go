@@ -134,6 +134,9 @@ func collectChecks(r *cval, path []ckid, out []vmspan.CheckResult) []vmspan.Chec
 		out = append(out, k)
 	}
 	for i, k := range r.kids {
+		if len(k.v.checks) == 0 && len(k.v.kids) == 0 {
+			continue // nothing to collect: no path to make
+		}
 		if r.kind == types.List {
 			k.index = i
 		}

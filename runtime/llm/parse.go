@@ -128,6 +128,9 @@ func collectNotes(r *cval, path []ckid, out []vmspan.ParseNote) []vmspan.ParseNo
 		out = append(out, vmspan.ParseNote{Kind: vmspan.ParseTruncated, Path: pathText(path, ""), Detail: "the reply ends inside this value; kept as far as it goes"})
 	}
 	for _, k := range r.kids {
+		if len(k.v.flags) == 0 && len(k.v.kids) == 0 {
+			continue // nothing to collect: no path to make
+		}
 		out = collectNotes(k.v, append(path, k), out)
 	}
 	return out

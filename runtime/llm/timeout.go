@@ -260,6 +260,8 @@ type watchdog struct {
 	first atomic.Bool
 	last  atomic.Int64 // since start, in ns: the last read that brought data
 	fired atomic.Pointer[TimeoutError]
+
+	trace httptrace.ClientTrace // its hooks, allocated with it
 }
 
 // watch starts the watchdog of an attempt of client with limits lim, and
@@ -268,12 +270,14 @@ type watchdog struct {
 func watch(parent context.Context, client string, lim Timeouts, streamed bool) (context.Context, *watchdog) {
 	ctx, cancel := context.WithCancelCause(parent)
 	w := &watchdog{lim: lim, client: client, streamed: streamed, ctx: ctx, cancel: cancel, start: time.Now(), connecting: -1, firstAt: -1}
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+	connected := func() { w.setConnecting(false) }
+	w.trace = httptrace.ClientTrace{
 		GetConn:              func(string) { w.setConnecting(true) },
-		GotConn:              func(httptrace.GotConnInfo) { w.setConnecting(false) },
-		WroteHeaders:         func() { w.setConnecting(false) },
-		GotFirstResponseByte: func() { w.setConnecting(false) },
-	})
+		GotConn:              func(httptrace.GotConnInfo) { connected() },
+		WroteHeaders:         connected,
+		GotFirstResponseByte: connected,
+	}
+	ctx = httptrace.WithClientTrace(ctx, &w.trace)
 	w.mu.Lock()
 	w.timer = time.AfterFunc(w.nextLocked(0), w.fire)
 	w.mu.Unlock()
