@@ -19,6 +19,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"go.uber.org/goleak"
 
+	"github.com/bexrun/bex/integration/internal/deploy"
+	"github.com/bexrun/bex/integration/internal/prom"
 	"github.com/bexrun/bex/integration/jaegertest"
 )
 
@@ -40,13 +42,16 @@ func TestStackWithoutDocker(t *testing.T) {
 	}
 	p := loadProject(t)
 	root := repoRoot(t)
-	j := jaegertest.Start(t)
+	j := deploy.StartStore(t)
+	gwEnv := env(p.Services["gateway"])
+	gwEnv["GATEWAY_SPANMETRICS_FLUSH"] = "1s" // instead of 15s, to be quick
+	gw := deploy.StartGateway(t, j.OTLPGRPCEndpoint(), gwEnv)
 	bins := buildServices(t, p, root)
 
 	stubAddr, httpAddr := freeAddr(t), freeAddr(t)
 	local := map[string]string{ // container host:port -> local address
-		"jaeger:4317":     j.OTLPGRPCEndpoint(),
-		"jaeger:4318":     j.OTLPHTTPEndpoint(),
+		"gateway:4317":    gw.OTLPGRPCEndpoint(),
+		"gateway:4318":    gw.OTLPHTTPEndpoint(),
 		"localhost:16686": strings.TrimPrefix(j.QueryURL(), "http://"),
 		"llmstub:8081":    stubAddr,
 		"httpserver:8080": httpAddr,
@@ -92,6 +97,7 @@ func TestStackWithoutDocker(t *testing.T) {
 		checkDemoTrace(t, j.WaitTrace(t, id, 6))
 	}
 	checkFailedTrace(t, j.WaitTrace(t, failedTrace, 4))
+	checkSpanMetrics(t, j, gw)
 }
 
 // postFailing sends a ticket while the model is down and returns the
@@ -354,4 +360,32 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// checkSpanMetrics checks the span metrics that Prometheus scrapes from the
+// gateway: one call of Triage for each Triage span in Jaeger (the demo
+// gateway keeps every trace), and the failed one counted as an error.
+func checkSpanMetrics(t *testing.T, j, gw *jaegertest.Jaeger) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	traces, err := j.FindTraces(ctx, "bex-httpserver", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	for _, tr := range traces {
+		if tr.SpanByName("Triage") != nil {
+			calls++
+		}
+	}
+	url := deploy.PrometheusURL(gw)
+	labels := map[string]string{"job": "bex-httpserver", "span_name": "Triage"}
+	if err := prom.Wait(url, "traces_span_metrics_calls_total", labels, float64(calls), 30*time.Second); err != nil {
+		t.Errorf("span metrics: %v", err)
+	}
+	labels["status_code"] = "STATUS_CODE_ERROR"
+	if err := prom.Wait(url, "traces_span_metrics_calls_total", labels, 1, 30*time.Second); err != nil {
+		t.Errorf("span metrics: %v", err)
+	}
 }

@@ -45,7 +45,8 @@ type Jaeger struct {
 
 // Start starts a Jaeger all-in-one with in-memory storage on free 127.0.0.1
 // ports, waits until it is healthy, and registers a t.Cleanup that stops it.
-// Options choose the ports (WithPorts) and persistent storage (WithBadger).
+// Options choose the ports (WithPorts), persistent storage (WithBadger), or
+// a configuration file of the caller's (WithConfigFile).
 //
 // If no Jaeger binary can be had (see Binary), Start skips the test, or fails
 // it when the environment variable CI is "true". If Jaeger has to be built,

@@ -24,7 +24,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bexrun/bex/integration/internal/spanlog"
-	"github.com/bexrun/bex/integration/jaegertest"
 	"github.com/bexrun/bex/otelbridge"
 )
 
@@ -43,35 +42,6 @@ func repoRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return root
-}
-
-// startStore runs the trace store of deploy/jaeger-store.yaml.
-func startStore(t *testing.T) *jaegertest.Jaeger {
-	return jaegertest.Start(t, jaegertest.WithConfigFile(filepath.Join(repoRoot(t), "deploy", "jaeger-store.yaml"), jaegertest.ConfigVars{
-		OTLPGRPC: "STORE_OTLP_GRPC_ENDPOINT", OTLPHTTP: "STORE_OTLP_HTTP_ENDPOINT",
-		QueryHTTP: "STORE_QUERY_HTTP_ENDPOINT", QueryGRPC: "STORE_QUERY_GRPC_ENDPOINT",
-		Health: "STORE_HEALTH_ENDPOINT", MetricsHost: "STORE_TELEMETRY_HOST", MetricsPort: "STORE_TELEMETRY_PORT",
-	}))
-}
-
-// promEnv names the gateway's Prometheus exporter endpoint.
-const promEnv = "GATEWAY_PROMETHEUS_ENDPOINT"
-
-// startGateway runs the gateway of deploy/otelcol-gateway.yaml, forwarding
-// to store, with the knobs given as environment variables.
-func startGateway(t *testing.T, store *jaegertest.Jaeger, knobs map[string]string) *jaegertest.Jaeger {
-	opts := []jaegertest.Option{
-		jaegertest.WithConfigFile(filepath.Join(repoRoot(t), "deploy", "otelcol-gateway.yaml"), jaegertest.ConfigVars{
-			OTLPGRPC: "GATEWAY_OTLP_GRPC_ENDPOINT", OTLPHTTP: "GATEWAY_OTLP_HTTP_ENDPOINT",
-			Health: "GATEWAY_HEALTH_ENDPOINT", MetricsHost: "GATEWAY_TELEMETRY_HOST", MetricsPort: "GATEWAY_TELEMETRY_PORT",
-		}),
-		jaegertest.WithFreeAddr(promEnv),
-		jaegertest.WithEnv("GATEWAY_STORE_ENDPOINT", store.OTLPGRPCEndpoint()),
-	}
-	for k, v := range knobs {
-		opts = append(opts, jaegertest.WithEnv(k, v))
-	}
-	return jaegertest.Start(t, opts...)
 }
 
 // buildService builds cmd/bexsvc into a temporary directory, with the race

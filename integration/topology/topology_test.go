@@ -25,6 +25,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
+	"github.com/bexrun/bex/integration/internal/deploy"
+	"github.com/bexrun/bex/integration/internal/prom"
 	"github.com/bexrun/bex/integration/internal/spanlog"
 	"github.com/bexrun/bex/integration/jaegertest"
 	"github.com/bexrun/bex/jsonl"
@@ -95,8 +97,8 @@ type sent struct {
 // at the head by the frontend's sampler are exported by no process, and
 // the services' JSONL trace files still have their calls.
 func TestTwoTier(t *testing.T) {
-	store := startStore(t)
-	gw := startGateway(t, store, map[string]string{
+	store := deploy.StartStore(t)
+	gw := deploy.StartGateway(t, store.OTLPGRPCEndpoint(), map[string]string{
 		"GATEWAY_SLOW_MS":             strconv.Itoa(slowMs),
 		"GATEWAY_SAMPLING_PERCENTAGE": strconv.Itoa(sharePercent),
 		"GATEWAY_DECISION_WAIT":       decisionWait.String(),
@@ -164,7 +166,7 @@ func TestTwoTier(t *testing.T) {
 	// after its first span; then the gateway's shutdown flushes what it
 	// keeps to the store.
 	decided := float64(len(kept) + len(dropped))
-	if err := waitMetric(gw.MetricsURL(), "otelcol_processor_tail_sampling_global_count_traces_sampled_total", nil, decided, decisionBound); err != nil {
+	if err := prom.Wait(gw.MetricsURL(), "otelcol_processor_tail_sampling_global_count_traces_sampled_total", nil, decided, decisionBound); err != nil {
 		t.Fatalf("the gateway's decisions: %v", err)
 	}
 	if err := gw.Stop(); err != nil {
@@ -172,7 +174,7 @@ func TestTwoTier(t *testing.T) {
 	}
 	// The store has written every span the gateway sent once its exporter
 	// has sent them all; more would be spans of dropped traces.
-	if err := waitMetric(store.MetricsURL(), "otelcol_exporter_sent_spans_total", map[string]string{"exporter": "jaeger_storage_exporter"}, float64(keptSpans), 30*time.Second); err != nil {
+	if err := prom.Wait(store.MetricsURL(), "otelcol_exporter_sent_spans_total", map[string]string{"exporter": "jaeger_storage_exporter"}, float64(keptSpans), 30*time.Second); err != nil {
 		t.Errorf("spans stored: %v", err)
 	}
 	checkStoredIDs(t, store, kept)
@@ -295,7 +297,7 @@ func exportedSpans(t *testing.T, f *frontend, services []*service) map[string][]
 // configuration file.
 func hashSalt(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "deploy", "otelcol-gateway.yaml"))
+	b, err := os.ReadFile(filepath.Join(deploy.Dir(t), "otelcol-gateway.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,6 @@
-package topology_test
+// Package prom reads Prometheus text endpoints for the integration tests:
+// the gateway's exporter and the Collectors' own metrics.
+package prom
 
 import (
 	"context"
@@ -11,8 +13,8 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// scrape fetches a Prometheus text endpoint and parses it.
-func scrape(ctx context.Context, url string) (map[string]*dto.MetricFamily, error) {
+// Scrape fetches a Prometheus text endpoint and parses it.
+func Scrape(ctx context.Context, url string) (map[string]*dto.MetricFamily, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -43,10 +45,10 @@ func labelsMatch(m *dto.Metric, want map[string]string) bool {
 	return n == len(want)
 }
 
-// sum adds the values of a counter, gauge or untyped family's series with
-// the labels (a histogram's or summary's count), and reports whether the
-// family exists.
-func sum(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
+// Sum adds the values of the series of a counter, gauge or untyped family
+// that have the labels (for a histogram, the counts), and reports whether
+// the family exists.
+func Sum(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
 	f, ok := fams[name]
 	if !ok {
 		return 0, false
@@ -70,19 +72,19 @@ func sum(fams map[string]*dto.MetricFamily, name string, labels map[string]strin
 	return total, true
 }
 
-// waitMetric polls url until the sum of the metric's series with the labels
+// Wait polls url until the sum of the metric's series with the labels
 // equals want. It returns an error, with the last value seen, after timeout,
 // or as soon as the sum exceeds want (the metric is a counter).
-func waitMetric(url, name string, labels map[string]string, want float64, timeout time.Duration) error {
+func Wait(url, name string, labels map[string]string, want float64, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	last := "not scraped yet"
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		fams, err := scrape(ctx, url)
+		fams, err := Scrape(ctx, url)
 		cancel()
 		if err != nil {
 			last = err.Error()
-		} else if v, ok := sum(fams, name, labels); !ok {
+		} else if v, ok := Sum(fams, name, labels); !ok {
 			last = "no such metric"
 		} else if v == want {
 			return nil
