@@ -388,7 +388,10 @@ func checkTrace(t *testing.T, s sent, tr *jaegertest.Trace, exported []spanlog.S
 // each bex root span is under its process's server span.
 func checkParent(t *testing.T, s sent, tr *jaegertest.Trace, sp, parent *jaegertest.Span, spans map[string]*jaegertest.Span) {
 	t.Helper()
-	inst := func(x *jaegertest.Span) string { v, _ := tr.Process(x).Tags.Get("service.instance.id"); return fmt.Sprint(v) }
+	inst := func(x *jaegertest.Span) string {
+		v, _ := tr.Process(x).Tags.Get("service.instance.id")
+		return fmt.Sprint(v)
+	}
 	kind := func(x *jaegertest.Span) string { v, _ := x.Tag("span.kind"); return fmt.Sprint(v) }
 	bexKind := func(x *jaegertest.Span) string { v, _ := x.Tag("bex.span.kind"); return fmt.Sprint(v) }
 	fail := func(format string, args ...any) {
