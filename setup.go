@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/bexrun/bex/jsonl"
 	"github.com/bexrun/bex/otelbridge"
@@ -27,6 +29,7 @@ type config struct {
 	traceFile   *string
 	otlp        *bool
 	provider    trace.TracerProvider
+	meter       metric.MeterProvider
 	sinks       []vmspan.Sink
 	bridgeOpts  []otelbridge.Option
 	provOpts    []otelbridge.ProviderOption
@@ -49,6 +52,15 @@ func WithOTLP(on bool) Option { return func(c *config) { c.otlp = &on } }
 // Setup then neither exports nor shuts tp down (the application does).
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.provider = tp }
+}
+
+// WithMeterProvider makes bex record its metrics — the GenAI client
+// metrics of every LLM attempt and its health instruments (see
+// ObserveHealth) — with mp, the application's own MeterProvider, instead of
+// the global one or one Setup would build; Setup neither exports nor shuts
+// mp down (the application does).
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(c *config) { c.meter = mp }
 }
 
 // WithSink adds sinks that receive every event (a Collector-like store, a
@@ -129,9 +141,9 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		return nil, err
 	}
 	sinks := append([]vmspan.Sink(nil), c.sinks...)
+	var w *jsonl.Writer
 	if path := c.traceFilePath(); path != "" {
-		w, err := jsonl.Open(path)
-		if err != nil {
+		if w, err = jsonl.Open(path); err != nil {
 			return fail(fmt.Errorf("bex.Setup: trace file: %w", err))
 		}
 		sinks = append(sinks, w)
@@ -139,13 +151,45 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 			return errors.Join(w.Flush(ctx), w.Close())
 		})
 	}
+	mp, mpCloser, err := c.meterProvider(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("bex.Setup: OpenTelemetry metrics: %w", err))
+	}
+	if mp != nil {
+		c.bridgeOpts = append(c.bridgeOpts, otelbridge.WithMeterProvider(mp))
+	}
 	b, closer, err := c.bridge(ctx)
 	if err != nil {
+		if mpCloser != nil {
+			_ = mpCloser(ctx)
+		}
 		return fail(fmt.Errorf("bex.Setup: OpenTelemetry: %w", err))
+	}
+	if b == nil && mpCloser != nil {
+		// Metrics without traces: a bridge whose spans go nowhere.
+		b, closer = otelbridge.New(append([]otelbridge.Option{otelbridge.WithTracerProvider(tracenoop.NewTracerProvider())}, c.bridgeOpts...)...), nil
 	}
 	if b != nil {
 		sinks = append(sinks, b)
-		closers = append(closers, closer)
+		if closer != nil {
+			closers = append(closers, closer)
+		}
+	}
+	if mp != nil {
+		// After the provider's shutdown (the final counts of spans), the
+		// meter provider's: its last export has the final values.
+		reg, err := ObserveHealth(mp, b, w)
+		if err != nil {
+			otel.Handle(fmt.Errorf("bex.Setup: health instruments: %w", err))
+			reg = noRegistration{}
+		}
+		closers = append(closers, func(ctx context.Context) error {
+			var err error
+			if mpCloser != nil {
+				err = mpCloser(ctx)
+			}
+			return errors.Join(err, reg.Unregister())
+		})
 	}
 	vmspan.SetDefault(vmspan.NewTracer(vmspan.Fanout(sinks...)))
 	return func(ctx context.Context) error {
@@ -163,6 +207,59 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 	}, nil
 }
 
+// meterProvider returns the MeterProvider bex records its metrics with,
+// and the func that shuts it down when Setup built it:
+//
+//   - the provider given with WithMeterProvider;
+//   - none with WithOTLP(false);
+//   - the application's global MeterProvider when it has set one, or when
+//     the application runs OpenTelemetry itself (WithTracerProvider, or a
+//     global TracerProvider): bex then records into the global provider,
+//     which records nothing until the application sets one;
+//   - else one Setup builds with otelbridge.NewMeterProvider when the
+//     environment configures metrics export (OTEL_METRICS_EXPORTER, or an
+//     OTLP endpoint variable) or WithOTLP(true) asks, unless
+//     OTEL_METRICS_EXPORTER=none or OTEL_SDK_DISABLED=true;
+//   - else none (nil).
+func (c *config) meterProvider(ctx context.Context) (metric.MeterProvider, func(context.Context) error, error) {
+	switch {
+	case c.meter != nil:
+		return c.meter, nil, nil
+	case c.otlp != nil && !*c.otlp:
+		return nil, nil, nil
+	case globalSet(otel.GetMeterProvider()), c.provider != nil, globalSet(otel.GetTracerProvider()):
+		return otel.GetMeterProvider(), nil, nil
+	case !c.metricsExportOn():
+		return nil, nil, nil
+	}
+	mp, err := otelbridge.NewMeterProvider(ctx, c.provOpts...)
+	if err != nil || mp == nil {
+		return nil, nil, err
+	}
+	if !c.setGlobal {
+		return mp, mp.Shutdown, nil
+	}
+	prev := otel.GetMeterProvider()
+	otel.SetMeterProvider(mp)
+	return mp, func(ctx context.Context) error {
+		otel.SetMeterProvider(prev)
+		return mp.Shutdown(ctx)
+	}, nil
+}
+
+// metricsExportOn reports whether Setup should build a MeterProvider:
+// WithOTLP(true), or metrics export configured by the environment.
+func (c *config) metricsExportOn() bool {
+	if c.otlp != nil {
+		return *c.otlp
+	}
+	exp := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER"))
+	if exp == "none" {
+		return false
+	}
+	return exp != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
+}
+
 // bridge returns the OpenTelemetry bridge Setup installs, with the func
 // that flushes or shuts down what it exports to, or nil when OpenTelemetry
 // is off.
@@ -174,7 +271,7 @@ func (c *config) bridge(ctx context.Context) (*otelbridge.Bridge, func(context.C
 	if c.otlp != nil && !*c.otlp {
 		return nil, nil, nil
 	}
-	if globalProviderSet() {
+	if globalSet(otel.GetTracerProvider()) {
 		b := otelbridge.New(c.bridgeOpts...) // the global provider, at each span
 		return b, b.Flush, nil
 	}
@@ -199,11 +296,12 @@ func (c *config) bridge(ctx context.Context) (*otelbridge.Bridge, func(context.C
 	}, nil
 }
 
-// globalProviderSet reports whether the application has set a global
-// TracerProvider: until it does, otel.GetTracerProvider returns a delegate
-// of the otel package's own, which creates nothing.
-func globalProviderSet() bool {
-	t := reflect.TypeOf(otel.GetTracerProvider())
+// globalSet reports whether the application has set the global provider
+// p was read from (otel.GetTracerProvider, otel.GetMeterProvider): until
+// it does, the otel package returns a delegate of its own, which records
+// nothing.
+func globalSet(p any) bool {
+	t := reflect.TypeOf(p)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}

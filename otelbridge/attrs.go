@@ -245,11 +245,7 @@ func (b *Bridge) attemptEndAttrs(a *vmspan.LLMAttempt) *attrList {
 		attrs = append(attrs, KeyLLMChunks.Int(st.Chunks))
 	}
 	if a.Err != nil {
-		typ := a.Err.Code
-		if typ == "" {
-			typ = semconv.ErrorTypeOther.Value.AsString()
-		}
-		attrs = append(attrs, semconv.ErrorTypeKey.String(typ), KeyErrorType.String(a.Err.Type))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(a.Err)), KeyErrorType.String(a.Err.Type))
 	}
 	if b.cfg.content && (a.Err == nil || a.Output != "") {
 		out := encodeJSON(func(buf []byte) []byte {
