@@ -165,7 +165,7 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 		}
 		return fail(fmt.Errorf("bex.Setup: OpenTelemetry: %w", err))
 	}
-	if b == nil && mpCloser != nil {
+	if b == nil && mp != nil {
 		// Metrics without traces: a bridge whose spans go nowhere.
 		b, closer = otelbridge.New(append([]otelbridge.Option{otelbridge.WithTracerProvider(tracenoop.NewTracerProvider())}, c.bridgeOpts...)...), nil
 	}
@@ -184,9 +184,15 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 			reg = noRegistration{}
 		}
 		closers = append(closers, func(ctx context.Context) error {
+			// Export the final values, health included, before the
+			// health instruments go: shut down the provider Setup built,
+			// flush the application's (as the bridge flushes its
+			// TracerProvider).
 			var err error
 			if mpCloser != nil {
 				err = mpCloser(ctx)
+			} else if f, ok := mp.(interface{ ForceFlush(context.Context) error }); ok {
+				err = f.ForceFlush(ctx)
 			}
 			return errors.Join(err, reg.Unregister())
 		})
