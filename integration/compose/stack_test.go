@@ -362,9 +362,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// checkSpanMetrics checks the span metrics that Prometheus scrapes from the
-// gateway: one call of Triage for each Triage span in Jaeger (the demo
-// gateway keeps every trace), and the failed one counted as an error.
+// checkSpanMetrics checks the metrics that Prometheus scrapes from the
+// gateway: span metrics with one call of Triage for each Triage span in
+// Jaeger (the demo gateway keeps every trace) and the failed one counted as
+// an error; the service's GenAI metrics with one duration for each chat
+// span and the tokens those spans report.
 func checkSpanMetrics(t *testing.T, j, gw *jaegertest.Jaeger) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -373,10 +375,22 @@ func checkSpanMetrics(t *testing.T, j, gw *jaegertest.Jaeger) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := 0
+	calls, attempts, tokens := 0, 0, 0.0
 	for _, tr := range traces {
 		if tr.SpanByName("Triage") != nil {
 			calls++
+		}
+		for i := range tr.Spans {
+			s := &tr.Spans[i]
+			if !strings.HasPrefix(s.OperationName, "chat ") {
+				continue
+			}
+			attempts++
+			for _, k := range []string{"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"} {
+				if n, ok := s.Tag(k); ok {
+					tokens += float64(n.(int64))
+				}
+			}
 		}
 	}
 	url := deploy.PrometheusURL(gw)
@@ -387,5 +401,19 @@ func checkSpanMetrics(t *testing.T, j, gw *jaegertest.Jaeger) {
 	labels["status_code"] = "STATUS_CODE_ERROR"
 	if err := prom.Wait(url, "traces_span_metrics_calls_total", labels, 1, 30*time.Second); err != nil {
 		t.Errorf("span metrics: %v", err)
+	}
+
+	// The service's own GenAI metrics, which it flushed at SIGTERM: one
+	// duration per model request, and the tokens of the chat spans.
+	job := map[string]string{"job": "bex-httpserver"}
+	if err := prom.Wait(url, "gen_ai_client_operation_duration_seconds", job, float64(attempts), 30*time.Second); err != nil {
+		t.Errorf("GenAI metrics: %v", err)
+	}
+	fams, err := prom.Scrape(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := prom.HistogramSum(fams, "gen_ai_client_token_usage", job); got != tokens || tokens == 0 {
+		t.Errorf("gen_ai_client_token_usage sums to %v, the chat spans in Jaeger to %v", got, tokens)
 	}
 }

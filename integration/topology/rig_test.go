@@ -29,9 +29,10 @@ import (
 
 // Bounds of the rig's waits.
 const (
-	listenTimeout = 30 * time.Second // a service printing its address
-	stopTimeout   = 60 * time.Second // a service exiting after SIGTERM
-	batchDelay    = "100"            // OTEL_BSP_SCHEDULE_DELAY of the services, ms
+	listenTimeout  = 30 * time.Second // a service printing its address
+	stopTimeout    = 60 * time.Second // a service exiting after SIGTERM
+	batchDelay     = "100"            // OTEL_BSP_SCHEDULE_DELAY of the services, ms
+	metricInterval = "1000"           // OTEL_METRIC_EXPORT_INTERVAL of the services, ms
 )
 
 // repoRoot is the bex checkout: this package is integration/topology.
@@ -87,8 +88,9 @@ type serviceReport struct {
 	Error    string                   `json:"error"`
 }
 
-// startService runs a replica that exports to the gateway's OTLP/gRPC
-// endpoint and waits until it serves.
+// startService runs a replica that exports to the gateway's OTLP/HTTP
+// endpoint (host:port; http/protobuf, the default protocol) and waits until
+// it serves.
 func startService(t *testing.T, bin, dir, role, name, instance, gateway string, peers ...string) *service {
 	t.Helper()
 	s := &service{
@@ -103,6 +105,7 @@ func startService(t *testing.T, bin, dir, role, name, instance, gateway string, 
 		"OTEL_RESOURCE_ATTRIBUTES=service.instance.id="+instance,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+gateway,
 		"OTEL_BSP_SCHEDULE_DELAY="+batchDelay,
+		"OTEL_METRIC_EXPORT_INTERVAL="+metricInterval,
 		"BEX_TRACE_FILE="+s.file,
 	)
 	s.cmd.Stderr = s.log

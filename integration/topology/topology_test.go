@@ -105,15 +105,16 @@ func TestTwoTier(t *testing.T) {
 	})
 	bin := buildService(t)
 	dir := t.TempDir()
-	gwOTLP := gw.OTLPGRPCEndpoint()
+	// The services export over OTLP/HTTP (the default protocol), the
+	// frontend over OTLP/gRPC.
 	var summarize, triage []*service
 	for i := 1; i <= 2; i++ {
-		summarize = append(summarize, startService(t, bin, dir, "summarize", "summarize", fmt.Sprintf("summarize-%d", i), gwOTLP))
+		summarize = append(summarize, startService(t, bin, dir, "summarize", "summarize", fmt.Sprintf("summarize-%d", i), gw.OTLPHTTPEndpoint()))
 	}
 	for i := 1; i <= 2; i++ {
-		triage = append(triage, startService(t, bin, dir, "triage", "triage", fmt.Sprintf("triage-%d", i), gwOTLP, summarize[0].url, summarize[1].url))
+		triage = append(triage, startService(t, bin, dir, "triage", "triage", fmt.Sprintf("triage-%d", i), gw.OTLPHTTPEndpoint(), summarize[0].url, summarize[1].url))
 	}
-	front := newFrontend(t, gwOTLP)
+	front := newFrontend(t, gw.OTLPGRPCEndpoint())
 
 	all := runLoad(t, front, triage)
 	services := append(slices.Clone(triage), summarize...)
@@ -169,6 +170,7 @@ func TestTwoTier(t *testing.T) {
 	if err := prom.Wait(gw.MetricsURL(), "otelcol_processor_tail_sampling_global_count_traces_sampled_total", nil, decided, decisionBound); err != nil {
 		t.Fatalf("the gateway's decisions: %v", err)
 	}
+	checkMetrics(t, gw, services)
 	if err := gw.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -481,4 +483,75 @@ func checkTraceFiles(t *testing.T, all []sent, triage, summarize []*service) {
 			t.Errorf("%s trace %s: the trace files have %d Triage and %d Summarize calls, want 2 and 4", s.kind, s.id, triageRoots[s.id], summarizeRoots[s.id])
 		}
 	}
+}
+
+// checkMetrics checks the metrics the services sent through the gateway,
+// read from its Prometheus exporter, against their JSONL trace files: the
+// token usage sums, by type, equal the sums of the attempts' usage in the
+// files, exactly; the duration histograms count every attempt, the failed
+// ones with their error.type; and the health instruments say that no span
+// and no event was lost and every event was written.
+func checkMetrics(t *testing.T, gw *jaegertest.Jaeger, services []*service) {
+	t.Helper()
+	var input, output, attempts, failed, events float64
+	for _, s := range services {
+		for e, err := range jsonl.ReadFile(s.file) {
+			if err != nil {
+				t.Fatalf("%s: %v", s.file, err)
+			}
+			events++
+			if e.Kind != vmspan.EventEnd {
+				continue
+			}
+			for _, a := range e.Attempts {
+				attempts++
+				if a.Err != nil {
+					failed++
+				}
+				if n := a.Usage.InputTokens; n != nil {
+					input += float64(*n)
+				}
+				if n := a.Usage.OutputTokens; n != nil {
+					output += float64(*n)
+				}
+			}
+		}
+	}
+	if attempts == 0 || failed == 0 || input == 0 || output == 0 {
+		t.Fatalf("the trace files have %v attempts (%v failed), %v input and %v output tokens: nothing to compare", attempts, failed, input, output)
+	}
+	url := deploy.PrometheusURL(gw)
+	// The services sent their final values at shutdown; wait until the
+	// gateway has them all.
+	if err := prom.Wait(url, "gen_ai_client_operation_duration_seconds", nil, attempts, time.Minute); err != nil {
+		t.Fatalf("duration histograms: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fams, err := prom.Scrape(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, want := range map[string]float64{"input": input, "output": output} {
+		got, _ := prom.HistogramSum(fams, "gen_ai_client_token_usage", map[string]string{"gen_ai_token_type": typ})
+		if got != want {
+			t.Errorf("gen_ai_client_token_usage{gen_ai_token_type=%q} sums to %v on the gateway, %v in the trace files", typ, got, want)
+		}
+	}
+	if got, _ := prom.Sum(fams, "gen_ai_client_operation_duration_seconds", map[string]string{"error_type": "500"}); got != failed {
+		t.Errorf("%v attempts with error_type 500 on the gateway, %v failed in the trace files", got, failed)
+	}
+	for name, want := range map[string]float64{
+		"bex_bridge_spans_dropped_total": 0, "bex_jsonl_events_dropped_total": 0, "bex_jsonl_events_written_total": events,
+	} {
+		if got, ok := prom.Sum(fams, name, nil); !ok || got != want {
+			t.Errorf("%s = %v (present %v) on the gateway, want %v", name, got, ok, want)
+		}
+	}
+	started, _ := prom.Sum(fams, "bex_bridge_spans_started_total", nil)
+	ended, _ := prom.Sum(fams, "bex_bridge_spans_ended_total", nil)
+	if started == 0 || started != ended {
+		t.Errorf("bex spans started %v, ended %v on the gateway", started, ended)
+	}
+	t.Logf("metrics: %v attempts (%v failed), %v input and %v output tokens, %v trace file events, %v bex spans", attempts, failed, input, output, events, started)
 }

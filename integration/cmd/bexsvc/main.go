@@ -18,15 +18,19 @@
 //
 // Telemetry is configured by the standard environment, as a deployment
 // would: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (service.instance.id
-// names the replica), OTEL_EXPORTER_OTLP_ENDPOINT and the OTEL_BSP_*
-// variables, and BEX_TRACE_FILE for bex's JSONL trace file. The process
-// makes one TracerProvider for otelhttp and bex, sets it and the W3C
-// propagators as the global ones (it owns the process), and bridges bex
-// into it with bex.Setup.
+// names the replica), OTEL_EXPORTER_OTLP_ENDPOINT (http/protobuf by
+// default), the OTEL_BSP_* and OTEL_METRIC_EXPORT_* variables, and
+// BEX_TRACE_FILE for bex's JSONL trace file. The process makes one
+// TracerProvider for otelhttp and bex and one MeterProvider, sets them and
+// the W3C propagators as the global ones (it owns the process), and
+// bex.Setup bridges bex into the global providers: bex's spans join
+// otelhttp's traces, and its metrics (the GenAI client metrics, its health
+// instruments) go out with the application's.
 //
 // The process listens on -addr (port 0 picks a free port) and prints
 // "listening http://ADDR" once it serves. On SIGTERM it stops serving,
-// finishes the requests in flight, flushes and exports everything, writes
+// finishes the requests in flight, flushes and exports everything (spans
+// and the metrics' final values), writes
 // the spans it exported to -spans (one JSON object a line: trace and span
 // id, parent, name, whether the export succeeded), and prints
 // "report {...}" with the provider's delivery counts.
@@ -48,9 +52,9 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/bexrun/bex"
@@ -125,7 +129,7 @@ func run() error {
 	flag.Parse()
 
 	ctx := context.Background()
-	exp, err := otlptracegrpc.New(ctx) // from OTEL_EXPORTER_OTLP_*
+	exp, err := autoexport.NewSpanExporter(ctx) // from OTEL_EXPORTER_OTLP_*
 	if err != nil {
 		return err
 	}
@@ -134,9 +138,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	mp, err := otelbridge.NewMeterProvider(ctx) // from OTEL_METRICS_EXPORTER, OTEL_EXPORTER_OTLP_*
+	if err != nil || mp == nil {
+		return fmt.Errorf("metrics: %v (%v)", err, mp)
+	}
 	otel.SetTracerProvider(tp)
+	otel.SetMeterProvider(mp)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-	shutdown, err := bex.Setup(ctx, bex.WithTracerProvider(tp)) // BEX_TRACE_FILE
+	shutdown, err := bex.Setup(ctx) // the global providers; BEX_TRACE_FILE
 	if err != nil {
 		return err
 	}
@@ -173,7 +182,7 @@ func run() error {
 	cancel()
 	sctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
 	defer cancel()
-	errs = append(errs, shutdown(sctx), tp.Shutdown(sctx))
+	errs = append(errs, shutdown(sctx), tp.Shutdown(sctx), mp.Shutdown(sctx))
 	r.Delivery = tp.Stats()
 	for _, s := range rec.Spans() {
 		if s.Exported {

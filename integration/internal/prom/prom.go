@@ -72,6 +72,23 @@ func Sum(fams map[string]*dto.MetricFamily, name string, labels map[string]strin
 	return total, true
 }
 
+// HistogramSum adds the sums of the samples of a histogram family's series
+// that have the labels (the _sum series in the text format), and reports
+// whether the family exists.
+func HistogramSum(fams map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
+	f, ok := fams[name]
+	if !ok {
+		return 0, false
+	}
+	var total float64
+	for _, m := range f.GetMetric() {
+		if labelsMatch(m, labels) {
+			total += m.GetHistogram().GetSampleSum()
+		}
+	}
+	return total, true
+}
+
 // Wait polls url until the sum of the metric's series with the labels
 // equals want. It returns an error, with the last value seen, after timeout,
 // or as soon as the sum exceeds want (the metric is a counter).
