@@ -87,9 +87,10 @@ func WithProviderOptions(o ...otelbridge.ProviderOption) Option {
 	return func(c *config) { c.provOpts = append(c.provOpts, o...) }
 }
 
-// WithSetGlobal makes the TracerProvider that Setup builds (when it builds
-// one) the global one, and sets the global propagator to W3C trace context
-// and baggage, until shutdown restores the previous ones. Without it Setup
+// WithSetGlobal makes the TracerProvider and MeterProvider that Setup
+// builds (when it builds them) the global ones, and sets the global
+// propagator to W3C trace context and baggage, until shutdown restores the
+// previous ones. Without it Setup
 // changes no process-wide OpenTelemetry state: a program that owns its
 // process (the bex CLI) may ask for it, a library should not.
 func WithSetGlobal(on bool) Option { return func(c *config) { c.setGlobal = on } }
@@ -114,6 +115,20 @@ func WithShutdownTimeout(d time.Duration) Option { return func(c *config) { c.sh
 //     Setup from building a provider; WithOTLP(false) keeps bex out of
 //     OpenTelemetry unless WithTracerProvider gives a provider.
 //
+// bex's metrics — the GenAI client metrics of every LLM attempt (see
+// otelbridge, # Metrics) and its health instruments (ObserveHealth, for
+// the bridge and trace file Setup makes) — go likewise to the first of:
+// the provider given with WithMeterProvider; the application's global
+// MeterProvider when it has set one, or when the application runs
+// OpenTelemetry itself (WithTracerProvider or a global TracerProvider),
+// in which case they record into the global provider as soon as it is
+// set; a provider Setup builds with otelbridge.NewMeterProvider when the
+// environment configures metrics export (OTEL_METRICS_EXPORTER, or
+// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or
+// WithOTLP(true) asks for it, unless OTEL_METRICS_EXPORTER=none or
+// OTEL_SDK_DISABLED=true. Metrics need no trace export: with traces off
+// the bridge still records them.
+//
 // Setup bridges into the application's provider as it is: it builds no
 // exporter then, and it never sets the global provider or propagator
 // unless WithSetGlobal asks. LLM requests carry the trace context through
@@ -124,10 +139,11 @@ func WithShutdownTimeout(d time.Duration) Option { return func(c *config) { c.sh
 //
 // Engines created without their own tracer use the default tracer at each
 // call. Setup returns one shutdown func that flushes the file, exports what
-// is queued (shutting down the provider it built, flushing the
-// application's), closes everything (within ctx's deadline, or the shutdown
-// timeout) and restores a default tracer with no sink. Call it before the
-// process exits.
+// is queued and the metrics' final values (shutting down the providers it
+// built, flushing the application's), unregisters the health instruments,
+// closes everything (within ctx's deadline, or the shutdown timeout) and
+// restores a default tracer with no sink. Call it before the process
+// exits.
 func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) error, err error) {
 	c := &config{shutdownMax: 5 * time.Second}
 	for _, o := range opts {

@@ -1,5 +1,5 @@
-// Package otelbridge maps bex spans to OpenTelemetry spans and sets up OTLP
-// export.
+// Package otelbridge maps bex spans to OpenTelemetry spans, records the
+// GenAI client metrics of LLM attempts, and sets up OTLP export.
 //
 // A Bridge is a vmspan.Sink: install it in a vmspan.Tracer (bex.Setup does)
 // and every bex span becomes an OTel span of the application's
@@ -148,6 +148,35 @@
 // OTel span: spans that a host function starts from it are children of the
 // bex span.
 //
+// # Metrics
+//
+// The bridge records, once for each live LLM attempt when the attempt ends,
+// the GenAI client metrics of the semantic conventions (semconv v1.41.0,
+// through its genaiconv helpers), with the MeterProvider given with
+// WithMeterProvider or the global one:
+//
+//	gen_ai.client.operation.duration  histogram, s, buckets DurationBuckets (0.01 … 81.92)
+//	gen_ai.client.token.usage         histogram, {token}, buckets TokenUsageBuckets (1, 4, 16, … 67108864)
+//	gen_ai.client.operation.time_to_first_chunk  histogram, s, buckets DurationBuckets
+//
+// with the attributes gen_ai.operation.name (chat), gen_ai.provider.name
+// (the conventions' well-known value), gen_ai.request.model,
+// gen_ai.response.model, server.address and server.port, as known;
+// token usage adds gen_ai.token.type (input, counting cached input tokens
+// as the conventions say, or output) and is recorded only when the
+// provider reported the count; a failed attempt's duration adds error.type
+// (the HTTP status code, the provider's error code, timeout, or _OTHER).
+// The buckets are given as advice, so an SDK view may change them. The
+// instruments' scope is MeterName with bex's version and the conventions'
+// schema URL. Attempts recorded without a live span (an LLM double) and
+// replays (Export) record no metrics. Time to first chunk waits for
+// streamed attempts to report when their first chunk came (see SPEC §9);
+// until then the instrument records nothing.
+//
+// bex.ObserveHealth adds bex's health instruments (spans started, ended and
+// dropped by the bridge, the export queue, events written and dropped by
+// the trace file), read from Bridge.Stats and jsonl.Writer.Stats.
+//
 // # Setup
 //
 // NewProvider builds an SDK provider whose exporter
@@ -155,8 +184,10 @@
 // environment (OTEL_TRACES_EXPORTER otlp, console or none; OTLP over
 // http/protobuf by default, every OTEL_EXPORTER_OTLP_* variable), with the
 // resource of the SDK's detectors (unknown_service:<executable> unless
-// named), and no exporter when OTEL_SDK_DISABLED=true. bex.Setup uses it
-// only when the application has no provider of its own.
+// named), and no exporter when OTEL_SDK_DISABLED=true. NewMeterProvider
+// builds the metrics counterpart from OTEL_METRICS_EXPORTER (otlp, console,
+// prometheus, none) and the same OTLP variables, with the same resource.
+// bex.Setup uses them only when the application has no provider of its own.
 //
 // # Delivery and drops
 //
