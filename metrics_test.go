@@ -277,17 +277,18 @@ func (r *metricsReceiver) received() ([]string, float64) {
 	return slices.Clone(r.names), r.tokens
 }
 
-// TestSetupMetricsFromEnvironment: with an OTLP endpoint in the
-// environment and no provider of the application's, Setup builds a
-// MeterProvider whose shutdown exports the metrics (the export interval,
-// a minute by default, never came): the GenAI metrics and the health
-// instruments.
+// TestSetupMetricsFromEnvironment: with OTEL_METRICS_EXPORTER=otlp and an
+// OTLP endpoint in the environment and no provider of the application's,
+// Setup builds a MeterProvider whose shutdown exports the metrics (the
+// export interval, a minute by default, never came): the GenAI metrics and
+// the health instruments. With the endpoint alone, only traces go there.
 func TestSetupMetricsFromEnvironment(t *testing.T) {
 	clearOTel(t)
 	rec := &metricsReceiver{}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+	t.Setenv("OTEL_METRICS_EXPORTER", "otlp")
 	shutdown, err := bex.Setup(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -312,6 +313,13 @@ func TestSetupMetricsFromEnvironment(t *testing.T) {
 	u := col.Usage()
 	if want := float64(*u.InputTokens + *u.OutputTokens); tokens != want {
 		t.Errorf("exported token usage sums to %v, the Collector's to %v", tokens, want)
+	}
+
+	t.Setenv("OTEL_METRICS_EXPORTER", "")
+	before, _ := rec.received()
+	setupAndCall(t, nil)
+	if after, _ := rec.received(); len(after) != len(before) {
+		t.Errorf("with OTEL_EXPORTER_OTLP_ENDPOINT alone Setup exported metrics: %v", after[len(before):])
 	}
 }
 

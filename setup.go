@@ -123,11 +123,13 @@ func WithShutdownTimeout(d time.Duration) Option { return func(c *config) { c.sh
 // OpenTelemetry itself (WithTracerProvider or a global TracerProvider),
 // in which case they record into the global provider as soon as it is
 // set; a provider Setup builds with otelbridge.NewMeterProvider when the
-// environment configures metrics export (OTEL_METRICS_EXPORTER, or
-// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or
-// WithOTLP(true) asks for it, unless OTEL_METRICS_EXPORTER=none or
-// OTEL_SDK_DISABLED=true. Metrics need no trace export: with traces off
-// the bridge still records them.
+// environment asks for metrics export by naming an exporter
+// (OTEL_METRICS_EXPORTER=otlp, console or prometheus) or a metrics endpoint
+// (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT), unless OTEL_SDK_DISABLED=true.
+// OTEL_EXPORTER_OTLP_ENDPOINT alone turns on traces only, because it often
+// names a backend that takes nothing else (Jaeger, Tempo); the OTLP
+// variables then apply to metrics too. Metrics need no trace export: with
+// traces off the bridge still records them.
 //
 // Setup bridges into the application's provider as it is: it builds no
 // exporter then, and it never sets the global provider or propagator
@@ -239,9 +241,9 @@ func Setup(ctx context.Context, opts ...Option) (shutdown func(context.Context) 
 //     global TracerProvider): bex then records into the global provider,
 //     which records nothing until the application sets one;
 //   - else one Setup builds with otelbridge.NewMeterProvider when the
-//     environment configures metrics export (OTEL_METRICS_EXPORTER, or an
-//     OTLP endpoint variable) or WithOTLP(true) asks, unless
-//     OTEL_METRICS_EXPORTER=none or OTEL_SDK_DISABLED=true;
+//     environment asks for metrics export (OTEL_METRICS_EXPORTER other than
+//     none, or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT), unless
+//     OTEL_SDK_DISABLED=true;
 //   - else none (nil).
 func (c *config) meterProvider(ctx context.Context) (metric.MeterProvider, func(context.Context) error, error) {
 	switch {
@@ -269,17 +271,20 @@ func (c *config) meterProvider(ctx context.Context) (metric.MeterProvider, func(
 	}, nil
 }
 
-// metricsExportOn reports whether Setup should build a MeterProvider:
-// WithOTLP(true), or metrics export configured by the environment.
+// metricsExportOn reports whether Setup should build a MeterProvider: when
+// the environment asks for metrics, by naming an exporter
+// (OTEL_METRICS_EXPORTER other than none) or a metrics endpoint
+// (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT). OTEL_EXPORTER_OTLP_ENDPOINT alone
+// does not: it often names a backend that takes traces only (Jaeger,
+// Tempo), which would refuse every export.
 func (c *config) metricsExportOn() bool {
-	if c.otlp != nil {
-		return *c.otlp
-	}
-	exp := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER"))
-	if exp == "none" {
+	if c.otlp != nil && !*c.otlp {
 		return false
 	}
-	return exp != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
+	if exp := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER")); exp != "" {
+		return exp != "none"
+	}
+	return os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
 }
 
 // bridge returns the OpenTelemetry bridge Setup installs, with the func

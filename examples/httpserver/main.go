@@ -5,9 +5,10 @@
 //
 // Configuration is the standard environment: OTEL_EXPORTER_OTLP_ENDPOINT
 // (for example http://localhost:4318, OTLP over HTTP) turns on export of the
-// spans and of the metrics bex records (the GenAI client metrics of every
-// LLM request, bex's health instruments; OTEL_METRIC_EXPORT_INTERVAL paces
-// them), OTEL_SERVICE_NAME names the service (default bex-httpserver),
+// spans, OTEL_METRICS_EXPORTER (otlp, console, prometheus) that of the
+// metrics bex records (the GenAI client metrics of every LLM request, bex's
+// health instruments; OTEL_METRIC_EXPORT_INTERVAL paces them),
+// OTEL_SERVICE_NAME names the service (default bex-httpserver),
 // OPENAI_BASE_URL and
 // OPENAI_API_KEY point the LLM client at a provider — when OPENAI_BASE_URL
 // is unset, an LLM stub runs in process. ADDR is the listen address
@@ -66,9 +67,9 @@ func run() error {
 	}
 	otel.SetTracerProvider(tp)
 	// The application's MeterProvider, when the environment asks for
-	// export: bex.Setup records bex's metrics into the global one.
+	// metrics: bex.Setup records bex's metrics into the global one.
 	var mp *sdkmetric.MeterProvider
-	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_METRICS_EXPORTER") != "" {
+	if os.Getenv("OTEL_METRICS_EXPORTER") != "" {
 		if mp, err = otelbridge.NewMeterProvider(ctx); err != nil {
 			return err
 		}

@@ -108,6 +108,7 @@ func TestComposeServices(t *testing.T) {
 			"ADDR":                        ":8080",
 			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://gateway:4318",
 			"OTEL_SERVICE_NAME":           "bex-httpserver",
+			"OTEL_METRICS_EXPORTER":       "otlp",
 			"OPENAI_BASE_URL":             "http://llmstub:8081/v1",
 			"OPENAI_API_KEY":              "demo",
 		})

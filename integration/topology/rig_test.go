@@ -105,6 +105,7 @@ func startService(t *testing.T, bin, dir, role, name, instance, gateway string, 
 		"OTEL_RESOURCE_ATTRIBUTES=service.instance.id="+instance,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+gateway,
 		"OTEL_BSP_SCHEDULE_DELAY="+batchDelay,
+		"OTEL_METRICS_EXPORTER=otlp",
 		"OTEL_METRIC_EXPORT_INTERVAL="+metricInterval,
 		"BEX_TRACE_FILE="+s.file,
 	)

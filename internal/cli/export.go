@@ -58,19 +58,16 @@ func (c *RunConfig) otlpOn() bool {
 	return otlpEndpoint() != ""
 }
 
-// metricsOn reports whether bex run exports metrics: when
-// OTEL_METRICS_EXPORTER names an exporter, or else when it exports traces
-// over OTLP and an endpoint variable that applies to metrics is set
-// (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT); never
-// with OTEL_METRICS_EXPORTER=none.
+// metricsOn reports whether bex run exports metrics: when the environment
+// asks for them, as bex.Setup reads it — OTEL_METRICS_EXPORTER names an
+// exporter other than none, or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
+// An OTLP endpoint alone sends traces only: it often names a backend that
+// takes nothing else.
 func (c *RunConfig) metricsOn() bool {
-	switch e := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER")); e {
-	case "none":
-		return false
-	case "":
-		return c.otlpOn() && (os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != "")
+	if e := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER")); e != "" {
+		return e != "none"
 	}
-	return true
+	return os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
 }
 
 // meterProvider is the MeterProvider handed to bex.Setup. As with

@@ -269,6 +269,7 @@ func TestRunOTLP(t *testing.T) {
 	cleanEnv(t)
 	pipelineStub(t)
 	rec := startReceiver(t)
+	t.Setenv("OTEL_METRICS_EXPORTER", "otlp")
 	trace := filepath.Join(t.TempDir(), "trace.jsonl")
 	r := run(t, testApp(), "", "run", "testdata/prog/pipeline", "Triage", "--arg", "body=The login page is down.", "--jsonl", trace)
 	if r.code != ExitOK || r.stderr != "" {
@@ -289,8 +290,8 @@ func TestRunOTLP(t *testing.T) {
 		t.Errorf("%d root spans, want 1", roots)
 	}
 
-	// The metrics went to the same endpoint: one duration per attempt,
-	// and the tokens of the attempts' spans.
+	// The metrics (OTEL_METRICS_EXPORTER=otlp) went to the same endpoint:
+	// one duration per attempt, and the tokens of the attempts' spans.
 	attempts, tokens := 0, int64(0)
 	for _, s := range spans {
 		if strings.HasPrefix(s.Name, "chat ") {
@@ -315,14 +316,15 @@ func TestRunOTLP(t *testing.T) {
 		t.Errorf("metrics: %d attempts in the duration histogram, %v tokens; the spans have %d attempts, %d tokens", count, sum, attempts, tokens)
 	}
 
-	// OTEL_METRICS_EXPORTER=none keeps the metrics, and only them, home.
-	t.Setenv("OTEL_METRICS_EXPORTER", "none")
+	// Without OTEL_METRICS_EXPORTER (or none) the metrics, and only them,
+	// stay home: an endpoint alone means traces.
+	t.Setenv("OTEL_METRICS_EXPORTER", "")
 	metricsBefore, spansBefore := rec.metricCount(), len(rec.received())
 	if r := run(t, testApp(), "", "run", "testdata/prog/pipeline", "Triage", "--arg", "body=The login page is down."); r.code != ExitOK {
-		t.Fatalf("OTEL_METRICS_EXPORTER=none: exit %d: %s", r.code, r.stderr)
+		t.Fatalf("no OTEL_METRICS_EXPORTER: exit %d: %s", r.code, r.stderr)
 	}
 	if metricsAfter := rec.metricCount(); metricsAfter != metricsBefore || len(rec.received()) == spansBefore {
-		t.Errorf("OTEL_METRICS_EXPORTER=none: %d metrics and %d spans sent, want spans only", rec.metricCount()-metricsBefore, len(rec.received())-spansBefore)
+		t.Errorf("no OTEL_METRICS_EXPORTER: %d metrics and %d spans sent, want spans only", rec.metricCount()-metricsBefore, len(rec.received())-spansBefore)
 	}
 
 	// A later trace export of the file sends the same spans: ids, parents,

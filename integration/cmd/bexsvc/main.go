@@ -19,7 +19,8 @@
 // Telemetry is configured by the standard environment, as a deployment
 // would: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (service.instance.id
 // names the replica), OTEL_EXPORTER_OTLP_ENDPOINT (http/protobuf by
-// default), the OTEL_BSP_* and OTEL_METRIC_EXPORT_* variables, and
+// default), OTEL_METRICS_EXPORTER, the OTEL_BSP_* and OTEL_METRIC_EXPORT_*
+// variables, and
 // BEX_TRACE_FILE for bex's JSONL trace file. The process makes one
 // TracerProvider for otelhttp and bex and one MeterProvider, sets them and
 // the W3C propagators as the global ones (it owns the process), and
