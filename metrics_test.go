@@ -357,3 +357,31 @@ func TestSetupGlobalMeterProvider(t *testing.T) {
 		t.Error("Setup changed the global MeterProvider")
 	}
 }
+
+// TestMetricsStreamedCall: a streamed call (Engine.Stream) records its
+// attempt's time to first chunk, the value the Collector records for it.
+func TestMetricsStreamedCall(t *testing.T) {
+	clearOTel(t)
+	mp, collect := manualMeter(t)
+	shutdown, err := bex.Setup(context.Background(), bex.WithMeterProvider(mp), bex.WithOTLP(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shutdown(context.Background()) }()
+	eng := triageEngine(t)
+	col := collector.New("stream")
+	defer col.Close()
+	for _, err := range eng.Stream(context.Background(), "Headline", map[string]any{"body": "The printer is on fire."}, engine.WithCollector(col)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := col.Last().Calls
+	if len(calls) != 1 || calls[0].Stream == nil || calls[0].Stream.Chunks == 0 {
+		t.Fatalf("the Collector has %+v, want one streamed attempt", calls)
+	}
+	h, ok := collect()["gen_ai.client.operation.time_to_first_chunk"].Data.(metricdata.Histogram[float64])
+	if !ok || len(h.DataPoints) != 1 || h.DataPoints[0].Count != 1 || h.DataPoints[0].Sum != calls[0].Stream.FirstChunk.Seconds() {
+		t.Errorf("time to first chunk %+v, want one value, %v", h, calls[0].Stream.FirstChunk.Seconds())
+	}
+}

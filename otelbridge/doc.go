@@ -168,10 +168,10 @@
 // (the HTTP status code, the provider's error code, timeout, or _OTHER).
 // The buckets are given as advice, so an SDK view may change them. The
 // instruments' scope is MeterName with bex's version and the conventions'
-// schema URL. Attempts recorded without a live span (an LLM double) and
-// replays (Export) record no metrics. Time to first chunk waits for
-// streamed attempts to report when their first chunk came (see SPEC §9);
-// until then the instrument records nothing.
+// schema URL. Time to first chunk is recorded for streamed attempts that
+// received a chunk, with the attributes of the duration (no error.type).
+// Attempts recorded without a live span (an LLM double) and replays
+// (Export) record no metrics.
 //
 // bex.ObserveHealth adds bex's health instruments (spans started, ended and
 // dropped by the bridge, the export queue, events written and dropped by

@@ -88,11 +88,14 @@ func (g *genAIMetrics) record(ctx context.Context, a *vmspan.LLMAttempt) {
 
 // firstChunk returns the time from a streamed attempt's request to its
 // first chunk of output, which gen_ai.client.operation.time_to_first_chunk
-// records. This is the hook for streaming (SPEC §9): vmspan.LLMAttempt
-// does not carry the time yet, so it reports none; once streamed attempts
-// record it, return it here and the instrument, already created with its
-// unit and buckets, records one value per streamed attempt.
-func firstChunk(*vmspan.LLMAttempt) (time.Duration, bool) { return 0, false }
+// records, and whether a chunk came at all (as the span's
+// gen_ai.response.time_to_first_chunk says).
+func firstChunk(a *vmspan.LLMAttempt) (time.Duration, bool) {
+	if st := a.Stream; st != nil && st.Chunks > 0 {
+		return st.FirstChunk, true
+	}
+	return 0, false
+}
 
 // errorType is the error.type of a failed attempt: the HTTP status code,
 // the provider's error code or "timeout" that the LLM layer recorded, else

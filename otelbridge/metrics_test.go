@@ -3,6 +3,7 @@ package otelbridge
 import (
 	"context"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -141,23 +142,42 @@ func TestGenAIMetricsLiveOnly(t *testing.T) {
 	}
 }
 
-// TestTimeToFirstChunkInstrument: the time-to-first-chunk histogram has
-// the conventions' name, unit and buckets (the hook that records it waits
-// for streamed attempts to carry the time; see firstChunk).
-func TestTimeToFirstChunkInstrument(t *testing.T) {
+// TestTimeToFirstChunk: a streamed attempt that received chunks records
+// gen_ai.client.operation.time_to_first_chunk (seconds, the conventions'
+// buckets, the duration's attributes); one that failed before its first
+// chunk, and an attempt that did not stream, record none.
+func TestTimeToFirstChunk(t *testing.T) {
 	mp, collect := newMeter(t)
-	g := newGenAIMetrics(mp)
-	g.firstChunk.Record(context.Background(), 0.3, "chat", "openai")
-	m := scopeMetrics(t, collect())["gen_ai.client.operation.time_to_first_chunk"]
-	h, ok := m.Data.(metricdata.Histogram[float64])
-	if !ok || m.Unit != "s" || len(h.DataPoints) != 1 {
-		t.Fatalf("time to first chunk: %+v", m)
+	f := newFixture(t, false, WithMeterProvider(mp))
+	root := f.tracer.StartSpan(context.Background(), "main", vmspan.StartConfig{Kind: vmspan.KindRoot})
+	frames := vmspan.NewFrameTracker(context.Background(), root)
+	frames.EnterFrame(&vmspan.Frame{Depth: 2, Name: "Extract", Kind: vmspan.KindLLM})
+	ctx := frames.Context()
+	streamed := attemptsFor()[1]
+	streamed.Stream = &vmspan.StreamInfo{FirstChunk: 120 * time.Millisecond, Chunks: 4}
+	cut := attemptsFor()[0] // failed before its first chunk
+	cut.Stream = &vmspan.StreamInfo{}
+	plain := attemptsFor()[1]
+	for _, a := range []vmspan.LLMAttempt{cut, streamed, plain} {
+		_, att := vmspan.StartAttempt(ctx, &a)
+		att.End(&a)
 	}
-	if b := h.DataPoints[0].Bounds; len(b) != len(DurationBuckets) || b[0] != 0.01 || b[len(b)-1] != 81.92 {
-		t.Errorf("bounds %v, want %v", b, DurationBuckets)
+	frames.ExitFrame(2, "x", nil)
+	frames.End(nil, nil)
+
+	want := metricdata.Metrics{
+		Name:        "gen_ai.client.operation.time_to_first_chunk",
+		Description: "Time to receive the first chunk, measured from when the client issues the generation request to when the first chunk is received in the response stream.",
+		Unit:        "s",
+		Data: metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality, DataPoints: []metricdata.HistogramDataPoint[float64]{
+			point(0.12, DurationBuckets, semconv.GenAIOperationNameChat, semconv.GenAIProviderNameAnthropic, semconv.GenAIRequestModel("claude-sonnet"),
+				semconv.GenAIResponseModel("claude-sonnet-4-5"), semconv.ServerAddress("api.anthropic.com"), semconv.ServerPort(443)),
+		}},
 	}
-	if _, ok := firstChunk(&vmspan.LLMAttempt{}); ok {
-		t.Error("firstChunk reports a time for an attempt that has none")
+	got := scopeMetrics(t, collect())
+	metricdatatest.AssertEqual(t, want, got[want.Name], metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+	if h, ok := got["gen_ai.client.operation.duration"].Data.(metricdata.Histogram[float64]); !ok || len(h.DataPoints) != 2 {
+		t.Errorf("durations: %+v, want the three attempts in two series", got["gen_ai.client.operation.duration"].Data)
 	}
 }
 
