@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"strings"
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/types"
@@ -152,6 +153,25 @@ type ArgError struct {
 }
 
 func (e *ArgError) Error() string { return fmt.Sprintf("call %s: %s", e.Function, e.Msg) }
+
+// ErrorSummary returns Error with the summary of the error behind the
+// message in place of its message, which may quote the argument's value
+// (see vmspan.ErrorSummary).
+func (e *ArgError) ErrorSummary() string {
+	if e.Err == nil {
+		return e.Error() // the message names arguments, never their values
+	}
+	if ae, ok := e.Err.(*llm.AssertError); ok && ae.Function == e.Function {
+		a := *ae
+		a.Function = "" // as in Msg: Error names it
+		return "call " + e.Function + ": " + a.ErrorSummary()
+	}
+	head, ok := strings.CutSuffix(e.Msg, e.Err.Error())
+	if !ok {
+		head = ""
+	}
+	return "call " + e.Function + ": " + head + vmspan.ErrorSummary(e.Err)
+}
 
 // Unwrap returns the conversion error behind the message, if any.
 func (e *ArgError) Unwrap() error { return e.Err }

@@ -161,7 +161,8 @@ func (cs *call) run(c *client) (output, error) {
 			if te := cs.totalTimeout(); te != nil {
 				return output{}, te
 			}
-			return output{}, fmt.Errorf("client %s: waiting to retry after %v: %w", c.name, err, serr)
+			head := "client " + c.name + ": waiting to retry after "
+			return output{}, &summarizedError{msg: head + err.Error() + ": " + serr.Error(), summary: head + vmspan.ErrorSummary(err) + ": " + serr.Error(), err: serr}
 		}
 	}
 }
@@ -194,7 +195,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 				return output{}, err
 			}
 		}
-		return output{}, fmt.Errorf("client %s: all %d strategy clients failed; last: %w", c.name, len(c.children), last)
+		return output{}, wrap(fmt.Sprintf("client %s: all %d strategy clients failed; last: ", c.name, len(c.children)), last)
 	case "round-robin":
 		i := (c.next.Add(1) - 1) % uint64(len(c.children))
 		child, err := cs.r.lookupIn(cs.over, c.children[i])
@@ -353,7 +354,7 @@ func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
 	}
 	comp, err := w.parse(rbody)
 	if err != nil {
-		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen), Code: providerCode(rbody)}
+		return completion{}, &ResponseError{Client: c.name, Msg: at.red.str(err.Error()), Body: excerpt(at.red.str(string(rbody)), errorBodyLen), Code: providerCode(rbody), Err: err}
 	}
 	return comp, nil
 }
@@ -496,7 +497,7 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 	}
 	comp, err := converseCompletion(at.ep, out)
 	if err != nil {
-		return completion{}, &ResponseError{Client: c.name, Msg: err.Error()}
+		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Err: err}
 	}
 	return comp, nil
 }

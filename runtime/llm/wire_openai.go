@@ -182,6 +182,10 @@ type streamError struct{ msg, code string } // code: the provider's error code, 
 
 func (e *streamError) Error() string { return "the provider sent an error event: " + e.msg }
 
+// ErrorSummary leaves out the provider's message, which may echo the
+// prompt (see vmspan.ErrorSummary).
+func (e *streamError) ErrorSummary() string { return "the provider sent an error event" }
+
 func setString(dst *string, v string) {
 	if v != "" {
 		*dst = v
