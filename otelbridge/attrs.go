@@ -79,6 +79,9 @@ func separateSystem(provider string) bool {
 const (
 	genAIOperationChat = "chat"
 	unbalancedMessage  = "span not ended in trace file"
+	// withheldMessage replaces, with content capture off, the message of
+	// an error whose summary a trace file did not record.
+	withheldMessage = "message withheld: content capture is off and the trace file has no summary of it"
 )
 
 // attrList is a pooled attribute slice: OTel copies the attributes it is
@@ -411,6 +414,6 @@ func appendTextPart(b []byte, content string) []byte {
 }
 
 // exceptionAttrs are the attributes of an exception event.
-func exceptionAttrs(err *vmspan.ErrorInfo) []attribute.KeyValue {
-	return []attribute.KeyValue{semconv.ExceptionTypeKey.String(err.Type), semconv.ExceptionMessageKey.String(err.Message)}
+func exceptionAttrs(typ, msg string) []attribute.KeyValue {
+	return []attribute.KeyValue{semconv.ExceptionTypeKey.String(typ), semconv.ExceptionMessageKey.String(msg)}
 }

@@ -331,7 +331,7 @@ func (b *Bridge) finish(o *openSpan, e *vmspan.Event, end time.Time, childErr *v
 	span.SetAttributes(attrs.s...)
 	attrs.free()
 	if e.Err != nil {
-		recordError(span, e.Err, end, aroseHere(e.Err, childErr))
+		b.recordError(span, e.Err, end, aroseHere(e.Err, childErr))
 	}
 	span.End(trace.WithTimestamp(end))
 }
@@ -346,12 +346,28 @@ func aroseHere(err, childErr *vmspan.ErrorInfo) bool {
 
 // recordError sets the status of a failed span and, when the error arose
 // there, adds the exception event that span.RecordError would, with bex's
-// error type rather than the Go type of an error value.
-func recordError(span trace.Span, err *vmspan.ErrorInfo, at time.Time, exception bool) {
+// error type rather than the Go type of an error value, and the message
+// errorMessage chooses.
+func (b *Bridge) recordError(span trace.Span, err *vmspan.ErrorInfo, at time.Time, exception bool) {
+	msg := b.errorMessage(err)
 	if exception {
-		span.AddEvent(semconv.ExceptionEventName, trace.WithTimestamp(at), trace.WithAttributes(exceptionAttrs(err)...))
+		span.AddEvent(semconv.ExceptionEventName, trace.WithTimestamp(at), trace.WithAttributes(exceptionAttrs(err.Type, msg)...))
 	}
-	span.SetStatus(codes.Error, err.Message)
+	span.SetStatus(codes.Error, msg)
+}
+
+// errorMessage is the message a span shows for err: the whole message with
+// content capture on; else its summary, which quotes no content (see
+// vmspan.ErrorSummary), and withheldMessage when the summary is not known
+// (a trace file written before summaries were recorded).
+func (b *Bridge) errorMessage(err *vmspan.ErrorInfo) string {
+	switch {
+	case b.cfg.content || err.Summary == err.Message:
+		return err.Message
+	case err.Summary != "":
+		return err.Summary
+	}
+	return withheldMessage
 }
 
 // recordedAttempt creates the CLIENT span of LLM attempt i of the function
@@ -405,7 +421,7 @@ func (b *Bridge) endAttempt(span trace.Span, a *vmspan.LLMAttempt) {
 			span.AddEvent(EventFirstChunk, trace.WithTimestamp(a.Start.Add(st.FirstChunk)))
 		}
 		if a.Err != nil {
-			recordError(span, a.Err, end, true) // an attempt has no children: its errors arise there
+			b.recordError(span, a.Err, end, true) // an attempt has no children: its errors arise there
 		}
 	}
 	span.End(trace.WithTimestamp(end))

@@ -60,13 +60,21 @@
 //   - size: argument, result, tag and message values are cut at
 //     WithMaxAttributeSize bytes (default 4 KiB) and end with
 //     TruncatedMarker;
-//   - errors: status Error with the error message; error.type, the error's
-//     code (vmspan.ErrorInfo.Code: an HTTP status, a provider's error code,
-//     "timeout") or else its bex type; bex.error.type, the bex type; and one
-//     "exception" event (exception.type, exception.message) at the end
-//     time, on the span where the error arose only: a span whose error
-//     holds the message of the error its last failing child (a bex span or
-//     an attempt) ended with has the status but no event of its own;
+//   - errors: status Error with the error's message; error.type, the
+//     error's code (vmspan.ErrorInfo.Code: an HTTP status, a provider's
+//     error code, "timeout") or else its bex type; bex.error.type, the bex
+//     type; and one "exception" event (exception.type, exception.message)
+//     at the end time, on the span where the error arose only: a span
+//     whose error holds the message of the error its last failing child (a
+//     bex span or an attempt) ended with has the status but no event of
+//     its own. Messages quote content (the start of a reply that cannot be
+//     parsed, the value that failed an @assert, a provider's message that
+//     echoes the prompt, a string the program could not convert), so the
+//     status description and exception.message are the whole message only
+//     with content capture on; with it off they are the error's summary
+//     (vmspan.ErrorInfo.Summary, see vmspan.ErrorSummary: "cannot parse
+//     LLM output of F: want int, got a string", "client Fast (openai):
+//     HTTP 400"), on every failed ancestor too;
 //   - LLM functions: bex.llm.attempts and the usage summed over attempts as
 //     bex.usage.input_tokens, bex.usage.output_tokens,
 //     bex.usage.cache_read.input_tokens,
@@ -233,6 +241,12 @@
 //     sampled) are not sent; spans whose end is missing from the file are
 //     sent ending at the file's latest time, with status Error "span not
 //     ended in trace file", and their ids derived, not recorded.
+//   - A trace file written before error summaries were recorded (no
+//     "content_free" or "summary" in its errors) exports, with content
+//     capture off, each failed span's error type and the fixed text
+//     "message withheld: content capture is off and the trace file has no
+//     summary of it" instead of its message, which cannot be known to be
+//     free of content.
 //   - Attribute values are cut at the size limit (default 4 KiB, below
 //     which Tempo's 2 KB truncation may still apply); a cut JSON value is no
 //     longer valid JSON.
