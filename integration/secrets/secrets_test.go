@@ -55,6 +55,15 @@ const (
 	headlineFail  = "FAIL-THE-HEADLINE"
 )
 
+// Content that errors quote: a reply that cannot be parsed and a reply
+// that fails an @assert (replyMarker), and a prompt a provider's error
+// echoes (promptMarker). With content capture off they, and the argument
+// values, never leave the process.
+const (
+	replyMarker  = "REPLY-CONTENT-4c1f"
+	promptMarker = "Count the words of"
+)
+
 const program = `
 client<llm> Fast {
     provider openai
@@ -88,7 +97,36 @@ function Run(body: string, api_key: string, token: string, password: string) -> 
     let n = remember(token, body);
     c + " / " + h + " / " + n
 }
+function Count(body: string) -> int {
+    client Fast
+    prompt #"` + promptMarker + `: {{ body }}"#
+}
+function Echo(body: string) -> string @assert(short, {{ this|length < 5 }}) {
+    client Fast
+    prompt #"Echo: {{ body }}"#
+}
+function Refuse(body: string) -> string {
+    client Claude
+    prompt #"` + promptMarker + ` and refuse: {{ body }}"#
+}
+function Broken(body: string, how: string) -> string {
+    if (how == "parse") {
+        Count(body).to_string()
+    } else if (how == "assert") {
+        Echo(body)
+    } else if (how == "http") {
+        Refuse(body)
+    } else {
+        body.to_int().to_string()
+    }
+}
 `
+
+// brokenWays are the ways Broken fails, each with an error that quotes
+// content: a reply that is not a number, a reply that breaks an @assert,
+// an HTTP 400 that echoes the prompt, and an argument that is not a
+// number.
+var brokenWays = [4]string{"parse", "assert", "http", "convert"}
 
 // stubRules make the stub fail a ticket with failMarker (at Classify, the
 // OpenAI client) or headlineFail (at Headline, the Anthropic client) with a
@@ -101,6 +139,11 @@ func stubRules(headlineEcho string) []llmstub.Rule {
 			Text: "Incorrect API key provided: " + apiKey + "."}}},
 		{API: "anthropic", Contains: headlineFail, Replies: []llmstub.Reply{{Status: 401,
 			Text: "x-api-key " + apiKey + " accepted, but " + headlineEcho}}},
+		{API: "openai", Contains: promptMarker, Replies: []llmstub.Reply{{Text: replyMarker + " has no number"}}},
+		{API: "openai", Contains: "Echo:", Replies: []llmstub.Reply{{Text: replyMarker}}},
+		{API: "anthropic", Contains: promptMarker, Respond: func(req llmstub.Request) llmstub.Reply {
+			return llmstub.Reply{Status: 400, Text: "invalid request: " + req.Prompt()}
+		}},
 	}
 }
 
@@ -179,6 +222,13 @@ func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho 
 	if len(callErrs) != 2 {
 		t.Fatalf("%d calls failed, want the two with a marker", len(callErrs))
 	}
+	for _, how := range brokenWays {
+		_, err := eng.Call(ctx, "Broken", []any{controlArg + " not a number", how}, engine.WithCollector(col))
+		if err == nil {
+			t.Fatalf("Broken(%s) succeeded", how)
+		}
+		callErrs = append(callErrs, err.Error())
+	}
 
 	if err := errors.Join(file.Flush(ctx), file.Close(), tp.Shutdown(ctx)); err != nil {
 		t.Fatal(err)
@@ -203,13 +253,19 @@ func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho 
 		if name == "call errors" || name == "OpenTelemetry errors" {
 			continue
 		}
-		wants := []string{controlArg, controlTag}
+		wants := []string{controlArg, controlTag, replyMarker, promptMarker}
+		if name != "collector Go syntax" { // which prints errors as pointers
+			wants = append(wants, "reply starts:", "(value ") // whole error messages
+		}
 		if otel := strings.HasPrefix(name, "OTLP") || strings.HasPrefix(name, "Jaeger"); otel && !content {
-			// Arguments are content: with content capture off they never
-			// leave the process; tags do.
-			wants = []string{controlTag}
-			if bytes.Contains(b, []byte(controlArg)) {
-				t.Errorf("%s: the argument value %s left the process with content capture off", name, controlArg)
+			// Arguments, replies and prompts are content, also when an
+			// error quotes them: with content capture off they never leave
+			// the process; tags and errors' summaries do.
+			wants = []string{controlTag, "want int, got a string", "@assert short failed", "HTTP 400", "cannot convert a string to int"}
+			for _, c := range []string{controlArg, replyMarker, promptMarker, "reply starts:", "(value "} {
+				if bytes.Contains(b, []byte(c)) {
+					t.Errorf("%s: %q left the process with content capture off: …%s…", name, c, around(b, c))
+				}
 			}
 		}
 		for _, want := range wants {
@@ -263,8 +319,8 @@ func collect(t *testing.T, j *jaegertest.Jaeger, path string, col *collector.Col
 		t.Fatal(err)
 	}
 	logs := col.Logs()
-	if len(logs) != 3 {
-		t.Fatalf("collector has %d logs, want 3", len(logs))
+	if len(logs) != wantTraces {
+		t.Fatalf("collector has %d logs, want %d", len(logs), wantTraces)
 	}
 	if out["collector JSON"], err = json.Marshal(logs); err != nil {
 		t.Fatal(err)
@@ -307,11 +363,11 @@ func jaegerRaw(t *testing.T, j *jaegertest.Jaeger, service string) ([]byte, []by
 		var err error
 		traces, err = j.FindTraces(ctx, service, 100)
 		cancel()
-		if err == nil && len(traces) == 3 && spanCount(traces) >= wantSpans {
+		if err == nil && len(traces) == wantTraces && spanCount(traces) >= wantSpans {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Jaeger: %d traces of %s with %d spans (%v), want 3 with %d", len(traces), service, spanCount(traces), err, wantSpans)
+			t.Fatalf("Jaeger: %d traces of %s with %d spans (%v), want %d with %d", len(traces), service, spanCount(traces), err, wantTraces, wantSpans)
 		}
 		time.Sleep(jaegertest.WaitInterval)
 	}
@@ -323,11 +379,15 @@ func jaegerRaw(t *testing.T, j *jaegertest.Jaeger, service string) ([]byte, []by
 	return v1.Bytes(), v3.Bytes()
 }
 
-// wantSpans is the number of spans of the three traces: HandleTicket, Run,
+// wantTraces and wantSpans count the traces and spans: HandleTicket, Run,
 // Classify and its attempt, Headline and its attempt, remember; then
 // HandleTicket, Run, Classify, attempt; then HandleTicket, Run, Classify,
-// attempt, Headline, attempt.
-const wantSpans = 7 + 4 + 6
+// attempt, Headline, attempt; then Broken, the LLM function and its
+// attempt three times; then Broken.
+const (
+	wantTraces = 3 + len(brokenWays)
+	wantSpans  = 7 + 4 + 6 + 3*3 + 1
+)
 
 func spanCount(traces []jaegertest.Trace) int {
 	n := 0
