@@ -26,6 +26,7 @@ type callConfig struct {
 	maxSteps *int64
 	registry *llm.ClientRegistry
 	strict   bool
+	retry    bool // WithRetryInvalidReplies
 	notes    func(function string, notes []vmspan.ParseNote)
 	checks   func(function string, checks []vmspan.CheckResult)
 	types    *TypeBuilder
@@ -107,6 +108,21 @@ func WithCallMaxSteps(n int64) CallOption {
 // made from host functions inside it.
 func WithStrictParsing() CallOption {
 	return func(c *callConfig) { c.strict = true }
+}
+
+// WithRetryInvalidReplies makes an LLM reply that cannot be parsed into
+// the function's return type, or whose value fails an @assert (or, with
+// WithStrictParsing, is coerced with loss), a failed attempt like an HTTP
+// 5xx: it is retried under the client's retry_policy, and a fallback (or
+// round-robin) client moves on to its next client; each attempt is
+// recorded on the LLM span with its error. By default such a reply fails
+// the LLM function at once, as in BAML, whose retries and fallbacks are
+// for failed requests only. A streamed call (Stream) whose partial values
+// were already delivered is not retried either way. It applies to the LLM
+// functions this call runs, not to engine calls made from host functions
+// inside it. See llm.Request.RetryInvalid.
+func WithRetryInvalidReplies() CallOption {
+	return func(c *callConfig) { c.retry = true }
 }
 
 // WithParseNotes has f called, on the calling goroutine, after each LLM
@@ -233,7 +249,7 @@ func (e *Engine) call(ctx context.Context, name string, args any, partial func(f
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, retry: cfg.retry, notes: cfg.notes,
 		checks: cfg.checks, overlay: overlay,
 		timeouts: cfg.timeouts, partial: partial, events: cfg.events, partialEvents: cfg.partials}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
@@ -465,6 +481,7 @@ type callState struct {
 	// registry is the call's client registry (WithClientRegistry), or nil.
 	registry *llm.ClientRegistry
 	strict   bool // WithStrictParsing
+	retry    bool // WithRetryInvalidReplies
 	notes    func(string, []vmspan.ParseNote)
 	checks   func(string, []vmspan.CheckResult)
 	overlay  *types.Overlay // WithTypes: what the call adds to @@dynamic types
@@ -535,7 +552,7 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
-		Strict:   cs.strict, Timeouts: cs.timeouts, StreamEvents: cs.events,
+		Strict:   cs.strict, RetryInvalid: cs.retry, Timeouts: cs.timeouts, StreamEvents: cs.events,
 		Types: cs.overlay,
 	}
 	if cs.partial != nil {

@@ -39,8 +39,9 @@ const (
 // Errors: *ConfigError (unknown client, unset env var), *PromptError,
 // *HTTPError, *TransportError, *ResponseError, *ParseError, or ctx's error
 // when ctx ends (wrapped; errors.Is works). A reply that cannot be parsed is
-// not retried: the request succeeded, and the same prompt would most likely
-// give a similar reply at the same cost.
+// not retried, as in BAML: the request succeeded, and the same prompt would
+// most likely give a similar reply at the same cost. Request.RetryInvalid
+// makes it a failed attempt, retried and fallen back from.
 //
 // Every attempt is started with vmspan.StartAttempt before its request is
 // sent, and its request is made with the ctx that returns: when a live
@@ -66,7 +67,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents, req: &req}
 	cs.collectSecrets(c, 0)
 	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
 	if cs.partial != nil {
@@ -76,12 +77,26 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		defer cs.bound(c, cs.limits.Total)()
 	}
 	out, err := cs.run(c)
+	if err == nil && out.parsed == nil {
+		err = cs.parseOutput(&out)
+	}
 	var p Parsed
-	if err == nil {
-		p, err = cs.parse(out, &req)
-		cs.endLive(out.at) // the attempt whose output was parsed
+	if out.parsed != nil {
+		p = *out.parsed
 	}
 	return Result{Value: p.Value, Notes: p.Notes, Checks: p.Checks, Attempts: cs.finish(), Messages: msgs}, err
+}
+
+// parseOutput parses out, the output of a successful attempt, into
+// out.parsed and ends the attempt, which stayed live until then.
+func (cs *call) parseOutput(out *output) error {
+	p, err := cs.parse(*out, cs.req)
+	cs.endLive(out.at)
+	if err != nil {
+		return err
+	}
+	out.parsed = &p
+	return nil
 }
 
 // parse coerces the output of the attempt that succeeded, and marks that
@@ -128,6 +143,7 @@ type call struct {
 	partials  partials
 	delivered bool // partial values went to partial
 	events    bool // record the events of streamed replies (Request.StreamEvents)
+	req       *Request
 }
 
 // mustStop reports whether the call must not try again after err, by a
@@ -139,11 +155,13 @@ func (cs *call) mustStop(err error) bool {
 }
 
 // An output is a successful attempt's completion text and index, and the
-// attempt, still live until its output is parsed.
+// attempt, still live until its output is parsed; parsed is the parsed
+// value once it is.
 type output struct {
-	text  string
-	index int
-	at    *attemptState
+	text   string
+	index  int
+	at     *attemptState
+	parsed *Parsed
 }
 
 // run runs c, retrying as c's retry policy says.
@@ -204,7 +222,11 @@ func (cs *call) runOnce(c *client) (output, error) {
 		}
 		return cs.run(child)
 	}
-	return cs.attempt(c)
+	out, err := cs.attempt(c)
+	if err == nil && cs.req.RetryInvalid {
+		err = cs.parseOutput(&out) // a reply that does not parse fails its attempt
+	}
+	return out, err
 }
 
 // retryDelay says whether err may be retried under c's policy after try
@@ -212,7 +234,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 // Retry-After when that is longer.
 func (cs *call) retryDelay(c *client, try int, err error) (time.Duration, bool) {
 	p := c.policy
-	if p == nil || try >= p.maxRetries || cs.mustStop(err) || !retryable(err) {
+	if p == nil || try >= p.maxRetries || cs.mustStop(err) || !cs.retryable(err) {
 		return 0, false
 	}
 	d := p.backoff(try)
@@ -239,7 +261,18 @@ func (p *retryPolicy) backoff(try int) time.Duration {
 }
 
 // retryable reports whether err is worth repeating: status 429 or 5xx, a
-// network error or an attempt's timeout.
+// network error, an attempt's timeout, and with Request.RetryInvalid a
+// reply that cannot be parsed.
+func (cs *call) retryable(err error) bool {
+	var pe *ParseError
+	if cs.req.RetryInvalid && errors.As(err, &pe) {
+		return true
+	}
+	return retryable(err)
+}
+
+// retryable reports whether err is worth repeating whatever the call: status
+// 429 or 5xx, a network error or an attempt's timeout.
 func retryable(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {

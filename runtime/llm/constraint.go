@@ -22,7 +22,8 @@ import (
 // list or map it is left out, as an optional field it is null (both with a
 // parse note), and elsewhere the call fails with a *ParseError that wraps
 // the AssertError. Like any reply that cannot be parsed, the attempt is
-// not retried nor fallen back from, as in BAML.
+// not retried nor fallen back from, as in BAML, unless
+// Request.RetryInvalid asks for it.
 type AssertError struct {
 	Function string
 	// Arg is the parameter whose argument failed; "" for an output.
