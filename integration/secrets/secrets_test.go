@@ -177,29 +177,73 @@ func TestEchoedBearerToken(t *testing.T) {
 // outputs are the bytes the process wrote, by where they went.
 type outputs map[string][]byte
 
-func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho string) {
-	ctx := context.Background()
-	recv, err := otlpstub.Start(otlpstub.WithForward(j.OTLPGRPCEndpoint()))
+// An export is where a run's spans go: a trace file, and an in-process
+// OTLP receiver through the provider the OTEL_* variables configure
+// (NewProvider, as bex.Setup builds it), with OpenTelemetry's error
+// reports kept.
+type export struct {
+	recv    *otlpstub.Server
+	tp      *otelbridge.Provider
+	path    string
+	file    *jsonl.Writer
+	tracer  *vmspan.Tracer
+	otelLog *otelLog
+}
+
+func newExport(t *testing.T, service string, content bool, opts ...otlpstub.Option) *export {
+	t.Helper()
+	recv, err := otlpstub.Start(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer recv.Close()
-	service := fmt.Sprintf("bex-secrets-%v", content)
+	t.Cleanup(recv.Close)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+recv.Endpoint())
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") // the stub speaks gRPC
 	t.Setenv("OTEL_SERVICE_NAME", service)
-	otelLog := captureOTelErrors(t)
+	x := &export{recv: recv, otelLog: captureOTelErrors(t), path: filepath.Join(t.TempDir(), "trace.jsonl")}
+	if x.tp, err = otelbridge.NewProvider(context.Background(), otelbridge.WithBatchTimeout(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if x.file, err = jsonl.Open(x.path); err != nil {
+		t.Fatal(err)
+	}
+	x.tracer = vmspan.NewTracer(vmspan.Fanout(x.file, otelbridge.New(otelbridge.WithTracerProvider(x.tp), otelbridge.WithContentCapture(content))))
+	return x
+}
 
-	tp, err := otelbridge.NewProvider(ctx, otelbridge.WithBatchTimeout(100*time.Millisecond))
-	if err != nil {
+// close writes the trace file and exports every span.
+func (x *export) close(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if err := errors.Join(x.file.Flush(ctx), x.file.Close(), x.tp.Shutdown(ctx)); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "trace.jsonl")
-	file, err := jsonl.Open(path)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// otlp returns the OTLP requests the receiver got, as received and
+// decoded (protojson).
+func (x *export) otlp(t *testing.T) (raw, decoded []byte) {
+	t.Helper()
+	var r, d bytes.Buffer
+	for _, req := range x.recv.Requests() {
+		r.Write(req.Raw)
+		b, err := protojson.Marshal(req.Decoded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Write(b)
 	}
-	tracer := vmspan.NewTracer(vmspan.Fanout(file, otelbridge.New(otelbridge.WithTracerProvider(tp), otelbridge.WithContentCapture(content))))
+	if r.Len() == 0 {
+		t.Fatal("the OTLP receiver got no request")
+	}
+	return r.Bytes(), d.Bytes()
+}
+
+func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho string) {
+	ctx := context.Background()
+	service := fmt.Sprintf("bex-secrets-%v", content)
+	x := newExport(t, service, content, otlpstub.WithForward(j.OTLPGRPCEndpoint()))
+	tracer := x.tracer
 	stub := llmstub.New(llmstub.WithAPIKey(apiKey), llmstub.WithKeep(llmstub.KeepAll), llmstub.WithRules(stubRules(headlineEcho)...))
 	defer stub.Close()
 	eng := newEngine(t, tracer, stub.URL())
@@ -230,15 +274,13 @@ func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho 
 		callErrs = append(callErrs, err.Error())
 	}
 
-	if err := errors.Join(file.Flush(ctx), file.Close(), tp.Shutdown(ctx)); err != nil {
-		t.Fatal(err)
-	}
-	if st := tp.Stats(); st.Dropped != 0 || st.Exported == 0 {
+	x.close(t)
+	if st := x.tp.Stats(); st.Dropped != 0 || st.Exported == 0 {
 		t.Fatalf("delivery %+v", st)
 	}
-	out := collect(t, j, path, col, recv, service)
+	out := collect(t, j, x, col, service)
 	out["call errors"] = []byte(strings.Join(callErrs, "\n"))
-	out["OpenTelemetry errors"] = otelLog.bytes()
+	out["OpenTelemetry errors"] = x.otelLog.bytes()
 
 	for name, b := range out {
 		for _, s := range secrets {
@@ -311,11 +353,11 @@ func checkStubSawSecrets(t *testing.T, stub *llmstub.Server) {
 
 // collect gathers the bytes the process wrote: the trace file, the
 // Collector's logs, the OTLP requests, Jaeger's stored traces.
-func collect(t *testing.T, j *jaegertest.Jaeger, path string, col *collector.Collector, recv *otlpstub.Server, service string) outputs {
+func collect(t *testing.T, j *jaegertest.Jaeger, x *export, col *collector.Collector, service string) outputs {
 	t.Helper()
 	out := outputs{}
 	var err error
-	if out["trace file"], err = os.ReadFile(path); err != nil {
+	if out["trace file"], err = os.ReadFile(x.path); err != nil {
 		t.Fatal(err)
 	}
 	logs := col.Logs()
@@ -326,19 +368,7 @@ func collect(t *testing.T, j *jaegertest.Jaeger, path string, col *collector.Col
 		t.Fatal(err)
 	}
 	out["collector Go syntax"] = []byte(fmt.Sprintf("%#v", deref(logs)))
-	var raw, decoded bytes.Buffer
-	for _, r := range recv.Requests() {
-		raw.Write(r.Raw)
-		b, err := protojson.Marshal(r.Decoded)
-		if err != nil {
-			t.Fatal(err)
-		}
-		decoded.Write(b)
-	}
-	if raw.Len() == 0 {
-		t.Fatal("the OTLP receiver got no request")
-	}
-	out["OTLP protobuf"], out["OTLP decoded"] = raw.Bytes(), decoded.Bytes()
+	out["OTLP protobuf"], out["OTLP decoded"] = x.otlp(t)
 	out["Jaeger /api/traces"], out["Jaeger /api/v3/traces"] = jaegerRaw(t, j, service)
 	return out
 }

@@ -887,36 +887,29 @@ func (c *coercer) toLiteral(t *target, v *jvalue) (*cval, *cerr) {
 	if v.kind == jNull {
 		return nil, mismatch(t, v)
 	}
+	var read func(*target, *jvalue) (*cval, *cerr) // reads the literal's type
 	switch l := t.literal.(type) {
 	case int64:
-		r, err := c.toInt(t, v)
-		if err != nil || r.v != l {
-			return nil, mismatch(t, v)
-		}
-		r.kind = types.Literal
-		return r, nil
+		read = c.toInt
 	case float64:
-		r, err := c.toFloat(t, v)
-		if err != nil || r.v != l {
-			return nil, mismatch(t, v)
-		}
-		r.kind = types.Literal
-		return r, nil
+		read = c.toFloat
 	case bool:
-		r, err := c.toBool(t, v)
-		if err != nil || r.v != l {
-			return nil, mismatch(t, v)
-		}
-		r.kind = types.Literal
-		return r, nil
+		read = c.toBool
 	case string:
 		_, flags, err := c.matchText(t, v, []candidate{{result: l, names: []string{l}}})
 		if err != nil {
 			return nil, err
 		}
 		return newCval(l, types.Literal, flags...), nil
+	default:
+		return nil, mismatch(t, v)
 	}
-	return nil, mismatch(t, v)
+	r, err := read(t, v)
+	if err != nil || r.v != t.literal {
+		return nil, mismatch(t, v)
+	}
+	r.kind = types.Literal
+	return r, nil
 }
 
 // toUnion tries every variant (null last) and keeps the best; a variant

@@ -149,4 +149,3 @@ func TestRetryInvalidStreamed(t *testing.T) {
 		})
 	}
 }
-

@@ -22,17 +22,9 @@ func (openAIWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wire
 	} else if ep.apiKey != "" {
 		r.header.Set("Authorization", "Bearer "+ep.apiKey)
 	}
-	out := make([]any, len(msgs))
-	for i, m := range msgs {
-		if !hasMedia(m) {
-			out[i] = chatMessage{m.Role, m.Content}
-			continue
-		}
-		parts, err := openAIParts(m.Parts)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = chatMessage{m.Role, parts}
+	out, err := chatMessages(msgs, openAIParts)
+	if err != nil {
+		return nil, err
 	}
 	r.body["messages"] = out
 	if stream {
