@@ -13,13 +13,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/bexrun/bex/otelbridge"
 	"github.com/bexrun/bex/runtime/engine"
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/llm/llmstub"
 	"github.com/bexrun/bex/vmspan"
+	"github.com/bexrun/bex/vmspan/spantest"
 )
 
 // checkedProgram has a client with retries, and a fallback strategy from
@@ -174,5 +182,77 @@ func TestAssertRetryBAMLDifferential(t *testing.T) {
 	}
 	if baml.Requests != 1 || baml.Error == nil {
 		t.Errorf("BAML made %d requests (error %v); bex makes 1 and fails", baml.Requests, baml.Error)
+	}
+}
+
+// TestInvalidRepliesRetriedWhenAsked checks engine.WithRetryInvalidReplies
+// on checkedProgram: First's replies fail parsing or its @assert, each a
+// failed attempt retried under its policy (three in all), and the fallback
+// moves on to Second, whose reply is selected. Every attempt is one
+// OpenTelemetry chat span, ended, with its own error; the LLM function's
+// span has no error. Streamed, the same happens when no partial value of
+// the invalid replies was delivered.
+func TestInvalidRepliesRetriedWhenAsked(t *testing.T) {
+	for _, streamed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("streamed %v", streamed), func(t *testing.T) {
+			stub := llmstub.New(llmstub.WithAPIKey(secretKey), llmstub.WithRules(
+				llmstub.Rule{Model: "first", Replies: []llmstub.Reply{{Text: "I cannot help."}, {Text: "Nothing to see."}, {Text: "No."}}},
+				llmstub.Rule{Model: "second", Replies: []llmstub.Reply{{Text: `{"title": "Outage", "priority": 1}`}}}))
+			t.Cleanup(stub.Close)
+			sr := tracetest.NewSpanRecorder()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+			t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+			rec := new(spantest.Recorder)
+			env := func(k string) (string, bool) { return secretKey, k == "STUB_API_KEY" }
+			eng, err := engine.New(engine.MustParse(map[string]string{"main.baml": checkedProgram(stub.URL() + "/v1")}),
+				engine.WithTracer(vmspan.NewTracer(vmspan.Fanout(rec, otelbridge.New(otelbridge.WithTracerProvider(tp))))),
+				engine.WithLLMOptions(llm.WithEnv(env), llm.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })))
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := map[string]any{"body": "outage"}
+			var got any
+			if streamed {
+				for p, err := range eng.Stream(context.Background(), "Pipeline", args, engine.WithRetryInvalidReplies()) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if p.Final {
+						got = p.Value
+					}
+				}
+			} else {
+				got, err = eng.Call(context.Background(), "Pipeline", args, engine.WithRetryInvalidReplies())
+			}
+			if err != nil || got != "Outage" {
+				t.Fatalf("Pipeline = %v, %v; want Second's reply", got, err)
+			}
+
+			end := rec.Filter(vmspan.EventEnd, "Classify")[0]
+			var attempts []string
+			for _, a := range end.Attempts {
+				s := a.Model + ":ok"
+				if a.Err != nil {
+					s = a.Model + ":" + a.Err.Type
+				}
+				attempts = append(attempts, s)
+			}
+			if want := "first:LLMParseError first:LLMParseError first:LLMParseError second:ok"; strings.Join(attempts, " ") != want || !end.Attempts[3].Selected || end.Err != nil {
+				t.Errorf("attempts %s (span error %v), want %s with the last selected", attempts, end.Err, want)
+			}
+			if n := len(sr.Started()); n != len(sr.Ended()) {
+				t.Errorf("%d OpenTelemetry spans started, %d ended", n, len(sr.Ended()))
+			}
+			var chats []string
+			for _, s := range sr.Ended() {
+				if s.SpanKind() == trace.SpanKindClient {
+					chats = append(chats, s.Name()+":"+s.Status().Code.String())
+				}
+			}
+			slices.Sort(chats)
+			if want := "chat first:Error chat first:Error chat first:Error chat second:Unset"; strings.Join(chats, " ") != want {
+				t.Errorf("chat spans %s, want %s", chats, want)
+			}
+		})
 	}
 }

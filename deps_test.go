@@ -145,6 +145,14 @@ func TestDepRule(t *testing.T) {
 		{"collector", "go.opentelemetry.io/otel/sdk/trace", true},
 		{"internal/cli", "go.opentelemetry.io/otel/sdk/trace", false},
 		{"runtime/llm", "go.opentelemetry.io/otel/exporters/otlp/otlptrace", true},
+		// Metrics: the SDK and its exporters stay out of runtime; the
+		// metrics API is for the bridge and the root package (vmspan, like
+		// collector and jsonl, knows only the trace API).
+		{"runtime/llm", "go.opentelemetry.io/otel/sdk/metric", true},
+		{"runtime/engine", "go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp", true},
+		{"otelbridge", "go.opentelemetry.io/otel/sdk/metric", false},
+		{"vmspan", "go.opentelemetry.io/otel/metric", true},
+		{"jsonl", "go.opentelemetry.io/otel/metric", true},
 		{"runtime/types", "github.com/bexrun/bex/runtime/syntax", false},
 		{"runtime/types", "github.com/bexrun/bex/runtime/vm", true},
 		{"runtime/types", "github.com/bexrun/bex/vmspan", true},

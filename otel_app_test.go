@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -60,6 +61,35 @@ function Summary(body: string) -> string {
 }
 function Run(body: string) -> string {
     Headline(body) + " / " + Summary(body)
+}
+function Count(body: string) -> int {
+    client Fast
+    prompt #"
+        Count the words of: {{ body }}
+    "#
+}
+function Echo(body: string) -> string @assert(short, {{ this|length < 5 }}) {
+    client Claude
+    prompt #"
+        Echo: {{ body }}
+    "#
+}
+function Refused(body: string) -> string {
+    client Claude
+    prompt #"
+        Refuse: {{ body }}
+    "#
+}
+function Fail(body: string, how: string) -> string {
+    if (how == "parse") {
+        Count(body).to_string()
+    } else if (how == "assert") {
+        Echo(body)
+    } else if (how == "http") {
+        Refused(body)
+    } else {
+        body.to_int().to_string()
+    }
 }
 `
 
@@ -113,14 +143,21 @@ func newAppRig(t *testing.T, o appOpts) *appRig {
 // call runs fn under the application's own request span.
 func (r *appRig) call(t *testing.T, ctx context.Context, fn, body string) {
 	t.Helper()
+	if err := r.try(ctx, fn, body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// try runs fn with args under the application's own request span and
+// returns its error.
+func (r *appRig) try(ctx context.Context, fn string, args ...any) error {
 	ctx, span := r.tp.Tracer("app").Start(ctx, "request")
 	defer span.End()
-	if _, err := r.eng.Call(ctx, fn, []any{body}); err != nil {
-		t.Fatal(err)
+	_, err := r.eng.Call(ctx, fn, args)
+	if ferr := r.w.Flush(context.Background()); ferr != nil {
+		return ferr
 	}
-	if err := r.w.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	return err
 }
 
 // spans returns the recorded spans named name, in the order they started.
@@ -269,6 +306,118 @@ func TestNoContentLeavesByDefault(t *testing.T) {
 	}
 }
 
+// failingRules make Fail's LLM functions fail: a reply that is not a
+// number, a reply that breaks Echo's @assert, and an HTTP 400 whose body
+// echoes the prompt, as providers' validation errors do.
+var failingRules = []llmstub.Rule{
+	{Contains: "Count the words", Replies: []llmstub.Reply{{Text: "PLATYPUS-REPLY has no number"}}},
+	{Contains: "Echo:", Replies: []llmstub.Reply{{Text: "WOMBAT-ASSERTED-VALUE"}}},
+	{Contains: "Refuse:", Respond: func(req llmstub.Request) llmstub.Reply {
+		return llmstub.Reply{Status: 400, Text: "cannot process the prompt: " + req.Prompt()}
+	}},
+}
+
+// TestNoContentInErrors: error messages quote content (the reply that
+// cannot be parsed, the value that failed an @assert, a provider message
+// echoing the prompt, the string the program could not convert); with
+// content capture off no exported status, attribute or event has any of
+// it, live or replayed from the trace file, and the content-free
+// summaries are there instead; with it on, the whole messages are.
+func TestNoContentInErrors(t *testing.T) {
+	t.Setenv(otelbridge.ContentCaptureEnv, "")
+	content := []string{"SECRET-ARGUMENT-VALUE", "PLATYPUS-REPLY", "WOMBAT-ASSERTED-VALUE", "Count the words", "Refuse:"}
+	ways := []string{"parse", "assert", "http", "convert"}
+	run := func(t *testing.T, o appOpts) *appRig {
+		t.Helper()
+		o.rules = failingRules
+		r := newAppRig(t, o)
+		for _, how := range ways {
+			if err := r.try(context.Background(), "Fail", "SECRET-ARGUMENT-VALUE", how); err == nil {
+				t.Fatalf("Fail(%s) succeeded", how)
+			}
+		}
+		return r
+	}
+	summaries := []string{
+		"cannot parse LLM output of Count: want int, got a string\\n  at Count",
+		"cannot parse LLM output of Echo: @assert short failed: {{ this|length < 5 }}",
+		"client Claude (anthropic): HTTP 400\\n  at Refused",
+		"cannot convert a string to int\\n  at Fail",
+	}
+
+	off := run(t, appOpts{})
+	all := exported(off.sr.Ended())
+	for _, c := range content {
+		if strings.Contains(all, c) {
+			t.Errorf("%q left the process with content capture off:\n%s", c, all)
+		}
+	}
+	for _, s := range summaries {
+		if !strings.Contains(all, s) {
+			t.Errorf("summary %q is not on the spans", s)
+		}
+	}
+	for _, name := range []string{"Fail", "Count", "chat gpt-4o-mini"} { // an ancestor, the LLM function and its attempt
+		if d := off.spans(name)[0].Status().Description; !strings.HasPrefix(d, "cannot parse LLM output of Count: want int, got a string") {
+			t.Errorf("%s: status %q", name, d)
+		}
+	}
+	replayed := replay(t, off.file.Bytes())
+	for _, c := range content {
+		if strings.Contains(replayed, c) {
+			t.Errorf("%q left the process in the export of the trace file", c)
+		}
+	}
+	if !strings.Contains(replayed, summaries[0]) {
+		t.Errorf("the export of the trace file has no summaries:\n%s", replayed)
+	}
+	if !bytes.Contains(off.file.Bytes(), []byte("PLATYPUS-REPLY")) {
+		t.Error("the trace file lost the whole messages")
+	}
+
+	on := run(t, appOpts{bridge: []otelbridge.Option{otelbridge.WithContentCapture(true)}})
+	all = exported(on.sr.Ended())
+	for _, c := range content {
+		if !strings.Contains(all, c) {
+			t.Errorf("%q is not on the spans with content capture on", c)
+		}
+	}
+}
+
+// TestNoContentInOldTraceFiles: a trace file written before errors had
+// summaries exports the error type and a fixed text, not the message.
+func TestNoContentInOldTraceFiles(t *testing.T) {
+	t.Setenv(otelbridge.ContentCaptureEnv, "")
+	r := newAppRig(t, appOpts{rules: failingRules})
+	if err := r.try(context.Background(), "Fail", "SECRET-ARGUMENT-VALUE", "parse"); err == nil {
+		t.Fatal("Fail succeeded")
+	}
+	old := regexp.MustCompile(`"content_free":true,|,"summary":"(\\.|[^"\\])*"`).ReplaceAll(r.file.Bytes(), nil)
+	if bytes.Contains(old, []byte(`"summary"`)) || !bytes.Contains(old, []byte("PLATYPUS-REPLY")) {
+		t.Fatalf("the old-style file still has summaries, or lost its messages:\n%s", old)
+	}
+	replayed := replay(t, old)
+	if strings.Contains(replayed, "PLATYPUS-REPLY") || strings.Contains(replayed, "SECRET-ARGUMENT-VALUE") {
+		t.Errorf("content left the process:\n%s", replayed)
+	}
+	if n := strings.Count(replayed, "message withheld"); n < 3 {
+		t.Errorf("%d withheld messages, want one per failed span (Fail, Count, its attempt):\n%s", n, replayed)
+	}
+}
+
+// replay exports a trace file (bex trace export) and returns every
+// attribute, event and status of its spans as text.
+func replay(t *testing.T, file []byte) string {
+	t.Helper()
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	defer tp.Shutdown(context.Background())
+	if _, err := otelbridge.Export(context.Background(), jsonl.Read(bytes.NewReader(file)), otelbridge.WithTracerProvider(tp)); err != nil {
+		t.Fatal(err)
+	}
+	return exported(sr.Ended())
+}
+
 // TestReplayUnderAppProvider: the trace file written beside the live
 // bridge, whose provider chose random ids, replays (bex trace export) into
 // exactly the live trace: no new span id appears.
@@ -301,13 +450,13 @@ func TestReplayUnderAppProvider(t *testing.T) {
 func exported(spans []sdktrace.ReadOnlySpan) string {
 	var b strings.Builder
 	for _, s := range spans {
-		fmt.Fprintln(&b, s.Name(), s.Status().Description)
+		fmt.Fprintf(&b, "%s %q\n", s.Name(), s.Status().Description)
 		for _, kv := range s.Attributes() {
 			fmt.Fprintln(&b, kv.Key, kv.Value.Emit())
 		}
 		for _, e := range s.Events() {
 			for _, kv := range e.Attributes {
-				fmt.Fprintln(&b, kv.Key, kv.Value.Emit())
+				fmt.Fprintf(&b, "%s %q\n", kv.Key, kv.Value.Emit())
 			}
 		}
 	}

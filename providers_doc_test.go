@@ -12,9 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -104,7 +102,11 @@ func TestProvidersDoc(t *testing.T) {
 	defer stub.Close()
 	su, _ := url.Parse(stub.URL())
 	keyFile := filepath.Join(t.TempDir(), "sa.json")
-	if err := os.WriteFile(keyFile, serviceAccount(t, key), 0o600); err != nil {
+	sa, err := llmstub.ServiceAccountKey(key, "my-project", "https://oauth2.googleapis.com/token") // the test's transport sends it to the stub
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, sa, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"OPENAI_API_KEY": "k", "ANTHROPIC_API_KEY": "k", "GOOGLE_API_KEY": "k", "AZURE_OPENAI_API_KEY": "k",
@@ -230,19 +232,4 @@ func bamlCheck(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatalf("baml-cli check: %v\n%s", err, out)
 	}
-}
-
-// serviceAccount returns a service-account key file for key whose token
-// endpoint is Google's (the test's transport sends it to the stub).
-func serviceAccount(t *testing.T, key *rsa.PrivateKey) []byte {
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(map[string]string{
-		"type": "service_account", "project_id": "my-project", "private_key_id": "k1",
-		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		"client_email": "bex-doc@my-project.iam.gserviceaccount.com", "client_id": "1", "token_uri": "https://oauth2.googleapis.com/token",
-	})
-	return b
 }

@@ -101,7 +101,8 @@ func TestSetupBadTraceFile(t *testing.T) {
 func clearOTel(t *testing.T) {
 	t.Helper()
 	for _, k := range []string{"BEX_TRACE_FILE", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-		"OTEL_TRACES_EXPORTER", "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		"OTEL_TRACES_EXPORTER", "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+		"OTEL_METRICS_EXPORTER", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"} {
 		t.Setenv(k, "")
 	}
 }
@@ -213,6 +214,7 @@ func TestSetupSDKDisabled(t *testing.T) {
 func TestSetupSetGlobal(t *testing.T) {
 	clearOTel(t)
 	t.Setenv("OTEL_TRACES_EXPORTER", "none")
+	t.Setenv("OTEL_METRICS_EXPORTER", "none")
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
 	shutdown, err := bex.Setup(context.Background(), bex.WithOTLP(true), bex.WithSetGlobal(true))
 	if err != nil {

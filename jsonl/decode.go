@@ -147,11 +147,13 @@ const (
 	kTags
 )
 
-var errorKeys = fastjson.NewKeySet("code", "message", "type")
+var errorKeys = fastjson.NewKeySet("code", "content_free", "message", "summary", "type")
 
 const (
 	kCode = iota
+	kContentFree
 	kMessage
+	kSummary
 	kErrType
 )
 
@@ -420,24 +422,33 @@ func (p *fastDecoder) dataObject() bool {
 	return ok
 }
 
-// errorInfo decodes {"code", "message", "type"} or null.
+// errorInfo decodes {"code", "content_free", "message", "summary", "type"}
+// or null, as (*lineError).info converts it.
 func (p *fastDecoder) errorInfo() (*vmspan.ErrorInfo, bool) {
 	if p.s.Null() {
 		return nil, true
 	}
 	var e vmspan.ErrorInfo
+	var contentFree bool
 	_, ok := p.s.Members(errorKeys, func(k int) bool {
 		var ok bool
 		switch k {
 		case kCode:
 			e.Code, ok = p.internedStr()
+		case kContentFree:
+			contentFree, ok = p.s.Bool()
 		case kMessage:
 			e.Message, ok = p.internedStr()
+		case kSummary:
+			e.Summary, ok = p.internedStr()
 		case kErrType:
 			e.Type, ok = p.internedStr()
 		}
 		return ok
 	})
+	if contentFree {
+		e.Summary = e.Message
+	}
 	return &e, ok
 }
 

@@ -236,6 +236,15 @@ var lineChanges = map[string]func(string) string{
 	"no dynamic types": func(s string) string {
 		return strings.Replace(s, `"dynamic_types":[`, `"dynamic_types":[],"x":[`, -1)
 	},
+	"null content_free": func(s string) string {
+		return strings.Replace(s, `"content_free":true`, `"content_free":null,"x":true`, -1)
+	},
+	"content_free false": func(s string) string {
+		return strings.Replace(s, `"content_free":true`, `"content_free":false`, -1)
+	},
+	"summary and content_free": func(s string) string {
+		return strings.Replace(s, `"content_free":true,`, `"content_free":true,"summary":"s",`, -1)
+	},
 	"null error code": func(s string) string { return strings.Replace(s, `{"code":`, `{"code":null,"x":`, -1) },
 	"null reasoning": func(s string) string {
 		return strings.Replace(s, `"reasoning_tokens":`, `"reasoning_tokens":null,"x":`, -1)

@@ -24,7 +24,10 @@
 //   - in end data, "span_kind", "duration_ns" and "start_unix_nano" (so
 //     that a replay reproduces exact timings), "error" ({"message","type"};
 //     "result" is then null; "code", the OpenTelemetry error.type code,
-//     when the error has one) on a failed span, and "llm_calls" on an LLM
+//     when the error has one; and "content_free": true when the message
+//     quotes no content, else "summary", the message without the values it
+//     quotes, see vmspan.ErrorSummary) on a failed span and a failed
+//     attempt, and "llm_calls" on an LLM
 //     function span: its provider attempts with client, provider, model,
 //     timing, usage ({"cache_creation_input_tokens","cached_input_tokens",
 //     "input_tokens","output_tokens","reasoning_tokens"} with the meaning
@@ -92,5 +95,17 @@
 // its line number and reading continues. Files in the pure reference
 // format are read too: argument names default to arg0, arg1, ...; span
 // kinds to 0; times and durations to milliseconds; and trace ids to those
-// the live OpenTelemetry bridge would have used.
+// the live OpenTelemetry bridge would have used. An error without
+// "content_free" or "summary" (a file written before they were) is read
+// with an empty vmspan.ErrorInfo.Summary: its message is not known to be
+// free of content, and an export with content capture off withholds it.
+//
+// # Content
+//
+// A trace file stays where it is written: it keeps arguments, results,
+// prompts, completions and whole error messages (all redacted of
+// secrets), whereas the OpenTelemetry bridge exports them only with
+// content capture on. Exporting a file (bex trace export) follows the
+// bridge's switch, with the recorded summaries standing in for error
+// messages.
 package jsonl

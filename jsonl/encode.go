@@ -168,15 +168,25 @@ func appendOTel(b []byte, ids *vmspan.OTelIDs) []byte {
 	return append(b, `"}`...)
 }
 
+// appendError writes {"code","content_free","message","summary","type"}:
+// the code when there is one, and content_free (true) when the message is
+// its own summary, else the summary when it is known.
 func appendError(b []byte, e *vmspan.ErrorInfo) []byte {
+	b = append(b, '{')
 	if e.Code != "" {
-		b = append(b, `{"code":`...)
+		b = append(b, `"code":`...)
 		b = spanjson.AppendString(b, e.Code)
-		b = append(b, `,"message":`...)
-	} else {
-		b = append(b, `{"message":`...)
+		b = append(b, ',')
 	}
+	if e.Summary == e.Message {
+		b = append(b, `"content_free":true,`...)
+	}
+	b = append(b, `"message":`...)
 	b = spanjson.AppendString(b, e.Message)
+	if e.Summary != "" && e.Summary != e.Message {
+		b = append(b, `,"summary":`...)
+		b = spanjson.AppendString(b, e.Summary)
+	}
 	b = append(b, `,"type":`...)
 	b = spanjson.AppendString(b, e.Type)
 	return append(b, '}')

@@ -195,16 +195,22 @@ type lineData struct {
 }
 
 type lineError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Type    string `json:"type"`
+	Code        string `json:"code"`
+	ContentFree bool   `json:"content_free"`
+	Message     string `json:"message"`
+	Summary     string `json:"summary"`
+	Type        string `json:"type"`
 }
 
 func (e *lineError) info() *vmspan.ErrorInfo {
 	if e == nil {
 		return nil
 	}
-	return &vmspan.ErrorInfo{Type: e.Type, Message: e.Message, Code: e.Code}
+	summary := e.Summary // "" in files written before summaries were: not known
+	if e.ContentFree {
+		summary = e.Message
+	}
+	return &vmspan.ErrorInfo{Type: e.Type, Message: e.Message, Summary: summary, Code: e.Code}
 }
 
 // lineOTel is the OpenTelemetry ids a live bridge exported a span or an

@@ -290,3 +290,36 @@ func TestStreamingMemory(t *testing.T) {
 		t.Errorf("heap reached %d MiB while streaming", peak>>20)
 	}
 }
+
+// TestErrorSummaryRoundTrip: an error's summary is written beside its
+// message ("summary" when it differs, "content_free" when the message is
+// its own summary) and read back; a file without either (written before
+// summaries were) gives an unknown, empty summary.
+func TestErrorSummaryRoundTrip(t *testing.T) {
+	id := vmspan.SpanID{0x01, 0x02}
+	for _, tt := range []struct {
+		name string
+		err  vmspan.ErrorInfo
+		key  string
+	}{
+		{"summary", vmspan.ErrorInfo{Type: "LLMParseError", Message: `want int, got "VALUE"`, Summary: "want int, got a string"}, `"summary":"want int, got a string"`},
+		{"content free", vmspan.ErrorInfo{Type: "LLMTimeoutError", Message: "timeout", Summary: "timeout", Code: "timeout"}, `"content_free":true`},
+		{"unknown", vmspan.ErrorInfo{Type: "LLMParseError", Message: `want int, got "VALUE"`}, `"error":{"message":`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := vmspan.Event{Kind: vmspan.EventEnd, Span: vmspan.SpanContext{ID: id, Root: id}, Stack: []vmspan.SpanID{id}, Name: "F", Err: &tt.err}
+			line := AppendEvent(nil, &e)
+			if !bytes.Contains(line, []byte(tt.key)) {
+				t.Errorf("line has no %s: %s", tt.key, line)
+			}
+			for got, err := range Read(bytes.NewReader(line)) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if *got.Err != tt.err {
+					t.Errorf("read %+v, want %+v", *got.Err, tt.err)
+				}
+			}
+		})
+	}
+}

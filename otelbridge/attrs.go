@@ -79,6 +79,9 @@ func separateSystem(provider string) bool {
 const (
 	genAIOperationChat = "chat"
 	unbalancedMessage  = "span not ended in trace file"
+	// withheldMessage replaces, with content capture off, the message of
+	// an error whose summary a trace file did not record.
+	withheldMessage = "message withheld: content capture is off and the trace file has no summary of it"
 )
 
 // attrList is a pooled attribute slice: OTel copies the attributes it is
@@ -245,11 +248,7 @@ func (b *Bridge) attemptEndAttrs(a *vmspan.LLMAttempt) *attrList {
 		attrs = append(attrs, KeyLLMChunks.Int(st.Chunks))
 	}
 	if a.Err != nil {
-		typ := a.Err.Code
-		if typ == "" {
-			typ = semconv.ErrorTypeOther.Value.AsString()
-		}
-		attrs = append(attrs, semconv.ErrorTypeKey.String(typ), KeyErrorType.String(a.Err.Type))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(a.Err)), KeyErrorType.String(a.Err.Type))
 	}
 	if b.cfg.content && (a.Err == nil || a.Output != "") {
 		out := encodeJSON(func(buf []byte) []byte {
@@ -415,6 +414,6 @@ func appendTextPart(b []byte, content string) []byte {
 }
 
 // exceptionAttrs are the attributes of an exception event.
-func exceptionAttrs(err *vmspan.ErrorInfo) []attribute.KeyValue {
-	return []attribute.KeyValue{semconv.ExceptionTypeKey.String(err.Type), semconv.ExceptionMessageKey.String(err.Message)}
+func exceptionAttrs(typ, msg string) []attribute.KeyValue {
+	return []attribute.KeyValue{semconv.ExceptionTypeKey.String(typ), semconv.ExceptionMessageKey.String(msg)}
 }

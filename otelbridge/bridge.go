@@ -13,6 +13,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -38,14 +39,16 @@ const ContentCaptureEnv = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 // concurrent use: Emit may be called from many goroutines at once, as
 // vmspan.Sink requires.
 type Bridge struct {
-	cfg      config
-	fixed    trace.Tracer // the tracer of cfg.provider, when one was given
-	cached   atomic.Pointer[tracerCache]
-	open     openSpans
-	spans    atomic.Int64
-	ended    atomic.Int64
-	attempts atomic.Int64
-	late     atomic.Int64
+	cfg           config
+	fixed         trace.Tracer // the tracer of cfg.provider, when one was given
+	cached        atomic.Pointer[tracerCache]
+	metrics       *genAIMetrics
+	open          openSpans
+	spans         atomic.Int64
+	ended         atomic.Int64
+	attempts      atomic.Int64
+	attemptsEnded atomic.Int64
+	late          atomic.Int64
 }
 
 // An Option configures a Bridge (New) or a replay (Export).
@@ -53,6 +56,7 @@ type Option func(*config)
 
 type config struct {
 	provider   trace.TracerProvider // nil: the global provider, looked up at each span
+	meter      metric.MeterProvider // nil: the global provider
 	maxSize    int
 	content    bool
 	contentSet bool
@@ -64,6 +68,16 @@ type config struct {
 // IDGenerator to get deterministic ids (NewProvider does).
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.provider = tp }
+}
+
+// WithMeterProvider makes the bridge record the GenAI client metrics of
+// every LLM attempt with mp (see the package documentation's # Metrics).
+// The default is the global MeterProvider (otel.GetMeterProvider), which
+// records nothing until the application sets one; instruments created
+// before otel.SetMeterProvider start recording when it is called. Export
+// (a replay) records no metrics: they describe attempts as they happen.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(c *config) { c.meter = mp }
 }
 
 // WithMaxAttributeSize limits argument, result, tag and message attribute
@@ -96,6 +110,11 @@ func New(opts ...Option) *Bridge {
 	if b.cfg.provider != nil {
 		b.fixed = newTracer(b.cfg.provider)
 	}
+	mp := b.cfg.meter
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	b.metrics = newGenAIMetrics(mp)
 	return b
 }
 
@@ -312,7 +331,7 @@ func (b *Bridge) finish(o *openSpan, e *vmspan.Event, end time.Time, childErr *v
 	span.SetAttributes(attrs.s...)
 	attrs.free()
 	if e.Err != nil {
-		recordError(span, e.Err, end, aroseHere(e.Err, childErr))
+		b.recordError(span, e.Err, end, aroseHere(e.Err, childErr))
 	}
 	span.End(trace.WithTimestamp(end))
 }
@@ -327,12 +346,28 @@ func aroseHere(err, childErr *vmspan.ErrorInfo) bool {
 
 // recordError sets the status of a failed span and, when the error arose
 // there, adds the exception event that span.RecordError would, with bex's
-// error type rather than the Go type of an error value.
-func recordError(span trace.Span, err *vmspan.ErrorInfo, at time.Time, exception bool) {
+// error type rather than the Go type of an error value, and the message
+// errorMessage chooses.
+func (b *Bridge) recordError(span trace.Span, err *vmspan.ErrorInfo, at time.Time, exception bool) {
+	msg := b.errorMessage(err)
 	if exception {
-		span.AddEvent(semconv.ExceptionEventName, trace.WithTimestamp(at), trace.WithAttributes(exceptionAttrs(err)...))
+		span.AddEvent(semconv.ExceptionEventName, trace.WithTimestamp(at), trace.WithAttributes(exceptionAttrs(err.Type, msg)...))
 	}
-	span.SetStatus(codes.Error, err.Message)
+	span.SetStatus(codes.Error, msg)
+}
+
+// errorMessage is the message a span shows for err: the whole message with
+// content capture on; else its summary, which quotes no content (see
+// vmspan.ErrorSummary), and withheldMessage when the summary is not known
+// (a trace file written before summaries were recorded).
+func (b *Bridge) errorMessage(err *vmspan.ErrorInfo) string {
+	switch {
+	case b.cfg.content || err.Summary == err.Message:
+		return err.Message
+	case err.Summary != "":
+		return err.Summary
+	}
+	return withheldMessage
 }
 
 // recordedAttempt creates the CLIENT span of LLM attempt i of the function
@@ -386,10 +421,11 @@ func (b *Bridge) endAttempt(span trace.Span, a *vmspan.LLMAttempt) {
 			span.AddEvent(EventFirstChunk, trace.WithTimestamp(a.Start.Add(st.FirstChunk)))
 		}
 		if a.Err != nil {
-			recordError(span, a.Err, end, true) // an attempt has no children: its errors arise there
+			b.recordError(span, a.Err, end, true) // an attempt has no children: its errors arise there
 		}
 	}
 	span.End(trace.WithTimestamp(end))
+	b.attemptsEnded.Add(1)
 }
 
 // attemptKey keys the live attempt span of one Bridge in the ctx its
@@ -425,6 +461,7 @@ func (b *Bridge) EndAttempt(ctx context.Context, fn *vmspan.Event, a *vmspan.LLM
 		return
 	}
 	b.endAttempt(span, a)
+	b.metrics.record(ctx, a)
 	if a.Err != nil {
 		if o, ok := b.open.get(fn.Span.ID); ok {
 			o.childErr.Store(a.Err)
@@ -487,6 +524,7 @@ type Stats struct {
 	Spans    int64 // OTel spans created for bex spans
 	Attempts int64 // OTel spans created for LLM attempts
 	Open     int64 // bex spans started and not yet ended
+	Ended    int64 // OTel spans ended: bex spans and LLM attempts
 	Late     int64 // end events whose start the bridge never saw (the span was created at its end)
 	// Delivery reports the provider's export counts, dropped spans
 	// included, when the provider is a *Provider; it is zero otherwise.
@@ -495,8 +533,10 @@ type Stats struct {
 
 // Stats returns the bridge's counts.
 func (b *Bridge) Stats() Stats {
+	ended := b.ended.Load()
 	s := Stats{Spans: b.spans.Load(), Attempts: b.attempts.Load(), Late: b.late.Load()}
-	s.Open = s.Spans - b.ended.Load()
+	s.Open = s.Spans - ended
+	s.Ended = ended + b.attemptsEnded.Load()
 	if p, ok := b.provider().(*Provider); ok {
 		s.Delivery = p.Stats()
 	}

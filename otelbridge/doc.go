@@ -1,5 +1,5 @@
-// Package otelbridge maps bex spans to OpenTelemetry spans and sets up OTLP
-// export.
+// Package otelbridge maps bex spans to OpenTelemetry spans, records the
+// GenAI client metrics of LLM attempts, and sets up OTLP export.
 //
 // A Bridge is a vmspan.Sink: install it in a vmspan.Tracer (bex.Setup does)
 // and every bex span becomes an OTel span of the application's
@@ -60,13 +60,21 @@
 //   - size: argument, result, tag and message values are cut at
 //     WithMaxAttributeSize bytes (default 4 KiB) and end with
 //     TruncatedMarker;
-//   - errors: status Error with the error message; error.type, the error's
-//     code (vmspan.ErrorInfo.Code: an HTTP status, a provider's error code,
-//     "timeout") or else its bex type; bex.error.type, the bex type; and one
-//     "exception" event (exception.type, exception.message) at the end
-//     time, on the span where the error arose only: a span whose error
-//     holds the message of the error its last failing child (a bex span or
-//     an attempt) ended with has the status but no event of its own;
+//   - errors: status Error with the error's message; error.type, the
+//     error's code (vmspan.ErrorInfo.Code: an HTTP status, a provider's
+//     error code, "timeout") or else its bex type; bex.error.type, the bex
+//     type; and one "exception" event (exception.type, exception.message)
+//     at the end time, on the span where the error arose only: a span
+//     whose error holds the message of the error its last failing child (a
+//     bex span or an attempt) ended with has the status but no event of
+//     its own. Messages quote content (the start of a reply that cannot be
+//     parsed, the value that failed an @assert, a provider's message that
+//     echoes the prompt, a string the program could not convert), so the
+//     status description and exception.message are the whole message only
+//     with content capture on; with it off they are the error's summary
+//     (vmspan.ErrorInfo.Summary, see vmspan.ErrorSummary: "cannot parse
+//     LLM output of F: want int, got a string", "client Fast (openai):
+//     HTTP 400"), on every failed ancestor too;
 //   - LLM functions: bex.llm.attempts and the usage summed over attempts as
 //     bex.usage.input_tokens, bex.usage.output_tokens,
 //     bex.usage.cache_read.input_tokens,
@@ -148,6 +156,35 @@
 // OTel span: spans that a host function starts from it are children of the
 // bex span.
 //
+// # Metrics
+//
+// The bridge records, once for each live LLM attempt when the attempt ends,
+// the GenAI client metrics of the semantic conventions (semconv v1.41.0,
+// through its genaiconv helpers), with the MeterProvider given with
+// WithMeterProvider or the global one:
+//
+//	gen_ai.client.operation.duration  histogram, s, buckets DurationBuckets (0.01 … 81.92)
+//	gen_ai.client.token.usage         histogram, {token}, buckets TokenUsageBuckets (1, 4, 16, … 67108864)
+//	gen_ai.client.operation.time_to_first_chunk  histogram, s, buckets DurationBuckets
+//
+// with the attributes gen_ai.operation.name (chat), gen_ai.provider.name
+// (the conventions' well-known value), gen_ai.request.model,
+// gen_ai.response.model, server.address and server.port, as known;
+// token usage adds gen_ai.token.type (input, counting cached input tokens
+// as the conventions say, or output) and is recorded only when the
+// provider reported the count; a failed attempt's duration adds error.type
+// (the HTTP status code, the provider's error code, timeout, or _OTHER).
+// The buckets are given as advice, so an SDK view may change them. The
+// instruments' scope is MeterName with bex's version and the conventions'
+// schema URL. Time to first chunk is recorded for streamed attempts that
+// received a chunk, with the attributes of the duration (no error.type).
+// Attempts recorded without a live span (an LLM double) and replays
+// (Export) record no metrics.
+//
+// bex.ObserveHealth adds bex's health instruments (spans started, ended and
+// dropped by the bridge, the export queue, events written and dropped by
+// the trace file), read from Bridge.Stats and jsonl.Writer.Stats.
+//
 // # Setup
 //
 // NewProvider builds an SDK provider whose exporter
@@ -155,8 +192,10 @@
 // environment (OTEL_TRACES_EXPORTER otlp, console or none; OTLP over
 // http/protobuf by default, every OTEL_EXPORTER_OTLP_* variable), with the
 // resource of the SDK's detectors (unknown_service:<executable> unless
-// named), and no exporter when OTEL_SDK_DISABLED=true. bex.Setup uses it
-// only when the application has no provider of its own.
+// named), and no exporter when OTEL_SDK_DISABLED=true. NewMeterProvider
+// builds the metrics counterpart from OTEL_METRICS_EXPORTER (otlp, console,
+// prometheus, none) and the same OTLP variables, with the same resource.
+// bex.Setup uses them only when the application has no provider of its own.
 //
 // # Delivery and drops
 //
@@ -202,6 +241,12 @@
 //     sampled) are not sent; spans whose end is missing from the file are
 //     sent ending at the file's latest time, with status Error "span not
 //     ended in trace file", and their ids derived, not recorded.
+//   - A trace file written before error summaries were recorded (no
+//     "content_free" or "summary" in its errors) exports, with content
+//     capture off, each failed span's error type and the fixed text
+//     "message withheld: content capture is off and the trace file has no
+//     summary of it" instead of its message, which cannot be known to be
+//     free of content.
 //   - Attribute values are cut at the size limit (default 4 KiB, below
 //     which Tempo's 2 KB truncation may still apply); a cut JSON value is no
 //     longer valid JSON.

@@ -24,7 +24,7 @@ func attemptsFor() []vmspan.LLMAttempt {
 		Usage:       vmspan.Usage{InputTokens: ptr[int64](12)},
 		Temperature: ptr(0.5), MaxTokens: ptr[int64](256),
 		Messages: []vmspan.Message{{Role: "system", Content: "Extract."}, {Role: "user", Content: "Ann is \"42\""}},
-		Err:      &vmspan.ErrorInfo{Type: "LLMHTTPError", Message: "429 Too Many Requests", Code: "429"},
+		Err:      &vmspan.ErrorInfo{Type: "LLMHTTPError", Message: "429 Too Many Requests", Summary: "429 Too Many Requests", Code: "429"},
 	}, {
 		Client: "Smart", Provider: "anthropic", Model: "claude-sonnet", ResponseModel: "claude-sonnet-4-5", ResponseID: "msg_01",
 		ServerAddress: "api.anthropic.com", ServerPort: 443,

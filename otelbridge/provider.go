@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
@@ -43,6 +44,7 @@ type ProviderOption func(*providerConfig)
 
 type providerConfig struct {
 	exporter        sdktrace.SpanExporter
+	reader          sdkmetric.Reader // NewMeterProvider's
 	serviceName     string
 	attrs           []attribute.KeyValue
 	sampler         sdktrace.Sampler

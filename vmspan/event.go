@@ -101,8 +101,18 @@ type Enum struct {
 
 // An ErrorInfo describes the error that ended a span or an LLM attempt.
 type ErrorInfo struct {
-	Type    string // a short type name, such as "EvalError", "LLMHTTPError", "Canceled"
+	Type string // a short type name, such as "EvalError", "LLMHTTPError", "Canceled"
+	// Message is the error's message. It may quote content: the start of
+	// a reply that cannot be parsed, the value that failed an @assert, a
+	// provider's message that echoes the prompt, a string the program
+	// could not convert.
 	Message string
+	// Summary is Message without the values it quotes (see ErrorSummary):
+	// what exporters that must not carry content show. ErrorInfoOf always
+	// sets it, equal to Message when the error quotes nothing. "" with a
+	// non-empty Message means it is not known (a trace file written before
+	// summaries were recorded): such exporters then show the type only.
+	Summary string
 	// Code is a low-cardinality code for OpenTelemetry's error.type, when
 	// the error has one: the HTTP status of a failed provider request
 	// ("429"), the provider's error code, or "timeout"; "" otherwise.

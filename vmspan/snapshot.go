@@ -119,12 +119,38 @@ func normalizeJSON(v any) any {
 // one, "Canceled" or "DeadlineExceeded" for context errors, and otherwise
 // the Go type name of err without its package. The code is the
 // ErrorCode() of the first error in err's chain that has one, "timeout"
-// for an exceeded deadline, and otherwise "".
+// for an exceeded deadline, and otherwise "". The summary is
+// ErrorSummary(err).
 func ErrorInfoOf(err error) *ErrorInfo {
 	if err == nil {
 		return nil
 	}
-	return &ErrorInfo{Type: errorType(err), Message: err.Error(), Code: errorCode(err)}
+	return &ErrorInfo{Type: errorType(err), Message: err.Error(), Summary: ErrorSummary(err), Code: errorCode(err)}
+}
+
+// ErrorSummary returns err's message without the values it quotes
+// (arguments, replies, provider messages, values the program computed),
+// for exporters that must not carry content: the ErrorSummary() of the
+// first error in err's chain that has one, else err.Error().
+//
+// An error whose message may quote content implements
+//
+//	ErrorSummary() string
+//
+// returning a content-free text: what failed and where, without the
+// values. An error that wraps others and adds text of its own composes
+// its own content-free text with its cause's ErrorSummary. Errors
+// without the method are taken to quote nothing: the runtime's errors
+// that quote values all have it; a host function's errors are the
+// application's to word. As errors.As finds the first such error, text
+// that an error without the method adds around one that has it is left
+// out of the summary.
+func ErrorSummary(err error) string {
+	var s interface{ ErrorSummary() string }
+	if errors.As(err, &s) {
+		return s.ErrorSummary()
+	}
+	return err.Error()
 }
 
 func errorCode(err error) string {

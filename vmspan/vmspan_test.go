@@ -529,3 +529,32 @@ func TestLentEvents(t *testing.T) {
 		t.Errorf("end event: %+v", end)
 	}
 }
+
+// summarized is an error whose message quotes a value, with a summary
+// that does not.
+type summarized struct{}
+
+func (summarized) Error() string        { return `cannot convert "VALUE" to int` }
+func (summarized) ErrorSummary() string { return "cannot convert a string to int" }
+
+// TestErrorSummary: the summary is the ErrorSummary of the first error in
+// the chain that has one (text wrapped around it is left out), else the
+// message.
+func TestErrorSummary(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{summarized{}, "cannot convert a string to int"},
+		{fmt.Errorf("call with VALUE: %w", summarized{}), "cannot convert a string to int"},
+		{errors.New("step limit exceeded"), "step limit exceeded"},
+		{context.DeadlineExceeded, "context deadline exceeded"},
+	} {
+		if got := vmspan.ErrorSummary(tt.err); got != tt.want {
+			t.Errorf("ErrorSummary(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+		if info := vmspan.ErrorInfoOf(tt.err); info.Summary != tt.want || info.Message != tt.err.Error() {
+			t.Errorf("ErrorInfoOf(%v) = %+v", tt.err, info)
+		}
+	}
+}

@@ -4,8 +4,12 @@
 // span, the two LLM function spans and their `chat <model>` client spans.
 //
 // Configuration is the standard environment: OTEL_EXPORTER_OTLP_ENDPOINT
-// (for example http://localhost:4318, OTLP over HTTP) turns on export, OTEL_SERVICE_NAME
-// names the service (default bex-httpserver), OPENAI_BASE_URL and
+// (for example http://localhost:4318, OTLP over HTTP) turns on export of the
+// spans, OTEL_METRICS_EXPORTER (otlp, console, prometheus) that of the
+// metrics bex records (the GenAI client metrics of every LLM request, bex's
+// health instruments; OTEL_METRIC_EXPORT_INTERVAL paces them),
+// OTEL_SERVICE_NAME names the service (default bex-httpserver),
+// OPENAI_BASE_URL and
 // OPENAI_API_KEY point the LLM client at a provider — when OPENAI_BASE_URL
 // is unset, an LLM stub runs in process. ADDR is the listen address
 // (default 127.0.0.1:8080; the container uses :8080).
@@ -30,6 +34,7 @@ import (
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/bexrun/bex"
@@ -61,6 +66,17 @@ func run() error {
 		return err
 	}
 	otel.SetTracerProvider(tp)
+	// The application's MeterProvider, when the environment asks for
+	// metrics: bex.Setup records bex's metrics into the global one.
+	var mp *sdkmetric.MeterProvider
+	if os.Getenv("OTEL_METRICS_EXPORTER") != "" {
+		if mp, err = otelbridge.NewMeterProvider(ctx); err != nil {
+			return err
+		}
+		if mp != nil {
+			otel.SetMeterProvider(mp)
+		}
+	}
 	shutdown, err := bex.Setup(ctx, bex.WithTracerProvider(tp))
 	if err != nil {
 		return err
@@ -73,6 +89,11 @@ func run() error {
 			log.Print("trace export: ", err)
 		}
 		log.Printf("spans exported: %+v", tp.Stats())
+		if mp != nil {
+			if err := mp.Shutdown(sctx); err != nil {
+				log.Print("metrics export: ", err)
+			}
+		}
 	}()
 
 	env := os.LookupEnv

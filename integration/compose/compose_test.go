@@ -15,6 +15,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v2"
 )
 
 // repoRoot is the bex checkout: this package is integration/compose.
@@ -31,8 +32,8 @@ func repoRoot(t *testing.T) string {
 }
 
 // loadProject loads docker-compose.yml with the compose-spec loader, as
-// `docker compose` does, without the host's environment (the file needs no
-// interpolation).
+// `docker compose` does, without the host's environment: the variables the
+// file interpolates take their defaults.
 func loadProject(t *testing.T) *types.Project {
 	t.Helper()
 	root := repoRoot(t)
@@ -66,7 +67,7 @@ func TestComposeServices(t *testing.T) {
 	if p.Name != "bex-demo" {
 		t.Errorf("project name %q, want bex-demo", p.Name)
 	}
-	want := []string{"httpserver", "jaeger", "llmstub", "load"}
+	want := []string{"gateway", "httpserver", "jaeger", "llmstub", "load", "prometheus"}
 	if got := slices.Sorted(maps.Keys(p.Services)); !slices.Equal(got, want) {
 		t.Fatalf("services %v, want %v", got, want)
 	}
@@ -76,7 +77,16 @@ func TestComposeServices(t *testing.T) {
 		if img := svc["jaeger"].Image; !regexp.MustCompile(`^jaegertracing/jaeger:2\.\d+\.\d+$`).MatchString(img) {
 			t.Errorf("jaeger image %q, want jaegertracing/jaeger pinned to a 2.x.y release", img)
 		}
-		for _, name := range []string{"jaeger", "load"} {
+		// The gateway runs the collector release whose components the
+		// Jaeger binary of the tests has, so that the configuration file the
+		// tests run is the one the image runs.
+		if img, want := svc["gateway"].Image, "otel/opentelemetry-collector-contrib:"+collectorRelease(t); img != want {
+			t.Errorf("gateway image %q, want %q (the collector release in the Jaeger build)", img, want)
+		}
+		if img := svc["prometheus"].Image; !regexp.MustCompile(`^prom/prometheus:v3\.\d+\.\d+$`).MatchString(img) {
+			t.Errorf("prometheus image %q, want prom/prometheus pinned to a v3.x.y release", img)
+		}
+		for _, name := range []string{"gateway", "jaeger", "load", "prometheus"} {
 			checkPinned(t, name, svc[name].Image)
 		}
 		for _, name := range []string{"httpserver", "llmstub"} {
@@ -87,19 +97,23 @@ func TestComposeServices(t *testing.T) {
 	})
 
 	t.Run("ports", func(t *testing.T) {
-		checkPorts(t, svc["jaeger"], 16686, 4317, 4318)
+		checkPorts(t, svc["gateway"], 4317, 4318)
+		checkPorts(t, svc["jaeger"], 16686)
 		checkPorts(t, svc["httpserver"], 8080)
+		checkPorts(t, svc["prometheus"], 9090)
 	})
 
 	t.Run("environment", func(t *testing.T) {
 		checkEnv(t, svc["httpserver"], map[string]string{
 			"ADDR":                        ":8080",
-			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger:4318",
+			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://gateway:4318",
 			"OTEL_SERVICE_NAME":           "bex-httpserver",
+			"OTEL_METRICS_EXPORTER":       "otlp",
 			"OPENAI_BASE_URL":             "http://llmstub:8081/v1",
 			"OPENAI_API_KEY":              "demo",
 		})
 		checkEnv(t, svc["llmstub"], map[string]string{"ADDR": ":8081"})
+		checkEnv(t, svc["gateway"], map[string]string{"GATEWAY_STORE_ENDPOINT": "jaeger:4317", "GATEWAY_SAMPLING_PERCENTAGE": "100"})
 		checkEnv(t, svc["load"], map[string]string{"TARGET": "http://httpserver:8080", "JAEGER_UI": "http://localhost:16686"})
 		// Every URL names a service and a port that service listens on.
 		for _, ref := range []struct{ from, key string }{
@@ -109,18 +123,51 @@ func TestComposeServices(t *testing.T) {
 		} {
 			checkReachable(t, p, ref.from, env(svc[ref.from])[ref.key])
 		}
+		checkReachable(t, p, "gateway", "http://"+env(svc["gateway"])["GATEWAY_STORE_ENDPOINT"])
 	})
 
 	t.Run("depends_on", func(t *testing.T) {
 		for name, deps := range map[string][]string{
-			"httpserver": {"jaeger", "llmstub"},
+			"httpserver": {"gateway", "llmstub"},
 			"load":       {"httpserver"},
+			"gateway":    {"jaeger"},
+			"prometheus": {"gateway"},
 			"jaeger":     nil,
 			"llmstub":    nil,
 		} {
 			if got := slices.Sorted(maps.Keys(svc[name].DependsOn)); !slices.Equal(got, deps) {
 				t.Errorf("service %s depends on %v, want %v", name, got, deps)
 			}
+		}
+	})
+
+	t.Run("configuration files", func(t *testing.T) {
+		root := repoRoot(t)
+		for name, c := range map[string]struct{ file, target, flag string }{
+			"gateway":    {"otelcol-gateway.yaml", "/etc/otelcol/gateway.yaml", "--config=/etc/otelcol/gateway.yaml"},
+			"jaeger":     {"jaeger-store.yaml", "/etc/jaeger/store.yaml", "--config /etc/jaeger/store.yaml"},
+			"prometheus": {"prometheus.yml", "/etc/prometheus/prometheus.yml", ""}, // the image's default path
+		} {
+			s := svc[name]
+			if got := strings.Join(s.Command, " "); got != c.flag {
+				t.Errorf("service %s: command %q, want %q", name, got, c.flag)
+			}
+			if len(s.Volumes) != 1 {
+				t.Errorf("service %s: volumes %+v, want its configuration file", name, s.Volumes)
+				continue
+			}
+			v := s.Volumes[0]
+			if v.Source != filepath.Join(root, "deploy", c.file) || v.Target != c.target || !v.ReadOnly {
+				t.Errorf("service %s: volume %s:%s (read-only %v), want deploy/%s read-only at %s", name, v.Source, v.Target, v.ReadOnly, c.file, c.target)
+			}
+			if _, err := os.Stat(v.Source); err != nil {
+				t.Error(err)
+			}
+		}
+		// Prometheus scrapes the gateway's exporter and its own metrics,
+		// on ports the gateway exposes.
+		for _, target := range scrapeTargets(t, filepath.Join(root, "deploy", "prometheus.yml")) {
+			checkReachable(t, p, "prometheus", "http://"+target)
 		}
 	})
 
@@ -286,4 +333,50 @@ func parseDockerfile(t *testing.T, path string) dockerfile {
 		t.Fatal(err)
 	}
 	return df
+}
+
+// collectorRelease returns the OpenTelemetry Collector contrib release that
+// the Jaeger binary of the tests is built with (its tail_sampling
+// processor's version in integration/tools/jaeger/go.sum), without the v.
+func collectorRelease(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "integration", "tools", "jaeger", "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^github\.com/open-telemetry/opentelemetry-collector-contrib/processor/tailsamplingprocessor v(\S+) h1:`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("integration/tools/jaeger/go.sum has no tailsamplingprocessor")
+	}
+	return string(m[1])
+}
+
+// scrapeTargets returns the static targets of a Prometheus configuration.
+func scrapeTargets(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var targets []string
+	for _, sc := range cfg.ScrapeConfigs {
+		for _, st := range sc.StaticConfigs {
+			targets = append(targets, st.Targets...)
+		}
+	}
+	if len(targets) == 0 {
+		t.Fatalf("%s scrapes nothing", path)
+	}
+	return targets
 }

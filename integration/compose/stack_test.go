@@ -19,6 +19,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"go.uber.org/goleak"
 
+	"github.com/bexrun/bex/integration/internal/deploy"
+	"github.com/bexrun/bex/integration/internal/prom"
 	"github.com/bexrun/bex/integration/jaegertest"
 )
 
@@ -40,13 +42,16 @@ func TestStackWithoutDocker(t *testing.T) {
 	}
 	p := loadProject(t)
 	root := repoRoot(t)
-	j := jaegertest.Start(t)
+	j := deploy.StartStore(t)
+	gwEnv := env(p.Services["gateway"])
+	gwEnv["GATEWAY_SPANMETRICS_FLUSH"] = "1s" // instead of 15s, to be quick
+	gw := deploy.StartGateway(t, j.OTLPGRPCEndpoint(), gwEnv)
 	bins := buildServices(t, p, root)
 
 	stubAddr, httpAddr := freeAddr(t), freeAddr(t)
 	local := map[string]string{ // container host:port -> local address
-		"jaeger:4317":     j.OTLPGRPCEndpoint(),
-		"jaeger:4318":     j.OTLPHTTPEndpoint(),
+		"gateway:4317":    gw.OTLPGRPCEndpoint(),
+		"gateway:4318":    gw.OTLPHTTPEndpoint(),
 		"localhost:16686": strings.TrimPrefix(j.QueryURL(), "http://"),
 		"llmstub:8081":    stubAddr,
 		"httpserver:8080": httpAddr,
@@ -92,6 +97,7 @@ func TestStackWithoutDocker(t *testing.T) {
 		checkDemoTrace(t, j.WaitTrace(t, id, 6))
 	}
 	checkFailedTrace(t, j.WaitTrace(t, failedTrace, 4))
+	checkSpanMetrics(t, j, gw)
 }
 
 // postFailing sends a ticket while the model is down and returns the
@@ -354,4 +360,60 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// checkSpanMetrics checks the metrics that Prometheus scrapes from the
+// gateway: span metrics with one call of Triage for each Triage span in
+// Jaeger (the demo gateway keeps every trace) and the failed one counted as
+// an error; the service's GenAI metrics with one duration for each chat
+// span and the tokens those spans report.
+func checkSpanMetrics(t *testing.T, j, gw *jaegertest.Jaeger) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	traces, err := j.FindTraces(ctx, "bex-httpserver", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, attempts, tokens := 0, 0, 0.0
+	for _, tr := range traces {
+		if tr.SpanByName("Triage") != nil {
+			calls++
+		}
+		for i := range tr.Spans {
+			s := &tr.Spans[i]
+			if !strings.HasPrefix(s.OperationName, "chat ") {
+				continue
+			}
+			attempts++
+			for _, k := range []string{"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"} {
+				if n, ok := s.Tag(k); ok {
+					tokens += float64(n.(int64))
+				}
+			}
+		}
+	}
+	url := deploy.PrometheusURL(gw)
+	labels := map[string]string{"job": "bex-httpserver", "span_name": "Triage"}
+	if err := prom.Wait(url, "traces_span_metrics_calls_total", labels, float64(calls), 30*time.Second); err != nil {
+		t.Errorf("span metrics: %v", err)
+	}
+	labels["status_code"] = "STATUS_CODE_ERROR"
+	if err := prom.Wait(url, "traces_span_metrics_calls_total", labels, 1, 30*time.Second); err != nil {
+		t.Errorf("span metrics: %v", err)
+	}
+
+	// The service's own GenAI metrics, which it flushed at SIGTERM: one
+	// duration per model request, and the tokens of the chat spans.
+	job := map[string]string{"job": "bex-httpserver"}
+	if err := prom.Wait(url, "gen_ai_client_operation_duration_seconds", job, float64(attempts), 30*time.Second); err != nil {
+		t.Errorf("GenAI metrics: %v", err)
+	}
+	fams, err := prom.Scrape(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := prom.HistogramSum(fams, "gen_ai_client_token_usage", job); got != tokens || tokens == 0 {
+		t.Errorf("gen_ai_client_token_usage sums to %v, the chat spans in Jaeger to %v", got, tokens)
+	}
 }

@@ -24,15 +24,28 @@ type Ports struct {
 func FreePorts() (Ports, error) {
 	var p Ports
 	fields := []*int{&p.OTLPGRPC, &p.OTLPHTTP, &p.QueryHTTP, &p.QueryGRPC, &p.Health, &p.Metrics}
-	for _, f := range fields {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return Ports{}, fmt.Errorf("picking a free port: %w", err)
-		}
-		defer l.Close() // keep all open until done, so the ports differ
-		*f = l.Addr().(*net.TCPAddr).Port
+	ports, err := freePorts(len(fields))
+	if err != nil {
+		return Ports{}, err
+	}
+	for i, f := range fields {
+		*f = ports[i]
 	}
 	return p, nil
+}
+
+// freePorts picks n distinct free loopback ports.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("picking a free port: %w", err)
+		}
+		defer l.Close() // keep all open until done, so the ports differ
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	return ports, nil
 }
 
 // configTemplate is Jaeger's all-in-one configuration

@@ -38,6 +38,16 @@
 // a Jaeger stopped with [Jaeger.Stop] (or killed with [Jaeger.Kill]) and
 // started again on the same directory still has what it stored.
 //
+// [WithConfigFile] runs the binary with a configuration file of the caller's
+// instead — a Jaeger, or any OpenTelemetry Collector configuration whose
+// components the binary has (it is a Collector distribution with otlp,
+// tail_sampling, spanmetrics, memory_limiter and a prometheus exporter), such
+// as the gateway of the repository's deploy/ directory. The file reads the
+// ports Start chose from environment variables ([ConfigVars]); [WithEnv] sets
+// other variables, [WithFreeAddr] gives more listeners free addresses
+// ([Jaeger.Addr]). Without a query API in [ConfigVars], Start waits only for
+// the health check.
+//
 // Export spans with OTLP to [Jaeger.OTLPGRPCEndpoint] (insecure gRPC) or
 // [Jaeger.OTLPHTTPEndpoint] (plain HTTP, path /v1/traces). Only the OTLP
 // receiver is enabled: Jaeger's own jaeger/zipkin receivers, remote sampling,

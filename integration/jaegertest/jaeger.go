@@ -30,6 +30,8 @@ const (
 // Jaeger is a running Jaeger all-in-one started by Start.
 type Jaeger struct {
 	ports   Ports
+	addrs   map[string]string // WithFreeAddr's variables and their addresses
+	query   bool              // the query API is served (and awaited)
 	cmd     *exec.Cmd
 	logPath string
 	client  *http.Client
@@ -43,7 +45,8 @@ type Jaeger struct {
 
 // Start starts a Jaeger all-in-one with in-memory storage on free 127.0.0.1
 // ports, waits until it is healthy, and registers a t.Cleanup that stops it.
-// Options choose the ports (WithPorts) and persistent storage (WithBadger).
+// Options choose the ports (WithPorts), persistent storage (WithBadger), or
+// a configuration file of the caller's (WithConfigFile).
 //
 // If no Jaeger binary can be had (see Binary), Start skips the test, or fails
 // it when the environment variable CI is "true". If Jaeger has to be built,
@@ -105,9 +108,25 @@ func start(bin, dir string, attempt int, o options) (*Jaeger, error) {
 	if err != nil {
 		return nil, err
 	}
-	configPath := filepath.Join(dir, fmt.Sprintf("jaeger-%d.yaml", attempt))
-	if err := os.WriteFile(configPath, renderConfig(p, o.badgerDir), 0o644); err != nil {
+	extra, err := freePorts(len(o.freeAddrs))
+	if err != nil {
 		return nil, err
+	}
+	addrs := make(map[string]string, len(o.freeAddrs))
+	for i, name := range o.freeAddrs {
+		addrs[name] = hostPort(extra[i])
+	}
+	configPath, env := o.configFile, append(childEnv(), o.env...)
+	if configPath == "" {
+		configPath = filepath.Join(dir, fmt.Sprintf("jaeger-%d.yaml", attempt))
+		if err := os.WriteFile(configPath, renderConfig(p, o.badgerDir), 0o644); err != nil {
+			return nil, err
+		}
+	} else {
+		env = append(env, o.vars.environ(p)...)
+	}
+	for name, addr := range addrs {
+		env = append(env, name+"="+addr)
 	}
 	logPath := filepath.Join(dir, fmt.Sprintf("jaeger-%d.log", attempt))
 	logFile, err := os.Create(logPath)
@@ -118,13 +137,15 @@ func start(bin, dir string, attempt int, o options) (*Jaeger, error) {
 
 	cmd := exec.Command(bin, "--config", configPath)
 	cmd.Dir = dir
-	cmd.Env = childEnv()
+	cmd.Env = env
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	setParentDeathSignal(cmd, syscall.SIGKILL)
 
 	j := &Jaeger{
 		ports:   p,
+		addrs:   addrs,
+		query:   o.configFile == "" || o.vars.QueryHTTP != "",
 		cmd:     cmd,
 		logPath: logPath,
 		client:  &http.Client{Timeout: 10 * time.Second},
@@ -188,6 +209,8 @@ func (j *Jaeger) waitHealthy(timeout time.Duration) error {
 			last = err.Error()
 		} else if code != http.StatusOK {
 			last = fmt.Sprintf("%s: status %d", healthURL, code)
+		} else if !j.query {
+			return nil
 		} else if code, err := j.get(j.QueryURL() + "/api/services"); err != nil {
 			last = err.Error()
 		} else if code != http.StatusOK {
@@ -290,6 +313,10 @@ func (j *Jaeger) QueryGRPCEndpoint() string { return hostPort(j.ports.QueryGRPC)
 // MetricsURL returns the URL of Jaeger's own Prometheus metrics, e.g. for
 // otelcol_receiver_accepted_spans.
 func (j *Jaeger) MetricsURL() string { return "http://" + hostPort(j.ports.Metrics) + "/metrics" }
+
+// Addr returns the address (127.0.0.1:port) that Start gave the variable
+// named with WithFreeAddr, or "".
+func (j *Jaeger) Addr(name string) string { return j.addrs[name] }
 
 // LogPath returns the file that receives Jaeger's stdout and stderr.
 func (j *Jaeger) LogPath() string { return j.logPath }

@@ -5,30 +5,19 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/bexrun/bex/collector"
-	"github.com/bexrun/bex/integration/faults/otlpstub"
-	"github.com/bexrun/bex/jsonl"
-	"github.com/bexrun/bex/otelbridge"
 	"github.com/bexrun/bex/runtime/engine"
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/llm/llmstub"
-	"github.com/bexrun/bex/vmspan"
 )
 
 // The cloud providers' credentials. Each is distinct, so a hit names it.
@@ -148,32 +137,14 @@ func runCloud(t *testing.T, content bool) {
 	signedURL := images.URL + "/cat.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + urlCredential +
 		"%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=" + urlSignature
 
-	recv, err := otlpstub.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer recv.Close()
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+recv.Endpoint())
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") // the stub speaks gRPC
-	t.Setenv("OTEL_SERVICE_NAME", "bex-cloud-secrets")
-	otelLog := captureOTelErrors(t)
-	tp, err := otelbridge.NewProvider(ctx, otelbridge.WithBatchTimeout(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "trace.jsonl")
-	file, err := jsonl.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tracer := vmspan.NewTracer(vmspan.Fanout(file, otelbridge.New(otelbridge.WithTracerProvider(tp), otelbridge.WithContentCapture(content))))
+	x := newExport(t, "bex-cloud-secrets", content)
 	env := map[string]string{
 		"GEMINI_URL": cloud.URL() + "/v1beta", "GOOGLE_KEY": googleKey,
 		"VERTEX_URL": cloud.URL() + "/v1/projects/p/locations/us-central1/publishers/google/models", "VERTEX_CREDENTIALS": pemKey(cloud.URL() + llmstub.TokenPath),
 		"AWS_ID": awsKeyID, "AWS_SECRET": awsSecret, "AWS_SESSION": awsSession, "BEDROCK_URL": cloud.URL(),
 		"AZURE_URL": azure.URL() + "/openai/deployments/gpt-4o", "AZURE_KEY": azureKey,
 	}
-	eng, err := engine.New(engine.MustParse(map[string]string{"cloud.baml": cloudProgram}), engine.WithTracer(tracer),
+	eng, err := engine.New(engine.MustParse(map[string]string{"cloud.baml": cloudProgram}), engine.WithTracer(x.tracer),
 		engine.WithLLMOptions(llm.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })))
 	if err != nil {
 		t.Fatal(err)
@@ -197,9 +168,7 @@ func runCloud(t *testing.T, content bool) {
 			callErrs = append(callErrs, fmt.Sprintf("%v\n%+v\n%#v", err, err, err))
 		}
 	}
-	if err := errors.Join(file.Flush(ctx), file.Close(), tp.Shutdown(ctx)); err != nil {
-		t.Fatal(err)
-	}
+	x.close(t)
 
 	// The secrets the providers really got, including the SigV4 signatures,
 	// which exist only once the requests are signed.
@@ -224,24 +193,15 @@ func runCloud(t *testing.T, content bool) {
 		t.Error("no Vertex access token was issued")
 	}
 
-	out := outputs{"call errors": []byte(strings.Join(callErrs, "\n")), "OpenTelemetry errors": otelLog.bytes()}
-	if out["trace file"], err = os.ReadFile(path); err != nil {
+	out := outputs{"call errors": []byte(strings.Join(callErrs, "\n")), "OpenTelemetry errors": x.otelLog.bytes()}
+	if out["trace file"], err = os.ReadFile(x.path); err != nil {
 		t.Fatal(err)
 	}
 	if out["collector JSON"], err = json.Marshal(col.Logs()); err != nil {
 		t.Fatal(err)
 	}
 	out["collector Go syntax"] = []byte(fmt.Sprintf("%#v", deref(col.Logs())))
-	var raw, decoded bytes.Buffer
-	for _, r := range recv.Requests() {
-		raw.Write(r.Raw)
-		b, err := protojson.Marshal(r.Decoded)
-		if err != nil {
-			t.Fatal(err)
-		}
-		decoded.Write(b)
-	}
-	out["OTLP protobuf"], out["OTLP decoded"] = raw.Bytes(), decoded.Bytes()
+	out["OTLP protobuf"], out["OTLP decoded"] = x.otlp(t)
 	for name, b := range out {
 		for _, s := range secretsHere {
 			if n := bytes.Count(b, []byte(s)); n > 0 {
@@ -271,15 +231,19 @@ func runCloud(t *testing.T, content bool) {
 // (as JSON text) for key with a token endpoint, and a piece of the private
 // key's PEM text to search for.
 func serviceAccountPEM(t *testing.T, key *rsa.PrivateKey) (func(tokenURL string) string, string) {
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
+	file := func(tokenURL string) string {
+		b, err := llmstub.ServiceAccountKey(key, "p", tokenURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var sa struct {
+		PrivateKey string `json:"private_key"`
+	}
+	if err := json.Unmarshal([]byte(file("")), &sa); err != nil {
 		t.Fatal(err)
 	}
-	p := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	lines := strings.Split(p, "\n")
-	return func(tokenURL string) string {
-		b, _ := json.Marshal(map[string]string{"type": "service_account", "project_id": "p", "private_key_id": "k1", "private_key": p,
-			"client_email": "secrets@p.iam.gserviceaccount.com", "client_id": "1", "token_uri": tokenURL})
-		return string(b)
-	}, lines[len(lines)/2]
+	lines := strings.Split(sa.PrivateKey, "\n")
+	return file, lines[len(lines)/2]
 }

@@ -55,6 +55,15 @@ const (
 	headlineFail  = "FAIL-THE-HEADLINE"
 )
 
+// Content that errors quote: a reply that cannot be parsed and a reply
+// that fails an @assert (replyMarker), and a prompt a provider's error
+// echoes (promptMarker). With content capture off they, and the argument
+// values, never leave the process.
+const (
+	replyMarker  = "REPLY-CONTENT-4c1f"
+	promptMarker = "Count the words of"
+)
+
 const program = `
 client<llm> Fast {
     provider openai
@@ -88,7 +97,36 @@ function Run(body: string, api_key: string, token: string, password: string) -> 
     let n = remember(token, body);
     c + " / " + h + " / " + n
 }
+function Count(body: string) -> int {
+    client Fast
+    prompt #"` + promptMarker + `: {{ body }}"#
+}
+function Echo(body: string) -> string @assert(short, {{ this|length < 5 }}) {
+    client Fast
+    prompt #"Echo: {{ body }}"#
+}
+function Refuse(body: string) -> string {
+    client Claude
+    prompt #"` + promptMarker + ` and refuse: {{ body }}"#
+}
+function Broken(body: string, how: string) -> string {
+    if (how == "parse") {
+        Count(body).to_string()
+    } else if (how == "assert") {
+        Echo(body)
+    } else if (how == "http") {
+        Refuse(body)
+    } else {
+        body.to_int().to_string()
+    }
+}
 `
+
+// brokenWays are the ways Broken fails, each with an error that quotes
+// content: a reply that is not a number, a reply that breaks an @assert,
+// an HTTP 400 that echoes the prompt, and an argument that is not a
+// number.
+var brokenWays = [4]string{"parse", "assert", "http", "convert"}
 
 // stubRules make the stub fail a ticket with failMarker (at Classify, the
 // OpenAI client) or headlineFail (at Headline, the Anthropic client) with a
@@ -101,6 +139,11 @@ func stubRules(headlineEcho string) []llmstub.Rule {
 			Text: "Incorrect API key provided: " + apiKey + "."}}},
 		{API: "anthropic", Contains: headlineFail, Replies: []llmstub.Reply{{Status: 401,
 			Text: "x-api-key " + apiKey + " accepted, but " + headlineEcho}}},
+		{API: "openai", Contains: promptMarker, Replies: []llmstub.Reply{{Text: replyMarker + " has no number"}}},
+		{API: "openai", Contains: "Echo:", Replies: []llmstub.Reply{{Text: replyMarker}}},
+		{API: "anthropic", Contains: promptMarker, Respond: func(req llmstub.Request) llmstub.Reply {
+			return llmstub.Reply{Status: 400, Text: "invalid request: " + req.Prompt()}
+		}},
 	}
 }
 
@@ -134,29 +177,73 @@ func TestEchoedBearerToken(t *testing.T) {
 // outputs are the bytes the process wrote, by where they went.
 type outputs map[string][]byte
 
-func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho string) {
-	ctx := context.Background()
-	recv, err := otlpstub.Start(otlpstub.WithForward(j.OTLPGRPCEndpoint()))
+// An export is where a run's spans go: a trace file, and an in-process
+// OTLP receiver through the provider the OTEL_* variables configure
+// (NewProvider, as bex.Setup builds it), with OpenTelemetry's error
+// reports kept.
+type export struct {
+	recv    *otlpstub.Server
+	tp      *otelbridge.Provider
+	path    string
+	file    *jsonl.Writer
+	tracer  *vmspan.Tracer
+	otelLog *otelLog
+}
+
+func newExport(t *testing.T, service string, content bool, opts ...otlpstub.Option) *export {
+	t.Helper()
+	recv, err := otlpstub.Start(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer recv.Close()
-	service := fmt.Sprintf("bex-secrets-%v", content)
+	t.Cleanup(recv.Close)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://"+recv.Endpoint())
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") // the stub speaks gRPC
 	t.Setenv("OTEL_SERVICE_NAME", service)
-	otelLog := captureOTelErrors(t)
+	x := &export{recv: recv, otelLog: captureOTelErrors(t), path: filepath.Join(t.TempDir(), "trace.jsonl")}
+	if x.tp, err = otelbridge.NewProvider(context.Background(), otelbridge.WithBatchTimeout(100*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if x.file, err = jsonl.Open(x.path); err != nil {
+		t.Fatal(err)
+	}
+	x.tracer = vmspan.NewTracer(vmspan.Fanout(x.file, otelbridge.New(otelbridge.WithTracerProvider(x.tp), otelbridge.WithContentCapture(content))))
+	return x
+}
 
-	tp, err := otelbridge.NewProvider(ctx, otelbridge.WithBatchTimeout(100*time.Millisecond))
-	if err != nil {
+// close writes the trace file and exports every span.
+func (x *export) close(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if err := errors.Join(x.file.Flush(ctx), x.file.Close(), x.tp.Shutdown(ctx)); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "trace.jsonl")
-	file, err := jsonl.Open(path)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// otlp returns the OTLP requests the receiver got, as received and
+// decoded (protojson).
+func (x *export) otlp(t *testing.T) (raw, decoded []byte) {
+	t.Helper()
+	var r, d bytes.Buffer
+	for _, req := range x.recv.Requests() {
+		r.Write(req.Raw)
+		b, err := protojson.Marshal(req.Decoded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Write(b)
 	}
-	tracer := vmspan.NewTracer(vmspan.Fanout(file, otelbridge.New(otelbridge.WithTracerProvider(tp), otelbridge.WithContentCapture(content))))
+	if r.Len() == 0 {
+		t.Fatal("the OTLP receiver got no request")
+	}
+	return r.Bytes(), d.Bytes()
+}
+
+func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho string) {
+	ctx := context.Background()
+	service := fmt.Sprintf("bex-secrets-%v", content)
+	x := newExport(t, service, content, otlpstub.WithForward(j.OTLPGRPCEndpoint()))
+	tracer := x.tracer
 	stub := llmstub.New(llmstub.WithAPIKey(apiKey), llmstub.WithKeep(llmstub.KeepAll), llmstub.WithRules(stubRules(headlineEcho)...))
 	defer stub.Close()
 	eng := newEngine(t, tracer, stub.URL())
@@ -179,16 +266,21 @@ func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho 
 	if len(callErrs) != 2 {
 		t.Fatalf("%d calls failed, want the two with a marker", len(callErrs))
 	}
-
-	if err := errors.Join(file.Flush(ctx), file.Close(), tp.Shutdown(ctx)); err != nil {
-		t.Fatal(err)
+	for _, how := range brokenWays {
+		_, err := eng.Call(ctx, "Broken", []any{controlArg + " not a number", how}, engine.WithCollector(col))
+		if err == nil {
+			t.Fatalf("Broken(%s) succeeded", how)
+		}
+		callErrs = append(callErrs, err.Error())
 	}
-	if st := tp.Stats(); st.Dropped != 0 || st.Exported == 0 {
+
+	x.close(t)
+	if st := x.tp.Stats(); st.Dropped != 0 || st.Exported == 0 {
 		t.Fatalf("delivery %+v", st)
 	}
-	out := collect(t, j, path, col, recv, service)
+	out := collect(t, j, x, col, service)
 	out["call errors"] = []byte(strings.Join(callErrs, "\n"))
-	out["OpenTelemetry errors"] = otelLog.bytes()
+	out["OpenTelemetry errors"] = x.otelLog.bytes()
 
 	for name, b := range out {
 		for _, s := range secrets {
@@ -203,13 +295,19 @@ func runPipeline(t *testing.T, j *jaegertest.Jaeger, content bool, headlineEcho 
 		if name == "call errors" || name == "OpenTelemetry errors" {
 			continue
 		}
-		wants := []string{controlArg, controlTag}
+		wants := []string{controlArg, controlTag, replyMarker, promptMarker}
+		if name != "collector Go syntax" { // which prints errors as pointers
+			wants = append(wants, "reply starts:", "(value ") // whole error messages
+		}
 		if otel := strings.HasPrefix(name, "OTLP") || strings.HasPrefix(name, "Jaeger"); otel && !content {
-			// Arguments are content: with content capture off they never
-			// leave the process; tags do.
-			wants = []string{controlTag}
-			if bytes.Contains(b, []byte(controlArg)) {
-				t.Errorf("%s: the argument value %s left the process with content capture off", name, controlArg)
+			// Arguments, replies and prompts are content, also when an
+			// error quotes them: with content capture off they never leave
+			// the process; tags and errors' summaries do.
+			wants = []string{controlTag, "want int, got a string", "@assert short failed", "HTTP 400", "cannot convert a string to int"}
+			for _, c := range []string{controlArg, replyMarker, promptMarker, "reply starts:", "(value "} {
+				if bytes.Contains(b, []byte(c)) {
+					t.Errorf("%s: %q left the process with content capture off: …%s…", name, c, around(b, c))
+				}
 			}
 		}
 		for _, want := range wants {
@@ -255,34 +353,22 @@ func checkStubSawSecrets(t *testing.T, stub *llmstub.Server) {
 
 // collect gathers the bytes the process wrote: the trace file, the
 // Collector's logs, the OTLP requests, Jaeger's stored traces.
-func collect(t *testing.T, j *jaegertest.Jaeger, path string, col *collector.Collector, recv *otlpstub.Server, service string) outputs {
+func collect(t *testing.T, j *jaegertest.Jaeger, x *export, col *collector.Collector, service string) outputs {
 	t.Helper()
 	out := outputs{}
 	var err error
-	if out["trace file"], err = os.ReadFile(path); err != nil {
+	if out["trace file"], err = os.ReadFile(x.path); err != nil {
 		t.Fatal(err)
 	}
 	logs := col.Logs()
-	if len(logs) != 3 {
-		t.Fatalf("collector has %d logs, want 3", len(logs))
+	if len(logs) != wantTraces {
+		t.Fatalf("collector has %d logs, want %d", len(logs), wantTraces)
 	}
 	if out["collector JSON"], err = json.Marshal(logs); err != nil {
 		t.Fatal(err)
 	}
 	out["collector Go syntax"] = []byte(fmt.Sprintf("%#v", deref(logs)))
-	var raw, decoded bytes.Buffer
-	for _, r := range recv.Requests() {
-		raw.Write(r.Raw)
-		b, err := protojson.Marshal(r.Decoded)
-		if err != nil {
-			t.Fatal(err)
-		}
-		decoded.Write(b)
-	}
-	if raw.Len() == 0 {
-		t.Fatal("the OTLP receiver got no request")
-	}
-	out["OTLP protobuf"], out["OTLP decoded"] = raw.Bytes(), decoded.Bytes()
+	out["OTLP protobuf"], out["OTLP decoded"] = x.otlp(t)
 	out["Jaeger /api/traces"], out["Jaeger /api/v3/traces"] = jaegerRaw(t, j, service)
 	return out
 }
@@ -307,11 +393,11 @@ func jaegerRaw(t *testing.T, j *jaegertest.Jaeger, service string) ([]byte, []by
 		var err error
 		traces, err = j.FindTraces(ctx, service, 100)
 		cancel()
-		if err == nil && len(traces) == 3 && spanCount(traces) >= wantSpans {
+		if err == nil && len(traces) == wantTraces && spanCount(traces) >= wantSpans {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Jaeger: %d traces of %s with %d spans (%v), want 3 with %d", len(traces), service, spanCount(traces), err, wantSpans)
+			t.Fatalf("Jaeger: %d traces of %s with %d spans (%v), want %d with %d", len(traces), service, spanCount(traces), err, wantTraces, wantSpans)
 		}
 		time.Sleep(jaegertest.WaitInterval)
 	}
@@ -323,11 +409,15 @@ func jaegerRaw(t *testing.T, j *jaegertest.Jaeger, service string) ([]byte, []by
 	return v1.Bytes(), v3.Bytes()
 }
 
-// wantSpans is the number of spans of the three traces: HandleTicket, Run,
+// wantTraces and wantSpans count the traces and spans: HandleTicket, Run,
 // Classify and its attempt, Headline and its attempt, remember; then
 // HandleTicket, Run, Classify, attempt; then HandleTicket, Run, Classify,
-// attempt, Headline, attempt.
-const wantSpans = 7 + 4 + 6
+// attempt, Headline, attempt; then Broken, the LLM function and its
+// attempt three times; then Broken.
+const (
+	wantTraces = 3 + len(brokenWays)
+	wantSpans  = 7 + 4 + 6 + 3*3 + 1
+)
 
 func spanCount(traces []jaegertest.Trace) int {
 	n := 0

@@ -16,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/bexrun/bex"
 	"github.com/bexrun/bex/otelbridge"
@@ -26,10 +27,11 @@ import (
 // send when OTEL_SERVICE_NAME gives none.
 const ServiceName = "bex"
 
-// exporters are the trace exporters of one bex run.
+// exporters are the trace and metric exporters of one bex run.
 type exporters struct {
 	setupShutdown func(context.Context) error
-	otlp          *otlpProvider // nil without OTLP
+	otlp          *otlpProvider            // nil without OTLP
+	meter         *sdkmetric.MeterProvider // nil without metrics
 	prevProp      propagation.TextMapPropagator
 	errs          *otelErrors
 	timeout       time.Duration
@@ -55,6 +57,29 @@ func (c *RunConfig) otlpOn() bool {
 	}
 	return otlpEndpoint() != ""
 }
+
+// metricsOn reports whether bex run exports metrics: when the environment
+// asks for them, as bex.Setup reads it — OTEL_METRICS_EXPORTER names an
+// exporter other than none, or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
+// An OTLP endpoint alone sends traces only: it often names a backend that
+// takes nothing else.
+func (c *RunConfig) metricsOn() bool {
+	if e := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER")); e != "" {
+		return e != "none"
+	}
+	return os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
+}
+
+// meterProvider is the MeterProvider handed to bex.Setup. As with
+// otlpProvider, Setup's flush is skipped: bex run exports the metrics when
+// it shuts the provider down, after the spans, so that a slow metrics
+// endpoint cannot use up the time the spans need. Health instruments, which
+// Setup unregisters first, are for services; bex run reports undelivered
+// spans on stderr.
+type meterProvider struct{ *sdkmetric.MeterProvider }
+
+// ForceFlush does nothing; see meterProvider.
+func (meterProvider) ForceFlush(context.Context) error { return nil }
 
 // otlpEndpoint returns the endpoint the OTLP exporter reads from the
 // environment, or "".
@@ -92,9 +117,21 @@ func (c *RunConfig) startExport(ctx context.Context, a *App) (*exporters, error)
 		x.prevProp = otel.GetTextMapPropagator()
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	}
+	if c.metricsOn() {
+		mp, err := otelbridge.NewMeterProvider(ctx, otelbridge.WithServiceName(ServiceName))
+		if err != nil {
+			x.shutdownOTLP(ctx, io.Discard)
+			return nil, err
+		}
+		if mp != nil {
+			x.meter = mp
+			opts = append(opts, bex.WithMeterProvider(meterProvider{mp}))
+		}
+	}
 	shutdown, err := bex.Setup(ctx, opts...)
 	if err != nil {
 		x.shutdownOTLP(ctx, io.Discard)
+		x.shutdownMetrics(ctx, io.Discard)
 		return nil, err
 	}
 	x.setupShutdown = shutdown
@@ -112,6 +149,7 @@ func (x *exporters) shutdown(ctx context.Context, w io.Writer) error {
 	defer cancel()
 	err := x.setupShutdown(ctx)
 	x.shutdownOTLP(ctx, w)
+	x.shutdownMetrics(ctx, w)
 	if err != nil {
 		return fmt.Errorf("trace file: %w", err)
 	}
@@ -128,6 +166,17 @@ func (x *exporters) shutdownOTLP(ctx context.Context, w io.Writer) {
 	x.errs.restore()
 	if msg := deliveryProblem(x.otlp.Stats(), err, x.errs, x.timeout); msg != "" {
 		fmt.Fprintf(w, "bex run: OTLP export to %s: %s\n", endpointName(), msg)
+	}
+}
+
+// shutdownMetrics exports the metrics recorded and reports a failure, which
+// does not fail the run (as undelivered spans do not).
+func (x *exporters) shutdownMetrics(ctx context.Context, w io.Writer) {
+	if x.meter == nil {
+		return
+	}
+	if err := x.meter.Shutdown(ctx); err != nil {
+		fmt.Fprintf(w, "bex run: metrics export: %v\n", err)
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	collectormetric "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 
@@ -19,12 +21,51 @@ import (
 	"github.com/bexrun/bex/vmspan"
 )
 
-// receiver is an in-process OTLP gRPC trace receiver that keeps the spans
-// it gets (the minimal form of otelbridge's test receiver).
+// receiver is an in-process OTLP gRPC trace and metrics receiver that
+// keeps the spans and the metrics it gets (the minimal form of
+// otelbridge's test receiver).
 type receiver struct {
 	collectortrace.UnimplementedTraceServiceServer
-	mu    sync.Mutex
-	spans []*tracepb.Span
+	mu      sync.Mutex
+	spans   []*tracepb.Span
+	metrics []*metricpb.Metric
+	metricService
+}
+
+// metricService receives metrics for a receiver.
+type metricService struct {
+	collectormetric.UnimplementedMetricsServiceServer
+	r *receiver
+}
+
+// Export records the metrics of one request.
+func (m metricService) Export(_ context.Context, req *collectormetric.ExportMetricsServiceRequest) (*collectormetric.ExportMetricsServiceResponse, error) {
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
+	for _, rm := range req.ResourceMetrics {
+		for _, sm := range rm.ScopeMetrics {
+			m.r.metrics = append(m.r.metrics, sm.Metrics...)
+		}
+	}
+	return &collectormetric.ExportMetricsServiceResponse{}, nil
+}
+
+// metricCount returns how many metrics (of any name) have been received.
+func (r *receiver) metricCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.metrics)
+}
+
+// receivedMetrics returns the metrics received, by name (the last of each).
+func (r *receiver) receivedMetrics() map[string]*metricpb.Metric {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]*metricpb.Metric{}
+	for _, m := range r.metrics {
+		out[m.Name] = m
+	}
+	return out
 }
 
 // Export records the spans of one request.
@@ -55,8 +96,10 @@ func startReceiver(t *testing.T) *receiver {
 		t.Fatal(err)
 	}
 	r := &receiver{}
+	r.metricService.r = r
 	srv := grpc.NewServer()
 	collectortrace.RegisterTraceServiceServer(srv, r)
+	collectormetric.RegisterMetricsServiceServer(srv, r.metricService)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(lis) }()
 	t.Cleanup(func() { srv.Stop(); <-done })
@@ -226,6 +269,7 @@ func TestRunOTLP(t *testing.T) {
 	cleanEnv(t)
 	pipelineStub(t)
 	rec := startReceiver(t)
+	t.Setenv("OTEL_METRICS_EXPORTER", "otlp")
 	trace := filepath.Join(t.TempDir(), "trace.jsonl")
 	r := run(t, testApp(), "", "run", "testdata/prog/pipeline", "Triage", "--arg", "body=The login page is down.", "--jsonl", trace)
 	if r.code != ExitOK || r.stderr != "" {
@@ -244,6 +288,43 @@ func TestRunOTLP(t *testing.T) {
 	}
 	if roots != 1 {
 		t.Errorf("%d root spans, want 1", roots)
+	}
+
+	// The metrics (OTEL_METRICS_EXPORTER=otlp) went to the same endpoint:
+	// one duration per attempt, and the tokens of the attempts' spans.
+	attempts, tokens := 0, int64(0)
+	for _, s := range spans {
+		if strings.HasPrefix(s.Name, "chat ") {
+			attempts++
+			for _, kv := range s.Attributes {
+				if kv.Key == "gen_ai.usage.input_tokens" || kv.Key == "gen_ai.usage.output_tokens" {
+					tokens += kv.Value.GetIntValue()
+				}
+			}
+		}
+	}
+	got := rec.receivedMetrics()
+	var count uint64
+	for _, p := range got["gen_ai.client.operation.duration"].GetHistogram().GetDataPoints() {
+		count += p.GetCount()
+	}
+	var sum float64
+	for _, p := range got["gen_ai.client.token.usage"].GetHistogram().GetDataPoints() {
+		sum += p.GetSum()
+	}
+	if attempts == 0 || count != uint64(attempts) || sum != float64(tokens) {
+		t.Errorf("metrics: %d attempts in the duration histogram, %v tokens; the spans have %d attempts, %d tokens", count, sum, attempts, tokens)
+	}
+
+	// Without OTEL_METRICS_EXPORTER (or none) the metrics, and only them,
+	// stay home: an endpoint alone means traces.
+	t.Setenv("OTEL_METRICS_EXPORTER", "")
+	metricsBefore, spansBefore := rec.metricCount(), len(rec.received())
+	if r := run(t, testApp(), "", "run", "testdata/prog/pipeline", "Triage", "--arg", "body=The login page is down."); r.code != ExitOK {
+		t.Fatalf("no OTEL_METRICS_EXPORTER: exit %d: %s", r.code, r.stderr)
+	}
+	if metricsAfter := rec.metricCount(); metricsAfter != metricsBefore || len(rec.received()) == spansBefore {
+		t.Errorf("no OTEL_METRICS_EXPORTER: %d metrics and %d spans sent, want spans only", rec.metricCount()-metricsBefore, len(rec.received())-spansBefore)
 	}
 
 	// A later trace export of the file sends the same spans: ids, parents,

@@ -54,6 +54,9 @@ and recorded in the trace; with --strict-parse the function fails instead.
 The outcome of every @check constraint on an LLM function's result is
 reported on stderr too ("bex run: F: check title.short failed: {{ ... }}")
 and recorded in the trace; a value that fails an @assert fails the function.
+With --retry-invalid, a reply that fails an @assert or cannot be parsed is a
+failed attempt instead, retried under the client's retry_policy and moved on
+from by a fallback client (engine.WithRetryInvalidReplies).
 
 --types FILE adds dynamic types for the call: fields of @@dynamic classes,
 values of @@dynamic enums, and new classes and enums they use. FILE is a BAML
@@ -88,6 +91,7 @@ type RunConfig struct {
 	Timeout         time.Duration // --timeout: cancel the call after this long (0 = never)
 	ShutdownTimeout time.Duration // --shutdown-timeout: bound on flushing the exporters
 	StrictParse     bool          // --strict-parse: refuse LLM replies whose coercion loses data
+	RetryInvalid    bool          // --retry-invalid: retry and fall back from replies that fail parsing or an @assert
 	Types           string        // --types: a BAML or JSON file of dynamic types
 	Stream          bool          // --stream: print partial values as LLM replies arrive
 	PartialEvents   int           // --partial-events: partial values of each LLM call written to the trace
@@ -109,6 +113,7 @@ func (c *RunConfig) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Stream, "stream", false, "stream LLM replies and print their partial values as they arrive (JSON Lines, or one line redrawn on a terminal)")
 	fs.IntVar(&c.PartialEvents, "partial-events", 0, "with --stream, write the first `n` partial values of each LLM call to the trace file (intermediate lines)")
 	fs.BoolVar(&c.StrictParse, "strict-parse", false, "fail an LLM function whose reply can only be coerced with loss (dropped elements, rounded numbers, defaulted fields, a truncated reply)")
+	fs.BoolVar(&c.RetryInvalid, "retry-invalid", false, "make a reply that cannot be parsed or fails an @assert a failed attempt: retried under the client's retry_policy, and moved on from by a fallback")
 	fs.StringVar(&c.Types, "types", "", "add the dynamic types of this BAML (or .json) `file` to the call")
 }
 
@@ -202,6 +207,9 @@ func (c *RunConfig) call(ctx context.Context, a *App, s *streams, eng *engine.En
 	}))
 	if c.StrictParse {
 		opts = append(opts, engine.WithStrictParsing())
+	}
+	if c.RetryInvalid {
+		opts = append(opts, engine.WithRetryInvalidReplies())
 	}
 	if c.PartialEvents > 0 {
 		opts = append(opts, engine.WithPartialEvents(c.PartialEvents))

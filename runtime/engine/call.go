@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/bexrun/bex/internal/fastjson"
@@ -27,6 +28,7 @@ type callConfig struct {
 	maxSteps *int64
 	registry *llm.ClientRegistry
 	strict   bool
+	retry    bool // WithRetryInvalidReplies
 	notes    func(function string, notes []vmspan.ParseNote)
 	checks   func(function string, checks []vmspan.CheckResult)
 	types    *TypeBuilder
@@ -110,6 +112,21 @@ func WithStrictParsing() CallOption {
 	return func(c *callConfig) { c.strict = true }
 }
 
+// WithRetryInvalidReplies makes an LLM reply that cannot be parsed into
+// the function's return type, or whose value fails an @assert (or, with
+// WithStrictParsing, is coerced with loss), a failed attempt like an HTTP
+// 5xx: it is retried under the client's retry_policy, and a fallback (or
+// round-robin) client moves on to its next client; each attempt is
+// recorded on the LLM span with its error. By default such a reply fails
+// the LLM function at once, as in BAML, whose retries and fallbacks are
+// for failed requests only. A streamed call (Stream) whose partial values
+// were already delivered is not retried either way. It applies to the LLM
+// functions this call runs, not to engine calls made from host functions
+// inside it. See llm.Request.RetryInvalid.
+func WithRetryInvalidReplies() CallOption {
+	return func(c *callConfig) { c.retry = true }
+}
+
 // WithParseNotes has f called, on the calling goroutine, after each LLM
 // function of the call whose reply was coerced with loss, with the
 // function's name and the parse notes (see vmspan.ParseNote). The notes
@@ -154,6 +171,25 @@ type ArgError struct {
 }
 
 func (e *ArgError) Error() string { return fmt.Sprintf("call %s: %s", e.Function, e.Msg) }
+
+// ErrorSummary returns Error with the summary of the error behind the
+// message in place of its message, which may quote the argument's value
+// (see vmspan.ErrorSummary).
+func (e *ArgError) ErrorSummary() string {
+	if e.Err == nil {
+		return e.Error() // the message names arguments, never their values
+	}
+	if ae, ok := e.Err.(*llm.AssertError); ok && ae.Function == e.Function {
+		a := *ae
+		a.Function = "" // as in Msg: Error names it
+		return "call " + e.Function + ": " + a.ErrorSummary()
+	}
+	head, ok := strings.CutSuffix(e.Msg, e.Err.Error())
+	if !ok {
+		head = ""
+	}
+	return "call " + e.Function + ": " + head + vmspan.ErrorSummary(e.Err)
+}
 
 // Unwrap returns the conversion error behind the message, if any.
 func (e *ArgError) Unwrap() error { return e.Err }
@@ -215,7 +251,7 @@ func (e *Engine) call(ctx context.Context, name string, args any, partial func(f
 	if tracer == nil {
 		tracer = vmspan.Default()
 	}
-	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, notes: cfg.notes,
+	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, retry: cfg.retry, notes: cfg.notes,
 		checks: cfg.checks, overlay: overlay,
 		timeouts: cfg.timeouts, partial: partial, events: cfg.events, partialEvents: cfg.partials}
 	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
@@ -464,6 +500,7 @@ type callState struct {
 	// registry is the call's client registry (WithClientRegistry), or nil.
 	registry *llm.ClientRegistry
 	strict   bool // WithStrictParsing
+	retry    bool // WithRetryInvalidReplies
 	notes    func(string, []vmspan.ParseNote)
 	checks   func(string, []vmspan.CheckResult)
 	overlay  *types.Overlay // WithTypes: what the call adds to @@dynamic types
@@ -534,7 +571,7 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		Function: fn.Name, Client: body.Client, Prompt: body.Prompt,
 		PromptFile: fn.File, PromptLine: int(body.PromptPos.Line), Args: named, Output: fn.Result,
 		Registry: cs.registry,
-		Strict:   cs.strict, Timeouts: cs.timeouts, StreamEvents: cs.events,
+		Strict:   cs.strict, RetryInvalid: cs.retry, Timeouts: cs.timeouts, StreamEvents: cs.events,
 		Types: cs.overlay,
 	}
 	if cs.partial != nil {

@@ -30,6 +30,19 @@
 // WithLLMOptions) other defaults. A timeout fails the attempt with an
 // *llm.TimeoutError, which the client's retry policy retries.
 //
+// # Invalid replies
+//
+// A reply that cannot be parsed into the LLM function's return type, or
+// whose value fails an @assert, fails the function at once, as in BAML:
+// retries and fallbacks are for failed requests. WithRetryInvalidReplies
+// makes such a reply a failed attempt instead: retried under the client's
+// retry_policy, and moved on from by a fallback (or a round-robin with a
+// retry policy), each attempt recorded on the LLM span with its own error;
+// when every attempt fails the call fails with the last one's error. A
+// streamed call (Stream) whose partial values were already delivered is
+// not retried, as for a dropped connection: another reply would not
+// continue them.
+//
 // # Concurrency
 //
 // An Engine is immutable once built and safe for concurrent use: each Call

@@ -38,8 +38,9 @@ const (
 // Errors: *ConfigError (unknown client, unset env var), *PromptError,
 // *HTTPError, *TransportError, *ResponseError, *ParseError, or ctx's error
 // when ctx ends (wrapped; errors.Is works). A reply that cannot be parsed is
-// not retried: the request succeeded, and the same prompt would most likely
-// give a similar reply at the same cost.
+// not retried, as in BAML: the request succeeded, and the same prompt would
+// most likely give a similar reply at the same cost. Request.RetryInvalid
+// makes it a failed attempt, retried and fallen back from.
 //
 // Every attempt is started with vmspan.StartAttempt before its request is
 // sent, and its request is made with the ctx that returns: when a live
@@ -65,7 +66,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents, req: &req}
 	cs.collectSecrets(c, 0)
 	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
 	if cs.partial != nil {
@@ -75,12 +76,26 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		defer cs.bound(c, cs.limits.Total)()
 	}
 	out, err := cs.run(c)
+	if err == nil && out.parsed == nil {
+		err = cs.parseOutput(&out)
+	}
 	var p Parsed
-	if err == nil {
-		p, err = cs.parse(out, &req)
-		cs.endLive(out.at) // the attempt whose output was parsed
+	if out.parsed != nil {
+		p = *out.parsed
 	}
 	return Result{Value: p.Value, Notes: p.Notes, Checks: p.Checks, Attempts: cs.finish(), Messages: msgs}, err
+}
+
+// parseOutput parses out, the output of a successful attempt, into
+// out.parsed and ends the attempt, which stayed live until then.
+func (cs *call) parseOutput(out *output) error {
+	p, err := cs.parse(*out, cs.req)
+	cs.endLive(out.at)
+	if err != nil {
+		return err
+	}
+	out.parsed = &p
+	return nil
 }
 
 // parse coerces the output of the attempt that succeeded, and marks that
@@ -127,6 +142,7 @@ type call struct {
 	partials  partials
 	delivered bool // partial values went to partial
 	events    bool // record the events of streamed replies (Request.StreamEvents)
+	req       *Request
 }
 
 // mustStop reports whether the call must not try again after err, by a
@@ -138,11 +154,13 @@ func (cs *call) mustStop(err error) bool {
 }
 
 // An output is a successful attempt's completion text and index, and the
-// attempt, still live until its output is parsed.
+// attempt, still live until its output is parsed; parsed is the parsed
+// value once it is.
 type output struct {
-	text  string
-	index int
-	at    *attemptState
+	text   string
+	index  int
+	at     *attemptState
+	parsed *Parsed
 }
 
 // run runs c, retrying as c's retry policy says.
@@ -160,7 +178,8 @@ func (cs *call) run(c *client) (output, error) {
 			if te := cs.totalTimeout(); te != nil {
 				return output{}, te
 			}
-			return output{}, fmt.Errorf("client %s: waiting to retry after %v: %w", c.name, err, serr)
+			head := "client " + c.name + ": waiting to retry after "
+			return output{}, &summarizedError{msg: head + err.Error() + ": " + serr.Error(), summary: head + vmspan.ErrorSummary(err) + ": " + serr.Error(), err: serr}
 		}
 	}
 }
@@ -193,7 +212,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 				return output{}, err
 			}
 		}
-		return output{}, fmt.Errorf("client %s: all %d strategy clients failed; last: %w", c.name, len(c.children), last)
+		return output{}, wrap(fmt.Sprintf("client %s: all %d strategy clients failed; last: ", c.name, len(c.children)), last)
 	case "round-robin":
 		i := (c.next.Add(1) - 1) % uint64(len(c.children))
 		child, err := cs.r.lookupIn(cs.over, c.children[i])
@@ -202,7 +221,11 @@ func (cs *call) runOnce(c *client) (output, error) {
 		}
 		return cs.run(child)
 	}
-	return cs.attempt(c)
+	out, err := cs.attempt(c)
+	if err == nil && cs.req.RetryInvalid {
+		err = cs.parseOutput(&out) // a reply that does not parse fails its attempt
+	}
+	return out, err
 }
 
 // retryDelay says whether err may be retried under c's policy after try
@@ -210,7 +233,7 @@ func (cs *call) runOnce(c *client) (output, error) {
 // Retry-After when that is longer.
 func (cs *call) retryDelay(c *client, try int, err error) (time.Duration, bool) {
 	p := c.policy
-	if p == nil || try >= p.maxRetries || cs.mustStop(err) || !retryable(err) {
+	if p == nil || try >= p.maxRetries || cs.mustStop(err) || !cs.retryable(err) {
 		return 0, false
 	}
 	d := p.backoff(try)
@@ -237,7 +260,18 @@ func (p *retryPolicy) backoff(try int) time.Duration {
 }
 
 // retryable reports whether err is worth repeating: status 429 or 5xx, a
-// network error or an attempt's timeout.
+// network error, an attempt's timeout, and with Request.RetryInvalid a
+// reply that cannot be parsed.
+func (cs *call) retryable(err error) bool {
+	var pe *ParseError
+	if cs.req.RetryInvalid && errors.As(err, &pe) {
+		return true
+	}
+	return retryable(err)
+}
+
+// retryable reports whether err is worth repeating whatever the call: status
+// 429 or 5xx, a network error or an attempt's timeout.
 func retryable(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
@@ -352,7 +386,7 @@ func (cs *call) exchange(c *client, at *attemptState) (completion, error) {
 	}
 	comp, err := w.parse(rbody)
 	if err != nil {
-		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Body: excerpt(at.red.str(string(rbody)), errorBodyLen), Code: providerCode(rbody)}
+		return completion{}, &ResponseError{Client: c.name, Msg: at.red.str(err.Error()), Body: excerpt(at.red.str(string(rbody)), errorBodyLen), Code: providerCode(rbody), Err: err}
 	}
 	return comp, nil
 }
@@ -526,7 +560,7 @@ func (cs *call) converse(c *client, at *attemptState) (completion, error) {
 	}
 	comp, err := converseCompletion(at.ep, out)
 	if err != nil {
-		return completion{}, &ResponseError{Client: c.name, Msg: err.Error()}
+		return completion{}, &ResponseError{Client: c.name, Msg: err.Error(), Err: err}
 	}
 	return comp, nil
 }

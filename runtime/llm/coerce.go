@@ -154,8 +154,11 @@ func (c *cval) composite() bool {
 // entries, so that paths cost nothing when coercion succeeds); depth
 // counts its components, so that the most complete attempt is reported.
 type cerr struct {
-	path  string
-	msg   string
+	path string
+	msg  string
+	// brief is msg without the values of the reply it quotes, when it
+	// quotes some (ParseError.ErrorSummary).
+	brief string
 	depth int
 	// assert is set when the value failed an @assert (or a constraint
 	// could not be evaluated); its Path is filled in from path at the end.
@@ -163,6 +166,10 @@ type cerr struct {
 }
 
 func failAt(msg string) *cerr { return &cerr{msg: msg} }
+
+// failQuoting is failAt for a message that quotes the reply; brief says
+// the same without the reply's values.
+func failQuoting(msg, brief string) *cerr { return &cerr{msg: msg, brief: brief} }
 
 // under returns e as seen from the value that holds it under seg: a field
 // name or map key, or "[i]" for a list element.
@@ -175,7 +182,7 @@ func (e *cerr) under(seg string) *cerr {
 	default:
 		p += "." + e.path
 	}
-	return &cerr{path: p, msg: e.msg, depth: e.depth + 1, assert: e.assert}
+	return &cerr{path: p, msg: e.msg, brief: e.brief, depth: e.depth + 1, assert: e.assert}
 }
 
 // deeper returns the error that got further into the value.
@@ -266,7 +273,7 @@ func (c *coercer) convert(t *target, v *jvalue) (*cval, *cerr) {
 }
 
 func mismatch(t *target, v *jvalue) *cerr {
-	return failAt("want " + t.name + ", got " + describe(v))
+	return failQuoting("want "+t.name+", got "+describe(v), "want "+t.name+", got "+describeKind(v))
 }
 
 // singular picks the best of several readings of one value.
@@ -637,7 +644,7 @@ func (c *coercer) toInt(t *target, v *jvalue) (*cval, *cerr) {
 		case numInt:
 			return newCval(v.num.i, types.Int), nil
 		case numUint:
-			return nil, failAt("want int, got " + v.text + " (out of range)")
+			return nil, failQuoting("want int, got "+v.text+" (out of range)", "want int, got a number out of range")
 		}
 		return roundToInt(v.num.f, v.text)
 	case jString:
@@ -647,7 +654,7 @@ func (c *coercer) toInt(t *target, v *jvalue) (*cval, *cerr) {
 			case numInt:
 				return newCval(n.i, types.Int), nil
 			case numUint:
-				return nil, failAt("want int, got " + strconv.Quote(s) + " (out of range)")
+				return nil, failQuoting("want int, got "+strconv.Quote(s)+" (out of range)", "want int, got a string with a number out of range")
 			}
 			return roundToInt(n.f, s)
 		}
@@ -668,7 +675,7 @@ func (c *coercer) toInt(t *target, v *jvalue) (*cval, *cerr) {
 func roundToInt(f float64, text string) (*cval, *cerr) {
 	r := math.Round(f)
 	if math.IsNaN(r) || r >= 1<<63 || r < -(1<<63) {
-		return nil, failAt("want int, got " + text + " (out of range)")
+		return nil, failQuoting("want int, got "+text+" (out of range)", "want int, got a number out of range")
 	}
 	fl := cflag{kind: flFloatToInt}
 	if r != f {
@@ -718,7 +725,8 @@ func (c *coercer) toBool(t *target, v *jvalue) (*cval, *cerr) {
 		case matchExact, matchSubstring:
 			return newCval(r == "true", types.Bool, cflag{kind: flStringToBool}), nil
 		case matchAmbiguous:
-			return nil, failAt("want bool, got " + describe(v) + ": it names true and false equally often")
+			const tie = ": it names true and false equally often"
+			return nil, failQuoting("want bool, got "+describe(v)+tie, "want bool, got "+describeKind(v)+tie)
 		}
 	case jArray:
 		return c.fromList(t, v.items)
@@ -869,7 +877,8 @@ func (c *coercer) matchText(t *target, v *jvalue, cands []candidate) (string, []
 	case matchSubstring:
 		return r, append(flags, cflag{kind: flSubstringMatch}), nil
 	case matchAmbiguous:
-		return "", nil, failAt("want " + t.name + ", got " + describe(v) + ": it names " + strings.Join(tied, " and ") + " equally often")
+		tie := ": it names " + strings.Join(tied, " and ") + " equally often" // the enum's values: schema
+		return "", nil, failQuoting("want "+t.name+", got "+describe(v)+tie, "want "+t.name+", got "+describeKind(v)+tie)
 	}
 	return "", nil, mismatch(t, v)
 }
@@ -878,36 +887,29 @@ func (c *coercer) toLiteral(t *target, v *jvalue) (*cval, *cerr) {
 	if v.kind == jNull {
 		return nil, mismatch(t, v)
 	}
+	var read func(*target, *jvalue) (*cval, *cerr) // reads the literal's type
 	switch l := t.literal.(type) {
 	case int64:
-		r, err := c.toInt(t, v)
-		if err != nil || r.v != l {
-			return nil, mismatch(t, v)
-		}
-		r.kind = types.Literal
-		return r, nil
+		read = c.toInt
 	case float64:
-		r, err := c.toFloat(t, v)
-		if err != nil || r.v != l {
-			return nil, mismatch(t, v)
-		}
-		r.kind = types.Literal
-		return r, nil
+		read = c.toFloat
 	case bool:
-		r, err := c.toBool(t, v)
-		if err != nil || r.v != l {
-			return nil, mismatch(t, v)
-		}
-		r.kind = types.Literal
-		return r, nil
+		read = c.toBool
 	case string:
 		_, flags, err := c.matchText(t, v, []candidate{{result: l, names: []string{l}}})
 		if err != nil {
 			return nil, err
 		}
 		return newCval(l, types.Literal, flags...), nil
+	default:
+		return nil, mismatch(t, v)
 	}
-	return nil, mismatch(t, v)
+	r, err := read(t, v)
+	if err != nil || r.v != t.literal {
+		return nil, mismatch(t, v)
+	}
+	r.kind = types.Literal
+	return r, nil
 }
 
 // toUnion tries every variant (null last) and keeps the best; a variant
@@ -1157,4 +1159,21 @@ func describe(v *jvalue) string {
 		return strconv.Quote(excerpt(v.text, 60))
 	}
 	return describe(v.inner())
+}
+
+// describeKind is describe without the value: "a string", "a number".
+func describeKind(v *jvalue) string {
+	switch v.kind {
+	case jNull:
+		return "null"
+	case jString, jAnyOf:
+		return "a string"
+	case jNumber:
+		return "a number"
+	case jBool:
+		return "a bool"
+	case jArray, jObject:
+		return describe(v) // a count or a kind, never a value
+	}
+	return describeKind(v.inner())
 }

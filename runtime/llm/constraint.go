@@ -22,7 +22,8 @@ import (
 // list or map it is left out, as an optional field it is null (both with a
 // parse note), and elsewhere the call fails with a *ParseError that wraps
 // the AssertError. Like any reply that cannot be parsed, the attempt is
-// not retried nor fallen back from, as in BAML.
+// not retried nor fallen back from, as in BAML, unless
+// Request.RetryInvalid asks for it.
 type AssertError struct {
 	Function string
 	// Arg is the parameter whose argument failed; "" for an output.
@@ -45,7 +46,15 @@ type AssertError struct {
 
 // Error names the function, the value's place, the constraint and the
 // value.
-func (e *AssertError) Error() string {
+func (e *AssertError) Error() string { return e.text(true) }
+
+// ErrorSummary is Error without the value (nor, for a constraint that
+// could not be evaluated, the evaluation's error, which may quote it): for
+// exporters that must not carry content (see vmspan.ErrorSummary).
+func (e *AssertError) ErrorSummary() string { return e.text(false) }
+
+// text says where the value is and what failed, with the value or not.
+func (e *AssertError) text(withValue bool) string {
 	var b strings.Builder
 	if e.Function != "" {
 		b.WriteString(e.Function + ": ")
@@ -58,19 +67,25 @@ func (e *AssertError) Error() string {
 	default:
 		b.WriteString("output: ")
 	}
-	b.WriteString(e.describe())
+	b.WriteString(e.describe(withValue))
 	return b.String()
 }
 
 // describe says what failed, without where: "@assert small failed:
-// {{ this < 5 }} (value 9)".
-func (e *AssertError) describe() string {
+// {{ this < 5 }} (value 9)"; without the value when withValue is not set.
+func (e *AssertError) describe(withValue bool) string {
 	name := "@assert"
 	if e.Check {
 		name = "@check"
 	}
 	if e.Name != "" {
 		name += " " + e.Name
+	}
+	if !withValue {
+		if e.Err != nil {
+			return name + " could not be evaluated: {{ " + e.Expr + " }}"
+		}
+		return name + " failed: {{ " + e.Expr + " }}"
 	}
 	value := " (value " + excerpt(string(spanjson.Encoder{}.AppendValue(nil, e.Value)), 60) + ")"
 	if e.Err != nil {
@@ -110,7 +125,7 @@ func (c *coercer) constrain(t *target, r *cval) (*cval, *cerr) {
 		ok, err := EvalPredicate(k.Expr, map[string]any{"this": r.v})
 		if err != nil || (!ok && k.Kind == types.Assert) {
 			ae := &AssertError{Name: k.Name, Expr: k.Expr, Value: r.v, Err: err, Check: k.Kind == types.Check}
-			return nil, &cerr{msg: ae.describe(), assert: ae}
+			return nil, &cerr{msg: ae.describe(true), brief: ae.describe(false), assert: ae}
 		}
 		if k.Kind == types.Check {
 			results = append(results, vmspan.CheckResult{Name: k.Name, Expr: k.Expr, Passed: ok})

@@ -177,9 +177,15 @@
 // waited for, and the error is returned. Waits end early when ctx ends.
 //
 // A reply that cannot be coerced to the return type is NOT retried (and does
-// not trigger a fallback): the request succeeded, and repeating the same
-// prompt would cost as much again for a likely similar reply. The error is a
-// *ParseError; its attempt records it.
+// not trigger a fallback), as in BAML: the request succeeded, and repeating
+// the same prompt would cost as much again for a likely similar reply. The
+// error is a *ParseError; its attempt records it. Request.RetryInvalid (the
+// engine's WithRetryInvalidReplies) opts in to the opposite: such a reply,
+// one that fails an @assert, and with Strict one coerced with loss, is
+// parsed as soon as its attempt ends and fails that attempt, which is then
+// retried like a 5xx and moved on from by a fallback; a round-robin client
+// moves on when it has a retry policy of its own. A streamed attempt whose
+// partial values were delivered is not retried either way.
 //
 // # Timeouts
 //
@@ -468,7 +474,8 @@
 // reply is refused with a *ParseError wrapping an *AssertError (the
 // constraint, the value's path, the value). That attempt is marked failed
 // and, like any reply that cannot be parsed, is not retried nor fallen
-// back from, as in BAML. The outcomes of the @checks of the result are in
+// back from, as in BAML, unless Request.RetryInvalid asks for it (see
+// "Retries and fallbacks"). The outcomes of the @checks of the result are in
 // Parsed.Checks and Result.Checks and on the selected attempt (Checks),
 // each with the path of its value. CheckArgs tests the @asserts of a
 // function's parameters on its arguments, as BAML does before a call.

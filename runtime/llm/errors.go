@@ -48,10 +48,26 @@ type PromptError struct {
 	Line     int
 	Msg      string
 	Err      error // the template engine's error
+	// rendering is set for a failure while rendering, whose message may
+	// quote the values of the prompt's variables.
+	rendering bool
 }
 
 // Error returns the source position, function and problem.
-func (e *PromptError) Error() string {
+func (e *PromptError) Error() string { return e.where() + e.Msg }
+
+// ErrorSummary returns Error without the message of a failure to render,
+// which may quote the prompt's variables (see vmspan.ErrorSummary); a
+// template that does not compile keeps its message: it quotes the source.
+func (e *PromptError) ErrorSummary() string {
+	if e.rendering {
+		return e.where() + "the prompt does not render"
+	}
+	return e.Error()
+}
+
+// where returns "file:line: prompt of Function: ".
+func (e *PromptError) where() string {
 	pos := e.File
 	if pos == "" {
 		pos = "prompt"
@@ -63,7 +79,7 @@ func (e *PromptError) Error() string {
 	if e.Function != "" {
 		fn = "prompt of " + e.Function + ": "
 	}
-	return pos + ": " + fn + e.Msg
+	return pos + ": " + fn
 }
 
 // Unwrap returns the template engine's error.
@@ -88,11 +104,17 @@ func (e *HTTPError) Error() string {
 	if msg == "" {
 		msg = e.Body
 	}
-	s := fmt.Sprintf("client %s (%s): HTTP %d", e.Client, e.Provider, e.Status)
+	s := e.ErrorSummary()
 	if msg != "" {
 		s += ": " + msg
 	}
 	return s
+}
+
+// ErrorSummary returns the client and status, without the provider's
+// message, which may echo the prompt (see vmspan.ErrorSummary).
+func (e *HTTPError) ErrorSummary() string {
+	return "client " + e.Client + " (" + e.Provider + "): HTTP " + strconv.Itoa(e.Status)
 }
 
 // ErrorType returns "LLMHTTPError".
@@ -132,6 +154,7 @@ type ResponseError struct {
 	Msg    string
 	Body   string // the start of the body (redacted)
 	Code   string // the provider's error code, when the body has one
+	Err    error  // the error behind Msg, if any
 }
 
 // ErrorCode returns the provider's error code, or "".
@@ -141,6 +164,20 @@ func (e *ResponseError) ErrorCode() string { return e.Code }
 func (e *ResponseError) Error() string {
 	return "client " + e.Client + ": bad completion body: " + e.Msg
 }
+
+// ErrorSummary returns Error with Err's summary for Msg, which may hold a
+// message of the provider's (see vmspan.ErrorSummary); without Err, Msg is
+// left out.
+func (e *ResponseError) ErrorSummary() string {
+	s := "client " + e.Client + ": bad completion body"
+	if e.Err != nil {
+		s += ": " + vmspan.ErrorSummary(e.Err)
+	}
+	return s
+}
+
+// Unwrap returns the error behind Msg, if any.
+func (e *ResponseError) Unwrap() error { return e.Err }
 
 // ErrorType returns "LLMResponseError".
 func (e *ResponseError) ErrorType() string { return "LLMResponseError" }
@@ -159,6 +196,8 @@ type ParseError struct {
 	// Assert is set when the reply was refused because a value failed an
 	// @assert: Unwrap returns it, so errors.As finds it.
 	Assert *AssertError
+	// summary is Msg without the reply's values ("": unknown).
+	summary string
 }
 
 // replyExcerptLen is how much of the reply a ParseError message shows.
@@ -166,6 +205,26 @@ const replyExcerptLen = 200
 
 // Error returns the field path, the mismatch and the start of the reply.
 func (e *ParseError) Error() string {
+	return e.where() + e.Msg + "; reply starts: " + strconv.Quote(excerpt(e.Reply, replyExcerptLen))
+}
+
+// ErrorSummary returns Error without the reply and the values of it that
+// Msg quotes (see vmspan.ErrorSummary): the field path, what was wanted
+// and the kind of what was found ("want int, got a string"), or the
+// @assert that failed.
+func (e *ParseError) ErrorSummary() string {
+	msg := e.summary
+	switch {
+	case e.Assert != nil:
+		msg = e.Assert.describe(false)
+	case msg == "":
+		msg = "the reply does not fit the return type"
+	}
+	return e.where() + msg
+}
+
+// where returns "cannot parse LLM output of Function: field "path": ".
+func (e *ParseError) where() string {
 	s := "cannot parse LLM output"
 	if e.Function != "" {
 		s += " of " + e.Function
@@ -173,7 +232,25 @@ func (e *ParseError) Error() string {
 	if e.Path != "" {
 		s += ": field " + strconv.Quote(e.Path)
 	}
-	return s + ": " + e.Msg + "; reply starts: " + strconv.Quote(excerpt(e.Reply, replyExcerptLen))
+	return s + ": "
+}
+
+// A summarizedError is an error whose message quotes content (a
+// provider's words, a file path given as an argument), with its summary,
+// which does not (see vmspan.ErrorSummary), and the error it wraps, if
+// any.
+type summarizedError struct {
+	msg, summary string
+	err          error
+}
+
+func (e *summarizedError) Error() string        { return e.msg }
+func (e *summarizedError) ErrorSummary() string { return e.summary }
+func (e *summarizedError) Unwrap() error        { return e.err }
+
+// wrap returns err after text, which quotes nothing.
+func wrap(text string, err error) error {
+	return &summarizedError{msg: text + err.Error(), summary: text + vmspan.ErrorSummary(err), err: err}
 }
 
 // ErrorType returns "LLMParseError", or "AssertError" when an @assert

@@ -155,7 +155,7 @@ func (r *Runtime) fetchMedia(ctx context.Context, m *vmspan.Media) (*vmspan.Medi
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.URL, nil)
 	if err != nil {
-		return nil, &MediaError{URL: m.URL, Msg: err.Error()}
+		return nil, &MediaError{URL: m.URL, Msg: "bad URL", Err: err}
 	}
 	resp, err := r.http.Do(req)
 	if err != nil {
@@ -210,6 +210,10 @@ func (e *MediaError) Error() string {
 	}
 	return s
 }
+
+// ErrorSummary returns the problem without the URL, an argument's value,
+// nor the network error, which repeats it (see vmspan.ErrorSummary).
+func (e *MediaError) ErrorSummary() string { return "media: " + e.Msg }
 
 // Unwrap returns the network error of a failed fetch.
 func (e *MediaError) Unwrap() error { return e.Err }
@@ -316,17 +320,18 @@ func mediaFromMap(kind string, m map[string]any) (*vmspan.Media, error) {
 }
 
 func mediaFile(kind, path, typ string) (*vmspan.Media, error) {
+	// The path is an argument's value: summaries leave it out.
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", kind, err)
+		return nil, &summarizedError{msg: kind + ": " + err.Error(), summary: kind + ": cannot open the file", err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxMediaBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", kind, err)
+		return nil, &summarizedError{msg: kind + ": " + err.Error(), summary: kind + ": cannot read the file", err: err}
 	}
 	if len(data) > MaxMediaBytes {
-		return nil, fmt.Errorf("%s: %s is larger than %d bytes", kind, path, MaxMediaBytes)
+		return nil, &summarizedError{msg: fmt.Sprintf("%s: %s is larger than %d bytes", kind, path, MaxMediaBytes), summary: fmt.Sprintf("%s: the file is larger than %d bytes", kind, MaxMediaBytes)}
 	}
 	if typ == "" {
 		if typ = typeByExtension(path); typ == "" {

@@ -73,7 +73,7 @@ func parseTarget(reply string, t *target, o ParseOptions) (Parsed, error) {
 	c := coercer{constraints: true}
 	r, cerr := c.coerce(t, v)
 	if cerr == nil && r.kind == types.Class && inferredFromText(r) {
-		cerr = failAt("want " + t.name + ", got " + describe(jstr(reply, true)))
+		cerr = mismatch(t, jstr(reply, true))
 	}
 	if cerr != nil {
 		return Parsed{}, parseError(cerr, reply)
@@ -88,7 +88,10 @@ func parseTarget(reply string, t *target, o ParseOptions) (Parsed, error) {
 // parseError makes the *ParseError of a failed coercion; when an assert
 // failed, it wraps the *AssertError, whose Path is the error's.
 func parseError(e *cerr, reply string) *ParseError {
-	pe := &ParseError{Path: e.path, Msg: e.msg, Reply: reply}
+	pe := &ParseError{Path: e.path, Msg: e.msg, Reply: reply, summary: e.brief}
+	if e.brief == "" {
+		pe.summary = e.msg
+	}
 	if e.assert != nil {
 		ae := *e.assert
 		ae.Path = e.path
@@ -113,7 +116,8 @@ func strictError(notes []vmspan.ParseNote, reply string) *ParseError {
 	if len(notes) > 1 {
 		msg += " (and " + strconv.Itoa(len(notes)-1) + " more)"
 	}
-	return &ParseError{Path: notes[0].Path, Msg: msg, Reply: reply, Notes: notes}
+	brief := "lossy coercion refused (strict parsing): " + strconv.Itoa(len(notes)) + " parse notes" // a note's detail quotes the reply
+	return &ParseError{Path: notes[0].Path, Msg: msg, Reply: reply, Notes: notes, summary: brief}
 }
 
 // collectNotes appends the notes of r and its parts, with their paths.

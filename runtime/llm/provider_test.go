@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
+	"github.com/bexrun/bex/runtime/llm/llmstub"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -335,15 +334,10 @@ func testKey(t *testing.T) *rsa.PrivateKey {
 // testServiceAccount returns a service-account key file whose token_uri is
 // tokenURL, signed by testKey.
 func testServiceAccount(t *testing.T, tokenURL string) []byte {
-	der, err := x509.MarshalPKCS8PrivateKey(testKey(t))
+	b, err := llmstub.ServiceAccountKey(testKey(t), "my-project", tokenURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	b, _ := json.Marshal(map[string]string{
-		"type": "service_account", "project_id": "my-project", "private_key_id": "k1", "private_key": string(pemKey),
-		"client_email": "bex-test@my-project.iam.gserviceaccount.com", "client_id": "1", "token_uri": tokenURL,
-	})
 	return b
 }
 

@@ -131,7 +131,7 @@ func (r redactor) attempt(a *vmspan.LLMAttempt, records bool) {
 	a.Output = r.str(a.Output)
 	if a.Err != nil {
 		e := *a.Err
-		e.Message = r.str(e.Message)
+		e.Message, e.Summary = r.str(e.Message), r.str(e.Summary)
 		a.Err = &e
 	}
 	msgs := make([]vmspan.Message, len(a.Messages))

@@ -168,7 +168,7 @@ func execute(tpl *exec.Template, data map[string]any, req *Request) (out string,
 // template must fail its call, not crash the process.
 func recoverTo(err *error, req *Request) {
 	if p := recover(); p != nil {
-		*err = &PromptError{Function: req.Function, File: req.PromptFile, Line: req.PromptLine, Msg: fmt.Sprintf("template engine failure: %v", p)}
+		*err = &PromptError{Function: req.Function, File: req.PromptFile, Line: req.PromptLine, Msg: fmt.Sprintf("template engine failure: %v", p), rendering: true}
 	}
 }
 
@@ -313,7 +313,7 @@ func compileError(req *Request, err error) *PromptError {
 var atLine = regexp.MustCompile(`at line (\d+): `)
 
 func renderError(req *Request, err error) *PromptError {
-	pe := &PromptError{Function: req.Function, File: req.PromptFile, Err: err}
+	pe := &PromptError{Function: req.Function, File: req.PromptFile, Err: err, rendering: true}
 	msg := strings.TrimPrefix(err.Error(), "unable to execute template: ")
 	tline := 0
 	if locs := atLine.FindAllStringSubmatchIndex(msg, -1); len(locs) > 0 {

@@ -147,6 +147,13 @@ type Request struct {
 	// where it is stricter than the client's own (see Timeouts); Total
 	// bounds the whole call, all attempts included.
 	Timeouts Timeouts
+	// RetryInvalid makes a reply that cannot be parsed into Output, or
+	// whose value fails an @assert, a failed attempt like a 5xx: it is
+	// retried under the client's retry policy, and a fallback or
+	// round-robin client moves on to its next client. By default such a
+	// reply fails the call at once, as in BAML. A streamed call whose
+	// partial values were delivered is not retried either way.
+	RetryInvalid bool
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in

@@ -311,9 +311,9 @@ func (cs *call) streamEnd(c *client, at *attemptState) func(*Stream) {
 		case at.wd.timedOut() != nil || cs.ctx.Err() != nil:
 			err = cs.transportError(c, at, err)
 		case errors.As(err, &se):
-			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error()), Code: se.code}
+			err = &ResponseError{Client: c.name, Msg: at.red.str(se.Error()), Code: se.code, Err: se}
 		case errors.As(err, &de):
-			err = &ResponseError{Client: c.name, Msg: at.red.str(de.Error())}
+			err = &ResponseError{Client: c.name, Msg: at.red.str(de.Error()), Err: de}
 		default: // a network error, or a stream that ended early
 			err = cs.transportError(c, at, err)
 		}

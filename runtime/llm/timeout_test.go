@@ -106,8 +106,12 @@ func TestTimeoutsEveryProvider(t *testing.T) {
 					if !errors.As(err, &te) || te.Kind != tc.kind || te.Client != api || te.ErrorCode() != "timeout" {
 						t.Fatalf("err = %v, want a %s timeout of client %s", err, tc.kind, api)
 					}
-					if len(res.Attempts) != 2 || srv.Count() != 2 {
-						t.Fatalf("%d attempts, %d requests, want 2 (a timeout is retried)", len(res.Attempts), srv.Count())
+					// Each attempt's clock starts before it connects (and, for
+					// Bedrock, signs): on a loaded machine the retry may time out
+					// before the stub has read its request, so the stub may have
+					// seen one request fewer than the attempts made.
+					if n := srv.Count(); len(res.Attempts) != 2 || n < 1 || n > 2 {
+						t.Fatalf("%d attempts, %d requests, want 2 attempts (a timeout is retried) and their requests", len(res.Attempts), n)
 					}
 					for _, a := range res.Attempts {
 						if a.Err == nil || a.Err.Type != "LLMTimeoutError" || !strings.Contains(a.Err.Message, tc.kind+" timeout") {

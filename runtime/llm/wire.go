@@ -151,6 +151,24 @@ type chatMessage struct {
 	Content any    `json:"content"`
 }
 
+// chatMessages renders msgs as chatMessages: the text of a message
+// without media, and the content parts that parts makes of one with.
+func chatMessages(msgs []vmspan.Message, parts func([]vmspan.Part) ([]any, error)) ([]any, error) {
+	out := make([]any, len(msgs))
+	for i, m := range msgs {
+		if !hasMedia(m) {
+			out[i] = chatMessage{m.Role, m.Content}
+			continue
+		}
+		ps, err := parts(m.Parts)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = chatMessage{m.Role, ps}
+	}
+	return out, nil
+}
+
 // int64p returns a pointer to n, for usage fields.
 func int64p(n int64) *int64 { return &n }
 

@@ -29,17 +29,9 @@ func (anthropicWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*w
 	if system != "" {
 		r.body["system"] = system
 	}
-	out := make([]any, len(rest))
-	for i, m := range rest {
-		if !hasMedia(m) {
-			out[i] = chatMessage{m.Role, m.Content}
-			continue
-		}
-		parts, err := anthropicParts(m.Parts)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = chatMessage{m.Role, parts}
+	out, err := chatMessages(rest, anthropicParts)
+	if err != nil {
+		return nil, err
 	}
 	r.body["messages"] = out
 	if stream {

@@ -22,17 +22,9 @@ func (openAIWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wire
 	} else if ep.apiKey != "" {
 		r.header.Set("Authorization", "Bearer "+ep.apiKey)
 	}
-	out := make([]any, len(msgs))
-	for i, m := range msgs {
-		if !hasMedia(m) {
-			out[i] = chatMessage{m.Role, m.Content}
-			continue
-		}
-		parts, err := openAIParts(m.Parts)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = chatMessage{m.Role, parts}
+	out, err := chatMessages(msgs, openAIParts)
+	if err != nil {
+		return nil, err
 	}
 	r.body["messages"] = out
 	if stream {
@@ -186,6 +178,10 @@ func (openAIDecoder) event(ev sseEvent, c *completion) (string, bool, error) {
 type streamError struct{ msg, code string } // code: the provider's error code, if any
 
 func (e *streamError) Error() string { return "the provider sent an error event: " + e.msg }
+
+// ErrorSummary leaves out the provider's message, which may echo the
+// prompt (see vmspan.ErrorSummary).
+func (e *streamError) ErrorSummary() string { return "the provider sent an error event" }
 
 func setString(dst *string, v string) {
 	if v != "" {

@@ -144,7 +144,7 @@ func (responsesWire) parse(body []byte) (completion, error) {
 		return completion{}, fmt.Errorf("not a response: %v", err)
 	}
 	if r.Status == "failed" && r.Error != nil {
-		return completion{}, fmt.Errorf("the response failed: %s", r.Error.Message)
+		return completion{}, &summarizedError{msg: "the response failed: " + r.Error.Message, summary: "the response failed"}
 	}
 	if r.Output == nil {
 		return completion{}, fmt.Errorf("the response has no output")

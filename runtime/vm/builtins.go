@@ -107,13 +107,13 @@ func stringMethod(s string, id compile.MethodID, name string, args []Value) (Val
 	case compile.MToInt:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if err != nil {
-			return Null, fmt.Errorf("cannot convert %s to int", strconv.Quote(s))
+			return Null, quoting("cannot convert "+strconv.Quote(s)+" to int", "cannot convert a string to int")
 		}
 		return Int(n), nil
 	case compile.MToFloat:
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		if err != nil {
-			return Null, fmt.Errorf("cannot convert %s to float", strconv.Quote(s))
+			return Null, quoting("cannot convert "+strconv.Quote(s)+" to float", "cannot convert a string to float")
 		}
 		return Float(f), nil
 	case compile.MSubstring:
@@ -365,7 +365,7 @@ func floatMethod(f float64, id compile.MethodID) (Value, error) {
 // floatToInt converts an integral float to an int, failing when it does not fit.
 func floatToInt(f float64) (Value, error) {
 	if math.IsNaN(f) || f < math.MinInt64 || f >= math.MaxInt64 {
-		return Null, fmt.Errorf("cannot convert %s to int", formatFloat(f))
+		return Null, quoting("cannot convert "+formatFloat(f)+" to int", "cannot convert a float out of range to int")
 	}
 	return Int(int64(f)), nil
 }

@@ -150,11 +150,26 @@ type typeError struct {
 }
 
 func (e *typeError) Error() string {
+	return pathText(e.path, false) + fmt.Sprintf("want %s, got %s", e.want, describe(e.got, e.want))
+}
+
+// ErrorSummary is Error without the map keys of the path and the value
+// (see vmspan.ErrorSummary).
+func (e *typeError) ErrorSummary() string {
+	return pathText(e.path, true) + fmt.Sprintf("want %s, got %s", e.want, e.got.TypeName())
+}
+
+// pathText returns the elements of path, outermost first, each followed
+// by ": "; brief leaves out map keys ("key \"x\"" becomes "key"), which are
+// the program's data.
+func pathText(path []string, brief bool) string {
 	var b strings.Builder
-	for _, p := range e.path {
+	for _, p := range path {
+		if brief && strings.HasPrefix(p, "key ") {
+			p = "key"
+		}
 		b.WriteString(p + ": ")
 	}
-	fmt.Fprintf(&b, "want %s, got %s", e.want, describe(e.got, e.want))
 	return b.String()
 }
 

@@ -195,19 +195,28 @@ type conv struct{ o *types.Overlay }
 type convError struct {
 	path []string
 	msg  string
+	// brief is msg without the value it quotes, when it quotes one.
+	brief string
 }
 
 // Error names the path; a very deep one (a cyclic value) shows its outer
 // and inner ends only, so the message stays short.
-func (e *convError) Error() string {
+func (e *convError) Error() string { return e.text(false) }
+
+// ErrorSummary is Error without the map keys of the path and the value
+// (see vmspan.ErrorSummary).
+func (e *convError) ErrorSummary() string { return e.text(true) }
+
+func (e *convError) text(brief bool) string {
 	path := e.path
 	if n := len(path); n > 2*shownPathEnds {
 		path = append(append(path[:shownPathEnds:shownPathEnds], fmt.Sprintf("... %d more levels ...", n-2*shownPathEnds)), path[n-shownPathEnds:]...)
 	}
-	if len(path) == 0 {
-		return e.msg
+	msg := e.msg
+	if brief && e.brief != "" {
+		msg = e.brief
 	}
-	return strings.Join(path, ": ") + ": " + e.msg
+	return pathText(path, brief) + msg
 }
 
 // shownPathEnds is how many path elements a conversion error shows at each
@@ -268,7 +277,7 @@ func (cv conv) fromGo(x any, t *types.Type, depth int) (Value, *convError) {
 	if v, ok := x.(Value); ok {
 		v, err := coerce(v, newPlanner().planFor(t))
 		if err != nil {
-			return Null, &convError{msg: err.Error()}
+			return Null, &convError{msg: err.Error(), brief: err.ErrorSummary()}
 		}
 		return v, nil
 	}
@@ -575,5 +584,5 @@ func (cv conv) enumFromGo(x any, t *types.Type, e *types.EnumDecl) (Value, *conv
 			}
 		}
 	}
-	return Null, &convError{msg: fmt.Sprintf("%s is not a value of enum %s", strconv.Quote(s), e.Name)}
+	return Null, &convError{msg: fmt.Sprintf("%s is not a value of enum %s", strconv.Quote(s), e.Name), brief: "a string that is not a value of enum " + e.Name}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/vmspan"
 )
 
 // Sentinel causes of run-time errors; test them with errors.Is.
@@ -28,6 +29,9 @@ type EvalError struct {
 	// innermost bex frame's position is the failing operation; outer frames
 	// give their call sites. Host and LLM functions appear as frames too.
 	Stack []StackFrame
+	// summary is Msg without the values it quotes, when it quotes some
+	// and there is no Cause to ask (see ErrorSummary).
+	summary string
 }
 
 // A StackFrame is one frame of an EvalError's stack.
@@ -51,9 +55,32 @@ func (f StackFrame) String() string {
 // A deep stack (a runaway recursion) shows its innermost and outermost
 // maxShownFrames/2 frames and how many it leaves out: the message ends up in
 // the end event of every span the error unwinds, so it must stay small.
-func (e *EvalError) Error() string {
+func (e *EvalError) Error() string { return e.withStack(e.Msg) }
+
+// ErrorSummary returns Error without the values the message quotes (a
+// string the program could not convert, a map key it did not find, a
+// reply an LLM function could not parse): the message's own summary, or
+// its cause's, followed by the stack. See vmspan.ErrorSummary.
+func (e *EvalError) ErrorSummary() string { return e.withStack(e.msgSummary()) }
+
+// msgSummary is Msg without the values it quotes.
+func (e *EvalError) msgSummary() string {
+	switch {
+	case e.summary != "":
+		return e.summary
+	case e.Cause == nil:
+		return e.Msg
+	}
+	if ee, ok := e.Cause.(*EvalError); ok { // a nested call's error, whose Msg alone is Msg (withCause)
+		return ee.msgSummary()
+	}
+	return vmspan.ErrorSummary(e.Cause)
+}
+
+// withStack returns msg followed by the stack.
+func (e *EvalError) withStack(msg string) string {
 	var b strings.Builder
-	b.WriteString(e.Msg)
+	b.WriteString(msg)
 	for i, f := range e.Stack {
 		if n := len(e.Stack); n > maxShownFrames && i == maxShownFrames/2 {
 			fmt.Fprintf(&b, "\n  ... %d more frames ...", n-maxShownFrames)
@@ -129,7 +156,33 @@ func evalError(err error, stack []StackFrame) *EvalError {
 	if errors.As(err, &ce) {
 		return &EvalError{Msg: ce.msg, Cause: ce.cause, Stack: stack}
 	}
-	return &EvalError{Msg: err.Error(), Stack: stack}
+	ee := &EvalError{Msg: err.Error(), Stack: stack}
+	if s := vmspan.ErrorSummary(err); s != ee.Msg {
+		ee.summary = s
+	}
+	return ee
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// A valueError is a run-time error whose message quotes a value of the
+// program (a string it could not convert, a map key it did not find), and
+// its summary, which says the same without the value.
+type valueError struct{ msg, summary string }
+
+func (e *valueError) Error() string        { return e.msg }
+func (e *valueError) ErrorSummary() string { return e.summary }
+
+// quoting returns the run-time error msg, which quotes a value; summary
+// says the same without it.
+func quoting(msg, summary string) error { return &valueError{msg, summary} }
+
+// prefixed returns err with prefix and ": " before its message, and
+// before its summary (see vmspan.ErrorSummary).
+func prefixed(prefix string, err error) error {
+	msg, summary := prefix+": "+err.Error(), prefix+": "+vmspan.ErrorSummary(err)
+	if msg == summary {
+		return errors.New(msg)
+	}
+	return &valueError{msg, summary}
+}

@@ -187,7 +187,7 @@ func (th *Thread) pushArgs(fn *Function, args []Value) (int, error) {
 	th.ensure(0, max(fn.frameSize, len(args)))
 	copy(th.stack, args)
 	if err := checkArgs(fn, th.stack[:len(args)]); err != nil {
-		return 0, &EvalError{Msg: err.Error()}
+		return 0, evalError(err, nil)
 	}
 	return 0, nil
 }
@@ -212,7 +212,7 @@ func checkArgs(fn *Function, args []Value) error {
 		}
 		v, err := coerce(args[i], fn.params[j])
 		if err != nil {
-			return fmt.Errorf("%s: argument %s: %s", fn.Name, fn.Params[j].Name, err)
+			return prefixed(fn.Name+": argument "+fn.Params[j].Name, err)
 		}
 		args[i] = v
 	}
@@ -461,7 +461,7 @@ func (th *Thread) callExternal(fn *Function, args []Value) (v Value, err error) 
 	}
 	v, terr := coerce(v, fn.result)
 	if terr != nil {
-		return Null, fmt.Errorf("%s: result: %w", fn.Name, terr)
+		return Null, prefixed(fn.Name+": result", terr)
 	}
 	return v, nil
 }

@@ -190,7 +190,7 @@ func notBool(x Value) error {
 // checkFailed reports a failed CHECKTYPE in fn (a let, an assignment or a
 // return value).
 func checkFailed(fn *Function, err *typeError) error {
-	return fmt.Errorf("%s: %s", fn.Name, err)
+	return prefixed(fn.Name, err)
 }
 
 // ---- containers ----
@@ -213,7 +213,7 @@ func makeInstance(cls *types.ClassDecl, plans []*plan, vals []Value, check bool)
 		for i, f := range cls.Fields {
 			v, err := coerce(fields[i], plans[i])
 			if err != nil {
-				return Null, fmt.Errorf("%s.%s: %s", cls.Name, f.Name, err)
+				return Null, prefixed(cls.Name+"."+f.Name, err)
 			}
 			fields[i] = v
 		}
@@ -240,7 +240,7 @@ func (p *Program) setField(x Value, ci, i int, v Value) error {
 	}
 	v, err := coerce(v, p.fieldPlans[ci][i])
 	if err != nil {
-		return fmt.Errorf("%s.%s: %s", cls.Name, f.Name, err)
+		return prefixed(cls.Name+"."+f.Name, err)
 	}
 	x.instance().fields[i] = v
 	return nil
@@ -316,7 +316,7 @@ func getIndex(x, i Value) (Value, error) {
 		}
 		v, ok := x.mapv().Get(k)
 		if !ok {
-			return Null, errorf("key %s not found in map", strconv.Quote(k))
+			return Null, quoting("key "+strconv.Quote(k)+" not found in map", "key not found in map")
 		}
 		return v, nil
 	case KindString:

@@ -27,7 +27,8 @@
 // keys (Authorization, x-api-key, x-goog-api-key, api-key);
 // WithGoogleServiceAccount serves an OAuth token endpoint at TokenPath that
 // verifies a service account's RS256-signed JWT and issues access tokens,
-// which Vertex requests must then carry; WithAWSCredentials recomputes each
+// which Vertex requests must then carry (ServiceAccountKey makes the
+// matching key file); WithAWSCredentials recomputes each
 // Bedrock request's SigV4 signature with the AWS SDK's signer and answers
 // 403 InvalidSignatureException on a mismatch. Tests, examples and
 // integration tests use it instead of a real provider, and the Default

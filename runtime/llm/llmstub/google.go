@@ -7,8 +7,10 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"strings"
@@ -34,6 +36,22 @@ type googleAuth struct {
 // issued, or get 401.
 func WithGoogleServiceAccount(key *rsa.PublicKey) Option {
 	return func(srv *Server) { srv.Handler.google = &googleAuth{key: key, issued: map[string]bool{}} }
+}
+
+// ServiceAccountKey returns a Google service-account key file (JSON) for
+// an account of project whose private key is key and whose token endpoint
+// is tokenURL: the credentials of a Vertex AI client for a stub started
+// WithGoogleServiceAccount(&key.PublicKey), with URL()+TokenPath.
+func ServiceAccountKey(key *rsa.PrivateKey, project, tokenURL string) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]string{
+		"type": "service_account", "project_id": project, "private_key_id": "k1",
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": "bex-test@" + project + ".iam.gserviceaccount.com", "client_id": "1", "token_uri": tokenURL,
+	})
 }
 
 // TokensIssued returns how many access tokens the token endpoint issued.
