@@ -78,7 +78,7 @@ func planExpr(expr string, roleMarker func(string) string) (planPart, bool) {
 	if strings.HasPrefix(expr, "-") || strings.HasPrefix(expr, "+") || strings.HasSuffix(expr, "-") || strings.ContainsAny(expr, "{}") {
 		return planPart{}, false // whitespace control, or not an expression this plan knows
 	}
-	e := strings.TrimSpace(expr)
+	e := strings.Trim(expr, " \t") // gonja's lexer skips only these; other spacing is left to gonja
 	switch e {
 	case "ctx.output_format":
 		return planPart{kind: planFormat}, true

@@ -37,6 +37,9 @@ var planCases = []struct {
 	{"{{ ctx }}", false},
 	{"{{ _ }}", false},
 	{"{{ {'a': 1} }}", false},
+	{"{{\nbody }}", false}, // gonja's lexer skips only spaces and tabs
+	{"{{ body\v}}", false}, // found by FuzzRenderPlan in CI
+	{"{{\u00a0body }}", false},
 }
 
 var planArgs = []vmspan.Arg{
