@@ -14,8 +14,21 @@ import (
 // of nil, strings, booleans, int, int64, float64 (not NaN or infinite),
 // []any and map[string]any (keys sorted, HTML characters escaped). For
 // other values it calls ext, when given, which appends them or reports
-// false; Append then reports false, and the caller uses json.Marshal.
+// false; Append then reports false, and the caller uses json.Marshal. It
+// also reports false for values nested deeper than 1,000 (json.Marshal
+// reports cycles from there on).
 func Append(b []byte, v any, ext func([]byte, any) ([]byte, bool)) ([]byte, bool) {
+	return appendValue(b, v, ext, 0)
+}
+
+// maxAppendDepth is where json.Marshal starts looking for cycles.
+const maxAppendDepth = 1000
+
+func appendValue(b []byte, v any, ext func([]byte, any) ([]byte, bool), depth int) ([]byte, bool) {
+	if depth > maxAppendDepth {
+		return b, false
+	}
+	depth++
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), true
@@ -39,7 +52,7 @@ func Append(b []byte, v any, ext func([]byte, any) ([]byte, bool)) ([]byte, bool
 				b = append(b, ',')
 			}
 			var ok bool
-			if b, ok = Append(b, e, ext); !ok {
+			if b, ok = appendValue(b, e, ext, depth); !ok {
 				return b, false
 			}
 		}
@@ -61,7 +74,7 @@ func Append(b []byte, v any, ext func([]byte, any) ([]byte, bool)) ([]byte, bool
 			b = AppendString(b, k)
 			b = append(b, ':')
 			var ok bool
-			if b, ok = Append(b, x[k], ext); !ok {
+			if b, ok = appendValue(b, x[k], ext, depth); !ok {
 				return b, false
 			}
 		}

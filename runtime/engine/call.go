@@ -328,12 +328,19 @@ func CallAs[T any](ctx context.Context, e *Engine, name string, args any, opts .
 }
 
 // Decode converts a result of Call into a T through its JSON form, so
-// structs decode by their json tags.
+// structs decode by their json tags: the T is what
+// json.Unmarshal(json.Marshal(v)) makes, error included. Results of plain
+// types (structs of strings, numbers, booleans, slices, maps and pointers
+// of them, with json tags) are set directly, without the JSON text.
 func Decode[T any](v any) (T, error) {
 	var out T
 	if x, ok := v.(T); ok {
 		return x, nil
 	}
+	if setDirect(reflect.ValueOf(&out).Elem(), v) {
+		return out, nil
+	}
+	out = *new(T)
 	b, ok := fastjson.Append(nil, v, nil) // json.Marshal's bytes, for the values results are made of
 	if !ok {
 		var err error
