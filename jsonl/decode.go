@@ -69,7 +69,7 @@ type fastData struct {
 	err       *vmspan.ErrorInfo
 	attempts  []vmspan.LLMAttempt
 	otel      *vmspan.OTelIDs
-	// partial is the value of "Partial" when hasPartial (not null).
+	// partial is the value of "Partial" when hasPartial (null too).
 	partial    any
 	hasPartial bool
 }
@@ -410,9 +410,7 @@ func (p *fastDecoder) dataObject() bool {
 		case kOTel:
 			d.otel, ok = p.otelIDs()
 		case kPartial:
-			if p.s.Null() {
-				return true // as encoding/json: no partial value
-			}
+			// Present even when null: a partial value can be null.
 			d.partial, ok = p.value()
 			d.hasPartial = true
 		}

@@ -212,6 +212,9 @@ var lineChanges = map[string]func(string) string{
 		return strings.Replace(s, `"function_display_name"`, `"error":{"type":"T","message":"m","x":1},"function_display_name"`, -1)
 	},
 	"null partial": func(s string) string { return strings.Replace(s, `"Partial":`, `"Partial":null,"x":`, 1) },
+	"duplicate partial": func(s string) string {
+		return strings.Replace(s, `"Partial":`, `"Partial":{"a":[1,2.5]},"Partial":`, 1)
+	},
 	"partial and tags": func(s string) string {
 		return strings.Replace(s, `"Partial":`, `"SetTags":{"a":"b"},"Partial":`, 1)
 	},

@@ -46,7 +46,8 @@
 //   - intermediate lines {"Partial": value}: a partial value of an LLM
 //     span's result while its reply streamed (vmspan.EventPartial), written
 //     only when asked for (engine.WithPartialEvents, bex run
-//     --partial-events) and at most that many per LLM call;
+//     --partial-events) and at most that many per LLM call; a line with
+//     "Partial" is a partial event even when its value is null;
 //   - "otel" ({"parent_span_id","sampled","span_id","trace_id"}, hex) in the
 //     end data of a span, and in an attempt, that a live OpenTelemetry
 //     bridge exported: the ids it used, so that a replay (bex trace export)

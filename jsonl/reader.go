@@ -191,7 +191,23 @@ type lineData struct {
 	LLMCalls  []lineAttempt  `json:"llm_calls"`
 	OTel      *lineOTel      `json:"otel"`
 	SetTags   map[string]any `json:"SetTags"`
-	Partial   *any           `json:"Partial"`
+	Partial   partialValue   `json:"Partial"`
+}
+
+// A partialValue is the value of "Partial": present even when it is null
+// (a partial value can be null), which a *any cannot tell from absent.
+type partialValue struct {
+	set bool
+	v   any
+}
+
+// UnmarshalJSON decodes the value as the line's decoder does (numbers as
+// json.Number); encoding/json calls it for null too.
+func (p *partialValue) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	p.set, p.v = true, nil
+	return dec.Decode(&p.v)
 }
 
 type lineError struct {
@@ -499,8 +515,8 @@ func (l *line) kindData(d *decoded) error {
 		e.Args = args(data.ArgNames, data.Args)
 		e.Tags = tags(data.Tags)
 	case vmspan.EventSetTags:
-		if data.Partial != nil {
-			e.Kind, e.Result = vmspan.EventPartial, value(*data.Partial)
+		if data.Partial.set {
+			e.Kind, e.Result = vmspan.EventPartial, value(data.Partial.v)
 			break
 		}
 		e.Tags = tags(data.SetTags)

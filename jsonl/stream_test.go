@@ -46,17 +46,19 @@ func TestStreamRoundTrip(t *testing.T) {
 
 // TestPartialRoundTrip writes a span's partial value as an intermediate
 // line {"Partial": value} and reads it back as a partial event of that
-// span.
+// span; a partial value that is null ({"Partial": null}) too, by both
+// decoders.
 func TestPartialRoundTrip(t *testing.T) {
 	rec := new(spantest.Recorder)
 	tr := newTracer(rec)
 	llm := tr.StartSpan(context.Background(), "Extract", vmspan.StartConfig{Kind: vmspan.KindLLM})
 	partial := map[string]any{"items": []any{map[string]any{"name": "Wid", "qty": nil}}, "customer": "Acme"}
 	llm.Partial(partial)
+	llm.Partial(nil)
 	llm.End("done", nil)
 	llm.Partial("after the end: ignored")
 	evs := rec.Events()
-	if len(evs) != 3 || evs[1].Kind != vmspan.EventPartial {
+	if len(evs) != 4 || evs[1].Kind != vmspan.EventPartial || evs[2].Kind != vmspan.EventPartial {
 		t.Fatalf("events %+v", evs)
 	}
 	line := AppendEvent(nil, &evs[1])
@@ -67,9 +69,23 @@ func TestPartialRoundTrip(t *testing.T) {
 	for i := range evs {
 		file = AppendEvent(file, &evs[i])
 	}
-	got := readAll(t, file)
-	if len(got) != 3 || got[1].Kind != vmspan.EventPartial || got[1].Name != "Extract" || got[1].SpanKind != vmspan.KindLLM ||
-		!reflect.DeepEqual(got[1].Result, partial) || got[2].Kind != vmspan.EventEnd {
-		t.Fatalf("read back %+v", got)
+	if line := AppendEvent(nil, &evs[2]); !bytes.Contains(line, []byte(`"content":{"data":{"Partial":null},"type":"intermediate"}`)) {
+		t.Errorf("null partial line: %s", line)
+	}
+	for _, fast := range []bool{true, false} {
+		var got []vmspan.Event
+		for e, err := range read(bytes.NewReader(file), MaxLineSize, fast) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, e)
+		}
+		if len(got) != 4 || got[1].Kind != vmspan.EventPartial || got[1].Name != "Extract" || got[1].SpanKind != vmspan.KindLLM ||
+			!reflect.DeepEqual(got[1].Result, partial) || got[3].Kind != vmspan.EventEnd {
+			t.Fatalf("fast=%v: read back %+v", fast, got)
+		}
+		if got[2].Kind != vmspan.EventPartial || got[2].Result != nil || got[2].Tags != nil || got[2].Name != "Extract" {
+			t.Errorf("fast=%v: null partial read back as %+v, want a partial event of value nil", fast, got[2])
+		}
 	}
 }
