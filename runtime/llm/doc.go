@@ -244,7 +244,9 @@
 //
 //   - connect: 10 s per dial;
 //   - TLS handshake: 10 s;
-//   - sending the request: 10 minutes for a write to make progress;
+//   - sending the request: at most 10 minutes for a write to make progress
+//     (the connection's write deadline moves only when less than half of
+//     it is left, so a write may fail after 5 minutes without progress);
 //   - response headers: 10 minutes from sending the request (a
 //     non-streaming completion sends its headers only when the whole reply
 //     is generated; 10 minutes is the default total timeout of OpenAI's and

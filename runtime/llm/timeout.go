@@ -237,12 +237,15 @@ func (r *Runtime) clientTimeouts(c *client) (Timeouts, error) {
 // A watchdog enforces one attempt's timeouts. It follows the attempt
 // through its request's httptrace hooks (getting a connection), its reply
 // body's reads (progress), and the stream's first text, and keeps one timer
-// armed for the earliest bound still running; when that bound passes it
-// cancels the request's context with a *TimeoutError as the cause.
+// armed for the earliest time a bound could pass; when a bound has passed
+// it cancels the request's context with a *TimeoutError as the cause.
 //
-// Reads only store the time of their progress; the timer, when it fires
-// for the idle bound, finds the later progress and re-arms itself, so that
-// a stream of chunks costs no timer operation per chunk.
+// The hooks and reads only store times: the timer is armed for the
+// earliest deadline any later event could set as well (a connection
+// begun now, a first text now), so it never has to be moved earlier. When
+// it fires before a bound has passed, it re-arms itself for the next such
+// time. An attempt that ends within the shortest bound (10 s by default)
+// thus costs one timer and no timer operation per event.
 type watchdog struct {
 	lim      Timeouts // effective: positive bounds are on
 	client   string
@@ -251,15 +254,15 @@ type watchdog struct {
 	cancel   context.CancelCauseFunc
 	start    time.Time
 
-	mu         sync.Mutex
-	timer      *time.Timer
-	connecting time.Duration // since start, when the transport began getting a connection; -1 when not
-	firstAt    time.Duration // since start, when the first text came; -1 before
-	stopped    bool
+	// Since start, in ns; -1 when not.
+	connecting atomic.Int64 // when the transport began getting a connection
+	firstAt    atomic.Int64 // when the first text came
+	last       atomic.Int64 // the last read that brought data
 
-	first atomic.Bool
-	last  atomic.Int64 // since start, in ns: the last read that brought data
-	fired atomic.Pointer[TimeoutError]
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+	fired   atomic.Pointer[TimeoutError]
 
 	trace httptrace.ClientTrace // its hooks, allocated with it
 }
@@ -269,10 +272,12 @@ type watchdog struct {
 // the attempt ends.
 func watch(parent context.Context, client string, lim Timeouts, streamed bool) (context.Context, *watchdog) {
 	ctx, cancel := context.WithCancelCause(parent)
-	w := &watchdog{lim: lim, client: client, streamed: streamed, ctx: ctx, cancel: cancel, start: time.Now(), connecting: -1, firstAt: -1}
-	connected := func() { w.setConnecting(false) }
+	w := &watchdog{lim: lim, client: client, streamed: streamed, ctx: ctx, cancel: cancel, start: time.Now()}
+	w.connecting.Store(-1)
+	w.firstAt.Store(-1)
+	connected := func() { w.connecting.Store(-1) }
 	w.trace = httptrace.ClientTrace{
-		GetConn:              func(string) { w.setConnecting(true) },
+		GetConn:              func(string) { w.connect() },
 		GotConn:              func(httptrace.GotConnInfo) { connected() },
 		WroteHeaders:         connected,
 		GotFirstResponseByte: connected,
@@ -304,61 +309,54 @@ func (w *watchdog) ended() error {
 	return w.ctx.Err()
 }
 
-func (w *watchdog) setConnecting(on bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch {
-	case on && w.connecting < 0 && w.firstAt < 0:
-		w.connecting = w.since()
-	case !on && w.connecting >= 0:
-		w.connecting = -1
-	default:
-		return
+// connect notes that the transport began getting a connection, unless it
+// already was or the first text came.
+func (w *watchdog) connect() {
+	if w.firstAt.Load() < 0 && w.connecting.Load() < 0 {
+		w.connecting.CompareAndSwap(-1, int64(w.since()))
 	}
-	w.rearmLocked()
 }
 
 // progress notes a read that brought data. For a reply that is not
 // streamed, the first one is its first text.
 func (w *watchdog) progress() {
-	w.last.Store(int64(w.since()))
-	if !w.streamed && !w.first.Load() {
-		w.firstText()
+	now := int64(w.since())
+	w.last.Store(now)
+	if !w.streamed && w.firstAt.Load() < 0 {
+		w.noteFirst(now)
 	}
 }
 
 // firstText notes the reply's first text: the time-to-first-token bound
 // ends and the idle bound begins.
 func (w *watchdog) firstText() {
-	if w == nil || w.first.Swap(true) {
+	if w == nil || w.firstAt.Load() >= 0 {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	now := w.since()
-	w.firstAt, w.connecting = now, -1
-	w.last.Store(int64(now))
-	w.rearmLocked()
+	now := int64(w.since())
+	w.last.Store(now)
+	w.noteFirst(now)
 }
 
-func (w *watchdog) rearmLocked() {
-	if !w.stopped {
-		w.timer.Reset(w.nextLocked(w.since()))
+func (w *watchdog) noteFirst(now int64) {
+	if w.firstAt.CompareAndSwap(-1, now) {
+		w.connecting.Store(-1)
 	}
 }
 
-// bound returns the earliest deadline (since start) still running, its
-// kind and limit; ok is false when none is.
+// boundLocked returns the earliest deadline (since start) still running,
+// its kind and limit; ok is false when none is.
 func (w *watchdog) boundLocked() (deadline time.Duration, kind string, limit time.Duration, ok bool) {
 	try := func(d time.Duration, k string, lim time.Duration) {
 		if lim > 0 && (!ok || d < deadline) {
 			deadline, kind, limit, ok = d, k, lim, true
 		}
 	}
-	if w.connecting >= 0 {
-		try(w.connecting+w.lim.Connect, TimeoutConnect, w.lim.Connect)
+	first := time.Duration(w.firstAt.Load())
+	if c := time.Duration(w.connecting.Load()); c >= 0 && first < 0 {
+		try(c+w.lim.Connect, TimeoutConnect, w.lim.Connect)
 	}
-	if w.firstAt < 0 {
+	if first < 0 {
 		try(w.lim.FirstToken, TimeoutFirstToken, w.lim.FirstToken)
 	} else {
 		try(time.Duration(w.last.Load())+w.lim.Idle, TimeoutIdle, w.lim.Idle)
@@ -367,9 +365,18 @@ func (w *watchdog) boundLocked() (deadline time.Duration, kind string, limit tim
 	return
 }
 
-// nextLocked returns how long from now the timer should wait.
+// nextLocked returns how long from now (since start) the timer should
+// wait: until the earliest deadline running, or one that an event from now
+// on could start (a connection begun, or the first text come, now).
 func (w *watchdog) nextLocked(now time.Duration) time.Duration {
 	d, _, _, ok := w.boundLocked()
+	if w.firstAt.Load() < 0 {
+		for _, lim := range []time.Duration{w.lim.Connect, w.lim.Idle} {
+			if lim > 0 && (!ok || now+lim < d) {
+				d, ok = now+lim, true
+			}
+		}
+	}
 	if !ok {
 		return time.Duration(1<<63 - 1)
 	}
@@ -377,7 +384,7 @@ func (w *watchdog) nextLocked(now time.Duration) time.Duration {
 }
 
 // fire runs when the timer expires: it times the attempt out if a bound
-// has passed, and otherwise (progress came since) re-arms.
+// has passed, and otherwise re-arms.
 func (w *watchdog) fire() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -386,11 +393,8 @@ func (w *watchdog) fire() {
 	}
 	now := w.since()
 	d, kind, limit, ok := w.boundLocked()
-	if !ok {
-		return
-	}
-	if now < d {
-		w.timer.Reset(d - now)
+	if !ok || now < d {
+		w.timer.Reset(w.nextLocked(now))
 		return
 	}
 	e := &TimeoutError{Client: w.client, Kind: kind, Limit: limit}
@@ -415,14 +419,12 @@ func (w *watchdog) transportTimeout(err error) *TimeoutError {
 	if w == nil || !errors.As(err, &ne) || !ne.Timeout() {
 		return nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	kind := TimeoutFirstToken
 	switch {
-	case w.connecting >= 0:
-		kind = TimeoutConnect
-	case w.firstAt >= 0:
+	case w.firstAt.Load() >= 0:
 		kind = TimeoutIdle
+	case w.connecting.Load() >= 0:
+		kind = TimeoutConnect
 	}
 	return &TimeoutError{Client: w.client, Kind: kind, Err: err}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"testing"
 	"time"
@@ -227,4 +228,55 @@ func TestTimeoutsConnect(t *testing.T) {
 	if len(res.Attempts) != 2 {
 		t.Errorf("%d attempts, want 2", len(res.Attempts))
 	}
+}
+
+// The watchdog's timer fires at the earliest time a bound could pass; when
+// none has, it re-arms: an attempt outlasting its connect bound after it
+// connected is not timed out, and a connection begun late is still bounded
+// from when it began.
+func TestWatchdogRearms(t *testing.T) {
+	t.Run("connected", func(t *testing.T) {
+		ctx, w := watch(context.Background(), "c", Timeouts{Connect: 30 * time.Millisecond, FirstToken: 300 * time.Millisecond}, false)
+		defer w.stop()
+		trace := w.trace
+		trace.GetConn("host:1")
+		trace.GotConn(httptrace.GotConnInfo{})
+		time.Sleep(100 * time.Millisecond) // the timer fires for the connect bound, and re-arms
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("timed out after connecting: %v", context.Cause(ctx))
+		}
+		w.progress() // the first text: no bound is left
+		time.Sleep(300 * time.Millisecond)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("timed out after the first text: %v", context.Cause(ctx))
+		}
+	})
+	t.Run("late connect", func(t *testing.T) {
+		ctx, w := watch(context.Background(), "c", Timeouts{Connect: 50 * time.Millisecond, FirstToken: 5 * time.Second}, false)
+		defer w.stop()
+		time.Sleep(80 * time.Millisecond)
+		w.trace.GetConn("host:1") // begins after the connect bound's first firing
+		<-ctx.Done()
+		var te *TimeoutError
+		if !errors.As(context.Cause(ctx), &te) || te.Kind != TimeoutConnect || w.timedOut() != te {
+			t.Fatalf("cause %v, want a connect timeout", context.Cause(ctx))
+		}
+	})
+	t.Run("idle", func(t *testing.T) {
+		ctx, w := watch(context.Background(), "c", Timeouts{Idle: 80 * time.Millisecond, FirstToken: 5 * time.Second}, true)
+		defer w.stop()
+		for range 5 {
+			time.Sleep(30 * time.Millisecond)
+			w.firstText()
+			w.progress() // chunks keep coming
+		}
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("timed out while chunks came: %v", context.Cause(ctx))
+		}
+		<-ctx.Done()
+		var te *TimeoutError
+		if !errors.As(context.Cause(ctx), &te) || te.Kind != TimeoutIdle {
+			t.Fatalf("cause %v, want an idle timeout", context.Cause(ctx))
+		}
+	})
 }

@@ -44,10 +44,11 @@ var defaultHTTPClient = sync.OnceValue(NewHTTPClient)
 // for about every other request), speaks HTTP/2 to providers that offer it
 // over TLS, honours the proxy environment variables (HTTPS_PROXY,
 // NO_PROXY) as http.DefaultTransport does, and bounds every wait: 10 s to
-// connect, 10 s for the TLS handshake, 10 minutes for a write to make
-// progress, 10 minutes from sending a request to its response headers, and
-// 10 minutes without a byte while reading the response body. A request that
-// exceeds a bound fails with an error whose Timeout method reports true.
+// connect, 10 s for the TLS handshake, at most 10 minutes (at least 5) for
+// a write to make progress, 10 minutes from sending a request to its
+// response headers, and 10 minutes without a byte while reading the
+// response body. A request that exceeds a bound fails with an error whose
+// Timeout method reports true.
 // ctx and the request_timeout_ms client option can only shorten these
 // bounds.
 //
@@ -83,17 +84,27 @@ func newTransport(header, write time.Duration) *http.Transport {
 	}
 }
 
-// A writeBoundConn fails a write that makes no progress for bound: HTTP/1
+// A writeBoundConn fails a write that makes no progress for a while: HTTP/1
 // has no bound on sending a request (ResponseHeaderTimeout starts once it
-// is sent). Setting a deadline costs no allocation.
+// is sent). It moves the connection's write deadline to bound from now
+// only when less than half of bound is left, not at every write (each move
+// is a timer operation): a write is given between bound/2 and bound.
 type writeBoundConn struct {
 	net.Conn
 	bound time.Duration
+	until atomic.Int64 // the deadline set, in ns since connStart
 }
 
+// connStart is the origin of writeBoundConn's deadlines, in monotonic time.
+var connStart = time.Now()
+
 func (c *writeBoundConn) Write(p []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.bound)); err != nil {
-		return 0, err
+	now := time.Since(connStart)
+	if until := time.Duration(c.until.Load()); until-now < c.bound/2 {
+		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.bound)); err != nil {
+			return 0, err
+		}
+		c.until.Store(int64(now + c.bound))
 	}
 	return c.Conn.Write(p)
 }
@@ -111,8 +122,10 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	b := &boundedBody{rc: resp.Body, idle: t.idle}
-	b.timer = time.AfterFunc(t.idle, b.expire)
+	b := &boundedBody{rc: resp.Body, idle: t.idle, start: time.Now()}
+	// The timer is armed once it is stored: check, when it fires, uses it.
+	b.timer = time.AfterFunc(time.Duration(1<<63-1), b.check)
+	b.timer.Reset(t.idle)
 	resp.Body = b
 	return resp, nil
 }
@@ -124,18 +137,31 @@ func (t *boundedTransport) CloseIdleConnections() {
 	}
 }
 
-// A boundedBody is a response body whose reads are bounded: each read
-// restarts the idle timer, and when the timer fires the body is closed,
-// which ends a read in progress (the transport closes the connection, or
-// resets the HTTP/2 stream).
+// A boundedBody is a response body whose reads are bounded: when idle
+// passes without a read completing, it is closed, which ends a read in
+// progress (the transport closes the connection, or resets the HTTP/2
+// stream). Reads only store their time; the timer, when it fires, finds
+// the later reads and re-arms itself for the rest of the bound.
 type boundedBody struct {
 	rc      io.ReadCloser
 	timer   *time.Timer
 	idle    time.Duration
+	start   time.Time
+	last    atomic.Int64 // since start, in ns: the last read that completed
 	expired atomic.Bool
+	closed  atomic.Bool
 }
 
-func (b *boundedBody) expire() {
+// check runs when the timer fires: it closes the body if idle has passed
+// since the last read, and otherwise re-arms the timer.
+func (b *boundedBody) check() {
+	if b.closed.Load() {
+		return
+	}
+	if left := time.Duration(b.last.Load()) + b.idle - time.Since(b.start); left > 0 {
+		b.timer.Reset(left)
+		return
+	}
 	b.expired.Store(true)
 	_ = b.rc.Close()
 }
@@ -143,10 +169,11 @@ func (b *boundedBody) expire() {
 // Read reads from the body, failing with a timeout once idle has passed
 // without a read completing.
 func (b *boundedBody) Read(p []byte) (int, error) {
-	if !b.timer.Reset(b.idle) && b.expired.Load() {
+	if b.expired.Load() {
 		return 0, b.timeout()
 	}
 	n, err := b.rc.Read(p)
+	b.last.Store(int64(time.Since(b.start)))
 	if err != nil && err != io.EOF && b.expired.Load() {
 		err = b.timeout()
 	}
@@ -159,6 +186,7 @@ func (b *boundedBody) timeout() error {
 
 // Close stops the timer and closes the body.
 func (b *boundedBody) Close() error {
+	b.closed.Store(true)
 	b.timer.Stop()
 	return b.rc.Close()
 }

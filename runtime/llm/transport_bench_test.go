@@ -9,7 +9,8 @@ import (
 )
 
 // BenchmarkTransport: the cost of the bounds on a request, beside the same
-// transport without them (the server's share is the same in both).
+// transport without the body's bound and net/http's own transport (the
+// server's share is the same in all).
 func BenchmarkTransport(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -22,6 +23,7 @@ func BenchmarkTransport(b *testing.B) {
 	}{
 		{"bounded", NewHTTPClient().Transport},
 		{"plain", newTransport(headerTimeout, writeTimeout)},
+		{"net/http", &http.Transport{}},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
 			c := &http.Client{Transport: tt.rt}
