@@ -409,6 +409,7 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 		wr.header.Set(k, v)
 	}
 	body, err := marshalBody(wr.body)
+	wr.release()
 	if err != nil {
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
 	}
@@ -422,7 +423,7 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 	}
 	hreq.Header = wr.header
 	a.ServerAddress, a.ServerPort = serverOfURL(hreq.URL)
-	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.body(body)}
+	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.ownBody(body)}
 	return hreq, at.wd.stop, nil
 }
 
@@ -467,7 +468,7 @@ func (cs *call) send(hreq *http.Request, at *attemptState) (*http.Response, []by
 	}
 	defer resp.Body.Close()
 	body, err := readBody(io.LimitReader(at.wd.body(resp.Body), maxReplyBody), resp.ContentLength)
-	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header), Body: at.red.body(body)}
+	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header), Body: at.red.ownBody(body)}
 	return resp, body, err
 }
 

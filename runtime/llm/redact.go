@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -95,8 +96,16 @@ func indexSecret(s, sec string) int {
 }
 
 // body returns a recorded body: redacted, and cut at maxRecordedBody.
-func (r redactor) body(b []byte) string {
-	s := string(b)
+func (r redactor) body(b []byte) string { return r.bodyText(string(b)) }
+
+// ownBody is body for a b that nothing writes to again (a request body once
+// encoded, a reply body once read): the record shares b's bytes instead of
+// copying them.
+func (r redactor) ownBody(b []byte) string {
+	return r.bodyText(unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+func (r redactor) bodyText(s string) string {
 	if len(s) > maxRecordedBody {
 		s = excerpt(s, maxRecordedBody)
 	}
