@@ -8,6 +8,7 @@ package llm
 import (
 	"encoding/json"
 	"net/http"
+	"sync"
 
 	"github.com/bexrun/bex/vmspan"
 )
@@ -36,7 +37,10 @@ type wireRequest struct {
 // API uses, "" to leave it out) in the body.
 func newWireRequest(ep *endpoint, url, maxTokensKey string) *wireRequest {
 	h := http.Header{"Content-Type": applicationJSON, "Accept": applicationJSON}
-	body := make(map[string]any, len(ep.extra)+4)
+	body, _ := bodyMaps.Get().(map[string]any)
+	if body == nil {
+		body = make(map[string]any, len(ep.extra)+4)
+	}
 	for k, v := range ep.extra {
 		body[k] = v
 	}
@@ -50,6 +54,19 @@ func newWireRequest(ep *endpoint, url, maxTokensKey string) *wireRequest {
 		body[maxTokensKey] = *ep.maxTokens
 	}
 	return &wireRequest{url: url, header: h, body: body}
+}
+
+// bodyMaps holds the maps of request bodies already encoded, for the next
+// requests: a body is a map only until it is encoded (see release).
+var bodyMaps sync.Pool
+
+// release empties r's body map for another request once the body is
+// encoded; r's body is nil afterwards. The values the map held (the
+// endpoint's options, messages) are not changed.
+func (r *wireRequest) release() {
+	clear(r.body)
+	bodyMaps.Put(r.body)
+	r.body = nil
 }
 
 // applicationJSON is the value of the JSON headers, shared by every request:
