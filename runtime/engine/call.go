@@ -254,9 +254,12 @@ func (e *Engine) call(ctx context.Context, name string, args any, partial func(f
 	cs := &callState{e: e, fn: fn, ctx: ctx, nested: nested, registry: cfg.registry, strict: cfg.strict, retry: cfg.retry, notes: cfg.notes,
 		checks: cfg.checks, overlay: overlay,
 		timeouts: cfg.timeouts, partial: partial, events: cfg.events, partialEvents: cfg.partials}
-	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{
-		Kind: vmspan.KindRoot, Args: snapshotArgs(fn.Params, vals), Sinks: append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...),
-	})
+	sinks := append(e.sinks[:len(e.sinks):len(e.sinks)], cfg.scoped...)
+	var argSnaps []vmspan.Arg
+	if tracer.Sink() != nil || len(sinks) > 0 || vmspan.SpanFromContext(ctx) != nil {
+		argSnaps = snapshotArgs(fn.Params, vals) // else no sink takes the span: StartSpan returns nil
+	}
+	root := tracer.StartSpan(ctx, name, vmspan.StartConfig{Kind: vmspan.KindRoot, Args: argSnaps, Sinks: sinks})
 	// Calls nested through host functions share one depth limit, so that
 	// bex -> host -> bex -> ... recursion ends in an error, not in a Go
 	// stack overflow, which would kill the process.
