@@ -475,6 +475,11 @@ var strPlain = func() (t [256]bool) {
 // become U+FFFD.
 func (s *Scanner) unquote(start int) ([]byte, bool) {
 	b, out := s.b, s.buf[:0]
+	if cap(out) == 0 {
+		// One buffer for this and the later strings, rather than
+		// append's doubling from nothing.
+		out = make([]byte, 0, min(len(b)-start, 512))
+	}
 	for j := start; j < len(b); {
 		c := b[j]
 		switch {
