@@ -251,7 +251,9 @@
 //     non-streaming completion sends its headers only when the whole reply
 //     is generated; 10 minutes is the default total timeout of OpenAI's and
 //     Anthropic's own SDKs);
-//   - response body: 10 minutes without a byte;
+//   - response body: 10 minutes without a byte (left to the attempt's own
+//     bounds when its time to first token and idle timeouts are both on
+//     and no longer, as by default: they are the tighter ones);
 //   - HTTP/2: a connection that has received no frame for 30 s is pinged and
 //     closed when no answer comes within 15 s, or when a write makes no
 //     progress for 30 s; the requests on it fail and are retried.

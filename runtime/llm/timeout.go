@@ -264,7 +264,38 @@ type watchdog struct {
 	stopped bool
 	fired   atomic.Pointer[TimeoutError]
 
-	trace httptrace.ClientTrace // its hooks, allocated with it
+	trace  httptrace.ClientTrace // its hooks, allocated with it
+	reqCtx watchedCtx            // the request's ctx below the hooks, allocated with it
+}
+
+// A watchedCtx is the ctx of a watched request: it gives its watchdog for
+// watchKey, so that the default transport can leave to the watchdog the
+// bounds it keeps more tightly (see boundedTransport).
+type watchedCtx struct {
+	context.Context
+	w *watchdog
+}
+
+type watchKey struct{}
+
+func (c *watchedCtx) Value(key any) any {
+	if key == (watchKey{}) {
+		return c.w
+	}
+	return c.Context.Value(key)
+}
+
+// watchdogOf returns the watchdog of the request made with ctx, or nil.
+func watchdogOf(ctx context.Context) *watchdog {
+	w, _ := ctx.Value(watchKey{}).(*watchdog)
+	return w
+}
+
+// boundsPauses reports whether w bounds every pause in its reply's body to
+// at most d: it bounds the time to the first text and the pauses after it,
+// both to at most d.
+func (w *watchdog) boundsPauses(d time.Duration) bool {
+	return w != nil && w.lim.FirstToken > 0 && w.lim.FirstToken <= d && w.lim.Idle > 0 && w.lim.Idle <= d
 }
 
 // watch starts the watchdog of an attempt of client with limits lim, and
@@ -282,7 +313,8 @@ func watch(parent context.Context, client string, lim Timeouts, streamed bool) (
 		WroteHeaders:         connected,
 		GotFirstResponseByte: connected,
 	}
-	ctx = httptrace.WithClientTrace(ctx, &w.trace)
+	w.reqCtx = watchedCtx{ctx, w}
+	ctx = httptrace.WithClientTrace(&w.reqCtx, &w.trace)
 	w.mu.Lock()
 	w.timer = time.AfterFunc(w.nextLocked(0), w.fire)
 	w.mu.Unlock()

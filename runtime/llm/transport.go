@@ -47,8 +47,9 @@ var defaultHTTPClient = sync.OnceValue(NewHTTPClient)
 // connect, 10 s for the TLS handshake, at most 10 minutes (at least 5) for
 // a write to make progress, 10 minutes from sending a request to its
 // response headers, and 10 minutes without a byte while reading the
-// response body. A request that exceeds a bound fails with an error whose
-// Timeout method reports true.
+// response body (a Runtime's attempt whose own timeouts bound the body's
+// pauses more tightly is left to them). A request that exceeds a bound
+// fails with an error whose Timeout method reports true.
 // ctx and the request_timeout_ms client option can only shorten these
 // bounds.
 //
@@ -110,7 +111,10 @@ func (c *writeBoundConn) Write(p []byte) (int, error) {
 }
 
 // A boundedTransport bounds the pauses while a response body is read,
-// which http.Transport does not bound at all.
+// which http.Transport does not bound at all. A request of a bex call whose
+// watchdog bounds these pauses at least as tightly (the time to the first
+// text and the idle bound, both on and no longer than idle, as by default)
+// is left to it: a second timer per request would add nothing.
 type boundedTransport struct {
 	base http.RoundTripper
 	idle time.Duration
@@ -121,6 +125,9 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
+	}
+	if watchdogOf(req.Context()).boundsPauses(t.idle) {
+		return resp, nil
 	}
 	b := &boundedBody{rc: resp.Body, idle: t.idle, start: time.Now()}
 	// The timer is armed once it is stored: check, when it fires, uses it.

@@ -169,3 +169,52 @@ func TestTransportBoundsKeepConnections(t *testing.T) {
 		t.Errorf("5 sequential calls used %d connections, want 1", n)
 	}
 }
+
+// The default transport leaves the pauses of a reply body to the
+// attempt's watchdog when it bounds them at least as tightly, and bounds
+// them itself otherwise: for a request that is not an attempt's, and for
+// an attempt with a bound off or longer than its own.
+func TestTransportLeavesBodyToWatchdog(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("{}"))
+	}))
+	t.Cleanup(srv.Close)
+	hc := boundedClient(time.Minute, time.Minute)
+	t.Cleanup(hc.CloseIdleConnections)
+	for _, tt := range []struct {
+		name    string
+		lim     *Timeouts
+		bounded bool
+	}{
+		{"not an attempt", nil, true},
+		{"tighter", &Timeouts{FirstToken: time.Second, Idle: time.Second}, false},
+		{"equal", &Timeouts{FirstToken: time.Minute, Idle: time.Minute}, false},
+		{"first token longer", &Timeouts{FirstToken: 2 * time.Minute, Idle: time.Second}, true},
+		{"idle off", &Timeouts{FirstToken: time.Second}, true},
+		{"first token off", &Timeouts{Idle: time.Second, Request: time.Second}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.lim != nil {
+				var w *watchdog
+				ctx, w = watch(ctx, "c", *tt.lim, false)
+				defer w.stop()
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if _, ok := resp.Body.(*boundedBody); ok != tt.bounded {
+				t.Errorf("body bounded by the transport: %v, want %v", ok, tt.bounded)
+			}
+			if b, err := io.ReadAll(resp.Body); err != nil || string(b) != "{}" {
+				t.Errorf("body %q, %v", b, err)
+			}
+		})
+	}
+}
