@@ -595,6 +595,9 @@ func (cs *callState) CallLLM(fn *vm.Function, args []vm.Value) (vm.Value, error)
 		}
 	}
 	ctx := cs.spanCtx()
+	// No span takes the attempts, nor starts live ones (under a span of
+	// ctx): nothing reads their HTTP records.
+	req.NoHTTPRecords = cs.frames == nil && vmspan.SpanFromContext(ctx) == nil
 	res, err := cs.e.llm.Call(ctx, req)
 	if cs.frames != nil { // else ctx's span, if any, is not this call's
 		vmspan.SpanFromContext(ctx).AddAttempts(res.Attempts...)

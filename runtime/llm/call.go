@@ -145,6 +145,10 @@ type call struct {
 	req       *Request
 }
 
+// records reports whether the call records its attempts' HTTP exchanges
+// (see Request.NoHTTPRecords).
+func (cs *call) records() bool { return cs.req == nil || !cs.req.NoHTTPRecords }
+
 // mustStop reports whether the call must not try again after err, by a
 // retry or a fallback: its ctx ended, its consumer stopped it, or partial
 // values of the failed reply were delivered (another reply would not
@@ -423,7 +427,9 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 	}
 	hreq.Header = wr.header
 	a.ServerAddress, a.ServerPort = serverOfURL(hreq.URL)
-	a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.ownBody(body)}
+	if cs.records() {
+		a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.ownBody(body)}
+	}
 	return hreq, at.wd.stop, nil
 }
 
@@ -468,7 +474,9 @@ func (cs *call) send(hreq *http.Request, at *attemptState) (*http.Response, []by
 	}
 	defer resp.Body.Close()
 	body, err := readBody(io.LimitReader(at.wd.body(resp.Body), maxReplyBody), resp.ContentLength)
-	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header), Body: at.red.ownBody(body)}
+	if cs.records() {
+		a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header), Body: at.red.ownBody(body)}
+	}
 	return resp, body, err
 }
 
@@ -585,9 +593,11 @@ func (cs *call) recordSDK(at *attemptState, rec *recordingClient) {
 	if rec.req != nil {
 		cs.addSentSecrets(at, rec.req.Header)
 		red = at.red
-		a.Request = &vmspan.HTTPRecord{Method: rec.req.Method, URL: red.url(rec.req.URL.String()), Headers: red.headers(rec.req.Header), Body: red.body(rec.reqBody)}
+		if cs.records() {
+			a.Request = &vmspan.HTTPRecord{Method: rec.req.Method, URL: red.url(rec.req.URL.String()), Headers: red.headers(rec.req.Header), Body: red.body(rec.reqBody)}
+		}
 	}
-	if rec.resp != nil {
+	if rec.resp != nil && cs.records() {
 		a.Response = &vmspan.HTTPRecord{Status: rec.resp.StatusCode, Headers: red.headers(rec.resp.Header), Body: red.body(rec.respBody.Bytes())}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -828,6 +829,42 @@ func TestLiveAttemptRedactsLaterSecrets(t *testing.T) {
 	for i, a := range live.ended {
 		if s := fmt.Sprintf("%+v", a.Messages); strings.Contains(s, anthropicKey) || !strings.Contains(s, vmspan.Redacted) {
 			t.Errorf("attempt %d ended with messages %s", i, s)
+		}
+	}
+}
+
+// Request.NoHTTPRecords leaves the attempts' HTTP records out, and only
+// them, for every provider (Bedrock's SDK too), streamed or not, and for a
+// reply that fails; without it every attempt has both.
+func TestCallNoHTTPRecords(t *testing.T) {
+	var n atomic.Int64 // every call's first request fails, its retry succeeds
+	srv := newStubAll(t, llmstub.WithRules(llmstub.Rule{Respond: func(llmstub.Request) llmstub.Reply {
+		if n.Add(1)%2 == 1 {
+			return llmstub.Reply{Status: 503}
+		}
+		return llmstub.Reply{Text: "fine", ChunkSize: 2}
+	}}))
+	rt := streamRuntime(t, srv, nil)
+	for _, c := range stubClients(t, srv) {
+		for _, streamed := range []bool{false, true} {
+			for _, off := range []bool{false, true} {
+				req := Request{Function: "F", Client: c.Name, Prompt: `{{ _.role("user") }} hi`, NoHTTPRecords: off}
+				if streamed {
+					req.Partial = func(any) bool { return true }
+				}
+				res, err := rt.Call(context.Background(), req)
+				if err != nil || res.Value != "fine" || len(res.Attempts) != 2 {
+					t.Fatalf("%s streamed=%v: %v, %v, %d attempts", c.Name, streamed, res.Value, err, len(res.Attempts))
+				}
+				for i, a := range res.Attempts {
+					if off != (a.Request == nil) || off != (a.Response == nil) {
+						t.Errorf("%s streamed=%v NoHTTPRecords=%v: attempt %d records %+v, %+v", c.Name, streamed, off, i, a.Request, a.Response)
+					}
+					if a.Model == "" || a.Duration <= 0 || (i == 0) != (a.Err != nil) {
+						t.Errorf("%s streamed=%v: attempt %d lost more than its records: %+v", c.Name, streamed, i, a)
+					}
+				}
+			}
 		}
 	}
 }

@@ -154,6 +154,12 @@ type Request struct {
 	// reply fails the call at once, as in BAML. A streamed call whose
 	// partial values were delivered is not retried either way.
 	RetryInvalid bool
+	// NoHTTPRecords leaves out the HTTP records of the attempts (their
+	// Request and Response in Result.Attempts stay nil), for a caller that
+	// reads neither: the engine sets it for a call that no sink traces.
+	// Recording an attempt's exchange copies its headers and redacts every
+	// recorded text.
+	NoHTTPRecords bool
 }
 
 // A Result is the outcome of a call. Attempts and Messages are filled in

@@ -277,13 +277,17 @@ func (cs *call) stream(c *client) (*Stream, error) {
 		_, err = cs.end(at, completion{}, err)
 		return nil, err
 	}
-	a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header)}
+	if cs.records() {
+		a.Response = &vmspan.HTTPRecord{Status: resp.StatusCode, Headers: at.red.headers(resp.Header)}
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReplyBody))
 		resp.Body.Close()
 		cancel()
 		a.Duration = cs.r.now().Sub(a.Start)
-		a.Response.Body = at.red.body(body)
+		if a.Response != nil {
+			a.Response.Body = at.red.body(body)
+		}
 		_, err = cs.end(at, completion{}, cs.statusError(c, at.red, resp, body))
 		return nil, err
 	}
