@@ -143,11 +143,13 @@ func (r redactor) attempt(a *vmspan.LLMAttempt, records bool) {
 		e.Message, e.Summary = r.str(e.Message), r.str(e.Summary)
 		a.Err = &e
 	}
-	msgs := make([]vmspan.Message, len(a.Messages))
-	for i, m := range a.Messages {
-		msgs[i] = vmspan.Message{Role: m.Role, Content: r.str(m.Content)}
+	if !r.keeps(a.Messages) {
+		msgs := make([]vmspan.Message, len(a.Messages))
+		for i, m := range a.Messages {
+			msgs[i] = vmspan.Message{Role: m.Role, Content: r.str(m.Content)}
+		}
+		a.Messages = msgs
 	}
-	a.Messages = msgs
 	if !records {
 		return
 	}
@@ -160,6 +162,17 @@ func (r redactor) attempt(a *vmspan.LLMAttempt, records bool) {
 			rec.Headers[k] = r.str(v)
 		}
 	}
+}
+
+// keeps reports whether attempt would leave msgs as they are: no secret in
+// their text, and no parts (records keep the text of a message only).
+func (r redactor) keeps(msgs []vmspan.Message) bool {
+	for _, m := range msgs {
+		if len(m.Parts) > 0 || r.str(m.Content) != m.Content {
+			return false
+		}
+	}
+	return true
 }
 
 // A redactedError shows a redacted message but unwraps to the original
