@@ -66,7 +66,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents, req: &req}
+	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents, req: req}
 	cs.collectSecrets(c, 0)
 	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
 	if cs.partial != nil {
@@ -89,7 +89,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 // parseOutput parses out, the output of a successful attempt, into
 // out.parsed and ends the attempt, which stayed live until then.
 func (cs *call) parseOutput(out *output) error {
-	p, err := cs.parse(*out, cs.req)
+	p, err := cs.parse(*out, &cs.req)
 	cs.endLive(out.at)
 	if err != nil {
 		return err
@@ -142,12 +142,12 @@ type call struct {
 	partials  partials
 	delivered bool // partial values went to partial
 	events    bool // record the events of streamed replies (Request.StreamEvents)
-	req       *Request
+	req       Request
 }
 
 // records reports whether the call records its attempts' HTTP exchanges
 // (see Request.NoHTTPRecords).
-func (cs *call) records() bool { return cs.req == nil || !cs.req.NoHTTPRecords }
+func (cs *call) records() bool { return !cs.req.NoHTTPRecords }
 
 // mustStop reports whether the call must not try again after err, by a
 // retry or a fallback: its ctx ended, its consumer stopped it, or partial
