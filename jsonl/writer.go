@@ -292,8 +292,13 @@ func (w *Writer) flushLoop() {
 	}
 }
 
-// lineBufs holds the buffers Emit encodes lines into.
-var lineBufs = sync.Pool{New: func() any { return new([]byte) }}
+// lineBufs holds the buffers Emit encodes lines into. A new one has room
+// for an LLM span's end line with its records (about 2.5 KB), so that it is
+// not grown by doubling each time a collection empties the pool.
+var lineBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4<<10)
+	return &b
+}}
 
 // putLineBuf returns a line buffer to the pool, unless a long line made it
 // large.
