@@ -245,7 +245,9 @@ func (r *Runtime) clientTimeouts(c *client) (Timeouts, error) {
 // begun now, a first text now), so it never has to be moved earlier. When
 // it fires before a bound has passed, it re-arms itself for the next such
 // time. An attempt that ends within the shortest bound (10 s by default)
-// thus costs one timer and no timer operation per event.
+// thus costs one timer and no timer operation per event. (An event whose
+// time is read just before the timer fires and stored just after is
+// bounded from when the timer fired: a few microseconds late.)
 type watchdog struct {
 	lim      Timeouts // effective: positive bounds are on
 	client   string
