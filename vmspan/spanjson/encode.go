@@ -311,12 +311,23 @@ func AppendString(b []byte, s string) []byte {
 			w := s[i : i+8]
 			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			m := specialBytes(x)
-			if m == 0 {
+			hi := x & highBits
+			m := escapeBytes(x&^hi) &^ hi
+			if hi == 0 || valid {
+				// Every byte to escape in the word at once (JSON text
+				// such as recorded bodies has a quote every few bytes);
+				// non-ASCII bytes, here known to be valid UTF-8, are
+				// copied.
+				for ; m != 0; m &= m - 1 {
+					j := i + bits.TrailingZeros64(m)/8
+					b = append(b, s[start:j]...)
+					b = appendEscape(b, s[j])
+					start = j + 1
+				}
 				i += 8
 				continue
 			}
-			i += bits.TrailingZeros64(m) / 8 // the first byte that needs a look
+			i += bits.TrailingZeros64(m|hi) / 8 // the first byte that needs a look
 		}
 		switch byteClass[s[i]] {
 		case plain:
@@ -350,14 +361,18 @@ func AppendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// specialBytes returns the high bit of each byte of x (8 bytes) that needs
-// a look: '"', '\\', a control character or a non-ASCII byte. Borrows may
-// set bits above the lowest such byte too, never below it, so the lowest
-// bit set marks the first byte that needs one.
-func specialBytes(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q, bs := x^(ones*'"'), x^(ones*'\\')
-	return ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x | x) & highs
+const highBits = 0x8080808080808080 // the high bit of each byte of a word
+
+// escapeBytes returns the high bit of each byte of x (8 ASCII bytes, high
+// bits clear) that JSON escapes: '"', '\\' and control characters. It is
+// exact: no byte's sum carries into the next, since each is at most
+// 0x7f + 0x7f.
+func escapeBytes(x uint64) uint64 {
+	const ones, low7 = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	q, bs := x^(ones*'"'), x^(ones*'\\') // zero where the byte is '"' or '\\'
+	// A byte's high bit is set in q+low7 unless it was zero, and in
+	// x+0x60 unless the byte is below 0x20.
+	return ^((q + low7) & (bs + low7) & (x + ones*0x60)) & highBits
 }
 
 // Byte classes for AppendString.

@@ -3,6 +3,7 @@ package spanjson_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -198,15 +199,19 @@ func FuzzString(f *testing.F) {
 	})
 }
 
-// FuzzAppendString checks the string encoder against encoding/json's
-// decoder: the output is always a valid JSON string, and it decodes to the
-// input when the input is valid UTF-8.
+// FuzzAppendString checks the string encoder against a plain one
+// (appendStringByRune) and encoding/json's decoder: the output is always a
+// valid JSON string, and it decodes to the input when the input is valid
+// UTF-8.
 func FuzzAppendString(f *testing.F) {
 	for _, s := range []string{"", "plain", "q\"\\", "\x00\x1f\n", "é😀", "a\xffb", "\xe2\x82"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := spanjson.AppendString(nil, s)
+		if want := appendStringByRune(nil, s); !bytes.Equal(out, want) {
+			t.Fatalf("AppendString(%q) = %s, want %s", s, out, want)
+		}
 		var back string
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("AppendString(%q) = %s: %v", s, out, err)
@@ -218,6 +223,67 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("AppendString(%q) decodes to invalid UTF-8", s)
 		}
 	})
+}
+
+// appendStringByRune is AppendString written plainly, one character at a
+// time: the reference its word-at-a-time scanning must match byte for byte.
+func appendStringByRune(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == '\b':
+			b = append(b, `\b`...)
+		case r == '\f':
+			b = append(b, `\f`...)
+		case r < 0x20:
+			b = fmt.Appendf(b, `\u%04x`, r)
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// TestAppendStringWords compares AppendString with appendStringByRune on
+// strings that put each kind of byte at every position of the 8-byte words
+// it scans, after valid and invalid non-ASCII text.
+func TestAppendStringWords(t *testing.T) {
+	specials := []string{"\"", "\\", "\n", "\x00", "\x1f", " ", "\x7f", "é", "😀", "\xff", "\xe2\x82", "\u2028"}
+	for _, prefix := range []string{"", "é", "\xff", "ab\"cdefgh"} {
+		for _, sp := range specials {
+			for _, sp2 := range specials {
+				for pos := range 17 {
+					s := prefix + strings.Repeat("x", pos) + sp + "yz" + sp2 + strings.Repeat("w", 17-pos)
+					if got, want := spanjson.AppendString(nil, s), appendStringByRune(nil, s); !bytes.Equal(got, want) {
+						t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkAppendString encodes a chat completion's JSON body, as an LLM
+// span's end event records it: a quote every few bytes.
+func BenchmarkAppendString(b *testing.B) {
+	body := `{"choices":[{"finish_reason":"stop","index":0,"message":{"content":"{\"title\": \"Checkout is down\", \"priority\": 1, \"category\": \"outage\"}","role":"assistant"}}],"created":1700000000,"id":"chatcmpl-bench","model":"gpt-4o-mini","object":"chat.completion","usage":{"completion_tokens":21,"prompt_tokens":92,"total_tokens":113}}`
+	buf := make([]byte, 0, 1024)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		buf = spanjson.AppendString(buf[:0], body)
+	}
 }
 
 func BenchmarkAppendValue(b *testing.B) {
