@@ -5,6 +5,7 @@ package vmspan
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Redacted replaces the value of a secret argument, tag, header or field.
@@ -47,8 +48,17 @@ func isWordBreak(k string, i int) bool {
 
 func isSecretWord(w string) bool { return isOneOf(w, secretWords...) }
 
+// isOneOf reports whether w equals one of words (lowercase ASCII) under
+// Unicode case folding.
 func isOneOf(w string, words ...string) bool {
 	for _, s := range words {
+		// Cheap rejections before EqualFold: a character that folds to an
+		// ASCII letter is never shorter than it (the Kelvin sign and the
+		// long s are longer), and an ASCII first byte must be s's first
+		// letter in either case.
+		if len(w) < len(s) || w[0] < utf8.RuneSelf && w[0]|0x20 != s[0] {
+			continue
+		}
 		if strings.EqualFold(w, s) {
 			return true
 		}

@@ -2,7 +2,9 @@ package vmspan
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestV7(t *testing.T) {
@@ -69,5 +71,29 @@ func TestEventIDs(t *testing.T) {
 	last := v7Seq(0, randBMask)
 	if next := v7Seq(0, last.randB()+2); next.randB() != 1 || next[8]>>6 != 2 {
 		t.Errorf("after %s: %s", last, next)
+	}
+}
+
+// TestIsOneOfFolds compares isOneOf's early rejections with
+// strings.EqualFold alone, on every word it is asked about with each letter
+// replaced by every character that folds to it, in both cases, cut short
+// and extended.
+func TestIsOneOfFolds(t *testing.T) {
+	words := append([]string{"api", "private", "access", "key", "keys"}, secretWords...)
+	var cands []string
+	for _, w := range words {
+		for i, c := range w {
+			for f := unicode.SimpleFold(c); f != c; f = unicode.SimpleFold(f) {
+				cands = append(cands, w[:i]+string(f)+w[i+1:])
+			}
+		}
+		cands = append(cands, w, strings.ToUpper(w), w[:len(w)-1], w+"s", "x"+w, "@"+w[1:], "\u212a"+w[1:], "\u017f"+w[1:])
+	}
+	for _, c := range cands {
+		for _, w := range words {
+			if got, want := isOneOf(c, w), strings.EqualFold(c, w); got != want {
+				t.Errorf("isOneOf(%q, %q) = %v, EqualFold says %v", c, w, got, want)
+			}
+		}
 	}
 }

@@ -220,6 +220,10 @@ func TestIsSecretKey(t *testing.T) {
 		"access_token": true, "password": true, "client_secret": true, "Authorization": true,
 		"max_tokens": false, "tokens": false, "title": false, "keyword": false, "author": false,
 		"OPENAI_API_KEY": true, "secret": true, "prompt_tokens": false,
+		// Characters that fold to ASCII letters: the Kelvin sign to k, the
+		// long s to s (strings.EqualFold).
+		"to\u212aen": true, "pa\u017f\u017fword": true, "api_\u212aey": true, "TOKEN": true, "ToKeN": false,
+		"_token_": true, "t": false, "tok": false, "@token": false, "xtoken": false,
 	} {
 		if got := vmspan.IsSecretKey(k); got != want {
 			t.Errorf("IsSecretKey(%q) = %v, want %v", k, got, want)
