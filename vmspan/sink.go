@@ -130,6 +130,25 @@ type fanout []Sink
 // Fanout returns nil when no sink is left and the sink itself when only one
 // is.
 func Fanout(sinks ...Sink) Sink {
+	// One sink among nils, as when a span starts under the tracer's sink
+	// alone, is returned without building a fan-out, which would allocate.
+	var one Sink
+	for _, s := range sinks {
+		switch {
+		case s == nil:
+		case one != nil:
+			return fanoutOf(sinks)
+		default:
+			one = s
+		}
+	}
+	if _, ok := one.(fanout); ok {
+		return fanoutOf(sinks)
+	}
+	return one
+}
+
+func fanoutOf(sinks []Sink) Sink {
 	var out fanout
 	add := func(s Sink) {
 		if reflect.TypeOf(s).Comparable() {

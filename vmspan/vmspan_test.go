@@ -301,8 +301,14 @@ func TestFanout(t *testing.T) {
 	if vmspan.Fanout() != nil || vmspan.Fanout(nil, nil) != nil {
 		t.Error("empty fanout must be nil")
 	}
-	if vmspan.Fanout(a, nil) != vmspan.Sink(a) {
+	if vmspan.Fanout(a, nil) != vmspan.Sink(a) || vmspan.Fanout(nil, a, nil) != vmspan.Sink(a) || vmspan.Fanout(a, a) != vmspan.Sink(a) {
 		t.Error("single-sink fanout must be the sink itself")
+	}
+	if n := testing.AllocsPerRun(100, func() { vmspan.Fanout(nil, a, nil) }); n != 0 {
+		t.Errorf("a single-sink fanout allocates %v times", n)
+	}
+	if two := vmspan.Fanout(a, b); vmspan.Fanout(nil, two) == nil {
+		t.Error("a fanout alone must stay a fanout")
 	}
 	fn := vmspan.SinkFunc(func(*vmspan.Event) {}) // not comparable: must not panic
 	f := vmspan.Fanout(vmspan.Fanout(a, b, fn), nil, a, fn)
