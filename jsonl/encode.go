@@ -361,22 +361,37 @@ func appendHTTP(b []byte, key string, h *vmspan.HTTPRecord) []byte {
 	}
 	b = append(b, key...)
 	b = append(b, '{')
-	n := len(b)
-	b = appendOptString(b, `,"body":`, h.Body)
+	n := len(b) // a field after n follows another: it gets a comma
+	if h.Body != "" {
+		b = append(b, `"body":`...)
+		b = spanjson.AppendString(b, h.Body)
+	}
 	if len(h.Headers) > 0 {
-		b = append(b, `,"headers":`...)
+		b = appendKey(b, n, `"headers":`)
 		b = spanjson.AppendStringMap(b, h.Headers)
 	}
-	b = appendOptString(b, `,"method":`, h.Method)
+	if h.Method != "" {
+		b = appendKey(b, n, `"method":`)
+		b = spanjson.AppendString(b, h.Method)
+	}
 	if h.Status != 0 {
-		b = append(b, `,"status":`...)
+		b = appendKey(b, n, `"status":`)
 		b = strconv.AppendInt(b, int64(h.Status), 10)
 	}
-	b = appendOptString(b, `,"url":`, h.URL)
-	if len(b) > n { // drop the first field's leading comma
-		b = append(b[:n], b[n+1:]...)
+	if h.URL != "" {
+		b = appendKey(b, n, `"url":`)
+		b = spanjson.AppendString(b, h.URL)
 	}
 	return append(b, '}')
+}
+
+// appendKey appends an object's key, after a comma unless b has nothing
+// after the object's start n.
+func appendKey(b []byte, n int, key string) []byte {
+	if len(b) > n {
+		b = append(b, ',')
+	}
+	return append(b, key...)
 }
 
 // appendMsNs writes a nanosecond count after msKey in whole milliseconds
