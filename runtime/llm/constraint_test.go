@@ -380,8 +380,8 @@ func TestConstraintsBAMLDifferential(t *testing.T) {
 
 // FuzzEvalPredicate checks that no expression or value makes the Jinja
 // evaluation of constraints panic, and that it gives a boolean or an
-// error (the compiled-expression cache stops growing at
-// maxCachedPredicates, whatever the fuzzer feeds it).
+// error (the compiled-expression cache stops growing at its
+// max, whatever the fuzzer feeds it).
 func FuzzEvalPredicate(f *testing.F) {
 	for _, tc := range []struct{ expr, this string }{
 		{"this|length > 3", "abcd"}, {"this > 0 and this < 10", "5"}, {`this|regex_match("^a")`, "ab"},

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -73,15 +71,8 @@ var (
 	}()
 )
 
-// predicates caches compiled expressions by their text. Expressions come
-// from declarations, so there are few; the cache stops growing at
-// maxCachedPredicates (expressions past that are compiled at each use).
-var (
-	predicates     sync.Map // string -> *compiledPredicate
-	predicateCount atomic.Int64
-)
-
-const maxCachedPredicates = 4096
+// predicates caches compiled expressions by their text.
+var predicates = memo[*compiledPredicate]{f: parsePredicate, max: 4096}
 
 type compiledPredicate struct {
 	x   nodes.Expression
@@ -90,16 +81,7 @@ type compiledPredicate struct {
 
 // compilePredicate parses expr as the expression of a {{ }} block.
 func compilePredicate(expr string) (nodes.Expression, error) {
-	if c, ok := predicates.Load(expr); ok {
-		cp := c.(*compiledPredicate)
-		return cp.x, cp.err
-	}
-	cp := parsePredicate(expr)
-	if predicateCount.Load() < maxCachedPredicates {
-		if _, loaded := predicates.LoadOrStore(expr, cp); !loaded {
-			predicateCount.Add(1)
-		}
-	}
+	cp := predicates.get(expr)
 	return cp.x, cp.err
 }
 

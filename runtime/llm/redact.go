@@ -5,8 +5,6 @@ package llm
 import (
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/bexrun/bex/vmspan"
@@ -186,21 +184,7 @@ func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
 
 // secretHeaders caches vmspan.IsSecretKey for header names, which repeat
-// from request to request; it holds at most maxSecretHeaders names.
-var (
-	secretHeaders     sync.Map // string -> bool
-	secretHeaderCount atomic.Int32
-)
+// from request to request.
+var secretHeaders = memo[bool]{f: vmspan.IsSecretKey, max: 1024}
 
-const maxSecretHeaders = 1024
-
-func isSecretHeader(k string) bool {
-	if v, ok := secretHeaders.Load(k); ok {
-		return v.(bool)
-	}
-	secret := vmspan.IsSecretKey(k)
-	if secretHeaderCount.Add(1) <= maxSecretHeaders {
-		secretHeaders.Store(k, secret)
-	}
-	return secret
-}
+func isSecretHeader(k string) bool { return secretHeaders.get(k) }
