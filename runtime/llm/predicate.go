@@ -126,11 +126,23 @@ func filterRegexMatch(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *
 	if len(params.Args) != 1 || len(params.KwArgs) != 0 {
 		return exec.AsValue(exec.ErrInvalidCall(errors.New("regex_match takes one pattern")))
 	}
-	re, err := regexp.Compile(params.Args[0].String())
-	if err != nil {
-		return exec.AsValue(exec.ErrInvalidCall(fmt.Errorf("regex_match: %w", err)))
+	re := regexMatchPatterns.get(params.Args[0].String())
+	if re.err != nil {
+		return exec.AsValue(exec.ErrInvalidCall(fmt.Errorf("regex_match: %w", re.err)))
 	}
-	return exec.AsValue(re.MatchString(in.String()))
+	return exec.AsValue(re.re.MatchString(in.String()))
+}
+
+// regexMatchPatterns caches the patterns of regex_match, compiled: a
+// constraint's pattern is the same at each evaluation.
+var regexMatchPatterns = memo[compiledRegexp]{f: func(p string) compiledRegexp {
+	re, err := regexp.Compile(p)
+	return compiledRegexp{re, err}
+}, max: 4096}
+
+type compiledRegexp struct {
+	re  *regexp.Regexp
+	err error
 }
 
 // predicateValue converts a snapshot value to what an expression sees:
