@@ -36,17 +36,20 @@ const (
 	spansPerTrace  = 51
 )
 
+const grpc = "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"
+
 // exporterSettings are the settings compared: the OTLP protocol and the
 // batch span processor's sizes, through the standard OTEL_* variables that
-// `bex trace export` reads.
+// `bex trace export` reads. Each names its protocol: the default is
+// http/protobuf.
 var exporterSettings = []struct {
 	name string
 	env  []string
 }{
-	{"grpc", nil}, // the defaults: OTLP/gRPC, batches of 2,048, a queue of 65,536
-	{"grpc-batch512", []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512"}},
-	{"grpc-batch8192", []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=8192"}},
-	{"grpc-gzip", []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}},
+	{"grpc", []string{grpc}}, // otherwise the defaults: batches of 2,048, a queue of 65,536
+	{"grpc-batch512", []string{grpc, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512"}},
+	{"grpc-batch8192", []string{grpc, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=8192"}},
+	{"grpc-gzip", []string{grpc, "OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}},
 	{"http", []string{"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"}},
 }
 
