@@ -6,22 +6,19 @@
 package exportbench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/bexrun/bex/integration/internal/prom"
 	"github.com/bexrun/bex/integration/jaegertest"
 	"github.com/bexrun/bex/jsonl"
 	"github.com/bexrun/bex/vmspan"
@@ -36,17 +33,20 @@ const (
 	spansPerTrace  = 51
 )
 
+const grpc = "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"
+
 // exporterSettings are the settings compared: the OTLP protocol and the
 // batch span processor's sizes, through the standard OTEL_* variables that
-// `bex trace export` reads.
+// `bex trace export` reads. Each names its protocol: the default is
+// http/protobuf.
 var exporterSettings = []struct {
 	name string
 	env  []string
 }{
-	{"grpc", nil}, // the defaults: OTLP/gRPC, batches of 2,048, a queue of 65,536
-	{"grpc-batch512", []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512"}},
-	{"grpc-batch8192", []string{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=8192"}},
-	{"grpc-gzip", []string{"OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}},
+	{"grpc", []string{grpc}}, // otherwise the defaults: batches of 2,048, a queue of 65,536
+	{"grpc-batch512", []string{grpc, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512"}},
+	{"grpc-batch8192", []string{grpc, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=8192"}},
+	{"grpc-gzip", []string{grpc, "OTEL_EXPORTER_OTLP_COMPRESSION=gzip"}},
 	{"http", []string{"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"}},
 }
 
@@ -109,33 +109,9 @@ func export(b *testing.B, bin, file string, j *jaegertest.Jaeger, env []string) 
 // checkAccepted waits until Jaeger's OTLP receiver has accepted every span
 // (otelcol_receiver_accepted_spans, summed over its transports).
 func checkAccepted(b *testing.B, j *jaegertest.Jaeger) {
-	want := float64(traces * spansPerTrace)
-	var got float64
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if got = acceptedSpans(b, j.MetricsURL()); got == want {
-			return
-		}
-	}
-	b.Fatalf("Jaeger accepted %v spans, want %v", got, want)
-}
-
-var acceptedLine = regexp.MustCompile(`^otelcol_receiver_accepted_spans(?:_total)?(?:\{[^}]*\})? ([0-9.e+]+)`)
-
-func acceptedSpans(b *testing.B, url string) float64 {
-	resp, err := http.Get(url)
-	if err != nil {
+	if err := prom.Wait(j.MetricsURL(), "otelcol_receiver_accepted_spans_total", nil, traces*spansPerTrace, 30*time.Second); err != nil {
 		b.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var sum float64
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if m := acceptedLine.FindStringSubmatch(sc.Text()); m != nil {
-			v, _ := strconv.ParseFloat(m[1], 64)
-			sum += v
-		}
-	}
-	return sum
 }
 
 // file is the trace file, written once and removed by TestMain.

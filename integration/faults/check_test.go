@@ -247,10 +247,7 @@ func mainModule(t *testing.T) string {
 func exportWithCLI(t *testing.T, bex, path, endpoint, service string) string {
 	t.Helper()
 	cmd := exec.Command(bex, "trace", "export", path)
-	cmd.Env = append(withoutOTel(os.Environ()),
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+endpoint,
-		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
-		"OTEL_SERVICE_NAME="+service)
+	cmd.Env = otlpGRPCEnv(endpoint, service)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -258,6 +255,17 @@ func exportWithCLI(t *testing.T, bex, path, endpoint, service string) string {
 	}
 	t.Logf("bex trace export: %s%s", stdout.String(), stderr.String())
 	return stdout.String()
+}
+
+// otlpGRPCEnv is the environment of a child process (bex, bexload) that
+// exports OTLP over gRPC to endpoint as service: this process's environment
+// without its OTEL_ and BEX_ variables, plus those three. The protocol must
+// be named: the default is http/protobuf.
+func otlpGRPCEnv(endpoint, service string) []string {
+	return append(withoutOTel(os.Environ()),
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+endpoint,
+		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
+		"OTEL_SERVICE_NAME="+service)
 }
 
 func withoutOTel(env []string) []string {

@@ -3,7 +3,6 @@ package faults_test
 import (
 	"bufio"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -83,11 +82,7 @@ func runUntilSIGTERM(t *testing.T, bin, endpoint, service, shutdown string) (str
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "trace.jsonl")
 	cmd := exec.Command(bin, "-shutdown", shutdown)
-	cmd.Env = append(withoutOTel(os.Environ()),
-		"BEX_TRACE_FILE="+path,
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+endpoint,
-		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
-		"OTEL_SERVICE_NAME="+service)
+	cmd.Env = append(otlpGRPCEnv(endpoint, service), "BEX_TRACE_FILE="+path)
 	cmd.Stderr = &tailWriter{t: t}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

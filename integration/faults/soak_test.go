@@ -56,8 +56,7 @@ func TestSoak(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "trace.jsonl")
 	cmd := exec.Command(bin, "-workers", "32", "-work", "5ms", "-rate", strconv.FormatFloat(rate, 'f', -1, 64),
 		"-sample", "10s", "-progress", "-1", "-shutdown", "30s")
-	cmd.Env = append(withoutOTel(os.Environ()), "BEX_TRACE_FILE="+path,
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+j.OTLPGRPCEndpoint(), "OTEL_SERVICE_NAME=bex-soak")
+	cmd.Env = append(otlpGRPCEnv(j.OTLPGRPCEndpoint(), "bex-soak"), "BEX_TRACE_FILE="+path)
 	cmd.Stderr = &tailWriter{t: t}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

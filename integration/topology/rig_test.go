@@ -35,16 +35,6 @@ const (
 	metricInterval = "1000"           // OTEL_METRIC_EXPORT_INTERVAL of the services, ms
 )
 
-// repoRoot is the bex checkout: this package is integration/topology.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 // buildService builds cmd/bexsvc into a temporary directory, with the race
 // detector when the test has it: a data race in a service then fails the
 // test (the process exits with status 66).
@@ -58,7 +48,7 @@ func buildService(t *testing.T) string {
 		args = append(args, "-race")
 	}
 	cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/bexsvc")...)
-	cmd.Dir = filepath.Join(repoRoot(t), "integration")
+	cmd.Dir = ".." // the integration module
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, out)
 	}
