@@ -241,10 +241,10 @@ func (b *Bridge) attemptEndAttrs(a *vmspan.LLMAttempt) *attrList {
 	}
 	attrs = appendUsage(attrs, a.Usage, genAIUsageKeys)
 	attrs = append(attrs, KeyLLMSelected.Bool(a.Selected))
+	if d, ok := firstChunk(a); ok {
+		attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunkKey.Float64(d.Seconds()))
+	}
 	if st := a.Stream; st != nil {
-		if st.Chunks > 0 {
-			attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunkKey.Float64(st.FirstChunk.Seconds()))
-		}
 		attrs = append(attrs, KeyLLMChunks.Int(st.Chunks))
 	}
 	if a.Err != nil {
