@@ -272,19 +272,13 @@ func (c *config) meterProvider(ctx context.Context) (metric.MeterProvider, func(
 }
 
 // metricsExportOn reports whether Setup should build a MeterProvider: when
-// the environment asks for metrics, by naming an exporter
-// (OTEL_METRICS_EXPORTER other than none) or a metrics endpoint
-// (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT). OTEL_EXPORTER_OTLP_ENDPOINT alone
-// does not: it often names a backend that takes traces only (Jaeger,
-// Tempo), which would refuse every export.
+// OTLP is not turned off and the environment asks for metrics
+// (otelbridge.MetricsRequested).
 func (c *config) metricsExportOn() bool {
 	if c.otlp != nil && !*c.otlp {
 		return false
 	}
-	if exp := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER")); exp != "" {
-		return exp != "none"
-	}
-	return os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
+	return otelbridge.MetricsRequested()
 }
 
 // bridge returns the OpenTelemetry bridge Setup installs, with the func

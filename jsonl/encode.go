@@ -199,16 +199,7 @@ func appendAttempt(b []byte, a *vmspan.LLMAttempt) []byte {
 	b = append(b, `"client":`...)
 	b = spanjson.AppendString(b, a.Client)
 	b = appendMsNs(b, `,"duration_ms":`, `,"duration_ns":`, a.Duration.Milliseconds(), int64(a.Duration))
-	if len(a.DynamicTypes) > 0 {
-		b = append(b, `,"dynamic_types":[`...)
-		for i, d := range a.DynamicTypes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = spanjson.AppendString(b, d)
-		}
-		b = append(b, ']')
-	}
+	b = appendStrings(b, `,"dynamic_types":`, a.DynamicTypes)
 	if a.Err != nil {
 		b = append(b, `,"error":`...)
 		b = appendError(b, a.Err)
@@ -303,16 +294,7 @@ func appendStream(b []byte, s *vmspan.StreamInfo) []byte {
 	}
 	b = append(b, `,"stream":{"chunks":`...)
 	b = strconv.AppendInt(b, int64(s.Chunks), 10)
-	if len(s.Events) > 0 {
-		b = append(b, `,"events":[`...)
-		for i, e := range s.Events {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = spanjson.AppendString(b, e)
-		}
-		b = append(b, ']')
-	}
+	b = appendStrings(b, `,"events":`, s.Events)
 	b = appendMsNs(b, `,"first_chunk_ms":`, `,"first_chunk_ns":`, s.FirstChunk.Milliseconds(), int64(s.FirstChunk))
 	return append(b, '}')
 }
@@ -344,6 +326,21 @@ func appendOptString(b []byte, key, s string) []byte {
 	}
 	b = append(b, key...)
 	return spanjson.AppendString(b, s)
+}
+
+// appendStrings writes key and the array ss, or nothing when ss is empty.
+func appendStrings(b []byte, key string, ss []string) []byte {
+	if len(ss) == 0 {
+		return b
+	}
+	b = append(append(b, key...), '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = spanjson.AppendString(b, s)
+	}
+	return append(b, ']')
 }
 
 func appendOptInt(b []byte, p *int64) []byte {

@@ -241,10 +241,10 @@ func (b *Bridge) attemptEndAttrs(a *vmspan.LLMAttempt) *attrList {
 	}
 	attrs = appendUsage(attrs, a.Usage, genAIUsageKeys)
 	attrs = append(attrs, KeyLLMSelected.Bool(a.Selected))
+	if d, ok := firstChunk(a); ok {
+		attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunkKey.Float64(d.Seconds()))
+	}
 	if st := a.Stream; st != nil {
-		if st.Chunks > 0 {
-			attrs = append(attrs, semconv.GenAIResponseTimeToFirstChunkKey.Float64(st.FirstChunk.Seconds()))
-		}
 		attrs = append(attrs, KeyLLMChunks.Int(st.Chunks))
 	}
 	if a.Err != nil {
@@ -283,32 +283,28 @@ func (b *Bridge) appendInput(attrs []attribute.KeyValue, a *vmspan.LLMAttempt) [
 		}
 	}
 	if len(system) > 0 {
-		in := encodeJSON(func(buf []byte) []byte {
-			buf = append(buf, '[')
-			for i, m := range system {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = appendParts(buf, m)
-			}
-			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
-		})
-		attrs = append(attrs, semconv.GenAISystemInstructionsKey.String(in))
+		attrs = append(attrs, semconv.GenAISystemInstructionsKey.String(b.messagesJSON(system, appendParts)))
 	}
 	if len(chat) > 0 {
-		in := encodeJSON(func(buf []byte) []byte {
-			buf = append(buf, '[')
-			for i, m := range chat {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = appendMessage(buf, m, "", false)
-			}
-			return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
-		})
+		in := b.messagesJSON(chat, func(buf []byte, m vmspan.Message) []byte { return appendMessage(buf, m, "", false) })
 		attrs = append(attrs, semconv.GenAIInputMessagesKey.String(in))
 	}
 	return attrs
+}
+
+// messagesJSON returns the array of what each writes for each of ms, cut
+// at the size limit.
+func (b *Bridge) messagesJSON(ms []vmspan.Message, each func([]byte, vmspan.Message) []byte) string {
+	return encodeJSON(func(buf []byte) []byte {
+		buf = append(buf, '[')
+		for i, m := range ms {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = each(buf, m)
+		}
+		return spanjson.Truncate(append(buf, ']'), b.cfg.maxSize)
+	})
 }
 
 // appendMessage appends one GenAI message; an output message also has its

@@ -5,6 +5,8 @@ package otelbridge
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -62,4 +64,17 @@ func NewMeterProvider(ctx context.Context, opts ...ProviderOption) (*sdkmetric.M
 		return nil, err
 	}
 	return sdkmetric.NewMeterProvider(sdkmetric.WithReader(r), sdkmetric.WithResource(res)), nil
+}
+
+// MetricsRequested reports whether the environment asks for metrics
+// export: OTEL_METRICS_EXPORTER names an exporter other than none, or
+// OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set. OTEL_EXPORTER_OTLP_ENDPOINT
+// alone does not: it often names a backend that takes traces only (Jaeger,
+// Tempo), which would refuse every export. bex.Setup and bex run build a
+// MeterProvider only when it does.
+func MetricsRequested() bool {
+	if exp := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER")); exp != "" {
+		return exp != "none"
+	}
+	return os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
 }

@@ -58,18 +58,6 @@ func (c *RunConfig) otlpOn() bool {
 	return otlpEndpoint() != ""
 }
 
-// metricsOn reports whether bex run exports metrics: when the environment
-// asks for them, as bex.Setup reads it — OTEL_METRICS_EXPORTER names an
-// exporter other than none, or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
-// An OTLP endpoint alone sends traces only: it often names a backend that
-// takes nothing else.
-func (c *RunConfig) metricsOn() bool {
-	if e := strings.TrimSpace(os.Getenv("OTEL_METRICS_EXPORTER")); e != "" {
-		return e != "none"
-	}
-	return os.Getenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") != ""
-}
-
 // meterProvider is the MeterProvider handed to bex.Setup. As with
 // otlpProvider, Setup's flush is skipped: bex run exports the metrics when
 // it shuts the provider down, after the spans, so that a slow metrics
@@ -117,7 +105,7 @@ func (c *RunConfig) startExport(ctx context.Context, a *App) (*exporters, error)
 		x.prevProp = otel.GetTextMapPropagator()
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	}
-	if c.metricsOn() {
+	if otelbridge.MetricsRequested() { // as bex.Setup decides: an OTLP endpoint alone sends traces only
 		mp, err := otelbridge.NewMeterProvider(ctx, otelbridge.WithServiceName(ServiceName))
 		if err != nil {
 			x.shutdownOTLP(ctx, io.Discard)
