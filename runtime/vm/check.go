@@ -72,9 +72,7 @@ func (pl *planner) planFor(t *types.Type) *plan {
 	p := &plan{t: t, kind: t.Kind, class: t.Class, enum: t.Enum}
 	pl.built[t] = p
 	switch t.Kind {
-	case types.List, types.Optional:
-		p.elem = pl.planFor(t.Elem)
-	case types.Map:
+	case types.List, types.Optional, types.Map:
 		p.elem = pl.planFor(t.Elem)
 	case types.Union:
 		for _, v := range t.Variants {
