@@ -10,24 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bexrun/bex/integration/internal/gotool"
 	"github.com/bexrun/bex/integration/jaegertest"
 	"github.com/bexrun/bex/jsonl"
 	"github.com/bexrun/bex/vmspan"
 )
-
-// buildBex builds ./cmd/bex of the main module into a temp dir.
-func buildBex(t *testing.T) string {
-	t.Helper()
-	_, here, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(here), "..", "..")
-	bin := filepath.Join(t.TempDir(), "bex")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/bex")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/bex: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // TestTraceExportToJaeger exports a trace file with `bex trace export` and
 // reads every trace back from Jaeger: the span ids, parents and names are
@@ -35,7 +22,7 @@ func buildBex(t *testing.T) string {
 // `chat <model>` child of its LLM span.
 func TestTraceExportToJaeger(t *testing.T) {
 	j := jaegertest.Start(t)
-	bin := buildBex(t)
+	bin := gotool.BexT(t)
 	_, here, _, _ := runtime.Caller(0)
 	file := filepath.Join(filepath.Dir(here), "..", "..", "internal", "cli", "testdata", "trace", "pipeline.jsonl")
 

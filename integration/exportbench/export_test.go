@@ -11,13 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/bexrun/bex/integration/internal/gotool"
 	"github.com/bexrun/bex/integration/internal/prom"
 	"github.com/bexrun/bex/integration/jaegertest"
 	"github.com/bexrun/bex/jsonl"
@@ -57,7 +57,7 @@ var exporterSettings = []struct {
 // `bex trace export` does not deliver every span, or Jaeger's receiver did
 // not accept them all.
 func BenchmarkExport1M(b *testing.B) {
-	file, bin := traceFile(b), buildBex(b)
+	file, bin := traceFile(b), gotool.BexT(b)
 	for _, s := range exporterSettings {
 		b.Run(s.name, func(b *testing.B) {
 			var wall, cpu time.Duration
@@ -91,7 +91,7 @@ func export(b *testing.B, bin, file string, j *jaegertest.Jaeger, env []string) 
 		endpoint = "http://" + j.OTLPHTTPEndpoint()
 	}
 	cmd := exec.Command(bin, "trace", "export", "--timeout", "5m", file)
-	cmd.Env = append(cleanEnv(), append([]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint, "OTEL_SERVICE_NAME=exportbench"}, env...)...)
+	cmd.Env = append(gotool.Environ("OTEL_"), append([]string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + endpoint, "OTEL_SERVICE_NAME=exportbench"}, env...)...)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall = time.Since(start)
@@ -192,28 +192,4 @@ func writeTrace(path string) error {
 		return fmt.Errorf("the trace file holds %d events, want %d", n, traces*eventsPerTrace)
 	}
 	return nil
-}
-
-// buildBex builds ./cmd/bex of the main module into a temporary directory.
-func buildBex(b *testing.B) string {
-	_, here, _, _ := runtime.Caller(0)
-	bin := filepath.Join(b.TempDir(), "bex")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/bex")
-	cmd.Dir = filepath.Join(filepath.Dir(here), "..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build ./cmd/bex: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// cleanEnv is the environment without OTEL_* variables, which each setting
-// sets itself.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OTEL_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/bexrun/bex/integration/internal/gotool"
 	"github.com/bexrun/bex/integration/jaegertest"
 	"github.com/bexrun/bex/jsonl"
 	"github.com/bexrun/bex/vmspan"
@@ -186,11 +186,9 @@ var bexCLI struct {
 // path.
 func buildBex(t *testing.T) string {
 	t.Helper()
-	root := mainModule(t)
 	bexCLI.once.Do(func() {
 		if bexCLI.dir, bexCLI.err = os.MkdirTemp("", "bex-faults-"); bexCLI.err == nil {
-			bexCLI.path = filepath.Join(bexCLI.dir, "bex")
-			bexCLI.err = build(root, "./cmd/bex", bexCLI.path)
+			bexCLI.path, bexCLI.err = gotool.Bex(bexCLI.dir)
 		}
 	})
 	if bexCLI.err != nil {
@@ -199,47 +197,19 @@ func buildBex(t *testing.T) string {
 	return bexCLI.path
 }
 
-// goBuild runs go build for pkg in dir and returns the binary's path.
-func goBuild(t *testing.T, dir, pkg, name string) string {
+// goBuild builds pkg of the integration module and returns the binary's
+// path.
+func goBuild(t *testing.T, pkg, name string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), name)
-	if err := build(dir, pkg, out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func build(dir, pkg, out string) error {
-	cmd := exec.Command(goTool(), "build", "-o", out, pkg)
-	cmd.Dir = dir
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s in %s: %v\n%s", pkg, dir, err, b)
-	}
-	return nil
-}
-
-// goTool returns the go command of the toolchain running the tests.
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
-	}
-	return "go"
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-// mainModule returns the root of the bex module: two levels up.
-func mainModule(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	dir, err := gotool.IntegrationModule()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	if err != nil || !bytes.Contains(b, []byte("module github.com/bexrun/bex\n")) {
-		t.Fatalf("%s is not the bex module root (%v)", dir, err)
+	out := filepath.Join(t.TempDir(), name)
+	if err := gotool.Build(dir, out, pkg); err != nil {
+		t.Fatal(err)
 	}
-	return dir
+	return out
 }
 
 // exportWithCLI runs `bex trace export path` against the OTLP/gRPC
@@ -262,18 +232,8 @@ func exportWithCLI(t *testing.T, bex, path, endpoint, service string) string {
 // without its OTEL_ and BEX_ variables, plus those three. The protocol must
 // be named: the default is http/protobuf.
 func otlpGRPCEnv(endpoint, service string) []string {
-	return append(withoutOTel(os.Environ()),
+	return append(gotool.Environ("OTEL_", "BEX_"),
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+endpoint,
 		"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
 		"OTEL_SERVICE_NAME="+service)
-}
-
-func withoutOTel(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "OTEL_") && !strings.HasPrefix(kv, "BEX_") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }

@@ -36,7 +36,7 @@ type loadReport struct {
 // as dropped, and the trace file, exported afterwards with bex trace export,
 // delivers them all.
 func TestSIGTERM(t *testing.T) {
-	bin := goBuild(t, "..", "./cmd/bexload", "bexload")
+	bin := goBuild(t, "./cmd/bexload", "bexload")
 	t.Run("backend up", func(t *testing.T) {
 		j := jaegertest.Start(t)
 		const service = "bex-exit"

@@ -51,7 +51,7 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	const restartEvery, warmup = time.Minute, 2 * time.Minute
-	bin := goBuild(t, "..", "./cmd/bexload", "bexload")
+	bin := goBuild(t, "./cmd/bexload", "bexload")
 	j := jaegertest.Start(t)
 	path := filepath.Join(t.TempDir(), "trace.jsonl")
 	cmd := exec.Command(bin, "-workers", "32", "-work", "5ms", "-rate", strconv.FormatFloat(rate, 'f', -1, 64),

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bexrun/bex/integration/internal/gotool"
 )
 
 const (
@@ -182,16 +184,7 @@ func start(bin, dir string, attempt int, o options) (*Jaeger, error) {
 
 // childEnv is the test's environment without OTEL_* variables, which would
 // configure Jaeger's own telemetry, and JAEGER_LISTEN_HOST.
-func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "JAEGER_LISTEN_HOST=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
+func childEnv() []string { return gotool.Environ("OTEL_", "JAEGER_LISTEN_HOST=") }
 
 // waitHealthy polls the health check until Jaeger reports healthy and the
 // query API answers.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/bexrun/bex/integration/internal/gotool"
 	"github.com/bexrun/bex/integration/internal/spanlog"
 	"github.com/bexrun/bex/otelbridge"
 )
@@ -41,16 +41,16 @@ const (
 func buildService(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "bexsvc")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	args := []string{"build", "-o", bin}
+	var args []string
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/bexsvc")...)
-	cmd.Dir = ".." // the integration module
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(cmd.Args[1:], " "), err, out)
+	dir, err := gotool.IntegrationModule()
+	if err == nil {
+		err = gotool.Build(dir, bin, append(args, "./cmd/bexsvc")...)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -90,7 +90,7 @@ func startService(t *testing.T, bin, dir, role, name, instance, gateway string, 
 		log:   &syncBuffer{}, report: make(chan string, 1), exited: make(chan struct{}),
 	}
 	s.cmd = exec.Command(bin, "-role", role, "-spans", s.spans, "-peers", strings.Join(peers, ","))
-	s.cmd.Env = append(cleanEnv(),
+	s.cmd.Env = append(gotool.Environ("OTEL_", "BEX_"),
 		"OTEL_SERVICE_NAME="+name,
 		"OTEL_RESOURCE_ATTRIBUTES=service.instance.id="+instance,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+gateway,
@@ -175,18 +175,6 @@ func (s *service) stop(t *testing.T) serviceReport {
 		t.Errorf("%s lost spans or failed to shut down: %+v", s.instance, r)
 	}
 	return r
-}
-
-// cleanEnv is the test's environment without the variables that configure
-// OpenTelemetry or bex.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OTEL_") && !strings.HasPrefix(kv, "BEX_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 // frontend is the client of the triage service: the test process itself,
