@@ -271,6 +271,18 @@ func TestTypeBuilderErrors(t *testing.T) {
 		t.Errorf("a call with a bad builder made %d requests and %d events", len(stub.Requests()), len(rec.Events()))
 	}
 
+	// A declared type keeps its description; a new one takes one.
+	tb3 := eng.NewTypeBuilder()
+	tb3.Class("Ticket").Description("a declared class")
+	tb3.Enum("Category").Description("a declared enum")
+	tb3.AddEnum("Fresh").Description("a new enum").AddValue("A")
+	tb3.AddClass("Brand").Description("a new class").AddField("a", "int")
+	_, err = tb3.Build()
+	if want := "type builder: class Ticket: the description of a declared class cannot change\n" +
+		"type builder: enum Category: the description of a declared enum cannot change"; err == nil || err.Error() != want {
+		t.Errorf("Build: %v, want\n%s", err, want)
+	}
+
 	snippet := eng.NewTypeBuilder()
 	if err := snippet.AddBAML("extra.baml", "dynamic class Ticket {\n  due Dat\n}\n"); err != nil {
 		t.Fatal(err)

@@ -79,7 +79,7 @@ func (b *TypeBuilder) AddClass(name string) *ClassBuilder {
 func (b *TypeBuilder) AddEnum(name string) *EnumBuilder {
 	d := &syntax.EnumDecl{Name: &syntax.Ident{Name: name}}
 	b.add(d)
-	return &EnumBuilder{b: b, d: d}
+	return &EnumBuilder{b: b, d: d, new: true}
 }
 
 // AddBAML adds the declarations of a BAML snippet, as a test's
@@ -323,8 +323,9 @@ func (f *FieldBuilder) attr(name, text string) *FieldBuilder {
 // An EnumBuilder adds values to an enum: a @@dynamic enum of the program
 // (TypeBuilder.Enum) or a new one (TypeBuilder.AddEnum).
 type EnumBuilder struct {
-	b *TypeBuilder
-	d *syntax.EnumDecl
+	b   *TypeBuilder
+	d   *syntax.EnumDecl
+	new bool
 }
 
 // AddValue adds a value.
@@ -334,11 +335,17 @@ func (e *EnumBuilder) AddValue(name string) *EnumValueBuilder {
 	return &EnumValueBuilder{b: e.b, v: v}
 }
 
-// Description sets the description of a new enum.
+// Description sets the description of a new enum (shown to the model);
+// the description of a declared enum cannot change.
 func (e *EnumBuilder) Description(text string) *EnumBuilder {
-	if text != "" {
-		e.b.locked(func() { e.d.Attrs = append(e.d.Attrs, textAttr("description", text, true)) })
+	if text == "" {
+		return e
 	}
+	if !e.new {
+		e.b.fail(fmt.Errorf("type builder: enum %s: the description of a declared enum cannot change", e.d.Name.Name))
+		return e
+	}
+	e.b.locked(func() { e.d.Attrs = append(e.d.Attrs, textAttr("description", text, true)) })
 	return e
 }
 
