@@ -21,7 +21,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,6 +144,7 @@ func benchPipeline(b *testing.B, inflight int) {
 				sum.MaxRSS = max(sum.MaxRSS, r.MaxRSS)
 				sum.Allocs += r.Allocs
 				sum.Bytes += r.Bytes
+				sum.Goroutines += r.Goroutines
 			}
 			n := float64(sum.Calls)
 			b.ReportMetric(float64(sum.CPUNs)/n, "cpu-ns/call")
@@ -151,6 +154,7 @@ func benchPipeline(b *testing.B, inflight int) {
 			if sum.Allocs > 0 {
 				b.ReportMetric(float64(sum.Allocs)/n, "allocs/call")
 				b.ReportMetric(float64(sum.Bytes)/n, "B/call")
+				b.ReportMetric(float64(sum.Goroutines)/n, "goroutines/call")
 			}
 		})
 	}
@@ -164,6 +168,9 @@ type pipelineResult struct {
 	MaxRSS int64 `json:"max_rss_bytes"`
 	Allocs int64 `json:"allocs"` // Go heap allocations (Go clients only)
 	Bytes  int64 `json:"bytes"`
+	// Goroutines counts the goroutines started (Go clients only): each
+	// costs a wake-up, and with it a context switch.
+	Goroutines int64 `json:"goroutines"`
 	Error  string
 }
 
@@ -253,6 +260,19 @@ func pipelineProcess() (pipelineResult, error) {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if path := os.Getenv("BEX_BENCH_TRACE"); path != "" {
+		// An execution trace of the measured calls (go tool trace): where
+		// goroutines block and wake.
+		f, err := os.Create(path)
+		if err != nil {
+			return pipelineResult{}, err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return pipelineResult{}, err
+		}
+		defer trace.Stop()
+	}
 	if path := os.Getenv("BEX_BENCH_MEMPROFILE"); path != "" {
 		runtime.MemProfileRate = 4096
 		defer func() {
@@ -264,6 +284,7 @@ func pipelineProcess() (pipelineResult, error) {
 	}
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
+	g0 := goroutinesCreated()
 	cpu0, t0 := cpuTime(), time.Now()
 	err = callMany(call, calls, inflight)
 	if finish != nil {
@@ -272,7 +293,18 @@ func pipelineProcess() (pipelineResult, error) {
 	r := pipelineResult{Calls: calls, CPUNs: int64(cpuTime() - cpu0), WallNs: int64(time.Since(t0)), MaxRSS: maxRSS()}
 	runtime.ReadMemStats(&m1)
 	r.Allocs, r.Bytes = int64(m1.Mallocs-m0.Mallocs), int64(m1.TotalAlloc-m0.TotalAlloc)
+	r.Goroutines = int64(goroutinesCreated() - g0)
 	return r, err
+}
+
+// goroutinesCreated returns how many goroutines the process has started.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // callMany makes n calls, inflight at a time.
