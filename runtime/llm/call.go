@@ -143,6 +143,10 @@ type call struct {
 	delivered bool // partial values went to partial
 	events    bool // record the events of streamed replies (Request.StreamEvents)
 	req       Request
+	// attempts[:clean] are redacted as redacted says (see endLive), so
+	// finish need not redact them again.
+	clean    int
+	redacted redaction
 }
 
 // records reports whether the call records its attempts' HTTP exchanges
@@ -366,8 +370,22 @@ func (cs *call) endLive(at *attemptState) {
 		return
 	}
 	a := &cs.attempts[at.idx]
-	redactor{secrets: cs.secrets, media: cs.media}.attempt(a, len(cs.attempts) > 1) // see finish
+	done := redaction{secrets: len(cs.secrets), media: len(cs.media), records: len(cs.attempts) > 1}
+	redactor{secrets: cs.secrets, media: cs.media}.attempt(a, done.records) // see finish
+	if done != cs.redacted {
+		cs.redacted, cs.clean = done, 0 // the attempts before at may lack what is new
+	}
+	if at.idx == cs.clean {
+		cs.clean++
+	}
 	at.live.End(a)
+}
+
+// A redaction says what endLive redacted attempts with: the first secrets
+// of the call's secrets and media values, and their HTTP records or not.
+type redaction struct {
+	secrets, media int
+	records        bool
 }
 
 // exchange sends the request of attempt at and reads the reply.
@@ -760,6 +778,9 @@ func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
 // finish redacts every secret of the call from all attempts (a key of one
 // client may appear in another's prompt) and returns them.
 func (cs *call) finish() []vmspan.LLMAttempt {
+	if cs.clean == len(cs.attempts) && cs.redacted == (redaction{len(cs.secrets), len(cs.media), len(cs.attempts) > 1}) {
+		return cs.attempts // endLive redacted them all with what finish would
+	}
 	red := redactor{secrets: cs.secrets, media: cs.media}
 	// An attempt's HTTP records were redacted with every secret and media
 	// value of its own when they were made; only another attempt's can be
