@@ -338,9 +338,7 @@ func (cs *call) begin(c *client, streamed bool) (*attemptState, error) {
 		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs, DynamicTypes: cs.dynamic,
 	})
 	a := &cs.attempts[at.idx]
-	if ep.baseURL != "" {
-		a.ServerAddress, a.ServerPort = serverOf(ep.baseURL)
-	}
+	a.ServerAddress, a.ServerPort = ep.serverAddress, ep.serverPort
 	if streamed {
 		a.Stream = &vmspan.StreamInfo{} // filled in when the stream ends
 	}

@@ -10,30 +10,115 @@ import (
 
 // An endpoint is a leaf client's options resolved for one attempt.
 type endpoint struct {
-	provider     string
-	api          string
-	model        string
-	modelInURL   bool   // Gemini: the model is part of the URL, not the body
-	modelPath    string // Gemini: the URL path after baseURL that names the model
-	baseURL      string
-	apiKey       string
-	bearer       string // an OAuth access token (vertex-ai)
-	azure        bool   // azure-openai: api-key header, api-version query
-	apiVersion   string
-	temperature  *float64
-	maxTokens    *int64
-	headers      map[string]string
-	extra        map[string]any // passed-through options
-	timeouts     Timeouts       // the client's own (http block, request_timeout_ms)
-	mediaHandler map[string]string
-	aws          *awsOptions // aws-bedrock
+	provider   string
+	api        string
+	model      string
+	modelInURL bool   // Gemini: the model is part of the URL, not the body
+	modelPath  string // Gemini: the URL path after baseURL that names the model
+	baseURL    string
+	// serverAddress and serverPort are baseURL's host and port (see
+	// serverOf), which attempts record.
+	serverAddress string
+	serverPort    int
+	apiKey        string
+	bearer        string // an OAuth access token (vertex-ai)
+	azure         bool   // azure-openai: api-key header, api-version query
+	apiVersion    string
+	temperature   *float64
+	maxTokens     *int64
+	headers       map[string]string
+	extra         map[string]any // passed-through options
+	timeouts      Timeouts       // the client's own (http block, request_timeout_ms)
+	mediaHandler  map[string]string
+	aws           *awsOptions // aws-bedrock
 }
 
 // endpoint resolves c's options. Env values are read now; an unset
 // variable is a *ConfigError naming it, except for base_url, which then
 // falls back to the provider's default. ctx bounds what resolving needs
 // from the network (a vertex-ai access token).
+//
+// The endpoint of a client whose options depend on nothing but the
+// environment is resolved once and reused while the environment variables
+// it reads keep their values: it is only read from once made. Vertex AI
+// (an access token per call) and Bedrock (credentials that may expire) are
+// resolved at every attempt.
 func (r *Runtime) endpoint(ctx context.Context, c *client) (*endpoint, error) {
+	if c.provider == "vertex-ai" || c.provider == "aws-bedrock" {
+		return r.resolveEndpoint(ctx, c)
+	}
+	if e := c.resolved.Load(); e != nil && e.current(r) {
+		return e.ep, nil
+	}
+	names := envNames(c)
+	vals := make([]envValue, len(names))
+	for i, name := range names {
+		vals[i].val, vals[i].set = r.env(name)
+	}
+	ep, err := r.resolveEndpoint(ctx, c)
+	if err == nil {
+		c.resolved.Store(&resolvedEndpoint{names: names, vals: vals, ep: ep})
+	}
+	return ep, err
+}
+
+// A resolvedEndpoint is a client's endpoint and the environment variables
+// it was resolved with: their names and values.
+type resolvedEndpoint struct {
+	names []string
+	vals  []envValue
+	ep    *endpoint
+}
+
+// An envValue is the value of an environment variable, and whether it is
+// set.
+type envValue struct {
+	val string
+	set bool
+}
+
+// current reports whether the environment variables of e still have the
+// values e was resolved with.
+func (e *resolvedEndpoint) current(r *Runtime) bool {
+	for i, name := range e.names {
+		if v, set := r.env(name); v != e.vals[i].val || set != e.vals[i].set {
+			return false
+		}
+	}
+	return true
+}
+
+// envNames returns the environment variables that resolving c's endpoint
+// may read: the env.NAME values of its options, and its provider's
+// variables for the base URL and API key.
+func envNames(c *client) []string {
+	var names []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case Env:
+			names = append(names, x.Name)
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(c.options)
+	for _, name := range []string{c.info.urlEnv, c.info.keyEnv} {
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// resolveEndpoint resolves c's options (see endpoint).
+func (r *Runtime) resolveEndpoint(ctx context.Context, c *client) (*endpoint, error) {
 	ep := &endpoint{provider: c.provider, api: c.info.api}
 	var err error
 	if ep.model, _, err = r.stringOption(c, "model"); err != nil {
@@ -69,6 +154,9 @@ func (r *Runtime) endpoint(ctx context.Context, c *client) (*endpoint, error) {
 		if ep.baseURL, err = r.baseURL(c); err == nil {
 			ep.apiKey, err = r.apiKey(c)
 		}
+	}
+	if err == nil && ep.baseURL != "" {
+		ep.serverAddress, ep.serverPort = serverOf(ep.baseURL)
 	}
 	return ep, err
 }
