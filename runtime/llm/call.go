@@ -67,6 +67,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents, req: req}
+	cs.attempts = cs.first[:0]
 	cs.collectSecrets(c, 0)
 	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
 	if cs.partial != nil {
@@ -147,6 +148,10 @@ type call struct {
 	// finish need not redact them again.
 	clean    int
 	redacted redaction
+	// first and firstState hold the first attempt, allocated with the
+	// call: most calls make one.
+	first      [1]vmspan.LLMAttempt
+	firstState attemptState
 }
 
 // records reports whether the call records its attempts' HTTP exchanges
@@ -331,7 +336,11 @@ func (cs *call) begin(c *client, streamed bool) (*attemptState, error) {
 	if err != nil {
 		return nil, err
 	}
-	at := &attemptState{idx: len(cs.attempts), ep: ep, msgs: msgs}
+	at := &cs.firstState
+	if len(cs.attempts) > 0 {
+		at = new(attemptState)
+	}
+	at.idx, at.ep, at.msgs = len(cs.attempts), ep, msgs
 	at.red = cs.addSecrets(ep, msgs)
 	cs.attempts = append(cs.attempts, vmspan.LLMAttempt{
 		Client: c.name, Provider: c.provider, Model: ep.model,
