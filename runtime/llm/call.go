@@ -679,12 +679,7 @@ func serverOfURL(u *url.URL) (string, int) {
 // addSecrets notes the secret values an attempt uses (and the media whose
 // bytes it sends) and returns a redactor for them.
 func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
-	var secrets []string
-	for _, s := range []string{ep.apiKey, ep.bearer} {
-		if s != "" {
-			secrets = append(secrets, s)
-		}
-	}
+	secrets := ep.secrets // clipped: appending copies it
 	if o := ep.aws; o != nil && o.creds != nil {
 		secrets = append(secrets, o.creds.SecretAccessKey, o.creds.SessionToken)
 	}
@@ -699,13 +694,25 @@ func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 			}
 		}
 	}
+	cs.noteSecrets(secrets...)
+	return redactor{secrets: secrets, media: cs.media}
+}
+
+// ownSecrets returns the secret values of ep's options: its API key,
+// access token and the values of its secret headers.
+func (ep *endpoint) ownSecrets() []string {
+	var secrets []string
+	for _, s := range []string{ep.apiKey, ep.bearer} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
 	for k, v := range ep.headers {
 		if vmspan.IsSecretKey(k) {
 			secrets = append(secrets, headerSecrets(v)...)
 		}
 	}
-	cs.noteSecrets(secrets...)
-	return redactor{secrets: secrets, media: cs.media}
+	return slices.Clip(secrets)
 }
 
 // noteSecrets adds secrets to those of the call, once each.

@@ -8,29 +8,35 @@ import (
 	"strings"
 )
 
-// An endpoint is a leaf client's options resolved for one attempt.
+// An endpoint is a leaf client's options resolved for one attempt, or for
+// the attempts of a client while its environment is the same (see
+// Runtime.endpoint): once resolved, it is only read from.
 type endpoint struct {
-	provider   string
-	api        string
-	model      string
-	modelInURL bool   // Gemini: the model is part of the URL, not the body
-	modelPath  string // Gemini: the URL path after baseURL that names the model
-	baseURL    string
-	// serverAddress and serverPort are baseURL's host and port (see
-	// serverOf), which attempts record.
-	serverAddress string
+	provider     string
+	api          string
+	model        string
+	modelInURL   bool   // Gemini: the model is part of the URL, not the body
+	modelPath    string // Gemini: the URL path after baseURL that names the model
+	baseURL      string
+	apiKey       string
+	bearer       string // an OAuth access token (vertex-ai)
+	azure        bool   // azure-openai: api-key header, api-version query
+	apiVersion   string
+	temperature  *float64
+	maxTokens    *int64
+	headers      map[string]string
+	extra        map[string]any // passed-through options
+	timeouts     Timeouts       // the client's own (http block, request_timeout_ms)
+	mediaHandler map[string]string
+	aws          *awsOptions // aws-bedrock
+
+	// Made from the fields above once they are resolved (see box), for
+	// every attempt that uses the endpoint.
+	serverAddress string // baseURL's host and port (see serverOf)
 	serverPort    int
-	apiKey        string
-	bearer        string // an OAuth access token (vertex-ai)
-	azure         bool   // azure-openai: api-key header, api-version query
-	apiVersion    string
-	temperature   *float64
-	maxTokens     *int64
-	headers       map[string]string
-	extra         map[string]any // passed-through options
-	timeouts      Timeouts       // the client's own (http block, request_timeout_ms)
-	mediaHandler  map[string]string
-	aws           *awsOptions // aws-bedrock
+	boxed         struct{ model, temperature, maxTokens any } // as request bodies take them
+	bearerKey     string                                      // "Bearer " + apiKey
+	secrets       []string                                    // see ownSecrets; clipped
 }
 
 // endpoint resolves c's options. Env values are read now; an unset
@@ -155,10 +161,29 @@ func (r *Runtime) resolveEndpoint(ctx context.Context, c *client) (*endpoint, er
 			ep.apiKey, err = r.apiKey(c)
 		}
 	}
-	if err == nil && ep.baseURL != "" {
+	if err != nil {
+		return ep, err
+	}
+	if ep.baseURL != "" {
 		ep.serverAddress, ep.serverPort = serverOf(ep.baseURL)
 	}
-	return ep, err
+	ep.box()
+	return ep, nil
+}
+
+// box sets the fields of ep made from the others once they are resolved.
+func (ep *endpoint) box() {
+	ep.boxed.model = ep.model
+	if ep.temperature != nil {
+		ep.boxed.temperature = *ep.temperature
+	}
+	if ep.maxTokens != nil {
+		ep.boxed.maxTokens = *ep.maxTokens
+	}
+	if ep.apiKey != "" {
+		ep.bearerKey = "Bearer " + ep.apiKey
+	}
+	ep.secrets = ep.ownSecrets()
 }
 
 // azureEndpoint resolves an azure-openai client. The deployment stands for

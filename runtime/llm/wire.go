@@ -45,13 +45,13 @@ func newWireRequest(ep *endpoint, url, maxTokensKey string) *wireRequest {
 		body[k] = v
 	}
 	if ep.model != "" && !ep.modelInURL {
-		body["model"] = ep.model
+		body["model"] = ep.boxed.model
 	}
 	if ep.temperature != nil {
-		body["temperature"] = *ep.temperature
+		body["temperature"] = ep.boxed.temperature
 	}
 	if ep.maxTokens != nil && maxTokensKey != "" {
-		body[maxTokensKey] = *ep.maxTokens
+		body[maxTokensKey] = ep.boxed.maxTokens
 	}
 	return &wireRequest{url: url, header: h, body: body}
 }
