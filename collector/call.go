@@ -123,7 +123,7 @@ func (cl *call) stacks() [][]vmspan.SpanID {
 			out[i] = r.stack
 			continue
 		}
-		p := out[cl.index(cl.span(r.parent))]
+		p := out[cl.find(r.parent)]
 		start := len(buf)
 		buf = append(append(buf, p...), r.id)
 		out[i] = buf[start:len(buf):len(buf)]
@@ -254,53 +254,68 @@ func newCall(e *vmspan.Event, level int) *call {
 
 // span returns the record of span id, or nil.
 func (cl *call) span(id vmspan.SpanID) *spanRec {
-	if cl.spans != nil {
-		if i, ok := cl.spans[id]; ok {
-			return cl.order[i]
-		}
-		return nil
-	}
-	for _, r := range cl.order {
-		if r.id == id {
-			return r
-		}
+	if i := cl.find(id); i >= 0 {
+		return cl.order[i]
 	}
 	return nil
+}
+
+// find returns the index in cl.order of the record of span id, or -1.
+func (cl *call) find(id vmspan.SpanID) int {
+	if cl.spans != nil {
+		if i, ok := cl.spans[id]; ok {
+			return int(i)
+		}
+		return -1
+	}
+	for i, r := range cl.order {
+		if r.id == id {
+			return i
+		}
+	}
+	return -1
 }
 
 func (cl *call) isRootEnd(e *vmspan.Event) bool {
 	return e.Kind == vmspan.EventEnd && e.Span.ID == cl.root
 }
 
-// apply updates cl with e and returns the record of e's span when e was
-// new (not a duplicate and about a span cl can place), else nil.
-func (cl *call) apply(e *vmspan.Event) *spanRec {
-	var r *spanRec
+// apply updates cl with e and returns the record of e's span and its index
+// in cl.order when e was new (not a duplicate and about a span cl can
+// place), else nil.
+func (cl *call) apply(e *vmspan.Event) (*spanRec, int) {
+	var i int
 	switch e.Kind {
 	case vmspan.EventStart:
-		r = cl.start(e)
+		i = cl.start(e)
 	case vmspan.EventEnd:
-		r = cl.end(e)
+		i = cl.end(e)
 	case vmspan.EventSetTags:
-		r = cl.setTags(e)
+		i = cl.setTags(e)
+	default:
+		return nil, -1
 	}
-	if r != nil {
-		cl.stale = true
+	if i < 0 {
+		return nil, -1
 	}
-	return r
+	cl.stale = true
+	return cl.order[i], i
 }
 
-func (cl *call) start(e *vmspan.Event) *spanRec {
-	if cl.span(e.Span.ID) != nil {
-		return nil
+// start, end and setTags apply an event of their kind and return the
+// index of its span's record, or -1 when the event is not new.
+func (cl *call) start(e *vmspan.Event) int {
+	if cl.find(e.Span.ID) >= 0 {
+		return -1
 	}
 	r := cl.add(e)
 	if e.Span.ID == cl.root {
 		cl.args, cl.tags = r.args, e.Tags
 	}
-	return r
+	return len(cl.order) - 1
 }
 
+// add records a new span, last in cl.order.
 func (cl *call) add(e *vmspan.Event) *spanRec {
 	r := &spanRec{id: e.Span.ID, parent: e.Span.Parent, name: e.Name, kind: e.SpanKind,
 		depth: int32(max(len(stackOf(e))-1-cl.level, 0))}
@@ -328,12 +343,17 @@ func (cl *call) add(e *vmspan.Event) *spanRec {
 
 // end records a span's end. An end whose start was not seen still counts:
 // end events carry everything the start did.
-func (cl *call) end(e *vmspan.Event) *spanRec {
-	r := cl.span(e.Span.ID)
-	if r == nil {
+func (cl *call) end(e *vmspan.Event) int {
+	var r *spanRec
+	i := cl.find(e.Span.ID)
+	switch {
+	case i < 0:
 		r = cl.add(e)
-	} else if r.ended {
-		return nil
+		i = len(cl.order) - 1
+	case cl.order[i].ended:
+		return -1
+	default:
+		r = cl.order[i]
 	}
 	r.ended, r.result, r.dur = true, e.Result, e.Duration
 	r.setStart(e.Start, cl.utc)
@@ -348,18 +368,19 @@ func (cl *call) end(e *vmspan.Event) *spanRec {
 		cl.args, cl.tags, cl.result, cl.err = r.args, e.Tags, e.Result, e.Err
 		cl.done = true
 	}
-	return r
+	return i
 }
 
-func (cl *call) setTags(e *vmspan.Event) *spanRec {
-	r := cl.span(e.Span.ID)
-	if r == nil {
-		return nil
+func (cl *call) setTags(e *vmspan.Event) int {
+	i := cl.find(e.Span.ID)
+	if i < 0 {
+		return -1
 	}
+	r := cl.order[i]
 	m := r.set()
 	for _, id := range m.tagIDs {
 		if id == e.ID {
-			return nil
+			return -1
 		}
 	}
 	m.tagIDs = append(m.tagIDs, e.ID)
@@ -371,12 +392,12 @@ func (cl *call) setTags(e *vmspan.Event) *spanRec {
 		maps.Copy(t, e.Tags)
 		cl.tags = t
 	}
-	return r
+	return i
 }
 
-// retain keeps e, the event of span r that apply has just recorded, in
-// compact form when it fits, else as a copy.
-func (cl *call) retain(r *spanRec, e *vmspan.Event) {
+// retain keeps e, the event of span r (cl.order[i]) that apply has just
+// recorded, in compact form when it fits, else as a copy.
+func (cl *call) retain(r *spanRec, i int, e *vmspan.Event) {
 	if e.Kind == vmspan.EventStart || e.Kind == vmspan.EventEnd {
 		if ns, ok := packTime(e.Time, cl.utc); ok && cl.fits(r, e) {
 			k := evStart
@@ -384,7 +405,7 @@ func (cl *call) retain(r *spanRec, e *vmspan.Event) {
 				k = evEnd
 			}
 			r.evs[k] = evRef{id: e.ID, time: ns, tags: e.Tags}
-			cl.events = append(cl.events, evIndex(cl.index(r))<<evKindBits|k)
+			cl.events = append(cl.events, evIndex(i)<<evKindBits|k)
 			return
 		}
 	}
@@ -415,19 +436,6 @@ func (cl *call) fits(r *spanRec, e *vmspan.Event) bool {
 // pointer, as the tracer gives a span's events, or equal values.
 func sameRemote(a, b *vmspan.RemoteParent) bool {
 	return a == b || a != nil && b != nil && reflect.DeepEqual(*a, *b)
-}
-
-// index returns r's index in cl.order.
-func (cl *call) index(r *spanRec) int {
-	if cl.spans != nil {
-		return int(cl.spans[r.id])
-	}
-	for i, o := range cl.order {
-		if o == r {
-			return i
-		}
-	}
-	panic("collector: a span not in its call")
 }
 
 // event rebuilds the retained event x; stacks are the spans' stacks.

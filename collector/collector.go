@@ -100,11 +100,11 @@ func (c *Collector) Emit(e *vmspan.Event) {
 	if cl == nil {
 		return
 	}
-	r := cl.apply(e)
+	r, i := cl.apply(e)
 	if r == nil {
 		return
 	}
-	c.retain(cl, e, r)
+	c.retain(cl, e, r, i)
 	if cl.isRootEnd(e) {
 		c.complete(cl)
 	}
@@ -153,9 +153,9 @@ func stackOf(e *vmspan.Event) []vmspan.SpanID {
 // engine may reuse that span's memory.
 func (c *Collector) RetainsEvents() bool { return false }
 
-// retain keeps a copy of e, the event of r's span, in cl, within the
-// event limit.
-func (c *Collector) retain(cl *call, e *vmspan.Event, r *spanRec) {
+// retain keeps a copy of e, the event of r's span (cl.order[i]), in cl,
+// within the event limit.
+func (c *Collector) retain(cl *call, e *vmspan.Event, r *spanRec, i int) {
 	if c.events >= c.maxEvents {
 		c.evictUntil(cl, func() bool { return c.events < c.maxEvents })
 	}
@@ -164,7 +164,7 @@ func (c *Collector) retain(cl *call, e *vmspan.Event, r *spanRec) {
 		c.omitted++
 		return
 	}
-	cl.retain(r, e)
+	cl.retain(r, i, e)
 	c.events++
 	retained.Add(1)
 }

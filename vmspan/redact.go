@@ -5,6 +5,8 @@ package vmspan
 import (
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -17,8 +19,35 @@ var secretWords = []string{"token", "password", "passwd", "secret", "authorizati
 // field or header such as api_key, apiKey, x-api-key, access_token, password,
 // client_secret or Authorization. Keys are split into words at '_', '-', '.',
 // spaces and lower-to-upper case changes, so max_tokens is not a secret. It
-// does not allocate: the engine asks it for every traced argument.
+// does not allocate once it knows k: the engine asks it for every traced
+// argument and snapshot field. It is safe for concurrent use.
 func IsSecretKey(k string) bool {
+	if v, ok := secretKeys.m.Load(k); ok {
+		return v.(bool)
+	}
+	secret := isSecretKey(k)
+	if secretKeys.n.Load() < maxSecretKeys {
+		// A clone: k may be a substring of a large text (a reply's JSON).
+		if _, loaded := secretKeys.m.LoadOrStore(strings.Clone(k), secret); !loaded {
+			secretKeys.n.Add(1)
+		}
+	}
+	return secret
+}
+
+// maxSecretKeys bounds secretKeys. Keys come from declarations (parameter
+// and field names) and protocols (header names), so there are few; map keys
+// of user data past the bound are decided at each use.
+const maxSecretKeys = 4096
+
+// secretKeys caches IsSecretKey's answers by key: they depend on the key
+// alone, and the same names recur from call to call.
+var secretKeys struct {
+	m sync.Map // string -> bool
+	n atomic.Int64
+}
+
+func isSecretKey(k string) bool {
 	prev := ""
 	for start, i := 0, 0; i <= len(k); i++ {
 		if i < len(k) && !isWordBreak(k, i) {

@@ -347,6 +347,27 @@ func TestIsSecretKeyAllocs(t *testing.T) {
 	}
 }
 
+// TestIsSecretKeyCache asks IsSecretKey about more keys than it caches,
+// twice and from two goroutines: cached or not, every answer stays right.
+func TestIsSecretKeyCache(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for round := range 2 {
+				for i := range 6000 {
+					if k := fmt.Sprintf("field%d_token", i); !vmspan.IsSecretKey(k) {
+						t.Errorf("round %d: IsSecretKey(%q) = false", round, k)
+					}
+					if k := fmt.Sprintf("field%d_tokens", i); vmspan.IsSecretKey(k) {
+						t.Errorf("round %d: IsSecretKey(%q) = true", round, k)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func TestDiscard(t *testing.T) {
 	tr := vmspan.NewTracer(vmspan.Discard)
 	ctx, s := tr.Start(context.Background(), "work")

@@ -222,10 +222,7 @@ func (e *Engine) Call(ctx context.Context, name string, args any, opts ...CallOp
 // call runs a call; partial, when not nil, receives the partial values of
 // the LLM calls it makes (see Stream).
 func (e *Engine) call(ctx context.Context, name string, args any, partial func(fn string, v any) bool, opts []CallOption) (any, error) {
-	var cfg callConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := configOf(opts)
 	fn := e.prog.Function(name)
 	if fn == nil || fn.Kind == vm.FuncHost {
 		return nil, &UnknownFunctionError{name}
@@ -285,6 +282,19 @@ func (e *Engine) call(ctx context.Context, name string, args any, partial func(f
 		return nil, err
 	}
 	return vm.ToGo(res), nil
+}
+
+// configOf returns the configuration opts make. Only a call with options
+// allocates one (the options take its address).
+func configOf(opts []CallOption) callConfig {
+	if len(opts) == 0 {
+		return callConfig{}
+	}
+	c := new(callConfig)
+	for _, o := range opts {
+		o(c)
+	}
+	return *c
 }
 
 // threads holds the VM threads of ended calls, so that a call reuses a

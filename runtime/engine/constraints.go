@@ -69,13 +69,12 @@ func checkConstraints(p *vm.Program) syntax.ErrorList {
 // checkArgs tests args, the arguments of fn, against the @assert
 // constraints of its parameters' types, returning the first failure.
 func (e *Engine) checkArgs(fn *vm.Function, args []vm.Value) *llm.AssertError {
-	if !e.asserts[fn] {
+	params, ok := e.asserts[fn]
+	if !ok {
 		return nil
 	}
-	params := make([]*types.Param, len(fn.Params))
 	snaps := make([]vmspan.Arg, len(args))
-	for i, p := range fn.Params {
-		params[i] = &types.Param{Name: p.Name, Type: p.Type}
+	for i, p := range params {
 		if i < len(args) {
 			snaps[i] = vmspan.Arg{Name: p.Name, Value: vm.Snapshot(args[i])}
 		}
@@ -84,6 +83,15 @@ func (e *Engine) checkArgs(fn *vm.Function, args []vm.Value) *llm.AssertError {
 		return err.(*llm.AssertError)
 	}
 	return nil
+}
+
+// assertParams returns fn's parameters in llm.CheckArgs's form.
+func assertParams(fn *vm.Function) []*types.Param {
+	params := make([]*types.Param, len(fn.Params))
+	for i, p := range fn.Params {
+		params[i] = &types.Param{Name: p.Name, Type: p.Type}
+	}
+	return params
 }
 
 // hasAsserts reports whether some parameter of fn has an @assert on its

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bexrun/bex/runtime/llm"
 	"github.com/bexrun/bex/runtime/syntax"
+	"github.com/bexrun/bex/runtime/types"
 	"github.com/bexrun/bex/runtime/vm"
 	"github.com/bexrun/bex/vmspan"
 )
@@ -120,9 +121,10 @@ type Engine struct {
 	llmOpts  []llm.Option
 	maxSteps int64
 	maxDepth int
-	// asserts names the functions whose parameters have @assert
-	// constraints, which every call's arguments are tested against.
-	asserts map[*vm.Function]bool
+	// asserts holds the parameter lists, in llm.CheckArgs's form, of the
+	// functions whose parameters have @assert constraints, which every
+	// call's arguments are tested against.
+	asserts map[*vm.Function][]*types.Param
 }
 
 // New compiles p, with the host functions given by options, into an Engine.
@@ -148,10 +150,10 @@ func New(p *Sources, opts ...Option) (*Engine, error) {
 	if errs := checkConstraints(e.prog); len(errs) > 0 {
 		return nil, errs
 	}
-	e.asserts = map[*vm.Function]bool{}
+	e.asserts = map[*vm.Function][]*types.Param{}
 	for _, fn := range e.prog.Functions() {
 		if hasAsserts(fn) {
-			e.asserts[fn] = true
+			e.asserts[fn] = assertParams(fn)
 		}
 	}
 	if e.llm == nil {

@@ -67,6 +67,7 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	cs := &call{r: r, ctx: ctx, msgs: msgs, over: over, limits: req.Timeouts, partial: req.Partial, events: req.StreamEvents, req: req}
+	cs.attempts = cs.first[:0]
 	cs.collectSecrets(c, 0)
 	cs.target, cs.dynamic = targetWith(req.Output, req.Types)
 	if cs.partial != nil {
@@ -143,6 +144,14 @@ type call struct {
 	delivered bool // partial values went to partial
 	events    bool // record the events of streamed replies (Request.StreamEvents)
 	req       Request
+	// attempts[:clean] are redacted as redacted says (see endLive), so
+	// finish need not redact them again.
+	clean    int
+	redacted redaction
+	// first and firstState hold the first attempt, allocated with the
+	// call: most calls make one.
+	first      [1]vmspan.LLMAttempt
+	firstState attemptState
 }
 
 // records reports whether the call records its attempts' HTTP exchanges
@@ -327,16 +336,18 @@ func (cs *call) begin(c *client, streamed bool) (*attemptState, error) {
 	if err != nil {
 		return nil, err
 	}
-	at := &attemptState{idx: len(cs.attempts), ep: ep, msgs: msgs}
+	at := &cs.firstState
+	if len(cs.attempts) > 0 {
+		at = new(attemptState)
+	}
+	at.idx, at.ep, at.msgs = len(cs.attempts), ep, msgs
 	at.red = cs.addSecrets(ep, msgs)
 	cs.attempts = append(cs.attempts, vmspan.LLMAttempt{
 		Client: c.name, Provider: c.provider, Model: ep.model,
 		Temperature: ep.temperature, MaxTokens: ep.maxTokens, Messages: cs.msgs, DynamicTypes: cs.dynamic,
 	})
 	a := &cs.attempts[at.idx]
-	if ep.baseURL != "" {
-		a.ServerAddress, a.ServerPort = serverOf(ep.baseURL)
-	}
+	a.ServerAddress, a.ServerPort = ep.serverAddress, ep.serverPort
 	if streamed {
 		a.Stream = &vmspan.StreamInfo{} // filled in when the stream ends
 	}
@@ -366,8 +377,22 @@ func (cs *call) endLive(at *attemptState) {
 		return
 	}
 	a := &cs.attempts[at.idx]
-	redactor{secrets: cs.secrets, media: cs.media}.attempt(a, len(cs.attempts) > 1) // see finish
+	done := redaction{secrets: len(cs.secrets), media: len(cs.media), records: len(cs.attempts) > 1}
+	redactor{secrets: cs.secrets, media: cs.media}.attempt(a, done.records) // see finish
+	if done != cs.redacted {
+		cs.redacted, cs.clean = done, 0 // the attempts before at may lack what is new
+	}
+	if at.idx == cs.clean {
+		cs.clean++
+	}
 	at.live.End(a)
+}
+
+// A redaction says what endLive redacted attempts with: the first secrets
+// of the call's secrets and media values, and their HTTP records or not.
+type redaction struct {
+	secrets, media int
+	records        bool
 }
 
 // exchange sends the request of attempt at and reads the reply.
@@ -654,12 +679,7 @@ func serverOfURL(u *url.URL) (string, int) {
 // addSecrets notes the secret values an attempt uses (and the media whose
 // bytes it sends) and returns a redactor for them.
 func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
-	var secrets []string
-	for _, s := range []string{ep.apiKey, ep.bearer} {
-		if s != "" {
-			secrets = append(secrets, s)
-		}
-	}
+	secrets := ep.secrets // clipped: appending copies it
 	if o := ep.aws; o != nil && o.creds != nil {
 		secrets = append(secrets, o.creds.SecretAccessKey, o.creds.SessionToken)
 	}
@@ -674,13 +694,25 @@ func (cs *call) addSecrets(ep *endpoint, msgs []vmspan.Message) redactor {
 			}
 		}
 	}
+	cs.noteSecrets(secrets...)
+	return redactor{secrets: secrets, media: cs.media}
+}
+
+// ownSecrets returns the secret values of ep's options: its API key,
+// access token and the values of its secret headers.
+func (ep *endpoint) ownSecrets() []string {
+	var secrets []string
+	for _, s := range []string{ep.apiKey, ep.bearer} {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
 	for k, v := range ep.headers {
 		if vmspan.IsSecretKey(k) {
 			secrets = append(secrets, headerSecrets(v)...)
 		}
 	}
-	cs.noteSecrets(secrets...)
-	return redactor{secrets: secrets, media: cs.media}
+	return slices.Clip(secrets)
 }
 
 // noteSecrets adds secrets to those of the call, once each.
@@ -760,6 +792,9 @@ func (cs *call) addSentSecrets(at *attemptState, h http.Header) {
 // finish redacts every secret of the call from all attempts (a key of one
 // client may appear in another's prompt) and returns them.
 func (cs *call) finish() []vmspan.LLMAttempt {
+	if cs.clean == len(cs.attempts) && cs.redacted == (redaction{len(cs.secrets), len(cs.media), len(cs.attempts) > 1}) {
+		return cs.attempts // endLive redacted them all with what finish would
+	}
 	red := redactor{secrets: cs.secrets, media: cs.media}
 	// An attempt's HTTP records were redacted with every secret and media
 	// value of its own when they were made; only another attempt's can be

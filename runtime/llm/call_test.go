@@ -868,3 +868,27 @@ func TestCallNoHTTPRecords(t *testing.T) {
 		}
 	}
 }
+
+// A client's endpoint is resolved once while its environment variables
+// keep their values; a changed variable (here the API key, then a provider
+// default read only when the option is absent) is read by the next call.
+func TestEndpointFollowsEnv(t *testing.T) {
+	f := newFixture(t, []ClientDecl{{Name: "Default", Provider: "openai", Options: map[string]any{
+		"model": "gpt-4o-mini", "base_url": Env{"OPENAI_BASE_URL"}}}}, nil)
+	auth := func(client string) string {
+		t.Helper()
+		if _, err := f.rt.Call(context.Background(), headlineRequest(client)); err != nil {
+			t.Fatal(err)
+		}
+		reqs := f.srv.Requests()
+		return reqs[len(reqs)-1].Header.Get("Authorization")
+	}
+	for _, client := range []string{"Fast", "Default"} {
+		for _, key := range []string{"sk-first-key", "sk-first-key", "sk-second-key", "sk-first-key"} {
+			f.env.set("OPENAI_API_KEY", key)
+			if got := auth(client); got != "Bearer "+key {
+				t.Errorf("%s with OPENAI_API_KEY=%s: Authorization %q", client, key, got)
+			}
+		}
+	}
+}

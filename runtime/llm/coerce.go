@@ -112,6 +112,24 @@ func newCval(v any, kind types.Kind, flags ...cflag) *cval {
 	return c
 }
 
+// newCval is newCval with the value taken from c's chunk, so that the
+// values of a reply take a few allocations, not one each. The first chunk
+// holds c.chunk values (see chunkFor), the next ones double in size (up to
+// 64 values), so that about half of what they hold goes unused at most.
+func (c *coercer) newCval(v any, kind types.Kind, flags ...cflag) *cval {
+	if len(c.free) == 0 {
+		n := max(c.chunk, 1)
+		c.free, c.chunk = make([]cval, n), min(2*n, 64)
+	}
+	r := &c.free[0]
+	c.free = c.free[1:]
+	r.v, r.kind = v, kind
+	for _, f := range flags {
+		r.addFlag(f)
+	}
+	return r
+}
+
 func (c *cval) addFlag(f cflag) {
 	c.flags = append(c.flags, f)
 	c.score += f.score()
@@ -198,8 +216,21 @@ func deeper(a, b *cerr) *cerr {
 const maxCoerceDepth = 100
 
 // A coercer coerces one reply.
+// chunkFor returns the size of a coercer's first chunk of values for
+// target t: a class's fields and itself, else one value (a list's
+// elements are as many as the reply has).
+func chunkFor(t *target) int {
+	if t.kind == types.Class && t.class != nil {
+		return min(len(t.class.fields)+1, 64)
+	}
+	return 1
+}
+
 type coercer struct {
 	depth int
+	free  []cval // see newCval
+	chunk int    // the size of the next chunk of free
+
 	// constraints makes coercion test the targets' @assert and @check
 	// constraints (ParseOutput sets it).
 	constraints bool
@@ -253,7 +284,7 @@ func (c *coercer) convert(t *target, v *jvalue) (*cval, *cerr) {
 	case types.Bool:
 		return c.toBool(t, v)
 	case types.Null:
-		return newCval(nil, types.Null, cflag{kind: flDefaultHadValue, note: &lossyNote{kind: vmspan.ParseDefaulted, detail: "used null for " + describe(v)}}), nil
+		return c.newCval(nil, types.Null, cflag{kind: flDefaultHadValue, note: &lossyNote{kind: vmspan.ParseDefaulted, detail: "used null for " + describe(v)}}), nil
 	case types.List:
 		return c.toList(t, v)
 	case types.Map:
@@ -267,7 +298,7 @@ func (c *coercer) convert(t *target, v *jvalue) (*cval, *cerr) {
 	case types.Literal:
 		return c.toLiteral(t, v)
 	case types.Any:
-		return newCval(plainValue(v, 0), types.Any), nil
+		return c.newCval(plainValue(v, 0), types.Any), nil
 	}
 	return nil, mismatch(t, v)
 }
@@ -436,35 +467,35 @@ func (c *coercer) tryCastExact(t *target, v *jvalue) *cval {
 	switch t.kind {
 	case types.String:
 		if v.kind == jString {
-			return newCval(v.text, types.String)
+			return c.newCval(v.text, types.String)
 		}
 	case types.Int:
 		if v.kind == jNumber && v.num.kind == numInt {
-			return newCval(v.num.i, types.Int)
+			return c.newCval(v.num.i, types.Int)
 		}
 	case types.Float:
 		if v.kind == jNumber {
-			return newCval(v.num.asFloat(), types.Float)
+			return c.newCval(v.num.asFloat(), types.Float)
 		}
 	case types.Bool:
 		if v.kind == jBool {
-			return newCval(v.b, types.Bool)
+			return c.newCval(v.b, types.Bool)
 		}
 	case types.Null:
 		if v.kind == jNull {
-			return newCval(nil, types.Null)
+			return c.newCval(nil, types.Null)
 		}
 	case types.Enum:
 		if v.kind == jString {
 			for _, ev := range t.enum.values {
 				if ev.shown == v.text {
-					return newCval(vmspan.Enum{Name: t.enum.name, Value: ev.name}, types.Enum)
+					return c.newCval(vmspan.Enum{Name: t.enum.name, Value: ev.name}, types.Enum)
 				}
 			}
 		}
 	case types.Literal:
 		if literalFits(t.literal, v) {
-			return newCval(t.literal, types.Literal)
+			return c.newCval(t.literal, types.Literal)
 		}
 	case types.List:
 		return c.tryCastList(t, v)
@@ -475,7 +506,7 @@ func (c *coercer) tryCastExact(t *target, v *jvalue) *cval {
 	case types.Union:
 		return c.tryCastUnion(t, v)
 	case types.Any:
-		return newCval(plainValue(v, 0), types.Any)
+		return c.newCval(plainValue(v, 0), types.Any)
 	}
 	return nil
 }
@@ -511,7 +542,7 @@ func (c *coercer) tryCastList(t *target, v *jvalue) *cval {
 		out[i] = r.v
 		kids[i] = ckid{index: i, v: r}
 	}
-	return newCval(out, types.List).withKids(kids)
+	return c.newCval(out, types.List).withKids(kids)
 }
 
 func (c *coercer) tryCastMap(t *target, v *jvalue) *cval {
@@ -535,7 +566,7 @@ func (c *coercer) tryCastMap(t *target, v *jvalue) *cval {
 		out[k] = r.v
 		kids = append(kids, ckid{name: k, index: -1, v: r})
 	}
-	return newCval(out, types.Map).withKids(kids)
+	return c.newCval(out, types.Map).withKids(kids)
 }
 
 // tryCastClass fits an object whose keys are exactly the fields' shown
@@ -577,15 +608,15 @@ func (c *coercer) tryCastClass(t *target, v *jvalue) *cval {
 			if !f.optional {
 				return nil
 			}
-			vals[i] = newCval(nil, types.Null, cflag{kind: flOptionalDefault})
+			vals[i] = c.newCval(nil, types.Null, cflag{kind: flOptionalDefault})
 		}
 	}
-	return classValue(ct, vals)
+	return c.classValue(ct, vals)
 }
 
 // classValue makes the object of a class from its shown fields' values;
 // the fields marked @skip are null.
-func classValue(ct *classTarget, vals []*cval) *cval {
+func (c *coercer) classValue(ct *classTarget, vals []*cval) *cval {
 	obj := vmspan.Object{Class: ct.name, Fields: make([]vmspan.Arg, len(ct.all))}
 	for i, name := range ct.all {
 		obj.Fields[i].Name = name
@@ -595,12 +626,12 @@ func classValue(ct *classTarget, vals []*cval) *cval {
 		obj.Fields[ct.pos[i]].Value = vals[i].v
 		kids[i] = ckid{name: f.name, index: -1, v: vals[i]}
 	}
-	return newCval(obj, types.Class).withKids(kids)
+	return c.newCval(obj, types.Class).withKids(kids)
 }
 
 func (c *coercer) tryCastUnion(t *target, v *jvalue) *cval {
 	if v.kind == jNull && t.optional {
-		return newCval(nil, types.Null)
+		return c.newCval(nil, types.Null)
 	}
 	var fits []attempt
 	for _, variant := range t.variants {
@@ -629,9 +660,9 @@ func (c *coercer) toString(v *jvalue) (*cval, *cerr) {
 	case jNull:
 		return nil, failAt("want string, got null")
 	case jString:
-		return newCval(v.text, types.String), nil
+		return c.newCval(v.text, types.String), nil
 	}
-	return newCval(v.display(), types.String, cflag{kind: flJSONToString}), nil
+	return c.newCval(v.display(), types.String, cflag{kind: flJSONToString}), nil
 }
 
 // toInt reads an int: a float is rounded (half away from zero); a string
@@ -642,7 +673,7 @@ func (c *coercer) toInt(t *target, v *jvalue) (*cval, *cerr) {
 	case jNumber:
 		switch v.num.kind {
 		case numInt:
-			return newCval(v.num.i, types.Int), nil
+			return c.newCval(v.num.i, types.Int), nil
 		case numUint:
 			return nil, failQuoting("want int, got "+v.text+" (out of range)", "want int, got a number out of range")
 		}
@@ -652,7 +683,7 @@ func (c *coercer) toInt(t *target, v *jvalue) (*cval, *cerr) {
 		if n, ok := numberFromLiteral(s); ok {
 			switch n.kind {
 			case numInt:
-				return newCval(n.i, types.Int), nil
+				return c.newCval(n.i, types.Int), nil
 			case numUint:
 				return nil, failQuoting("want int, got "+strconv.Quote(s)+" (out of range)", "want int, got a string with a number out of range")
 			}
@@ -691,13 +722,13 @@ func (c *coercer) toFloat(t *target, v *jvalue) (*cval, *cerr) {
 	case jString:
 		s := strings.TrimRight(strings.TrimSpace(v.text), ",")
 		if n, ok := numberFromLiteral(s); ok {
-			return newCval(n.asFloat(), types.Float), nil
+			return c.newCval(n.asFloat(), types.Float), nil
 		}
 		if f, ok := numberFromFraction(s); ok {
-			return newCval(f, types.Float), nil
+			return c.newCval(f, types.Float), nil
 		}
 		if f, ok := numberFromText(s); ok {
-			return newCval(f, types.Float, cflag{kind: flStringToFloat}), nil
+			return c.newCval(f, types.Float, cflag{kind: flStringToFloat}), nil
 		}
 	case jArray:
 		return c.fromList(t, v.items)
@@ -717,13 +748,13 @@ func (c *coercer) toBool(t *target, v *jvalue) (*cval, *cerr) {
 	case jString:
 		switch strings.ToLower(v.text) {
 		case "true":
-			return newCval(true, types.Bool, cflag{kind: flStringToBool}), nil
+			return c.newCval(true, types.Bool, cflag{kind: flStringToBool}), nil
 		case "false":
-			return newCval(false, types.Bool, cflag{kind: flStringToBool}), nil
+			return c.newCval(false, types.Bool, cflag{kind: flStringToBool}), nil
 		}
 		switch r, how, _ := matchString(v.text, boolCandidates, true); how {
 		case matchExact, matchSubstring:
-			return newCval(r == "true", types.Bool, cflag{kind: flStringToBool}), nil
+			return c.newCval(r == "true", types.Bool, cflag{kind: flStringToBool}), nil
 		case matchAmbiguous:
 			const tie = ": it names true and false equally often"
 			return nil, failQuoting("want bool, got "+describe(v)+tie, "want bool, got "+describeKind(v)+tie)
@@ -737,7 +768,7 @@ func (c *coercer) toBool(t *target, v *jvalue) (*cval, *cerr) {
 // toList reads a list: each element that cannot be read is dropped (and
 // noted); a single value is a one-element list.
 func (c *coercer) toList(t *target, v *jvalue) (*cval, *cerr) {
-	r := newCval(nil, types.List)
+	r := c.newCval(nil, types.List)
 	items := v.items
 	one := v.kind != jArray
 	if one {
@@ -783,7 +814,7 @@ func (c *coercer) toMap(t *target, v *jvalue) (*cval, *cerr) {
 	if v.kind != jObject {
 		return nil, mismatch(t, v)
 	}
-	r := newCval(nil, types.Map, cflag{kind: flObjectToMap})
+	r := c.newCval(nil, types.Map, cflag{kind: flObjectToMap})
 	out := make(map[string]any, len(v.items))
 	var kids []ckid
 	at := map[string]int{}
@@ -859,7 +890,7 @@ func (c *coercer) toEnum(t *target, v *jvalue) (*cval, *cerr) {
 	if err != nil {
 		return nil, err
 	}
-	return newCval(vmspan.Enum{Name: t.enum.name, Value: name}, types.Enum, flags...), nil
+	return c.newCval(vmspan.Enum{Name: t.enum.name, Value: name}, types.Enum, flags...), nil
 }
 
 // matchText matches v's text (a non-string is printed) against cands.
@@ -900,7 +931,7 @@ func (c *coercer) toLiteral(t *target, v *jvalue) (*cval, *cerr) {
 		if err != nil {
 			return nil, err
 		}
-		return newCval(l, types.Literal, flags...), nil
+		return c.newCval(l, types.Literal, flags...), nil
 	default:
 		return nil, mismatch(t, v)
 	}
@@ -1018,7 +1049,7 @@ func (c *coercer) toClass(t *target, v *jvalue) (*cval, *cerr) {
 		case s.set && s.err == nil:
 			vals[i] = s.v
 		case f.optional && !s.set:
-			vals[i] = newCval(nil, types.Null, cflag{kind: flOptionalDefault})
+			vals[i] = c.newCval(nil, types.Null, cflag{kind: flOptionalDefault})
 		default:
 			d := defaultValue(f.t, s.set, s.err)
 			if d == nil {
@@ -1038,7 +1069,7 @@ func (c *coercer) toClass(t *target, v *jvalue) (*cval, *cerr) {
 		}
 		return pickBest(t, alts)
 	}
-	r := classValue(ct, vals)
+	r := c.classValue(ct, vals)
 	for _, f := range flags {
 		r.addFlag(f)
 	}

@@ -119,7 +119,8 @@ type client struct {
 	policy   *retryPolicy // nil: no retries
 	children []string     // strategy clients
 	pos      string
-	next     atomic.Uint64 // round-robin position
+	next     atomic.Uint64                    // round-robin position
+	resolved atomic.Pointer[resolvedEndpoint] // see Runtime.endpoint
 }
 
 // A retryPolicy is a validated retry_policy.

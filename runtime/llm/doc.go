@@ -108,7 +108,8 @@
 // Option values written env.NAME are read when a call is made, never at
 // load, so rotated keys are picked up without reloading. An unset variable is
 // a *ConfigError naming it — except for base_url, which then falls back to
-// the provider's default.
+// the provider's default. What a client's options resolve to is reused by
+// its next calls while the variables they read keep their values.
 //
 // # Prompts
 //

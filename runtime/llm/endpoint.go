@@ -8,7 +8,9 @@ import (
 	"strings"
 )
 
-// An endpoint is a leaf client's options resolved for one attempt.
+// An endpoint is a leaf client's options resolved for one attempt, or for
+// the attempts of a client while its environment is the same (see
+// Runtime.endpoint): once resolved, it is only read from.
 type endpoint struct {
 	provider     string
 	api          string
@@ -27,13 +29,102 @@ type endpoint struct {
 	timeouts     Timeouts       // the client's own (http block, request_timeout_ms)
 	mediaHandler map[string]string
 	aws          *awsOptions // aws-bedrock
+
+	// Made from the fields above once they are resolved (see box), for
+	// every attempt that uses the endpoint.
+	serverAddress string // baseURL's host and port (see serverOf)
+	serverPort    int
+	boxed         struct{ model, temperature, maxTokens any } // as request bodies take them
+	bearerKey     string                                      // "Bearer " + apiKey
+	secrets       []string                                    // see ownSecrets; clipped
 }
 
 // endpoint resolves c's options. Env values are read now; an unset
 // variable is a *ConfigError naming it, except for base_url, which then
 // falls back to the provider's default. ctx bounds what resolving needs
 // from the network (a vertex-ai access token).
+//
+// The endpoint of a client whose options depend on nothing but the
+// environment is resolved once and reused while the environment variables
+// it reads keep their values: it is only read from once made. Vertex AI
+// (an access token per call) and Bedrock (credentials that may expire) are
+// resolved at every attempt.
 func (r *Runtime) endpoint(ctx context.Context, c *client) (*endpoint, error) {
+	if c.provider == "vertex-ai" || c.provider == "aws-bedrock" {
+		return r.resolveEndpoint(ctx, c)
+	}
+	if e := c.resolved.Load(); e != nil && e.current(r) {
+		return e.ep, nil
+	}
+	names := envNames(c)
+	vals := make([]envValue, len(names))
+	for i, name := range names {
+		vals[i].val, vals[i].set = r.env(name)
+	}
+	ep, err := r.resolveEndpoint(ctx, c)
+	if err == nil {
+		c.resolved.Store(&resolvedEndpoint{names: names, vals: vals, ep: ep})
+	}
+	return ep, err
+}
+
+// A resolvedEndpoint is a client's endpoint and the environment variables
+// it was resolved with: their names and values.
+type resolvedEndpoint struct {
+	names []string
+	vals  []envValue
+	ep    *endpoint
+}
+
+// An envValue is the value of an environment variable, and whether it is
+// set.
+type envValue struct {
+	val string
+	set bool
+}
+
+// current reports whether the environment variables of e still have the
+// values e was resolved with.
+func (e *resolvedEndpoint) current(r *Runtime) bool {
+	for i, name := range e.names {
+		if v, set := r.env(name); v != e.vals[i].val || set != e.vals[i].set {
+			return false
+		}
+	}
+	return true
+}
+
+// envNames returns the environment variables that resolving c's endpoint
+// may read: the env.NAME values of its options, and its provider's
+// variables for the base URL and API key.
+func envNames(c *client) []string {
+	var names []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case Env:
+			names = append(names, x.Name)
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(c.options)
+	for _, name := range []string{c.info.urlEnv, c.info.keyEnv} {
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// resolveEndpoint resolves c's options (see endpoint).
+func (r *Runtime) resolveEndpoint(ctx context.Context, c *client) (*endpoint, error) {
 	ep := &endpoint{provider: c.provider, api: c.info.api}
 	var err error
 	if ep.model, _, err = r.stringOption(c, "model"); err != nil {
@@ -70,7 +161,29 @@ func (r *Runtime) endpoint(ctx context.Context, c *client) (*endpoint, error) {
 			ep.apiKey, err = r.apiKey(c)
 		}
 	}
-	return ep, err
+	if err != nil {
+		return ep, err
+	}
+	if ep.baseURL != "" {
+		ep.serverAddress, ep.serverPort = serverOf(ep.baseURL)
+	}
+	ep.box()
+	return ep, nil
+}
+
+// box sets the fields of ep made from the others once they are resolved.
+func (ep *endpoint) box() {
+	ep.boxed.model = ep.model
+	if ep.temperature != nil {
+		ep.boxed.temperature = *ep.temperature
+	}
+	if ep.maxTokens != nil {
+		ep.boxed.maxTokens = *ep.maxTokens
+	}
+	if ep.apiKey != "" {
+		ep.bearerKey = "Bearer " + ep.apiKey
+	}
+	ep.secrets = ep.ownSecrets()
 }
 
 // azureEndpoint resolves an azure-openai client. The deployment stands for

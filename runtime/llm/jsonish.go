@@ -277,6 +277,9 @@ func numberText(n jnumber) string {
 func strictJSON(s string) (*jvalue, bool) {
 	p := strictParser{s: s}
 	p.space()
+	if p.i < len(s) && (s[p.i] == '{' || s[p.i] == '[') {
+		p.chunk = 2 // a first chunk of 4 values; a scalar takes 1
+	}
 	v, ok := p.value(0)
 	if !ok {
 		return nil, false
@@ -292,6 +295,24 @@ const maxStrictDepth = 128
 type strictParser struct {
 	s string
 	i int
+	// free is what is left of the chunk the parser takes its values from,
+	// so that the values of a reply take a few allocations, not one each;
+	// chunks double in size (up to 64 values), so that about half of what
+	// they hold goes unused at most.
+	free  []jvalue
+	chunk int
+}
+
+// node returns v in a value of the parser's chunk.
+func (p *strictParser) node(v jvalue) *jvalue {
+	if len(p.free) == 0 {
+		p.chunk = min(max(2*p.chunk, 1), 64)
+		p.free = make([]jvalue, p.chunk)
+	}
+	n := &p.free[0]
+	p.free = p.free[1:]
+	*n = v
+	return n
 }
 
 func (p *strictParser) space() {
@@ -316,7 +337,7 @@ func (p *strictParser) value(depth int) (*jvalue, bool) {
 		return p.array(depth)
 	case c == '"':
 		s, ok := p.str()
-		return jstr(s, true), ok
+		return p.node(jvalue{kind: jString, text: s, complete: true}), ok
 	case c == '-' || isDigit(c):
 		return p.number()
 	}
@@ -333,7 +354,7 @@ func (p *strictParser) value(depth int) (*jvalue, bool) {
 }
 
 func (p *strictParser) object(depth int) (*jvalue, bool) {
-	v := &jvalue{kind: jObject, complete: true, keys: make([]string, 0, 4), items: make([]*jvalue, 0, 4)}
+	v := p.node(jvalue{kind: jObject, complete: true, keys: make([]string, 0, 4), items: make([]*jvalue, 0, 4)})
 	p.i++
 	p.space()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
@@ -378,7 +399,7 @@ func (p *strictParser) object(depth int) (*jvalue, bool) {
 }
 
 func (p *strictParser) array(depth int) (*jvalue, bool) {
-	v := &jvalue{kind: jArray, complete: true}
+	v := p.node(jvalue{kind: jArray, complete: true})
 	p.i++
 	p.space()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
@@ -549,7 +570,7 @@ func (p *strictParser) number() (*jvalue, bool) {
 		// Beyond float64's range: serde_json fails too.
 		return nil, false
 	}
-	return jnum(lit, n, true), true
+	return p.node(jvalue{kind: jNumber, text: lit, num: n, complete: true}), true
 }
 
 // parseNumber reads a decimal number (an option value): an int64 when it is

@@ -70,7 +70,7 @@ func parseTarget(reply string, t *target, o ParseOptions) (Parsed, error) {
 	if err != nil { // cannot happen: the plain text is always a reading
 		v = jstr(reply, true)
 	}
-	c := coercer{constraints: true}
+	c := coercer{constraints: true, chunk: chunkFor(t)}
 	r, cerr := c.coerce(t, v)
 	if cerr == nil && r.kind == types.Class && inferredFromText(r) {
 		cerr = mismatch(t, jstr(reply, true))

@@ -117,7 +117,7 @@ func (r redactor) headers(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, vs := range h {
 		v := strings.Join(vs, ", ")
-		if isSecretHeader(k) {
+		if vmspan.IsSecretKey(k) {
 			v = vmspan.Redacted
 		} else {
 			v = r.str(v)
@@ -182,9 +182,3 @@ type redactedError struct {
 
 func (e redactedError) Error() string { return e.msg }
 func (e redactedError) Unwrap() error { return e.err }
-
-// secretHeaders caches vmspan.IsSecretKey for header names, which repeat
-// from request to request.
-var secretHeaders = memo[bool]{f: vmspan.IsSecretKey, max: 1024}
-
-func isSecretHeader(k string) bool { return secretHeaders.get(k) }

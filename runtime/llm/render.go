@@ -190,7 +190,7 @@ func (t *templates) split(text, defaultRole string, media []*vmspan.Media) []vms
 	if defaultRole == "" {
 		defaultRole = "system"
 	}
-	var msgs []vmspan.Message
+	msgs := make([]vmspan.Message, 0, strings.Count(text, t.marker)+1) // at most
 	role := defaultRole
 	for {
 		i := strings.Index(text, t.marker)

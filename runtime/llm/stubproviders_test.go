@@ -227,3 +227,32 @@ func TestBedrockRetried(t *testing.T) {
 		t.Errorf("waits %v, want the server's 3s", d)
 	}
 }
+
+// A secret that only a later attempt brings (Bedrock's secret access key)
+// is redacted from the earlier attempts too, though those ended live, and
+// were redacted, before it was known.
+func TestLaterAttemptSecretRedactsEarlierAttempts(t *testing.T) {
+	srv := newStubAll(t, llmstub.WithRules(llmstub.Rule{Model: "broken-model", Replies: []llmstub.Reply{{Status: 500, Text: "overloaded"}}}))
+	clients := stubClients(t, srv)
+	broken := clients[0]
+	broken.Name, broken.Options = "Broken", map[string]any{"model": "broken-model", "base_url": srv.URL(), "api_key": "k"}
+	clients = append(clients, broken, ClientDecl{Name: "Chain", Provider: "fallback", Options: map[string]any{"strategy": []any{"Broken", "Bedrock"}}})
+	rt := mustRuntime(t, clients, nil)
+	live := &liveAttempts{}
+	ctx, span := vmspan.NewTracer(live).Start(context.Background(), "F")
+	defer span.End(nil, nil)
+	res, err := rt.Call(ctx, Request{Function: "F", Client: "Chain", Prompt: `{{ _.role("user") }} the key is {{ key }}`,
+		Args: []vmspan.Arg{{Name: "key", Value: "stub-secret"}}})
+	if err != nil || len(res.Attempts) != 2 || len(live.ended) != 2 {
+		t.Fatalf("%v, %d attempts, %d ended live", err, len(res.Attempts), len(live.ended))
+	}
+	for i, a := range res.Attempts {
+		texts := []string{a.Request.Body}
+		for _, m := range a.Messages {
+			texts = append(texts, m.Content)
+		}
+		if s := strings.Join(texts, "\n"); strings.Contains(s, "stub-secret") || strings.Count(s, vmspan.Redacted) < 2 {
+			t.Errorf("attempt %d: %s", i, s)
+		}
+	}
+}

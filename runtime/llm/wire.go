@@ -45,13 +45,13 @@ func newWireRequest(ep *endpoint, url, maxTokensKey string) *wireRequest {
 		body[k] = v
 	}
 	if ep.model != "" && !ep.modelInURL {
-		body["model"] = ep.model
+		body["model"] = ep.boxed.model
 	}
 	if ep.temperature != nil {
-		body["temperature"] = *ep.temperature
+		body["temperature"] = ep.boxed.temperature
 	}
 	if ep.maxTokens != nil && maxTokensKey != "" {
-		body[maxTokensKey] = *ep.maxTokens
+		body[maxTokensKey] = ep.boxed.maxTokens
 	}
 	return &wireRequest{url: url, header: h, body: body}
 }
@@ -170,18 +170,21 @@ type chatMessage struct {
 
 // chatMessages renders msgs as chatMessages: the text of a message
 // without media, and the content parts that parts makes of one with.
+// The messages are *chatMessage, all in one allocation.
 func chatMessages(msgs []vmspan.Message, parts func([]vmspan.Part) ([]any, error)) ([]any, error) {
 	out := make([]any, len(msgs))
+	cms := make([]chatMessage, len(msgs))
 	for i, m := range msgs {
+		out[i] = &cms[i]
 		if !hasMedia(m) {
-			out[i] = chatMessage{m.Role, m.Content}
+			cms[i] = chatMessage{m.Role, m.Content}
 			continue
 		}
 		ps, err := parts(m.Parts)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = chatMessage{m.Role, ps}
+		cms[i] = chatMessage{m.Role, ps}
 	}
 	return out, nil
 }

@@ -20,7 +20,7 @@ func (openAIWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wire
 			r.header.Set("Api-Key", ep.apiKey)
 		}
 	} else if ep.apiKey != "" {
-		r.header.Set("Authorization", "Bearer "+ep.apiKey)
+		r.header.Set("Authorization", ep.bearerKey)
 	}
 	out, err := chatMessages(msgs, openAIParts)
 	if err != nil {

@@ -15,7 +15,7 @@ type responsesWire struct{}
 func (responsesWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wireRequest, error) {
 	r := newWireRequest(ep, ep.baseURL+"/responses", "max_output_tokens")
 	if ep.apiKey != "" {
-		r.header.Set("Authorization", "Bearer "+ep.apiKey)
+		r.header.Set("Authorization", ep.bearerKey)
 	}
 	input := make([]any, len(msgs))
 	for i, m := range msgs {

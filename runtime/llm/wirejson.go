@@ -29,7 +29,7 @@ func bodySize(v any) int {
 	switch x := v.(type) {
 	case string:
 		return len(x) + 2
-	case chatMessage:
+	case *chatMessage:
 		return len(x.Role) + bodySize(x.Content) + 24
 	case []any:
 		n := 2
@@ -47,10 +47,10 @@ func bodySize(v any) int {
 	return 24
 }
 
-// appendChatMessage appends a chatMessage as json.Marshal does.
+// appendChatMessage appends a *chatMessage as json.Marshal does.
 func appendChatMessage(b []byte, v any) ([]byte, bool) {
-	m, ok := v.(chatMessage)
-	if !ok {
+	m, ok := v.(*chatMessage)
+	if !ok || m == nil {
 		return b, false
 	}
 	b = append(b, `{"role":`...)

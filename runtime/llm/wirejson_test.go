@@ -15,7 +15,7 @@ func TestMarshalBody(t *testing.T) {
 	bodies := []map[string]any{
 		{},
 		{"model": "gpt-4o-mini", "temperature": 0.2, "max_tokens": int64(256), "stream": true,
-			"messages":       []any{chatMessage{"system", "Be <brief> & \"exact\"\n\t\u2028\u2029\x01\x7f\xff é 😀"}, chatMessage{"user", []any{map[string]any{"type": "text", "text": "hi"}}}},
+			"messages":       []any{&chatMessage{"system", "Be <brief> & \"exact\"\n\t\u2028\u2029\x01\x7f\xff é 😀"}, &chatMessage{"user", []any{map[string]any{"type": "text", "text": "hi"}}}},
 			"stream_options": map[string]any{"include_usage": true}, "stop": []any{"\n\n", nil}, "seed": 7, "none": nil,
 			"floats": []any{0.0, -0.0, 1e-7, 1e21, 123456789.0, 1.5e-6, -2.5e300, 1e20, 3.0}},
 		{"nested": map[string]any{"b": []any{}, "a": map[string]any{}, "c": []any(nil), "d": map[string]any(nil)}},

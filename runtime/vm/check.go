@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bexrun/bex/runtime/types"
 )
@@ -49,6 +51,34 @@ type planner struct {
 
 func newPlanner() *planner {
 	return &planner{aliases: map[*types.AliasDecl]*plan{}, built: map[*types.Type]*plan{}}
+}
+
+// planOf returns the plan of t (nil means any) for the boundaries that get
+// a type with each call (FromGo of a Value, Check): from a cache, as a type
+// does not change once declared and the same ones recur from call to call.
+func planOf(t *types.Type) *plan {
+	if t == nil || t.Kind == types.Any {
+		return anyPlan
+	}
+	if p, ok := typePlans.m.Load(t); ok {
+		return p.(*plan)
+	}
+	p := newPlanner().planFor(t)
+	if typePlans.n.Load() < maxTypePlans {
+		if _, loaded := typePlans.m.LoadOrStore(t, p); !loaded {
+			typePlans.n.Add(1)
+		}
+	}
+	return p
+}
+
+// maxTypePlans bounds typePlans; types past it are planned at each use.
+const maxTypePlans = 4096
+
+// typePlans caches planOf's plans by type.
+var typePlans struct {
+	m sync.Map // *types.Type -> *plan
+	n atomic.Int64
 }
 
 // planFor returns the plan of t (nil means any).
@@ -201,7 +231,7 @@ func (e *typeError) within(p string) *typeError {
 // the mismatch, such as "field priority: want int, got string". An int is a
 // value of float.
 func Check(v Value, t *types.Type) error {
-	if err := check(v, newPlanner().planFor(t)); err != nil {
+	if err := check(v, planOf(t)); err != nil {
 		return err
 	}
 	return nil

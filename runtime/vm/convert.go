@@ -275,7 +275,7 @@ func (cv conv) fromGo(x any, t *types.Type, depth int) (Value, *convError) {
 		return Null, &convError{msg: "value nested too deeply"}
 	}
 	if v, ok := x.(Value); ok {
-		v, err := coerce(v, newPlanner().planFor(t))
+		v, err := coerce(v, planOf(t))
 		if err != nil {
 			return Null, &convError{msg: err.Error(), brief: err.ErrorSummary()}
 		}
