@@ -3,6 +3,7 @@
 package spanjson
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"slices"
@@ -297,68 +298,136 @@ func AppendFloat(b []byte, f float64) []byte {
 	return append(b, ".0"...)
 }
 
-const hexDigits = "0123456789abcdef"
-
 // AppendString appends s as a JSON string. Only '"', '\' and control
-// characters are escaped (no HTML escaping), and invalid UTF-8 becomes
-// U+FFFD.
+// characters are escaped (no HTML escaping; U+2028 and U+2029 are written
+// as they are), and invalid UTF-8 becomes U+FFFD.
 func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
-	checked, valid := false, false
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) {
-			w := s[i : i+8]
-			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-			hi := x & highBits
-			m := escapeBytes(x&^hi) &^ hi
-			if hi == 0 || valid {
-				// Every byte to escape in the word at once (JSON text
-				// such as recorded bodies has a quote every few bytes);
-				// non-ASCII bytes, here known to be valid UTF-8, are
-				// copied.
-				for ; m != 0; m &= m - 1 {
-					j := i + bits.TrailingZeros64(m)/8
-					b = append(b, s[start:j]...)
-					b = appendEscape(b, s[j])
-					start = j + 1
-				}
-				i += 8
-				continue
+	valid := false
+	if len(s) >= 8 {
+		var i int
+		b, i, valid = appendWords(b, s)
+		s = s[i:]
+	}
+	b = appendRunes(b, s, valid)
+	return append(b, '"')
+}
+
+// wordRoom is the spare capacity escapeWords needs before each word: it
+// stores 8 bytes at offsets below 64 (see there).
+const wordRoom = 72
+
+// appendWords appends s eight bytes at a time, up to its last whole word,
+// and returns how much of s it wrote and whether the rest of s is known to
+// be valid UTF-8 (the rest may start inside a character). It stops early,
+// at the start of a word, when it finds that the rest is not valid UTF-8.
+func appendWords(b []byte, s string) ([]byte, int, bool) {
+	n := len(b)
+	// Room for s, some escapes, and the slack of the last stores; more is
+	// made, below, when escapes use it up.
+	d := slices.Grow(b, len(s)+len(s)/8+wordRoom)
+	d = d[:cap(d)]
+	i, valid := 0, false // valid: whether s[i:] is known to be valid UTF-8
+	for {
+		var rest string
+		n, rest = escapeWords(d, n, s[i:], valid)
+		i = len(s) - len(rest)
+		switch {
+		case i+8 > len(s):
+			return d[:n], i, valid
+		case len(d)-n < wordRoom:
+			d = slices.Grow(d[:n], len(s)-i+wordRoom)
+			d = d[:cap(d)]
+		default:
+			// The first non-ASCII byte: check the rest once. In valid
+			// UTF-8 no byte of a multi-byte character needs escaping,
+			// so from here on they are copied like plain bytes.
+			if !utf8.ValidString(s[i:]) {
+				return d[:n], i, false
 			}
-			i += bits.TrailingZeros64(m|hi) / 8 // the first byte that needs a look
+			valid = true
 		}
-		switch byteClass[s[i]] {
-		case plain:
-			i++
-			continue
-		case escape:
-			b = append(b, s[start:i]...)
-			b = appendEscape(b, s[i])
-			i++
-			start = i
-			continue
+	}
+}
+
+// escapeWords is the loop of appendWords: it writes the words of s into d
+// from n, and returns the new n and the rest of s when s has no whole word
+// left, when d has less than wordRoom spare bytes, or, unless valid, at a
+// word with a non-ASCII byte. It calls nothing, so that the loop keeps its
+// state in registers.
+//
+// Recorded HTTP bodies are JSON text, with a quote every few bytes, so the
+// loop is built for dense escapes: it stores each word whole, and for each
+// byte to escape stores the escape over it and then the rest of the word
+// after the escape; no copy of the run between escapes is needed.
+func escapeWords(d []byte, n int, s string, valid bool) (int, string) {
+	stop := uint64(highBits) // the bytes that end the loop: non-ASCII unless valid
+	if valid {
+		stop = 0
+	}
+	for lastN := len(d) - wordRoom; len(s) >= 8 && n <= lastN; s = s[8:] {
+		// The compiler merges these byte loads into one.
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if x&stop != 0 {
+			break
 		}
-		// A non-ASCII byte: check the rest once; in valid UTF-8 no byte of
-		// a multi-byte character needs escaping.
-		if !checked {
-			checked, valid = true, utf8.ValidString(s[i:])
+		hi := x & highBits
+		out := (*[wordRoom]byte)(d[n:])
+		binary.LittleEndian.PutUint64(out[:], x)
+		// Before each escape the word's bytes are in place; extra counts
+		// the bytes the escapes so far added. Offsets in out stay below
+		// 49 (the last escape follows at most 7 escapes of 6 bytes and is
+		// followed by 1 byte); the &63 keeps them as they are and tells
+		// the compiler that an 8-byte store there fits in out, so that it
+		// checks no bounds. After an escape in the word's last byte the
+		// shift wraps to 0, storing bytes past the output that later
+		// stores overwrite.
+		extra := 0
+		for m := escapeBytes(x&^hi) &^ hi; m != 0; m &= m - 1 {
+			shift := uint(bits.TrailingZeros64(m)) & 56 // 8 × the escape's index
+			at := extra + int(shift/8)
+			e := escapes[byte(x>>shift)]
+			binary.LittleEndian.PutUint64(out[at&63:], e)
+			binary.LittleEndian.PutUint64(out[(at+int(e>>56))&63:], x>>((shift+8)&63))
+			extra += int(e>>56) - 1
 		}
-		if valid {
+		n += 8 + extra
+	}
+	return n, s
+}
+
+// appendRunes appends s one byte or character at a time: a string shorter
+// than a word, the end of a longer one, and the rest of one that is not
+// valid UTF-8. When s is known to be valid, its non-ASCII bytes are copied
+// as they are.
+func appendRunes(b []byte, s string, valid bool) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf || valid {
+			if e := escapes[c]; e != 0 {
+				b = appendEscape(b, e)
+			} else {
+				b = append(b, c)
+			}
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
-			start = i + 1
+		} else {
+			b = append(b, s[i:i+size]...)
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return b
+}
+
+// appendEscape appends an escape from the escapes table.
+func appendEscape(b []byte, e uint64) []byte {
+	b = binary.LittleEndian.AppendUint64(b, e)
+	return b[:len(b)-8+int(e>>56)]
 }
 
 const highBits = 0x8080808080808080 // the high bit of each byte of a word
@@ -375,40 +444,31 @@ func escapeBytes(x uint64) uint64 {
 	return ^((q + low7) & (bs + low7) & (x + ones*0x60)) & highBits
 }
 
-// Byte classes for AppendString.
-const (
-	plain    = iota // copied as is
-	escape          // '"', '\\' and control characters
-	nonASCII        // part of a multi-byte character, or invalid
-)
+const hexDigits = "0123456789abcdef"
 
-var byteClass = func() (t [256]uint8) {
+// escapes holds, for each byte JSON escapes, its escape as little-endian
+// bytes with the escape's length in the top byte; other bytes are 0. A
+// store of the whole word writes the escape (and bytes past it that the
+// next store overwrites).
+var escapes = func() (t [256]uint64) {
+	short := map[byte]byte{'\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f'}
 	for c := range 0x20 {
-		t[c] = escape
+		e := []byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]}
+		if s, ok := short[byte(c)]; ok {
+			e = []byte{'\\', s}
+		}
+		t[c] = pack(e)
 	}
-	t['"'], t['\\'] = escape, escape
-	for c := 0x80; c < 0x100; c++ {
-		t[c] = nonASCII
-	}
+	t['"'], t['\\'] = pack([]byte(`\"`)), pack([]byte(`\\`))
 	return t
 }()
 
-func appendEscape(b []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\n':
-		return append(b, '\\', 'n')
-	case '\r':
-		return append(b, '\\', 'r')
-	case '\t':
-		return append(b, '\\', 't')
-	case '\b':
-		return append(b, '\\', 'b')
-	case '\f':
-		return append(b, '\\', 'f')
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+// pack packs an escape of at most 7 bytes for the escapes table.
+func pack(e []byte) uint64 {
+	var w [8]byte
+	copy(w[:], e)
+	w[7] = byte(len(e))
+	return binary.LittleEndian.Uint64(w[:])
 }
 
 // Truncate cuts b to at most limit bytes, at a character boundary, ending

@@ -26,6 +26,24 @@ func TestAppendString(t *testing.T) {
 		{"a\xffb", `"a\ufffdb"`},
 		{"\xe2\x82", `"\ufffd\ufffd"`},
 		{"é\"\xffz\n😀", `"é\"\ufffdz\n😀"`},
+		// Strings of a word and more: escapes at a word's first and last
+		// byte, in the tail after the last whole word, and at the end.
+		{`"abcdefg`, `"\"abcdefg"`},
+		{`abcdefg"`, `"abcdefg\""`},
+		{`abcdefgh"`, `"abcdefgh\""`},
+		{`abcdefg"h\`, `"abcdefg\"h\\"`},
+		{"0123456789abcdef\n", `"0123456789abcdef\n"`},
+		{"a long line of plain text with no escapes in it", `"a long line of plain text with no escapes in it"`},
+		// Every byte escaped, the longest output a word can have.
+		{"\x01\x02\x03\x04\x05\x06\x07\x0b\x0e", `"\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u000b\u000e"`},
+		{strings.Repeat(`"`, 10), `"` + strings.Repeat(`\"`, 10) + `"`},
+		{`{"a":"b","c":[1,2]}`, `"{\"a\":\"b\",\"c\":[1,2]}"`},
+		// Non-ASCII text: a character across a word's end and the tail,
+		// U+2028 (left as it is), and invalid UTF-8 after valid words.
+		{"é✓🙂", `"é✓🙂"`},
+		{"abcdefg\u2028\u2029", "\"abcdefg\u2028\u2029\""},
+		{"abcdefgh\x01é\xff\"ijklmnop", `"abcdefgh\u0001é\ufffd\"ijklmnop"`},
+		{"abcdefghijklmnop\xe2\x82", `"abcdefghijklmnop\ufffd\ufffd"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -222,7 +240,38 @@ func FuzzAppendString(f *testing.F) {
 		if !utf8.ValidString(back) {
 			t.Fatalf("AppendString(%q) decodes to invalid UTF-8", s)
 		}
+		if want := appendStringJSON(t, s); !bytes.Equal(out, want) {
+			t.Fatalf("AppendString(%q) = %s, encoding/json %s", s, out, want)
+		}
 	})
+}
+
+// appendStringJSON encodes s as encoding/json does without HTML escaping,
+// except that U+2028 and U+2029 are written as they are (encoding/json
+// escapes them), as AppendString writes them. Cutting s at them changes
+// nothing else: each starts with a leading byte, never inside another
+// character.
+func appendStringJSON(t *testing.T, s string) []byte {
+	out := []byte{'"'}
+	for {
+		i := strings.IndexAny(s, "\u2028\u2029")
+		if i < 0 {
+			i = len(s)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s[:i]); err != nil {
+			t.Fatal(err)
+		}
+		q := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		out = append(out, q[1:len(q)-1]...)
+		if i == len(s) {
+			return append(out, '"')
+		}
+		out = append(out, s[i:i+3]...)
+		s = s[i+3:]
+	}
 }
 
 // appendStringByRune is AppendString written plainly, one character at a
@@ -274,6 +323,30 @@ func TestAppendStringWords(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendStringCapacity appends after a prefix, into buffers with every
+// spare capacity around the output's length: the output must not depend on
+// the room it is written in, and the prefix must stay.
+func TestAppendStringCapacity(t *testing.T) {
+	for _, s := range []string{
+		strings.Repeat(`{"k":"v"}`, 20),
+		strings.Repeat("\x01", 40),
+		strings.Repeat("plain text ", 20),
+		strings.Repeat("é\"", 30) + "\xff",
+	} {
+		want := appendStringByRune([]byte("prefix"), s)
+		for spare := 0; spare <= len(want)+2*wordRoom; spare++ {
+			b := append(make([]byte, 0, len("prefix")+spare), "prefix"...)
+			if got := spanjson.AppendString(b, s); !bytes.Equal(got, want) {
+				t.Fatalf("AppendString(%q) with %d spare bytes = %s, want %s", s, spare, got, want)
+			}
+		}
+	}
+}
+
+// wordRoom is at least the spare room AppendString asks for before a
+// word; TestAppendStringCapacity tries capacities around it.
+const wordRoom = 72
 
 // BenchmarkAppendString encodes a chat completion's JSON body, as an LLM
 // span's end event records it: a quote every few bytes.
