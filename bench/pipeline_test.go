@@ -171,7 +171,7 @@ type pipelineResult struct {
 	// Goroutines counts the goroutines started (Go clients only): each
 	// costs a wake-up, and with it a context switch.
 	Goroutines int64 `json:"goroutines"`
-	Error  string
+	Error      string
 }
 
 // pipelineCommand returns the command that runs impl, or nil and why not.
