@@ -69,8 +69,10 @@
 // A Writer never loses an event without counting it. Emit encodes the
 // event (on the caller's goroutine, without holding the Writer's lock),
 // appends the line to a buffer under a mutex and, once the buffer holds
-// WithBufferSize bytes (64 KiB), writes it before returning: a slow disk
-// slows the callers down instead of losing events. Flush writes the buffer
+// WithBufferSize bytes (64 KiB), writes it before returning. The write is
+// made without the lock: other callers fill a second buffer meanwhile, and
+// wait only when that one is full too, so a slow disk slows the callers
+// down instead of losing events. Flush writes the buffer
 // and, for files from Open, calls fsync; after it returns nil, everything
 // emitted before the call is on stable storage. With WithFlushInterval (on
 // by default for Open, every second) a background goroutine also writes the

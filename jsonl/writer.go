@@ -56,13 +56,17 @@ type Writer struct {
 	maxBuf   int
 	interval time.Duration
 
-	mu      sync.Mutex // guards everything below; held while writing (back-pressure)
+	mu      sync.Mutex // guards everything below; not held while writing
+	idle    sync.Cond  // on mu: broadcast when a write or sync ends
 	w       io.Writer
 	file    *os.File // set by Open: synced by Flush, closed by Close
-	buf     []byte
-	pending int64 // events in buf
-	retryAt int   // buffer length at which to write next (grows after a failure)
-	dirty   bool  // bytes written since the last sync
+	buf     []byte   // lines not yet handed to a write
+	spare   []byte   // the buffer of the last write, for the next one
+	pending int64    // events in buf
+	inIO    int64    // events in the write in progress
+	io      bool     // a write or sync is in progress (one at a time)
+	retryAt int      // buffer length at which to write next (grows after a failure)
+	dirty   bool     // bytes written since the last sync
 	closed  bool
 	err     error
 	stats   Stats
@@ -86,14 +90,18 @@ func NewWriter(w io.Writer, opts ...Option) *Writer {
 	for _, o := range opts {
 		o(wr)
 	}
+	wr.idle.L = &wr.mu
 	wr.retryAt = wr.limit
-	wr.buf = make([]byte, 0, wr.limit+4096)
+	wr.buf = wr.newBuf()
 	if wr.interval > 0 {
 		wr.stop, wr.done = make(chan struct{}), make(chan struct{})
 		go wr.flushLoop()
 	}
 	return wr
 }
+
+// newBuf returns an empty buffer with room for a full buffer and a line.
+func (w *Writer) newBuf() []byte { return make([]byte, 0, w.limit+4096) }
 
 // Open opens (creating it with mode 0644 if needed) the file at path for
 // appending and returns a Writer to it. Flush syncs the file to disk, and
@@ -109,7 +117,9 @@ func Open(path string, opts ...Option) (*Writer, error) {
 }
 
 // Emit encodes e into the buffer and, when the buffer is full, writes it
-// before returning (the caller waits for the write: back-pressure). If the
+// before returning. The lock is not held while the buffer is written, so
+// other callers go on filling a second buffer; when that one is full too
+// before the write ends, they wait for it (back-pressure). If the
 // destination fails, events stay buffered up to the WithMaxBuffered limit;
 // beyond it, and after Close, events are dropped and counted.
 func (w *Writer) Emit(e *vmspan.Event) {
@@ -120,6 +130,9 @@ func (w *Writer) Emit(e *vmspan.Event) {
 	defer putLineBuf(line)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for w.io && len(w.buf) >= w.retryAt && !w.closed {
+		w.idle.Wait()
+	}
 	switch {
 	case w.closed:
 		w.drop(ErrClosed)
@@ -130,7 +143,7 @@ func (w *Writer) Emit(e *vmspan.Event) {
 	}
 	w.buf = append(w.buf, *line...)
 	w.pending++
-	if len(w.buf) >= w.retryAt {
+	if len(w.buf) >= w.retryAt && !w.io {
 		w.write()
 	}
 }
@@ -146,52 +159,73 @@ func (w *Writer) drop(err error) {
 	}
 }
 
-// write writes the buffer, keeping whatever the destination did not take.
-// It writes again while the destination makes progress (short writes).
-// After a failure it waits for another buffer's worth of events before
-// trying again, so that a dead destination does not cost a write per event.
+// write writes the buffer; w.mu is held, and no write is in progress. It
+// hands the buffer to the write and puts the spare one in its place, and
+// releases the lock while writing, so that emitters fill the other buffer
+// meanwhile. Whatever the destination did not take goes back to the front
+// of the buffer. After a failure it waits for another buffer's worth of
+// events before trying again, so that a dead destination does not cost a
+// write per event.
 func (w *Writer) write() error {
-	var err error
-	for len(w.buf) > 0 {
-		var n int
-		n, err = w.w.Write(w.buf)
-		n = min(max(n, 0), len(w.buf))
-		if err == nil && n < len(w.buf) {
-			err = io.ErrShortWrite
-		}
-		w.consume(n)
-		if err != nil && n == 0 {
-			break
-		}
-		if err != nil {
-			w.fail(err) // progress was made: note the error and go on
-		}
-	}
 	if len(w.buf) == 0 {
 		w.retryAt = w.limit
 		return nil
 	}
+	out, events := w.buf, w.pending
+	w.buf, w.spare, w.pending = w.spare, nil, 0
+	if w.buf == nil {
+		w.buf = w.newBuf()
+	}
+	w.io, w.inIO = true, events
+	w.mu.Unlock()
+	n, errs, err := writeAll(w.w, out)
+	w.mu.Lock()
+	w.io, w.inIO = false, 0
+	w.idle.Broadcast()
+	w.stats.Bytes += int64(n)
+	w.dirty = w.dirty || n > 0
+	for _, e := range errs {
+		w.fail(e) // progress was made after each: noted, and the write went on
+	}
+	if err == nil {
+		w.stats.Events += events
+		if cap(out) <= 2*(w.limit+4096) {
+			w.spare = out[:0]
+		}
+		w.retryAt = w.limit
+		return nil
+	}
+	done := int64(bytes.Count(out[:n], []byte{'\n'}))
+	w.stats.Events += done
+	w.pending += events - done
+	rest := append(out[:copy(out, out[n:])], w.buf...)
+	w.buf, w.spare = rest, w.buf[:0]
 	w.retryAt = len(w.buf) + max(w.limit, 1)
 	w.fail(err)
 	return err
 }
 
-// consume drops the first n written bytes from the buffer.
-func (w *Writer) consume(n int) {
-	if n == 0 {
-		return
+// writeAll writes p to dst, again while dst makes progress (short writes).
+// It returns the bytes written, the errors of writes that made progress,
+// and the error that stopped it (nil once all of p is written).
+func writeAll(dst io.Writer, p []byte) (int, []error, error) {
+	var errs []error
+	written := 0
+	for written < len(p) {
+		n, err := dst.Write(p[written:])
+		n = min(max(n, 0), len(p)-written)
+		written += n
+		if err == nil && written < len(p) {
+			err = io.ErrShortWrite
+		}
+		if err != nil && n == 0 {
+			return written, errs, err
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	w.stats.Bytes += int64(n)
-	w.dirty = true
-	if n == len(w.buf) {
-		w.stats.Events += w.pending
-		w.pending, w.buf = 0, w.buf[:0]
-		return
-	}
-	done := int64(bytes.Count(w.buf[:n], []byte{'\n'}))
-	w.stats.Events += done
-	w.pending -= done
-	w.buf = w.buf[:copy(w.buf, w.buf[n:])]
+	return written, errs, nil
 }
 
 func (w *Writer) fail(err error) {
@@ -213,12 +247,23 @@ func (w *Writer) Flush(ctx context.Context) error {
 	return w.flush()
 }
 
+// flush is Flush with w.mu held. It waits for a write in progress (whose
+// events were emitted before), writes the rest, and syncs without holding
+// the lock.
 func (w *Writer) flush() error {
+	w.waitIdle()
 	if err := w.write(); err != nil {
 		return err
 	}
+	w.waitIdle()
 	if w.file != nil && w.dirty {
-		if err := w.file.Sync(); err != nil {
+		w.io = true
+		w.mu.Unlock()
+		err := w.file.Sync()
+		w.mu.Lock()
+		w.io = false
+		w.idle.Broadcast()
+		if err != nil {
 			w.fail(err)
 			return err
 		}
@@ -228,6 +273,13 @@ func (w *Writer) flush() error {
 		return fmt.Errorf("jsonl: %d events dropped: %w", w.stats.Dropped, w.err)
 	}
 	return nil
+}
+
+// waitIdle waits, with w.mu held, until no write or sync is in progress.
+func (w *Writer) waitIdle() {
+	for w.io {
+		w.idle.Wait()
+	}
 }
 
 // Close stops the background flush, flushes, and closes the file if the
@@ -240,6 +292,7 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed = true
+	w.idle.Broadcast() // emitters waiting for room drop their events now
 	w.mu.Unlock()
 	if w.stop != nil {
 		close(w.stop)
@@ -272,7 +325,7 @@ func (w *Writer) Stats() Stats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s := w.stats
-	s.Buffered = w.pending
+	s.Buffered = w.pending + w.inIO
 	return s
 }
 
@@ -286,7 +339,9 @@ func (w *Writer) flushLoop() {
 			return
 		case <-t.C:
 			w.mu.Lock()
-			w.write()
+			if !w.io { // a write in progress writes as much
+				w.write()
+			}
 			w.mu.Unlock()
 		}
 	}

@@ -302,3 +302,71 @@ func TestWriterRetainsNothing(t *testing.T) {
 		t.Errorf("written: %s", out)
 	}
 }
+
+// gateWriter blocks every Write until release is closed, and announces
+// each Write on entered.
+type gateWriter struct {
+	entered chan struct{}
+	release chan struct{}
+	buf     syncBuffer
+}
+
+func (g *gateWriter) Write(p []byte) (int, error) {
+	g.entered <- struct{}{}
+	<-g.release
+	return g.buf.Write(p)
+}
+
+// TestWriteOutsideLock: while a write is in progress, other callers fill
+// the second buffer without waiting; once that one is full too, they wait
+// for the write (back-pressure); nothing is lost or reordered.
+func TestWriteOutsideLock(t *testing.T) {
+	g := &gateWriter{entered: make(chan struct{}, 16), release: make(chan struct{})}
+	w := NewWriter(g, WithBufferSize(1)) // every event fills the buffer
+	tr := newTracer(w)
+	emit := func(name string) chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, s := tr.Start(context.Background(), name)
+			_ = s // its start event is what is written; End would add more
+		}()
+		return done
+	}
+	wait := func(done chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-done:
+		case <-time.After(time.Minute): // a deadlock, not a slow machine
+			t.Fatalf("%s never returned", what)
+		}
+	}
+	first := emit("first")
+	<-g.entered // the first event's write is in progress, and blocked
+	wait(emit("second"), "an Emit during a write, with room in the buffer")
+	third := emit("third") // the second buffer is full: this one waits
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-third:
+		t.Fatal("an Emit returned while both buffers were full")
+	case <-first:
+		t.Fatal("the Emit whose write is blocked returned")
+	default:
+	}
+	if s := w.Stats(); s.Buffered != 2 || s.Events != 0 {
+		t.Errorf("during the write, Stats() = %+v; want 2 events buffered (one in the write), none written", s)
+	}
+	close(g.release)
+	wait(first, "the Emit that wrote")
+	wait(third, "the Emit that waited for room")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range readAll(t, g.buf.Bytes()) {
+		names = append(names, e.Name)
+	}
+	if got := strings.Join(names, " "); got != "first second third" {
+		t.Errorf("written: %s; want first second third", got)
+	}
+}
