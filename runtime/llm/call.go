@@ -431,21 +431,19 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 		}
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot build the request: " + err.Error()}
 	}
-	if at.ep.apiVersion != "" {
-		wr.url += "?api-version=" + url.QueryEscape(at.ep.apiVersion)
-	}
-	for k, v := range at.ep.headers { // the client's headers win, even over ours
-		wr.header.Set(k, v)
-	}
-	body, err := marshalBody(wr.body)
-	wr.release()
-	if err != nil {
-		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
+	body := wr.raw
+	if wr.plan == nil {
+		finishRequest(at.ep, wr)
+		body, err = marshalBody(wr.body)
+		wr.release()
+		if err != nil {
+			return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "cannot encode request: " + err.Error()}
+		}
 	}
 	a := &cs.attempts[at.idx]
 	cs.r.propagator().Inject(at.ctx, propagation.HeaderCarrier(wr.header))
 	ctx := cs.watch(c, at, stream)
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, wr.url, bytes.NewReader(body))
+	hreq, err := newHTTPRequest(ctx, wr, body)
 	if err != nil {
 		at.wd.stop()
 		return nil, nil, &ConfigError{Pos: c.pos, Client: c.name, Msg: "bad base_url: " + at.red.str(err.Error())}
@@ -456,6 +454,24 @@ func (cs *call) httpRequest(c *client, at *attemptState, w wire, stream bool) (*
 		a.Request = &vmspan.HTTPRecord{Method: http.MethodPost, URL: at.red.url(wr.url), Headers: at.red.headers(wr.header), Body: at.red.ownBody(body)}
 	}
 	return hreq, at.wd.stop, nil
+}
+
+// newHTTPRequest returns the POST request of wr with body. A request made
+// under a plan takes a copy of the plan's parsed URL: the URL is parsed
+// once per endpoint, not per request.
+func newHTTPRequest(ctx context.Context, wr *wireRequest, body []byte) (*http.Request, error) {
+	if wr.plan == nil {
+		return http.NewRequestWithContext(ctx, http.MethodPost, wr.url, bytes.NewReader(body))
+	}
+	// net/http sets the rest as for any request: parsing "" costs only
+	// the URL it makes, which takes the copy.
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	*hreq.URL = wr.plan.parsed
+	hreq.Host = hreq.URL.Host
+	return hreq, nil
 }
 
 // watch starts the watchdog of attempt at with its effective timeouts:

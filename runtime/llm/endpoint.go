@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // An endpoint is a leaf client's options resolved for one attempt, or for
@@ -37,6 +38,10 @@ type endpoint struct {
 	boxed         struct{ model, temperature, maxTokens any } // as request bodies take them
 	bearerKey     string                                      // "Bearer " + apiKey
 	secrets       []string                                    // see ownSecrets; clipped
+
+	// The plans of its Chat Completions requests, not streamed and
+	// streamed, made on first use (see openAIPlan).
+	plans [2]atomic.Pointer[planRef]
 }
 
 // endpoint resolves c's options. Env values are read now; an unset

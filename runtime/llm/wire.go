@@ -25,11 +25,15 @@ type wire interface {
 	decoder() streamDecoder
 }
 
-// A wireRequest is a provider request before it is sent.
+// A wireRequest is a provider request before it is sent: its body a map
+// to encode, or, made under a plan (see requestPlan), its URL, headers and
+// encoded body final.
 type wireRequest struct {
 	url    string
 	header http.Header
 	body   map[string]any
+	raw    []byte       // the encoded body, made under plan
+	plan   *requestPlan // nil unless the request was made under a plan
 }
 
 // newWireRequest starts a request with JSON headers and the passed-through
@@ -64,6 +68,9 @@ var bodyMaps sync.Pool
 // encoded; r's body is nil afterwards. The values the map held (the
 // endpoint's options, messages) are not changed.
 func (r *wireRequest) release() {
+	if r.body == nil {
+		return
+	}
 	clear(r.body)
 	bodyMaps.Put(r.body)
 	r.body = nil

@@ -12,9 +12,24 @@ import (
 
 type openAIWire struct{}
 
-func (openAIWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wireRequest, error) {
-	maxKey := "max_tokens"
-	r := newWireRequest(ep, ep.baseURL+"/chat/completions", maxKey)
+func (w openAIWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wireRequest, error) {
+	if p := ep.openAIPlan(stream); p != nil {
+		if r, err := p.request(msgs); r != nil || err != nil {
+			return r, err
+		}
+	}
+	r := w.start(ep, stream)
+	out, err := chatMessages(msgs, openAIParts)
+	if err != nil {
+		return nil, err
+	}
+	r.body["messages"] = out
+	return r, nil
+}
+
+// start returns a request of ep without its messages.
+func (openAIWire) start(ep *endpoint, stream bool) *wireRequest {
+	r := newWireRequest(ep, ep.baseURL+"/chat/completions", "max_tokens")
 	if ep.azure {
 		if ep.apiKey != "" {
 			r.header.Set("Api-Key", ep.apiKey)
@@ -22,17 +37,12 @@ func (openAIWire) build(ep *endpoint, msgs []vmspan.Message, stream bool) (*wire
 	} else if ep.apiKey != "" {
 		r.header.Set("Authorization", ep.bearerKey)
 	}
-	out, err := chatMessages(msgs, openAIParts)
-	if err != nil {
-		return nil, err
-	}
-	r.body["messages"] = out
 	if stream {
 		r.body["stream"] = true
 		r.body["stream_options"] = map[string]any{"include_usage": true}
 		r.header.Set("Accept", "text/event-stream")
 	}
-	return r, nil
+	return r
 }
 
 // openAIParts renders message parts as Chat Completions content parts, as
