@@ -194,8 +194,38 @@ func (w *writer) object(m map[string]any) {
 // AppendStringMap appends a string map (tags, HTTP headers) as an object
 // with sorted keys; nil is {}.
 func AppendStringMap(b []byte, m map[string]string) []byte {
-	var arr [16]pair[string]
-	kvs := arr[:0]
+	if len(m) > smallMap {
+		return appendLargeStringMap(b, m)
+	}
+	// A few entries (headers, tags): their keys sorted by insertion as the
+	// map gives them, in an array that stays on the stack.
+	var arr [smallMap]pair[string]
+	n := 0
+	for k, v := range m {
+		j := n
+		for ; j > 0 && k < arr[j-1].k; j-- {
+			arr[j] = arr[j-1]
+		}
+		arr[j] = pair[string]{k, v}
+		n++
+	}
+	b = append(b, '{')
+	for i, kv := range arr[:n] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, kv.k)
+		b = append(b, ':')
+		b = AppendString(b, kv.v)
+	}
+	return append(b, '}')
+}
+
+// smallMap is the most entries AppendStringMap sorts on the stack.
+const smallMap = 8
+
+func appendLargeStringMap(b []byte, m map[string]string) []byte {
+	kvs := make([]pair[string], 0, len(m))
 	for k, v := range m {
 		kvs = append(kvs, pair[string]{k, v})
 	}
@@ -302,6 +332,11 @@ func AppendFloat(b []byte, f float64) []byte {
 // characters are escaped (no HTML escaping; U+2028 and U+2029 are written
 // as they are), and invalid UTF-8 becomes U+FFFD.
 func AppendString(b []byte, s string) []byte {
+	if len(s) <= shortString && plainASCII(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	b = append(b, '"')
 	valid := false
 	if len(s) >= 8 {
@@ -311,6 +346,27 @@ func AppendString(b []byte, s string) []byte {
 	}
 	b = appendRunes(b, s, valid)
 	return append(b, '"')
+}
+
+// shortString is the longest string AppendString first checks for
+// nothing to escape, to copy it whole: keys, tags and headers mostly.
+const shortString = 32
+
+// plainASCII reports whether s is ASCII with no byte to escape.
+func plainASCII(s string) bool {
+	for ; len(s) >= 8; s = s[8:] {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if x&highBits != 0 || escapeBytes(x) != 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || escapes[c] != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // wordRoom is the spare capacity escapeWords needs before each word: it

@@ -222,7 +222,8 @@ func FuzzString(f *testing.F) {
 // valid JSON string, and it decodes to the input when the input is valid
 // UTF-8.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "q\"\\", "\x00\x1f\n", "é😀", "a\xffb", "\xe2\x82"} {
+	for _, s := range []string{"", "plain", "q\"\\", "\x00\x1f\n", "é😀", "a\xffb", "\xe2\x82",
+		"application/json", "application/json\"", "Content-Type\x7f\x01", "32 bytes of plain text: abcdefgh", "32 bytes of plain text: abcdef\\", "33 bytes of plain text: abcdefghi"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -364,5 +365,41 @@ func BenchmarkAppendValue(b *testing.B) {
 	buf := make([]byte, 0, 256)
 	for b.Loop() {
 		buf = spanjson.AppendValue(buf[:0], v)
+	}
+}
+
+// BenchmarkAppendStringMap encodes the headers of a recorded request, as
+// an LLM span's end event records them.
+func BenchmarkAppendStringMap(b *testing.B) {
+	h := map[string]string{"Content-Type": "application/json", "Accept": "application/json", "Authorization": "[REDACTED]"}
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = spanjson.AppendStringMap(buf[:0], h)
+	}
+}
+
+// TestAppendStringMap: maps of every size up to past the ones sorted on the
+// stack encode as encoding/json encodes them (keys sorted, no HTML
+// escaping), with keys and values that need escapes and ones that do not.
+func TestAppendStringMap(t *testing.T) {
+	words := []string{"Accept", "Content-Type", "a\"b", "x-\n", "application/json", "é", "", "Z", "traceparent",
+		"a rather longer header value than thirty-two bytes", "Authorization", "k\\", "Date", "b"}
+	for n := 0; n <= len(words); n++ {
+		m := map[string]string{}
+		for i, w := range words[:n] {
+			m[w] = words[(i*5+3)%len(words)]
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		if got := spanjson.AppendStringMap(nil, m); string(got) != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("%d entries: %s, want %s", n, got, want.String())
+		}
+	}
+	if got := spanjson.AppendStringMap(nil, nil); string(got) != "{}" {
+		t.Errorf("nil: %s", got)
 	}
 }
