@@ -109,7 +109,11 @@
 // load, so rotated keys are picked up without reloading. An unset variable is
 // a *ConfigError naming it — except for base_url, which then falls back to
 // the provider's default. What a client's options resolve to is reused by
-// its next calls while the variables they read keep their values.
+// its next calls while the variables they read keep their values; so is,
+// for Chat Completions clients, what their requests take from the options
+// alone: the request body's bytes around the messages (the options, the
+// model; keys sorted as encoding/json sorts them), the URL, parsed, and
+// the headers.
 //
 // # Prompts
 //

@@ -308,14 +308,14 @@ func watch(parent context.Context, client string, lim Timeouts, streamed bool) (
 	w := &watchdog{lim: lim, client: client, streamed: streamed, ctx: ctx, cancel: cancel, start: time.Now()}
 	w.connecting.Store(-1)
 	w.firstAt.Store(-1)
+	// Field by field: the trace is allocated zeroed with w, and storing a
+	// whole ClientTrace over it would move all its fields.
 	connected := func() { w.connecting.Store(-1) }
-	w.trace = httptrace.ClientTrace{
-		GetConn:              func(string) { w.connect() },
-		GotConn:              func(httptrace.GotConnInfo) { connected() },
-		WroteHeaders:         connected,
-		GotFirstResponseByte: connected,
-	}
-	w.reqCtx = watchedCtx{ctx, w}
+	w.trace.GetConn = func(string) { w.connect() }
+	w.trace.GotConn = func(httptrace.GotConnInfo) { connected() }
+	w.trace.WroteHeaders = connected
+	w.trace.GotFirstResponseByte = connected
+	w.reqCtx.Context, w.reqCtx.w = ctx, w
 	ctx = httptrace.WithClientTrace(&w.reqCtx, &w.trace)
 	w.mu.Lock()
 	w.timer = time.AfterFunc(w.nextLocked(0), w.fire)
