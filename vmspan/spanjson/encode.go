@@ -209,16 +209,7 @@ func AppendStringMap(b []byte, m map[string]string) []byte {
 		arr[j] = pair[string]{k, v}
 		n++
 	}
-	b = append(b, '{')
-	for i, kv := range arr[:n] {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = AppendString(b, kv.k)
-		b = append(b, ':')
-		b = AppendString(b, kv.v)
-	}
-	return append(b, '}')
+	return appendStringPairs(b, arr[:n])
 }
 
 // smallMap is the most entries AppendStringMap sorts on the stack.
@@ -230,6 +221,11 @@ func appendLargeStringMap(b []byte, m map[string]string) []byte {
 		kvs = append(kvs, pair[string]{k, v})
 	}
 	sortPairs(kvs)
+	return appendStringPairs(b, kvs)
+}
+
+// appendStringPairs appends sorted pairs as an object.
+func appendStringPairs(b []byte, kvs []pair[string]) []byte {
 	b = append(b, '{')
 	for i, kv := range kvs {
 		if i > 0 {
