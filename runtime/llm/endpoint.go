@@ -40,7 +40,7 @@ type endpoint struct {
 	secrets       []string                                    // see ownSecrets; clipped
 
 	// The plans of its Chat Completions requests, not streamed and
-	// streamed, made on first use (see openAIPlan).
+	// streamed, made at their second request (see openAIPlan).
 	plans [2]atomic.Pointer[planRef]
 }
 

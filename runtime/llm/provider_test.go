@@ -152,6 +152,18 @@ func TestProviderGoldens(t *testing.T) {
 			got := srv.transcript() // filled by the call below
 			result := runGolden(t, rt, req, tc.stream)
 			golden(t, "providers/"+tc.name+".golden", got()+"-- result --\n"+result)
+			if tc.status == 0 {
+				// A client's next call sends the same requests: Chat
+				// Completions ones are then made under the endpoint's plan
+				// (see openAIPlan), the first ones without.
+				first := got()
+				if again := runGolden(t, rt, req, tc.stream); again != result {
+					t.Errorf("second call:\n%s\nwant\n%s", again, result)
+				}
+				if sent := strings.TrimPrefix(got(), first); sent != first {
+					t.Errorf("second call's requests:\n%s\nwant\n%s", sent, first)
+				}
+			}
 		})
 	}
 }

@@ -29,16 +29,20 @@ type requestPlan struct {
 type messagesSlot struct{}
 
 // openAIPlan returns the plan of ep's Chat Completions requests, streamed
-// or not, made on first use; nil when the body holds a value that
-// fastjson does not encode or the URL does not parse (the request is then
-// made as any other wire's is, which reports the error).
+// or not, made at its second request: an endpoint used once (a
+// ClientRegistry's client, resolved per call) is not worth one. It returns
+// nil for the first request, and when the body holds a value that fastjson
+// does not encode or the URL does not parse: the request is then made as
+// any other wire's is, which reports the error.
 func (ep *endpoint) openAIPlan(stream bool) *requestPlan {
 	i := 0
 	if stream {
 		i = 1
 	}
-	if p := ep.plans[i].Load(); p != nil {
+	if p := ep.plans[i].Load(); p != nil && p != planPending {
 		return p.plan
+	} else if p == nil && ep.plans[i].CompareAndSwap(nil, planPending) {
+		return nil
 	}
 	r := openAIWire{}.start(ep, stream)
 	r.body["messages"] = messagesSlot{}
@@ -67,6 +71,9 @@ func (ep *endpoint) openAIPlan(stream bool) *requestPlan {
 
 // A planRef holds a plan made, or nil when none could be.
 type planRef struct{ plan *requestPlan }
+
+// planPending marks an endpoint whose first request was made.
+var planPending = &planRef{}
 
 // finishRequest adds ep's api-version query to r's URL and ep's headers to
 // r's headers, which win over the wire's own.

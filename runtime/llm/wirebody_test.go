@@ -35,6 +35,9 @@ func TestOpenAIPlan(t *testing.T) {
 	for i, ep := range endpoints {
 		ep.box()
 		for _, stream := range []bool{false, true} {
+			if p := ep.openAIPlan(stream); p != nil {
+				t.Errorf("endpoint %d: a plan for the first request", i)
+			}
 			p := ep.openAIPlan(stream)
 			if p == nil {
 				t.Fatalf("endpoint %d: no plan", i)
@@ -109,12 +112,14 @@ func TestOpenAIPlanNone(t *testing.T) {
 		{provider: "openai", api: apiOpenAI, model: "m", baseURL: "http://[::1"},
 	} {
 		ep.box()
-		if p := ep.openAIPlan(false); p != nil {
-			t.Errorf("%s: a plan", ep.baseURL)
-		}
-		r, err := openAIWire{}.build(ep, []vmspan.Message{{Role: "user", Content: "hi"}}, false)
-		if err != nil || r.plan != nil || r.body == nil {
-			t.Errorf("%s: %+v, %v; want a map body", ep.baseURL, r, err)
+		for range 3 {
+			if p := ep.openAIPlan(false); p != nil {
+				t.Errorf("%s: a plan", ep.baseURL)
+			}
+			r, err := openAIWire{}.build(ep, []vmspan.Message{{Role: "user", Content: "hi"}}, false)
+			if err != nil || r.plan != nil || r.body == nil {
+				t.Errorf("%s: %+v, %v; want a map body", ep.baseURL, r, err)
+			}
 		}
 	}
 }
