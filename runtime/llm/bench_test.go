@@ -18,6 +18,28 @@ func BenchmarkParseOutput(b *testing.B) {
 	}
 }
 
+// BenchmarkParseOutputExact parses a reply that is exactly the return
+// type (the pipeline benchmark's): the fast path, and the full parser it
+// spares.
+func BenchmarkParseOutputExact(b *testing.B) {
+	reply := `{"title": "Checkout is down", "priority": 1, "category": "outage"}`
+	t := targetOf(pipeTicketSchema)
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ParseOutput(reply, pipeTicketSchema, ParseOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := parseFull(reply, t, ParseOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 func BenchmarkRender(b *testing.B) {
 	rt := offlineRuntime(b)
 	req := classifyRequest("Fast")
