@@ -244,13 +244,7 @@ func (e *exactReader) class(ct *classTarget, depth int) (any, bool, bool) {
 	var seen uint64 // the fields read
 	var defaulted bool
 	ok := e.members(func(key string) bool {
-		f := -1
-		for j := range ct.fields {
-			if ct.fields[j].key == key {
-				f = j
-				break
-			}
-		}
+		f := ct.fieldByKey(key)
 		if f < 0 {
 			return false
 		}
