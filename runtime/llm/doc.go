@@ -424,8 +424,9 @@
 // null or a value for T?, and for a union the first variant that fits
 // without a missing optional field. Anything else — a type with @assert or
 // @check constraints, any, a string, enum or string literal at the top
-// level, a repeated or unknown key, a value that needs a conversion — goes
-// to the full parser. The fast path gives exactly the full parser's result
+// level, a repeated or unknown key, a value that needs a conversion, a
+// reply that would take more than a few reads per byte (a union tries its
+// variants in turn) — goes to the full parser. The fast path gives exactly the full parser's result
 // (no notes, no checks): a differential test and a fuzz target
 // (FuzzParseExact) compare the two on every reply the fast path takes.
 //

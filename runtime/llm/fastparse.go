@@ -30,7 +30,7 @@ func parseExact(reply string, t *target) (Parsed, bool) {
 	if t.stringLike() {
 		return Parsed{}, false
 	}
-	e := exactReader{p: strictParser{s: reply}}
+	e := exactReader{p: strictParser{s: reply}, budget: 8*len(reply) + 64}
 	e.p.space()
 	v, _, ok := e.value(t, 0)
 	if !ok {
@@ -49,10 +49,16 @@ func parseExact(reply string, t *target) (Parsed, bool) {
 // A value it does not return is either one tryCast would not fit either
 // (a union then tries its next variant from the same place) or one it
 // cannot decide (undecided is set: the whole reply goes to the full
-// parser): invalid JSON, constraints, the any type, deep nesting.
+// parser): invalid JSON, constraints, the any type, deep nesting, too
+// much work (see budget).
 type exactReader struct {
 	p         strictParser
 	undecided bool
+	// budget is the number of values left to read. A union reads a value
+	// again for each variant that does not fit, which for unions of
+	// recursive classes multiplies with the nesting; the budget keeps the
+	// fast path linear in the reply (a reply that exhausts it is declined).
+	budget int
 }
 
 // value reads the value at the reader's position as t. defaulted is set
@@ -60,7 +66,8 @@ type exactReader struct {
 // scores that 1, which matters only to unions (see union).
 func (e *exactReader) value(t *target, depth int) (v any, defaulted, ok bool) {
 	p := &e.p
-	if len(t.checks) > 0 || depth > maxFastDepth || p.i >= len(p.s) {
+	e.budget--
+	if len(t.checks) > 0 || depth > maxFastDepth || e.budget < 0 || p.i >= len(p.s) {
 		return e.decline()
 	}
 	c := p.s[p.i]

@@ -3,6 +3,7 @@ package llm
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bexrun/bex/runtime/types"
@@ -176,6 +177,25 @@ func TestParseOutputTakesFastPath(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("ParseOutput(strict %v) = %#v, %v; want %#v", strict, got, err, want)
 		}
+	}
+}
+
+// TestParseExactBounded: a union of recursive classes makes the fast path
+// read a value again for each variant that does not fit, which multiplies
+// with the nesting; its budget declines such a reply in time linear in its
+// length (without it, this reply takes about 2^40 reads).
+func TestParseExactBounded(t *testing.T) {
+	a, b := &types.ClassDecl{Name: "A"}, &types.ClassDecl{Name: "B"}
+	next := types.OptionalOf(types.UnionOf(types.ClassOf(a), types.ClassOf(b)))
+	a.Fields = []*types.Field{{Name: "next", Type: next}}
+	b.Fields = []*types.Field{{Name: "next", Type: next}, {Name: "y", Type: types.IntType}}
+	const depth = 40
+	reply := strings.Repeat(`{"next": `, depth) + "null" + strings.Repeat(`, "y": 1}`, depth)
+	if _, ok := parseExact(reply, targetOf(types.ClassOf(b))); ok {
+		t.Error("parseExact took a reply beyond its budget")
+	}
+	if !checkExact(t, strings.Repeat(`{"next": `, 3)+"null"+strings.Repeat(`, "y": 1}`, 3), types.ClassOf(b)) {
+		t.Error("parseExact declined a shallow reply within its budget")
 	}
 }
 
