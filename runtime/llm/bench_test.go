@@ -18,6 +18,40 @@ func BenchmarkParseOutput(b *testing.B) {
 	}
 }
 
+// BenchmarkParseOutputExact parses a reply that is exactly the return
+// type (the pipeline benchmark's): the fast path, and the full parser it
+// spares.
+func BenchmarkParseOutputExact(b *testing.B) {
+	reply := `{"title": "Checkout is down", "priority": 1, "category": "outage"}`
+	t := targetOf(pipeTicketSchema)
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ParseOutput(reply, pipeTicketSchema, ParseOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := parseFull(reply, t, ParseOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkOpenAIParse decodes a chat completion envelope whose content
+// is a JSON reply (escaped quotes), as the pipeline benchmark's server
+// sends it.
+func BenchmarkOpenAIParse(b *testing.B) {
+	body := []byte(`{"choices":[{"finish_reason":"stop","index":0,"message":{"content":"{\"title\": \"Checkout is down\", \"priority\": 1, \"category\": \"outage\"}","role":"assistant"}}],"created":1700000000,"id":"chatcmpl-bench","model":"gpt-4o-mini","object":"chat.completion","usage":{"completion_tokens":21,"prompt_tokens":92,"total_tokens":113}}`)
+	for b.Loop() {
+		if _, err := (openAIWire{}).parse(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkRender(b *testing.B) {
 	rt := offlineRuntime(b)
 	req := classifyRequest("Fast")

@@ -77,13 +77,10 @@ func (r *Runtime) Call(ctx context.Context, req Request) (Result, error) {
 		defer cs.bound(c, cs.limits.Total)()
 	}
 	out, err := cs.run(c)
-	if err == nil && out.parsed == nil {
+	if err == nil && !out.isParsed {
 		err = cs.parseOutput(&out)
 	}
-	var p Parsed
-	if out.parsed != nil {
-		p = *out.parsed
-	}
+	p := out.parsed // zero unless parsed
 	return Result{Value: p.Value, Notes: p.Notes, Checks: p.Checks, Attempts: cs.finish(), Messages: msgs}, err
 }
 
@@ -95,7 +92,7 @@ func (cs *call) parseOutput(out *output) error {
 	if err != nil {
 		return err
 	}
-	out.parsed = &p
+	out.parsed, out.isParsed = p, true
 	return nil
 }
 
@@ -168,12 +165,13 @@ func (cs *call) mustStop(err error) bool {
 
 // An output is a successful attempt's completion text and index, and the
 // attempt, still live until its output is parsed; parsed is the parsed
-// value once it is.
+// value once it is (isParsed).
 type output struct {
-	text   string
-	index  int
-	at     *attemptState
-	parsed *Parsed
+	text     string
+	index    int
+	at       *attemptState
+	parsed   Parsed
+	isParsed bool
 }
 
 // run runs c, retrying as c's retry policy says.

@@ -581,13 +581,7 @@ func (c *coercer) tryCastClass(t *target, v *jvalue) *cval {
 	ct := t.class
 	vals := make([]*cval, len(ct.fields))
 	for i, k := range v.keys {
-		f := -1
-		for j := range ct.fields {
-			if ct.fields[j].key == k {
-				f = j
-				break
-			}
-		}
+		f := ct.fieldByKey(k)
 		if f < 0 {
 			return nil
 		}
@@ -1085,10 +1079,8 @@ func boolInt(b bool) int {
 
 // fieldForKey returns the field an object key names, or -1.
 func fieldForKey(ct *classTarget, key string) int {
-	for j := range ct.fields {
-		if ct.fields[j].key == key {
-			return j
-		}
+	if j := ct.fieldByKey(key); j >= 0 {
+		return j
 	}
 	for j := range ct.fields {
 		if keyMatches(key, ct.fields[j].key) {

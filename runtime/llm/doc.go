@@ -416,6 +416,24 @@
 // the earlier reading. The score of a value is the sum of its conversions'
 // and its parts' scores.
 //
+// Most replies are exactly what the prompt asked for, and a fast path
+// reads those straight into the result, without the readings, their tree
+// and the scores: a reply that is one valid JSON value (whitespace around
+// it allowed) of the return type with no conversion at all. That is, for a
+// class, an object whose keys are the shown names of its fields, each at
+// most once, with no other key (a missing optional field is null); for the
+// other types, a string for string, an integral number in range for int, a
+// number for float, true or false for bool, a variant's shown name for an
+// enum (inside a class, list, map or union), a list or map of such values,
+// null or a value for T?, and for a union the first variant that fits
+// without a missing optional field. Anything else — a type with @assert or
+// @check constraints, any, a string, enum or string literal at the top
+// level, a repeated or unknown key, a value that needs a conversion, a
+// reply that would take more than a few reads per byte (a union tries its
+// variants in turn) — goes to the full parser. The fast path gives exactly the full parser's result
+// (no notes, no checks): a differential test and a fuzz target
+// (FuzzParseExact) compare the two on every reply the fast path takes.
+//
 // # Parse notes and strict parsing
 //
 // BAML drops, defaults and rounds silently; bex keeps BAML's result and

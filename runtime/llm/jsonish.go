@@ -529,6 +529,15 @@ func hex4(s string, at int) (rune, bool) {
 }
 
 func (p *strictParser) number() (*jvalue, bool) {
+	lit, n, ok := p.numberLit()
+	if !ok {
+		return nil, false
+	}
+	return p.node(jvalue{kind: jNumber, text: lit, num: n, complete: true}), true
+}
+
+// numberLit reads a JSON number at p.i: its literal and its value.
+func (p *strictParser) numberLit() (string, jnumber, bool) {
 	start := p.i
 	if p.s[p.i] == '-' {
 		p.i++
@@ -541,12 +550,12 @@ func (p *strictParser) number() (*jvalue, bool) {
 			p.i++
 		}
 	default:
-		return nil, false
+		return "", jnumber{}, false
 	}
 	if p.i < len(p.s) && p.s[p.i] == '.' {
 		p.i++
 		if p.i >= len(p.s) || !isDigit(p.s[p.i]) {
-			return nil, false
+			return "", jnumber{}, false
 		}
 		for p.i < len(p.s) && isDigit(p.s[p.i]) {
 			p.i++
@@ -558,7 +567,7 @@ func (p *strictParser) number() (*jvalue, bool) {
 			p.i++
 		}
 		if p.i >= len(p.s) || !isDigit(p.s[p.i]) {
-			return nil, false
+			return "", jnumber{}, false
 		}
 		for p.i < len(p.s) && isDigit(p.s[p.i]) {
 			p.i++
@@ -566,11 +575,8 @@ func (p *strictParser) number() (*jvalue, bool) {
 	}
 	lit := p.s[start:p.i]
 	n, ok := numberFromLiteral(lit)
-	if !ok {
-		// Beyond float64's range: serde_json fails too.
-		return nil, false
-	}
-	return p.node(jvalue{kind: jNumber, text: lit, num: n, complete: true}), true
+	// Not ok beyond float64's range: serde_json fails too.
+	return lit, n, ok
 }
 
 // parseNumber reads a decimal number (an option value): an int64 when it is

@@ -66,6 +66,15 @@ func parseTarget(reply string, t *target, o ParseOptions) (Parsed, error) {
 		}
 		return Parsed{Value: reply, Checks: collectChecks(r, nil, nil)}, nil
 	}
+	if p, ok := parseExact(reply, t); ok {
+		return p, nil
+	}
+	return parseFull(reply, t, o)
+}
+
+// parseFull is parseTarget without its fast path (parseExact), for a
+// target that is not a string.
+func parseFull(reply string, t *target, o ParseOptions) (Parsed, error) {
 	v, err := readText(reply, readOpts{})
 	if err != nil { // cannot happen: the plain text is always a reading
 		v = jstr(reply, true)

@@ -44,6 +44,16 @@ type classTarget struct {
 	done   bool     // @@stream.done: partial values show it only whole
 }
 
+// fieldByKey returns the first field shown as key exactly, or -1.
+func (ct *classTarget) fieldByKey(key string) int {
+	for j := range ct.fields {
+		if ct.fields[j].key == key {
+			return j
+		}
+	}
+	return -1
+}
+
 type fieldTarget struct {
 	name     string // the declared name: the name in the result
 	key      string // the name the model is shown: @alias, else the name

@@ -122,10 +122,11 @@ type openAIChoice struct {
 func (openAIWire) parse(body []byte) (completion, error) {
 	var r openAIReply
 	if !r.decodeFast(body) {
-		r = openAIReply{}
-		if err := json.Unmarshal(body, &r); err != nil {
+		slow := new(openAIReply) // json.Unmarshal's: r stays on the stack
+		if err := json.Unmarshal(body, slow); err != nil {
 			return completion{}, fmt.Errorf("not a chat completion: %v", err)
 		}
+		r = *slow
 	}
 	if len(r.Choices) == 0 {
 		return completion{}, fmt.Errorf("the completion has no choices")

@@ -5,6 +5,7 @@ package llm
 
 import (
 	"encoding/json"
+	"sync"
 
 	"github.com/bexrun/bex/internal/fastjson"
 )
@@ -77,29 +78,38 @@ var (
 // false, and the caller uses json.Unmarshal. Replies as providers write
 // them take this path, which costs a fraction of the reflection.
 func (r *openAIReply) decodeFast(body []byte) bool {
-	var s fastjson.Scanner
+	s := scanners.Get().(*fastjson.Scanner)
+	defer func() {
+		s.Reset(nil) // keeps no reference to body
+		scanners.Put(s)
+	}()
 	s.Reset(body)
 	_, ok := s.Members(openAIReplyKeys, func(k int) bool {
 		switch k {
 		case 0:
-			return scanString(&s, &r.ID)
+			return scanString(s, &r.ID)
 		case 1:
-			return scanString(&s, &r.Model)
+			return scanString(s, &r.Model)
 		case 2:
 			return s.Array(func() bool {
 				r.Choices = append(r.Choices, openAIChoice{})
-				return r.Choices[len(r.Choices)-1].decodeFast(&s)
+				return r.Choices[len(r.Choices)-1].decodeFast(s)
 			}) && r.Choices != nil
 		default:
 			if s.Null() {
 				return true
 			}
 			r.Usage = &openAIUsage{}
-			return r.Usage.decodeFast(&s)
+			return r.Usage.decodeFast(s)
 		}
 	})
 	return ok && s.End()
 }
+
+// scanners keeps the Scanners of decodeFast, with the space they unescape
+// strings in: a reply's content holding JSON is full of escaped quotes,
+// and a fresh Scanner allocates that space for every reply.
+var scanners = sync.Pool{New: func() any { return new(fastjson.Scanner) }}
 
 func (c *openAIChoice) decodeFast(s *fastjson.Scanner) bool {
 	_, ok := s.Members(openAIChoiceKeys, func(k int) bool {
