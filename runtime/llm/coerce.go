@@ -231,13 +231,56 @@ type coercer struct {
 	free  []cval // see newCval
 	chunk int    // the size of the next chunk of free
 
+	// steps counts the calls of coerce since the outermost one; budget
+	// bounds them (see coerceBudget).
+	steps, budget int
+
 	// constraints makes coercion test the targets' @assert and @check
 	// constraints (ParseOutput sets it).
 	constraints bool
 }
 
+// Coercion tries each variant of a union on a value, and again each
+// variant of the unions inside it for each of those, so a value nested in
+// a type whose unions recur (class A { next A | B? }) could take time
+// exponential in its depth: a reply of a few hundred bytes would seem to
+// hang. The outermost coerce therefore gets a budget of calls in
+// proportion to the size of the value (coerceBudget); a coercion that
+// spends it fails, whatever its parts found.
+const (
+	coerceStepsPerNode = 256
+	coerceStepsMin     = 100_000
+)
+
+// coerceBudget returns the calls of coerce allowed for converting v.
+func coerceBudget(v *jvalue) int {
+	n, stack := 0, []*jvalue{v}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = append(stack[:len(stack)-1], x.items...)
+		n++
+	}
+	return coerceStepsMin + coerceStepsPerNode*n
+}
+
+// errTooComplex is the failure of a coercion that spent its budget.
+func errTooComplex(budget int) *cerr {
+	return failAt("the reply is too complex to convert to the type (more than " + strconv.Itoa(budget) + " steps: unions that nest in each other, tried at every level)")
+}
+
 // coerce converts v to t.
-func (c *coercer) coerce(t *target, v *jvalue) (*cval, *cerr) {
+func (c *coercer) coerce(t *target, v *jvalue) (res *cval, fail *cerr) {
+	if c.depth == 0 {
+		c.steps, c.budget = 0, coerceBudget(v)
+		defer func() {
+			if c.steps > c.budget {
+				res, fail = nil, errTooComplex(c.budget)
+			}
+		}()
+	}
+	if c.steps++; c.steps > c.budget {
+		return nil, errTooComplex(c.budget)
+	}
 	if c.depth >= maxCoerceDepth {
 		return nil, failAt("nested too deeply")
 	}

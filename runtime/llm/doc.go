@@ -601,6 +601,14 @@
 // timeouts (instance metadata: 250 ms to connect, 500 ms to the first byte)
 // and ctx; a streamed event is at most 16 MiB.
 //
+// Parsing a reply is bounded too: a reply is converted at most 100 levels deep,
+// and converting it to the return type may call the coercer at most 256
+// times per JSON value of the reply (plus 100,000). Without that bound a
+// reply nested deep in a type whose unions recur (class A { next A | B? })
+// would take time exponential in its depth, since every variant is tried
+// at every level; with it such a reply fails with a *ParseError saying it
+// is too complex, in time linear in its length.
+//
 // # Limitations
 //
 //   - No tool calls. Media only in prompts (an LLM function cannot return

@@ -169,3 +169,27 @@ func TestParseOutputKeyedMapsAliasesSkip(t *testing.T) {
 		t.Errorf("a @skip field is shown:\n%s", f)
 	}
 }
+
+// TestParseBoundedWork: a reply nested deep in a type whose unions recur
+// makes coercion try every variant at every level, 2^depth ways; the
+// budget of coerce calls makes such a parse fail in time linear in the
+// reply instead of seeming to hang (without it this test never ends),
+// while the same shape shallow still parses.
+func TestParseBoundedWork(t *testing.T) {
+	a, b := &types.ClassDecl{Name: "A"}, &types.ClassDecl{Name: "B"}
+	next := types.OptionalOf(types.UnionOf(types.ClassOf(a), types.ClassOf(b)))
+	a.Fields = []*types.Field{{Name: "next", Type: next}}
+	b.Fields = []*types.Field{{Name: "next", Type: next}, {Name: "y", Type: types.IntType}}
+	nested := func(depth int) string {
+		// Fenced, and with a key of neither class: no fast path.
+		return "```json\n" + strings.Repeat(`{"z": 0, "next": `, depth) + "null" + strings.Repeat(`, "y": 1}`, depth) + "\n```"
+	}
+	_, err := ParseOutput(nested(40), types.ClassOf(b), ParseOptions{})
+	var pe *ParseError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "too complex") {
+		t.Errorf("a reply 40 levels deep: %v, want a ParseError saying it is too complex", err)
+	}
+	if p, err := ParseOutput(nested(3), types.ClassOf(b), ParseOptions{}); err != nil || p.Value == nil {
+		t.Errorf("a reply 3 levels deep: %v, %v; want it parsed", p.Value, err)
+	}
+}
