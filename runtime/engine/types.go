@@ -288,15 +288,20 @@ func (c *ClassBuilder) AddField(name, typ string) *FieldBuilder {
 // Description sets the description of a new class (shown to the model);
 // the description of a declared class cannot change.
 func (c *ClassBuilder) Description(text string) *ClassBuilder {
-	if text == "" {
-		return c
-	}
-	if !c.new {
-		c.b.fail(fmt.Errorf("type builder: class %s: the description of a declared class cannot change", c.d.Name.Name))
-		return c
-	}
-	c.b.locked(func() { c.d.Attrs = append(c.d.Attrs, textAttr("description", text, true)) })
+	c.b.describe("class", c.d.Name.Name, c.new, &c.d.Attrs, text)
 	return c
+}
+
+// describe adds the @@description text to attrs, those of the new or
+// declared (isNew false) class or enum name; kind names which.
+func (b *TypeBuilder) describe(kind, name string, isNew bool, attrs *[]*syntax.Attr, text string) {
+	switch {
+	case text == "":
+	case !isNew:
+		b.fail(fmt.Errorf("type builder: %s %s: the description of a declared %s cannot change", kind, name, kind))
+	default:
+		b.locked(func() { *attrs = append(*attrs, textAttr("description", text, true)) })
+	}
 }
 
 // A FieldBuilder sets the attributes of an added field.
@@ -338,14 +343,7 @@ func (e *EnumBuilder) AddValue(name string) *EnumValueBuilder {
 // Description sets the description of a new enum (shown to the model);
 // the description of a declared enum cannot change.
 func (e *EnumBuilder) Description(text string) *EnumBuilder {
-	if text == "" {
-		return e
-	}
-	if !e.new {
-		e.b.fail(fmt.Errorf("type builder: enum %s: the description of a declared enum cannot change", e.d.Name.Name))
-		return e
-	}
-	e.b.locked(func() { e.d.Attrs = append(e.d.Attrs, textAttr("description", text, true)) })
+	e.b.describe("enum", e.d.Name.Name, e.new, &e.d.Attrs, text)
 	return e
 }
 
