@@ -255,7 +255,8 @@ func (w *Writer) flush() error {
 	if err := w.write(); err != nil {
 		return err
 	}
-	w.waitIdle()
+	// write returns with the lock held since its write ended: no write is
+	// in progress.
 	if w.file != nil && w.dirty {
 		w.io = true
 		w.mu.Unlock()
