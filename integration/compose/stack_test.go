@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bexrun/bex/integration/internal/deploy"
+	"github.com/bexrun/bex/integration/internal/gotool"
 	"github.com/bexrun/bex/integration/internal/prom"
 	"github.com/bexrun/bex/integration/jaegertest"
 )
@@ -266,12 +267,7 @@ func buildServices(t *testing.T, p *types.Project, root string) map[string]strin
 // serviceEnv is the service's environment from the compose file with
 // container addresses replaced by local ones, and ADDR set to addr.
 func serviceEnv(s types.ServiceConfig, local map[string]string, addr string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OTEL_") && !strings.HasPrefix(kv, "OPENAI_") {
-			out = append(out, kv)
-		}
-	}
+	out := gotool.Environ("OTEL_", "OPENAI_")
 	for k, v := range env(s) {
 		for from, to := range local {
 			v = strings.ReplaceAll(v, from, to)
