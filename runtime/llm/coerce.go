@@ -232,8 +232,12 @@ type coercer struct {
 	chunk int    // the size of the next chunk of free
 
 	// steps counts the calls of coerce since the outermost one; budget
-	// bounds them (see coerceBudget).
+	// bounds them (see coerceBudget). The budget is coerceStepsMin until
+	// steps pass it, and only then is sized to root, the outermost value:
+	// nearly every coercion stays under the minimum, and walking the value
+	// for each (each streamed partial, say) would be work for nothing.
 	steps, budget int
+	root          *jvalue // the value to size the budget to, until it is
 
 	// constraints makes coercion test the targets' @assert and @check
 	// constraints (ParseOutput sets it).
@@ -271,7 +275,7 @@ func errTooComplex(budget int) *cerr {
 // coerce converts v to t.
 func (c *coercer) coerce(t *target, v *jvalue) (res *cval, fail *cerr) {
 	if c.depth == 0 {
-		c.steps, c.budget = 0, coerceBudget(v)
+		c.steps, c.budget, c.root = 0, coerceStepsMin, v
 		defer func() {
 			if c.steps > c.budget {
 				res, fail = nil, errTooComplex(c.budget)
@@ -279,7 +283,12 @@ func (c *coercer) coerce(t *target, v *jvalue) (res *cval, fail *cerr) {
 		}()
 	}
 	if c.steps++; c.steps > c.budget {
-		return nil, errTooComplex(c.budget)
+		if c.root != nil {
+			c.budget, c.root = coerceBudget(c.root), nil
+		}
+		if c.steps > c.budget {
+			return nil, errTooComplex(c.budget)
+		}
 	}
 	if c.depth >= maxCoerceDepth {
 		return nil, failAt("nested too deeply")
