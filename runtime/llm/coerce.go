@@ -215,7 +215,6 @@ func deeper(a, b *cerr) *cerr {
 // lists read as one value).
 const maxCoerceDepth = 100
 
-// A coercer coerces one reply.
 // chunkFor returns the size of a coercer's first chunk of values for
 // target t: a class's fields and itself, else one value (a list's
 // elements are as many as the reply has).
@@ -226,6 +225,7 @@ func chunkFor(t *target) int {
 	return 1
 }
 
+// A coercer coerces one reply.
 type coercer struct {
 	depth int
 	free  []cval // see newCval
