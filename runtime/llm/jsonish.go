@@ -355,79 +355,87 @@ func (p *strictParser) value(depth int) (*jvalue, bool) {
 
 func (p *strictParser) object(depth int) (*jvalue, bool) {
 	v := p.node(jvalue{kind: jObject, complete: true, keys: make([]string, 0, 4), items: make([]*jvalue, 0, 4)})
-	p.i++
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == '}' {
-		p.i++
-		return v, true
-	}
-	for {
-		p.space()
-		if p.i >= len(p.s) || p.s[p.i] != '"' {
-			return nil, false
-		}
-		k, ok := p.str()
-		if !ok {
-			return nil, false
-		}
-		p.space()
-		if p.i >= len(p.s) || p.s[p.i] != ':' {
-			return nil, false
-		}
-		p.i++
-		p.space()
+	ok := p.members(func(k string) bool {
 		x, ok := p.value(depth + 1)
-		if !ok {
-			return nil, false
+		if ok {
+			v.keys = append(v.keys, k)
+			v.items = append(v.items, x)
 		}
-		v.keys = append(v.keys, k)
-		v.items = append(v.items, x)
-		p.space()
-		if p.i >= len(p.s) {
-			return nil, false
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return v, true
-		default:
-			return nil, false
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	return v, true
 }
 
 func (p *strictParser) array(depth int) (*jvalue, bool) {
 	v := p.node(jvalue{kind: jArray, complete: true})
-	p.i++
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == ']' {
-		p.i++
+	ok := p.elements(']', func() bool {
+		x, ok := p.value(depth + 1)
+		v.items = append(v.items, x)
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	if v.items == nil {
 		v.items = []*jvalue{}
-		return v, true
+	}
+	return v, true
+}
+
+// elements reads the comma-separated items of an array or object, from
+// its opening bracket at p.i to its closing one, close, calling item at
+// the start of each. It is the structure both strictJSON and the fast
+// path (exactReader) read.
+func (p *strictParser) elements(close byte, item func() bool) bool {
+	p.i++ // the opening bracket
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == close {
+		p.i++
+		return true
 	}
 	for {
 		p.space()
-		x, ok := p.value(depth + 1)
-		if !ok {
-			return nil, false
+		if !item() {
+			return false
 		}
-		v.items = append(v.items, x)
 		p.space()
 		if p.i >= len(p.s) {
-			return nil, false
+			return false
 		}
 		switch p.s[p.i] {
 		case ',':
 			p.i++
-		case ']':
+		case close:
 			p.i++
-			return v, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
+}
+
+// members reads the members of an object at p.i, calling member with each
+// key once p is at its value.
+func (p *strictParser) members(member func(key string) bool) bool {
+	return p.elements('}', func() bool {
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return false
+		}
+		k, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return false
+		}
+		p.i++
+		p.space()
+		return member(k)
+	})
 }
 
 // str reads a JSON string at p.i (the opening quote).
