@@ -112,17 +112,10 @@ func newCval(v any, kind types.Kind, flags ...cflag) *cval {
 	return c
 }
 
-// newCval is newCval with the value taken from c's chunk, so that the
-// values of a reply take a few allocations, not one each. The first chunk
-// holds c.chunk values (see chunkFor), the next ones double in size (up to
-// 64 values), so that about half of what they hold goes unused at most.
+// newCval is newCval with the value taken from c's slab, so that the
+// values of a reply take a few allocations, not one each.
 func (c *coercer) newCval(v any, kind types.Kind, flags ...cflag) *cval {
-	if len(c.free) == 0 {
-		n := max(c.chunk, 1)
-		c.free, c.chunk = make([]cval, n), min(2*n, 64)
-	}
-	r := &c.free[0]
-	c.free = c.free[1:]
+	r := c.vals.get()
 	r.v, r.kind = v, kind
 	for _, f := range flags {
 		r.addFlag(f)
@@ -228,8 +221,7 @@ func chunkFor(t *target) int {
 // A coercer coerces one reply.
 type coercer struct {
 	depth int
-	free  []cval // see newCval
-	chunk int    // the size of the next chunk of free
+	vals  slab[cval] // see newCval; its first chunk is chunkFor the target
 
 	// steps counts the calls of coerce since the outermost one; budget
 	// bounds them (see coerceBudget). The budget is coerceStepsMin until

@@ -278,7 +278,7 @@ func strictJSON(s string) (*jvalue, bool) {
 	p := strictParser{s: s}
 	p.space()
 	if p.i < len(s) && (s[p.i] == '{' || s[p.i] == '[') {
-		p.chunk = 2 // a first chunk of 4 values; a scalar takes 1
+		p.nodes.next = 4 // a first chunk of 4 values; a scalar takes 1
 	}
 	v, ok := p.value(0)
 	if !ok {
@@ -293,26 +293,36 @@ func strictJSON(s string) (*jvalue, bool) {
 const maxStrictDepth = 128
 
 type strictParser struct {
-	s string
-	i int
-	// free is what is left of the chunk the parser takes its values from,
-	// so that the values of a reply take a few allocations, not one each;
-	// chunks double in size (up to 64 values), so that about half of what
-	// they hold goes unused at most.
-	free  []jvalue
-	chunk int
+	s     string
+	i     int
+	nodes slab[jvalue] // the values of the reply
 }
 
-// node returns v in a value of the parser's chunk.
+// node returns v in a value of the parser's slab.
 func (p *strictParser) node(v jvalue) *jvalue {
-	if len(p.free) == 0 {
-		p.chunk = min(max(2*p.chunk, 1), 64)
-		p.free = make([]jvalue, p.chunk)
-	}
-	n := &p.free[0]
-	p.free = p.free[1:]
+	n := p.nodes.get()
 	*n = v
 	return n
+}
+
+// A slab hands out values from chunks it allocates, so that the values of
+// a reply take a few allocations, not one each. The first chunk holds next
+// values (at least one), the next ones double in size up to 64 values, so
+// that about half of what they hold goes unused at most.
+type slab[T any] struct {
+	free []T // what is left of the last chunk
+	next int // the size of the next chunk
+}
+
+// get returns a zero value from the slab.
+func (s *slab[T]) get() *T {
+	if len(s.free) == 0 {
+		n := max(s.next, 1)
+		s.free, s.next = make([]T, n), min(2*n, 64)
+	}
+	r := &s.free[0]
+	s.free = s.free[1:]
+	return r
 }
 
 func (p *strictParser) space() {
