@@ -59,6 +59,10 @@ func depRule(rel, d string, isSDK func(string) bool) string {
 		if isSDK(d) {
 			return "runtime never imports the OTel SDK or an exporter"
 		}
+	case rel == "internal/memo":
+		if !isStd(d) {
+			return "memo, the cache under the runtime's compiled expressions and type plans, imports only the standard library"
+		}
 	case rel == "internal/fastjson":
 		if !isStd(d) {
 			return "fastjson, the scanner under the JSON decoders, imports only the standard library"

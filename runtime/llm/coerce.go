@@ -112,17 +112,10 @@ func newCval(v any, kind types.Kind, flags ...cflag) *cval {
 	return c
 }
 
-// newCval is newCval with the value taken from c's chunk, so that the
-// values of a reply take a few allocations, not one each. The first chunk
-// holds c.chunk values (see chunkFor), the next ones double in size (up to
-// 64 values), so that about half of what they hold goes unused at most.
+// newCval is newCval with the value taken from c's slab, so that the
+// values of a reply take a few allocations, not one each.
 func (c *coercer) newCval(v any, kind types.Kind, flags ...cflag) *cval {
-	if len(c.free) == 0 {
-		n := max(c.chunk, 1)
-		c.free, c.chunk = make([]cval, n), min(2*n, 64)
-	}
-	r := &c.free[0]
-	c.free = c.free[1:]
+	r := c.vals.get()
 	r.v, r.kind = v, kind
 	for _, f := range flags {
 		r.addFlag(f)
@@ -215,7 +208,6 @@ func deeper(a, b *cerr) *cerr {
 // lists read as one value).
 const maxCoerceDepth = 100
 
-// A coercer coerces one reply.
 // chunkFor returns the size of a coercer's first chunk of values for
 // target t: a class's fields and itself, else one value (a list's
 // elements are as many as the reply has).
@@ -226,14 +218,18 @@ func chunkFor(t *target) int {
 	return 1
 }
 
+// A coercer coerces one reply.
 type coercer struct {
 	depth int
-	free  []cval // see newCval
-	chunk int    // the size of the next chunk of free
+	vals  slab[cval] // see newCval; its first chunk is chunkFor the target
 
 	// steps counts the calls of coerce since the outermost one; budget
-	// bounds them (see coerceBudget).
+	// bounds them (see coerceBudget). The budget is coerceStepsMin until
+	// steps pass it, and only then is sized to root, the outermost value:
+	// nearly every coercion stays under the minimum, and walking the value
+	// for each (each streamed partial, say) would be work for nothing.
 	steps, budget int
+	root          *jvalue // the value to size the budget to, until it is
 
 	// constraints makes coercion test the targets' @assert and @check
 	// constraints (ParseOutput sets it).
@@ -271,7 +267,7 @@ func errTooComplex(budget int) *cerr {
 // coerce converts v to t.
 func (c *coercer) coerce(t *target, v *jvalue) (res *cval, fail *cerr) {
 	if c.depth == 0 {
-		c.steps, c.budget = 0, coerceBudget(v)
+		c.steps, c.budget, c.root = 0, coerceStepsMin, v
 		defer func() {
 			if c.steps > c.budget {
 				res, fail = nil, errTooComplex(c.budget)
@@ -279,7 +275,12 @@ func (c *coercer) coerce(t *target, v *jvalue) (res *cval, fail *cerr) {
 		}()
 	}
 	if c.steps++; c.steps > c.budget {
-		return nil, errTooComplex(c.budget)
+		if c.root != nil {
+			c.budget, c.root = coerceBudget(c.root), nil
+		}
+		if c.steps > c.budget {
+			return nil, errTooComplex(c.budget)
+		}
 	}
 	if c.depth >= maxCoerceDepth {
 		return nil, failAt("nested too deeply")

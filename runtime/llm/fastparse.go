@@ -209,7 +209,7 @@ func (e *exactReader) literal(lit any, c byte) (any, bool, bool) {
 func (e *exactReader) list(t *target, depth int) (any, bool, bool) {
 	out := make([]any, 0, 4)
 	var defaulted bool
-	ok := e.elements('[', ']', func() bool {
+	ok := e.p.elements(']', func() bool {
 		v, d, ok := e.value(t.elem, depth+1)
 		out = append(out, v)
 		defaulted = defaulted || d
@@ -224,7 +224,7 @@ func (e *exactReader) list(t *target, depth int) (any, bool, bool) {
 func (e *exactReader) mapValue(t *target, depth int) (any, bool, bool) {
 	out := map[string]any{}
 	var defaulted bool
-	ok := e.members(func(key string) bool {
+	ok := e.p.members(func(key string) bool {
 		k, ok := mapKey(t.key, key)
 		if !ok {
 			return false
@@ -250,7 +250,7 @@ func (e *exactReader) class(ct *classTarget, depth int) (any, bool, bool) {
 	}
 	var seen uint64 // the fields read
 	var defaulted bool
-	ok := e.members(func(key string) bool {
+	ok := e.p.members(func(key string) bool {
 		f := ct.fieldByKey(key)
 		if f < 0 {
 			return false
@@ -307,57 +307,4 @@ func (e *exactReader) union(t *target, depth int) (any, bool, bool) {
 		p.i = start
 	}
 	return nil, false, false
-}
-
-// elements reads the comma-separated items of a list, from its opening
-// bracket open to its closing one, calling item at each.
-func (e *exactReader) elements(open, close byte, item func() bool) bool {
-	p := &e.p
-	p.i++ // open
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == close {
-		p.i++
-		return true
-	}
-	for {
-		p.space()
-		if !item() {
-			return false
-		}
-		p.space()
-		if p.i >= len(p.s) {
-			return false
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case close:
-			p.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// members reads the members of an object, calling member with each key
-// once the reader is at its value.
-func (e *exactReader) members(member func(key string) bool) bool {
-	p := &e.p
-	return e.elements('{', '}', func() bool {
-		if p.i >= len(p.s) || p.s[p.i] != '"' {
-			return false
-		}
-		k, ok := p.str()
-		if !ok {
-			return false
-		}
-		p.space()
-		if p.i >= len(p.s) || p.s[p.i] != ':' {
-			return false
-		}
-		p.i++
-		p.space()
-		return member(k)
-	})
 }

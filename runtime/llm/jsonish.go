@@ -278,7 +278,7 @@ func strictJSON(s string) (*jvalue, bool) {
 	p := strictParser{s: s}
 	p.space()
 	if p.i < len(s) && (s[p.i] == '{' || s[p.i] == '[') {
-		p.chunk = 2 // a first chunk of 4 values; a scalar takes 1
+		p.nodes.next = 4 // a first chunk of 4 values; a scalar takes 1
 	}
 	v, ok := p.value(0)
 	if !ok {
@@ -293,26 +293,36 @@ func strictJSON(s string) (*jvalue, bool) {
 const maxStrictDepth = 128
 
 type strictParser struct {
-	s string
-	i int
-	// free is what is left of the chunk the parser takes its values from,
-	// so that the values of a reply take a few allocations, not one each;
-	// chunks double in size (up to 64 values), so that about half of what
-	// they hold goes unused at most.
-	free  []jvalue
-	chunk int
+	s     string
+	i     int
+	nodes slab[jvalue] // the values of the reply
 }
 
-// node returns v in a value of the parser's chunk.
+// node returns v in a value of the parser's slab.
 func (p *strictParser) node(v jvalue) *jvalue {
-	if len(p.free) == 0 {
-		p.chunk = min(max(2*p.chunk, 1), 64)
-		p.free = make([]jvalue, p.chunk)
-	}
-	n := &p.free[0]
-	p.free = p.free[1:]
+	n := p.nodes.get()
 	*n = v
 	return n
+}
+
+// A slab hands out values from chunks it allocates, so that the values of
+// a reply take a few allocations, not one each. The first chunk holds next
+// values (at least one), the next ones double in size up to 64 values, so
+// that about half of what they hold goes unused at most.
+type slab[T any] struct {
+	free []T // what is left of the last chunk
+	next int // the size of the next chunk
+}
+
+// get returns a zero value from the slab.
+func (s *slab[T]) get() *T {
+	if len(s.free) == 0 {
+		n := max(s.next, 1)
+		s.free, s.next = make([]T, n), min(2*n, 64)
+	}
+	r := &s.free[0]
+	s.free = s.free[1:]
+	return r
 }
 
 func (p *strictParser) space() {
@@ -355,79 +365,87 @@ func (p *strictParser) value(depth int) (*jvalue, bool) {
 
 func (p *strictParser) object(depth int) (*jvalue, bool) {
 	v := p.node(jvalue{kind: jObject, complete: true, keys: make([]string, 0, 4), items: make([]*jvalue, 0, 4)})
-	p.i++
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == '}' {
-		p.i++
-		return v, true
-	}
-	for {
-		p.space()
-		if p.i >= len(p.s) || p.s[p.i] != '"' {
-			return nil, false
-		}
-		k, ok := p.str()
-		if !ok {
-			return nil, false
-		}
-		p.space()
-		if p.i >= len(p.s) || p.s[p.i] != ':' {
-			return nil, false
-		}
-		p.i++
-		p.space()
+	ok := p.members(func(k string) bool {
 		x, ok := p.value(depth + 1)
-		if !ok {
-			return nil, false
+		if ok {
+			v.keys = append(v.keys, k)
+			v.items = append(v.items, x)
 		}
-		v.keys = append(v.keys, k)
-		v.items = append(v.items, x)
-		p.space()
-		if p.i >= len(p.s) {
-			return nil, false
-		}
-		switch p.s[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return v, true
-		default:
-			return nil, false
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	return v, true
 }
 
 func (p *strictParser) array(depth int) (*jvalue, bool) {
 	v := p.node(jvalue{kind: jArray, complete: true})
-	p.i++
-	p.space()
-	if p.i < len(p.s) && p.s[p.i] == ']' {
-		p.i++
+	ok := p.elements(']', func() bool {
+		x, ok := p.value(depth + 1)
+		v.items = append(v.items, x)
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	if v.items == nil {
 		v.items = []*jvalue{}
-		return v, true
+	}
+	return v, true
+}
+
+// elements reads the comma-separated items of an array or object, from
+// its opening bracket at p.i to its closing one, close, calling item at
+// the start of each. It is the structure both strictJSON and the fast
+// path (exactReader) read.
+func (p *strictParser) elements(close byte, item func() bool) bool {
+	p.i++ // the opening bracket
+	p.space()
+	if p.i < len(p.s) && p.s[p.i] == close {
+		p.i++
+		return true
 	}
 	for {
 		p.space()
-		x, ok := p.value(depth + 1)
-		if !ok {
-			return nil, false
+		if !item() {
+			return false
 		}
-		v.items = append(v.items, x)
 		p.space()
 		if p.i >= len(p.s) {
-			return nil, false
+			return false
 		}
 		switch p.s[p.i] {
 		case ',':
 			p.i++
-		case ']':
+		case close:
 			p.i++
-			return v, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
+}
+
+// members reads the members of an object at p.i, calling member with each
+// key once p is at its value.
+func (p *strictParser) members(member func(key string) bool) bool {
+	return p.elements('}', func() bool {
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return false
+		}
+		k, ok := p.str()
+		if !ok {
+			return false
+		}
+		p.space()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return false
+		}
+		p.i++
+		p.space()
+		return member(k)
+	})
 }
 
 // str reads a JSON string at p.i (the opening quote).

@@ -79,7 +79,7 @@ func parseFull(reply string, t *target, o ParseOptions) (Parsed, error) {
 	if err != nil { // cannot happen: the plain text is always a reading
 		v = jstr(reply, true)
 	}
-	c := coercer{constraints: true, chunk: chunkFor(t)}
+	c := coercer{constraints: true, vals: slab[cval]{next: chunkFor(t)}}
 	r, cerr := c.coerce(t, v)
 	if cerr == nil && r.kind == types.Class && inferredFromText(r) {
 		cerr = mismatch(t, jstr(reply, true))

@@ -193,3 +193,21 @@ func TestParseBoundedWork(t *testing.T) {
 		t.Errorf("a reply 3 levels deep: %v, %v; want it parsed", p.Value, err)
 	}
 }
+
+// TestCoerceBudgetGrows: a value whose coercion takes more calls than
+// coerceStepsMin, but few for its size, converts: the budget grows with
+// the value once the minimum is spent.
+func TestCoerceBudgetGrows(t *testing.T) {
+	items := make([]*jvalue, coerceStepsMin+10)
+	for i := range items {
+		items[i] = jstr("1", true) // a string for an int: each element is a coerce call
+	}
+	c := coercer{}
+	r, err := c.coerce(targetOf(types.ListOf(types.IntType)), &jvalue{kind: jArray, complete: true, items: items})
+	if err != nil {
+		t.Fatalf("a list of %d numbers in strings: %s", len(items), err.msg)
+	}
+	if l, ok := r.v.([]any); !ok || len(l) != len(items) || c.steps <= coerceStepsMin {
+		t.Errorf("got %T of %d after %d steps, want a list of %d after more than %d", r.v, len(l), c.steps, len(items), coerceStepsMin)
+	}
+}

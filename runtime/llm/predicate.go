@@ -16,6 +16,7 @@ import (
 	"github.com/nikolalohinski/gonja/v2/parser"
 	"github.com/nikolalohinski/gonja/v2/tokens"
 
+	"github.com/bexrun/bex/internal/memo"
 	"github.com/bexrun/bex/vmspan"
 )
 
@@ -72,7 +73,7 @@ var (
 )
 
 // predicates caches compiled expressions by their text.
-var predicates = memo[*compiledPredicate]{f: parsePredicate, max: 4096}
+var predicates = memo.New(4096, parsePredicate)
 
 type compiledPredicate struct {
 	x   nodes.Expression
@@ -81,7 +82,7 @@ type compiledPredicate struct {
 
 // compilePredicate parses expr as the expression of a {{ }} block.
 func compilePredicate(expr string) (nodes.Expression, error) {
-	cp := predicates.get(expr)
+	cp := predicates.Get(expr)
 	return cp.x, cp.err
 }
 
@@ -126,7 +127,7 @@ func filterRegexMatch(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *
 	if len(params.Args) != 1 || len(params.KwArgs) != 0 {
 		return exec.AsValue(exec.ErrInvalidCall(errors.New("regex_match takes one pattern")))
 	}
-	re := regexMatchPatterns.get(params.Args[0].String())
+	re := regexMatchPatterns.Get(params.Args[0].String())
 	if re.err != nil {
 		return exec.AsValue(exec.ErrInvalidCall(fmt.Errorf("regex_match: %w", re.err)))
 	}
@@ -135,10 +136,10 @@ func filterRegexMatch(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *
 
 // regexMatchPatterns caches the patterns of regex_match, compiled: a
 // constraint's pattern is the same at each evaluation.
-var regexMatchPatterns = memo[compiledRegexp]{f: func(p string) compiledRegexp {
+var regexMatchPatterns = memo.New(4096, func(p string) compiledRegexp {
 	re, err := regexp.Compile(p)
 	return compiledRegexp{re, err}
-}, max: 4096}
+})
 
 type compiledRegexp struct {
 	re  *regexp.Regexp

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"github.com/bexrun/bex/internal/memo"
 	"github.com/bexrun/bex/runtime/types"
 )
 
@@ -60,26 +59,14 @@ func planOf(t *types.Type) *plan {
 	if t == nil || t.Kind == types.Any {
 		return anyPlan
 	}
-	if p, ok := typePlans.m.Load(t); ok {
-		return p.(*plan)
-	}
-	p := newPlanner().planFor(t)
-	if typePlans.n.Load() < maxTypePlans {
-		if _, loaded := typePlans.m.LoadOrStore(t, p); !loaded {
-			typePlans.n.Add(1)
-		}
-	}
-	return p
+	return typePlans.Get(t)
 }
 
-// maxTypePlans bounds typePlans; types past it are planned at each use.
+// typePlans caches planOf's plans by type; types past the first
+// maxTypePlans are planned at each use.
+var typePlans = memo.New(maxTypePlans, func(t *types.Type) *plan { return newPlanner().planFor(t) })
+
 const maxTypePlans = 4096
-
-// typePlans caches planOf's plans by type.
-var typePlans struct {
-	m sync.Map // *types.Type -> *plan
-	n atomic.Int64
-}
 
 // planFor returns the plan of t (nil means any).
 func (pl *planner) planFor(t *types.Type) *plan {

@@ -33,7 +33,7 @@ func TestPlanOfCache(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := typePlans.n.Load(); n > maxTypePlans {
+	if n := typePlans.Len(); n > maxTypePlans {
 		t.Errorf("%d plans cached, want at most %d", n, maxTypePlans)
 	}
 }
