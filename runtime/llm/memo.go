@@ -1,9 +1,10 @@
 // memo.go caches the results of functions of strings that recur from call
-// to call (expressions, patterns, header names).
+// to call (expressions, patterns).
 
 package llm
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -24,11 +25,16 @@ func (c *memo[V]) get(k string) V {
 	if v, ok := c.m.Load(k); ok {
 		return v.(V)
 	}
+	if c.n.Load() >= c.max {
+		return c.f(k)
+	}
+	// A clone: the memo keeps k alive, and so may f's result (a regexp
+	// keeps its pattern), while k may be a substring of a large text (a
+	// pattern taken from a reply's value).
+	k = strings.Clone(k)
 	v := c.f(k)
-	if c.n.Load() < c.max {
-		if _, loaded := c.m.LoadOrStore(k, v); !loaded {
-			c.n.Add(1)
-		}
+	if _, loaded := c.m.LoadOrStore(k, v); !loaded {
+		c.n.Add(1)
 	}
 	return v
 }
