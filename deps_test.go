@@ -44,8 +44,9 @@ func depRule(rel, d string, isSDK func(string) bool) string {
 	switch {
 	case rel == "vmspan" || strings.HasPrefix(rel, "vmspan/") && rel != "vmspan/spantest":
 		// vmspan's own packages below it (spanjson, internal/clock) are
-		// part of it; spantest, a test suite, may use the testing package.
-		if isOwn && !isVmspan(own) || !isOwn && !(isStd(d) || strings.HasPrefix(d, "github.com/google/uuid") || isOTelAPI(d)) {
+		// part of it; spantest, a test suite, may use the testing package;
+		// internal/memo is a leaf of the standard library.
+		if isOwn && !isVmspan(own) && own != "internal/memo" || !isOwn && !(isStd(d) || strings.HasPrefix(d, "github.com/google/uuid") || isOTelAPI(d)) {
 			return "vmspan imports only the standard library, uuid and the OTel trace API"
 		}
 	case rel == "runtime/types":
@@ -69,8 +70,9 @@ func depRule(rel, d string, isSDK func(string) bool) string {
 		}
 	case rel == "collector" || rel == "jsonl":
 		// internal/fastjson is a leaf of the standard library that jsonl's
-		// reader and the LLM reply readers share.
-		if isOwn && !isVmspan(own) && own != "internal/fastjson" {
+		// reader and the LLM reply readers share; internal/memo, one under
+		// vmspan.
+		if isOwn && !isVmspan(own) && own != "internal/fastjson" && own != "internal/memo" {
 			return "collector and jsonl build on vmspan only (and never import each other)"
 		}
 		if !isOwn && !(isStd(d) || strings.HasPrefix(d, "github.com/google/uuid") || isOTelAPI(d)) {

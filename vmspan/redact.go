@@ -5,9 +5,9 @@ package vmspan
 import (
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/bexrun/bex/internal/memo"
 )
 
 // Redacted replaces the value of a secret argument, tag, header or field.
@@ -21,31 +21,17 @@ var secretWords = []string{"token", "password", "passwd", "secret", "authorizati
 // spaces and lower-to-upper case changes, so max_tokens is not a secret. It
 // does not allocate once it knows k: the engine asks it for every traced
 // argument and snapshot field. It is safe for concurrent use.
-func IsSecretKey(k string) bool {
-	if v, ok := secretKeys.m.Load(k); ok {
-		return v.(bool)
-	}
-	secret := isSecretKey(k)
-	if secretKeys.n.Load() < maxSecretKeys {
-		// A clone: k may be a substring of a large text (a reply's JSON).
-		if _, loaded := secretKeys.m.LoadOrStore(strings.Clone(k), secret); !loaded {
-			secretKeys.n.Add(1)
-		}
-	}
-	return secret
-}
-
-// maxSecretKeys bounds secretKeys. Keys come from declarations (parameter
-// and field names) and protocols (header names), so there are few; map keys
-// of user data past the bound are decided at each use.
-const maxSecretKeys = 4096
+func IsSecretKey(k string) bool { return secretKeys.Get(k) }
 
 // secretKeys caches IsSecretKey's answers by key: they depend on the key
-// alone, and the same names recur from call to call.
-var secretKeys struct {
-	m sync.Map // string -> bool
-	n atomic.Int64
-}
+// alone, and the same names recur from call to call. Keys come from
+// declarations (parameter and field names) and protocols (header names),
+// so there are few; map keys of user data past the bound are decided at
+// each use.
+var secretKeys = memo.NewStrings(maxSecretKeys, isSecretKey)
+
+// maxSecretKeys bounds secretKeys.
+const maxSecretKeys = 4096
 
 func isSecretKey(k string) bool {
 	prev := ""

@@ -73,7 +73,7 @@ var (
 )
 
 // predicates caches compiled expressions by their text.
-var predicates = memo.New(4096, parsePredicate)
+var predicates = memo.NewStrings(4096, parsePredicate)
 
 type compiledPredicate struct {
 	x   nodes.Expression
@@ -136,7 +136,7 @@ func filterRegexMatch(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *
 
 // regexMatchPatterns caches the patterns of regex_match, compiled: a
 // constraint's pattern is the same at each evaluation.
-var regexMatchPatterns = memo.New(4096, func(p string) compiledRegexp {
+var regexMatchPatterns = memo.NewStrings(4096, func(p string) compiledRegexp {
 	re, err := regexp.Compile(p)
 	return compiledRegexp{re, err}
 })

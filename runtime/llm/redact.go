@@ -141,13 +141,7 @@ func (r redactor) attempt(a *vmspan.LLMAttempt, records bool) {
 		e.Message, e.Summary = r.str(e.Message), r.str(e.Summary)
 		a.Err = &e
 	}
-	if !r.keeps(a.Messages) {
-		msgs := make([]vmspan.Message, len(a.Messages))
-		for i, m := range a.Messages {
-			msgs[i] = vmspan.Message{Role: m.Role, Content: r.str(m.Content)}
-		}
-		a.Messages = msgs
-	}
+	a.Messages = r.messages(a.Messages)
 	if !records {
 		return
 	}
@@ -162,15 +156,28 @@ func (r redactor) attempt(a *vmspan.LLMAttempt, records bool) {
 	}
 }
 
-// keeps reports whether attempt would leave msgs as they are: no secret in
-// their text, and no parts (records keep the text of a message only).
-func (r redactor) keeps(msgs []vmspan.Message) bool {
-	for _, m := range msgs {
-		if len(m.Parts) > 0 || r.str(m.Content) != m.Content {
-			return false
+// messages returns msgs with their text redacted and without their parts
+// (records keep the text of a message only), in a new slice; msgs itself
+// when that changes none of them. Each text is redacted once.
+func (r redactor) messages(msgs []vmspan.Message) []vmspan.Message {
+	var out []vmspan.Message
+	for i, m := range msgs {
+		c := r.str(m.Content)
+		if out == nil {
+			if c == m.Content && len(m.Parts) == 0 {
+				continue
+			}
+			out = make([]vmspan.Message, len(msgs))
+			for j, k := range msgs[:i] { // unchanged, without parts
+				out[j] = vmspan.Message{Role: k.Role, Content: k.Content}
+			}
 		}
+		out[i] = vmspan.Message{Role: m.Role, Content: c}
 	}
-	return true
+	if out == nil {
+		return msgs
+	}
+	return out
 }
 
 // A redactedError shows a redacted message but unwraps to the original
